@@ -1,0 +1,21 @@
+/* power_of_two: two distinct pods drawn at random, the one with fewer
+ * requests in it wins (the first drawn on a tie). Nearly the balance of
+ * least_connections at the cost of two looks (Mitzenmacher). */
+#include "models/lb.h"
+#include "models/service.h"
+
+static void p2_changed(void *state, const lb_view_t *v) { (void)state, (void)v; }
+
+static uint32_t p2_pick(void *state, const lb_view_t *v, uint32_t client, rng_t *r)
+{
+    (void)state, (void)client;
+    if (v->n == 1)
+        return 0;
+    uint32_t a = rng_below(r, v->n);
+    uint32_t b = rng_below(r, v->n - 1);
+    if (b >= a)
+        b++;
+    return v->pods[b]->active < v->pods[a]->active ? b : a;
+}
+
+const lb_kind_t lb_power_of_two = {"power_of_two", "the less loaded of two random pods", 0, p2_changed, p2_pick};

@@ -1,0 +1,14 @@
+/* random: a uniformly random ready pod (Poisson arrivals split at random stay
+ * Poisson: k pods behave as k independent queues). */
+#include "models/lb.h"
+#include "models/service.h"
+
+static void rnd_changed(void *state, const lb_view_t *v) { (void)state, (void)v; }
+
+static uint32_t rnd_pick(void *state, const lb_view_t *v, uint32_t client, rng_t *r)
+{
+    (void)state, (void)client;
+    return v->n == 1 ? 0 : rng_below(r, v->n);
+}
+
+const lb_kind_t lb_random = {"random", "a uniformly random pod", 0, rnd_changed, rnd_pick};

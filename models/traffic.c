@@ -1,0 +1,191 @@
+#include "models/traffic.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/service.h"
+#include "sim/world.h"
+
+/* ---- configuration ------------------------------------------------------ */
+
+static int decode_profile(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    traffic_cfg_t *c = obj;
+    if (node->kind != CFG_SEQ || node->n == 0) {
+        diag_error(ctx->diag, node->pos, "%s: expected a non-empty list of points {at: DURATION, rate: RATE}", path);
+        return 1;
+    }
+    c->profile = arena_alloc(ctx->arena, node->n * sizeof *c->profile);
+    if (!c->profile)
+        return 1;
+    c->nprofile = node->n;
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        traffic_point_t *pt = &c->profile[i];
+        pt->rate = pt->factor = NAN;
+        pt->pos = node->items[i]->pos;
+        int e = params_decode(traffic_point_params, traffic_point_nparams, node->items[i], pt, ctx, sub);
+        errs += e;
+        if (e)
+            continue;
+        if (isnan(pt->rate) == isnan(pt->factor)) {
+            diag_error(ctx->diag, pt->pos, "%s: give either rate or factor", sub);
+            errs++;
+        }
+        if (i > 0 && pt->at <= c->profile[i - 1].at) {
+            diag_error(ctx->diag, pt->pos, "%s.at: points must be in increasing time order", sub);
+            errs++;
+        }
+    }
+    return errs;
+}
+
+#define OFF(f) offsetof(traffic_cfg_t, f)
+static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
+
+const param_t traffic_params[] = {
+    {"rate", P_RATE, OFF(rate), "1/s", 0, 1e9, 0, NULL, NULL, NULL,
+     "mean arrival rate when there is no profile, and the base of a profile's factors"},
+    {"arrivals", P_ENUM, OFF(arrivals), "poisson", 0, 0, 0, arrival_kinds, NULL, NULL,
+     "poisson: exponential gaps (non-homogeneous under a profile); deterministic: even gaps"},
+    {"profile", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_profile, "list of points",
+     "piecewise-linear rate over time (see below); absent: constant `rate`"},
+    {"clients", P_INT, OFF(clients), "1000", 1, 1000000000, 0, NULL, NULL, NULL,
+     "distinct client ids requests are drawn from (ip_hash stickiness)"},
+};
+const size_t traffic_nparams = sizeof traffic_params / sizeof traffic_params[0];
+
+#define POFF(f) offsetof(traffic_point_t, f)
+const param_t traffic_point_params[] = {
+    {"at", P_DURATION, POFF(at), NULL, 0, 9e9, PF_REQUIRED, NULL, NULL, NULL, "time of the point"},
+    {"rate", P_RATE, POFF(rate), NULL, 0, 1e9, 0, NULL, NULL, NULL, "rate at that time"},
+    {"factor", P_DOUBLE, POFF(factor), NULL, 0, 1e6, 0, NULL, NULL, NULL, "or: a multiple of traffic.rate"},
+};
+const size_t traffic_point_nparams = sizeof traffic_point_params / sizeof traffic_point_params[0];
+
+/* ---- the integrated rate -------------------------------------------------- */
+
+/* Segment k covers [start(k), end(k)): k = 0 is before the first point, k =
+ * nprofile after the last; inside, the rate is linear between points k-1, k. */
+static simtime_t seg_end(const traffic_cfg_t *c, size_t k) { return k >= c->nprofile ? SIM_NEVER : c->profile[k].at; }
+
+/* Rate at t inside segment k, and its slope (per s^2). */
+static double seg_rate(const traffic_cfg_t *c, size_t k, simtime_t t, double *slope)
+{
+    if (c->nprofile == 0) {
+        *slope = 0;
+        return c->rate;
+    }
+    if (k == 0) {
+        *slope = 0;
+        return c->profile[0].rate;
+    }
+    if (k >= c->nprofile) {
+        *slope = 0;
+        return c->profile[c->nprofile - 1].rate;
+    }
+    const traffic_point_t *a = &c->profile[k - 1], *b = &c->profile[k];
+    *slope = (b->rate - a->rate) / simtime_to_s(b->at - a->at);
+    return a->rate + *slope * simtime_to_s(t - a->at);
+}
+
+double traffic_rate_at(const traffic_cfg_t *c, simtime_t t)
+{
+    size_t k = 0;
+    while (k < c->nprofile && t >= seg_end(c, k))
+        k++;
+    double slope;
+    return seg_rate(c, k, t, &slope);
+}
+
+simtime_t traffic_advance(const traffic_cfg_t *c, size_t *seg, simtime_t t, double e)
+{
+    size_t k = *seg;
+    for (;;) {
+        double s;
+        double r = seg_rate(c, k, t, &s);
+        if (r < 0)
+            r = 0;
+        simtime_t end = seg_end(c, k);
+        double span = end == SIM_NEVER ? INFINITY : simtime_to_s(end - t);
+        double area = span == INFINITY ? (r > 0 || s > 0 ? INFINITY : 0) : r * span + 0.5 * s * span * span;
+        if (e <= area) {
+            /* Solve r d + s d^2 / 2 = e for the smallest d >= 0 (stable form). */
+            double disc = r * r + 2.0 * s * e;
+            double d = disc > 0 ? 2.0 * e / (r + sqrt(disc)) : (r > 0 ? e / r : span);
+            simtime_t dt = simtime_from_s(d);
+            if (dt < 1)
+                dt = 1;   /* time moves forward: two arrivals never share an instant */
+            if (end != SIM_NEVER && t + dt > end)
+                dt = end - t;
+            *seg = k;
+            return t + dt;
+        }
+        if (end == SIM_NEVER)
+            return SIM_NEVER;
+        e -= area;
+        t = end;
+        k++;
+    }
+}
+
+/* ---- run time ----------------------------------------------------------- */
+
+static void arrival(void *ctx, void *obj, uint64_t arg);
+
+static void schedule_next(world_t *w, traffic_t *t)
+{
+    double e = t->cfg->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
+    simtime_t next = traffic_advance(t->cfg, &t->seg, w->now, e);
+    if (next != SIM_NEVER && next <= w->end)
+        world_schedule(w, next, arrival, t, 0);
+}
+
+static void arrival(void *ctx, void *obj, uint64_t arg)
+{
+    (void)arg;
+    world_t *w = ctx;
+    traffic_t *t = obj;
+    t->arrivals++;
+    w->iv_arrivals++;
+    request_t *req = world_new_request(w);
+    job_t *j = world_new_job(w);
+    if (!req || !j)
+        return;
+    req->arrival = w->now;
+    req->client = rng_below(t->rng_clients, (uint32_t)t->cfg->clients);
+    req->measured = w->now >= w->warmup;
+    if (req->measured)
+        w->requests_total++;
+    j->req = req;
+    service_submit(w, t->entry, j);
+    schedule_next(w, t);
+}
+
+int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *entry)
+{
+    memset(t, 0, sizeof *t);
+    t->cfg = cfg;
+    t->entry = entry;
+    t->rng_arrivals = rng_new(w->seed, "traffic.arrivals");
+    t->rng_clients = rng_new(w->seed, "traffic.clients");
+    if (!t->rng_arrivals || !t->rng_clients)
+        return -1;
+    /* The first arrival: from time 0, as if the process had just started. */
+    t->seg = 0;
+    while (t->seg < cfg->nprofile && 0 >= seg_end(cfg, t->seg))
+        t->seg++;
+    schedule_next(w, t);
+    return 0;
+}
+
+void traffic_destroy(traffic_t *t)
+{
+    rng_free(t->rng_arrivals);
+    rng_free(t->rng_clients);
+    t->rng_arrivals = t->rng_clients = NULL;
+}

@@ -1,0 +1,61 @@
+/* dist: probability distributions as values parsed from YAML.
+ *
+ *   {dist: exponential, mean: 1s}          {dist: deterministic, value: 5ms}
+ *   {dist: lognormal, mean: 20ms, cv: 1.5} {dist: gamma, mean: 1s, cv: 0.5} or {shape, scale}
+ *   {dist: weibull, shape: 1.5, scale: 1s} {dist: pareto, shape: 2.5, scale: 10ms}
+ *   {dist: uniform, min: 1ms, max: 5ms}    {dist: empirical, file: samples.csv}
+ *   "5ms" (a bare duration)  = deterministic
+ *
+ * Values are durations, sampled in seconds. Kinds are descriptors in one
+ * static table (dist.c): name, parameter rows, prepare, sample. Sampling uses
+ * GSL's gsl_ran_* algorithms, which do not depend on the platform's libm
+ * beyond IEEE arithmetic. An empirical distribution resamples the values of
+ * a CSV file uniformly (a bootstrap of the observed service times). */
+#ifndef SIM_DIST_H
+#define SIM_DIST_H
+
+#include <stdio.h>
+#include "sim/params.h"
+#include "sim/rng.h"
+#include "sim/simtime.h"
+
+typedef struct dist dist_t;
+typedef struct dist_kind dist_kind_t;
+
+struct dist {
+    const dist_kind_t *kind;
+    double mean, cv, value, shape, scale, min, max;   /* seconds, or unitless */
+    const char *file;
+    int column;
+    double a, b;                                      /* sampler parameters */
+    double *samples;                                  /* empirical, in the arena */
+    size_t nsamples;
+};
+
+struct dist_kind {
+    const char *name;
+    const param_t *params;
+    size_t nparams;
+    /* Checks parameter combinations and fills a, b; errors go to ctx. */
+    int (*prepare)(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path);
+    double (*sample)(const dist_t *d, rng_t *r);
+    double (*mean_of)(const dist_t *d);
+    const char *help;
+};
+
+/* Decodes a distribution from node (a mapping with `dist:`, or a duration). */
+int dist_decode(cfg_node_t *node, dist_t *d, pctx_t *ctx, const char *path);
+/* A deterministic distribution of v seconds. */
+void dist_deterministic(dist_t *d, double v);
+/* One draw, in seconds (>= 0). */
+static inline double dist_sample(const dist_t *d, rng_t *r) { return d->kind->sample(d, r); }
+/* One draw, in nanoseconds. */
+static inline simtime_t dist_sample_ns(const dist_t *d, rng_t *r) { return simtime_from_s(d->kind->sample(d, r)); }
+/* The distribution's mean, in seconds (INFINITY when it has none). */
+double dist_mean(const dist_t *d);
+/* The kind named `name`, or NULL. */
+const dist_kind_t *dist_find(const char *name);
+/* Writes the reference of every kind (Markdown). */
+void dist_describe(FILE *f);
+
+#endif

@@ -1,0 +1,242 @@
+/* clustersim: the command line. Only this file prints usage and exits.
+ *
+ * Exit codes: 0 success (or every gate passed), 1 a gate failed, 2 the input
+ * or the command line is wrong, 3 an internal error. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/diag.h"
+#include "sim/results.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+#define VERSION "0.1.0"
+#define EXIT_GATE 1
+#define EXIT_INPUT 2
+#define EXIT_INTERNAL 3
+#define MAX_SETS 256
+
+static const char usage_main[] =
+    "usage: clustersim COMMAND [ARGS]\n"
+    "\n"
+    "A discrete-event simulator of a Kubernetes-style platform: it runs a traffic\n"
+    "scenario much faster than real time and predicts latency, errors, utilisation\n"
+    "and scaling before anything is deployed.\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.yaml       simulate; print a table, write summary.json, timeseries.csv, events.csv\n"
+    "  validate SCENARIO.yaml  check a scenario without running it\n"
+    "  describe                print the scenario reference (every key, unit, default, bounds)\n"
+    "\n"
+    "options: --help (also after a command), --version\n"
+    "exit codes: 0 success, 1 a gate failed, 2 bad input or command line, 3 internal error\n";
+
+static const char usage_run[] =
+    "usage: clustersim run SCENARIO.yaml [options]\n"
+    "\n"
+    "  -o, --output DIR        where results go (default results/NAME, NAME the scenario's name)\n"
+    "      --seed N            the scenario's seed (replication i uses N + i)\n"
+    "  -r, --replications R    independent runs, in parallel; adds *_ci95 half-widths (default 1)\n"
+    "      --duration T        simulated time, e.g. 2h (same as --set duration=T)\n"
+    "      --set PATH=VALUE    override any key, e.g. --set services.web.replicas=4 (repeatable)\n"
+    "  -j, --threads N         threads for replications (default: one per core)\n"
+    "  -q, --quiet             no table, no progress\n"
+    "  -h, --help\n";
+
+static const char usage_validate[] =
+    "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "\n"
+    "Checks the scenario as `run` would, prints `SCENARIO: ok` or every error as\n"
+    "file:line:col: message, and exits 0 or 2.\n";
+
+static const char usage_describe[] =
+    "usage: clustersim describe\n"
+    "\n"
+    "Prints the scenario reference in Markdown: every key with its type, unit,\n"
+    "default and bounds, the load balancers and the distributions.\n";
+
+static int usage_error(const char *cmd, const char *msg, const char *arg)
+{
+    fprintf(stderr, "clustersim%s%s: %s%s%s\n(see clustersim %s%s--help)\n", cmd ? " " : "", cmd ? cmd : "", msg,
+            arg ? " " : "", arg ? arg : "", cmd ? cmd : "", cmd ? " " : "");
+    return EXIT_INPUT;
+}
+
+static int parse_count(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static scenario_t *load_or_report(const char *path, const char **sets, size_t nsets)
+{
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load(path, sets, nsets, &d);
+    diag_print(&d, stderr);
+    return sc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
+        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
+        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *sets[MAX_SETS + 2];
+    char seedset[64], durset[128];
+    size_t nsets = 0;
+    const char *outdir = NULL;
+    long reps = 1, threads = 0;
+    int quiet = 0, c;
+    const char *seed = NULL, *duration = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case 'S': seed = optarg; break;
+        case 'D': duration = optarg; break;
+        case 'r':
+            if (parse_count(optarg, 1, 10000, &reps) != 0)
+                return usage_error("run", "--replications: expected an integer from 1 to 10000, got", optarg);
+            break;
+        case 'j':
+            if (parse_count(optarg, 1, 1024, &threads) != 0)
+                return usage_error("run", "--threads: expected an integer from 1 to 1024, got", optarg);
+            break;
+        case 's':
+            if (nsets == MAX_SETS)
+                return usage_error("run", "too many --set options", NULL);
+            sets[nsets++] = optarg;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(usage_run, stdout); return 0;
+        case ':': return usage_error("run", "missing value for", argv[optind - 1]);
+        default: return usage_error("run", "unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("run", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
+                           optind >= argc ? NULL : argv[optind + 1]);
+    /* --seed and --duration are overrides like --set, checked the same way. */
+    if (seed) {
+        snprintf(seedset, sizeof seedset, "seed=%s", seed);
+        sets[nsets++] = seedset;
+    }
+    if (duration) {
+        snprintf(durset, sizeof durset, "duration=%s", duration);
+        sets[nsets++] = durset;
+    }
+    scenario_t *sc = load_or_report(argv[optind], sets, nsets);
+    if (!sc)
+        return EXIT_INPUT;
+    char defdir[512];
+    if (!outdir) {
+        snprintf(defdir, sizeof defdir, "results/%s", sc->name);
+        outdir = defdir;
+    }
+    run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO)};
+    run_result_t res;
+    char err[300];
+    int rc = 0;
+    if (run_scenario(sc, &o, &res, err, sizeof err) != 0) {
+        fprintf(stderr, "clustersim run: internal error: %s\n", err);
+        rc = EXIT_INTERNAL;
+    } else if (!quiet) {
+        results_print_table(stdout, sc, &res);
+        printf("\nresults: %s/summary.json, timeseries.csv, events.csv\n", outdir);
+    }
+    run_result_free(&res);
+    scenario_free(sc);
+    return rc;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *sets[MAX_SETS];
+    size_t nsets = 0;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (nsets == MAX_SETS)
+                return usage_error("validate", "too many --set options", NULL);
+            sets[nsets++] = optarg;
+            break;
+        case 'h': fputs(usage_validate, stdout); return 0;
+        case ':': return usage_error("validate", "missing value for", argv[optind - 1]);
+        default: return usage_error("validate", "unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("validate", "expected one SCENARIO.yaml", NULL);
+    scenario_t *sc = load_or_report(argv[optind], sets, nsets);
+    if (!sc)
+        return EXIT_INPUT;
+    printf("%s: ok (%zu service%s, %s)\n", argv[optind], sc->nservices, sc->nservices == 1 ? "" : "s", sc->name);
+    scenario_free(sc);
+    return 0;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage_describe, stdout);
+        return 0;
+    }
+    if (argc > 1)
+        return usage_error("describe", "unexpected argument", argv[1]);
+    scenario_describe(stdout);
+    return 0;
+}
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} command_t;
+
+static const command_t commands[] = {
+    {"run", cmd_run},
+    {"validate", cmd_validate},
+    {"describe", cmd_describe},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("clustersim %s\n", VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(commands[i].name, cmd)) {
+            for (int k = 2; k < argc; k++)
+                if (!strcmp(argv[k], "--version")) {
+                    printf("clustersim %s\n", VERSION);
+                    return 0;
+                }
+            return commands[i].fn(argc - 1, argv + 1);
+        }
+    return usage_error(NULL, "unknown command", cmd);
+}

@@ -1,0 +1,35 @@
+/* metrics: a run's results as a flat, ordered list of (path, value).
+ *
+ * Paths are the keys of summary.json ("services.web.latency_ms.p99"); one
+ * list per replication, in the same order for every replication of a
+ * scenario, so that aggregation (mean and 95% CI), the JSON writer, the
+ * table and SLO look-ups are one mechanism. Built once at the end of a run,
+ * never in the event loop. */
+#ifndef SIM_METRICS_H
+#define SIM_METRICS_H
+
+#include <stddef.h>
+
+typedef struct metric {
+    char path[120];
+    double value;
+    double ci95;          /* half-width over replications (NaN: single run) */
+} metric_t;
+
+typedef struct metrics {
+    metric_t *v;
+    size_t n, cap;
+    int oom;              /* an add failed */
+} metrics_t;
+
+void metrics_init(metrics_t *m);
+void metrics_free(metrics_t *m);
+/* Appends value under the formatted path. */
+void metrics_add(metrics_t *m, double value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The metric at path, or NULL. */
+const metric_t *metrics_find(const metrics_t *m, const char *path);
+/* out = mean of runs[0..r) per path, with ci95 when r > 1. -1 when the runs
+ * do not have the same paths (an internal error) or memory ran out. */
+int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r);
+
+#endif

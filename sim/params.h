@@ -1,0 +1,73 @@
+/* params: configuration keys declared once, as data.
+ *
+ * A table of param_t rows (key, type, where it is stored, default, bounds,
+ * help) drives parsing, defaults, validation, error messages and the
+ * reference tables of scenarios/README.md (`clustersim describe`). Bounds are
+ * in the key's display unit: seconds for durations, per second for rates,
+ * millicores for CPU, bytes for memory. */
+#ifndef SIM_PARAMS_H
+#define SIM_PARAMS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "sim/arena.h"
+#include "sim/cfg.h"
+#include "sim/diag.h"
+
+typedef enum {
+    P_INT,       /* int */
+    P_U64,       /* uint64_t */
+    P_DOUBLE,    /* double */
+    P_SECONDS,   /* double seconds, duration syntax */
+    P_DURATION,  /* simtime_t, duration syntax */
+    P_RATE,      /* double per second */
+    P_CPU,       /* int64_t millicores */
+    P_MEMORY,    /* int64_t bytes */
+    P_STRING,    /* const char * in the arena */
+    P_ENUM,      /* int: index into choices */
+    P_BOOL,      /* bool */
+    P_CUSTOM,    /* decoded by ->custom */
+} ptype_t;
+
+enum {
+    PF_REQUIRED = 1,   /* must be given */
+    PF_MIN_EXCL = 2,   /* the lower bound is exclusive */
+    PF_NO_BOUNDS = 4,  /* min/max are not checked */
+};
+
+typedef struct pctx {
+    arena_t *arena;
+    diag_t *diag;
+    const char *basedir;   /* directory of the scenario (for relative files) */
+} pctx_t;
+
+typedef struct param param_t;
+struct param {
+    const char *key;
+    ptype_t type;
+    size_t offset;             /* where in the decoded struct */
+    const char *def;           /* default, in YAML syntax; NULL: none (zero) */
+    double min, max;
+    unsigned flags;
+    const char *const *choices;/* P_ENUM: NULL-terminated names */
+    /* P_CUSTOM: decodes node into obj; path names the key for messages. */
+    int (*custom)(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path);
+    const char *type_doc;      /* P_CUSTOM: how the type reads in the reference */
+    const char *help;
+};
+
+/* Decodes the keys of `tab` from map (NULL: every key absent) into obj.
+ * `path` prefixes messages ("services.web"). Reports missing required keys,
+ * type and range errors and unknown keys; returns the number of errors. */
+int params_decode(const param_t *tab, size_t n, cfg_node_t *map, void *obj, pctx_t *ctx, const char *path);
+/* Decodes one value of param p from node (for lists of values). */
+int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path);
+/* Reports every key of map not read by a decoder as unknown, naming the valid
+ * ones from tab. Returns the number of errors. */
+int params_check_unknown(const param_t *tab, size_t n, cfg_node_t *map, pctx_t *ctx, const char *path);
+/* Writes a Markdown table of the keys. */
+void params_describe(FILE *f, const param_t *tab, size_t n);
+/* A scalar's text, or NULL with an error when node is not a non-null scalar. */
+const char *params_scalar(cfg_node_t *node, pctx_t *ctx, const char *path, const char *what);
+
+#endif

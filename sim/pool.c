@@ -1,0 +1,66 @@
+#include "sim/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pool_init(pool_t *p, size_t objsize, size_t per_chunk)
+{
+    memset(p, 0, sizeof *p);
+    p->size = (objsize + sizeof(void *) - 1) / sizeof(void *) * sizeof(void *);
+    p->per_chunk = per_chunk ? per_chunk : 256;
+}
+
+void pool_destroy(pool_t *p)
+{
+    for (size_t i = 0; i < p->nchunks; i++)
+        free(p->chunks[i]);
+    free(p->chunks);
+    memset(p, 0, sizeof *p);
+}
+
+static int add_chunk(pool_t *p)
+{
+    if (p->nchunks == p->cap_chunks) {
+        size_t nc = p->cap_chunks ? p->cap_chunks * 2 : 8;
+        void **c = realloc(p->chunks, nc * sizeof *c);
+        if (!c)
+            return -1;
+        p->chunks = c;
+        p->cap_chunks = nc;
+    }
+    char *mem = malloc(p->size * p->per_chunk);
+    if (!mem)
+        return -1;
+    p->chunks[p->nchunks++] = mem;
+    p->bytes += p->size * p->per_chunk;
+    for (size_t i = p->per_chunk; i-- > 0;) {
+        void *obj = mem + i * p->size;
+        *(void **)obj = p->free;
+        p->free = obj;
+    }
+    /* Chunks double so that a run that needs many objects asks malloc rarely. */
+    if (p->per_chunk < 65536)
+        p->per_chunk *= 2;
+    return 0;
+}
+
+void *pool_get(pool_t *p)
+{
+    if (!p->free && add_chunk(p) != 0)
+        return NULL;
+    void *obj = p->free;
+    p->free = *(void **)obj;
+    memset(obj, 0, p->size);
+    if (++p->live > p->peak)
+        p->peak = p->live;
+    return obj;
+}
+
+void pool_put(pool_t *p, void *obj)
+{
+    *(void **)obj = p->free;
+    p->free = obj;
+    p->live--;
+}
+
+size_t pool_bytes(const pool_t *p) { return p->bytes + p->cap_chunks * sizeof(void *); }

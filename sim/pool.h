@@ -1,0 +1,30 @@
+/* pool: fixed-size objects from chunks, reused through a free list.
+ *
+ * Requests and per-service visits are taken from and returned to a pool in
+ * the event loop; chunks are allocated only when the number of live objects
+ * reaches a new maximum, and never move, so pointers stay valid. Objects
+ * come back zeroed from pool_get. */
+#ifndef SIM_POOL_H
+#define SIM_POOL_H
+
+#include <stddef.h>
+
+typedef struct pool {
+    size_t size;          /* object size, rounded up to a pointer */
+    size_t per_chunk;
+    void *free;           /* free list, linked through the objects' first word */
+    void **chunks;
+    size_t nchunks, cap_chunks;
+    size_t live, peak;
+    size_t bytes;         /* held in chunks */
+} pool_t;
+
+void pool_init(pool_t *p, size_t objsize, size_t per_chunk);
+void pool_destroy(pool_t *p);
+/* A zeroed object, or NULL when memory ran out. */
+void *pool_get(pool_t *p);
+void pool_put(pool_t *p, void *obj);
+/* Bytes held by the pool. */
+size_t pool_bytes(const pool_t *p);
+
+#endif

@@ -1,0 +1,142 @@
+#include "sim/results.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+
+#include "sim/simtime.h"
+
+/* The object at the dotted prefix of path (created as needed); *leaf is set
+ * to the last component. */
+static cJSON *walk(cJSON *root, const char *path, char *leaf, size_t leafsize)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *cur = root;
+    char *part = buf, *dot;
+    while ((dot = strchr(part, '.')) != NULL) {
+        *dot = '\0';
+        cJSON *next = cJSON_GetObjectItemCaseSensitive(cur, part);
+        if (!next) {
+            next = cJSON_AddObjectToObject(cur, part);
+            if (!next)
+                return NULL;
+        }
+        cur = next;
+        part = dot + 1;
+    }
+    snprintf(leaf, leafsize, "%s", part);
+    return cur;
+}
+
+static int add_number(cJSON *obj, const char *key, double v)
+{
+    /* JSON has no NaN or infinity: such a value (no samples) is null. */
+    cJSON *item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+    return item && cJSON_AddItemToObject(obj, key, item) ? 0 : -1;
+}
+
+char *results_summary_json(const scenario_t *sc, const run_result_t *res)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    int bad = 0;
+    bad |= !cJSON_AddStringToObject(root, "schema", RESULTS_SCHEMA);
+    bad |= !cJSON_AddStringToObject(root, "scenario", sc->name);
+    bad |= add_number(root, "seed", (double)sc->seed);
+    bad |= add_number(root, "replications", res->replications);
+    bad |= add_number(root, "duration_s", simtime_to_s(sc->duration));
+    bad |= add_number(root, "warmup_s", simtime_to_s(sc->warmup));
+    bad |= add_number(root, "wall_s", res->wall_s);
+    for (size_t i = 0; i < res->summary.n && !bad; i++) {
+        const metric_t *m = &res->summary.v[i];
+        char leaf[128];
+        cJSON *obj = walk(root, m->path, leaf, sizeof leaf);
+        if (!obj) {
+            bad = 1;
+            break;
+        }
+        bad |= add_number(obj, leaf, m->value);
+        if (res->replications > 1) {
+            char ci[140];
+            snprintf(ci, sizeof ci, "%s_ci95", leaf);
+            bad |= add_number(obj, ci, m->ci95);
+        }
+    }
+    char *text = bad ? NULL : cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+int results_write_summary(const char *dir, const scenario_t *sc, const run_result_t *res)
+{
+    char *text = results_summary_json(sc, res);
+    if (!text)
+        return -1;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    size_t len = strlen(text);
+    text[len] = '\n'; /* cJSON_Print leaves room for its NUL; replace it */
+    int rc = run_write_atomic(path, text, len + 1);
+    free(text);
+    return rc;
+}
+
+/* The metric services.SVC.LEAF, or LEAF itself when svc is NULL (NaN if absent). */
+static double get(const run_result_t *res, const char *svc, const char *leaf)
+{
+    char path[200];
+    if (svc)
+        snprintf(path, sizeof path, "services.%s.%s", svc, leaf);
+    else
+        snprintf(path, sizeof path, "%s", leaf);
+    const metric_t *m = metrics_find(&res->summary, path);
+    return m ? m->value : NAN;
+}
+
+static void cell(FILE *f, double v, int width, int prec)
+{
+    if (isnan(v))
+        fprintf(f, " %*s", width, "-");
+    else
+        fprintf(f, " %*.*f", width, prec, v);
+}
+
+void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
+{
+    double total = get(res, NULL, "requests.total"), rej = get(res, NULL, "requests.rejected");
+    fprintf(f, "\n%s: %.0f requests after warm-up, %.0f rejected (error rate %.4f%%), %d replication%s, %.2fs wall\n",
+            sc->name, total, rej, 100 * get(res, NULL, "requests.error_rate"), res->replications,
+            res->replications > 1 ? "s" : "", res->wall_s);
+    fprintf(f, "end to end latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n\n",
+            get(res, NULL, "latency_ms.mean"), get(res, NULL, "latency_ms.p50"), get(res, NULL, "latency_ms.p95"),
+            get(res, NULL, "latency_ms.p99"), get(res, NULL, "latency_ms.max"));
+    fprintf(f, "%-16s %9s | %9s %9s %9s %9s | %9s %9s %9s %9s | %6s %9s\n", "service", "tput/s", "lat mean",
+            "p50", "p95", "p99", "wait mean", "p50", "p95", "p99", "util", "rejected");
+    fprintf(f, "%-16s %9s | %39s | %39s | %6s %9s\n", "", "", "latency (ms)", "queueing wait (ms)", "", "");
+    for (size_t i = 0; i < sc->nservices; i++) {
+        const char *n = sc->services[i].name;
+        fprintf(f, "%-16.16s", n);
+        cell(f, get(res, n, "throughput_rps"), 9, 2);
+        fprintf(f, " |");
+        cell(f, get(res, n, "latency_ms.mean"), 9, 3);
+        cell(f, get(res, n, "latency_ms.p50"), 9, 3);
+        cell(f, get(res, n, "latency_ms.p95"), 9, 3);
+        cell(f, get(res, n, "latency_ms.p99"), 9, 3);
+        fprintf(f, " |");
+        cell(f, get(res, n, "wait_ms.mean"), 9, 3);
+        cell(f, get(res, n, "wait_ms.p50"), 9, 3);
+        cell(f, get(res, n, "wait_ms.p95"), 9, 3);
+        cell(f, get(res, n, "wait_ms.p99"), 9, 3);
+        fprintf(f, " |");
+        cell(f, 100 * get(res, n, "utilization"), 5, 1);
+        fprintf(f, "%%");
+        cell(f, get(res, n, "rejected"), 9, 0);
+        fprintf(f, "\n");
+    }
+    if (res->replications > 1)
+        fprintf(f, "\n(means over %d replications; summary.json gives each a 95%% confidence half-width, *_ci95)\n",
+                res->replications);
+}

@@ -1,0 +1,292 @@
+#include "sim/scenario.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cfg.h"
+#include "sim/params.h"
+
+#define OFF(f) offsetof(scenario_t, f)
+
+static int decode_traffic(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    return params_decode(traffic_params, traffic_nparams, node, &((scenario_t *)obj)->traffic, ctx, path);
+}
+
+static int valid_name(const char *s)
+{
+    if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s))
+        return 0;
+    for (; *s; s++)
+        if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' && *s != '_')
+            return 0;
+    return 1;
+}
+
+static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    scenario_t *sc = obj;
+    if (node->kind != CFG_MAP || node->n == 0) {
+        diag_error(ctx->diag, node->pos, "%s: expected a mapping of service names to services, got %s", path,
+                   node->kind == CFG_MAP ? "an empty mapping" : cfg_kind_name(node));
+        return 1;
+    }
+    sc->services = arena_alloc(ctx->arena, node->n * sizeof *sc->services);
+    if (!sc->services)
+        return 1;
+    sc->nservices = node->n;
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        cfg_pair_t *pr = &node->pairs[i];
+        pr->used = true;
+        service_cfg_t *c = &sc->services[i];
+        c->name = pr->key->str;
+        c->pos = pr->key->pos;
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s.%s", path, c->name);
+        if (strlen(c->name) > 63 || !valid_name(c->name)) {
+            diag_error(ctx->diag, pr->key->pos,
+                       "%s: a service name is 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter "
+                       "or digit",
+                       sub);
+            errs++;
+        }
+        c->lb = &lb_round_robin;
+        dist_t def;
+        memset(&def, 0, sizeof def);
+        def.kind = dist_find("exponential");
+        def.mean = 0.1;
+        c->service_time = def;
+        errs += params_decode(service_params, service_nparams, pr->val, c, ctx, sub);
+    }
+    return errs;
+}
+
+static const param_t scenario_params[] = {
+    {"name", P_STRING, OFF(name), NULL, 0, 0, 0, NULL, NULL, NULL, "the run's name (default: the file name)"},
+    {"seed", P_U64, OFF(seed), "1", 0, 1.8e19, 0, NULL, NULL, NULL,
+     "random seed; replication i runs with seed + i"},
+    {"duration", P_DURATION, OFF(duration), "1h", 0, 3.2e8, PF_MIN_EXCL, NULL, NULL, NULL, "simulated time"},
+    {"warmup", P_DURATION, OFF(warmup), "0s", 0, 3.2e8, 0, NULL, NULL, NULL,
+     "statistics ignore requests that arrive before this"},
+    {"sample_interval", P_DURATION, OFF(sample_interval), NULL, 0.001, 3.2e8, 0, NULL, NULL, NULL,
+     "time between rows of timeseries.csv (default: the smallest of 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, "
+     "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
+    {"traffic", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_traffic, "mapping", "the arrival process (below)"},
+    {"services", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, decode_services, "mapping",
+     "name: service (below); traffic enters the first"},
+};
+#define NPARAMS (sizeof scenario_params / sizeof scenario_params[0])
+
+int scenario_service_index(const scenario_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->nservices; i++)
+        if (strcmp(s->services[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Calls must name services and must not loop (a request would never end). */
+static int check_calls(scenario_t *sc, diag_t *d)
+{
+    int errs = 0;
+    for (size_t i = 0; i < sc->nservices; i++) {
+        service_cfg_t *c = &sc->services[i];
+        for (size_t k = 0; k < c->ncalls; k++) {
+            if (!c->call_names[k])
+                continue;
+            int idx = scenario_service_index(sc, c->call_names[k]);
+            if (idx < 0) {
+                char valid[400];
+                size_t n = 0;
+                for (size_t j = 0; j < sc->nservices && n < sizeof valid; j++)
+                    n += (size_t)snprintf(valid + n, sizeof valid - n, "%s%s", j ? ", " : "", sc->services[j].name);
+                diag_error(d, c->call_pos[k], "services.%s.calls[%zu]: undefined service '%s' (defined: %s)", c->name,
+                           k, c->call_names[k], valid);
+                errs++;
+            } else {
+                c->calls[k] = (uint32_t)idx;
+            }
+        }
+    }
+    if (errs)
+        return errs;
+    /* Depth-first search for a cycle; colour 1 = on the stack, 2 = done. */
+    size_t n = sc->nservices;
+    unsigned char *colour = calloc(n, 1);
+    size_t *stack = malloc(n * sizeof *stack), *edge = calloc(n, sizeof *edge);
+    if (!colour || !stack || !edge) {
+        free(colour), free(stack), free(edge);
+        diag_error(d, (srcpos_t){sc->file, 0, 0}, "out of memory");
+        return 1;
+    }
+    for (size_t root = 0; root < n && !errs; root++) {
+        if (colour[root])
+            continue;
+        size_t top = 0;
+        stack[top++] = root;
+        colour[root] = 1;
+        while (top && !errs) {
+            size_t u = stack[top - 1];
+            service_cfg_t *c = &sc->services[u];
+            if (edge[u] < c->ncalls) {
+                size_t k = edge[u]++;
+                size_t v = c->calls[k];
+                if (colour[v] == 1) {
+                    diag_error(d, c->call_pos[k], "services.%s.calls[%zu]: calling '%s' makes a loop (%s)", c->name, k,
+                               sc->services[v].name, v == u ? "a service calls itself" : "requests would never end");
+                    errs++;
+                } else if (colour[v] == 0) {
+                    colour[v] = 1;
+                    stack[top++] = v;
+                }
+            } else {
+                colour[u] = 2;
+                top--;
+            }
+        }
+    }
+    free(colour), free(stack), free(edge);
+    return errs;
+}
+
+static simtime_t auto_interval(simtime_t duration)
+{
+    static const simtime_t steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200,
+                                      86400};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        if (duration / (steps[i] * SIM_S) <= 1000)
+            return steps[i] * SIM_S;
+    return duration / 1000 > SIM_S ? duration / 1000 / SIM_S * SIM_S : SIM_S;
+}
+
+static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, const char *const *sets, size_t nsets,
+                             diag_t *d)
+{
+    for (size_t i = 0; root && i < nsets; i++) {
+        char *label = arena_printf(a, "--set[%zu]", i + 1);
+        if (!label || cfg_apply_set(a, root, sets[i], label, d) != 0)
+            return NULL;
+    }
+    if (!root)
+        return NULL;
+    scenario_t *sc = arena_alloc(a, sizeof *sc);
+    if (!sc)
+        return NULL;
+    sc->arena = a;
+    sc->file = arena_strdup(a, file);
+    char *dir = arena_strdup(a, file);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash)
+        *slash = '\0';
+    pctx_t ctx = {a, d, slash ? dir : "."};
+    if (root->kind != CFG_MAP) {
+        diag_error(d, root->pos, "a scenario is a mapping of keys (name, seed, duration, traffic, services, ...), "
+                                 "got %s", cfg_kind_name(root));
+        return NULL;
+    }
+    int errs = params_decode(scenario_params, NPARAMS, root, sc, &ctx, "");
+    if (errs)
+        return NULL;
+    if (!sc->name) {
+        const char *base = strrchr(file, '/');
+        base = base ? base + 1 : file;
+        size_t len = strcspn(base, ".");
+        sc->name = arena_strndup(a, base, len ? len : strlen(base));
+    }
+    cfg_node_t *wn = cfg_get(root, "warmup");
+    if (sc->warmup >= sc->duration) {
+        diag_error(d, wn ? wn->pos : root->pos, "warmup: must be shorter than duration");
+        errs++;
+    }
+    cfg_node_t *sn = cfg_get(root, "sample_interval");
+    if (!sn)
+        sc->sample_interval = auto_interval(sc->duration);
+    else if (sc->sample_interval > sc->duration) {
+        diag_error(d, sn->pos, "sample_interval: must not be longer than duration");
+        errs++;
+    } else if (sc->duration / sc->sample_interval > 10000000) {
+        diag_error(d, sn->pos, "sample_interval: more than 10 million rows per series; make it longer");
+        errs++;
+    }
+    /* Profile factors are multiples of traffic.rate. */
+    for (size_t i = 0; i < sc->traffic.nprofile; i++) {
+        traffic_point_t *pt = &sc->traffic.profile[i];
+        if (isnan(pt->rate))
+            pt->rate = pt->factor * sc->traffic.rate;
+    }
+    if (sc->traffic.nprofile == 0 && sc->traffic.rate <= 0) {
+        cfg_node_t *t = cfg_get(root, "traffic");
+        diag_error(d, t ? t->pos : root->pos, "traffic.rate: must be > 0 (or give a profile)");
+        errs++;
+    }
+    for (size_t i = 0; i < sc->nservices; i++) {
+        service_cfg_t *c = &sc->services[i];
+        if (c->nweights > (size_t)c->replicas) {
+            diag_error(d, c->pos, "services.%s.weights: %zu weights for %d replicas", c->name, c->nweights,
+                       c->replicas);
+            errs++;
+        }
+    }
+    errs += check_calls(sc, d);
+    return errs ? NULL : sc;
+}
+
+scenario_t *scenario_load(const char *path, const char *const *sets, size_t nsets, diag_t *d)
+{
+    arena_t *a = arena_new();
+    if (!a) {
+        diag_error(d, (srcpos_t){path, 0, 0}, "out of memory");
+        return NULL;
+    }
+    cfg_node_t *root = cfg_parse_file(a, path, d);
+    scenario_t *sc = load_tree(a, root, path, sets, nsets, d);
+    if (!sc)
+        arena_free(a);
+    return sc;
+}
+
+scenario_t *scenario_load_string(const char *yaml, const char *name, const char *const *sets, size_t nsets,
+                                 diag_t *d)
+{
+    arena_t *a = arena_new();
+    if (!a) {
+        diag_error(d, (srcpos_t){name, 0, 0}, "out of memory");
+        return NULL;
+    }
+    cfg_node_t *root = cfg_parse_string(a, yaml, strlen(yaml), name, d);
+    scenario_t *sc = load_tree(a, root, name, sets, nsets, d);
+    if (!sc)
+        arena_free(a);
+    return sc;
+}
+
+void scenario_free(scenario_t *s)
+{
+    if (s)
+        arena_free(s->arena);
+}
+
+void scenario_describe(FILE *f)
+{
+    fprintf(f, "### Top level\n\n");
+    params_describe(f, scenario_params, NPARAMS);
+    fprintf(f, "\n### `traffic`\n\n");
+    params_describe(f, traffic_params, traffic_nparams);
+    fprintf(f, "\n### `traffic.profile[]` points\n\n");
+    params_describe(f, traffic_point_params, traffic_point_nparams);
+    fprintf(f, "\n### `services.NAME`\n\n");
+    params_describe(f, service_params, service_nparams);
+    fprintf(f, "\n### Load balancers (`load_balancer`)\n\n| name | behaviour |\n|---|---|\n");
+    size_t n;
+    const lb_kind_t *const *all = lb_all(&n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "| `%s` | %s |\n", all[i]->name, all[i]->help);
+    fprintf(f, "\n### Distributions (`service_time` and other durations drawn at random)\n\n"
+               "Written `{dist: NAME, ...}`; a bare duration such as `20ms` is deterministic.\n");
+    dist_describe(f);
+}

@@ -1,0 +1,45 @@
+/* scenario: a what-if run, loaded from YAML and checked before anything runs.
+ *
+ * The loader is strict: an unknown key, a wrong type, a value out of its
+ * bounds, a missing required key or a reference to an undefined service is
+ * an error with `file:line:col: message`; every error found is reported (up
+ * to DIAG_MAX) and nothing runs. `--set PATH=VALUE` overrides are applied to
+ * the YAML tree before decoding, so they are checked like the file. The
+ * keys, their units, defaults and bounds are the tables of models and of
+ * this file; `clustersim describe` prints them (scenarios/README.md). */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/service.h"
+#include "models/traffic.h"
+#include "sim/arena.h"
+#include "sim/diag.h"
+#include "sim/simtime.h"
+
+typedef struct scenario {
+    const char *name;
+    const char *file;
+    uint64_t seed;
+    simtime_t duration, warmup, sample_interval;
+    traffic_cfg_t traffic;
+    service_cfg_t *services;      /* in file order; the first is the entry */
+    size_t nservices;
+    arena_t *arena;               /* owns everything above */
+} scenario_t;
+
+/* Loads a scenario file with overrides ("PATH=VALUE", nsets of them). NULL
+ * with diagnostics in d on any error. */
+scenario_t *scenario_load(const char *path, const char *const *sets, size_t nsets, diag_t *d);
+/* The same from YAML text (name used in messages and as base directory "."). */
+scenario_t *scenario_load_string(const char *yaml, const char *name, const char *const *sets, size_t nsets,
+                                 diag_t *d);
+void scenario_free(scenario_t *s);
+/* The index of the service named `name`, or -1. */
+int scenario_service_index(const scenario_t *s, const char *name);
+/* Writes the scenario reference (Markdown tables of every key). */
+void scenario_describe(FILE *f);
+
+#endif

@@ -1,0 +1,222 @@
+#include "sim/world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void world_fail(world_t *w, const char *msg)
+{
+    if (!w->failed)
+        snprintf(w->error, sizeof w->error, "%s", msg);
+    w->failed = true;
+}
+
+void world_request_done(world_t *w, request_t *r, bool ok)
+{
+    if (r->measured) {
+        if (ok) {
+            w->requests_completed++;
+            hist_add(&w->latency, w->now - r->arrival);
+        } else {
+            w->requests_failed++;
+        }
+    }
+    pool_put(&w->requests, r);
+}
+
+/* ---- periodic events ---------------------------------------------------- */
+
+static void on_warmup(void *ctx, void *obj, uint64_t arg)
+{
+    (void)obj, (void)arg;
+    world_t *w = ctx;
+    for (size_t i = 0; i < w->sc->nservices; i++)
+        service_restart_stats(&w->services[i], w->now);
+}
+
+static void on_progress(void *ctx, void *obj, uint64_t arg)
+{
+    (void)obj;
+    world_t *w = ctx;
+    if (w->progress)
+        atomic_store_explicit(w->progress, w->now, memory_order_relaxed);
+    simtime_t next = w->now + (simtime_t)arg;
+    if (next <= w->end)
+        world_schedule(w, next, on_progress, NULL, arg);
+}
+
+void world_write_headers(FILE *series, FILE *eventlog)
+{
+    if (series)
+        fputs("replication,time_s,series,value\n", series);
+    if (eventlog)
+        fputs("replication,time_s,object,from,to,reason\n", eventlog);
+}
+
+static void row(world_t *w, double t, const char *svc, const char *name, double v)
+{
+    if (svc)
+        fprintf(w->series, "%d,%.10g,%s.%s,%.6g\n", w->replication, t, svc, name, v);
+    else
+        fprintf(w->series, "%d,%.10g,%s,%.6g\n", w->replication, t, name, v);
+}
+
+static void on_sample(void *ctx, void *obj, uint64_t arg)
+{
+    (void)obj, (void)arg;
+    world_t *w = ctx;
+    simtime_t dt = w->sc->sample_interval;
+    double t = simtime_to_s(w->now), secs = simtime_to_s(dt);
+    row(w, t, NULL, "offered_rate", traffic_rate_at(&w->sc->traffic, w->now));
+    row(w, t, NULL, "arrival_rate", (double)w->iv_arrivals / secs);
+    w->iv_arrivals = 0;
+    for (size_t i = 0; i < w->sc->nservices; i++) {
+        service_t *s = &w->services[i];
+        const char *n = s->cfg->name;
+        double area = gauge_area(&s->busy, w->now);
+        double workers = (double)s->npods * s->cfg->concurrency;
+        row(w, t, n, "replicas", s->npods);
+        row(w, t, n, "busy", s->busy.value);
+        row(w, t, n, "queue_length", s->queue.value);
+        row(w, t, n, "utilization", (area - s->iv.busy_area0) / ((double)dt * workers));
+        row(w, t, n, "throughput_rps", (double)s->iv.completed / secs);
+        row(w, t, n, "rejected", (double)s->iv.rejected);
+        if (s->iv.latency.n) {
+            row(w, t, n, "latency_p50_ms", hist_quantile(&s->iv.latency, 0.50) / 1e6);
+            row(w, t, n, "latency_p99_ms", hist_quantile(&s->iv.latency, 0.99) / 1e6);
+        }
+        s->iv.completed = s->iv.rejected = 0;
+        s->iv.busy_area0 = area;
+        hist_reset(&s->iv.latency);
+    }
+    if (w->now + dt <= w->end)
+        world_schedule(w, w->now + dt, on_sample, NULL, 0);
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
+{
+    world_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->sc = sc;
+    w->replication = rep;
+    w->seed = sc->seed + (uint64_t)rep;
+    w->warmup = sc->warmup;
+    w->end = sc->duration;
+    w->series = series;
+    w->eventlog = eventlog;
+    w->arena = arena_new();
+    w->q = evq_new(1024);
+    pool_init(&w->requests, sizeof(request_t), 1024);
+    pool_init(&w->jobs, sizeof(job_t), 1024);
+    if (!w->arena || !w->q)
+        goto fail;
+    w->services = arena_alloc(w->arena, sc->nservices * sizeof *w->services);
+    if (!w->services)
+        goto fail;
+    for (size_t i = 0; i < sc->nservices; i++)
+        if (service_init(w, &w->services[i], &sc->services[i], (uint32_t)i) != 0)
+            goto fail;
+    if (traffic_init(w, &w->traffic, &sc->traffic, &w->services[0]) != 0)
+        goto fail;
+    if (w->warmup > 0)
+        world_schedule(w, w->warmup, on_warmup, NULL, 0);
+    if (series)
+        world_schedule(w, sc->sample_interval, on_sample, NULL, 0);
+    simtime_t step = w->end / 200 > 0 ? w->end / 200 : 1;
+    world_schedule(w, step, on_progress, NULL, (uint64_t)step);
+    if (w->failed)
+        goto fail;
+    return w;
+fail:
+    world_free(w);
+    return NULL;
+}
+
+void world_free(world_t *w)
+{
+    if (!w)
+        return;
+    if (w->services)
+        for (size_t i = 0; i < w->sc->nservices; i++)
+            service_destroy(&w->services[i]);
+    traffic_destroy(&w->traffic);
+    pool_destroy(&w->requests);
+    pool_destroy(&w->jobs);
+    evq_free(w->q);
+    arena_free(w->arena);
+    free(w);
+}
+
+int world_run(world_t *w)
+{
+    evq_t *q = w->q;
+    simtime_t end = w->end;
+    evq_event_t ev;
+    uint64_t events = 0;
+    while (evq_pop(q, &ev)) {
+        if (ev.time > end)
+            break;
+        w->now = ev.time;
+        ev.fn(w, ev.obj, ev.arg);
+        events++;
+        if (w->failed)
+            break;
+    }
+    w->events = events;
+    w->now = end;
+    if (w->progress)
+        atomic_store_explicit(w->progress, end, memory_order_relaxed);
+    return w->failed ? -1 : 0;
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+static void add_quantiles(metrics_t *m, const hist_t *h, const char *prefix, int with_max)
+{
+    metrics_add(m, hist_mean(h) / 1e6, "%s.mean", prefix);
+    metrics_add(m, hist_quantile(h, 0.50) / 1e6, "%s.p50", prefix);
+    metrics_add(m, hist_quantile(h, 0.95) / 1e6, "%s.p95", prefix);
+    metrics_add(m, hist_quantile(h, 0.99) / 1e6, "%s.p99", prefix);
+    if (with_max)
+        metrics_add(m, h->n ? (double)h->max / 1e6 : NAN, "%s.max", prefix);
+}
+
+void world_collect(const world_t *w, metrics_t *m)
+{
+    double window = simtime_to_s(w->end - w->warmup);
+    uint64_t finished = w->requests_completed + w->requests_failed;
+    metrics_add(m, (double)w->events, "events");
+    metrics_add(m, (double)w->requests_total, "requests.total");
+    metrics_add(m, (double)w->requests_completed, "requests.completed");
+    metrics_add(m, (double)w->requests_failed, "requests.rejected");
+    metrics_add(m, finished ? (double)w->requests_failed / (double)finished : 0.0, "requests.error_rate");
+    metrics_add(m, (double)w->requests_completed / window, "requests.throughput_rps");
+    add_quantiles(m, &w->latency, "latency_ms", 1);
+    for (size_t i = 0; i < w->sc->nservices; i++) {
+        const service_t *s = &w->services[i];
+        char p[200];
+        snprintf(p, sizeof p, "services.%s", s->cfg->name);
+        double workers_area = gauge_area(&s->replicas, w->end) * s->cfg->concurrency;
+        metrics_add(m, (double)s->completed / window, "%s.throughput_rps", p);
+        char lat[220], wait[220];
+        snprintf(lat, sizeof lat, "%s.latency_ms", p);
+        snprintf(wait, sizeof wait, "%s.wait_ms", p);
+        add_quantiles(m, &s->latency, lat, 1);
+        add_quantiles(m, &s->wait, wait, 0);
+        metrics_add(m, workers_area > 0 ? gauge_area(&s->busy, w->end) / workers_area : 0.0, "%s.utilization", p);
+        metrics_add(m, (double)s->rejected, "%s.rejected", p);
+        metrics_add(m, (double)s->errors, "%s.errors", p);
+        metrics_add(m, s->replicas.min, "%s.replicas.min", p);
+        metrics_add(m, s->replicas.max, "%s.replicas.max", p);
+        metrics_add(m, gauge_mean(&s->replicas, w->end), "%s.replicas.mean", p);
+        metrics_add(m, s->replicas.value, "%s.replicas.final", p);
+        metrics_add(m, 0, "%s.scaling_events", p);
+        metrics_add(m, gauge_area(&s->replicas, w->end) / 3600e9, "%s.pod_hours", p);
+        metrics_add(m, gauge_mean(&s->queue, w->end), "%s.queue_length_mean", p);
+        metrics_add(m, gauge_mean(&s->in_system, w->end), "%s.in_system_mean", p);
+        metrics_add(m, s->in_system.max, "%s.in_system_max", p);
+    }
+}
