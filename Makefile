@@ -59,6 +59,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
+.SECONDARY:
 .PHONY: all run test check-tests bench deps clean help
 all: $(BIN)/clustersim
 

@@ -104,6 +104,12 @@ double traffic_rate_at(const traffic_cfg_t *c, simtime_t t)
 
 simtime_t traffic_advance(const traffic_cfg_t *c, size_t *seg, simtime_t t, double e)
 {
+    if (c->nprofile == 0) { /* constant rate: the common case, on the hot path */
+        if (!(c->rate > 0))
+            return SIM_NEVER;
+        simtime_t dt = simtime_from_s(e / c->rate);
+        return t + (dt < 1 ? 1 : dt);
+    }
     size_t k = *seg;
     for (;;) {
         double s;
@@ -157,7 +163,11 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     if (!req || !j)
         return;
     req->arrival = w->now;
-    req->client = rng_below(t->rng_clients, (uint32_t)t->cfg->clients);
+    /* Client ids come from a counter-based generator (a hash of the arrival
+     * number with the stream's key): uniform, reproducible, and with no
+     * generator call per request. Multiply-shift maps 32 bits onto the range. */
+    uint64_t h = rng_mix64(t->client_key + t->arrivals);
+    req->client = (uint32_t)(((h >> 32) * (uint64_t)t->cfg->clients) >> 32);
     req->measured = w->now >= w->warmup;
     if (req->measured)
         w->requests_total++;
@@ -172,8 +182,8 @@ int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *
     t->cfg = cfg;
     t->entry = entry;
     t->rng_arrivals = rng_new(w->seed, "traffic.arrivals");
-    t->rng_clients = rng_new(w->seed, "traffic.clients");
-    if (!t->rng_arrivals || !t->rng_clients)
+    t->client_key = rng_mix64(rng_stream_seed(w->seed, "traffic.clients"));
+    if (!t->rng_arrivals)
         return -1;
     /* The first arrival: from time 0, as if the process had just started. */
     t->seg = 0;
@@ -186,6 +196,5 @@ int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *
 void traffic_destroy(traffic_t *t)
 {
     rng_free(t->rng_arrivals);
-    rng_free(t->rng_clients);
-    t->rng_arrivals = t->rng_clients = NULL;
+    t->rng_arrivals = NULL;
 }

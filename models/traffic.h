@@ -8,7 +8,8 @@
  * Λ(t') - Λ(t) = E, where E ~ Exp(1) for `poisson` (an exact
  * non-homogeneous Poisson process, no thinning) and E = 1 for
  * `deterministic` (evenly spaced in Λ). Each request carries a client id,
- * uniform over `clients`, drawn from its own stream. */
+ * uniform over `clients`, from a stream of its own (counter-based: a hash
+ * of the arrival number). */
 #ifndef MODELS_TRAFFIC_H
 #define MODELS_TRAFFIC_H
 
@@ -45,7 +46,8 @@ extern const size_t traffic_point_nparams;
 typedef struct traffic {
     const traffic_cfg_t *cfg;
     service_t *entry;
-    rng_t *rng_arrivals, *rng_clients;
+    rng_t *rng_arrivals;
+    uint64_t client_key;  /* key of the counter-based client-id stream */
     size_t seg;           /* index of the segment holding `t` (0 .. nprofile) */
     uint64_t arrivals;    /* all, warm-up included */
 } traffic_t;

@@ -50,7 +50,6 @@ void *pool_get(pool_t *p)
         return NULL;
     void *obj = p->free;
     p->free = *(void **)obj;
-    memset(obj, 0, p->size);
     if (++p->live > p->peak)
         p->peak = p->live;
     return obj;

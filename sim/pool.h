@@ -2,8 +2,9 @@
  *
  * Requests and per-service visits are taken from and returned to a pool in
  * the event loop; chunks are allocated only when the number of live objects
- * reaches a new maximum, and never move, so pointers stay valid. Objects
- * come back zeroed from pool_get. */
+ * reaches a new maximum, and never move, so pointers stay valid. pool_get
+ * does not clear the object: the caller, who knows its type and size,
+ * initialises it (a constant-size clear the compiler can inline). */
 #ifndef SIM_POOL_H
 #define SIM_POOL_H
 
@@ -21,7 +22,7 @@ typedef struct pool {
 
 void pool_init(pool_t *p, size_t objsize, size_t per_chunk);
 void pool_destroy(pool_t *p);
-/* A zeroed object, or NULL when memory ran out. */
+/* An object (contents undefined), or NULL when memory ran out. */
 void *pool_get(pool_t *p);
 void pool_put(pool_t *p, void *obj);
 /* Bytes held by the pool. */

@@ -22,6 +22,7 @@ typedef struct shared {
     _Atomic int done;
     _Atomic int failed;
     pthread_mutex_t lock;
+    pthread_cond_t changed;   /* signalled when a replication ends */
     char err[256];
 } shared_t;
 
@@ -36,6 +37,7 @@ static void set_error(shared_t *sh, const char *msg)
     if (!atomic_load(&sh->failed))
         snprintf(sh->err, sizeof sh->err, "%s", msg);
     atomic_store(&sh->failed, 1);
+    pthread_cond_broadcast(&sh->changed);
     pthread_mutex_unlock(&sh->lock);
 }
 
@@ -82,7 +84,10 @@ static void *worker(void *arg)
         if (rep >= sh->o->replications || atomic_load(&sh->failed))
             break;
         run_one(sh, rep);
+        pthread_mutex_lock(&sh->lock);
         atomic_fetch_add(&sh->done, 1);
+        pthread_cond_broadcast(&sh->changed);
+        pthread_mutex_unlock(&sh->lock);
     }
     return NULL;
 }
@@ -203,6 +208,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     void *progress_mem = calloc((size_t)r, sizeof *sh.progress);
     sh.progress = progress_mem;
     pthread_mutex_init(&sh.lock, NULL);
+    pthread_cond_init(&sh.changed, NULL);
     if (!sh.reps || !sh.progress) {
         free(sh.reps);
         free(progress_mem);
@@ -221,16 +227,25 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
             started++;
     if (started == 0)
         worker(&sh); /* no thread could start: run here */
+    /* Wait for the workers, waking every 100 ms to draw progress. */
     bool drawn = false;
+    pthread_mutex_lock(&sh.lock);
     while (started && atomic_load(&sh.done) < r && !atomic_load(&sh.failed)) {
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&sh.changed, &sh.lock, &ts);
         double el = now_s() - t0;
-        if (o->progress && el > 0.5) {
+        if (o->progress && el > 0.5 && atomic_load(&sh.done) < r) {
             draw_progress(&sh, r, el);
             drawn = true;
         }
     }
+    pthread_mutex_unlock(&sh.lock);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
@@ -260,6 +275,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
         remove_parts(o->outdir, r);
     free(progress_mem);
     pthread_mutex_destroy(&sh.lock);
+    pthread_cond_destroy(&sh.changed);
     return rc;
 }
 

@@ -20,7 +20,13 @@ typedef int64_t simtime_t;
 /* Seconds as a double (for statistics and printing only). */
 static inline double simtime_to_s(simtime_t t) { return (double)t * 1e-9; }
 
-/* Nearest nanosecond to s seconds; s must be finite and in range. */
-static inline simtime_t simtime_from_s(double s) { return (simtime_t)llround(s * 1e9); }
+/* Nearest nanosecond to s seconds (halves away from zero); s must be finite
+ * and in range. Written out rather than llround(), which is a libm call on
+ * the hot path of every sampled duration. */
+static inline simtime_t simtime_from_s(double s)
+{
+    double ns = s * 1e9;
+    return (simtime_t)(ns >= 0 ? ns + 0.5 : ns - 0.5);
+}
 
 #endif

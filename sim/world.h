@@ -73,7 +73,9 @@ static inline void world_schedule(world_t *w, simtime_t t, evq_fn fn, void *obj,
 static inline job_t *world_new_job(world_t *w)
 {
     job_t *j = pool_get(&w->jobs);
-    if (!j)
+    if (j)
+        *j = (job_t){0};
+    else
         world_fail(w, "out of memory (jobs)");
     return j;
 }
@@ -83,7 +85,9 @@ static inline void world_free_job(world_t *w, job_t *j) { pool_put(&w->jobs, j);
 static inline request_t *world_new_request(world_t *w)
 {
     request_t *r = pool_get(&w->requests);
-    if (!r)
+    if (r)
+        *r = (request_t){0};
+    else
         world_fail(w, "out of memory (requests)");
     return r;
 }
