@@ -61,7 +61,7 @@ const size_t traffic_nparams = sizeof traffic_params / sizeof traffic_params[0];
 
 #define POFF(f) offsetof(traffic_point_t, f)
 const param_t traffic_point_params[] = {
-    {"at", P_DURATION, POFF(at), NULL, 0, 9e9, PF_REQUIRED, NULL, NULL, NULL, "time of the point"},
+    {"at", P_DURATION, POFF(at), NULL, 0, 315360000.0, PF_REQUIRED, NULL, NULL, NULL, "time of the point"},
     {"rate", P_RATE, POFF(rate), NULL, 0, 1e9, 0, NULL, NULL, NULL, "rate at that time"},
     {"factor", P_DOUBLE, POFF(factor), NULL, 0, 1e6, 0, NULL, NULL, NULL, "or: a multiple of traffic.rate"},
 };

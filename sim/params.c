@@ -257,9 +257,13 @@ int params_decode(const param_t *tab, size_t n, cfg_node_t *map, void *obj, pctx
             diag_error(ctx->diag, pos, "%s: missing required key '%s'", *path ? path : "scenario", p->key);
             errs++;
         } else if (p->def) {
-            /* Defaults are written in YAML syntax and decoded like input. */
+            /* Defaults are written in YAML and decoded like input; a flow
+             * mapping or list (a distribution) is parsed first. */
             cfg_node_t dn = {.kind = CFG_SCALAR, .str = p->def, .plain = true, .pos = {"(default)", 0, 0}};
-            errs += params_decode_value(p, &dn, obj, ctx, sub);
+            cfg_node_t *def = &dn;
+            if (p->def[0] == '{' || p->def[0] == '[')
+                def = cfg_parse_string(ctx->arena, p->def, strlen(p->def), "(default)", ctx->diag);
+            errs += def ? params_decode_value(p, def, obj, ctx, sub) : 1;
         }
     }
     errs += params_check_unknown(tab, n, map, ctx, path);

@@ -9,6 +9,7 @@
 #include "sim/params.h"
 
 #define OFF(f) offsetof(scenario_t, f)
+#define MAX_SECONDS 315360000.0 /* 3650 days */
 
 static int decode_traffic(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
@@ -55,12 +56,6 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
                        sub);
             errs++;
         }
-        c->lb = &lb_round_robin;
-        dist_t def;
-        memset(&def, 0, sizeof def);
-        def.kind = dist_find("exponential");
-        def.mean = 0.1;
-        c->service_time = def;
         errs += params_decode(service_params, service_nparams, pr->val, c, ctx, sub);
     }
     return errs;
@@ -68,12 +63,12 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
 
 static const param_t scenario_params[] = {
     {"name", P_STRING, OFF(name), NULL, 0, 0, 0, NULL, NULL, NULL, "the run's name (default: the file name)"},
-    {"seed", P_U64, OFF(seed), "1", 0, 1.8e19, 0, NULL, NULL, NULL,
+    {"seed", P_U64, OFF(seed), "1", 0, 0, PF_NO_BOUNDS, NULL, NULL, NULL,
      "random seed; replication i runs with seed + i"},
-    {"duration", P_DURATION, OFF(duration), "1h", 0, 3.2e8, PF_MIN_EXCL, NULL, NULL, NULL, "simulated time"},
-    {"warmup", P_DURATION, OFF(warmup), "0s", 0, 3.2e8, 0, NULL, NULL, NULL,
+    {"duration", P_DURATION, OFF(duration), "1h", 0, MAX_SECONDS, PF_MIN_EXCL, NULL, NULL, NULL, "simulated time"},
+    {"warmup", P_DURATION, OFF(warmup), "0s", 0, MAX_SECONDS, 0, NULL, NULL, NULL,
      "statistics ignore requests that arrive before this"},
-    {"sample_interval", P_DURATION, OFF(sample_interval), NULL, 0.001, 3.2e8, 0, NULL, NULL, NULL,
+    {"sample_interval", P_DURATION, OFF(sample_interval), NULL, 0.001, MAX_SECONDS, 0, NULL, NULL, NULL,
      "time between rows of timeseries.csv (default: the smallest of 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, "
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
     {"traffic", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_traffic, "mapping", "the arrival process (below)"},
