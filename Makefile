@@ -4,6 +4,7 @@
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
 #   make bench      run the benchmarks (events/s, event set, peak memory)
+#   make fuzz       fuzz the scenario loader with libFuzzer (clang; FUZZ_SECONDS=60)
 #   make deps       install the Debian packages the project needs (root or sudo)
 #   make SANITIZER=address|undefined test    sanitizer build (objects kept apart)
 #   make V=1        show the commands
@@ -60,11 +61,11 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
-.PHONY: all run test check-tests bench deps clean help
+.PHONY: all run test check-tests bench deps clean help fuzz
 all: $(BIN)/clustersim
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -132,6 +133,16 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+
+# Coverage-guided fuzzing of the scenario loader (clang's libFuzzer; not part
+# of `make test`, which replays the corpus instead). New inputs go to
+# build/fuzz-corpus; add the interesting ones to tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p bin build/fuzz-corpus
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
+	  tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(PKG_LIBS) -lm -lpthread -o bin/fuzz_scenario
+	bin/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz-corpus tests/fuzz/corpus scenarios
 
 clean:
 	rm -rf build bin
