@@ -41,6 +41,7 @@ static int decode_weights(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
         diag_error(ctx->diag, node->pos, "%s: expected a list of weights, got %s", path, cfg_kind_name(node));
         return 1;
     }
+    c->weights_pos = node->pos;
     c->weights = arena_alloc(ctx->arena, (node->n ? node->n : 1) * sizeof *c->weights);
     if (!c->weights)
         return 1;

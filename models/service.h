@@ -43,6 +43,7 @@ typedef struct service_cfg {
     const lb_kind_t *lb;
     double *weights;            /* per pod, nweights <= replicas; the rest 1 */
     size_t nweights;
+    srcpos_t weights_pos;
     const char **call_names;    /* as written */
     srcpos_t *call_pos;
     uint32_t *calls;            /* resolved service indices */

@@ -32,12 +32,13 @@ static int decode_profile(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
         errs += e;
         if (e)
             continue;
+        pt->at_pos = cfg_get(node->items[i], "at")->pos;
         if (isnan(pt->rate) == isnan(pt->factor)) {
             diag_error(ctx->diag, pt->pos, "%s: give either rate or factor", sub);
             errs++;
         }
         if (i > 0 && pt->at <= c->profile[i - 1].at) {
-            diag_error(ctx->diag, pt->pos, "%s.at: points must be in increasing time order", sub);
+            diag_error(ctx->diag, pt->at_pos, "%s.at: points must be in increasing time order", sub);
             errs++;
         }
     }
@@ -68,6 +69,10 @@ const param_t traffic_point_params[] = {
 const size_t traffic_point_nparams = sizeof traffic_point_params / sizeof traffic_point_params[0];
 
 /* ---- the integrated rate -------------------------------------------------- */
+
+/* A gap longer than any run (1e10 s, above the 3650-day bound on duration)
+ * means no further arrival; it also keeps t + gap inside int64. */
+#define NO_ARRIVAL_GAP_S 1e10
 
 /* Segment k covers [start(k), end(k)): k = 0 is before the first point, k =
  * nprofile after the last; inside, the rate is linear between points k-1, k. */
@@ -105,9 +110,10 @@ double traffic_rate_at(const traffic_cfg_t *c, simtime_t t)
 simtime_t traffic_advance(const traffic_cfg_t *c, size_t *seg, simtime_t t, double e)
 {
     if (c->nprofile == 0) { /* constant rate: the common case, on the hot path */
-        if (!(c->rate > 0))
+        double gap = e / c->rate;
+        if (!(gap < NO_ARRIVAL_GAP_S)) /* also a zero or tiny rate */
             return SIM_NEVER;
-        simtime_t dt = simtime_from_s(e / c->rate);
+        simtime_t dt = simtime_from_s(gap);
         return t + (dt < 1 ? 1 : dt);
     }
     size_t k = *seg;
@@ -123,6 +129,8 @@ simtime_t traffic_advance(const traffic_cfg_t *c, size_t *seg, simtime_t t, doub
             /* Solve r d + s d^2 / 2 = e for the smallest d >= 0 (stable form). */
             double disc = r * r + 2.0 * s * e;
             double d = disc > 0 ? 2.0 * e / (r + sqrt(disc)) : (r > 0 ? e / r : span);
+            if (!(d < NO_ARRIVAL_GAP_S))
+                return SIM_NEVER;
             simtime_t dt = simtime_from_s(d);
             if (dt < 1)
                 dt = 1;   /* time moves forward: two arrivals never share an instant */

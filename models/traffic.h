@@ -27,7 +27,7 @@ typedef struct traffic_point {
     simtime_t at;
     double rate;      /* per second, resolved (factor x traffic.rate) */
     double factor;
-    srcpos_t pos;
+    srcpos_t pos, at_pos;
 } traffic_point_t;
 
 typedef struct traffic_cfg {

@@ -10,23 +10,36 @@
 #define CFG_MAX_DEPTH 64
 #define CFG_MAX_NODES 200000
 
+/* Where positions point. A --set value is one line inside an option: its
+ * columns are shifted by the option's prefix and anything past its end (a
+ * parser reaching the end of input) is reported just after its last column. */
+typedef struct posmap {
+    const char *name;
+    int shift;          /* added to columns (one_line only) */
+    int one_line;
+    size_t len;         /* text length (one_line only) */
+} posmap_t;
+
 typedef struct conv {
     arena_t *a;
     diag_t *d;
     yaml_document_t *doc;
-    const char *name;
+    const posmap_t *pm;
     size_t nodes;
     int failed;
 } conv_t;
 
-static srcpos_t mark_pos(const char *name, yaml_mark_t m)
+static srcpos_t map_pos(const posmap_t *pm, yaml_mark_t m)
 {
-    return (srcpos_t){name, (int)m.line + 1, (int)m.column + 1};
+    if (!pm->one_line)
+        return (srcpos_t){pm->name, (int)m.line + 1, (int)m.column + 1};
+    size_t col = m.line == 0 && m.column < pm->len ? m.column : pm->len;
+    return (srcpos_t){pm->name, 1, (int)col + 1 + pm->shift};
 }
 
 static cfg_node_t *convert(conv_t *c, yaml_node_t *yn, int depth)
 {
-    srcpos_t pos = mark_pos(c->name, yn->start_mark);
+    srcpos_t pos = map_pos(c->pm, yn->start_mark);
     if (depth > CFG_MAX_DEPTH) {
         if (!c->failed)
             diag_error(c->d, pos, "nesting deeper than %d levels (a recursive alias?)", CFG_MAX_DEPTH);
@@ -79,6 +92,7 @@ static cfg_node_t *convert(conv_t *c, yaml_node_t *yn, int depth)
         n->pairs = arena_alloc(c->a, (k ? k : 1) * sizeof *n->pairs);
         if (!n->pairs)
             goto oom;
+        size_t np = 0;
         for (size_t i = 0; i < k; i++) {
             yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
             yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
@@ -86,14 +100,16 @@ static cfg_node_t *convert(conv_t *c, yaml_node_t *yn, int depth)
             if (!kn || !vn)
                 return NULL;
             if (kn->type != YAML_SCALAR_NODE) {
-                diag_error(c->d, mark_pos(c->name, kn->start_mark), "a mapping key must be a scalar");
+                diag_error(c->d, map_pos(c->pm, kn->start_mark), "a mapping key must be a scalar");
                 c->failed = 1;
                 return NULL;
             }
             cfg_node_t *key = convert(c, kn, depth + 1);
             if (!key)
                 return NULL;
-            for (size_t j = 0; j < i; j++)
+            if (key->plain && strcmp(key->str, "<<") == 0)
+                continue; /* merge keys are applied below, after the explicit keys */
+            for (size_t j = 0; j < np; j++)
                 if (strcmp(n->pairs[j].key->str, key->str) == 0) {
                     diag_error(c->d, key->pos, "duplicate key '%s' (first at line %d)", key->str,
                                n->pairs[j].key->pos.line);
@@ -103,10 +119,51 @@ static cfg_node_t *convert(conv_t *c, yaml_node_t *yn, int depth)
             cfg_node_t *val = convert(c, vn, depth + 1);
             if (!val)
                 return NULL;
-            n->pairs[i].key = key;
-            n->pairs[i].val = val;
+            n->pairs[np].key = key;
+            n->pairs[np].val = val;
+            np++;
         }
-        n->n = k;
+        n->n = np;
+        /* YAML merge keys (`<<: *base` or `<<: [*a, *b]`): the merged
+         * mappings' keys are added unless the mapping already has them; an
+         * earlier merged mapping wins over a later one. */
+        for (size_t i = 0; i < k; i++) {
+            yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
+            yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
+            yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
+            if (!kn || !vn || kn->type != YAML_SCALAR_NODE || kn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+                kn->data.scalar.length != 2 || memcmp(kn->data.scalar.value, "<<", 2) != 0)
+                continue;
+            cfg_node_t *val = convert(c, vn, depth + 1);
+            if (!val)
+                return NULL;
+            size_t nsrc = val->kind == CFG_SEQ ? val->n : 1;
+            for (size_t s = 0; s < nsrc; s++) {
+                cfg_node_t *src = val->kind == CFG_SEQ ? val->items[s] : val;
+                if (src->kind != CFG_MAP) {
+                    diag_error(c->d, src->pos, "a merge key (<<) takes a mapping or a list of mappings, got %s",
+                               cfg_kind_name(src));
+                    c->failed = 1;
+                    return NULL;
+                }
+                for (size_t j = 0; j < src->n; j++) {
+                    size_t e;
+                    for (e = 0; e < n->n; e++)
+                        if (strcmp(n->pairs[e].key->str, src->pairs[j].key->str) == 0)
+                            break;
+                    if (e < n->n)
+                        continue;
+                    cfg_pair_t *grown = arena_alloc(c->a, (n->n + 1) * sizeof *grown);
+                    if (!grown)
+                        goto oom;
+                    memcpy(grown, n->pairs, n->n * sizeof *grown);
+                    grown[n->n].key = src->pairs[j].key;
+                    grown[n->n].val = src->pairs[j].val;
+                    n->pairs = grown;
+                    n->n++;
+                }
+            }
+        }
         break;
     }
     default:
@@ -121,19 +178,30 @@ oom:
     return NULL;
 }
 
-static void parser_error(yaml_parser_t *p, const char *name, diag_t *d)
+static void parser_error(yaml_parser_t *p, const posmap_t *pm, const char *text, size_t len, diag_t *d)
 {
     const char *problem = p->problem ? p->problem : "malformed YAML";
-    if (p->context)
-        diag_error(d, mark_pos(name, p->problem_mark), "%s %s", p->context, problem);
-    else
-        diag_error(d, mark_pos(name, p->problem_mark), "%s", problem);
+    srcpos_t at = map_pos(pm, p->problem_mark);
+    size_t idx = p->problem_mark.index;
+    if (idx < len && text[idx] == '\t' && strstr(problem, "cannot start any token")) {
+        diag_error(d, at, "a tab character: YAML indents with spaces, never tabs");
+    } else if (p->context) {
+        srcpos_t ctx = map_pos(pm, p->context_mark);
+        if (ctx.line != at.line || ctx.col != at.col)
+            diag_error(d, at, "%s %s (the construct starts at line %d, column %d)", p->context, problem, ctx.line,
+                       ctx.col);
+        else
+            diag_error(d, at, "%s %s", p->context, problem);
+    } else {
+        diag_error(d, at, "%s", problem);
+    }
 }
 
 /* Parses up to `max` documents (0: all) of text. */
-static int parse_docs(arena_t *a, const char *text, size_t len, const char *name, size_t max,
+static int parse_docs(arena_t *a, const char *text, size_t len, const posmap_t *pm, size_t max,
                       cfg_node_t ***docs, size_t *ndocs, diag_t *d)
 {
+    const char *name = pm->name;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         diag_error(d, (srcpos_t){name, 0, 0}, "out of memory");
@@ -146,7 +214,7 @@ static int parse_docs(arena_t *a, const char *text, size_t len, const char *name
     for (;;) {
         yaml_document_t doc;
         if (!yaml_parser_load(&parser, &doc)) {
-            parser_error(&parser, name, d);
+            parser_error(&parser, pm, text, len, d);
             rc = -1;
             break;
         }
@@ -155,7 +223,7 @@ static int parse_docs(arena_t *a, const char *text, size_t len, const char *name
             yaml_document_delete(&doc);
             break;
         }
-        conv_t c = {a, d, &doc, name, 0, 0};
+        conv_t c = {a, d, &doc, pm, 0, 0};
         cfg_node_t *node = convert(&c, root, 0);
         yaml_document_delete(&doc);
         if (!node) {
@@ -235,20 +303,32 @@ int cfg_parse_file_all(arena_t *a, const char *path, cfg_node_t ***docs, size_t 
     if (!text)
         return -1;
     const char *name = arena_strdup(a, path);
-    return parse_docs(a, text, len, name ? name : path, 0, docs, ndocs, d);
+    posmap_t pm = {name ? name : path, 0, 0, 0};
+    return parse_docs(a, text, len, &pm, 0, docs, ndocs, d);
+}
+
+/* One document of text; a second one is an error (it would be ignored). */
+static cfg_node_t *parse_one(arena_t *a, const char *text, size_t len, const posmap_t *pm, diag_t *d)
+{
+    cfg_node_t **docs;
+    size_t n;
+    if (parse_docs(a, text, len, pm, 0, &docs, &n, d) != 0)
+        return NULL;
+    if (n > 1) {
+        diag_error(d, docs[1]->pos, "a second YAML document: a scenario is one document (remove the '---')");
+        return NULL;
+    }
+    if (n == 0) {
+        diag_error(d, (srcpos_t){pm->name, 1, 1 + pm->shift}, "empty document");
+        return NULL;
+    }
+    return docs[0];
 }
 
 cfg_node_t *cfg_parse_string(arena_t *a, const char *text, size_t len, const char *name, diag_t *d)
 {
-    cfg_node_t **docs;
-    size_t n;
-    if (parse_docs(a, text, len, name, 1, &docs, &n, d) != 0)
-        return NULL;
-    if (n == 0) {
-        diag_error(d, (srcpos_t){name, 1, 1}, "empty document");
-        return NULL;
-    }
-    return docs[0];
+    posmap_t pm = {name, 0, 0, 0};
+    return parse_one(a, text, len, &pm, d);
 }
 
 cfg_node_t *cfg_parse_file(arena_t *a, const char *path, diag_t *d)
@@ -260,6 +340,7 @@ cfg_node_t *cfg_parse_file(arena_t *a, const char *path, diag_t *d)
     const char *name = arena_strdup(a, path);
     return cfg_parse_string(a, text, len, name ? name : path, d);
 }
+
 
 cfg_pair_t *cfg_find(cfg_node_t *map, const char *key)
 {
@@ -298,27 +379,17 @@ const char *cfg_kind_name(const cfg_node_t *n)
     return cfg_is_null(n) ? "null" : "a scalar";
 }
 
-static void shift_cols(cfg_node_t *n, int by)
-{
-    n->pos.col += by;
-    for (size_t i = 0; i < n->n; i++) {
-        if (n->kind == CFG_MAP) {
-            shift_cols(n->pairs[i].key, by);
-            shift_cols(n->pairs[i].val, by);
-        } else if (n->kind == CFG_SEQ) {
-            shift_cols(n->items[i], by);
-        }
-    }
-}
-
-int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *label, diag_t *d)
+int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *label, bool value_cols,
+                  diag_t *d)
 {
     const char *eq = strchr(assign, '=');
     if (!eq || eq == assign) {
         diag_error(d, (srcpos_t){label, 1, 1}, "expected PATH=VALUE, e.g. services.web.replicas=4");
         return -1;
     }
-    int voff = (int)(eq - assign) + 1;
+    /* Columns count in the whole option, or in the value alone when the
+     * option was built from a shorthand (--seed N). */
+    int voff = value_cols ? 0 : (int)(eq - assign) + 1;
     cfg_node_t *val;
     if (eq[1] == '\0') { /* an empty value is a null scalar */
         val = arena_alloc(a, sizeof *val);
@@ -328,12 +399,11 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
         val->str = "";
         val->plain = true;
         val->pos = (srcpos_t){label, 1, 1};
-    } else if (!(val = cfg_parse_string(a, eq + 1, strlen(eq + 1), label, d))) {
-        return -1;
+    } else {
+        posmap_t pm = {label, voff, 1, strlen(eq + 1)};
+        if (!(val = parse_one(a, eq + 1, strlen(eq + 1), &pm, d)))
+            return -1;
     }
-    shift_cols(val, voff);
-    if (val->pos.line != 1)
-        val->pos.line = 1;
     cfg_node_t *cur = root;
     const char *p = assign;
     while (p < eq) {

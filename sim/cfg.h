@@ -7,7 +7,9 @@
  * unknown keys can be reported afterwards.
  *
  * Limits against hostile input: 16 MiB of text, nesting 64 deep, 200,000
- * nodes (aliases are expanded, and counted, on conversion). */
+ * nodes (aliases are expanded, and counted, on conversion). YAML merge keys
+ * (`<<: *base`) are applied: explicit keys win over merged ones. A file or
+ * string parsed as one document must hold exactly one. */
 #ifndef SIM_CFG_H
 #define SIM_CFG_H
 
@@ -44,8 +46,10 @@ int cfg_parse_file_all(arena_t *a, const char *path, cfg_node_t ***docs, size_t 
 /* Parses one document from text, naming it `name` in messages. */
 cfg_node_t *cfg_parse_string(arena_t *a, const char *text, size_t len, const char *name, diag_t *d);
 /* Applies one override "a.b.0.c=VALUE" (VALUE is YAML) to root; missing maps
- * on the path are created. `label` names the override in messages. */
-int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *label, diag_t *d);
+ * on the path are created. `label` names the override in messages, whose
+ * columns count in the whole option, or in VALUE alone with value_cols. */
+int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *label, bool value_cols,
+                  diag_t *d);
 /* The map entry for key, or NULL; marks it used. */
 cfg_pair_t *cfg_find(cfg_node_t *map, const char *key);
 /* The value for key (marking it used), or NULL. */

@@ -10,7 +10,7 @@
 #include "sim/units.h"
 
 #define OFF(f) offsetof(dist_t, f)
-#define BIG 1e300
+#define MAXDUR 315360000.0 /* 3650 days, as a scenario's duration */
 
 /* ---- samplers ---------------------------------------------------------- */
 
@@ -161,7 +161,7 @@ static int p_empirical(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path
 
 /* ---- the table ----------------------------------------------------------- */
 
-#define DUR(k, field, req, help) {k, P_SECONDS, OFF(field), NULL, 0, BIG, PF_MIN_EXCL | (req), NULL, NULL, NULL, help}
+#define DUR(k, field, req, help) {k, P_SECONDS, OFF(field), NULL, 0, MAXDUR, PF_MIN_EXCL | (req), NULL, NULL, NULL, help}
 /* The `dist` key is read by dist_decode before the table; its row only makes it a valid key. */
 static int dist_key(const param_t *p, cfg_node_t *n, void *obj, pctx_t *ctx, const char *path)
 {
@@ -172,7 +172,7 @@ static int dist_key(const param_t *p, cfg_node_t *n, void *obj, pctx_t *ctx, con
 
 static const param_t par_exponential[] = {DIST_KEY, DUR("mean", mean, PF_REQUIRED, "mean")};
 static const param_t par_deterministic[] = {
-    DIST_KEY, {"value", P_SECONDS, OFF(value), NULL, 0, BIG, PF_REQUIRED, NULL, NULL, NULL, "the constant"}};
+    DIST_KEY, {"value", P_SECONDS, OFF(value), NULL, 0, MAXDUR, PF_REQUIRED, NULL, NULL, NULL, "the constant"}};
 static const param_t par_lognormal[] = {
     DIST_KEY, DUR("mean", mean, PF_REQUIRED, "mean"),
     {"cv", P_DOUBLE, OFF(cv), NULL, 0, 100, PF_REQUIRED | PF_MIN_EXCL, NULL, NULL, NULL, "coefficient of variation (sd/mean)"}};
@@ -188,8 +188,8 @@ static const param_t par_pareto[] = {
     DIST_KEY, {"shape", P_DOUBLE, OFF(shape), NULL, 0, 1e6, PF_REQUIRED | PF_MIN_EXCL, NULL, NULL, NULL, "tail index alpha"},
     DUR("scale", scale, PF_REQUIRED, "minimum x_m")};
 static const param_t par_uniform[] = {
-    DIST_KEY, {"min", P_SECONDS, OFF(min), NULL, 0, BIG, PF_REQUIRED, NULL, NULL, NULL, "lower end"},
-    {"max", P_SECONDS, OFF(max), NULL, 0, BIG, PF_REQUIRED, NULL, NULL, NULL, "upper end"}};
+    DIST_KEY, {"min", P_SECONDS, OFF(min), NULL, 0, MAXDUR, PF_REQUIRED, NULL, NULL, NULL, "lower end"},
+    {"max", P_SECONDS, OFF(max), NULL, 0, MAXDUR, PF_REQUIRED, NULL, NULL, NULL, "upper end"}};
 static const param_t par_empirical[] = {
     DIST_KEY, {"file", P_STRING, OFF(file), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL, "CSV file, relative to the scenario"},
     {"column", P_INT, OFF(column), "0", 0, 1000, 0, NULL, NULL, NULL, "0-based column of the samples"}};

@@ -49,8 +49,18 @@ int dist_decode(cfg_node_t *node, dist_t *d, pctx_t *ctx, const char *path);
 void dist_deterministic(dist_t *d, double v);
 /* One draw, in seconds (>= 0). */
 static inline double dist_sample(const dist_t *d, rng_t *r) { return d->kind->sample(d, r); }
-/* One draw, in nanoseconds. */
-static inline simtime_t dist_sample_ns(const dist_t *d, rng_t *r) { return simtime_from_s(d->kind->sample(d, r)); }
+/* Draws are capped at 2^62 ns (146 years): a heavy tail (pareto with shape
+ * below 1) can draw anything, and the time it is added to must not overflow
+ * (times are at most 3650 days, so time + draw < 2^63). */
+#define DIST_MAX_NS ((simtime_t)1 << 62)
+/* One draw, in nanoseconds, in [0, DIST_MAX_NS]. */
+static inline simtime_t dist_sample_ns(const dist_t *d, rng_t *r)
+{
+    double s = d->kind->sample(d, r);
+    if (!(s < 4.6e9)) /* also NaN */
+        return DIST_MAX_NS;
+    return s > 0 ? simtime_from_s(s) : 0;
+}
 /* The distribution's mean, in seconds (INFINITY when it has none). */
 double dist_mean(const dist_t *d);
 /* The kind named `name`, or NULL. */

@@ -2,6 +2,7 @@
  *
  * Exit codes: 0 success (or every gate passed), 1 a gate failed, 2 the input
  * or the command line is wrong, 3 an internal error. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,7 @@ static int cmd_run(int argc, char **argv)
         {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
         {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *sets[MAX_SETS + 2];
+    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
     char seedset[64], durset[128];
     size_t nsets = 0;
     const char *outdir = NULL;
@@ -130,19 +131,31 @@ static int cmd_run(int argc, char **argv)
     /* --seed and --duration are overrides like --set, checked the same way. */
     if (seed) {
         snprintf(seedset, sizeof seedset, "seed=%s", seed);
+        labels[nsets] = "--seed";
         sets[nsets++] = seedset;
     }
     if (duration) {
         snprintf(durset, sizeof durset, "duration=%s", duration);
+        labels[nsets] = "--duration";
         sets[nsets++] = durset;
     }
-    scenario_t *sc = load_or_report(argv[optind], sets, nsets);
+    if (outdir && !*outdir)
+        return usage_error("run", "-o: the output directory name is empty", NULL);
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_labeled(argv[optind], sets, labels, nsets, &d);
+    diag_print(&d, stderr);
     if (!sc)
         return EXIT_INPUT;
     char defdir[512];
     if (!outdir) {
         snprintf(defdir, sizeof defdir, "results/%s", sc->name);
         outdir = defdir;
+    }
+    if (run_make_dir(outdir) != 0) {
+        fprintf(stderr, "clustersim run: cannot use '%s' as the output directory: %s\n", outdir, strerror(errno));
+        scenario_free(sc);
+        return EXIT_INPUT;
     }
     run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO)};
     run_result_t res;

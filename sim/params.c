@@ -1,5 +1,6 @@
 #include "sim/params.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -101,7 +102,8 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
         for (size_t i = 0; p->choices[i] && k < sizeof what; i++)
             k += (size_t)snprintf(what + k, sizeof what - k, "%s %s", i ? "," : "", p->choices[i]);
     } else {
-        snprintf(what, sizeof what, "a %s", type_name(p));
+        const char *t = type_name(p);
+        snprintf(what, sizeof what, "%s %s", strchr("aeiou", t[0]) ? "an" : "a", t);
     }
     const char *s = params_scalar(node, ctx, path, what);
     if (!s)
@@ -109,33 +111,40 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     const char *err = NULL;
     double v = 0;
     switch (p->type) {
-    case P_INT:
     case P_U64: {
-        long long iv;
-        if (!node->plain || parse_int(s, &iv) != 0) {
-            diag_error(ctx->diag, node->pos, "%s: expected an integer, got '%s'", path, s);
+        /* the whole unsigned 64-bit range (seeds) */
+        char *end;
+        errno = 0;
+        unsigned long long uv = strtoull(s, &end, 10);
+        if (!node->plain || *s == '-' || *s == '+' || *s == '\0' || *end || errno == ERANGE) {
+            diag_error(ctx->diag, node->pos, "%s: expected an integer from 0 to 18446744073709551615, got %s'%s'%s",
+                       path, node->plain ? "" : "the string ", s, node->plain ? "" : " (remove the quotes)");
             return 1;
         }
-        if (p->type == P_U64 && iv < 0) {
-            diag_error(ctx->diag, node->pos, "%s: expected a non-negative integer, got '%s'", path, s);
+        *(uint64_t *)field = (uint64_t)uv;
+        return 0;
+    }
+    case P_INT: {
+        long long iv;
+        if (!node->plain || parse_int(s, &iv) != 0) {
+            diag_error(ctx->diag, node->pos, "%s: expected an integer, got %s'%s'%s", path,
+                       node->plain ? "" : "the string ", s,
+                       !node->plain && parse_int(s, &iv) == 0 ? " (remove the quotes)" : "");
             return 1;
         }
         if (check_bounds(p, (double)iv, node, ctx, path))
             return 1;
-        if (p->type == P_INT) {
-            if (iv > INT32_MAX || iv < INT32_MIN) {
-                diag_error(ctx->diag, node->pos, "%s: '%s' is too large", path, s);
-                return 1;
-            }
-            *(int *)field = (int)iv;
-        } else {
-            *(uint64_t *)field = (uint64_t)iv;
+        if (iv > INT32_MAX || iv < INT32_MIN) {
+            diag_error(ctx->diag, node->pos, "%s: '%s' is too large", path, s);
+            return 1;
         }
+        *(int *)field = (int)iv;
         return 0;
     }
     case P_DOUBLE:
         if (!node->plain)
-            err = "expected a number";
+            err = units_number(s, &v) == NULL ? "expected a number, not a quoted string (remove the quotes)"
+                                              : "expected a number";
         else
             err = units_number(s, &v);
         if (!err && check_bounds(p, v, node, ctx, path))

@@ -162,9 +162,13 @@ static void remove_parts(const char *dir, int r)
     }
 }
 
-static int mkdir_p(const char *dir)
+int run_make_dir(const char *dir)
 {
     char p[4096];
+    if (!*dir || strlen(dir) >= sizeof p) {
+        errno = EINVAL;
+        return -1;
+    }
     snprintf(p, sizeof p, "%s", dir);
     for (char *s = p + 1; *s; s++)
         if (*s == '/') {
@@ -173,7 +177,16 @@ static int mkdir_p(const char *dir)
                 return -1;
             *s = '/';
         }
-    return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(p, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
 }
 
 int run_write_atomic(const char *path, const char *text, size_t len)
@@ -196,7 +209,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     memset(res, 0, sizeof *res);
     int r = o->replications > 0 ? o->replications : 1;
     res->replications = r;
-    if (o->outdir && mkdir_p(o->outdir) != 0) {
+    if (o->outdir && run_make_dir(o->outdir) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", o->outdir, strerror(errno));
         return -1;
     }

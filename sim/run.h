@@ -31,6 +31,9 @@ typedef struct run_result {
 /* Runs sc. 0 on success; -1 with a message in err (an internal error). */
 int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, char *err, size_t errlen);
 void run_result_free(run_result_t *res);
+/* Creates directory dir and its parents (existing ones are fine). 0, or -1
+ * with errno set (ENOTDIR when a path component is not a directory). */
+int run_make_dir(const char *dir);
 /* Writes `text` (len bytes) to path atomically (temporary file + rename). */
 int run_write_atomic(const char *path, const char *text, size_t len);
 

@@ -56,7 +56,8 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
                        sub);
             errs++;
         }
-        errs += params_decode(service_params, service_nparams, pr->val, c, ctx, sub);
+        /* `web:` with no value is a service with every default */
+        errs += params_decode(service_params, service_nparams, cfg_is_null(pr->val) ? NULL : pr->val, c, ctx, sub);
     }
     return errs;
 }
@@ -71,7 +72,7 @@ static const param_t scenario_params[] = {
     {"sample_interval", P_DURATION, OFF(sample_interval), NULL, 0.001, MAX_SECONDS, 0, NULL, NULL, NULL,
      "time between rows of timeseries.csv (default: the smallest of 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, "
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
-    {"traffic", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_traffic, "mapping", "the arrival process (below)"},
+    {"traffic", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_traffic, "mapping", "the arrival process (below)"},
     {"services", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, decode_services, "mapping",
      "name: service (below); traffic enters the first"},
 };
@@ -159,12 +160,13 @@ static simtime_t auto_interval(simtime_t duration)
     return duration / 1000 > SIM_S ? duration / 1000 / SIM_S * SIM_S : SIM_S;
 }
 
-static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, const char *const *sets, size_t nsets,
-                             diag_t *d)
+static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, const char *const *sets,
+                             const char *const *labels, size_t nsets, diag_t *d)
 {
     for (size_t i = 0; root && i < nsets; i++) {
-        char *label = arena_printf(a, "--set[%zu]", i + 1);
-        if (!label || cfg_apply_set(a, root, sets[i], label, d) != 0)
+        bool named = labels && labels[i];
+        const char *label = named ? labels[i] : arena_printf(a, "--set[%zu]", i + 1);
+        if (!label || cfg_apply_set(a, root, sets[i], label, named, d) != 0)
             return NULL;
     }
     if (!root)
@@ -216,13 +218,14 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     }
     if (sc->traffic.nprofile == 0 && sc->traffic.rate <= 0) {
         cfg_node_t *t = cfg_get(root, "traffic");
-        diag_error(d, t ? t->pos : root->pos, "traffic.rate: must be > 0 (or give a profile)");
+        cfg_node_t *r = cfg_get(t, "rate");
+        diag_error(d, r ? r->pos : t ? t->pos : root->pos, "traffic.rate: must be > 0 (or give a profile)");
         errs++;
     }
     for (size_t i = 0; i < sc->nservices; i++) {
         service_cfg_t *c = &sc->services[i];
         if (c->nweights > (size_t)c->replicas) {
-            diag_error(d, c->pos, "services.%s.weights: %zu weights for %d replicas", c->name, c->nweights,
+            diag_error(d, c->weights_pos, "services.%s.weights: %zu weights for %d replicas", c->name, c->nweights,
                        c->replicas);
             errs++;
         }
@@ -233,13 +236,19 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
 
 scenario_t *scenario_load(const char *path, const char *const *sets, size_t nsets, diag_t *d)
 {
+    return scenario_load_labeled(path, sets, NULL, nsets, d);
+}
+
+scenario_t *scenario_load_labeled(const char *path, const char *const *sets, const char *const *labels,
+                                  size_t nsets, diag_t *d)
+{
     arena_t *a = arena_new();
     if (!a) {
         diag_error(d, (srcpos_t){path, 0, 0}, "out of memory");
         return NULL;
     }
     cfg_node_t *root = cfg_parse_file(a, path, d);
-    scenario_t *sc = load_tree(a, root, path, sets, nsets, d);
+    scenario_t *sc = load_tree(a, root, path, sets, labels, nsets, d);
     if (!sc)
         arena_free(a);
     return sc;
@@ -254,7 +263,7 @@ scenario_t *scenario_load_string(const char *yaml, const char *name, const char 
         return NULL;
     }
     cfg_node_t *root = cfg_parse_string(a, yaml, strlen(yaml), name, d);
-    scenario_t *sc = load_tree(a, root, name, sets, nsets, d);
+    scenario_t *sc = load_tree(a, root, name, sets, NULL, nsets, d);
     if (!sc)
         arena_free(a);
     return sc;
