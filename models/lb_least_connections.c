@@ -19,10 +19,11 @@ static uint32_t lc_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
 {
     (void)client, (void)r;
     lc_t *s = state;
-    uint32_t n = v->n, best = s->start < n ? s->start : 0;
+    uint32_t n = v->n, start = s->start < n ? s->start : 0, best = start;
     int best_active = v->pods[best]->active;
+    /* every pod once, from the rotating start: the first of the least loaded wins */
     for (uint32_t k = 1; k < n && best_active > 0; k++) {
-        uint32_t i = best + k < n ? best + k : best + k - n;
+        uint32_t i = start + k < n ? start + k : start + k - n;
         if (v->pods[i]->active < best_active) {
             best = i;
             best_active = v->pods[i]->active;

@@ -26,7 +26,7 @@ uint32_t rng_stream_seed(uint64_t seed, const char *name)
 {
     uint64_t x = rng_mix64(rng_mix64(seed) ^ fnv1a64(name));
     uint32_t s = (uint32_t)(x ^ (x >> 32));
-    return s ? s : 4357u; /* MT19937 maps seed 0 to its default; keep streams apart */
+    return s; /* (GSL's MT19937 replaces a seed of 0 by its default, 4357) */
 }
 
 rng_t *rng_new(uint64_t seed, const char *name)

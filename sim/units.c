@@ -112,57 +112,118 @@ const char *units_rate(const char *s, double *per_second)
     return NULL;
 }
 
-const char *units_cpu(const char *s, int64_t *millicores)
-{
-    static const char *msg = "expected a CPU quantity such as 500m or 0.5 (cores)";
-    double v;
-    const char *suf;
-    size_t n;
-    if (split(s, &v, &suf, &n) != 0)
-        return msg;
-    double m;
-    if (n == 0)
-        m = v * 1000.0;
-    else if (suffix_is(suf, n, "m"))
-        m = v;
-    else
-        return msg;
-    if (!(fabs(m) < 1e15))
-        return "CPU quantity out of range";
-    /* Kubernetes' MilliValue rounds up; the small epsilon keeps 0.1*1000 at 100. */
-    *millicores = (int64_t)ceil(m - 1e-9);
-    return NULL;
-}
+/* Kubernetes quantities, exactly: the number is read as a decimal mantissa
+ * and exponent (no floating point), so "32.2G" is 32200000000 bytes and
+ * "0.1" is 100 millicores, as resource.Quantity computes them. */
+
+typedef unsigned __int128 u128;
 
 static const struct {
     const char *name;
-    double mult;
-} mem_units[] = {
-    {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-    {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+    int exp10;   /* decimal suffixes */
+    int exp2;    /* binary suffixes */
+} qsuffixes[] = {
+    {"", 0, 0},    {"m", -3, 0},  {"k", 3, 0},   {"M", 6, 0},   {"G", 9, 0},   {"T", 12, 0},
+    {"P", 15, 0},  {"E", 18, 0},  {"Ki", 0, 10}, {"Mi", 0, 20}, {"Gi", 0, 30}, {"Ti", 0, 40},
+    {"Pi", 0, 50}, {"Ei", 0, 60},
 };
+
+const char *units_quantity(const char *s, int scale10, int64_t *out)
+{
+    static const char *msg = "expected a quantity such as 500m, 1.5, 2Gi, 800M or 1e3";
+    while (isspace((unsigned char)*s))
+        s++;
+    int neg = 0;
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    u128 mant = 0;
+    int exp10 = 0, digits = 0, sig = 0;
+    for (; isdigit((unsigned char)*s); s++, digits++) {
+        if (sig < 36) {
+            mant = mant * 10 + (u128)(*s - '0');
+            sig += mant != 0;
+        } else {
+            exp10++; /* digits past 36 significant ones only scale the value */
+        }
+    }
+    if (*s == '.') {
+        for (s++; isdigit((unsigned char)*s); s++, digits++) {
+            if (sig < 36) {
+                mant = mant * 10 + (u128)(*s - '0');
+                sig += mant != 0;
+                exp10--;
+            }
+        }
+    }
+    if (digits == 0)
+        return msg;
+    /* a decimal exponent: e3, E-2 (but "E" alone is the exa suffix) */
+    if ((*s == 'e' || *s == 'E') &&
+        (isdigit((unsigned char)s[1]) || ((s[1] == '+' || s[1] == '-') && isdigit((unsigned char)s[2])))) {
+        char *end;
+        long e = strtol(s + 1, &end, 10);
+        if (e > 1000 || e < -1000)
+            return "quantity out of range";
+        exp10 += (int)e;
+        s = end;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    size_t k;
+    for (k = 0; k < sizeof qsuffixes / sizeof qsuffixes[0]; k++)
+        if (strlen(qsuffixes[k].name) == n && strncmp(s, qsuffixes[k].name, n) == 0)
+            break;
+    if (k == sizeof qsuffixes / sizeof qsuffixes[0])
+        return msg;
+    exp10 += qsuffixes[k].exp10 + scale10;
+    const u128 limit = (u128)INT64_MAX;
+    /* value = mant * 2^exp2 * 10^exp10, rounded up */
+    for (int e2 = qsuffixes[k].exp2; e2 > 0 && mant; e2--) {
+        mant *= 2;
+        if (mant > limit)
+            return "quantity out of range";
+    }
+    for (; exp10 > 0 && mant; exp10--) {
+        mant *= 10;
+        if (mant > limit)
+            return "quantity out of range";
+    }
+    if (exp10 < 0 && mant) {
+        u128 den = 1;
+        while (exp10 < 0 && den <= ((u128)1 << 100)) {
+            den *= 10;
+            exp10++;
+        }
+        /* a denominator past 10^30 exceeds any mantissa here: the value rounds up to 1 */
+        u128 q = exp10 < 0 ? 0 : mant / den, r = exp10 < 0 ? mant : mant % den;
+        mant = q + (r != 0); /* round the magnitude up, as MilliValue does */
+    }
+    if (mant > limit)
+        return "quantity out of range";
+    *out = neg ? -(int64_t)mant : (int64_t)mant;
+    return NULL;
+}
+
+const char *units_cpu(const char *s, int64_t *millicores)
+{
+    static const char *msg = "expected a CPU quantity such as 500m or 0.5 (cores)";
+    /* Scenarios take millicores or cores only: "500M" (mega-cores) or "1Gi"
+     * is valid for Kubernetes but surely a typo here. */
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n > 0 && isalpha((unsigned char)s[n - 1]) && !(s[n - 1] == 'm' && (n < 2 || !isalpha((unsigned char)s[n - 2]))))
+        return msg;
+    if (units_quantity(s, 3, millicores) != NULL)
+        return msg;
+    return NULL;
+}
 
 const char *units_memory(const char *s, int64_t *bytes)
 {
-    static const char *msg = "expected a memory quantity such as 512Mi, 1Gi, 800M or a number of bytes";
-    double v, mult = 1.0;
-    const char *suf;
-    size_t n;
-    if (split(s, &v, &suf, &n) != 0)
-        return msg;
-    if (n > 0) {
-        size_t i;
-        for (i = 0; i < sizeof mem_units / sizeof mem_units[0]; i++)
-            if (suffix_is(suf, n, mem_units[i].name))
-                break;
-        if (i == sizeof mem_units / sizeof mem_units[0])
-            return msg;
-        mult = mem_units[i].mult;
-    }
-    double b = v * mult;
-    if (!(fabs(b) < 9e18))
-        return "memory quantity out of range";
-    *bytes = (int64_t)ceil(b - 1e-6);
+    if (units_quantity(s, 0, bytes) != NULL)
+        return "expected a memory quantity such as 512Mi, 1Gi, 800M or a number of bytes";
     return NULL;
 }
 
@@ -170,14 +231,15 @@ void units_format_duration(simtime_t t, char *buf, unsigned size)
 {
     double s = simtime_to_s(t);
     double a = fabs(s);
+    /* whole units are tested on the integer, where they are exact */
     if (t == 0)
         snprintf(buf, size, "0s");
-    else if (a >= 86400.0 && fmod(a, 86400.0) == 0.0)
-        snprintf(buf, size, "%gd", s / 86400.0);
-    else if (a >= 3600.0 && fmod(a, 3600.0) == 0.0)
-        snprintf(buf, size, "%gh", s / 3600.0);
-    else if (a >= 60.0 && fmod(a, 60.0) == 0.0)
-        snprintf(buf, size, "%gm", s / 60.0);
+    else if (t % (86400 * SIM_S) == 0)
+        snprintf(buf, size, "%lldd", (long long)(t / (86400 * SIM_S)));
+    else if (t % (3600 * SIM_S) == 0)
+        snprintf(buf, size, "%lldh", (long long)(t / (3600 * SIM_S)));
+    else if (t % (60 * SIM_S) == 0)
+        snprintf(buf, size, "%lldm", (long long)(t / (60 * SIM_S)));
     else if (a >= 1.0)
         snprintf(buf, size, "%gs", s);
     else if (a >= 1e-3)

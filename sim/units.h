@@ -5,6 +5,11 @@
  *   cpu       "500m" (millicores) or cores "0.5", "2"            (Kubernetes quantity)
  *   memory    "512Mi" "1Gi" "1.2G" "800M" "64Ki" or bytes          (Kubernetes quantity)
  *
+ * Quantities follow Kubernetes' resource.Quantity: a decimal number with an
+ * optional exponent (1e3) and one suffix of m k M G T P E Ki Mi Gi Ti Pi Ei,
+ * read exactly (integer arithmetic, no rounding on the way) and rounded up
+ * at the end, as Quantity.MilliValue() and Value() do.
+ *
  * Each parser reads the whole string (surrounding blanks allowed) and returns
  * NULL on success or a static message saying what was expected. Values must be
  * finite and small enough for their integer representation. */
@@ -24,6 +29,9 @@ const char *units_rate(const char *s, double *per_second);
 const char *units_cpu(const char *s, int64_t *millicores);
 /* A memory quantity, to bytes (rounded up, as Kubernetes' Value()). */
 const char *units_memory(const char *s, int64_t *bytes);
+/* A Kubernetes quantity times 10^scale10, rounded up (away from zero): scale
+ * 3 gives MilliValue(), 0 Value(). */
+const char *units_quantity(const char *s, int scale10, int64_t *out);
 /* Formats a duration compactly ("1.5s", "250ms", "2h") into buf. */
 void units_format_duration(simtime_t t, char *buf, unsigned size);
 
