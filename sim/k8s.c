@@ -1,0 +1,743 @@
+#include "sim/k8s.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cfg.h"
+#include "sim/units.h"
+
+/* Paths are formatted through this wrapper: a path cut short only shortens
+ * a message, and it keeps the compiler's truncation analysis quiet. */
+static void pf(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pf(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- decoding context ------------------------------------------------------
+ * Every decoded field records (its path, the position of its value), so that
+ * a violation found later by validation (a path such as
+ * "spec.behavior.scaleUp.policies[0].value") is reported at that value, or at
+ * the nearest decoded ancestor when the field itself is absent. */
+
+#define MAX_MARKS 512
+
+typedef struct mark {
+    char path[96];
+    srcpos_t pos;
+} mark_t;
+
+typedef struct kctx {
+    arena_t *a;
+    diag_t *d;
+    bool strict;
+    int errors;
+    mark_t marks[MAX_MARKS];
+    size_t nmarks;
+} kctx_t;
+
+static void mark(kctx_t *k, const char *path, srcpos_t pos)
+{
+    if (k->nmarks < MAX_MARKS) {
+        pf(k->marks[k->nmarks].path, sizeof k->marks[k->nmarks].path, "%s", path);
+        k->marks[k->nmarks++].pos = pos;
+    }
+}
+
+static srcpos_t pos_of(const kctx_t *k, const char *path, srcpos_t fallback)
+{
+    size_t best = 0, best_len = 0;
+    for (size_t i = 0; i < k->nmarks; i++) {
+        size_t n = strlen(k->marks[i].path);
+        if (n > best_len && strncmp(path, k->marks[i].path, n) == 0 &&
+            (path[n] == '\0' || path[n] == '.' || path[n] == '[')) {
+            best = i;
+            best_len = n;
+        }
+    }
+    return best_len ? k->marks[best].pos : fallback;
+}
+
+static void err(kctx_t *k, srcpos_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err(kctx_t *k, srcpos_t pos, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag_error(k->d, pos, "%s", msg);
+    k->errors++;
+}
+
+/* Reports the keys of map that are not in known (a NULL-terminated list). */
+static void unknown_fields(kctx_t *k, cfg_node_t *map, const char *path, const char *const *known)
+{
+    if (!map || map->kind != CFG_MAP)
+        return;
+    for (size_t i = 0; i < map->n; i++) {
+        const char *key = map->pairs[i].key->str;
+        bool ok = false;
+        for (size_t j = 0; known[j]; j++)
+            if (strcmp(known[j], key) == 0)
+                ok = true;
+        if (ok)
+            continue;
+        if (k->strict) {
+            err(k, map->pairs[i].key->pos,
+                "unknown field \"%s%s%s\" (strict decoding, as kubectl's default --validate=strict)", path,
+                *path ? "." : "", key);
+        } else {
+            diag_warning(k->d, map->pairs[i].key->pos,
+                         "unknown field \"%s%s%s\" (dropped; kubectl's default --validate=strict would reject "
+                         "this manifest)",
+                         path, *path ? "." : "", key);
+        }
+    }
+}
+
+/* The value of key in map (recording its position under path.key). */
+static cfg_node_t *field(kctx_t *k, cfg_node_t *map, const char *path, const char *key)
+{
+    cfg_node_t *n = cfg_get(map, key);
+    if (n && !cfg_is_null(n)) {
+        char p[160];
+        pf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+        mark(k, p, n->pos);
+        return n;
+    }
+    return NULL;
+}
+
+static bool want_map(kctx_t *k, cfg_node_t *n, const char *path)
+{
+    if (n && n->kind != CFG_MAP) {
+        err(k, n->pos, "%s: expected an object (mapping), got %s", path, cfg_kind_name(n));
+        return false;
+    }
+    return n != NULL;
+}
+
+static const char *get_str(kctx_t *k, cfg_node_t *n, const char *path)
+{
+    if (!n)
+        return NULL;
+    if (n->kind != CFG_SCALAR) {
+        err(k, n->pos, "%s: expected a string, got %s", path, cfg_kind_name(n));
+        return NULL;
+    }
+    return n->str;
+}
+
+static bool get_int(kctx_t *k, cfg_node_t *n, const char *path, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!n)
+        return false;
+    const char *s = n->kind == CFG_SCALAR ? n->str : "";
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (n->kind != CFG_SCALAR || !n->plain || !*s || *end || !(isdigit((unsigned char)s[0]) || s[0] == '-')) {
+        err(k, n->pos, "%s: expected an integer, got %s%s%s", path, n->kind == CFG_SCALAR ? "'" : "",
+            n->kind == CFG_SCALAR ? s : cfg_kind_name(n), n->kind == CFG_SCALAR ? "'" : "");
+        return false;
+    }
+    if (v < lo || v > hi) {
+        err(k, n->pos, "%s: %lld is out of range for its type", path, v);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool get_int32(kctx_t *k, cfg_node_t *n, const char *path, int32_t *out)
+{
+    int64_t v;
+    if (!get_int(k, n, path, INT32_MIN, INT32_MAX, &v))
+        return false;
+    *out = (int32_t)v;
+    return true;
+}
+
+static bool get_quantity(kctx_t *k, cfg_node_t *n, const char *path, int64_t *milli)
+{
+    if (!n)
+        return false;
+    const char *e = n->kind == CFG_SCALAR ? k8s_quantity_milli(n->str, milli) : "expected a quantity";
+    if (e) {
+        err(k, n->pos, "%s: %s, got %s%s%s", path, e, n->kind == CFG_SCALAR ? "'" : "",
+            n->kind == CFG_SCALAR ? n->str : cfg_kind_name(n), n->kind == CFG_SCALAR ? "'" : "");
+        return false;
+    }
+    return true;
+}
+
+const char *k8s_quantity_milli(const char *s, int64_t *milli)
+{
+    return units_quantity(s, 3, milli) ? "expected a quantity such as 500m, 1.5, 2Gi or 100" : NULL;
+}
+
+int32_t k8s_intstr_resolve(k8s_intstr_t v, int32_t replicas, bool round_up)
+{
+    if (!v.percent)
+        return v.value;
+    int64_t num = (int64_t)v.value * replicas;
+    return (int32_t)(round_up ? (num + 99) / 100 : num / 100);
+}
+
+static const char *const meta_known[] = {"name", "namespace", "labels", "annotations", "uid", "resourceVersion",
+                                         "generation", "creationTimestamp", "deletionTimestamp",
+                                         "deletionGracePeriodSeconds", "ownerReferences", "finalizers",
+                                         "managedFields", "generateName", "selfLink", NULL};
+
+static void decode_meta(kctx_t *k, cfg_node_t *doc, const char **name, const char **ns)
+{
+    cfg_node_t *m = field(k, doc, "", "metadata");
+    if (!want_map(k, m, "metadata"))
+        return;
+    unknown_fields(k, m, "metadata", meta_known);
+    *name = get_str(k, field(k, m, "metadata", "name"), "metadata.name");
+    *ns = get_str(k, field(k, m, "metadata", "namespace"), "metadata.namespace");
+}
+
+/* ---- HorizontalPodAutoscaler ------------------------------------------------ */
+
+static void decode_target(kctx_t *k, cfg_node_t *t, const char *path, hpa_metric_spec_t *m)
+{
+    static const char *const known[] = {"type", "value", "averageValue", "averageUtilization", NULL};
+    char p[160];
+    unknown_fields(k, t, path, known);
+    pf(p, sizeof p, "%s.type", path);
+    cfg_node_t *tn = field(k, t, path, "type");
+    const char *type = get_str(k, tn, p);
+    if (!tn)
+        err(k, t->pos, "%s: Required value: must specify a metric target type", p);
+    else if (type && (m->target = hpa_target_parse(type)) == HPA_TARGET_INVALID)
+        err(k, tn->pos, "%s: Unsupported value: \"%s\": supported values: \"AverageValue\", \"Utilization\", \"Value\"",
+            p, type);
+    cfg_node_t *n;
+    if ((n = field(k, t, path, "averageUtilization"))) {
+        pf(p, sizeof p, "%s.averageUtilization", path);
+        get_int32(k, n, p, &m->average_utilization);
+    }
+    if (m->target == HPA_TARGET_VALUE && (n = field(k, t, path, "value"))) {
+        pf(p, sizeof p, "%s.value", path);
+        get_quantity(k, n, p, &m->target_milli);
+    } else if (m->target == HPA_TARGET_AVERAGE_VALUE && (n = field(k, t, path, "averageValue"))) {
+        pf(p, sizeof p, "%s.averageValue", path);
+        get_quantity(k, n, p, &m->target_milli);
+    }
+}
+
+static void decode_metric_name(kctx_t *k, cfg_node_t *src, const char *path, hpa_metric_spec_t *m)
+{
+    static const char *const known[] = {"name", "selector", NULL};
+    char p[160];
+    pf(p, sizeof p, "%s.metric", path);
+    cfg_node_t *mn = field(k, src, path, "metric");
+    if (!mn) {
+        err(k, src->pos, "%s: Required value: must specify a metric", p);
+        return;
+    }
+    if (!want_map(k, mn, p))
+        return;
+    unknown_fields(k, mn, p, known);
+    char pn[180];
+    pf(pn, sizeof pn, "%s.name", p);
+    const char *name = get_str(k, field(k, mn, p, "name"), pn);
+    if (!name)
+        err(k, mn->pos, "%s: Required value: must specify a metric name", pn);
+    else
+        pf(m->name, sizeof m->name, "%s", name);
+}
+
+static void decode_metric(kctx_t *k, cfg_node_t *n, const char *path, hpa_metric_spec_t *m)
+{
+    static const char *const known[] = {"type", "resource", "containerResource", "pods", "object", "external", NULL};
+    static const char *const src_keys[] = {NULL, "resource", "containerResource", "pods", "object", "external"};
+    if (!want_map(k, n, path))
+        return;
+    unknown_fields(k, n, path, known);
+    char p[160];
+    pf(p, sizeof p, "%s.type", path);
+    cfg_node_t *tn = field(k, n, path, "type");
+    const char *type = get_str(k, tn, p);
+    if (!tn) {
+        err(k, n->pos, "%s: Required value: must specify a metric source type", p);
+        return;
+    }
+    if (!type)
+        return;
+    m->source = hpa_source_parse(type);
+    if (m->source == HPA_SOURCE_INVALID) {
+        err(k, tn->pos,
+            "%s: Unsupported value: \"%s\": supported values: \"ContainerResource\", \"External\", \"Object\", "
+            "\"Pods\", \"Resource\"",
+            p, type);
+        return;
+    }
+    const char *key = src_keys[m->source];
+    char sp[160];
+    pf(sp, sizeof sp, "%s.%s", path, key);
+    cfg_node_t *src = field(k, n, path, key);
+    for (int i = 1; i <= 5; i++)
+        if (i != (int)m->source && cfg_get(n, src_keys[i]))
+            err(k, cfg_get(n, src_keys[i])->pos, "%s.%s: Forbidden: must populate the given metric source only",
+                path, src_keys[i]);
+    if (!src) {
+        err(k, n->pos, "%s: Required value: must populate information for the given metric source", sp);
+        return;
+    }
+    if (!want_map(k, src, sp))
+        return;
+    if (m->source == HPA_SOURCE_RESOURCE || m->source == HPA_SOURCE_CONTAINER_RESOURCE) {
+        static const char *const rk[] = {"name", "target", NULL};
+        static const char *const crk[] = {"name", "container", "target", NULL};
+        unknown_fields(k, src, sp, m->source == HPA_SOURCE_RESOURCE ? rk : crk);
+        char pn[180];
+        pf(pn, sizeof pn, "%s.name", sp);
+        const char *name = get_str(k, field(k, src, sp, "name"), pn);
+        if (!name)
+            err(k, src->pos, "%s: Required value: must specify a resource name", pn);
+        else if (strcmp(name, "cpu") && strcmp(name, "memory"))
+            err(k, cfg_get(src, "name")->pos, "%s: Unsupported value: \"%s\": clustersim models \"cpu\" and \"memory\"",
+                pn, name);
+        else
+            pf(m->name, sizeof m->name, "%s", name);
+        if (m->source == HPA_SOURCE_CONTAINER_RESOURCE) {
+            pf(pn, sizeof pn, "%s.container", sp);
+            const char *c = get_str(k, field(k, src, sp, "container"), pn);
+            if (!c)
+                err(k, src->pos, "%s: Required value: must specify a container", pn);
+            else
+                pf(m->container, sizeof m->container, "%s", c);
+        }
+    } else {
+        static const char *const pk[] = {"metric", "target", NULL};
+        static const char *const ok[] = {"describedObject", "metric", "target", NULL};
+        unknown_fields(k, src, sp, m->source == HPA_SOURCE_OBJECT ? ok : pk);
+        decode_metric_name(k, src, sp, m);
+        if (m->source == HPA_SOURCE_OBJECT) {
+            char po[180];
+            pf(po, sizeof po, "%s.describedObject", sp);
+            cfg_node_t *d = field(k, src, sp, "describedObject");
+            if (!d)
+                err(k, src->pos, "%s: Required value: must specify the described object", po);
+            else if (want_map(k, d, po)) {
+                static const char *const dk[] = {"apiVersion", "kind", "name", NULL};
+                unknown_fields(k, d, po, dk);
+            }
+        }
+    }
+    char pt[180];
+    pf(pt, sizeof pt, "%s.target", sp);
+    cfg_node_t *t = field(k, src, sp, "target");
+    if (!t)
+        err(k, src->pos, "%s: Required value: must specify a metric target", pt);
+    else if (want_map(k, t, pt))
+        decode_target(k, t, pt, m);
+}
+
+static void decode_rules(kctx_t *k, cfg_node_t *n, const char *path, hpa_rules_t *r)
+{
+    static const char *const known[] = {"stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance", NULL};
+    if (!want_map(k, n, path))
+        return;
+    unknown_fields(k, n, path, known);
+    char p[160];
+    cfg_node_t *v;
+    if ((v = field(k, n, path, "stabilizationWindowSeconds"))) {
+        pf(p, sizeof p, "%s.stabilizationWindowSeconds", path);
+        r->has_window = get_int32(k, v, p, &r->window_s);
+    }
+    if ((v = field(k, n, path, "selectPolicy"))) {
+        pf(p, sizeof p, "%s.selectPolicy", path);
+        const char *s = get_str(k, v, p);
+        if (s) {
+            r->has_select = true;
+            r->select = hpa_select_parse(s);
+            if (r->select == HPA_SELECT_INVALID)
+                err(k, v->pos, "%s: Unsupported value: \"%s\": supported values: \"Disabled\", \"Max\", \"Min\"", p, s);
+        }
+    }
+    if ((v = field(k, n, path, "tolerance"))) {
+        pf(p, sizeof p, "%s.tolerance", path);
+        int64_t m;
+        if (get_quantity(k, v, p, &m)) {
+            r->has_tolerance = true;
+            r->tolerance = (double)m / 1000.0;
+        }
+    }
+    cfg_node_t *pol = cfg_get(n, "policies");
+    if (pol) {
+        pf(p, sizeof p, "%s.policies", path);
+        mark(k, p, pol->pos);
+        r->has_policies = true;
+        if (pol->kind != CFG_SEQ) {
+            if (!cfg_is_null(pol))
+                err(k, pol->pos, "%s: expected a list, got %s", p, cfg_kind_name(pol));
+            return;
+        }
+        if (pol->n > HPA_MAX_POLICIES) {
+            err(k, pol->pos, "%s: Too many: %zu: clustersim reads at most %d policies", p, pol->n, HPA_MAX_POLICIES);
+            return;
+        }
+        r->n_policies = pol->n;
+        for (size_t i = 0; i < pol->n; i++) {
+            static const char *const pk[] = {"type", "value", "periodSeconds", NULL};
+            char pp[180], fp[200];
+            pf(pp, sizeof pp, "%s[%zu]", p, i);
+            mark(k, pp, pol->items[i]->pos);
+            if (!want_map(k, pol->items[i], pp))
+                continue;
+            unknown_fields(k, pol->items[i], pp, pk);
+            hpa_policy_t *hp = &r->policies[i];
+            pf(fp, sizeof fp, "%s.type", pp);
+            cfg_node_t *tn = field(k, pol->items[i], pp, "type");
+            const char *t = get_str(k, tn, fp);
+            if (!tn)
+                err(k, pol->items[i]->pos, "%s: Required value", fp);
+            else if (t && (hp->type = hpa_policy_type_parse(t)) == HPA_POLICY_INVALID)
+                err(k, tn->pos, "%s: Unsupported value: \"%s\": supported values: \"Percent\", \"Pods\"", fp, t);
+            pf(fp, sizeof fp, "%s.value", pp);
+            get_int32(k, field(k, pol->items[i], pp, "value"), fp, &hp->value);
+            pf(fp, sizeof fp, "%s.periodSeconds", pp);
+            get_int32(k, field(k, pol->items[i], pp, "periodSeconds"), fp, &hp->period_s);
+        }
+    }
+}
+
+static void decode_hpa(kctx_t *k, cfg_node_t *doc, k8s_hpa_t *h)
+{
+    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+    static const char *const spec_known[] = {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", NULL};
+    unknown_fields(k, doc, "", top);
+    decode_meta(k, doc, &h->name, &h->ns);
+    hpa_spec_init(&h->spec);
+    cfg_node_t *spec = field(k, doc, "", "spec");
+    if (!spec) {
+        err(k, doc->pos, "spec: Required value");
+        return;
+    }
+    if (!want_map(k, spec, "spec"))
+        return;
+    unknown_fields(k, spec, "spec", spec_known);
+    cfg_node_t *ref = field(k, spec, "spec", "scaleTargetRef");
+    if (!ref) {
+        err(k, spec->pos, "spec.scaleTargetRef: Required value: the HPA must name what it scales");
+    } else if (want_map(k, ref, "spec.scaleTargetRef")) {
+        static const char *const rk[] = {"apiVersion", "kind", "name", NULL};
+        unknown_fields(k, ref, "spec.scaleTargetRef", rk);
+        h->target_kind = get_str(k, field(k, ref, "spec.scaleTargetRef", "kind"), "spec.scaleTargetRef.kind");
+        h->target_name = get_str(k, field(k, ref, "spec.scaleTargetRef", "name"), "spec.scaleTargetRef.name");
+        if (!cfg_get(ref, "kind"))
+            err(k, ref->pos, "spec.scaleTargetRef.kind: Required value");
+        if (!cfg_get(ref, "name"))
+            err(k, ref->pos, "spec.scaleTargetRef.name: Required value");
+    }
+    cfg_node_t *v;
+    if ((v = field(k, spec, "spec", "minReplicas")))
+        get_int32(k, v, "spec.minReplicas", &h->spec.min_replicas);
+    if ((v = field(k, spec, "spec", "maxReplicas")))
+        get_int32(k, v, "spec.maxReplicas", &h->spec.max_replicas);
+    cfg_node_t *metrics = field(k, spec, "spec", "metrics");
+    if (metrics) {
+        if (metrics->kind != CFG_SEQ) {
+            err(k, metrics->pos, "spec.metrics: expected a list, got %s", cfg_kind_name(metrics));
+        } else if (metrics->n > HPA_MAX_METRICS) {
+            err(k, metrics->pos, "spec.metrics: Too many: %zu: clustersim reads at most %d metrics", metrics->n,
+                HPA_MAX_METRICS);
+        } else {
+            h->spec.n_metrics = metrics->n;
+            for (size_t i = 0; i < metrics->n; i++) {
+                char p[64];
+                pf(p, sizeof p, "spec.metrics[%zu]", i);
+                mark(k, p, metrics->items[i]->pos);
+                decode_metric(k, metrics->items[i], p, &h->spec.metrics[i]);
+            }
+        }
+    }
+    cfg_node_t *beh = cfg_get(spec, "behavior");
+    if (beh) {
+        mark(k, "spec.behavior", beh->pos);
+        h->spec.has_behavior = true; /* `behavior: {}` opts into the behavior path */
+        if (!cfg_is_null(beh) && want_map(k, beh, "spec.behavior")) {
+            static const char *const bk[] = {"scaleUp", "scaleDown", NULL};
+            unknown_fields(k, beh, "spec.behavior", bk);
+            if ((v = field(k, beh, "spec.behavior", "scaleUp")))
+                decode_rules(k, v, "spec.behavior.scaleUp", &h->spec.scale_up);
+            if ((v = field(k, beh, "spec.behavior", "scaleDown")))
+                decode_rules(k, v, "spec.behavior.scaleDown", &h->spec.scale_down);
+        }
+    }
+    if (k->errors)
+        return;
+    hpa_spec_set_defaults(&h->spec);
+    hpa_violation_t viol[16];
+    size_t nv = hpa_spec_validate(&h->spec, viol, 16);
+    for (size_t i = 0; i < nv && i < 16; i++)
+        err(k, pos_of(k, viol[i].path, spec->pos), "%s: %s", viol[i].path, viol[i].msg);
+}
+
+/* ---- Deployment ------------------------------------------------------------ */
+
+static void decode_intstr(kctx_t *k, cfg_node_t *n, const char *path, k8s_intstr_t *out)
+{
+    if (!n)
+        return;
+    if (n->kind == CFG_SCALAR && !n->plain) {
+        size_t len = strlen(n->str);
+        char *end;
+        long v = strtol(n->str, &end, 10);
+        if (len > 1 && n->str[len - 1] == '%' && end == n->str + len - 1 && v >= 0 && v <= 100000) {
+            out->percent = true;
+            out->value = (int32_t)v;
+            return;
+        }
+        err(k, n->pos, "%s: expected an integer or a percentage such as \"25%%\", got '%s'", path, n->str);
+        return;
+    }
+    int64_t v;
+    if (n->kind == CFG_SCALAR && n->str[0] && n->str[strlen(n->str) - 1] == '%') {
+        long pv = strtol(n->str, NULL, 10);
+        out->percent = true;
+        out->value = (int32_t)pv;
+        return;
+    }
+    if (get_int(k, n, path, 0, INT32_MAX, &v)) {
+        out->percent = false;
+        out->value = (int32_t)v;
+    }
+}
+
+static const char *const container_known[] = {
+    "name", "image", "imagePullPolicy", "command", "args", "workingDir", "ports", "env", "envFrom", "resources",
+    "resizePolicy", "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe",
+    "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "securityContext", "stdin",
+    "stdinOnce", "tty", NULL};
+static const char *const podspec_known[] = {
+    "containers", "initContainers", "ephemeralContainers", "volumes", "restartPolicy",
+    "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "dnsConfig", "nodeSelector",
+    "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "nodeName", "hostNetwork", "hostPID",
+    "hostIPC", "shareProcessNamespace", "securityContext", "imagePullSecrets", "hostname", "subdomain", "affinity",
+    "schedulerName", "tolerations", "hostAliases", "priorityClassName", "priority", "readinessGates",
+    "runtimeClassName", "enableServiceLinks", "preemptionPolicy", "overhead", "topologySpreadConstraints",
+    "setHostnameAsFQDN", "os", "hostUsers", "schedulingGates", "resourceClaims", "resources", NULL};
+
+static void decode_resources(kctx_t *k, cfg_node_t *c, const char *path, k8s_deployment_t *dep)
+{
+    cfg_node_t *res = field(k, c, path, "resources");
+    char rp[200];
+    pf(rp, sizeof rp, "%s.resources", path);
+    if (!want_map(k, res, rp))
+        return;
+    static const char *const rk[] = {"requests", "limits", "claims", NULL};
+    unknown_fields(k, res, rp, rk);
+    static const char *const which[] = {"requests", "limits"};
+    for (int w = 0; w < 2; w++) {
+        char wp[220];
+        pf(wp, sizeof wp, "%s.%s", rp, which[w]);
+        cfg_node_t *m = field(k, res, rp, which[w]);
+        if (!want_map(k, m, wp))
+            continue;
+        /* other resources (ephemeral-storage, GPUs) are valid and not modelled */
+        int64_t *cpu = w ? &dep->cpu_limit_m : &dep->cpu_request_m;
+        int64_t *mem = w ? &dep->mem_limit_b : &dep->mem_request_b;
+        cfg_node_t *v;
+        char fp[240];
+        int64_t q;
+        if ((v = field(k, m, wp, "cpu"))) {
+            pf(fp, sizeof fp, "%s.cpu", wp);
+            if (get_quantity(k, v, fp, &q))
+                *cpu = (*cpu < 0 ? 0 : *cpu) + q;
+        }
+        if ((v = field(k, m, wp, "memory"))) {
+            pf(fp, sizeof fp, "%s.memory", wp);
+            if (get_quantity(k, v, fp, &q))
+                *mem = (*mem < 0 ? 0 : *mem) + (q + 999) / 1000;
+        }
+    }
+}
+
+static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
+{
+    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+    static const char *const spec_known[] = {"replicas", "selector", "template", "strategy", "minReadySeconds",
+                                             "revisionHistoryLimit", "paused", "progressDeadlineSeconds", NULL};
+    unknown_fields(k, doc, "", top);
+    decode_meta(k, doc, &dep->name, &dep->ns);
+    dep->replicas = 1;
+    dep->max_surge = dep->max_unavailable = (k8s_intstr_t){true, 25};
+    dep->cpu_request_m = dep->cpu_limit_m = dep->mem_request_b = dep->mem_limit_b = -1;
+    dep->grace_s = 30;
+    cfg_node_t *spec = field(k, doc, "", "spec");
+    if (!spec) {
+        err(k, doc->pos, "spec: Required value");
+        return;
+    }
+    if (!want_map(k, spec, "spec"))
+        return;
+    unknown_fields(k, spec, "spec", spec_known);
+    cfg_node_t *v;
+    if ((v = field(k, spec, "spec", "replicas")))
+        get_int32(k, v, "spec.replicas", &dep->replicas);
+    if (dep->replicas < 0)
+        err(k, v->pos, "spec.replicas: Invalid value: %d: must be greater than or equal to 0", dep->replicas);
+    if ((v = field(k, spec, "spec", "minReadySeconds")))
+        get_int32(k, v, "spec.minReadySeconds", &dep->min_ready_s);
+    cfg_node_t *st = field(k, spec, "spec", "strategy");
+    if (want_map(k, st, "spec.strategy")) {
+        static const char *const sk[] = {"type", "rollingUpdate", NULL};
+        unknown_fields(k, st, "spec.strategy", sk);
+        cfg_node_t *tn = field(k, st, "spec.strategy", "type");
+        const char *t = get_str(k, tn, "spec.strategy.type");
+        if (t && strcmp(t, "Recreate") == 0)
+            dep->recreate = true;
+        else if (t && strcmp(t, "RollingUpdate") != 0)
+            err(k, tn->pos, "spec.strategy.type: Unsupported value: \"%s\": supported values: \"Recreate\", "
+                            "\"RollingUpdate\"", t);
+        cfg_node_t *ru = field(k, st, "spec.strategy", "rollingUpdate");
+        if (want_map(k, ru, "spec.strategy.rollingUpdate")) {
+            static const char *const rk[] = {"maxSurge", "maxUnavailable", NULL};
+            unknown_fields(k, ru, "spec.strategy.rollingUpdate", rk);
+            decode_intstr(k, field(k, ru, "spec.strategy.rollingUpdate", "maxSurge"),
+                          "spec.strategy.rollingUpdate.maxSurge", &dep->max_surge);
+            decode_intstr(k, field(k, ru, "spec.strategy.rollingUpdate", "maxUnavailable"),
+                          "spec.strategy.rollingUpdate.maxUnavailable", &dep->max_unavailable);
+            if (dep->max_surge.value == 0 && dep->max_unavailable.value == 0)
+                err(k, ru->pos, "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when "
+                                "`maxSurge` is 0");
+        }
+    }
+    cfg_node_t *tmpl = field(k, spec, "spec", "template");
+    if (!want_map(k, tmpl, "spec.template"))
+        return;
+    static const char *const tk[] = {"metadata", "spec", NULL};
+    unknown_fields(k, tmpl, "spec.template", tk);
+    cfg_node_t *ps = field(k, tmpl, "spec.template", "spec");
+    if (!want_map(k, ps, "spec.template.spec"))
+        return;
+    unknown_fields(k, ps, "spec.template.spec", podspec_known);
+    if ((v = field(k, ps, "spec.template.spec", "terminationGracePeriodSeconds")))
+        get_int(k, v, "spec.template.spec.terminationGracePeriodSeconds", 0, 315360000, &dep->grace_s);
+    cfg_node_t *cs = field(k, ps, "spec.template.spec", "containers");
+    if (cs && cs->kind == CFG_SEQ) {
+        for (size_t i = 0; i < cs->n; i++) {
+            char cp[80];
+            pf(cp, sizeof cp, "spec.template.spec.containers[%zu]", i);
+            mark(k, cp, cs->items[i]->pos);
+            if (!want_map(k, cs->items[i], cp))
+                continue;
+            unknown_fields(k, cs->items[i], cp, container_known);
+            decode_resources(k, cs->items[i], cp, dep);
+        }
+    } else if (cs) {
+        err(k, cs->pos, "spec.template.spec.containers: expected a list, got %s", cfg_kind_name(cs));
+    }
+}
+
+/* ---- documents -------------------------------------------------------------- */
+
+int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag_t *d)
+{
+    memset(out, 0, sizeof *out);
+    cfg_node_t **docs;
+    size_t n;
+    if (cfg_parse_file_all(a, path, &docs, &n, d) != 0)
+        return -1;
+    if (n == 0) {
+        diag_error(d, (srcpos_t){path, 1, 1}, "no Kubernetes object in this file");
+        return -1;
+    }
+    out->hpas = arena_alloc(a, n * sizeof *out->hpas);
+    out->deployments = arena_alloc(a, n * sizeof *out->deployments);
+    kctx_t *k = calloc(1, sizeof *k);
+    if (!out->hpas || !out->deployments || !k) {
+        free(k);
+        diag_error(d, (srcpos_t){path, 0, 0}, "out of memory");
+        return -1;
+    }
+    k->a = a;
+    k->d = d;
+    k->strict = strict;
+    int errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        cfg_node_t *doc = docs[i];
+        k->errors = 0;
+        k->nmarks = 0;
+        if (doc->kind != CFG_MAP) {
+            err(k, doc->pos, "a Kubernetes object is a mapping with apiVersion and kind, got %s", cfg_kind_name(doc));
+            errors += k->errors;
+            continue;
+        }
+        cfg_node_t *kn = cfg_get(doc, "kind"), *vn = cfg_get(doc, "apiVersion");
+        const char *kind = get_str(k, kn, "kind"), *api = get_str(k, vn, "apiVersion");
+        if (!kn)
+            err(k, doc->pos, "kind: Required value: the object's kind (HorizontalPodAutoscaler, Deployment)");
+        if (!vn)
+            err(k, doc->pos, "apiVersion: Required value");
+        if (k->errors) {
+            errors += k->errors;
+            continue;
+        }
+        /* (apiVersion, kind) pairs served; anything else in those groups is
+         * an error at the kind (as the API server's "no matches for kind"),
+         * a known kind in another version an error at the apiVersion. */
+        static const struct {
+            const char *api, *kind;
+        } served[] = {{"autoscaling/v2", "HorizontalPodAutoscaler"}, {"apps/v1", "Deployment"}};
+        int api_known = -1, kind_known = -1;
+        for (int s = 0; s < 2; s++) {
+            if (strcmp(api, served[s].api) == 0)
+                api_known = s;
+            if (strcmp(kind, served[s].kind) == 0)
+                kind_known = s;
+        }
+        if (kind_known >= 0 && api_known == kind_known) {
+            if (kind_known == 0) {
+                k8s_hpa_t *h = &out->hpas[out->n_hpas];
+                memset(h, 0, sizeof *h);
+                h->pos = doc->pos;
+                decode_hpa(k, doc, h);
+                if (!k->errors)
+                    out->n_hpas++;
+            } else {
+                k8s_deployment_t *dep = &out->deployments[out->n_deployments];
+                memset(dep, 0, sizeof *dep);
+                dep->pos = doc->pos;
+                decode_deployment(k, doc, dep);
+                if (!k->errors)
+                    out->n_deployments++;
+            }
+        } else if (api_known >= 0 && kind_known >= 0) {
+            /* both valid alone: the spec's content says which object was meant */
+            cfg_node_t *sp = cfg_get(doc, "spec");
+            int meant = cfg_get(sp, "scaleTargetRef") ? 0 : cfg_get(sp, "template") ? 1 : kind_known;
+            if (meant == kind_known)
+                err(k, vn->pos, "apiVersion: \"%s\" does not serve %s; use %s", api, kind, served[kind_known].api);
+            else
+                err(k, kn->pos, "kind: no kind \"%s\" in version \"%s\" (it serves %s)", kind, api,
+                    served[api_known].kind);
+        } else if (api_known >= 0) {
+            err(k, kn->pos, "kind: no kind \"%s\" in version \"%s\" (it serves %s)", kind, api,
+                served[api_known].kind);
+        } else if (kind_known >= 0) {
+            err(k, vn->pos, "apiVersion: \"%s\" does not serve %s%s; use %s", api, kind,
+                strcmp(api, "autoscaling/v2beta2") == 0 || strcmp(api, "autoscaling/v2beta1") == 0
+                    ? " (removed in Kubernetes 1.25/1.26)"
+                    : "",
+                served[kind_known].api);
+        } else {
+            diag_warning(d, kn->pos, "kind '%s' is not simulated (HorizontalPodAutoscaler and Deployment are); "
+                                     "skipped", kind);
+        }
+        errors += k->errors;
+    }
+    free(k);
+    return errors ? -1 : 0;
+}

@@ -1,0 +1,37 @@
+/* replay: the HPA algorithm alone over recorded metrics (a dry run of a
+ * manifest), as `clustersim hpa replay` runs it.
+ *
+ * Metrics CSV: a header naming the columns `time`, `metric`, `value` and
+ * optionally `ready_pods` (any order), then one row per sample, in
+ * non-decreasing time order:
+ *   time        seconds since the start
+ *   metric      the metric's name as in the manifest (`cpu`, `memory` for
+ *               Resource and ContainerResource metrics)
+ *   value       Resource Utilization: percent of the request; Resource
+ *               AverageValue: per-pod average (cores, bytes); Pods: per-pod
+ *               average; Object/External: the total value. Kubernetes
+ *               quantity syntax is accepted (`500m`, `1.2Gi`).
+ *   ready_pods  optional: how many of the current pods are ready; the others
+ *               are Pending (no sample; unready for every metric)
+ * A sync runs at each distinct time: every pod reports the given average; a
+ * metric with no row at that time fails for that sync (the partial-failure
+ * rule applies). After each sync the replicas are the sync's result. Windows
+ * and policy periods count from the sample times, a sample exactly one
+ * window old having expired (hpa-spec.md §4.4). */
+#ifndef SIM_REPLAY_H
+#define SIM_REPLAY_H
+
+#include <stdio.h>
+
+#include "sim/diag.h"
+#include "sim/k8s.h"
+
+typedef enum { REPLAY_TABLE, REPLAY_CSV, REPLAY_JSON } replay_format_t;
+
+/* Replays the metrics of csv_path through h starting from `replicas`,
+ * writing one line per sync to out. 0, or -1 with errors in d (bad CSV)
+ * before anything is written. */
+int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, replay_format_t fmt, FILE *out,
+               diag_t *d);
+
+#endif
