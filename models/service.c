@@ -1,5 +1,6 @@
 #include "models/service.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,12 @@
 /* ---- configuration ------------------------------------------------------ */
 
 #define OFF(f) offsetof(service_cfg_t, f)
+#define MAXDUR 315360000.0 /* 3650 days */
 
-static int decode_service_time(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+/* A distribution stored at the row's offset. */
+static int decode_dist_at(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
-    (void)p;
-    return dist_decode(node, &((service_cfg_t *)obj)->service_time, ctx, path);
+    return dist_decode(node, (dist_t *)((char *)obj + p->offset), ctx, path);
 }
 
 static int decode_lb(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
@@ -86,128 +88,434 @@ static int decode_calls(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     return errs;
 }
 
+static const param_t requests_params[] = {
+    {"cpu", P_CPU, OFF(cpu_request_m), NULL, 0, 1e9, 0, NULL, NULL, NULL, "CPU request (what utilisation is relative to)"},
+    {"memory", P_MEMORY, OFF(mem_request_b), NULL, 0, 9e18, 0, NULL, NULL, NULL, "memory request"},
+};
+static const param_t limits_params[] = {
+    {"cpu", P_CPU, OFF(cpu_limit_m), NULL, 0, 1e9, 0, NULL, NULL, NULL, "CPU limit: above it the pod is throttled"},
+    {"memory", P_MEMORY, OFF(mem_limit_b), NULL, 0, 9e18, 0, NULL, NULL, NULL, "memory limit: above it, OOM-killed"},
+};
+
+static int decode_resources(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    static const param_t outer[] = {
+        {"requests", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, NULL, "mapping", NULL},
+        {"limits", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, NULL, "mapping", NULL},
+    };
+    if (node->kind != CFG_MAP) {
+        diag_error(ctx->diag, node->pos, "%s: expected a mapping {requests: ..., limits: ...}, got %s", path,
+                   cfg_kind_name(node));
+        return 1;
+    }
+    char sub[300];
+    int errs = 0;
+    cfg_node_t *rq = cfg_get(node, "requests"), *lm = cfg_get(node, "limits");
+    snprintf(sub, sizeof sub, "%s.requests", path);
+    if (rq)
+        errs += params_decode(requests_params, 2, rq, obj, ctx, sub);
+    snprintf(sub, sizeof sub, "%s.limits", path);
+    if (lm)
+        errs += params_decode(limits_params, 2, lm, obj, ctx, sub);
+    errs += params_check_unknown(outer, 2, node, ctx, path);
+    service_cfg_t *c = obj;
+    if (!errs && c->cpu_limit_m && c->cpu_request_m > c->cpu_limit_m) {
+        diag_error(ctx->diag, node->pos, "%s: the CPU request is above the limit (Kubernetes refuses this)", path);
+        errs++;
+    }
+    if (!errs && c->mem_limit_b && c->mem_request_b > c->mem_limit_b) {
+        diag_error(ctx->diag, node->pos, "%s: the memory request is above the limit (Kubernetes refuses this)", path);
+        errs++;
+    }
+    return errs;
+}
+
+const param_t service_memory_params[] = {
+    {"base", P_MEMORY, OFF(mem_base_b), "0", 0, 9e18, 0, NULL, NULL, NULL, "working set of an idle pod"},
+    {"per_request", P_MEMORY, OFF(mem_per_request_b), "0", 0, 9e15, 0, NULL, NULL, NULL,
+     "added for each request in the pod (in service or queued)"},
+};
+
+static int decode_memory(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    return params_decode(service_memory_params, 2, node, obj, ctx, path);
+}
+
+#define SOFF(f) (offsetof(service_cfg_t, startup) + offsetof(startup_cfg_t, f))
+const param_t service_startup_params[] = {
+    {"scheduling", P_CUSTOM, SOFF(scheduling), "1s", 0, 0, 0, NULL, decode_dist_at, "distribution",
+     "Pending: until the scheduler binds the pod to a node"},
+    {"image_pull", P_CUSTOM, SOFF(image_pull), "{dist: lognormal, mean: 5s, cv: 0.5}", 0, 0, 0, NULL, decode_dist_at,
+     "distribution", "pulling the image"},
+    {"container_start", P_CUSTOM, SOFF(container_start), "1s", 0, 0, 0, NULL, decode_dist_at, "distribution",
+     "creating and starting the container (also after an OOM kill)"},
+    {"readiness", P_CUSTOM, SOFF(readiness), "3s", 0, 0, 0, NULL, decode_dist_at, "distribution",
+     "until the readiness probe passes (initialDelaySeconds plus the first successful probes)"},
+};
+
+static int decode_startup(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    return params_decode(service_startup_params, 4, node, obj, ctx, path);
+}
+
+/* maxSurge / maxUnavailable: a count, or a percentage such as "25%". */
+static int decode_intstr(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    k8s_intstr_t *v = (k8s_intstr_t *)((char *)obj + p->offset);
+    const char *s = params_scalar(node, ctx, path, "a count or a percentage such as 25%");
+    if (!s)
+        return 1;
+    char *end;
+    long n = strtol(s, &end, 10);
+    bool pct = *end == '%' && end[1] == '\0';
+    if (end == s || (*end && !pct) || n < 0 || n > (pct ? 100 : 100000)) {
+        diag_error(ctx->diag, node->pos, "%s: expected a count from 0 or a percentage from 0%% to 100%%, got '%s'",
+                   path, s);
+        return 1;
+    }
+    v->percent = pct;
+    v->value = (int32_t)n;
+    return 0;
+}
+
+const param_t service_strategy_params[] = {
+    {"max_surge", P_CUSTOM, OFF(max_surge), "25%", 0, 0, 0, NULL, decode_intstr, "count or %",
+     "pods above `replicas` a rollout may create (rounded up)"},
+    {"max_unavailable", P_CUSTOM, OFF(max_unavailable), "25%", 0, 0, 0, NULL, decode_intstr, "count or %",
+     "pods below `replicas` that may be unavailable during a rollout (rounded down)"},
+};
+
+static int decode_strategy(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    int errs = params_decode(service_strategy_params, 2, node, obj, ctx, path);
+    service_cfg_t *c = obj;
+    if (!errs && c->max_surge.value == 0 && c->max_unavailable.value == 0) {
+        diag_error(ctx->diag, node->pos, "%s: max_surge and max_unavailable cannot both be 0", path);
+        errs++;
+    }
+    return errs;
+}
+
+static int decode_rollouts(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    service_cfg_t *c = obj;
+    if (node->kind != CFG_SEQ) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of times, e.g. [30m, 2h]", path);
+        return 1;
+    }
+    c->rollouts = arena_alloc(ctx->arena, (node->n ? node->n : 1) * sizeof *c->rollouts);
+    if (!c->rollouts)
+        return 1;
+    static const param_t at = {"at", P_DURATION, 0, NULL, 0, MAXDUR, 0, NULL, NULL, NULL, NULL};
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        int e = params_decode_value(&at, node->items[i], &c->rollouts[i], ctx, sub);
+        if (!e && i > 0 && c->rollouts[i] <= c->rollouts[i - 1]) {
+            diag_error(ctx->diag, node->items[i]->pos, "%s: rollouts must be in increasing time order", sub);
+            e = 1;
+        }
+        errs += e;
+    }
+    c->nrollouts = node->n;
+    return errs;
+}
+
 const param_t service_params[] = {
-    {"replicas", P_INT, OFF(replicas), "1", 1, 10000, 0, NULL, NULL, NULL, "pods"},
+    {"replicas", P_INT, OFF(replicas), "1", 1, 10000, 0, NULL, NULL, NULL,
+     "pods at the start (the Deployment's spec.replicas)"},
     {"concurrency", P_INT, OFF(concurrency), "1", 1, 100000, 0, NULL, NULL, NULL,
      "workers per pod, sharing the pod's FIFO queue"},
     {"queue_capacity", P_INT, OFF(queue_capacity), "1000", 0, 10000000, 0, NULL, NULL, NULL,
      "waiting room per pod, not counting requests in service; a request that finds it full is rejected"},
-    {"service_time", P_CUSTOM, 0, "{dist: exponential, mean: 100ms}", 0, 0, 0, NULL, decode_service_time,
-     "distribution", "time a worker spends on one request (CPU work plus local waits)"},
+    {"service_time", P_CUSTOM, OFF(service_time), "{dist: exponential, mean: 100ms}", 0, 0, 0, NULL, decode_dist_at,
+     "distribution", "CPU time one request needs at one core"},
     {"load_balancer", P_CUSTOM, 0, "round_robin", 0, 0, 0, NULL, decode_lb, "name",
      "policy spreading requests over ready pods (see below)"},
     {"weights", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_weights, "list of numbers > 0",
      "per-pod weights for `weighted_round_robin`, in pod order; pods past the list weigh 1"},
     {"calls", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_calls, "list of service names",
      "downstream services a request visits in sequence after its service time; the worker waits for them"},
+    {"resources", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_resources, "mapping",
+     "`requests` and `limits` of `cpu` and `memory`, as in a pod spec (below)"},
+    {"memory", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_memory, "mapping",
+     "working-set model: `base` + `per_request` x requests in the pod (below)"},
+    {"startup", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_startup, "mapping",
+     "how long a new pod takes to become Ready, step by step (below)"},
+    {"termination_grace", P_DURATION, OFF(grace), "30s", 0, MAXDUR, 0, NULL, NULL, NULL,
+     "a deleted pod finishes its requests within this, then is killed"},
+    {"strategy", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_strategy, "mapping",
+     "rolling update bounds `max_surge`, `max_unavailable` (below)"},
+    {"rollouts", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_rollouts, "list of durations",
+     "times at which a rolling update replaces every pod"},
+    {"deployment", P_STRING, OFF(deployment), NULL, 0, 0, 0, NULL, NULL, NULL,
+     "an apps/v1 Deployment manifest (relative to the scenario) giving replicas, resources, strategy and grace "
+     "period where this service does not"},
+    {"autoscaler", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, autoscaler_decode, "mapping",
+     "`kind: hpa` with an autoscaling/v2 `manifest`, or `kind: threshold` (below)"},
 };
 const size_t service_nparams = sizeof service_params / sizeof service_params[0];
 
-/* ---- run time ----------------------------------------------------------- */
-
-static void set_ready_view(service_t *s)
+int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx, const char *path)
 {
-    s->view.pods = s->ready;
-    s->view.n = 0;
-    for (uint32_t i = 0; i < s->npods; i++)
-        s->ready[s->view.n++] = &s->pods[i];
-    s->cfg->lb->changed(s->lb_state, &s->view);
-}
-
-int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t index)
-{
-    memset(s, 0, sizeof *s);
-    s->cfg = cfg;
-    s->index = index;
-    s->npods = (uint32_t)cfg->replicas;
-    s->pods = arena_alloc(w->arena, s->npods * sizeof *s->pods);
-    s->ready = arena_alloc(w->arena, s->npods * sizeof *s->ready);
-    s->lb_state = arena_alloc(w->arena, cfg->lb->state_size ? cfg->lb->state_size : 1);
-    s->calls = arena_alloc(w->arena, (cfg->ncalls ? cfg->ncalls : 1) * sizeof *s->calls);
-    char name[300];
-    snprintf(name, sizeof name, "service.%s.time", cfg->name);
-    s->rng_time = rng_new(w->seed, name);
-    snprintf(name, sizeof name, "service.%s.lb", cfg->name);
-    s->rng_lb = rng_new(w->seed, name);
-    if (!s->pods || !s->ready || !s->lb_state || !s->calls || !s->rng_time || !s->rng_lb)
-        return -1;
-    for (uint32_t i = 0; i < s->npods; i++) {
-        s->pods[i].uid = i;
-        s->pods[i].weight = i < cfg->nweights ? cfg->weights[i] : 1.0;
+    char full[4096];
+    cfg_node_t *dn = cfg_get(svc_map, "deployment");
+    if (c->deployment[0] == '/' || !ctx->basedir)
+        snprintf(full, sizeof full, "%s", c->deployment);
+    else
+        snprintf(full, sizeof full, "%s/%s", ctx->basedir, c->deployment);
+    k8s_objects_t objs;
+    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), false, &objs, ctx->diag) != 0)
+        return 1;
+    if (objs.n_deployments == 0) {
+        diag_error(ctx->diag, dn->pos, "%s.deployment: '%s' holds no apps/v1 Deployment", path, full);
+        return 1;
     }
-    for (size_t i = 0; i < cfg->ncalls; i++)
-        s->calls[i] = &w->services[cfg->calls[i]];
-    s->ncalls = (uint32_t)cfg->ncalls;
-    set_ready_view(s);
-    gauge_init(&s->busy, 0, 0);
-    gauge_init(&s->queue, 0, 0);
-    gauge_init(&s->in_system, 0, 0);
-    gauge_init(&s->replicas, 0, s->npods);
+    const k8s_deployment_t *d = &objs.deployments[0];
+    if (!cfg_find(svc_map, "replicas"))
+        c->replicas = d->replicas;
+    if (!cfg_find(svc_map, "resources")) {
+        c->cpu_request_m = d->cpu_request_m > 0 ? d->cpu_request_m : 0;
+        c->cpu_limit_m = d->cpu_limit_m > 0 ? d->cpu_limit_m : 0;
+        c->mem_request_b = d->mem_request_b > 0 ? d->mem_request_b : 0;
+        c->mem_limit_b = d->mem_limit_b > 0 ? d->mem_limit_b : 0;
+    }
+    if (!cfg_find(svc_map, "strategy")) {
+        c->max_surge = d->max_surge;
+        c->max_unavailable = d->max_unavailable;
+    }
+    if (!cfg_find(svc_map, "termination_grace"))
+        c->grace = d->grace_s * SIM_S;
     return 0;
 }
 
-void service_destroy(service_t *s)
+/* ---- pods: CPU and memory ------------------------------------------------- */
+
+const char *pod_phase_str(pod_phase_t ph)
 {
-    rng_free(s->rng_time);
-    rng_free(s->rng_lb);
-    s->rng_time = s->rng_lb = NULL;
+    static const char *const names[] = {"Pending", "PullingImage", "ContainerCreating", "NotReady", "Ready",
+                                        "CrashLoopBackOff", "Terminating"};
+    return (unsigned)ph < sizeof names / sizeof names[0] ? names[ph] : "?";
 }
 
-void service_restart_stats(service_t *s, simtime_t now)
+/* Cores in use by a pod change: the integral so far is banked. */
+static inline void cpu_set(service_t *s, pod_t *p, simtime_t now, double cores)
 {
-    /* keep the current sampling interval's busy area across the restart */
-    s->iv.busy_area0 -= gauge_area(&s->busy, now);
-    gauge_restart(&s->busy, now);
-    gauge_restart(&s->queue, now);
-    gauge_restart(&s->in_system, now);
-    gauge_restart(&s->replicas, now);
+    p->cpu_area += p->cpu_now * (double)(now - p->cpu_last);
+    p->cpu_last = now;
+    gauge_add(&s->cpu, now, cores - p->cpu_now);
+    p->cpu_now = cores;
 }
+
+double pod_cpu_area(const pod_t *p, simtime_t now) { return p->cpu_area + p->cpu_now * (double)(now - p->cpu_last); }
+
+int64_t pod_memory(const pod_t *p)
+{
+    const service_cfg_t *c = p->svc->cfg;
+    return c->mem_base_b + c->mem_per_request_b * (int64_t)p->active;
+}
+
+static inline bool running(const pod_t *p)
+{
+    return p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
+}
+
+/* ---- the balancer's view ------------------------------------------------- */
+
+static void rebuild_view(world_t *w, service_t *s)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->npods; i++)
+        if (s->pods[i]->phase == POD_READY)
+            s->ready[n++] = s->pods[i];
+    s->view.pods = s->ready;
+    s->view.n = n;
+    s->cfg->lb->changed(s->lb_state, &s->view);
+    gauge_set(&s->ready_pods, w->now, n);
+    autoscaler_ready_changed(w, s);
+}
+
+int service_count(const service_t *s, bool ready_only)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        pod_phase_t ph = s->pods[i]->phase;
+        n += ready_only ? ph == POD_READY : ph != POD_TERMINATING;
+    }
+    return n;
+}
+
+/* ---- requests ------------------------------------------------------------- */
 
 static void job_done(void *ctx, void *obj, uint64_t arg);
+static void ps_done(void *ctx, void *obj, uint64_t arg);
+static void complete(world_t *w, job_t *j, bool ok);
+static void pod_oom(world_t *w, pod_t *p);
+static void pod_gone(world_t *w, pod_t *p);
+
+/* Throttled pods: every working job progressed by rate x elapsed. */
+static void ps_advance(pod_t *p, simtime_t now)
+{
+    double done = p->ps_rate * (double)(now - p->ps_last);
+    if (done > 0)
+        for (int i = 0; i < p->nworking; i++)
+            p->working[i]->work_left -= done;
+    p->ps_last = now;
+}
+
+/* Throttled pods: the rate each working job gets, and the next completion. */
+static void ps_reschedule(world_t *w, pod_t *p)
+{
+    service_t *s = p->svc;
+    double limit = (double)s->cfg->cpu_limit_m / 1000.0;
+    int n = p->nworking;
+    p->ps_rate = n <= limit ? 1.0 : limit / n;
+    cpu_set(s, p, w->now, n <= limit ? n : limit);
+    if (p->ps_ev)
+        evq_cancel(w->q, p->ps_ev);
+    p->ps_ev = 0;
+    if (n == 0)
+        return;
+    double least = p->working[0]->work_left;
+    for (int i = 1; i < n; i++)
+        if (p->working[i]->work_left < least)
+            least = p->working[i]->work_left;
+    double dt = least > 0 ? ceil(least / p->ps_rate) : 0;
+    p->ps_ev = world_schedule(w, w->now + (simtime_t)dt, ps_done, p, 0);
+}
 
 static void start(world_t *w, service_t *s, pod_t *p, job_t *j)
 {
+    j->bslot = (uint32_t)p->busy;
+    p->slots[p->busy] = j;
     p->busy++;
     gauge_add(&s->busy, w->now, 1);
     j->start = w->now;
+    j->state = JOB_WORKING;
     if (j->req->measured)
         hist_add(&s->wait, w->now - j->enq);
-    world_schedule(w, w->now + dist_sample_ns(&s->cfg->service_time, s->rng_time), job_done, j, 0);
+    simtime_t demand = dist_sample_ns(&s->cfg->service_time, s->rng_time);
+    if (s->throttled) {
+        ps_advance(p, w->now);
+        j->work_left = (double)demand;
+        j->wslot = (uint32_t)p->nworking;
+        p->working[p->nworking++] = j;
+        ps_reschedule(w, p);
+    } else {
+        p->nworking++;
+        cpu_set(s, p, w->now, p->nworking);
+        j->ev = world_schedule(w, w->now + demand, job_done, j, 0);
+    }
 }
-
-static void complete(world_t *w, job_t *j, bool ok);
 
 /* The job's own work is done: make the next downstream call, or complete. */
 static void advance(world_t *w, job_t *j)
 {
     service_t *s = j->svc;
-    if (j->next_call < s->ncalls) {
+    if (j->next_call < s->ncalls && !j->failed) {
         job_t *c = world_new_job(w);
         if (!c)
             return;
+        j->state = j->pod ? JOB_CALLING : JOB_DETACHED;
         c->req = j->req;
         c->parent = j;
         service_submit(w, s->calls[j->next_call++], c);
     } else {
-        complete(w, j, true);
+        complete(w, j, !j->failed);
     }
 }
 
+/* Own CPU work finished (unthrottled pods). */
 static void job_done(void *ctx, void *obj, uint64_t arg)
 {
     (void)arg;
-    advance(ctx, obj);
+    world_t *w = ctx;
+    job_t *j = obj;
+    j->ev = 0;
+    pod_t *p = j->pod;
+    p->nworking--;
+    cpu_set(j->svc, p, w->now, p->nworking);
+    advance(w, j);
+}
+
+/* The jobs of a throttled pod with no work left are done. */
+static void ps_done(void *ctx, void *obj, uint64_t arg)
+{
+    (void)arg;
+    world_t *w = ctx;
+    pod_t *p = obj;
+    p->ps_ev = 0;
+    ps_advance(p, w->now);
+    /* Jobs within half a nanosecond of done finish now (rounding of the
+     * shared rate); several may finish at the same instant. */
+    job_t *finished[64];
+    int nf = 0;
+    for (int i = 0; i < p->nworking && nf < 64;) {
+        job_t *j = p->working[i];
+        if (j->work_left <= 0.5) {
+            p->working[i] = p->working[--p->nworking];
+            p->working[i]->wslot = (uint32_t)i;
+            finished[nf++] = j;
+        } else {
+            i++;
+        }
+    }
+    ps_reschedule(w, p);
+    for (int i = 0; i < nf; i++)
+        advance(w, finished[i]);
 }
 
 /* Returns the result of a job to its caller (or ends the request). */
 static void reply(world_t *w, job_t *parent, request_t *req, bool ok)
 {
-    if (!parent)
+    if (!parent) {
         world_request_done(w, req, ok);
-    else if (ok)
-        advance(w, parent);
-    else
+    } else if (parent->state == JOB_DETACHED) {
+        /* its pod was killed while it waited: it fails now */
+        parent->failed = true;
         complete(w, parent, false);
+    } else if (ok) {
+        advance(w, parent);
+    } else {
+        complete(w, parent, false);
+    }
+}
+
+static void count_result(world_t *w, service_t *s, job_t *j, bool ok)
+{
+    if (ok) {
+        s->iv.completed++;
+        hist_add(&s->iv.latency, w->now - j->enq);
+        if (j->req->measured) {
+            s->completed++;
+            hist_add(&s->latency, w->now - j->enq);
+        }
+    } else {
+        if (j->req->measured)
+            s->errors++;
+        if (s->rolling && j->req->measured)
+            s->rollout_errors++;
+    }
+}
+
+/* Takes the next queued job of p into service. */
+static void pull_queue(world_t *w, service_t *s, pod_t *p)
+{
+    job_t *next = p->qhead;
+    if (!next)
+        return;
+    p->qhead = next->next;
+    if (!p->qhead)
+        p->qtail = NULL;
+    p->queued--;
+    gauge_add(&s->queue, w->now, -1);
+    start(w, s, p, next);
 }
 
 static void complete(world_t *w, job_t *j, bool ok)
@@ -215,29 +523,24 @@ static void complete(world_t *w, job_t *j, bool ok)
     service_t *s = j->svc;
     pod_t *p = j->pod;
     simtime_t now = w->now;
-    p->busy--;
-    p->active--;
-    p->served++;
-    gauge_add(&s->busy, now, -1);
-    gauge_add(&s->in_system, now, -1);
-    if (ok) {
-        s->iv.completed++;
-        hist_add(&s->iv.latency, now - j->enq);
-        if (j->req->measured) {
-            s->completed++;
-            hist_add(&s->latency, now - j->enq);
-        }
-    } else if (j->req->measured) {
-        s->errors++;
+    if (p) {
+        job_t *last = p->slots[p->busy - 1];
+        p->slots[j->bslot] = last;
+        last->bslot = j->bslot;
+        p->busy--;
+        p->active--;
+        p->served++;
+        gauge_add(&s->busy, now, -1);
+        gauge_add(&s->in_system, now, -1);
     }
-    job_t *next = p->qhead;
-    if (next) {
-        p->qhead = next->next;
-        if (!p->qhead)
-            p->qtail = NULL;
-        p->queued--;
-        gauge_add(&s->queue, now, -1);
-        start(w, s, p, next);
+    count_result(w, s, j, ok);
+    if (p) {
+        if (p->phase == POD_TERMINATING) {
+            if (p->active == 0)
+                pod_gone(w, p);
+        } else {
+            pull_queue(w, s, p);
+        }
     }
     job_t *parent = j->parent;
     request_t *req = j->req;
@@ -249,37 +552,511 @@ void service_submit(world_t *w, service_t *s, job_t *j)
 {
     j->svc = s;
     j->enq = w->now;
-    pod_t *p = NULL;
     if (s->view.n > 0) {
-        p = s->view.pods[s->cfg->lb->pick(s->lb_state, &s->view, j->req->client, s->rng_lb)];
-        if (p->busy < s->cfg->concurrency) {
+        pod_t *p = s->view.pods[s->cfg->lb->pick(s->lb_state, &s->view, j->req->client, s->rng_lb)];
+        p->arrivals++;
+        if (p->busy < s->cfg->concurrency || p->queued < s->cfg->queue_capacity) {
             j->pod = p;
             p->active++;
             gauge_add(&s->in_system, w->now, 1);
-            start(w, s, p, j);
-            return;
-        }
-        if (p->queued < s->cfg->queue_capacity) {
-            j->pod = p;
-            j->next = NULL;
-            if (p->qtail)
-                p->qtail->next = j;
-            else
-                p->qhead = j;
-            p->qtail = j;
-            p->queued++;
-            p->active++;
-            gauge_add(&s->queue, w->now, 1);
-            gauge_add(&s->in_system, w->now, 1);
+            if (p->busy < s->cfg->concurrency) {
+                start(w, s, p, j);
+            } else {
+                j->state = JOB_QUEUED;
+                j->next = NULL;
+                if (p->qtail)
+                    p->qtail->next = j;
+                else
+                    p->qhead = j;
+                p->qtail = j;
+                p->queued++;
+                gauge_add(&s->queue, w->now, 1);
+            }
+            if (s->cfg->mem_limit_b && pod_memory(p) > s->cfg->mem_limit_b)
+                pod_oom(w, p);
             return;
         }
     }
     /* rejected: the queue is full (or no pod is ready) */
     s->iv.rejected++;
-    if (j->req->measured)
+    if (j->req->measured) {
         s->rejected++;
+        if (s->rolling)
+            s->rollout_errors++;
+    }
     job_t *parent = j->parent;
     request_t *req = j->req;
     world_free_job(w, j);
     reply(w, parent, req, false);
+}
+
+/* ---- killing a pod's requests --------------------------------------------- */
+
+/* Every request held by p fails now (OOM kill, end of the grace period).
+ * Jobs waiting on a downstream call are detached instead: they fail when the
+ * call returns, so that no one is left pointing at a freed job. */
+static void kill_jobs(world_t *w, pod_t *p)
+{
+    service_t *s = p->svc;
+    job_t *failed = NULL;
+    for (job_t *j = p->qhead, *next; j; j = next) {
+        next = j->next;
+        j->next = failed;
+        failed = j;
+    }
+    for (int i = 0; i < p->busy; i++) {
+        job_t *j = p->slots[i];
+        if (j->state == JOB_CALLING) {
+            j->state = JOB_DETACHED;
+            j->pod = NULL;
+            continue;
+        }
+        if (j->ev)
+            evq_cancel(w->q, j->ev);
+        j->ev = 0;
+        j->next = failed;
+        failed = j;
+    }
+    if (p->ps_ev)
+        evq_cancel(w->q, p->ps_ev);
+    p->ps_ev = 0;
+    p->nworking = 0;
+    cpu_set(s, p, w->now, 0);
+    gauge_add(&s->queue, w->now, -p->queued);
+    gauge_add(&s->busy, w->now, -p->busy);
+    gauge_add(&s->in_system, w->now, -p->active);
+    p->qhead = p->qtail = NULL;
+    p->busy = p->queued = p->active = 0;
+    while (failed) {
+        job_t *j = failed;
+        failed = j->next;
+        j->pod = NULL;
+        count_result(w, s, j, false);
+        job_t *parent = j->parent;
+        request_t *req = j->req;
+        world_free_job(w, j);
+        reply(w, parent, req, false);
+    }
+}
+
+/* ---- pod life cycle ------------------------------------------------------- */
+
+static void phase_step(void *ctx, void *obj, uint64_t arg);
+
+static void phase_after(world_t *w, pod_t *p, pod_phase_t ph, const dist_t *d)
+{
+    p->phase = ph;
+    p->phase_ev = world_schedule(w, w->now + dist_sample_ns(d, p->svc->rng_life), phase_step, p, 0);
+}
+
+static void become_ready(world_t *w, pod_t *p)
+{
+    p->phase = POD_READY;
+    p->ready_since = w->now;
+    rebuild_view(w, p->svc);
+    service_reconcile(w, p->svc);
+}
+
+static void phase_step(void *ctx, void *obj, uint64_t arg)
+{
+    (void)arg;
+    world_t *w = ctx;
+    pod_t *p = obj;
+    const startup_cfg_t *st = &p->svc->cfg->startup;
+    p->phase_ev = 0;
+    switch (p->phase) {
+    case POD_PENDING:
+        p->started = p->ready_since = w->now; /* status.startTime; Ready=False from here */
+        phase_after(w, p, POD_PULLING, &st->image_pull);
+        break;
+    case POD_PULLING:
+    case POD_BACKOFF:
+        phase_after(w, p, POD_STARTING, &st->container_start);
+        break;
+    case POD_STARTING:
+        /* the container runs: metrics restart, the probe starts */
+        p->m = (pod_metrics_t){0};
+        p->m.arrivals_prev = p->arrivals;
+        p->cpu_last = w->now;
+        p->container_start = w->now;
+        phase_after(w, p, POD_UNREADY, &st->readiness);
+        break;
+    case POD_UNREADY:
+        become_ready(w, p);
+        break;
+    case POD_TERMINATING: /* the grace period is over */
+        kill_jobs(w, p);
+        pod_gone(w, p);
+        break;
+    case POD_READY:
+        break;
+    }
+}
+
+static pod_t *pod_new(world_t *w, service_t *s, bool ready_now)
+{
+    if (s->npods == s->cap_pods) {
+        uint32_t nc = s->cap_pods ? s->cap_pods * 2 : 16;
+        pod_t **g = realloc(s->pods, nc * sizeof *g);
+        pod_t **r = realloc(s->ready, nc * sizeof *r);
+        if (g)
+            s->pods = g;
+        if (r)
+            s->ready = s->view.pods = r;
+        if (!g || !r) {
+            world_fail(w, "out of memory (pods)");
+            return NULL;
+        }
+        s->cap_pods = nc;
+    }
+    pod_t *p = pool_get(&s->pod_pool);
+    if (!p) {
+        world_fail(w, "out of memory (pods)");
+        return NULL;
+    }
+    memset(p, 0, sizeof *p);
+    p->svc = s;
+    /* per-pod arrays: allocated when a pod is created (a scaling event, not
+     * a request), freed when it is gone */
+    p->slots = malloc((size_t)s->cfg->concurrency * sizeof *p->slots);
+    p->working = s->throttled ? malloc((size_t)s->cfg->concurrency * sizeof *p->working) : NULL;
+    if (!p->slots || (s->throttled && !p->working)) {
+        free(p->slots);
+        free(p->working);
+        pool_put(&s->pod_pool, p);
+        world_fail(w, "out of memory (pods)");
+        return NULL;
+    }
+    p->uid = s->next_uid++;
+    p->revision = s->revision;
+    p->weight = p->uid < s->cfg->nweights ? s->cfg->weights[p->uid] : 1.0;
+    p->created = p->cpu_last = p->ps_last = w->now;
+    p->backoff = 10 * SIM_S;
+    s->pods[s->npods++] = p;
+    gauge_set(&s->replicas, w->now, s->npods);
+    if (ready_now) {
+        p->started = p->ready_since = p->container_start = w->now;
+        p->phase = POD_READY;
+        p->m.arrivals_prev = 0;
+    } else {
+        phase_after(w, p, POD_PENDING, &s->cfg->startup.scheduling);
+    }
+    return p;
+}
+
+static void pod_gone(world_t *w, pod_t *p)
+{
+    service_t *s = p->svc;
+    if (p->phase_ev)
+        evq_cancel(w->q, p->phase_ev);
+    p->phase_ev = 0;
+    cpu_set(s, p, w->now, 0);
+    uint32_t i;
+    for (i = 0; i < s->npods && s->pods[i] != p; i++)
+        ;
+    memmove(&s->pods[i], &s->pods[i + 1], (s->npods - i - 1) * sizeof *s->pods);
+    s->npods--;
+    gauge_set(&s->replicas, w->now, s->npods);
+    free(p->slots);
+    free(p->working);
+    pool_put(&s->pod_pool, p);
+    service_reconcile(w, s);
+}
+
+/* Deletes a pod as the ReplicaSet controller does. */
+static void pod_delete(world_t *w, pod_t *p)
+{
+    bool was_ready = p->phase == POD_READY;
+    if (p->phase_ev)
+        evq_cancel(w->q, p->phase_ev);
+    p->phase_ev = 0;
+    if (!running(p) || p->active == 0) {
+        if (was_ready)
+            p->phase = POD_TERMINATING, rebuild_view(w, p->svc);
+        pod_gone(w, p);
+        return;
+    }
+    p->phase = POD_TERMINATING;
+    if (was_ready)
+        rebuild_view(w, p->svc);
+    /* no new requests; those it holds have until the grace period ends */
+    p->phase_ev = world_schedule(w, w->now + p->svc->cfg->grace, phase_step, p, 0);
+}
+
+static void pod_oom(world_t *w, pod_t *p)
+{
+    service_t *s = p->svc;
+    s->oom_kills++;
+    char from[32], to[64];
+    snprintf(from, sizeof from, "%s", pod_phase_str(p->phase));
+    bool was_ready = p->phase == POD_READY, terminating = p->phase == POD_TERMINATING;
+    kill_jobs(w, p);
+    if (terminating) {
+        pod_gone(w, p);
+        return;
+    }
+    /* CrashLoopBackOff: 10 s doubling to 5 min; reset after 10 min of running */
+    if (w->now - p->container_start > 600 * SIM_S)
+        p->backoff = 10 * SIM_S;
+    p->restarts++;
+    snprintf(to, sizeof to, "restart in %llds", (long long)(p->backoff / SIM_S));
+    world_event(w, s->cfg->name, "pod", from, to, "OOMKilled");
+    p->phase = POD_BACKOFF;
+    if (p->phase_ev)
+        evq_cancel(w->q, p->phase_ev);
+    p->phase_ev = world_schedule(w, w->now + p->backoff, phase_step, p, 0);
+    p->backoff = p->backoff * 2 > 300 * SIM_S ? 300 * SIM_S : p->backoff * 2;
+    if (was_ready) {
+        p->ready_since = w->now;
+        rebuild_view(w, s);
+    }
+}
+
+/* ---- the Deployment controller --------------------------------------------- */
+
+/* Deletion preference of a ReplicaSet: lower goes first. */
+static int delete_rank(const pod_t *p)
+{
+    switch (p->phase) {
+    case POD_PENDING: return 0;
+    case POD_PULLING: return 1;
+    case POD_STARTING:
+    case POD_BACKOFF: return 2;
+    case POD_UNREADY: return 3;
+    default: return 4;
+    }
+}
+
+/* The pod to delete among those with revision `rev` (any if rev < 0). */
+static pod_t *victim(service_t *s, int rev, bool ready_ok)
+{
+    pod_t *best = NULL;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        pod_t *p = s->pods[i];
+        if (p->phase == POD_TERMINATING || (rev >= 0 && p->revision != rev) || (!ready_ok && p->phase == POD_READY))
+            continue;
+        if (!best || delete_rank(p) < delete_rank(best) ||
+            (delete_rank(p) == delete_rank(best) && (p->ready_since > best->ready_since ||
+                                                     (p->ready_since == best->ready_since && p->uid > best->uid))))
+            best = p;
+    }
+    return best;
+}
+
+static void reconcile_once(world_t *w, service_t *s)
+{
+    int32_t D = s->desired;
+    int alive = 0, alive_new = 0, ready = 0, ready_new = 0;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        pod_t *p = s->pods[i];
+        if (p->phase == POD_TERMINATING)
+            continue;
+        alive++;
+        ready += p->phase == POD_READY;
+        if (p->revision == s->revision) {
+            alive_new++;
+            ready_new += p->phase == POD_READY;
+        }
+    }
+    if (!s->rolling) {
+        for (; alive < D; alive++)
+            if (!pod_new(w, s, false))
+                return;
+        for (; alive > D; alive--) {
+            pod_t *v = victim(s, -1, true);
+            if (!v)
+                break;
+            pod_delete(w, v);
+        }
+        return;
+    }
+    /* RollingUpdate: at most D + surge pods, at least D - unavailable Ready */
+    int32_t surge = k8s_intstr_resolve(s->cfg->max_surge, D, true);
+    int32_t unavail = k8s_intstr_resolve(s->cfg->max_unavailable, D, false);
+    if (surge == 0 && unavail == 0)
+        unavail = 1;
+    int32_t min_avail = D - unavail;
+    while (alive < D + surge && alive_new < D) {
+        if (!pod_new(w, s, false))
+            return;
+        alive++, alive_new++;
+    }
+    /* old pods: not-ready ones first (they are not available anyway) */
+    for (uint32_t i = 0; i < s->npods;) {
+        pod_t *p = s->pods[i];
+        if (p->revision != s->revision && p->phase != POD_TERMINATING && p->phase != POD_READY &&
+            alive > alive_new) {
+            alive--;
+            pod_delete(w, p);
+            i = 0; /* the array changed */
+            continue;
+        }
+        i++;
+    }
+    while (alive - alive_new > 0 && ready - 1 >= min_avail) {
+        pod_t *v = NULL;
+        for (uint32_t i = 0; i < s->npods; i++) {
+            pod_t *p = s->pods[i];
+            if (p->revision != s->revision && p->phase == POD_READY && (!v || p->uid > v->uid))
+                v = p;
+        }
+        if (!v)
+            break;
+        pod_delete(w, v);
+        alive--, ready--;
+    }
+    /* a smaller D during the rollout: new pods beyond it go too */
+    while (alive_new > D) {
+        pod_t *v = victim(s, s->revision, true);
+        if (!v)
+            break;
+        pod_delete(w, v);
+        alive_new--, alive--;
+    }
+    if (alive == alive_new && alive_new == D && ready_new == D) {
+        s->rolling = false;
+        s->rollouts_done++;
+        s->rollout_seconds += simtime_to_s(w->now - s->rollout_start);
+        char to[32];
+        snprintf(to, sizeof to, "revision %d", s->revision);
+        world_event(w, s->cfg->name, "deployment", "rolling", to, "RolloutComplete");
+    }
+}
+
+void service_reconcile(world_t *w, service_t *s)
+{
+    if (s->in_reconcile) {
+        s->reconcile_again = true;
+        return;
+    }
+    s->in_reconcile = true;
+    do {
+        s->reconcile_again = false;
+        reconcile_once(w, s);
+    } while (s->reconcile_again && !w->failed);
+    s->in_reconcile = false;
+}
+
+void service_rollout(world_t *w, service_t *s)
+{
+    char from[32], to[32];
+    snprintf(from, sizeof from, "revision %d", s->revision);
+    s->revision++;
+    snprintf(to, sizeof to, "revision %d", s->revision);
+    s->rolling = true;
+    s->rollout_start = w->now;
+    world_event(w, s->cfg->name, "deployment", from, to, "RollingUpdate");
+    service_reconcile(w, s);
+}
+
+void service_scale(world_t *w, service_t *s, int32_t desired, const char *who, const char *reason)
+{
+    if (desired == s->desired)
+        return;
+    char from[16], to[16];
+    snprintf(from, sizeof from, "%d", s->desired);
+    snprintf(to, sizeof to, "%d", desired);
+    world_event(w, s->cfg->name, who, from, to, reason);
+    s->desired = desired;
+    s->scaling_events++;
+    gauge_set(&s->desired_g, w->now, desired);
+    service_reconcile(w, s);
+}
+
+/* ---- metrics ----------------------------------------------------------------- */
+
+void service_scrape(world_t *w, service_t *s, simtime_t window)
+{
+    (void)window;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        pod_t *p = s->pods[i];
+        if (!running(p))
+            continue;
+        pod_metrics_t *m = &p->m;
+        double area = pod_cpu_area(p, w->now);
+        if (m->scrapes > 0 && w->now > m->at) {
+            double secs = simtime_to_s(w->now - m->at);
+            m->cpu_m = (int64_t)((area - m->cpu_area_prev) / (double)(w->now - m->at) * 1000.0);
+            m->rps = (double)(p->arrivals - m->arrivals_prev) / secs;
+            m->has_cpu = true;
+        }
+        m->mem_b = pod_memory(p);
+        m->inflight = p->active;
+        m->queued = p->queued;
+        m->cpu_area_prev = area;
+        m->arrivals_prev = p->arrivals;
+        m->at = w->now;
+        m->scrapes++;
+    }
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t index)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->index = index;
+    s->throttled = cfg->cpu_limit_m > 0 && (int64_t)cfg->concurrency * 1000 > cfg->cpu_limit_m;
+    s->lb_state = arena_alloc(w->arena, cfg->lb->state_size ? cfg->lb->state_size : 1);
+    s->calls = arena_alloc(w->arena, (cfg->ncalls ? cfg->ncalls : 1) * sizeof *s->calls);
+    char name[300];
+    snprintf(name, sizeof name, "service.%s.time", cfg->name);
+    s->rng_time = rng_new(w->seed, name);
+    snprintf(name, sizeof name, "service.%s.lb", cfg->name);
+    s->rng_lb = rng_new(w->seed, name);
+    snprintf(name, sizeof name, "service.%s.life", cfg->name);
+    s->rng_life = rng_new(w->seed, name);
+    pool_init(&s->pod_pool, sizeof(pod_t), 16);
+    if (!s->lb_state || !s->calls || !s->rng_time || !s->rng_lb || !s->rng_life)
+        return -1;
+    for (size_t i = 0; i < cfg->ncalls; i++)
+        s->calls[i] = &w->services[cfg->calls[i]];
+    s->ncalls = (uint32_t)cfg->ncalls;
+    gauge_init(&s->busy, 0, 0);
+    gauge_init(&s->queue, 0, 0);
+    gauge_init(&s->in_system, 0, 0);
+    gauge_init(&s->replicas, 0, 0);
+    gauge_init(&s->ready_pods, 0, 0);
+    gauge_init(&s->cpu, 0, 0);
+    s->desired = cfg->replicas;
+    gauge_init(&s->desired_g, 0, cfg->replicas);
+    for (int i = 0; i < cfg->replicas; i++)
+        if (!pod_new(w, s, true))
+            return -1;
+    rebuild_view(w, s);
+    /* the initial pods were there from the start */
+    gauge_init(&s->replicas, 0, s->npods);
+    gauge_init(&s->ready_pods, 0, s->view.n);
+    return 0;
+}
+
+void service_destroy(service_t *s)
+{
+    rng_free(s->rng_time);
+    rng_free(s->rng_lb);
+    rng_free(s->rng_life);
+    s->rng_time = s->rng_lb = s->rng_life = NULL;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        free(s->pods[i]->slots);
+        free(s->pods[i]->working);
+    }
+    free(s->pods);
+    free(s->ready);
+    s->pods = s->ready = NULL;
+    s->npods = 0;
+    pool_destroy(&s->pod_pool);
+}
+
+void service_restart_stats(service_t *s, simtime_t now)
+{
+    /* keep the current sampling interval's busy area across the restart */
+    s->iv.busy_area0 -= gauge_area(&s->busy, now);
+    gauge_restart(&s->busy, now);
+    gauge_restart(&s->queue, now);
+    gauge_restart(&s->in_system, now);
+    gauge_restart(&s->replicas, now);
+    gauge_restart(&s->ready_pods, now);
+    gauge_restart(&s->desired_g, now);
+    gauge_restart(&s->cpu, now);
 }

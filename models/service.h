@@ -1,29 +1,62 @@
-/* service: a service of N pods behind a load balancer.
+/* service: a Deployment's pods behind a load balancer.
  *
- * Each pod has `concurrency` workers in front of one FIFO queue holding at
- * most `queue_capacity` waiting requests (not counting those in service); a
- * request that finds its pod's queue full is rejected, an error. A worker
- * serves a request for a time drawn from `service_time`, then makes the
- * service's downstream `calls` one after the other, synchronously: the
- * worker stays held until the last call returns, as a thread-per-request
- * HTTP handler does. A failed call fails the caller's request at once.
+ * Requests. Each pod has `concurrency` workers in front of one FIFO queue
+ * holding at most `queue_capacity` waiting requests (not counting those in
+ * service); a request that finds its pod's queue full is rejected, an
+ * error. A worker serves a request for a time drawn from `service_time`,
+ * then makes the service's downstream `calls` one after the other,
+ * synchronously: the worker stays held until the last call returns, as a
+ * thread-per-request HTTP handler does. A failed call fails the caller's
+ * request at once. One visit of a request to a service is a job; jobs and
+ * requests come from pools, so the event loop does not allocate.
  *
- * One visit of a request to a service is a job; jobs and requests come from
- * pools, so the event loop does not allocate. A service's latency is its
- * jobs' sojourn (queueing + service + downstream calls); its wait is the
- * queueing alone. Statistics count requests that arrived after warm-up;
- * gauges (busy workers, queue, replicas) are time-weighted from warm-up on. */
+ * CPU. `service_time` is CPU demand at one core. A pod whose busy workers
+ * want more cores than its CPU limit is throttled: the workers share the
+ * limit equally (processor sharing; each progresses at limit/busy), so
+ * requests slow down in proportion. A pod's CPU usage (cores in use, over
+ * time) is what metrics-server reports. Pods without a limit, or with
+ * `concurrency` at most the limit, can never be throttled and take the
+ * cheaper path of one completion event per request.
+ *
+ * Memory. A pod's working set is `memory.base` plus `memory.per_request`
+ * for each request in it (in service or queued). A pod above its memory
+ * limit is OOM-killed: its requests fail and its container restarts through
+ * container start and readiness again, after Kubernetes' CrashLoopBackOff
+ * delay (10 s doubling to 5 min, reset after 10 min of running).
+ *
+ * Life cycle. A new pod goes Pending (`startup.scheduling`), pulls its
+ * image (`startup.image_pull`), starts its container
+ * (`startup.container_start`), and becomes Ready when its readiness probe
+ * passes (`startup.readiness`); only Ready pods receive requests, and the
+ * balancer is told of every change. A pod being removed leaves the balancer
+ * at once, finishes the requests it holds within `termination_grace`, and
+ * is then gone (requests still in it fail). The pods present at time 0 are
+ * Ready.
+ *
+ * Replicas. The Deployment controller keeps the pods at `desired`
+ * (initially `replicas`; autoscalers change it). Scaling down deletes, as
+ * a ReplicaSet does, pods not yet ready before ready ones, and among equals
+ * the newest first. A rollout (`rollouts`) replaces every pod by a new
+ * revision within maxSurge / maxUnavailable, as the RollingUpdate strategy
+ * does.
+ *
+ * Statistics count requests that arrived after warm-up; gauges (busy
+ * workers, queue, pods) are time-weighted from warm-up on. */
 #ifndef MODELS_SERVICE_H
 #define MODELS_SERVICE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/autoscaler.h"
 #include "models/lb.h"
 #include "sim/dist.h"
+#include "sim/evq.h"
 #include "sim/gauge.h"
 #include "sim/hist.h"
+#include "sim/k8s.h"
 #include "sim/params.h"
+#include "sim/pool.h"
 #include "sim/rng.h"
 #include "sim/simtime.h"
 
@@ -32,6 +65,10 @@ typedef struct service service_t;
 typedef struct job job_t;
 
 /* ---- configuration (decoded from the scenario) -------------------------- */
+
+typedef struct startup_cfg {
+    dist_t scheduling, image_pull, container_start, readiness;
+} startup_cfg_t;
 
 typedef struct service_cfg {
     const char *name;
@@ -48,10 +85,27 @@ typedef struct service_cfg {
     srcpos_t *call_pos;
     uint32_t *calls;            /* resolved service indices */
     size_t ncalls;
+    /* resources: millicores and bytes; 0 means not set */
+    int64_t cpu_request_m, cpu_limit_m, mem_request_b, mem_limit_b;
+    int64_t mem_base_b;
+    int64_t mem_per_request_b;
+    startup_cfg_t startup;
+    simtime_t grace;            /* terminationGracePeriodSeconds */
+    k8s_intstr_t max_surge, max_unavailable;
+    simtime_t *rollouts;        /* times of rolling updates, increasing */
+    size_t nrollouts;
+    const char *deployment;     /* apps/v1 Deployment file, or NULL */
+    autoscaler_cfg_t autoscaler;
 } service_cfg_t;
 
 extern const param_t service_params[];
 extern const size_t service_nparams;
+/* the nested tables (memory: 2 rows, startup: 4, strategy: 2), for the reference */
+extern const param_t service_memory_params[], service_startup_params[], service_strategy_params[];
+
+/* Applies a Deployment manifest (replicas, resources, strategy, grace) to
+ * the keys the scenario left unset; 0 or the number of errors. */
+int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx, const char *path);
 
 /* ---- run-time state -------------------------------------------------------- */
 
@@ -62,18 +116,59 @@ typedef struct request {
     bool measured;              /* arrived after warm-up */
 } request_t;
 
+enum { JOB_QUEUED, JOB_WORKING, JOB_CALLING, JOB_DETACHED };
+
 struct job {
     job_t *next;                /* queue link (and pool link while free) */
     request_t *req;
     job_t *parent;              /* the caller's job, NULL at the entry service */
     service_t *svc;
-    pod_t *pod;
+    pod_t *pod;                 /* NULL once detached from a killed pod */
     simtime_t enq, start;
+    evq_handle_t ev;            /* its completion (unthrottled pods) */
+    double work_left;           /* CPU work still to do, ns at one core (throttled pods) */
     uint32_t next_call;
+    uint32_t bslot;             /* index in pod->slots while it holds a worker */
+    uint32_t wslot;             /* index in pod->working (throttled pods) */
+    uint8_t state;
+    bool failed;                /* a downstream call failed (detached jobs) */
 };
 
+typedef enum {
+    POD_PENDING,                /* waiting for the scheduler */
+    POD_PULLING,                /* pulling its image */
+    POD_STARTING,               /* container starting */
+    POD_UNREADY,                /* running, readiness probe not yet passed */
+    POD_READY,                  /* receiving requests */
+    POD_BACKOFF,                /* OOM-killed, waiting to restart */
+    POD_TERMINATING,            /* deleted, draining */
+} pod_phase_t;
+
+/* What the last metrics scrape saw of a pod (metrics-server and the custom
+ * metrics adapter). */
+typedef struct pod_metrics {
+    int scrapes;                /* since the container (re)started */
+    simtime_t at;               /* time of the last scrape */
+    double cpu_area_prev;       /* CPU core-ns at the previous scrape */
+    uint64_t arrivals_prev;
+    int64_t cpu_m;              /* usage over the last window, millicores */
+    int64_t mem_b;              /* working set at the scrape */
+    double rps;                 /* requests routed to the pod per second */
+    int inflight, queued;
+    bool has_cpu;               /* two scrapes since start: a CPU rate exists */
+} pod_metrics_t;
+
 struct pod {
+    void *pool_link;
+    service_t *svc;
     uint32_t uid;               /* stable for the pod's life (ip_hash) */
+    int revision;
+    pod_phase_t phase;
+    simtime_t created;
+    simtime_t started;          /* status.startTime: bound to a node */
+    simtime_t container_start;  /* the running container's start */
+    simtime_t ready_since;      /* last transition of the Ready condition */
+    evq_handle_t phase_ev;      /* the pending life-cycle step */
     int busy;                   /* workers in use */
     int queued;                 /* waiting */
     int active;                 /* busy + queued: what balancers compare */
@@ -81,6 +176,21 @@ struct pod {
     double weight;              /* weighted_round_robin */
     double lb_weight_cur;       /* scratch of weighted_round_robin */
     uint64_t served;            /* jobs completed, all of the run */
+    uint64_t arrivals;          /* jobs routed here */
+    /* CPU: cores in use now and their integral (core-ns) */
+    double cpu_now, cpu_area;
+    simtime_t cpu_last;
+    job_t **slots;              /* the jobs holding a worker, [0, busy) */
+    /* jobs using CPU now (own work, not waiting on a call); throttled pods
+     * keep them in `working` and share one completion event */
+    int nworking;
+    job_t **working;
+    evq_handle_t ps_ev;
+    simtime_t ps_last;
+    double ps_rate;             /* work progress per ns for each job */
+    int restarts;
+    simtime_t backoff;          /* the next CrashLoopBackOff delay */
+    pod_metrics_t m;
 };
 
 /* Per-interval counters for the time series (all requests, warm-up too). */
@@ -93,27 +203,59 @@ typedef struct service_interval {
 struct service {
     const service_cfg_t *cfg;
     uint32_t index;
-    pod_t *pods;
-    uint32_t npods;
+    pod_t **pods;               /* every pod that exists, in creation order */
+    uint32_t npods, cap_pods;
     pod_t **ready;              /* the balancer's view */
     lb_view_t view;
     void *lb_state;
-    rng_t *rng_time, *rng_lb;
+    rng_t *rng_time, *rng_lb, *rng_life;
     service_t **calls;
     uint32_t ncalls;
+    pool_t pod_pool;
+    uint32_t next_uid;
+    bool throttled;             /* pods may be CPU-throttled (processor sharing) */
+    /* the Deployment */
+    int32_t desired;            /* spec.replicas */
+    int revision;               /* of the current template */
+    bool rolling;               /* a rollout is in progress */
+    bool in_reconcile, reconcile_again;
+    simtime_t rollout_start;
+    autoscaler_t autoscaler;
     /* statistics (measured requests) */
     hist_t latency, wait;
     uint64_t completed, rejected, errors;
-    gauge_t busy, queue, in_system, replicas;
+    uint64_t oom_kills, scaling_events, rollouts_done;
+    uint64_t rollout_errors;    /* requests failed while a rollout was on */
+    double rollout_seconds;
+    gauge_t busy, queue, in_system, replicas, ready_pods, desired_g;
+    gauge_t cpu;                /* cores in use, all pods */
     service_interval_t iv;
 };
 
-/* Sets up a service from its configuration; pods all ready. 0 or -1 (OOM). */
+/* Sets up a service from its configuration; its initial pods Ready. 0 or -1 (OOM). */
 int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t index);
 void service_destroy(service_t *s);
 /* Hands job j (j->req set, j->parent set or NULL) to service s at w->now. */
 void service_submit(world_t *w, service_t *s, job_t *j);
 /* Restarts the time-weighted statistics (end of warm-up). */
 void service_restart_stats(service_t *s, simtime_t now);
+/* Sets the Deployment's desired replicas (an autoscaler's decision) and
+ * creates or deletes pods to match. */
+void service_scale(world_t *w, service_t *s, int32_t desired, const char *who, const char *reason);
+/* Brings the pods in line with the Deployment (desired replicas, rollout);
+ * safe to call from within itself (the call is then repeated). */
+void service_reconcile(world_t *w, service_t *s);
+/* Starts a rolling update now. */
+void service_rollout(world_t *w, service_t *s);
+/* Pods by phase: every pod that is not terminating, and the Ready ones. */
+int service_count(const service_t *s, bool ready_only);
+/* Takes a metrics scrape of every pod (metrics-server). */
+void service_scrape(world_t *w, service_t *s, simtime_t window);
+/* The pod's CPU core-ns up to now. */
+double pod_cpu_area(const pod_t *p, simtime_t now);
+/* The pod's working set now, bytes. */
+int64_t pod_memory(const pod_t *p);
+/* The name of a pod phase. */
+const char *pod_phase_str(pod_phase_t ph);
 
 #endif

@@ -136,6 +136,35 @@ void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
         cell(f, get(res, n, "rejected"), 9, 0);
         fprintf(f, "\n");
     }
+    bool header = false;
+    for (size_t i = 0; i < sc->nservices; i++) {
+        const service_cfg_t *c = &sc->services[i];
+        const char *n = c->name;
+        if (!c->autoscaler.kind && !c->nrollouts && !c->mem_limit_b && !c->cpu_request_m)
+            continue;
+        if (!header) {
+            fprintf(f, "\n%-16s %9s %9s %9s %6s %7s %9s %9s %8s %6s\n", "pods", "min", "mean", "max", "final",
+                    "scaled", "response", "resp max", "cpu util", "OOM");
+            header = true;
+        }
+        fprintf(f, "%-16.16s", n);
+        cell(f, get(res, n, "replicas.min"), 9, 0);
+        cell(f, get(res, n, "replicas.mean"), 9, 2);
+        cell(f, get(res, n, "replicas.max"), 9, 0);
+        cell(f, get(res, n, "replicas.final"), 6, 0);
+        cell(f, get(res, n, "scaling_events"), 7, 0);
+        cell(f, get(res, n, "scale_up_response_s"), 8, 1);
+        fprintf(f, "s");
+        cell(f, get(res, n, "scale_up_response_max_s"), 8, 1);
+        fprintf(f, "s");
+        cell(f, 100 * get(res, n, "cpu_utilization"), 7, 1);
+        fprintf(f, "%%");
+        cell(f, get(res, n, "oom_kills"), 6, 0);
+        fprintf(f, "\n");
+    }
+    if (header)
+        fprintf(f, "(response: from the autoscaler wanting more pods than are Ready to enough Ready pods; "
+                   "cpu util: used over requested)\n");
     if (res->replications > 1)
         fprintf(f, "\n(means over %d replications; summary.json gives each a 95%% confidence half-width, *_ci95)\n",
                 res->replications);

@@ -17,6 +17,60 @@ static int decode_traffic(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
     return params_decode(traffic_params, traffic_nparams, node, &((scenario_t *)obj)->traffic, ctx, path);
 }
 
+/* metrics-server and the HPA controller: cluster-wide flags. */
+typedef struct controller_flags {
+    simtime_t sync_period, downscale, cpu_init, readiness_delay;
+    double tolerance;
+} controller_flags_t;
+
+#define FOFF(f) offsetof(controller_flags_t, f)
+static const param_t controller_params[] = {
+    {"sync_period", P_DURATION, FOFF(sync_period), "15s", 0.001, 3600, 0, NULL, NULL, NULL,
+     "--horizontal-pod-autoscaler-sync-period"},
+    {"tolerance", P_DOUBLE, FOFF(tolerance), "0.1", 0, 10, 0, NULL, NULL, NULL, "--horizontal-pod-autoscaler-tolerance"},
+    {"downscale_stabilization", P_DURATION, FOFF(downscale), "5m", 0, 86400, 0, NULL, NULL, NULL,
+     "--horizontal-pod-autoscaler-downscale-stabilization (used when a manifest's behavior leaves it unset)"},
+    {"cpu_initialization_period", P_DURATION, FOFF(cpu_init), "5m", 0, 86400, 0, NULL, NULL, NULL,
+     "--horizontal-pod-autoscaler-cpu-initialization-period"},
+    {"initial_readiness_delay", P_DURATION, FOFF(readiness_delay), "30s", 0, 86400, 0, NULL, NULL, NULL,
+     "--horizontal-pod-autoscaler-initial-readiness-delay"},
+};
+#define NCONTROLLER (sizeof controller_params / sizeof controller_params[0])
+
+static int decode_controller(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    controller_flags_t f;
+    memset(&f, 0, sizeof f);
+    int errs = params_decode(controller_params, NCONTROLLER, node, &f, ctx, path);
+    hpa_config_t *c = &((scenario_t *)obj)->hpa_controller;
+    hpa_config_defaults(c);
+    c->sync_period = f.sync_period;
+    c->tolerance = f.tolerance;
+    c->downscale_window_s = (int32_t)(f.downscale / SIM_S);
+    c->cpu_init_period = f.cpu_init;
+    c->initial_readiness_delay = f.readiness_delay;
+    return errs;
+}
+
+static const param_t metrics_server_params[] = {
+    {"resolution", P_DURATION, offsetof(scenario_t, metrics_resolution), "60s", 1, 3600, 0, NULL, NULL, NULL,
+     "--metric-resolution: time between scrapes; CPU usage is averaged over it"},
+};
+
+static int decode_metrics_server(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    return params_decode(metrics_server_params, 1, node, obj, ctx, path);
+}
+
+static const param_t limits_doc_params[] = {
+    {"cpu", P_CPU, 0, NULL, 0, 1e9, 0, NULL, NULL, NULL,
+     "requests: what CPU utilisation is relative to; limits: above it the pod is throttled"},
+    {"memory", P_MEMORY, 0, NULL, 0, 9e18, 0, NULL, NULL, NULL,
+     "requests: what memory utilisation is relative to; limits: above it the pod is OOM-killed"},
+};
+
 static int valid_name(const char *s)
 {
     if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s))
@@ -57,7 +111,10 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
             errs++;
         }
         /* `web:` with no value is a service with every default */
-        errs += params_decode(service_params, service_nparams, cfg_is_null(pr->val) ? NULL : pr->val, c, ctx, sub);
+        int e = params_decode(service_params, service_nparams, cfg_is_null(pr->val) ? NULL : pr->val, c, ctx, sub);
+        if (!e && c->deployment)
+            e = service_apply_deployment(c, pr->val, ctx, sub);
+        errs += e;
     }
     return errs;
 }
@@ -73,6 +130,10 @@ static const param_t scenario_params[] = {
      "time between rows of timeseries.csv (default: the smallest of 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, "
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
     {"traffic", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_traffic, "mapping", "the arrival process (below)"},
+    {"metrics_server", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_metrics_server, "mapping",
+     "how pod metrics are scraped (below)"},
+    {"hpa_controller", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_controller, "mapping",
+     "the HPA controller's flags, for every HPA (below)"},
     {"services", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, decode_services, "mapping",
      "name: service (below); traffic enters the first"},
 };
@@ -230,6 +291,27 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
             errs++;
         }
     }
+    for (size_t i = 0; i < sc->nservices; i++) {
+        service_cfg_t *c = &sc->services[i];
+        hpa_spec_t *h = c->autoscaler.hpa;
+        if (!h)
+            continue;
+        h->cfg = sc->hpa_controller;
+        /* Utilization is relative to the request: without one the metric fails */
+        for (size_t m = 0; m < h->n_metrics; m++) {
+            const hpa_metric_spec_t *ms = &h->metrics[m];
+            bool res = ms->source == HPA_SOURCE_RESOURCE || ms->source == HPA_SOURCE_CONTAINER_RESOURCE;
+            if (res && ms->target == HPA_TARGET_UTILIZATION &&
+                ((strcmp(ms->name, "cpu") == 0 && c->cpu_request_m == 0) ||
+                 (strcmp(ms->name, "memory") == 0 && c->mem_request_b == 0))) {
+                diag_error(d, c->autoscaler.pos,
+                           "services.%s.autoscaler: the HPA's %s Utilization target needs "
+                           "services.%s.resources.requests.%s (utilisation is relative to the request)",
+                           c->name, ms->name, c->name, ms->name);
+                errs++;
+            }
+        }
+    }
     errs += check_calls(sc, d);
     return errs ? NULL : sc;
 }
@@ -285,6 +367,20 @@ void scenario_describe(FILE *f)
     params_describe(f, traffic_point_params, traffic_point_nparams);
     fprintf(f, "\n### `services.NAME`\n\n");
     params_describe(f, service_params, service_nparams);
+    fprintf(f, "\n### `services.NAME.resources`\n\n`requests` and `limits`, each a mapping:\n\n");
+    params_describe(f, limits_doc_params, 2);
+    fprintf(f, "\n### `services.NAME.memory`\n\n");
+    params_describe(f, service_memory_params, 2);
+    fprintf(f, "\n### `services.NAME.startup`\n\n");
+    params_describe(f, service_startup_params, 4);
+    fprintf(f, "\n### `services.NAME.strategy`\n\n");
+    params_describe(f, service_strategy_params, 2);
+    fprintf(f, "\n### `services.NAME.autoscaler`\n\n");
+    autoscaler_describe(f);
+    fprintf(f, "\n### `metrics_server`\n\n");
+    params_describe(f, metrics_server_params, 1);
+    fprintf(f, "\n### `hpa_controller`\n\n");
+    params_describe(f, controller_params, NCONTROLLER);
     fprintf(f, "\n### Load balancers (`load_balancer`)\n\n| name | behaviour |\n|---|---|\n");
     size_t n;
     const lb_kind_t *const *all = lb_all(&n);

@@ -24,6 +24,8 @@ typedef struct scenario {
     const char *file;
     uint64_t seed;
     simtime_t duration, warmup, sample_interval;
+    simtime_t metrics_resolution;  /* metrics-server --metric-resolution */
+    hpa_config_t hpa_controller;   /* kube-controller-manager's HPA flags */
     traffic_cfg_t traffic;
     service_cfg_t *services;      /* in file order; the first is the entry */
     size_t nservices;

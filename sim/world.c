@@ -45,6 +45,58 @@ static void on_progress(void *ctx, void *obj, uint64_t arg)
         world_schedule(w, next, on_progress, NULL, arg);
 }
 
+/* A CSV field, quoted when it holds a comma, a quote or a line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void world_event(world_t *w, const char *service, const char *kind, const char *from, const char *to,
+                 const char *reason)
+{
+    w->nevents++;
+    if (!w->eventlog)
+        return;
+    fprintf(w->eventlog, "%d,%.10g,", w->replication, simtime_to_s(w->now));
+    char obj[200];
+    snprintf(obj, sizeof obj, "%s/%s", service, kind);
+    csv_field(w->eventlog, obj);
+    fputc(',', w->eventlog);
+    csv_field(w->eventlog, from);
+    fputc(',', w->eventlog);
+    csv_field(w->eventlog, to);
+    fputc(',', w->eventlog);
+    csv_field(w->eventlog, reason);
+    fputc('\n', w->eventlog);
+}
+
+static void on_scrape(void *ctx, void *obj, uint64_t arg)
+{
+    (void)obj, (void)arg;
+    world_t *w = ctx;
+    simtime_t res = w->sc->metrics_resolution;
+    for (size_t i = 0; i < w->sc->nservices; i++)
+        service_scrape(w, &w->services[i], res);
+    if (w->now + res <= w->end)
+        world_schedule(w, w->now + res, on_scrape, NULL, 0);
+}
+
+static void on_rollout(void *ctx, void *obj, uint64_t arg)
+{
+    (void)arg;
+    service_rollout(ctx, obj);
+}
+
 void world_write_headers(FILE *series, FILE *eventlog)
 {
     if (series)
@@ -76,6 +128,10 @@ static void on_sample(void *ctx, void *obj, uint64_t arg)
         double area = gauge_area(&s->busy, w->now);
         double workers = (double)s->npods * s->cfg->concurrency;
         row(w, t, n, "replicas", s->npods);
+        row(w, t, n, "replicas_desired", s->desired);
+        row(w, t, n, "replicas_ready", s->view.n);
+        if (s->cfg->cpu_request_m > 0 && s->view.n > 0)
+            row(w, t, n, "cpu_utilization", s->cpu.value * 1000.0 / ((double)s->cfg->cpu_request_m * s->view.n));
         row(w, t, n, "busy", s->busy.value);
         row(w, t, n, "queue_length", s->queue.value);
         row(w, t, n, "utilization", (area - s->iv.busy_area0) / ((double)dt * workers));
@@ -121,6 +177,21 @@ world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
             goto fail;
     if (traffic_init(w, &w->traffic, &sc->traffic, &w->services[0]) != 0)
         goto fail;
+    bool autoscaled = false;
+    for (size_t i = 0; i < sc->nservices; i++) {
+        service_t *s = &w->services[i];
+        for (size_t k = 0; k < s->cfg->nrollouts; k++)
+            if (s->cfg->rollouts[k] <= w->end)
+                world_schedule(w, s->cfg->rollouts[k], on_rollout, s, 0);
+        if (s->cfg->autoscaler.kind) {
+            autoscaled = true;
+            if (autoscaler_start(w, s) != 0)
+                goto fail;
+        }
+    }
+    /* metrics-server scrapes when someone reads metrics */
+    if (autoscaled)
+        world_schedule(w, sc->metrics_resolution, on_scrape, NULL, 0);
     if (w->warmup > 0)
         world_schedule(w, w->warmup, on_warmup, NULL, 0);
     if (series)
@@ -140,8 +211,10 @@ void world_free(world_t *w)
     if (!w)
         return;
     if (w->services)
-        for (size_t i = 0; i < w->sc->nservices; i++)
+        for (size_t i = 0; i < w->sc->nservices; i++) {
+            autoscaler_stop(&w->services[i]);
             service_destroy(&w->services[i]);
+        }
     traffic_destroy(&w->traffic);
     pool_destroy(&w->requests);
     pool_destroy(&w->jobs);
@@ -213,8 +286,28 @@ void world_collect(const world_t *w, metrics_t *m)
         metrics_add(m, s->replicas.max, "%s.replicas.max", p);
         metrics_add(m, gauge_mean(&s->replicas, w->end), "%s.replicas.mean", p);
         metrics_add(m, s->replicas.value, "%s.replicas.final", p);
-        metrics_add(m, 0, "%s.scaling_events", p);
+        metrics_add(m, gauge_mean(&s->ready_pods, w->end), "%s.replicas.ready_mean", p);
+        metrics_add(m, gauge_mean(&s->desired_g, w->end), "%s.replicas.desired_mean", p);
+        metrics_add(m, (double)s->scaling_events, "%s.scaling_events", p);
         metrics_add(m, gauge_area(&s->replicas, w->end) / 3600e9, "%s.pod_hours", p);
+        if (s->cfg->cpu_request_m > 0)
+            metrics_add(m, gauge_area(&s->cpu, w->end) * 1000.0 /
+                               (gauge_area(&s->replicas, w->end) * (double)s->cfg->cpu_request_m),
+                        "%s.cpu_utilization", p);
+        if (s->cfg->autoscaler.kind) {
+            const autoscaler_t *a = &s->autoscaler;
+            metrics_add(m, a->episodes ? a->response_sum_s / (double)a->episodes : NAN, "%s.scale_up_response_s", p);
+            metrics_add(m, a->episodes ? a->response_max_s : NAN, "%s.scale_up_response_max_s", p);
+            metrics_add(m, (double)a->episodes, "%s.scale_up_episodes", p);
+        }
+        if (s->cfg->mem_limit_b)
+            metrics_add(m, (double)s->oom_kills, "%s.oom_kills", p);
+        if (s->cfg->nrollouts) {
+            metrics_add(m, (double)s->rollouts_done, "%s.rollouts", p);
+            metrics_add(m, s->rollouts_done ? s->rollout_seconds / (double)s->rollouts_done : NAN,
+                        "%s.rollout_duration_s", p);
+            metrics_add(m, (double)s->rollout_errors, "%s.rollout_errors", p);
+        }
         metrics_add(m, gauge_mean(&s->queue, w->end), "%s.queue_length_mean", p);
         metrics_add(m, gauge_mean(&s->in_system, w->end), "%s.in_system_mean", p);
         metrics_add(m, s->in_system.max, "%s.in_system_max", p);

@@ -44,6 +44,7 @@ struct world {
     /* time series and event log (NULL: not written) */
     FILE *series, *eventlog;
     uint64_t iv_arrivals;
+    uint64_t nevents;          /* rows of events.csv */
     /* progress: simulated time reached, read by another thread (may be NULL) */
     _Atomic int64_t *progress;
     bool failed;
@@ -64,10 +65,13 @@ void world_write_headers(FILE *series, FILE *eventlog);
 /* Marks the run failed (first message kept). */
 void world_fail(world_t *w, const char *msg);
 
-static inline void world_schedule(world_t *w, simtime_t t, evq_fn fn, void *obj, uint64_t arg)
+/* Schedules an event; its handle (0 when memory ran out: the run fails). */
+static inline evq_handle_t world_schedule(world_t *w, simtime_t t, evq_fn fn, void *obj, uint64_t arg)
 {
-    if (!evq_schedule(w->q, t, fn, obj, arg))
+    evq_handle_t h = evq_schedule(w->q, t, fn, obj, arg);
+    if (!h)
         world_fail(w, "out of memory (event set)");
+    return h;
 }
 
 static inline job_t *world_new_job(world_t *w)
@@ -91,6 +95,11 @@ static inline request_t *world_new_request(world_t *w)
         world_fail(w, "out of memory (requests)");
     return r;
 }
+
+/* Writes a row of events.csv: `object` is "SERVICE/KIND" (hpa, threshold,
+ * deployment, pod); from, to and reason are free text. */
+void world_event(world_t *w, const char *service, const char *kind, const char *from, const char *to,
+                 const char *reason);
 
 /* A request's last job finished (ok) or failed. */
 void world_request_done(world_t *w, request_t *r, bool ok);

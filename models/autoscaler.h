@@ -1,0 +1,90 @@
+/* autoscaler: what changes a service's desired replicas, one kind per row
+ * of one table (autoscaler.c):
+ *
+ *   hpa        the Kubernetes HorizontalPodAutoscaler, from an autoscaling/v2
+ *              manifest, run exactly as the controller does (models/hpa.c)
+ *              every sync period over what metrics-server last scraped;
+ *   threshold  the seed plan's triggers: up when CPU > 70% or memory > 80% or
+ *              the queue > 100, down when CPU < 30% and memory < 40%, by
+ *              `step` pods, no faster than `cooldown`.
+ *
+ * Both read the same metrics (service_scrape), so they can be compared on
+ * the same traffic. Each decision that changes replicas is an event in
+ * events.csv with its reason. The scale-up response of a service is
+ * measured in episodes: one starts at the first evaluation whose
+ * recommendation before windows and rate limits (HPA: the raw
+ * recommendation; threshold: current + step when a trigger fires) exceeds
+ * the Ready pods, and ends when the Ready pods reach the latest
+ * recommendation. Its length includes the windows, the rate limits, the
+ * metrics' lag and the pods' start-up: what "auto-scaling response time"
+ * means to the seed plan (< 2 minutes). */
+#ifndef MODELS_AUTOSCALER_H
+#define MODELS_AUTOSCALER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/hpa.h"
+#include "sim/diag.h"
+#include "sim/params.h"
+#include "sim/simtime.h"
+
+typedef struct world world_t;
+typedef struct service service_t;
+typedef struct autoscaler_kind autoscaler_kind_t;
+
+typedef struct autoscaler_cfg {
+    const autoscaler_kind_t *kind;  /* NULL: replicas stay as set */
+    srcpos_t pos;
+    /* hpa */
+    const char *manifest;
+    bool strict;
+    hpa_spec_t *hpa;                /* the manifest's spec, defaulted and validated */
+    /* threshold */
+    int min_replicas, max_replicas, step;
+    simtime_t period, cooldown;
+    double cpu_up, cpu_down, memory_up, memory_down, queue_up;
+} autoscaler_cfg_t;
+
+typedef struct autoscaler {
+    const autoscaler_cfg_t *cfg;
+    hpa_state_t hpa;
+    hpa_pod_t *pods;                /* input buffers, grown with the pods */
+    hpa_sample_t *samples;
+    size_t cap;
+    simtime_t last_scale;
+    bool scaled;
+    /* scale-up response episodes */
+    bool episode;
+    simtime_t episode_start;
+    int32_t episode_want;
+    uint64_t episodes;
+    double response_sum_s, response_max_s;
+} autoscaler_t;
+
+struct autoscaler_kind {
+    const char *name;
+    const char *help;
+    /* Prepares the run-time state; 0 or -1 (out of memory). */
+    int (*init)(world_t *w, service_t *s);
+    /* One evaluation at w->now. */
+    void (*sync)(world_t *w, service_t *s);
+    /* Time between evaluations. */
+    simtime_t (*period)(const world_t *w, const service_t *s);
+    void (*destroy)(service_t *s);
+};
+
+/* The kind named `name`, or NULL. */
+const autoscaler_kind_t *autoscaler_find(const char *name);
+/* Decodes a service's `autoscaler:` (a P_CUSTOM row of the service table;
+ * obj is the service_cfg_t). */
+int autoscaler_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path);
+/* Starts the service's autoscaler (first evaluation one period in). */
+int autoscaler_start(world_t *w, service_t *s);
+void autoscaler_stop(service_t *s);
+/* Tells the episode bookkeeping that the number of Ready pods changed. */
+void autoscaler_ready_changed(world_t *w, service_t *s);
+/* Writes the reference of the `autoscaler` keys (Markdown). */
+void autoscaler_describe(FILE *f);
+
+#endif
