@@ -392,8 +392,10 @@ static void ps_reschedule(world_t *w, pod_t *p)
 
 static void start(world_t *w, service_t *s, pod_t *p, job_t *j)
 {
-    j->bslot = (uint32_t)p->busy;
-    p->slots[p->busy] = j;
+    if (s->tracked) {
+        j->bslot = (uint32_t)p->busy;
+        p->slots[p->busy] = j;
+    }
     p->busy++;
     gauge_add(&s->busy, w->now, 1);
     j->start = w->now;
@@ -408,8 +410,8 @@ static void start(world_t *w, service_t *s, pod_t *p, job_t *j)
         p->working[p->nworking++] = j;
         ps_reschedule(w, p);
     } else {
-        p->nworking++;
-        cpu_set(s, p, w->now, p->nworking);
+        if (s->tracked)
+            cpu_set(s, p, w->now, ++p->nworking);
         j->ev = world_schedule(w, w->now + demand, job_done, j, 0);
     }
 }
@@ -438,9 +440,10 @@ static void job_done(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     job_t *j = obj;
     j->ev = 0;
-    pod_t *p = j->pod;
-    p->nworking--;
-    cpu_set(j->svc, p, w->now, p->nworking);
+    if (j->svc->tracked) {
+        pod_t *p = j->pod;
+        cpu_set(j->svc, p, w->now, --p->nworking);
+    }
     advance(w, j);
 }
 
@@ -524,9 +527,11 @@ static void complete(world_t *w, job_t *j, bool ok)
     pod_t *p = j->pod;
     simtime_t now = w->now;
     if (p) {
-        job_t *last = p->slots[p->busy - 1];
-        p->slots[j->bslot] = last;
-        last->bslot = j->bslot;
+        if (s->tracked) {
+            job_t *last = p->slots[p->busy - 1];
+            p->slots[j->bslot] = last;
+            last->bslot = j->bslot;
+        }
         p->busy--;
         p->active--;
         p->served++;
@@ -718,9 +723,9 @@ static pod_t *pod_new(world_t *w, service_t *s, bool ready_now)
     p->svc = s;
     /* per-pod arrays: allocated when a pod is created (a scaling event, not
      * a request), freed when it is gone */
-    p->slots = malloc((size_t)s->cfg->concurrency * sizeof *p->slots);
+    p->slots = s->tracked ? malloc((size_t)s->cfg->concurrency * sizeof *p->slots) : NULL;
     p->working = s->throttled ? malloc((size_t)s->cfg->concurrency * sizeof *p->working) : NULL;
-    if (!p->slots || (s->throttled && !p->working)) {
+    if ((s->tracked && !p->slots) || (s->throttled && !p->working)) {
         free(p->slots);
         free(p->working);
         pool_put(&s->pod_pool, p);
@@ -998,6 +1003,8 @@ int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t in
     s->cfg = cfg;
     s->index = index;
     s->throttled = cfg->cpu_limit_m > 0 && (int64_t)cfg->concurrency * 1000 > cfg->cpu_limit_m;
+    s->tracked = cfg->cpu_request_m || cfg->cpu_limit_m || cfg->mem_limit_b || cfg->autoscaler.kind ||
+                 cfg->nrollouts || cfg->mem_request_b;
     s->lb_state = arena_alloc(w->arena, cfg->lb->state_size ? cfg->lb->state_size : 1);
     s->calls = arena_alloc(w->arena, (cfg->ncalls ? cfg->ncalls : 1) * sizeof *s->calls);
     char name[300];

@@ -214,6 +214,10 @@ struct service {
     pool_t pod_pool;
     uint32_t next_uid;
     bool throttled;             /* pods may be CPU-throttled (processor sharing) */
+    /* CPU accounting and the busy-job slots cost two updates per request;
+     * a service with no resources, autoscaler, rollouts or memory limit has
+     * no reader of the one and no pod to kill for the other, and skips them */
+    bool tracked;
     /* the Deployment */
     int32_t desired;            /* spec.replicas */
     int revision;               /* of the current template */
