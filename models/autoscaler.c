@@ -184,42 +184,41 @@ int autoscaler_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
 
 /* ---- running ------------------------------------------------------------------ */
 
-static void end_episode(world_t *w, autoscaler_t *a)
-{
-    double r = simtime_to_s(w->now - a->episode_start);
-    a->episodes++;
-    a->response_sum_s += r;
-    if (r > a->response_max_s)
-        a->response_max_s = r;
-    a->episode = false;
-}
-
-/* After an evaluation: `want` is the autoscaler's recommendation before
- * windows and rate limits (within its bounds). An episode starts when it
- * exceeds the Ready pods and ends when the Ready pods reach the latest
- * recommendation (which falls as new pods take load). */
-static void episode_update(world_t *w, service_t *s, int32_t want)
+/* After an evaluation: `want` is the recommendation before windows and
+ * rate limits, `before` the desired replicas before the decision. */
+static void episode_update(world_t *w, service_t *s, int32_t want, int32_t before)
 {
     autoscaler_t *a = &s->autoscaler;
     int32_t ready = (int32_t)s->view.n;
     if (!a->episode) {
-        if (want > ready) {
-            a->episode = true;
-            a->episode_start = w->now;
-            a->episode_want = want;
-        }
-        return;
+        if (want <= ready)
+            return;
+        a->episode = true;
+        a->episode_scaled = false;
+        a->episode_start = a->last_up = a->last_ready_up = w->now;
     }
-    a->episode_want = want;
-    if (ready >= want)
-        end_episode(w, a);
+    if (s->desired > before) {
+        a->episode_scaled = true;
+        a->last_up = w->now;
+    }
+    if (ready >= s->desired && want <= s->desired && w->now - a->last_up >= a->quiet) {
+        if (a->episode_scaled) {
+            double r = simtime_to_s(a->last_ready_up - a->episode_start);
+            a->episodes++;
+            a->response_sum_s += r;
+            if (r > a->response_max_s)
+                a->response_max_s = r;
+        }
+        a->episode = false;
+    }
 }
 
 void autoscaler_ready_changed(world_t *w, service_t *s)
 {
     autoscaler_t *a = &s->autoscaler;
-    if (a->episode && (int32_t)s->view.n >= a->episode_want)
-        end_episode(w, a);
+    if (a->episode && (int32_t)s->view.n > a->prev_ready)
+        a->last_ready_up = w->now;
+    a->prev_ready = (int32_t)s->view.n;
 }
 
 static void tick(void *ctx, void *obj, uint64_t arg)
@@ -239,8 +238,23 @@ int autoscaler_start(world_t *w, service_t *s)
     autoscaler_t *a = &s->autoscaler;
     memset(a, 0, sizeof *a);
     a->cfg = &s->cfg->autoscaler;
+    a->prev_ready = (int32_t)s->view.n;
     if (a->cfg->kind->init && a->cfg->kind->init(w, s) != 0)
         return -1;
+    /* the quiet period that closes a scale-up episode (autoscaler.h) */
+    simtime_t period = a->cfg->kind->period(w, s), span = 0;
+    if (a->cfg->hpa) {
+        const hpa_rules_t *up = &a->cfg->hpa->scale_up;
+        if (a->cfg->hpa->has_behavior) {
+            span = (simtime_t)up->window_s * SIM_S;
+            for (size_t i = 0; i < up->n_policies; i++)
+                if ((simtime_t)up->policies[i].period_s * SIM_S > span)
+                    span = (simtime_t)up->policies[i].period_s * SIM_S;
+        }
+    } else {
+        span = a->cfg->cooldown;
+    }
+    a->quiet = span + 2 * period;
     simtime_t first = a->cfg->kind->period(w, s);
     if (first <= w->end)
         world_schedule(w, first, tick, s, 0);
@@ -379,11 +393,7 @@ static void hpa_sync_service(world_t *w, service_t *s)
         world_fail(w, "out of memory (hpa)");
         return;
     }
-    if (d.raw >= 0) {
-        int32_t want = d.raw < spec->min_replicas ? spec->min_replicas
-                                                  : d.raw > spec->max_replicas ? spec->max_replicas : d.raw;
-        episode_update(w, s, want);
-    }
+    int32_t before = s->desired;
     if (d.rescale) {
         char reason[160];
         const char *why = d.outcome == HPA_OUTCOME_OK ? hpa_limit_str(d.limit) : hpa_outcome_str(d.outcome);
@@ -392,6 +402,11 @@ static void hpa_sync_service(world_t *w, service_t *s)
         else
             snprintf(reason, sizeof reason, "%s", why);
         service_scale(w, s, d.desired, "hpa", reason);
+    }
+    if (d.raw >= 0) {
+        int32_t want = d.raw < spec->min_replicas ? spec->min_replicas
+                                                  : d.raw > spec->max_replicas ? spec->max_replicas : d.raw;
+        episode_update(w, s, want, before);
     }
 }
 
@@ -462,13 +477,13 @@ static void th_sync(world_t *w, service_t *s)
         want = cfg->min_replicas;
     if (cur > cfg->max_replicas || cur < cfg->min_replicas)
         snprintf(reason, sizeof reason, "outside [%d, %d]", cfg->min_replicas, cfg->max_replicas);
-    episode_update(w, s, up ? want : cur);
     bool cooling = a->scaled && w->now - a->last_scale < cfg->cooldown;
     if (want != cur && !cooling) {
         a->scaled = true;
         a->last_scale = w->now;
         service_scale(w, s, want, "threshold", reason);
     }
+    episode_update(w, s, up ? want : cur, cur);
 }
 
 const autoscaler_kind_t autoscaler_threshold = {"threshold", "the seed plan's utilisation triggers", NULL, th_sync,

@@ -10,14 +10,21 @@
  *
  * Both read the same metrics (service_scrape), so they can be compared on
  * the same traffic. Each decision that changes replicas is an event in
- * events.csv with its reason. The scale-up response of a service is
- * measured in episodes: one starts at the first evaluation whose
- * recommendation before windows and rate limits (HPA: the raw
- * recommendation; threshold: current + step when a trigger fires) exceeds
- * the Ready pods, and ends when the Ready pods reach the latest
- * recommendation. Its length includes the windows, the rate limits, the
- * metrics' lag and the pods' start-up: what "auto-scaling response time"
- * means to the seed plan (< 2 minutes). */
+ * events.csv with its reason.
+ *
+ * Scale-up response, measured in episodes. One starts at the first
+ * evaluation whose recommendation before windows and rate limits (HPA: the
+ * raw recommendation; threshold: current + step when a trigger fires)
+ * exceeds the Ready pods. It ends once the Ready pods have reached the
+ * desired replicas and no scale-up has come for a quiet period (HPA: the
+ * longer of the scale-up window and the longest scale-up policy period,
+ * plus two syncs; threshold: the cooldown plus two periods). Its response is
+ * the time from its start to the last increase of Ready pods; an episode in
+ * which nothing scaled up is not counted. The response includes the metrics'
+ * lag, windows, rate limits and pod start-up: what "auto-scaling response
+ * time" means to the seed plan (< 2 minutes). The recommendation alone
+ * cannot end an episode: new pods without metrics lower it for a sync (the
+ * HPA's missing-pods rule) before the load is met. */
 #ifndef MODELS_AUTOSCALER_H
 #define MODELS_AUTOSCALER_H
 
@@ -55,9 +62,9 @@ typedef struct autoscaler {
     simtime_t last_scale;
     bool scaled;
     /* scale-up response episodes */
-    bool episode;
-    simtime_t episode_start;
-    int32_t episode_want;
+    bool episode, episode_scaled;
+    simtime_t episode_start, last_up, last_ready_up, quiet;
+    int32_t prev_ready;
     uint64_t episodes;
     double response_sum_s, response_max_s;
 } autoscaler_t;
