@@ -540,12 +540,10 @@ static void complete(world_t *w, job_t *j, bool ok)
     }
     count_result(w, s, j, ok);
     if (p) {
-        if (p->phase == POD_TERMINATING) {
-            if (p->active == 0)
-                pod_gone(w, p);
-        } else {
-            pull_queue(w, s, p);
-        }
+        /* a draining pod still serves what it has queued, then goes */
+        pull_queue(w, s, p);
+        if (p->phase == POD_TERMINATING && p->active == 0)
+            pod_gone(w, p);
     }
     job_t *parent = j->parent;
     request_t *req = j->req;

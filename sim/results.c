@@ -153,10 +153,11 @@ void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
         cell(f, get(res, n, "replicas.max"), 9, 0);
         cell(f, get(res, n, "replicas.final"), 6, 0);
         cell(f, get(res, n, "scaling_events"), 7, 0);
-        cell(f, get(res, n, "scale_up_response_s"), 8, 1);
-        fprintf(f, "s");
-        cell(f, get(res, n, "scale_up_response_max_s"), 8, 1);
-        fprintf(f, "s");
+        double r = get(res, n, "scale_up_response_s"), rm = get(res, n, "scale_up_response_max_s");
+        cell(f, r, 8, 1);
+        fputs(isnan(r) ? " " : "s", f);
+        cell(f, rm, 8, 1);
+        fputs(isnan(rm) ? " " : "s", f);
         cell(f, 100 * get(res, n, "cpu_utilization"), 7, 1);
         fprintf(f, "%%");
         cell(f, get(res, n, "oom_kills"), 6, 0);
