@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/service.h"
+#include "models/traffic.h"
 #include "sim/k8s.h"
 #include "sim/world.h"
 
@@ -31,6 +32,45 @@ static void list_names(const char *const *list, char *buf, size_t n)
     buf[0] = '\0';
     for (size_t i = 0; list[i] && k < n; i++)
         k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", list[i]);
+}
+
+int autoscaler_class_metric(const traffic_cfg_t *t, const hpa_metric_spec_t *m)
+{
+    if (m->source != HPA_SOURCE_OBJECT && m->source != HPA_SOURCE_EXTERNAL)
+        return -1;
+    size_t n = strlen(m->name), suf = strlen("_per_second");
+    if (n <= suf || strcmp(m->name + n - suf, "_per_second") != 0)
+        return -1;
+    char cls[HPA_NAME_MAX];
+    snprintf(cls, sizeof cls, "%.*s", (int)(n - suf), m->name);
+    return traffic_class_index(t, cls);
+}
+
+int autoscaler_check_metrics(const autoscaler_cfg_t *a, const traffic_cfg_t *t, const char *svc, diag_t *d)
+{
+    int errs = 0;
+    for (size_t i = 0; a->hpa && i < a->hpa->n_metrics; i++) {
+        const hpa_metric_spec_t *m = &a->hpa->metrics[i];
+        char valid[600];
+        if (m->source == HPA_SOURCE_PODS && !in_list(pods_metrics, m->name)) {
+            list_names(pods_metrics, valid, sizeof valid);
+            diag_error(d, a->pos, "services.%s.autoscaler: the HPA's Pods metric '%s' is not produced here "
+                                  "(available: %s)",
+                       svc, m->name, valid);
+            errs++;
+        } else if ((m->source == HPA_SOURCE_OBJECT || m->source == HPA_SOURCE_EXTERNAL) &&
+                   !in_list(total_metrics, m->name) && autoscaler_class_metric(t, m) < 0) {
+            list_names(total_metrics, valid, sizeof valid);
+            size_t k = strlen(valid);
+            for (size_t c = 0; c < t->nmix && k < sizeof valid; c++)
+                k += (size_t)snprintf(valid + k, sizeof valid - k, ", %s_per_second", t->mix[c].name);
+            diag_error(d, a->pos, "services.%s.autoscaler: the HPA's %s metric '%s' is not produced here "
+                                  "(available: %s)",
+                       svc, hpa_source_str(m->source), m->name, valid);
+            errs++;
+        }
+    }
+    return errs;
 }
 
 /* ---- configuration --------------------------------------------------------- */
@@ -101,7 +141,7 @@ static int load_hpa(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const ch
     else
         snprintf(full, sizeof full, "%s/%s", ctx->basedir, a->manifest);
     k8s_objects_t objs;
-    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), a->strict, &objs, ctx->diag) != 0)
+    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), a->strict || ctx->strict, &objs, ctx->diag) != 0)
         return 1;
     if (objs.n_hpas == 0) {
         diag_error(ctx->diag, mn->pos, "%s.manifest: '%s' holds no autoscaling/v2 HorizontalPodAutoscaler", path,
@@ -115,24 +155,7 @@ static int load_hpa(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const ch
     if (objs.hpas[0].target_name && strcmp(objs.hpas[0].target_name, svc) != 0)
         diag_warning(ctx->diag, mn->pos, "%s.manifest: the HPA scales '%s'; here it drives service '%s'", path,
                      objs.hpas[0].target_name, svc);
-    int errs = 0;
-    for (size_t i = 0; i < a->hpa->n_metrics; i++) {
-        const hpa_metric_spec_t *m = &a->hpa->metrics[i];
-        char valid[200];
-        if (m->source == HPA_SOURCE_PODS && !in_list(pods_metrics, m->name)) {
-            list_names(pods_metrics, valid, sizeof valid);
-            diag_error(ctx->diag, mn->pos, "%s.manifest: Pods metric '%s' is not produced here (available: %s)",
-                       path, m->name, valid);
-            errs++;
-        } else if ((m->source == HPA_SOURCE_OBJECT || m->source == HPA_SOURCE_EXTERNAL) &&
-                   !in_list(total_metrics, m->name)) {
-            list_names(total_metrics, valid, sizeof valid);
-            diag_error(ctx->diag, mn->pos, "%s.manifest: %s metric '%s' is not produced here (available: %s)",
-                       path, hpa_source_str(m->source), m->name, valid);
-            errs++;
-        }
-    }
-    return errs;
+    return 0;
 }
 
 int autoscaler_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
@@ -358,6 +381,12 @@ static void hpa_sync_service(world_t *w, service_t *s)
         hpa_sample_t *sm = a->samples + m * a->cap;
         obs[m] = (hpa_obs_t){.samples = sm};
         int64_t total = 0;
+        int cls = autoscaler_class_metric(&w->sc->traffic, ms);
+        if (cls >= 0) {
+            /* a business rate from the traffic (External/Object CLASS_per_second) */
+            obs[m].value = (int64_t)llround(w->traffic.class_rate[cls] * 1000.0);
+            continue;
+        }
         for (size_t i = 0; i < n; i++) {
             const pod_t *p = s->pods[i];
             const pod_metrics_t *pm = &p->m;

@@ -91,6 +91,13 @@ int autoscaler_start(world_t *w, service_t *s);
 void autoscaler_stop(service_t *s);
 /* Tells the episode bookkeeping that the number of Ready pods changed. */
 void autoscaler_ready_changed(world_t *w, service_t *s);
+typedef struct traffic_cfg traffic_cfg_t;
+/* The traffic class whose rate an HPA metric names (External or Object
+ * CLASS_per_second), or -1. */
+int autoscaler_class_metric(const traffic_cfg_t *t, const hpa_metric_spec_t *m);
+/* Reports the HPA's metrics that nothing produces (the list of those that
+ * exist); the number of errors. */
+int autoscaler_check_metrics(const autoscaler_cfg_t *a, const traffic_cfg_t *t, const char *svc, diag_t *d);
 /* Writes the reference of the `autoscaler` keys (Markdown). */
 void autoscaler_describe(FILE *f);
 

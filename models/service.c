@@ -271,7 +271,7 @@ int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx,
     else
         snprintf(full, sizeof full, "%s/%s", ctx->basedir, c->deployment);
     k8s_objects_t objs;
-    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), false, &objs, ctx->diag) != 0)
+    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), ctx->strict, &objs, ctx->diag) != 0)
         return 1;
     if (objs.n_deployments == 0) {
         diag_error(ctx->diag, dn->pos, "%s.deployment: '%s' holds no apps/v1 Deployment", path, full);

@@ -45,6 +45,44 @@ static int decode_profile(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
     return errs;
 }
 
+static int decode_mix(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    traffic_cfg_t *c = obj;
+    if (node->kind != CFG_MAP || node->n == 0) {
+        diag_error(ctx->diag, node->pos, "%s: expected a mapping of class names to shares, e.g. {payments: 0.01}",
+                   path);
+        return 1;
+    }
+    if (node->n > TRAFFIC_MAX_CLASSES) {
+        diag_error(ctx->diag, node->pos, "%s: at most %d classes", path, TRAFFIC_MAX_CLASSES);
+        return 1;
+    }
+    c->mix = arena_alloc(ctx->arena, node->n * sizeof *c->mix);
+    if (!c->mix)
+        return 1;
+    static const param_t share = {"share", P_DOUBLE, 0, NULL, 0, 1, PF_MIN_EXCL, NULL, NULL, NULL, NULL};
+    int errs = 0;
+    double sum = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        cfg_pair_t *pr = &node->pairs[i];
+        pr->used = true;
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s.%s", path, pr->key->str);
+        c->mix[i].name = pr->key->str;
+        c->mix[i].pos = pr->key->pos;
+        int e = params_decode_value(&share, pr->val, &c->mix[i].share, ctx, sub);
+        errs += e;
+        sum += e ? 0 : c->mix[i].share;
+    }
+    if (!errs && sum > 1 + 1e-9) {
+        diag_error(ctx->diag, node->pos, "%s: the shares add up to %g, more than 1", path, sum);
+        errs++;
+    }
+    c->nmix = node->n;
+    return errs;
+}
+
 #define OFF(f) offsetof(traffic_cfg_t, f)
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 
@@ -57,6 +95,9 @@ const param_t traffic_params[] = {
      "piecewise-linear rate over time (see below); absent: constant `rate`"},
     {"clients", P_INT, OFF(clients), "1000", 1, 1000000000, 0, NULL, NULL, NULL,
      "distinct client ids requests are drawn from (ip_hash stickiness)"},
+    {"mix", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_mix, "mapping",
+     "request classes and their shares, e.g. `{registrations: 0.02, payments: 0.01}` (the rest is unclassed); "
+     "each class's rate is the External metric CLASS_per_second"},
 };
 const size_t traffic_nparams = sizeof traffic_params / sizeof traffic_params[0];
 
@@ -96,6 +137,23 @@ static double seg_rate(const traffic_cfg_t *c, size_t k, simtime_t t, double *sl
     const traffic_point_t *a = &c->profile[k - 1], *b = &c->profile[k];
     *slope = (b->rate - a->rate) / simtime_to_s(b->at - a->at);
     return a->rate + *slope * simtime_to_s(t - a->at);
+}
+
+int traffic_class_index(const traffic_cfg_t *cfg, const char *name)
+{
+    for (size_t k = 0; k < cfg->nmix; k++)
+        if (strcmp(cfg->mix[k].name, name) == 0)
+            return (int)k;
+    return -1;
+}
+
+void traffic_scrape(traffic_t *t, simtime_t window)
+{
+    double secs = simtime_to_s(window);
+    for (size_t k = 0; k < t->cfg->nmix; k++) {
+        t->class_rate[k] = (double)(t->class_arrivals[k] - t->class_prev[k]) / secs;
+        t->class_prev[k] = t->class_arrivals[k];
+    }
 }
 
 double traffic_rate_at(const traffic_cfg_t *c, simtime_t t)
@@ -176,6 +234,14 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
      * generator call per request. Multiply-shift maps 32 bits onto the range. */
     uint64_t h = rng_mix64(t->client_key + t->arrivals);
     req->client = (uint32_t)(((h >> 32) * (uint64_t)t->cfg->clients) >> 32);
+    if (t->cfg->nmix) {
+        double u = (double)(rng_mix64(t->mix_key + t->arrivals) >> 11) * 0x1.0p-53;
+        for (size_t k = 0; k < t->cfg->nmix; k++)
+            if (u < t->mix_cum[k]) {
+                t->class_arrivals[k]++;
+                break;
+            }
+    }
     req->measured = w->now >= w->warmup;
     if (req->measured)
         w->requests_total++;
@@ -191,6 +257,10 @@ int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *
     t->entry = entry;
     t->rng_arrivals = rng_new(w->seed, "traffic.arrivals");
     t->client_key = rng_mix64(rng_stream_seed(w->seed, "traffic.clients"));
+    t->mix_key = rng_mix64(rng_stream_seed(w->seed, "traffic.mix"));
+    double cum = 0;
+    for (size_t k = 0; k < cfg->nmix; k++)
+        t->mix_cum[k] = cum += cfg->mix[k].share;
     if (!t->rng_arrivals)
         return -1;
     /* The first arrival: from time 0, as if the process had just started. */

@@ -9,7 +9,13 @@
  * non-homogeneous Poisson process, no thinning) and E = 1 for
  * `deterministic` (evenly spaced in Λ). Each request carries a client id,
  * uniform over `clients`, from a stream of its own (counter-based: a hash
- * of the arrival number). */
+ * of the arrival number).
+ *
+ * `mix` names classes of requests (registrations, payments, ...) with their
+ * share of the traffic; each request draws its class (or none, for the
+ * share left over) from another counter-based stream. Classes do not change
+ * a request's path yet; their rates are business metrics an HPA can scale
+ * on (External metric CLASS_per_second). */
 #ifndef MODELS_TRAFFIC_H
 #define MODELS_TRAFFIC_H
 
@@ -30,12 +36,22 @@ typedef struct traffic_point {
     srcpos_t pos, at_pos;
 } traffic_point_t;
 
+#define TRAFFIC_MAX_CLASSES 32
+
+typedef struct traffic_class {
+    const char *name;
+    double share;
+    srcpos_t pos;
+} traffic_class_t;
+
 typedef struct traffic_cfg {
     double rate;
     int arrivals;
     traffic_point_t *profile;
     size_t nprofile;
     int clients;
+    traffic_class_t *mix;
+    size_t nmix;
 } traffic_cfg_t;
 
 extern const param_t traffic_params[];
@@ -50,11 +66,20 @@ typedef struct traffic {
     uint64_t client_key;  /* key of the counter-based client-id stream */
     size_t seg;           /* index of the segment holding `t` (0 .. nprofile) */
     uint64_t arrivals;    /* all, warm-up included */
+    uint64_t mix_key;     /* key of the counter-based class stream */
+    double mix_cum[TRAFFIC_MAX_CLASSES];          /* cumulative shares */
+    uint64_t class_arrivals[TRAFFIC_MAX_CLASSES]; /* all, warm-up included */
+    uint64_t class_prev[TRAFFIC_MAX_CLASSES];     /* at the previous scrape */
+    double class_rate[TRAFFIC_MAX_CLASSES];       /* per second, last scrape */
 } traffic_t;
 
 /* Prepares the source and schedules its first arrival. 0, or -1 (OOM). */
 int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *entry);
 void traffic_destroy(traffic_t *t);
+/* The class named `name`, or -1. */
+int traffic_class_index(const traffic_cfg_t *cfg, const char *name);
+/* Takes the per-class rates since the previous scrape (metrics). */
+void traffic_scrape(traffic_t *t, simtime_t window);
 /* The offered rate at time t (per second). */
 double traffic_rate_at(const traffic_cfg_t *cfg, simtime_t t);
 /* The first t' > t with Λ(t') - Λ(t) = e (SIM_NEVER if the rate stays 0);

@@ -49,13 +49,15 @@ static const char usage_run[] =
     "      --set PATH=VALUE    override any key, e.g. --set services.web.replicas=4 (repeatable)\n"
     "  -j, --threads N         threads for replications (default: one per core)\n"
     "  -q, --quiet             no table, no progress\n"
+    "      --strict            an unknown field in a Kubernetes manifest is an error (kubectl's default)\n"
     "  -h, --help\n";
 
 static const char usage_validate[] =
-    "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
     "\n"
     "Checks the scenario as `run` would, prints `SCENARIO: ok` or every error as\n"
-    "file:line:col: message, and exits 0 or 2.\n";
+    "file:line:col: message, and exits 0 or 2. Warnings (unknown fields in a\n"
+    "Kubernetes manifest) do not fail it unless --strict makes them errors.\n";
 
 static const char usage_describe[] =
     "usage: clustersim describe\n"
@@ -95,28 +97,20 @@ static int parse_count(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-static scenario_t *load_or_report(const char *path, const char **sets, size_t nsets)
-{
-    diag_t d;
-    diag_init(&d);
-    scenario_t *sc = scenario_load(path, sets, nsets, &d);
-    diag_print(&d, stderr);
-    return sc;
-}
-
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
         {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
         {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
     char seedset[64], durset[128];
     size_t nsets = 0;
     const char *outdir = NULL;
     long reps = 1, threads = 0;
-    int quiet = 0, c;
+    int quiet = 0, strict = 0, c;
     const char *seed = NULL, *duration = NULL;
     optind = 1;
     opterr = 0;
@@ -139,6 +133,7 @@ static int cmd_run(int argc, char **argv)
             sets[nsets++] = optarg;
             break;
         case 'q': quiet = 1; break;
+        case 'T': strict = 1; break;
         case 'h': fputs(usage_run, stdout); return 0;
         case ':': return usage_error("run", "missing value for", argv[optind - 1]);
         default: return usage_error("run", "unknown option", argv[optind - 1]);
@@ -162,7 +157,8 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run", "-o: the output directory name is empty", NULL);
     diag_t d;
     diag_init(&d);
-    scenario_t *sc = scenario_load_labeled(argv[optind], sets, labels, nsets, &d);
+    scenario_opts_t so = {labels, strict};
+    scenario_t *sc = scenario_load_opts(argv[optind], sets, nsets, &so, &d);
     diag_print(&d, stderr);
     if (!sc)
         return EXIT_INPUT;
@@ -194,11 +190,11 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"strict", no_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *sets[MAX_SETS];
     size_t nsets = 0;
-    int c;
+    int c, strict = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -208,6 +204,7 @@ static int cmd_validate(int argc, char **argv)
                 return usage_error("validate", "too many --set options", NULL);
             sets[nsets++] = optarg;
             break;
+        case 'T': strict = 1; break;
         case 'h': fputs(usage_validate, stdout); return 0;
         case ':': return usage_error("validate", "missing value for", argv[optind - 1]);
         default: return usage_error("validate", "unknown option", argv[optind - 1]);
@@ -215,7 +212,11 @@ static int cmd_validate(int argc, char **argv)
     }
     if (optind != argc - 1)
         return usage_error("validate", "expected one SCENARIO.yaml", NULL);
-    scenario_t *sc = load_or_report(argv[optind], sets, nsets);
+    scenario_opts_t so = {NULL, strict};
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_opts(argv[optind], sets, nsets, &so, &d);
+    diag_print(&d, stderr);
     if (!sc)
         return EXIT_INPUT;
     printf("%s: ok (%zu service%s, %s)\n", argv[optind], sc->nservices, sc->nservices == 1 ? "" : "s", sc->name);

@@ -8,6 +8,7 @@
 #ifndef SIM_PARAMS_H
 #define SIM_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "sim/arena.h"
@@ -39,6 +40,7 @@ typedef struct pctx {
     arena_t *arena;
     diag_t *diag;
     const char *basedir;   /* directory of the scenario (for relative files) */
+    bool strict;           /* unknown fields in Kubernetes manifests are errors */
 } pctx_t;
 
 typedef struct param param_t;

@@ -222,8 +222,9 @@ static simtime_t auto_interval(simtime_t duration)
 }
 
 static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, const char *const *sets,
-                             const char *const *labels, size_t nsets, diag_t *d)
+                             size_t nsets, const scenario_opts_t *o, diag_t *d)
 {
+    const char *const *labels = o ? o->labels : NULL;
     for (size_t i = 0; root && i < nsets; i++) {
         bool named = labels && labels[i];
         const char *label = named ? labels[i] : arena_printf(a, "--set[%zu]", i + 1);
@@ -241,7 +242,7 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash)
         *slash = '\0';
-    pctx_t ctx = {a, d, slash ? dir : "."};
+    pctx_t ctx = {a, d, slash ? dir : ".", o && o->strict};
     if (root->kind != CFG_MAP) {
         diag_error(d, root->pos, "a scenario is a mapping of keys (name, seed, duration, traffic, services, ...), "
                                  "got %s", cfg_kind_name(root));
@@ -297,6 +298,7 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
         if (!h)
             continue;
         h->cfg = sc->hpa_controller;
+        errs += autoscaler_check_metrics(&c->autoscaler, &sc->traffic, c->name, d);
         /* Utilization is relative to the request: without one the metric fails */
         for (size_t m = 0; m < h->n_metrics; m++) {
             const hpa_metric_spec_t *ms = &h->metrics[m];
@@ -318,11 +320,11 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
 
 scenario_t *scenario_load(const char *path, const char *const *sets, size_t nsets, diag_t *d)
 {
-    return scenario_load_labeled(path, sets, NULL, nsets, d);
+    return scenario_load_opts(path, sets, nsets, NULL, d);
 }
 
-scenario_t *scenario_load_labeled(const char *path, const char *const *sets, const char *const *labels,
-                                  size_t nsets, diag_t *d)
+scenario_t *scenario_load_opts(const char *path, const char *const *sets, size_t nsets, const scenario_opts_t *o,
+                               diag_t *d)
 {
     arena_t *a = arena_new();
     if (!a) {
@@ -330,7 +332,7 @@ scenario_t *scenario_load_labeled(const char *path, const char *const *sets, con
         return NULL;
     }
     cfg_node_t *root = cfg_parse_file(a, path, d);
-    scenario_t *sc = load_tree(a, root, path, sets, labels, nsets, d);
+    scenario_t *sc = load_tree(a, root, path, sets, nsets, o, d);
     if (!sc)
         arena_free(a);
     return sc;
@@ -345,7 +347,7 @@ scenario_t *scenario_load_string(const char *yaml, const char *name, const char 
         return NULL;
     }
     cfg_node_t *root = cfg_parse_string(a, yaml, strlen(yaml), name, d);
-    scenario_t *sc = load_tree(a, root, name, sets, NULL, nsets, d);
+    scenario_t *sc = load_tree(a, root, name, sets, nsets, NULL, d);
     if (!sc)
         arena_free(a);
     return sc;

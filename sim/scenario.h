@@ -35,10 +35,15 @@ typedef struct scenario {
 /* Loads a scenario file with overrides ("PATH=VALUE", nsets of them). NULL
  * with diagnostics in d on any error. */
 scenario_t *scenario_load(const char *path, const char *const *sets, size_t nsets, diag_t *d);
-/* The same, naming each override in messages by labels[i] (NULL: "--set[i]"),
- * with columns counted in its value (for shorthands such as --seed N). */
-scenario_t *scenario_load_labeled(const char *path, const char *const *sets, const char *const *labels,
-                                  size_t nsets, diag_t *d);
+/* Options of a load. */
+typedef struct scenario_opts {
+    const char *const *labels;  /* per override: its name in messages (NULL entries or
+                                   array: "--set[i]"), columns counted in its value */
+    bool strict;                /* unknown fields in referenced manifests are errors */
+} scenario_opts_t;
+/* The same, with options (NULL: none). */
+scenario_t *scenario_load_opts(const char *path, const char *const *sets, size_t nsets, const scenario_opts_t *o,
+                               diag_t *d);
 /* The same from YAML text (name used in messages and as base directory "."). */
 scenario_t *scenario_load_string(const char *yaml, const char *name, const char *const *sets, size_t nsets,
                                  diag_t *d);

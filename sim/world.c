@@ -87,6 +87,7 @@ static void on_scrape(void *ctx, void *obj, uint64_t arg)
     simtime_t res = w->sc->metrics_resolution;
     for (size_t i = 0; i < w->sc->nservices; i++)
         service_scrape(w, &w->services[i], res);
+    traffic_scrape(&w->traffic, res);
     if (w->now + res <= w->end)
         world_schedule(w, w->now + res, on_scrape, NULL, 0);
 }

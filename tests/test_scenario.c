@@ -739,7 +739,8 @@ static void test_labeled_overrides(void **state)
     const char *labels[] = {"--seed"};
     diag_t d;
     diag_init(&d);
-    scenario_t *sc = scenario_load_labeled("scenarios/quickstart.yaml", sets, labels, 1, &d);
+    scenario_opts_t o = {labels, false};
+    scenario_t *sc = scenario_load_opts("scenarios/quickstart.yaml", sets, 1, &o, &d);
     assert_null(sc);
     assert_int_equal(strncmp(d.msgs[0].text, "--seed:1:1: seed:", 17), 0);
 }
