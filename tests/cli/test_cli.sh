@@ -455,10 +455,10 @@ fi
 cp "$OUT" "$TMP/describe.md"
 # Every key of the parameter tables: those named in the sources of the
 # tables (rows {"key", P_TYPE, ...} and the DUR(...) rows of the
-# distributions; "weight" is the label of a weights item, not a key), and the
+# distributions; "weight" and "share" label the items of weights and mix, not keys), and the
 # keys the headers document, in case a table moves.
-keys=$(cat sim/scenario.c models/traffic.c models/service.c sim/dist.c 2>/dev/null |
-    grep -oE '\{"[a-z_]+", P_[A-Z]+|DUR\("[a-z_]+"' | grep -oE '"[a-z_]+"' | tr -d '"' | grep -vx weight | sort -u)
+keys=$(cat sim/scenario.c models/traffic.c models/service.c sim/dist.c models/autoscaler.c 2>/dev/null |
+    grep -oE '\{"[a-z_]+", P_[A-Z]+|DUR\("[a-z_]+"' | grep -oE '"[a-z_]+"' | tr -d '"' | grep -vxE 'weight|share' | sort -u)
 keys="$keys name seed duration warmup sample_interval traffic services rate arrivals profile clients at factor
  replicas concurrency queue_capacity service_time load_balancer weights calls dist mean value cv shape scale min max
  file column"
