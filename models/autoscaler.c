@@ -135,13 +135,9 @@ void autoscaler_describe(FILE *f) { params_describe(f, autoscaler_params, NPARAM
 static int load_hpa(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const char *path, const char *svc)
 {
     cfg_node_t *mn = cfg_get(node, "manifest");
-    char full[4096];
-    if (a->manifest[0] == '/' || !ctx->basedir)
-        snprintf(full, sizeof full, "%s", a->manifest);
-    else
-        snprintf(full, sizeof full, "%s/%s", ctx->basedir, a->manifest);
+    const char *full = params_path(ctx, a->manifest);
     k8s_objects_t objs;
-    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), a->strict || ctx->strict, &objs, ctx->diag) != 0)
+    if (!full || k8s_load(ctx->arena, full, a->strict || ctx->strict, &objs, ctx->diag) != 0)
         return 1;
     if (objs.n_hpas == 0) {
         diag_error(ctx->diag, mn->pos, "%s.manifest: '%s' holds no autoscaling/v2 HorizontalPodAutoscaler", path,

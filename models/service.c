@@ -264,14 +264,10 @@ const size_t service_nparams = sizeof service_params / sizeof service_params[0];
 
 int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx, const char *path)
 {
-    char full[4096];
     cfg_node_t *dn = cfg_get(svc_map, "deployment");
-    if (c->deployment[0] == '/' || !ctx->basedir)
-        snprintf(full, sizeof full, "%s", c->deployment);
-    else
-        snprintf(full, sizeof full, "%s/%s", ctx->basedir, c->deployment);
+    const char *full = params_path(ctx, c->deployment);
     k8s_objects_t objs;
-    if (k8s_load(ctx->arena, arena_strdup(ctx->arena, full), ctx->strict, &objs, ctx->diag) != 0)
+    if (!full || k8s_load(ctx->arena, full, ctx->strict, &objs, ctx->diag) != 0)
         return 1;
     if (objs.n_deployments == 0) {
         diag_error(ctx->diag, dn->pos, "%s.deployment: '%s' holds no apps/v1 Deployment", path, full);

@@ -441,7 +441,8 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
                 cfg_node_t *mn = arena_alloc(a, sizeof *mn);
                 if (!np || !kn || !mn)
                     return -1;
-                memcpy(np, cur->pairs, cur->n * sizeof *np);
+                if (cur->n)
+                    memcpy(np, cur->pairs, cur->n * sizeof *np);
                 kn->kind = CFG_SCALAR;
                 kn->str = key;
                 kn->plain = true;

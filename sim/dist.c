@@ -83,11 +83,9 @@ static int p_uniform(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path)
 static int p_empirical(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path)
 {
     cfg_node_t *fn = cfg_get(map, "file");
-    char full[4096];
-    if (d->file[0] == '/' || !ctx->basedir)
-        snprintf(full, sizeof full, "%s", d->file);
-    else
-        snprintf(full, sizeof full, "%s/%s", ctx->basedir, d->file);
+    const char *full = params_path(ctx, d->file);
+    if (!full)
+        return 1;
     FILE *f = fopen(full, "r");
     if (!f) {
         diag_error(ctx->diag, fn->pos, "%s.file: cannot open '%s': %s", path, full, strerror(errno));
@@ -109,7 +107,7 @@ static int p_empirical(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path
                 p++;
         }
         if (!p) {
-            diag_error(ctx->diag, (srcpos_t){arena_strdup(ctx->arena, full), lineno, 1},
+            diag_error(ctx->diag, (srcpos_t){full, lineno, 1},
                        "no column %d on this line", d->column);
             errs = 1;
             break;
@@ -124,7 +122,7 @@ static int p_empirical(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path
         if (units_duration(cell, &t) != NULL || t < 0) {
             if (n == 0 && lineno == 1)
                 continue; /* a header line */
-            diag_error(ctx->diag, (srcpos_t){arena_strdup(ctx->arena, full), lineno, (int)(p - line) + 1},
+            diag_error(ctx->diag, (srcpos_t){full, lineno, (int)(p - line) + 1},
                        "expected a non-negative duration, got '%s'", cell);
             errs = 1;
             break;

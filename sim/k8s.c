@@ -205,6 +205,25 @@ static void decode_meta(kctx_t *k, cfg_node_t *doc, const char **name, const cha
     *ns = get_str(k, field(k, m, "metadata", "namespace"), "metadata.namespace");
 }
 
+/* The fields every object has (apiVersion, kind, metadata, spec, status):
+ * checks them and returns the spec mapping, or NULL after reporting. */
+static cfg_node_t *object_spec(kctx_t *k, cfg_node_t *doc, const char *const *spec_known, const char **name,
+                               const char **ns)
+{
+    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+    unknown_fields(k, doc, "", top);
+    decode_meta(k, doc, name, ns);
+    cfg_node_t *spec = field(k, doc, "", "spec");
+    if (!spec) {
+        err(k, doc->pos, "spec: Required value");
+        return NULL;
+    }
+    if (!want_map(k, spec, "spec"))
+        return NULL;
+    unknown_fields(k, spec, "spec", spec_known);
+    return spec;
+}
+
 /* ---- HorizontalPodAutoscaler ------------------------------------------------ */
 
 static void decode_target(kctx_t *k, cfg_node_t *t, const char *path, hpa_metric_spec_t *m)
@@ -414,19 +433,11 @@ static void decode_rules(kctx_t *k, cfg_node_t *n, const char *path, hpa_rules_t
 
 static void decode_hpa(kctx_t *k, cfg_node_t *doc, k8s_hpa_t *h)
 {
-    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
     static const char *const spec_known[] = {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", NULL};
-    unknown_fields(k, doc, "", top);
-    decode_meta(k, doc, &h->name, &h->ns);
     hpa_spec_init(&h->spec);
-    cfg_node_t *spec = field(k, doc, "", "spec");
-    if (!spec) {
-        err(k, doc->pos, "spec: Required value");
+    cfg_node_t *spec = object_spec(k, doc, spec_known, &h->name, &h->ns);
+    if (!spec)
         return;
-    }
-    if (!want_map(k, spec, "spec"))
-        return;
-    unknown_fields(k, spec, "spec", spec_known);
     cfg_node_t *ref = field(k, spec, "spec", "scaleTargetRef");
     if (!ref) {
         err(k, spec->pos, "spec.scaleTargetRef: Required value: the HPA must name what it scales");
@@ -566,23 +577,15 @@ static void decode_resources(kctx_t *k, cfg_node_t *c, const char *path, k8s_dep
 
 static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
 {
-    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
     static const char *const spec_known[] = {"replicas", "selector", "template", "strategy", "minReadySeconds",
                                              "revisionHistoryLimit", "paused", "progressDeadlineSeconds", NULL};
-    unknown_fields(k, doc, "", top);
-    decode_meta(k, doc, &dep->name, &dep->ns);
     dep->replicas = 1;
     dep->max_surge = dep->max_unavailable = (k8s_intstr_t){true, 25};
     dep->cpu_request_m = dep->cpu_limit_m = dep->mem_request_b = dep->mem_limit_b = -1;
     dep->grace_s = 30;
-    cfg_node_t *spec = field(k, doc, "", "spec");
-    if (!spec) {
-        err(k, doc->pos, "spec: Required value");
+    cfg_node_t *spec = object_spec(k, doc, spec_known, &dep->name, &dep->ns);
+    if (!spec)
         return;
-    }
-    if (!want_map(k, spec, "spec"))
-        return;
-    unknown_fields(k, spec, "spec", spec_known);
     cfg_node_t *v;
     if ((v = field(k, spec, "spec", "replicas")))
         get_int32(k, v, "spec.replicas", &dep->replicas);

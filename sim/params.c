@@ -40,6 +40,13 @@ const char *params_scalar(cfg_node_t *node, pctx_t *ctx, const char *path, const
     return node->str;
 }
 
+const char *params_path(pctx_t *ctx, const char *file)
+{
+    if (file[0] == '/' || !ctx->basedir)
+        return arena_strdup(ctx->arena, file);
+    return arena_printf(ctx->arena, "%s/%s", ctx->basedir, file);
+}
+
 static void fmt_bound(const param_t *p, double v, char *buf, size_t size)
 {
     if (p->type == P_SECONDS || p->type == P_DURATION) {

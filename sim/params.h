@@ -69,6 +69,9 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
 int params_check_unknown(const param_t *tab, size_t n, cfg_node_t *map, pctx_t *ctx, const char *path);
 /* Writes a Markdown table of the keys. */
 void params_describe(FILE *f, const param_t *tab, size_t n);
+/* A file named in the scenario: absolute, or relative to the scenario's
+ * directory (in the arena; NULL when out of memory). */
+const char *params_path(pctx_t *ctx, const char *file);
 /* A scalar's text, or NULL with an error when node is not a non-null scalar. */
 const char *params_scalar(cfg_node_t *node, pctx_t *ctx, const char *path, const char *what);
 
