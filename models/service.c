@@ -786,11 +786,10 @@ static void pod_oom(world_t *w, pod_t *p)
 {
     service_t *s = p->svc;
     s->oom_kills++;
-    char from[32], to[64];
-    snprintf(from, sizeof from, "%s", pod_phase_str(p->phase));
-    bool was_ready = p->phase == POD_READY, terminating = p->phase == POD_TERMINATING;
-    kill_jobs(w, p);
-    if (terminating) {
+    world_event(w, s->cfg->name, "pod", pod_phase_str(p->phase),
+                p->phase == POD_TERMINATING ? "gone" : "CrashLoopBackOff", "OOMKilled");
+    if (p->phase == POD_TERMINATING) {
+        kill_jobs(w, p);
         pod_gone(w, p);
         return;
     }
@@ -798,17 +797,19 @@ static void pod_oom(world_t *w, pod_t *p)
     if (w->now - p->container_start > 600 * SIM_S)
         p->backoff = 10 * SIM_S;
     p->restarts++;
-    snprintf(to, sizeof to, "restart in %llds", (long long)(p->backoff / SIM_S));
-    world_event(w, s->cfg->name, "pod", from, to, "OOMKilled");
+    bool was_ready = p->phase == POD_READY;
     p->phase = POD_BACKOFF;
     if (p->phase_ev)
         evq_cancel(w->q, p->phase_ev);
     p->phase_ev = world_schedule(w, w->now + p->backoff, phase_step, p, 0);
     p->backoff = p->backoff * 2 > 300 * SIM_S ? 300 * SIM_S : p->backoff * 2;
+    /* out of the balancer before its requests fail: the failures run other
+     * code (callers, autoscalers) that must not route anything here */
     if (was_ready) {
         p->ready_since = w->now;
         rebuild_view(w, s);
     }
+    kill_jobs(w, p);
 }
 
 /* ---- the Deployment controller --------------------------------------------- */
