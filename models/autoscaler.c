@@ -467,7 +467,10 @@ static void th_sync(world_t *w, service_t *s)
         mem_used += (double)p->m.mem_b;
         n_mem++;
     }
-    bool has_cpu = n_cpu > 0 && c->cpu_request_m > 0, has_mem = n_mem > 0 && c->mem_request_b > 0;
+    /* a metric with a request is judged once it is measured (CPU needs two
+     * scrapes); one without a request cannot be judged and is left out */
+    bool cpu_req = c->cpu_request_m > 0, mem_req = c->mem_request_b > 0;
+    bool has_cpu = n_cpu > 0 && cpu_req, has_mem = n_mem > 0 && mem_req;
     double cpu = has_cpu ? 100.0 * cpu_used / ((double)n_cpu * (double)c->cpu_request_m) : NAN;
     double mem = has_mem ? 100.0 * mem_used / ((double)n_mem * (double)c->mem_request_b) : NAN;
     char reason[160] = "";
@@ -481,7 +484,8 @@ static void th_sync(world_t *w, service_t *s)
     } else if (queued > cfg->queue_up) {
         up = true;
         snprintf(reason, sizeof reason, "queue %.0f > %.0f", queued, cfg->queue_up);
-    } else if ((has_cpu || has_mem) && (!has_cpu || cpu < cfg->cpu_down) && (!has_mem || mem < cfg->memory_down)) {
+    } else if ((cpu_req || mem_req) && (!cpu_req || (has_cpu && cpu < cfg->cpu_down)) &&
+               (!mem_req || (has_mem && mem < cfg->memory_down))) {
         down = true;
         if (has_cpu && has_mem)
             snprintf(reason, sizeof reason, "cpu %.0f%% < %.0f%% and memory %.0f%% < %.0f%%", cpu, cfg->cpu_down, mem,

@@ -120,6 +120,11 @@ static int decode_resources(const param_t *p, cfg_node_t *node, void *obj, pctx_
         errs += params_decode(limits_params, 2, lm, obj, ctx, sub);
     errs += params_check_unknown(outer, 2, node, ctx, path);
     service_cfg_t *c = obj;
+    /* as the API server does: a limit without a request is also the request */
+    if (!errs && c->cpu_limit_m && !cfg_get(rq, "cpu"))
+        c->cpu_request_m = c->cpu_limit_m;
+    if (!errs && c->mem_limit_b && !cfg_get(rq, "memory"))
+        c->mem_request_b = c->mem_limit_b;
     if (!errs && c->cpu_limit_m && c->cpu_request_m > c->cpu_limit_m) {
         diag_error(ctx->diag, node->pos, "%s: the CPU request is above the limit (Kubernetes refuses this)", path);
         errs++;
@@ -181,7 +186,10 @@ static int decode_intstr(const param_t *p, cfg_node_t *node, void *obj, pctx_t *
     return 0;
 }
 
+static const char *const strategy_types[] = {"RollingUpdate", "Recreate", NULL};
 const param_t service_strategy_params[] = {
+    {"type", P_ENUM, OFF(recreate), "RollingUpdate", 0, 0, 0, strategy_types, NULL, NULL,
+     "RollingUpdate, or Recreate (all old pods go before new ones start)"},
     {"max_surge", P_CUSTOM, OFF(max_surge), "25%", 0, 0, 0, NULL, decode_intstr, "count or %",
      "pods above `replicas` a rollout may create (rounded up)"},
     {"max_unavailable", P_CUSTOM, OFF(max_unavailable), "25%", 0, 0, 0, NULL, decode_intstr, "count or %",
@@ -191,9 +199,9 @@ const param_t service_strategy_params[] = {
 static int decode_strategy(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     (void)p;
-    int errs = params_decode(service_strategy_params, 2, node, obj, ctx, path);
+    int errs = params_decode(service_strategy_params, 3, node, obj, ctx, path);
     service_cfg_t *c = obj;
-    if (!errs && c->max_surge.value == 0 && c->max_unavailable.value == 0) {
+    if (!errs && !c->recreate && c->max_surge.value == 0 && c->max_unavailable.value == 0) {
         diag_error(ctx->diag, node->pos, "%s: max_surge and max_unavailable cannot both be 0", path);
         errs++;
     }
@@ -283,6 +291,7 @@ int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx,
         c->mem_limit_b = d->mem_limit_b > 0 ? d->mem_limit_b : 0;
     }
     if (!cfg_find(svc_map, "strategy")) {
+        c->recreate = d->recreate;
         c->max_surge = d->max_surge;
         c->max_unavailable = d->max_unavailable;
     }
@@ -814,41 +823,75 @@ static void pod_oom(world_t *w, pod_t *p)
 
 /* ---- the Deployment controller --------------------------------------------- */
 
-/* Deletion preference of a ReplicaSet: lower goes first. */
-static int delete_rank(const pod_t *p)
+/* Which of two pods a ReplicaSet deletes first (Kubernetes' ActivePods
+ * order): not yet on a node before on one; Pending before Running; not
+ * Ready before Ready; Ready for less time first; more restarts first;
+ * newer first. True when a goes before b. */
+static bool delete_before(const pod_t *a, const pod_t *b)
 {
-    switch (p->phase) {
-    case POD_PENDING: return 0;
-    case POD_PULLING: return 1;
-    case POD_STARTING:
-    case POD_BACKOFF: return 2;
-    case POD_UNREADY: return 3;
-    default: return 4;
-    }
+    int na = a->phase != POD_PENDING, nb = b->phase != POD_PENDING;
+    /* phase Pending: pulling, or creating the first container */
+    int pa = a->phase == POD_PENDING || a->phase == POD_PULLING || (a->phase == POD_STARTING && a->restarts == 0) ? 0 : 1;
+    int pb = b->phase == POD_PENDING || b->phase == POD_PULLING || (b->phase == POD_STARTING && b->restarts == 0) ? 0 : 1;
+    bool ra = a->phase == POD_READY, rb = b->phase == POD_READY;
+    if (na != nb)
+        return na < nb;
+    if (pa != pb)
+        return pa < pb;
+    if (ra != rb)
+        return !ra;
+    if (ra && a->ready_since != b->ready_since)
+        return a->ready_since > b->ready_since;
+    if (a->restarts != b->restarts)
+        return a->restarts > b->restarts;
+    if (a->created != b->created)
+        return a->created > b->created;
+    return a->uid > b->uid;
 }
 
-/* The pod to delete among those with revision `rev` (any if rev < 0). */
-static pod_t *victim(service_t *s, int rev, bool ready_ok)
+/* The pod to delete: of revision `rev` (any if rev < 0; not the current
+ * one if old_only), Ready ones only if ready_ok. NULL when none. */
+static pod_t *victim(service_t *s, int rev, bool old_only, bool ready_ok)
 {
     pod_t *best = NULL;
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
-        if (p->phase == POD_TERMINATING || (rev >= 0 && p->revision != rev) || (!ready_ok && p->phase == POD_READY))
+        if (p->phase == POD_TERMINATING || (rev >= 0 && p->revision != rev) ||
+            (old_only && p->revision == s->revision) || (!ready_ok && p->phase == POD_READY))
             continue;
-        if (!best || delete_rank(p) < delete_rank(best) ||
-            (delete_rank(p) == delete_rank(best) && (p->ready_since > best->ready_since ||
-                                                     (p->ready_since == best->ready_since && p->uid > best->uid))))
+        if (!best || delete_before(p, best))
             best = p;
     }
     return best;
 }
 
-static void reconcile_once(world_t *w, service_t *s)
+static void rollout_done(world_t *w, service_t *s)
+{
+    s->rolling = false;
+    s->rollouts_done++;
+    s->rollout_seconds += simtime_to_s(w->now - s->rollout_start);
+    char to[32];
+    snprintf(to, sizeof to, "revision %d", s->revision);
+    world_event(w, s->cfg->name, "deployment", "rolling", to, "RolloutComplete");
+}
+
+/* Deletes v if there is one; true when it did. */
+static bool delete_if(world_t *w, pod_t *v)
+{
+    if (v)
+        pod_delete(w, v);
+    return v != NULL;
+}
+
+/* One pass of the Deployment controller; true when it created or deleted
+ * a pod (another pass may then do more: a deletion frees surge room). */
+static bool reconcile_once(world_t *w, service_t *s)
 {
     int32_t D = s->desired;
-    int alive = 0, alive_new = 0, ready = 0, ready_new = 0;
+    int alive = 0, alive_new = 0, ready = 0, ready_new = 0, old_any = 0;
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
+        old_any += p->revision != s->revision;
         if (p->phase == POD_TERMINATING)
             continue;
         alive++;
@@ -859,68 +902,43 @@ static void reconcile_once(world_t *w, service_t *s)
         }
     }
     if (!s->rolling) {
-        for (; alive < D; alive++)
-            if (!pod_new(w, s, false))
-                return;
-        for (; alive > D; alive--) {
-            pod_t *v = victim(s, -1, true);
-            if (!v)
-                break;
-            pod_delete(w, v);
-        }
-        return;
+        if (alive < D)
+            return pod_new(w, s, false) != NULL;
+        return alive > D && delete_if(w, victim(s, -1, false, true));
     }
-    /* RollingUpdate: at most D + surge pods, at least D - unavailable Ready */
-    int32_t surge = k8s_intstr_resolve(s->cfg->max_surge, D, true);
-    int32_t unavail = k8s_intstr_resolve(s->cfg->max_unavailable, D, false);
-    if (surge == 0 && unavail == 0)
-        unavail = 1;
-    int32_t min_avail = D - unavail;
-    while (alive < D + surge && alive_new < D) {
-        if (!pod_new(w, s, false))
-            return;
-        alive++, alive_new++;
+    if (s->cfg->recreate) {
+        /* Recreate: every old pod goes; the new ones start when the old
+         * ones are gone (terminated, not only terminating) */
+        if (delete_if(w, victim(s, -1, true, true)))
+            return true;
+        if (old_any)
+            return false;
+    } else {
+        /* RollingUpdate: at most D + surge pods, at least D - unavailable
+         * Ready; terminating pods are not counted (the ReplicaSets'
+         * replicas are what the controller counts) */
+        int32_t surge = k8s_intstr_resolve(s->cfg->max_surge, D, true);
+        int32_t unavail = k8s_intstr_resolve(s->cfg->max_unavailable, D, false);
+        if (surge == 0 && unavail == 0)
+            unavail = 1;
+        if (alive < D + surge && alive_new < D)
+            return pod_new(w, s, false) != NULL;
+        /* old pods that are not Ready are not available anyway */
+        if (alive > alive_new && delete_if(w, victim(s, -1, true, false)))
+            return true;
+        if (alive > alive_new && ready - 1 >= D - unavail && delete_if(w, victim(s, -1, true, true)))
+            return true;
     }
-    /* old pods: not-ready ones first (they are not available anyway) */
-    for (uint32_t i = 0; i < s->npods;) {
-        pod_t *p = s->pods[i];
-        if (p->revision != s->revision && p->phase != POD_TERMINATING && p->phase != POD_READY &&
-            alive > alive_new) {
-            alive--;
-            pod_delete(w, p);
-            i = 0; /* the array changed */
-            continue;
-        }
-        i++;
-    }
-    while (alive - alive_new > 0 && ready - 1 >= min_avail) {
-        pod_t *v = NULL;
-        for (uint32_t i = 0; i < s->npods; i++) {
-            pod_t *p = s->pods[i];
-            if (p->revision != s->revision && p->phase == POD_READY && (!v || p->uid > v->uid))
-                v = p;
-        }
-        if (!v)
-            break;
-        pod_delete(w, v);
-        alive--, ready--;
-    }
+    if (alive_new < D && alive == alive_new)
+        return pod_new(w, s, false) != NULL;
     /* a smaller D during the rollout: new pods beyond it go too */
-    while (alive_new > D) {
-        pod_t *v = victim(s, s->revision, true);
-        if (!v)
-            break;
-        pod_delete(w, v);
-        alive_new--, alive--;
-    }
-    if (alive == alive_new && alive_new == D && ready_new == D) {
-        s->rolling = false;
-        s->rollouts_done++;
-        s->rollout_seconds += simtime_to_s(w->now - s->rollout_start);
-        char to[32];
-        snprintf(to, sizeof to, "revision %d", s->revision);
-        world_event(w, s->cfg->name, "deployment", "rolling", to, "RolloutComplete");
-    }
+    if (alive_new > D)
+        return delete_if(w, victim(s, s->revision, false, true));
+    /* complete as Kubernetes says it is: every active pod new and Ready
+     * (draining old pods are not active) */
+    if (alive_new == D && ready_new == D && alive == alive_new)
+        rollout_done(w, s);
+    return false;
 }
 
 void service_reconcile(world_t *w, service_t *s)
@@ -930,15 +948,21 @@ void service_reconcile(world_t *w, service_t *s)
         return;
     }
     s->in_reconcile = true;
-    do {
+    /* each pass creates or deletes one pod */
+    for (int passes = 0; passes < 1000000 && !w->failed; passes++) {
         s->reconcile_again = false;
-        reconcile_once(w, s);
-    } while (s->reconcile_again && !w->failed);
+        if (!reconcile_once(w, s) && !s->reconcile_again)
+            break;
+    }
     s->in_reconcile = false;
 }
 
 void service_rollout(world_t *w, service_t *s)
 {
+    if (!s->tracked) {
+        world_fail(w, "internal error: a rollout of a service set up without rollouts");
+        return;
+    }
     char from[32], to[32];
     snprintf(from, sizeof from, "revision %d", s->revision);
     s->revision++;
@@ -953,6 +977,12 @@ void service_scale(world_t *w, service_t *s, int32_t desired, const char *who, c
 {
     if (desired == s->desired)
         return;
+    if (!s->tracked) {
+        /* pods of an untracked service cannot be killed (no job slots): only
+         * services with an autoscaler or rollouts are scaled */
+        world_fail(w, "internal error: scaling a service set up without autoscaling");
+        return;
+    }
     char from[16], to[16];
     snprintf(from, sizeof from, "%d", s->desired);
     snprintf(to, sizeof to, "%d", desired);

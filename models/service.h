@@ -38,7 +38,8 @@
  * a ReplicaSet does, pods not yet ready before ready ones, and among equals
  * the newest first. A rollout (`rollouts`) replaces every pod by a new
  * revision within maxSurge / maxUnavailable, as the RollingUpdate strategy
- * does.
+ * does; with the Recreate strategy every old pod goes first and the new
+ * ones start when the old ones are gone.
  *
  * Statistics count requests that arrived after warm-up; gauges (busy
  * workers, queue, pods) are time-weighted from warm-up on. */
@@ -91,6 +92,7 @@ typedef struct service_cfg {
     int64_t mem_per_request_b;
     startup_cfg_t startup;
     simtime_t grace;            /* terminationGracePeriodSeconds */
+    int recreate;               /* strategy: 0 RollingUpdate, 1 Recreate */
     k8s_intstr_t max_surge, max_unavailable;
     simtime_t *rollouts;        /* times of rolling updates, increasing */
     size_t nrollouts;

@@ -550,6 +550,7 @@ static void decode_resources(kctx_t *k, cfg_node_t *c, const char *path, k8s_dep
     static const char *const rk[] = {"requests", "limits", "claims", NULL};
     unknown_fields(k, res, rp, rk);
     static const char *const which[] = {"requests", "limits"};
+    int64_t cpu[2] = {-1, -1}, mem[2] = {-1, -1}; /* this container's request, limit */
     for (int w = 0; w < 2; w++) {
         char wp[220];
         pf(wp, sizeof wp, "%s.%s", rp, which[w]);
@@ -557,21 +558,28 @@ static void decode_resources(kctx_t *k, cfg_node_t *c, const char *path, k8s_dep
         if (!want_map(k, m, wp))
             continue;
         /* other resources (ephemeral-storage, GPUs) are valid and not modelled */
-        int64_t *cpu = w ? &dep->cpu_limit_m : &dep->cpu_request_m;
-        int64_t *mem = w ? &dep->mem_limit_b : &dep->mem_request_b;
         cfg_node_t *v;
         char fp[240];
-        int64_t q;
         if ((v = field(k, m, wp, "cpu"))) {
             pf(fp, sizeof fp, "%s.cpu", wp);
-            if (get_quantity(k, v, fp, &q))
-                *cpu = (*cpu < 0 ? 0 : *cpu) + q;
+            get_quantity(k, v, fp, &cpu[w]);
         }
         if ((v = field(k, m, wp, "memory"))) {
             pf(fp, sizeof fp, "%s.memory", wp);
-            if (get_quantity(k, v, fp, &q))
-                *mem = (*mem < 0 ? 0 : *mem) + (q + 999) / 1000;
+            if (get_quantity(k, v, fp, &mem[w]))
+                mem[w] = (mem[w] + 999) / 1000;
         }
+    }
+    /* the API server's default: a limit without a request is the request */
+    for (int w = 0; w < 2; w++) {
+        int64_t req = cpu[0] >= 0 ? cpu[0] : cpu[1], mreq = mem[0] >= 0 ? mem[0] : mem[1];
+        int64_t *dst_c = w ? &dep->cpu_limit_m : &dep->cpu_request_m;
+        int64_t *dst_m = w ? &dep->mem_limit_b : &dep->mem_request_b;
+        int64_t vc = w ? cpu[1] : req, vm = w ? mem[1] : mreq;
+        if (vc >= 0)
+            *dst_c = (*dst_c < 0 ? 0 : *dst_c) + vc;
+        if (vm >= 0)
+            *dst_m = (*dst_m < 0 ? 0 : *dst_m) + vm;
     }
 }
 
@@ -591,8 +599,9 @@ static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
         get_int32(k, v, "spec.replicas", &dep->replicas);
     if (dep->replicas < 0)
         err(k, v->pos, "spec.replicas: Invalid value: %d: must be greater than or equal to 0", dep->replicas);
-    if ((v = field(k, spec, "spec", "minReadySeconds")))
-        get_int32(k, v, "spec.minReadySeconds", &dep->min_ready_s);
+    if ((v = field(k, spec, "spec", "minReadySeconds")) && get_int32(k, v, "spec.minReadySeconds", &dep->min_ready_s) &&
+        dep->min_ready_s > 0)
+        diag_warning(k->d, v->pos, "spec.minReadySeconds is not simulated: a pod counts as available when Ready");
     cfg_node_t *st = field(k, spec, "spec", "strategy");
     if (want_map(k, st, "spec.strategy")) {
         static const char *const sk[] = {"type", "rollingUpdate", NULL};

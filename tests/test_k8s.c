@@ -1,0 +1,1458 @@
+/* test_k8s: the Kubernetes layer of the service model (models/service.h,
+ * models/autoscaler.h) driven through the public API.
+ *
+ * Worlds are built from scenario YAML strings and run with world_run();
+ * the tests schedule their own events on the world's clock (world_schedule)
+ * to inject requests, change the desired replicas and probe the pods'
+ * state between model events. A probe scheduled before the run at time t
+ * fires before any model event scheduled later for the same t (the event
+ * set orders equal times by scheduling order), so probes are put off the
+ * instants of the transitions they look at (by 5 or 50 ms), or the transition time is read exactly
+ * from the pod (created, started, container_start, ready_since).
+ *
+ * Every pinned number is derived in the comment next to it: from queueing
+ * theory (M/G/1-PS, Erlang C), from the model's contract in service.h and
+ * autoscaler.h, from Kubernetes semantics (ReplicaSet deletion order,
+ * CrashLoopBackOff, RollingUpdate bounds, the HPA formula of hpa-spec.md),
+ * or from a hand computation over deterministic arrivals and service times.
+ *
+ * Statistical checks follow tests/test_validation.c: R independent
+ * replications, |mean - exact| <= t_{0.9995,R-1} s/sqrt(R) (a correct
+ * model fails with probability 0.1% per check, deterministically since the
+ * seeds are fixed), and a power assertion that the standard error is below
+ * a stated fraction of the exact value.
+ *
+ * Four tests guard fixed regressions; their comments say what went wrong
+ * before (a rollout held by draining pods, a threshold scale-down before CPU
+ * was measured, limits without requests, Recreate ignored).
+ *
+ * Runs from the repository root (make test does): the HPA scenario reads
+ * scenarios/manifests/api-gateway-hpa.yaml, the determinism test
+ * scenarios/hpa-step.yaml and the Deployment tests the manifests in
+ * tests/k8s/. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/run.h"
+#include "sim/stats.h"
+#include "sim/world.h"
+
+#define R 10
+#define MI ((int64_t)1024 * 1024)
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+#define assert_double_close(a, b, eps) double_close((a), (b), (eps), #a, __FILE__, __LINE__)
+static void double_close(double a, double b, double eps, const char *expr, const char *file, int line)
+{
+    if (!(fabs(a - b) <= eps)) {
+        fprintf(stderr, "%s:%d: %s is %.17g, expected %.17g (+- %g)\n", file, line, expr, a, b, eps);
+        _fail(file, line);
+    }
+}
+
+#define SEC(x) simtime_from_s(x)
+
+/* Loads YAML named `name` (its directory is the base of relative manifest
+ * paths); d may be NULL. */
+static scenario_t *load_as(const char *yaml, const char *name, diag_t *d)
+{
+    diag_t local;
+    if (!d)
+        d = &local;
+    diag_init(d);
+    scenario_t *sc = scenario_load_string(yaml, name, NULL, 0, d);
+    if (!sc)
+        diag_print(d, stderr);
+    assert_non_null(sc);
+    return sc;
+}
+
+static scenario_t *load(const char *yaml) { return load_as(yaml, "scenarios/k8s-test.yaml", NULL); }
+
+static world_t *mkworld(const scenario_t *sc, int rep, FILE *eventlog)
+{
+    world_t *w = world_new(sc, rep, NULL, eventlog);
+    assert_non_null(w);
+    return w;
+}
+
+static void run(world_t *w)
+{
+    int rc = world_run(w);
+    if (rc != 0)
+        fprintf(stderr, "world_run: %s\n", w->error);
+    assert_int_equal(rc, 0);
+}
+
+/* The value of a metric of world_collect's list (which must exist). */
+static double metric(const metrics_t *m, const char *path)
+{
+    const metric_t *x = metrics_find(m, path);
+    if (!x)
+        fprintf(stderr, "no metric %s\n", path);
+    assert_non_null(x);
+    return x->value;
+}
+
+static pod_t *pod_by_uid(const service_t *s, uint32_t uid)
+{
+    for (uint32_t i = 0; i < s->npods; i++)
+        if (s->pods[i]->uid == uid)
+            return s->pods[i];
+    return NULL;
+}
+
+/* The pod with this uid, which must exist (the test fails otherwise). */
+static pod_t *pod_must(const service_t *s, uint32_t uid)
+{
+    pod_t *p = pod_by_uid(s, uid);
+    if (!p) {
+        fail_msg("pod %u does not exist", uid);
+        abort(); /* not reached: fail_msg leaves the test */
+    }
+    return p;
+}
+
+static int count_terminating(const service_t *s)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < s->npods; i++)
+        n += s->pods[i]->phase == POD_TERMINATING;
+    return n;
+}
+
+static void at(world_t *w, double t, evq_fn fn, void *obj, uint64_t arg)
+{
+    assert_true(world_schedule(w, SEC(t), fn, obj, arg) != 0);
+}
+
+/* Event: `arg` requests arrive at service obj now (as the traffic source
+ * makes them: measured after warm-up). */
+static void ev_inject(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    for (uint64_t i = 0; i < arg; i++) {
+        request_t *r = world_new_request(w);
+        job_t *j = world_new_job(w);
+        assert_non_null(r);
+        assert_non_null(j);
+        r->arrival = w->now;
+        r->measured = w->now >= w->warmup;
+        if (r->measured)
+            w->requests_total++;
+        j->req = r;
+        service_submit(w, obj, j);
+    }
+}
+
+/* Event: the Deployment's desired replicas become arg. */
+static void ev_scale(void *ctx, void *obj, uint64_t arg) { service_scale(ctx, obj, (int32_t)arg, "test", "test"); }
+
+/* Event: pod arg >> 8 is in phase arg & 0xff, or is gone (PH_GONE). */
+#define PH_GONE 0xffu
+#define EXPECT(uid, ph) (((uint64_t)(uid) << 8) | (uint64_t)(ph))
+static void ev_expect_pod(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    const service_t *s = obj;
+    uint32_t uid = (uint32_t)(arg >> 8);
+    unsigned ph = (unsigned)(arg & 0xff);
+    const pod_t *p = pod_by_uid(s, uid);
+    if (ph == PH_GONE) {
+        if (p)
+            fail_msg("t=%.3f s: pod %u is %s, expected gone", simtime_to_s(w->now), uid, pod_phase_str(p->phase));
+        return;
+    }
+    if (!p) {
+        fail_msg("t=%.3f s: pod %u is gone, expected %s", simtime_to_s(w->now), uid, pod_phase_str(ph));
+        abort(); /* not reached */
+    }
+    if (p->phase != (pod_phase_t)ph)
+        fail_msg("t=%.3f s: pod %u is %s, expected %s", simtime_to_s(w->now), uid, pod_phase_str(p->phase),
+                 pod_phase_str(ph));
+}
+
+/* Event: the balancer sees arg Ready pods. */
+static void ev_expect_ready(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    const service_t *s = obj;
+    if (s->view.n != (uint32_t)arg)
+        fail_msg("t=%.3f s: %u Ready pods, expected %u", simtime_to_s(w->now), s->view.n, (unsigned)arg);
+}
+
+/* ---- event log ---------------------------------------------------------------- */
+
+typedef struct evrow {
+    double t;
+    char object[64], from[64], to[64], reason[160];
+} evrow_t;
+
+/* Parses the rows of an events.csv body (no header) into rows[0..cap). */
+static size_t parse_events(const char *text, evrow_t *rows, size_t cap)
+{
+    size_t n = 0;
+    const char *line = text;
+    while (line && *line && n < cap) {
+        int rep;
+        evrow_t e;
+        if (sscanf(line, "%d,%lf,%63[^,],%63[^,],%63[^,],%159[^\n]", &rep, &e.t, e.object, e.from, e.to, e.reason) ==
+            6)
+            rows[n++] = e;
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return n;
+}
+
+typedef struct memlog {
+    FILE *f;
+    char *buf;
+    size_t len;
+} memlog_t;
+
+static void memlog_open(memlog_t *m)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    assert_non_null(m->f);
+}
+
+static void memlog_close(memlog_t *m)
+{
+    fclose(m->f);
+    m->f = NULL;
+}
+
+/* ---- 1. processor sharing at the CPU limit ------------------------------------- */
+
+/* Checks that the replication mean of x[0..R) estimates `exact` within
+ * t_{0.9995,R-1} s/sqrt(R), and that s/sqrt(R) <= max_rel_se |exact|. */
+static void check(const char *what, const double *x, double exact, double max_rel_se)
+{
+    double mean, half;
+    stats_mean_ci95(x, R, &mean, &half);
+    double se = half / stats_t_quantile(0.975, R - 1);
+    double tol = stats_t_quantile(0.9995, R - 1) * se;
+    printf("  %-40s exact %9.5f  simulated %9.5f  error %+7.3f%%  tolerance %6.3f%%  (se %.3f%%)\n", what, exact,
+           mean, 100 * (mean - exact) / exact, 100 * tol / fabs(exact), 100 * se / fabs(exact));
+    assert_true(fabs(mean - exact) <= tol);
+    assert_true(se <= max_rel_se * fabs(exact));
+}
+
+typedef struct psest {
+    double w, cpu;
+} psest_t;
+
+/* R replications of one pod: mean sojourn and mean cores in use. Also
+ * Little's law per replication, with test_validation.c's finite-horizon
+ * bound |L - lambda W| <= 2 Nmax Wmax / T. */
+static void run_reps(const char *yaml, bool want_throttled, psest_t e[R])
+{
+    scenario_t *sc = load(yaml);
+    for (int i = 0; i < R; i++) {
+        world_t *w = mkworld(sc, i, NULL);
+        const service_t *s = &w->services[0];
+        assert_true(s->tracked);
+        assert_int_equal(s->throttled, want_throttled);
+        run(w);
+        double T = simtime_to_s(w->end - w->warmup);
+        e[i].w = hist_mean(&s->latency) / 1e9;
+        e[i].cpu = gauge_mean(&s->cpu, w->end);
+        double L = gauge_mean(&s->in_system, w->end), tput = (double)s->completed / T;
+        assert_true(fabs(L - tput * e[i].w) <= 2.0 * s->in_system.max * ((double)s->latency.max / 1e9) / T);
+        world_free(w);
+    }
+    scenario_free(sc);
+}
+
+static const char *ps_yaml(const char *svc)
+{
+    static char buf[1024];
+    /* one pod, 1000 workers (a queue would need 1000 requests in the pod:
+     * P(N >= 1000) = 0.7^1000 in M/G/1-PS), limit 1 core */
+    snprintf(buf, sizeof buf,
+             "seed: 5\nduration: 300000s\nwarmup: 2000s\n"
+             "traffic: {rate: 0.7/s, arrivals: poisson}\n"
+             "services:\n  web:\n    concurrency: 1000\n    service_time: %s\n"
+             "    resources: {limits: {cpu: \"1\"}}\n",
+             svc);
+    return buf;
+}
+
+/* M/G/1-PS: the mean sojourn is E[S]/(1 - rho) whatever the distribution of
+ * S (insensitivity). lambda 0.7/s, E[S] 1 s: W = 1/0.3 s. A pod limited to
+ * one core with requests sharing it equally is exactly that server. The
+ * cores in use are min(N, 1), whose mean is P(N > 0) = rho = 0.7. */
+static void test_ps_insensitivity(void **state)
+{
+    (void)state;
+    const double rho = 0.7, W = 1.0 / (1 - rho);
+    psest_t e[R];
+    double v[R];
+    const char *svcs[] = {"{dist: deterministic, value: 1s}", "{dist: lognormal, mean: 1s, cv: 2}"};
+    /* A FIFO server would give W = 1 + rho (1 + cv^2) / (2 (1 - rho)) =
+     * 2.167 s (deterministic) and 6.833 s (cv 2), 35% and 105% away: with
+     * se <= 1% the tolerance is below 5%, so the check tells processor
+     * sharing from a queue, and the two distributions give the same W.
+     * Run length: 300000 s (210000 requests) per replication, warm-up
+     * 2000 s, many times the relaxation time of M/G/1 at rho 0.7 (about
+     * 1/(1 - sqrt(rho))^2 = 37 s for exponential service). */
+    for (int k = 0; k < 2; k++) {
+        printf("M/G/1-PS at a 1-core limit, lambda 0.7/s, S = %s, %d x 300000 s\n", svcs[k], R);
+        run_reps(ps_yaml(svcs[k]), true, e);
+        for (int i = 0; i < R; i++)
+            v[i] = e[i].w;
+        check("W = E[S]/(1 - rho) [s]", v, W, 0.01);
+        for (int i = 0; i < R; i++)
+            v[i] = e[i].cpu;
+        check("cores in use = rho", v, rho, 0.005);
+    }
+}
+
+/* Not throttled: concurrency 4 and no limit, with requests set so the CPU
+ * accounting and busy slots run (s->tracked). One pod is M/M/4 with lambda
+ * 3.2/s, mu 1/s: Erlang C gives W = 1.7455 s (tests/test_validation.c). */
+static void test_tracked_mm4(void **state)
+{
+    (void)state;
+    printf("M/M/4 through the tracked path (requests cpu 1, memory 1Mi), %d x 100000 s\n", R);
+    psest_t e[R];
+    double v[R];
+    run_reps("seed: 11\nduration: 100000s\nwarmup: 1000s\n"
+             "traffic: {rate: 3.2/s, arrivals: poisson}\n"
+             "services:\n  web:\n    concurrency: 4\n    service_time: {dist: exponential, mean: 1s}\n"
+             "    resources: {requests: {cpu: \"1\", memory: 1Mi}}\n",
+             false, e);
+    for (int i = 0; i < R; i++)
+        v[i] = e[i].w;
+    check("W = C(4, 3.2)/(4 mu - lambda) + 1/mu [s]", v, 1.7455, 0.01);
+    /* cores in use = busy workers: mean lambda/mu = 3.2 */
+    for (int i = 0; i < R; i++)
+        v[i] = e[i].cpu;
+    check("cores in use = lambda/mu", v, 3.2, 0.005);
+}
+
+/* Deterministic processor sharing, by hand.
+ * (a) Limit 2 cores, a request every 1 s, each 1.5 s of CPU: request k is in
+ *     service over [k, k + 1.5), so at most 2 are at once, never more than
+ *     the limit: no slowdown, every sojourn is exactly 1.5 s.
+ * (b) Limit 1 core: A arrives at 1.0 s, B at 1.5 s, 1 s of CPU each. A runs
+ *     alone for 0.5 s (0.5 done), then both at 1/2 core: A needs 0.5 more,
+ *     1 s, done at 2.5; B has 0.5 done then and finishes alone at 3.0.
+ *     Sojourns 1.5 and 1.5. C, D, E arrive together at 10 s: 1/3 core
+ *     each, all done at 13 s: sojourn 3 s. Mean (1.5 + 1.5 + 3 x 3)/5 = 2.4 s.
+ * (c) Limit 500m, one request of 1 s at a time: 2 s each. */
+static int ps_done_at[3];
+static void ev_count_done(void *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx;
+    ps_done_at[arg] = (int)((const service_t *)obj)->completed;
+}
+
+static void test_ps_by_hand(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 100s\n"
+                          "traffic: {rate: 1/s, arrivals: deterministic}\n"
+                          "services:\n  web:\n    concurrency: 1000\n    service_time: 1.5s\n"
+                          "    resources: {limits: {cpu: \"2\"}}\n");
+    world_t *w = mkworld(sc, 0, NULL);
+    assert_true(w->services[0].throttled);
+    run(w);
+    const service_t *s = &w->services[0];
+    /* arrivals at 1..100 s; those at 99 and 100 are still in service at 100 */
+    assert_int_equal(s->completed, 98);
+    assert_int_equal(s->latency.min, SEC(1.5));
+    assert_int_equal(s->latency.max, SEC(1.5));
+    assert_double_close(s->cpu.max, 2.0, 0); /* two at once over [k + 1, k + 1.5) */
+    world_free(w);
+    scenario_free(sc);
+
+    sc = load("duration: 20s\n"
+              "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+              "services:\n  web:\n    concurrency: 10\n    service_time: 1s\n"
+              "    resources: {limits: {cpu: \"1\"}}\n");
+    w = mkworld(sc, 0, NULL);
+    service_t *ws = &w->services[0];
+    at(w, 1.0, ev_inject, ws, 1);
+    at(w, 1.5, ev_inject, ws, 1);
+    at(w, 10.0, ev_inject, ws, 3);
+    at(w, 2.45, ev_count_done, ws, 0);  /* A not yet done */
+    at(w, 2.55, ev_count_done, ws, 1);  /* A done, B not */
+    at(w, 12.95, ev_count_done, ws, 2); /* C, D, E not yet */
+    run(w);
+    assert_int_equal(ps_done_at[0], 0);
+    assert_int_equal(ps_done_at[1], 1);
+    assert_int_equal(ps_done_at[2], 2);
+    assert_int_equal(ws->completed, 5);
+    assert_int_equal(ws->latency.min, SEC(1.5));
+    assert_int_equal(ws->latency.max, SEC(3.0));
+    assert_double_close(hist_mean(&ws->latency), 2.4e9, 1.0);
+    world_free(w);
+    scenario_free(sc);
+
+    sc = load("duration: 100s\n"
+              "traffic: {rate: 0.1/s, arrivals: deterministic}\n"
+              "services:\n  web:\n    concurrency: 2\n    service_time: 1s\n"
+              "    resources: {limits: {cpu: 500m}}\n");
+    w = mkworld(sc, 0, NULL);
+    run(w);
+    s = &w->services[0];
+    /* arrivals at 10, 20, ..., 100; the one at 100 is unfinished */
+    assert_int_equal(s->completed, 9);
+    assert_int_equal(s->latency.min, SEC(2.0));
+    assert_int_equal(s->latency.max, SEC(2.0));
+    assert_double_close(s->cpu.max, 0.5, 0);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* ---- 2. CPU accounting ------------------------------------------------------------ */
+
+/* (a) 2 pods requesting 500m, a request every 0.25 s (round robin: each pod
+ *     one every 0.5 s), 100 ms of CPU each, no limit, 1000 s. Requests
+ *     arrive at k/4 s, k = 1..4000; the last, at 1000 s exactly, has used
+ *     nothing by the end. Core-seconds used: 3999 x 0.1; requested:
+ *     2 pods x 0.5 core x 1000 s. cpu_utilization = 399.9/1000 = 0.3999
+ *     (lambda E[S]/(pods 0.5) = 0.4 less the unfinished last request).
+ * (b) One pod requesting 250m, limited to 500m, a request of 1 s every 1 s:
+ *     demand 1 core, twice the limit, so from the first arrival (1 s) on at
+ *     least one request is always working and the pod uses exactly its
+ *     limit: 0.5 x 99 core-s over 0.25 x 100 requested = 1.98, and never
+ *     more than 0.5 core. */
+static void test_cpu_accounting(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 1000s\n"
+                          "traffic: {rate: 4/s, arrivals: deterministic}\n"
+                          "services:\n  web:\n    replicas: 2\n    service_time: 100ms\n"
+                          "    resources: {requests: {cpu: 500m}}\n");
+    world_t *w = mkworld(sc, 0, NULL);
+    run(w);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    double u = metric(&m, "services.web.cpu_utilization");
+    printf("  unthrottled: cpu_utilization %.10f, by hand 3999 x 0.1 / 1000 = 0.3999\n", u);
+    assert_double_close(u, 3999 * 0.1 / 1000.0, 1e-12);
+    /* 0.1 s of work every 0.25 s: never two requests at once in the service */
+    assert_double_close(w->services[0].cpu.max, 1.0, 0);
+    metrics_free(&m);
+    world_free(w);
+    scenario_free(sc);
+
+    sc = load("duration: 100s\n"
+              "traffic: {rate: 1/s, arrivals: deterministic}\n"
+              "services:\n  web:\n    concurrency: 200\n    service_time: 1s\n"
+              "    resources: {requests: {cpu: 250m}, limits: {cpu: 500m}}\n");
+    w = mkworld(sc, 0, NULL);
+    run(w);
+    metrics_init(&m);
+    world_collect(w, &m);
+    u = metric(&m, "services.web.cpu_utilization");
+    printf("  throttled at 500m: cpu_utilization %.10f, by hand 0.5 x 99 / (0.25 x 100) = 1.98\n", u);
+    assert_double_close(u, 0.5 * 99 / (0.25 * 100), 1e-12);
+    assert_double_close(w->services[0].cpu.max, 0.5, 0);
+    metrics_free(&m);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* ---- 3. pod life cycle ------------------------------------------------------------- */
+
+#define STARTUP "    startup: {scheduling: 1s, image_pull: 2s, container_start: 3s, readiness: 4s}\n"
+
+static uint64_t arrivals_seen;
+static void ev_arrivals_of_pod1(void *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx, (void)arg;
+    arrivals_seen = pod_must(obj, 1)->arrivals;
+}
+
+/* Scale 1 -> 2 at 20 s with start-up 1 + 2 + 3 + 4 s: the new pod (uid 1)
+ * is Pending over [20, 21), pulling [21, 23), starting [23, 26), running
+ * unready [26, 30) and Ready from 30 s, exactly 10 s after the scale-up.
+ * Requests arrive every 0.1 s; before 30 s all go to pod 0 (299 of them,
+ * 0.1 .. 29.9 s); from 30 s round robin alternates between the two pods:
+ * the 301 arrivals at 30.0 .. 60.0 s split 150/151. */
+static void test_startup_pipeline(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 60s\n"
+                          "traffic: {rate: 10/s, arrivals: deterministic}\n"
+                          "services:\n  web:\n    concurrency: 4\n    service_time: 10ms\n"
+                          "    resources: {requests: {cpu: 100m}}\n" STARTUP);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    at(w, 20.0, ev_scale, s, 2);
+    at(w, 19.95, ev_expect_pod, s, EXPECT(1, PH_GONE));
+    static const struct {
+        double t;
+        pod_phase_t ph;
+    } steps[] = {{20.05, POD_PENDING},  {20.95, POD_PENDING},  {21.05, POD_PULLING}, {22.95, POD_PULLING},
+                 {23.05, POD_STARTING}, {25.95, POD_STARTING}, {26.05, POD_UNREADY}, {29.95, POD_UNREADY},
+                 {30.05, POD_READY},    {59.95, POD_READY}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        at(w, steps[i].t, ev_expect_pod, s, EXPECT(1, steps[i].ph));
+        at(w, steps[i].t, ev_expect_ready, s, steps[i].ph == POD_READY ? 2 : 1);
+    }
+    at(w, 29.95, ev_arrivals_of_pod1, s, 0);
+    run(w);
+    assert_int_equal(arrivals_seen, 0); /* only Ready pods receive requests */
+    const pod_t *p0 = pod_must(s, 0), *p1 = pod_must(s, 1);
+    assert_int_equal(p1->created, SEC(20));
+    assert_int_equal(p1->started, SEC(21));
+    assert_int_equal(p1->container_start, SEC(26));
+    assert_int_equal(p1->ready_since, SEC(30));
+    assert_int_equal(p0->arrivals + p1->arrivals, 600);
+    assert_true(p1->arrivals == 150 || p1->arrivals == 151);
+    assert_int_equal(s->errors + s->rejected, 0);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* Scale-down order (Kubernetes' ReplicaSet: not-ready pods before ready
+ * ones; among ready pods the one Ready for the shortest time first).
+ * One pod (uid 0) with a 200Mi memory limit.
+ *   0.5 s  scale to 3: uids 1, 2 created, Ready at 10.5 s.
+ *   1 s    11 requests of 10Mi on a 100Mi base reach pod 0 (the only
+ *          Ready one): 210Mi > 200Mi, OOM-killed; back-off 10 s, container
+ *          start [11, 14), unready [14, 18).
+ *  12 s    scale to 2: pod 0, the oldest, is not Ready (starting), pods 1
+ *          and 2 are: pod 0 goes.
+ *  20 s    scale to 3: uid 3, Ready at 30 s.
+ *  31 s    scale to 2: pods 1, 2 Ready since 10.5 s, pod 3 since 30 s: pod 3
+ *          goes.
+ *  32 s    scale to 3: uid 4, pending until 33 s, pulling until 35 s.
+ *  34 s    scale to 2: pod 4 (not Ready) goes. */
+static void test_scale_down_order(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 40s\n"
+                          "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                          "services:\n  web:\n    concurrency: 20\n    service_time: 100s\n"
+                          "    memory: {base: 100Mi, per_request: 10Mi}\n"
+                          "    resources: {limits: {memory: 200Mi}}\n" STARTUP);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    at(w, 0.5, ev_scale, s, 3);
+    at(w, 1.0, ev_inject, s, 11);
+    at(w, 11.95, ev_expect_pod, s, EXPECT(0, POD_STARTING));
+    at(w, 12.0, ev_scale, s, 2);
+    at(w, 12.05, ev_expect_pod, s, EXPECT(0, PH_GONE));
+    at(w, 12.05, ev_expect_pod, s, EXPECT(1, POD_READY));
+    at(w, 12.05, ev_expect_pod, s, EXPECT(2, POD_READY));
+    at(w, 20.0, ev_scale, s, 3);
+    at(w, 30.95, ev_expect_pod, s, EXPECT(3, POD_READY));
+    at(w, 31.0, ev_scale, s, 2);
+    at(w, 31.05, ev_expect_pod, s, EXPECT(3, PH_GONE));
+    at(w, 31.05, ev_expect_pod, s, EXPECT(1, POD_READY));
+    at(w, 31.05, ev_expect_pod, s, EXPECT(2, POD_READY));
+    at(w, 32.0, ev_scale, s, 3);
+    at(w, 33.95, ev_expect_pod, s, EXPECT(4, POD_PULLING));
+    at(w, 34.0, ev_scale, s, 2);
+    at(w, 34.05, ev_expect_pod, s, EXPECT(4, PH_GONE));
+    at(w, 34.05, ev_expect_ready, s, 2);
+    run(w);
+    assert_int_equal(s->oom_kills, 1);
+    assert_int_equal(s->errors, 11);
+    assert_int_equal(s->npods, 2);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* A deleted pod with requests in service. Two pods of 4 workers, 5 s of
+ * CPU per request, no limit. At 1 s four requests arrive: round robin puts
+ * two in each pod, in service until 6 s. At 2 s the Deployment goes to 1
+ * replica: pod 1 goes (both Ready since 0; the newer first). It leaves the
+ * balancer at once (1 Ready pod), keeps its two requests, and two more
+ * arriving at 3 s go to pod 0.
+ * (a) Grace 30 s: pod 1 finishes both at 6 s and is gone then; no error.
+ * (b) Grace 3 s: at 5 s the grace period ends, its two requests fail and the
+ *     pod is gone. */
+static uint64_t errors_at[2];
+static void ev_errors(void *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx;
+    errors_at[arg] = ((const service_t *)obj)->errors;
+}
+
+static void drain_case(const char *grace, double t_end)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "duration: 20s\n"
+             "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+             "services:\n  web:\n    replicas: 2\n    concurrency: 4\n    service_time: 5s\n"
+             "    termination_grace: %s\n    resources: {requests: {cpu: 100m}}\n",
+             grace);
+    scenario_t *sc = load(yaml);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    at(w, 1.0, ev_inject, s, 4);
+    at(w, 2.0, ev_scale, s, 1);
+    at(w, 2.05, ev_expect_pod, s, EXPECT(1, POD_TERMINATING));
+    at(w, 2.05, ev_expect_ready, s, 1);
+    at(w, 3.0, ev_inject, s, 2);
+    at(w, t_end - 0.05, ev_expect_pod, s, EXPECT(1, POD_TERMINATING));
+    at(w, t_end - 0.05, ev_arrivals_of_pod1, s, 0);
+    at(w, t_end - 0.05, ev_errors, s, 0);
+    at(w, t_end + 0.05, ev_expect_pod, s, EXPECT(1, PH_GONE));
+    at(w, t_end + 0.05, ev_errors, s, 1);
+    run(w);
+    assert_int_equal(arrivals_seen, 2); /* nothing new after the deletion */
+    assert_int_equal(errors_at[0], 0);
+    bool cut = t_end < 6.0;
+    assert_int_equal(errors_at[1], cut ? 2 : 0);
+    assert_int_equal(s->errors, cut ? 2 : 0);
+    assert_int_equal(w->requests_failed, cut ? 2 : 0);
+    assert_int_equal(s->completed, cut ? 4 : 6);
+    assert_int_equal(s->npods, 1);
+    world_free(w);
+    scenario_free(sc);
+}
+
+static void test_termination_drain(void **state)
+{
+    (void)state;
+    drain_case("30s", 6.0);
+    drain_case("3s", 5.0);
+}
+
+/* A deleted pod holding a queued request. Two pods of 1 worker, 5 s per
+ * request. At 1 s four requests arrive: each pod has one in service (until
+ * 6 s) and one queued. At 2 s pod 1 is deleted with grace 30 s. By
+ * service.h ("finishes the requests it holds within termination_grace"),
+ * the README ("serves what it holds (its queue included)") and Kubernetes
+ * (after SIGTERM the container keeps running until it exits or the grace
+ * period ends), pod 1 serves its queued request from 6 s to 11 s and is
+ * gone at 11 s with no error. (Before commit cefa43e the queued request
+ * waited idle until 32 s and failed.) */
+static double gone_at;
+static void ev_watch_gone(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    (void)arg;
+    if (gone_at < 0 && !pod_by_uid(obj, 1))
+        gone_at = simtime_to_s(w->now);
+    if (w->now + SEC(0.1) <= w->end)
+        world_schedule(w, w->now + SEC(0.1), ev_watch_gone, obj, 0);
+}
+
+static void test_terminating_pod_serves_its_queue(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 60s\n"
+                          "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                          "services:\n  web:\n    replicas: 2\n    concurrency: 1\n    service_time: 5s\n"
+                          "    resources: {requests: {cpu: 100m}}\n");
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    gone_at = -1;
+    at(w, 1.0, ev_inject, s, 4);
+    at(w, 2.0, ev_scale, s, 1);
+    at(w, 2.05, ev_watch_gone, s, 0);
+    run(w);
+    assert_int_equal(s->completed, 4);
+    assert_int_equal(s->errors, 0);
+    assert_double_close(gone_at, 11.05, 1e-6); /* the first probe (0.1 s apart) not to see it */
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* ---- 4. OOM kills and CrashLoopBackOff ---------------------------------------------- */
+
+/* One pod, 20 workers, a request of 100 s every 1 s, memory 100Mi + 10Mi
+ * per request, limit 200Mi; container start 3 s, readiness 4 s.
+ *  - Requests 1..10 (t = 1..10 s) bring the pod to exactly 200Mi: not
+ *    above the limit. The 11th (t = 11 s) makes 210Mi: OOM kill #1. Its 11
+ *    requests fail. CrashLoopBackOff 10 s: the container starts at 21 s,
+ *    runs unready from 24 s, is Ready at 28 s. The 16 arrivals of
+ *    12..27 s find no Ready pod and are rejected.
+ *  - From 28 s it fills again: the request of 38 s is its 11th, OOM kill #2
+ *    at 38 s, back-off doubled to 20 s: starting at 58 s, unready from
+ *    61 s, Ready at 65 s. Arrivals 39..64 s (26) are rejected.
+ *  - 65..70 s: six requests in the pod, below the limit.
+ * Totals over 70 s: 70 arrivals, 22 errors, 42 rejected, 2 OOM kills, no
+ * completion (100 s each). Events: two rows web/pod, Ready ->
+ * CrashLoopBackOff, "OOMKilled", at 11 s and 38 s. */
+#define OOM_YAML                                                                                                 \
+    "duration: 70s\n"                                                                                            \
+    "traffic: {rate: 1/s, arrivals: deterministic}\n"                                                            \
+    "services:\n  web:\n    concurrency: 20\n    service_time: 100s\n"                                           \
+    "    memory: {base: 100Mi, per_request: 10Mi}\n"                                                             \
+    "    resources: {limits: {memory: 200Mi}}\n"                                                                 \
+    "    startup: {container_start: 3s, readiness: 4s}\n"
+
+static void test_oom_backoff(void **state)
+{
+    (void)state;
+    scenario_t *sc = load(OOM_YAML);
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    service_t *s = &w->services[0];
+    static const struct {
+        double t;
+        pod_phase_t ph;
+    } steps[] = {{10.95, POD_READY},    {11.05, POD_BACKOFF},  {20.95, POD_BACKOFF}, {21.05, POD_STARTING},
+                 {23.95, POD_STARTING}, {24.05, POD_UNREADY},  {27.95, POD_UNREADY}, {28.05, POD_READY},
+                 {37.95, POD_READY},    {38.05, POD_BACKOFF},  {57.95, POD_BACKOFF}, {58.05, POD_STARTING},
+                 {60.95, POD_STARTING}, {61.05, POD_UNREADY},  {64.95, POD_UNREADY}, {65.05, POD_READY}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        at(w, steps[i].t, ev_expect_pod, s, EXPECT(0, steps[i].ph));
+        at(w, steps[i].t, ev_expect_ready, s, steps[i].ph == POD_READY ? 1 : 0);
+    }
+    run(w);
+    memlog_close(&log);
+    const pod_t *p = pod_must(s, 0);
+    assert_int_equal(p->restarts, 2);
+    assert_int_equal(p->container_start, SEC(61));
+    assert_int_equal(p->ready_since, SEC(65));
+    assert_int_equal(p->active, 6);
+    assert_int_equal(s->oom_kills, 2);
+    assert_int_equal(s->errors, 22);
+    assert_int_equal(s->rejected, 42);
+    assert_int_equal(w->requests_total, 70);
+    assert_int_equal(w->requests_failed, 64);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    assert_double_close(metric(&m, "services.web.oom_kills"), 2, 0);
+    assert_double_close(metric(&m, "services.web.errors"), 22, 0);
+    metrics_free(&m);
+    evrow_t rows[16];
+    size_t n = parse_events(log.buf, rows, 16);
+    assert_int_equal(n, 2);
+    assert_double_close(rows[0].t, 11, 0);
+    assert_string_equal(rows[0].object, "web/pod");
+    assert_string_equal(rows[0].from, "Ready");
+    assert_string_equal(rows[0].to, "CrashLoopBackOff");
+    assert_string_equal(rows[0].reason, "OOMKilled");
+    assert_double_close(rows[1].t, 38, 0);
+    assert_string_equal(rows[1].object, "web/pod");
+    assert_string_equal(rows[1].from, "Ready");
+    assert_string_equal(rows[1].to, "CrashLoopBackOff");
+    assert_string_equal(rows[1].reason, "OOMKilled");
+    free(log.buf);
+    world_free(w);
+
+    /* The same through run_scenario: events.csv in an output directory. */
+    char dir[] = "/tmp/clustersim-test-k8s-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    run_opts_t o = {dir, 1, 1, false};
+    run_result_t res;
+    char err[256];
+    assert_int_equal(run_scenario(sc, &o, &res, err, sizeof err), 0);
+    char path[300];
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[4096];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "replication,time_s,object,from,to,reason\n"));
+    assert_non_null(strstr(text, "\n0,11,web/pod,Ready,CrashLoopBackOff,OOMKilled\n"));
+    assert_non_null(strstr(text, "\n0,38,web/pod,Ready,CrashLoopBackOff,OOMKilled\n"));
+    assert_double_close(metric(&res.summary, "services.web.oom_kills"), 2, 0);
+    run_result_free(&res);
+    static const char *const files[] = {"events.csv", "summary.json", "timeseries.csv"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    scenario_free(sc);
+}
+
+/* The back-off resets after 10 minutes of running (kubelet). OOM #1 at
+ * 1 s (11 requests at once): back-off 10 s, container start at 11 s,
+ * running from 14 s, Ready at 18 s. OOM #2 at 700 s, the container having
+ * run 686 s > 600 s: the back-off is 10 s again, not 20 s: starting at
+ * 710 s, running 713 s, Ready 717 s. OOM #3 at 730 s (17 s of running):
+ * 20 s, Ready at 730 + 20 + 3 + 4 = 757 s. Without the reset #2 would wait
+ * 20 s (Ready 727 s) and #3 40 s (Ready 777 s). */
+static void test_oom_backoff_reset(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 800s\n"
+                          "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                          "services:\n  web:\n    concurrency: 20\n    service_time: 1000s\n"
+                          "    memory: {base: 100Mi, per_request: 10Mi}\n"
+                          "    resources: {limits: {memory: 200Mi}}\n"
+                          "    startup: {container_start: 3s, readiness: 4s}\n");
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    service_t *s = &w->services[0];
+    at(w, 1, ev_inject, s, 11);
+    at(w, 700, ev_inject, s, 11);
+    at(w, 730, ev_inject, s, 11);
+    at(w, 17.95, ev_expect_pod, s, EXPECT(0, POD_UNREADY));
+    at(w, 18.05, ev_expect_pod, s, EXPECT(0, POD_READY));
+    at(w, 709.95, ev_expect_pod, s, EXPECT(0, POD_BACKOFF));
+    at(w, 710.05, ev_expect_pod, s, EXPECT(0, POD_STARTING));
+    at(w, 716.95, ev_expect_pod, s, EXPECT(0, POD_UNREADY));
+    at(w, 717.05, ev_expect_pod, s, EXPECT(0, POD_READY));
+    at(w, 749.95, ev_expect_pod, s, EXPECT(0, POD_BACKOFF));
+    at(w, 750.05, ev_expect_pod, s, EXPECT(0, POD_STARTING));
+    run(w);
+    memlog_close(&log);
+    evrow_t rows[8];
+    size_t n = parse_events(log.buf, rows, 8);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(rows[i].reason, "OOMKilled");
+    assert_int_equal(s->oom_kills, 3);
+    assert_int_equal(pod_must(s, 0)->restarts, 3);
+    assert_int_equal(pod_must(s, 0)->ready_since, SEC(757));
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* ---- 5. rolling updates ----------------------------------------------------------- */
+
+typedef struct watch {
+    service_t *s;
+    double every, from;
+    int min_ready, max_pods, max_alive, max_terminating;
+    int old_after; /* old-revision pods, not terminating, seen after the rollout ended */
+} watch_t;
+
+static void ev_watch(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    watch_t *wa = obj;
+    (void)arg;
+    const service_t *s = wa->s;
+    int ready = (int)s->view.n, pods = (int)s->npods, alive = service_count(s, false);
+    if (ready < wa->min_ready)
+        wa->min_ready = ready;
+    if (pods > wa->max_pods)
+        wa->max_pods = pods;
+    if (alive > wa->max_alive)
+        wa->max_alive = alive;
+    int term = count_terminating(s);
+    if (term > wa->max_terminating)
+        wa->max_terminating = term;
+    if (!s->rolling && s->rollouts_done)
+        for (uint32_t i = 0; i < s->npods; i++)
+            wa->old_after += s->pods[i]->revision != s->revision && s->pods[i]->phase != POD_TERMINATING;
+    if (w->now + SEC(wa->every) <= w->end)
+        world_schedule(w, w->now + SEC(wa->every), ev_watch, wa, 0);
+}
+
+/* 4 replicas, rollout at 60.2 s, start-up 1 + 2 + 3 + 4 = 10 s.
+ * max_surge 1, max_unavailable 0: at most 5 pods, at least 4 Ready. Each
+ * step creates one new pod, waits the 10 s until it is Ready, then deletes
+ * one old pod (now 5 Ready, 4 allowed below): 4 steps of 10 s, the rollout
+ * lasts 40 s and ends at 100.2 s.
+ * max_surge 0, max_unavailable 1: delete one old pod first (3 Ready), create
+ * its replacement, 10 s later 4 Ready, delete the next: again 4 x 10 s, at
+ * most 4 pods, at least 3 Ready.
+ * The load: 20 requests/s, evenly spaced (0.05 s), 300 ms each, 4 workers
+ * per pod: at most 6 requests exist at any time; round robin gives each of
+ * 4 or 5 pods one every 0.2 or 0.25 s, so every pod is always busy and
+ * every deleted pod drains (for at most 300 ms, well within the 30 s
+ * grace): no request fails. Probes every 10 ms. A pod deleted while it holds
+ * requests is Terminating and no longer counts against the bounds
+ * (Kubernetes does not count terminating pods in maxSurge either, README),
+ * so the pod bound is checked on the pods that are not terminating, and on
+ * all pods in a run without load, where deleted pods go at once. The
+ * rollout's length is checked without load only: under load see
+ * test_rollout_not_held_by_draining_pods.
+ * Percentages (4 replicas): the defaults 25%/25% are 1 and 1 (surge 1, at
+ * least 3 Ready). Step 1 at 60.2 s: one new pod, one old deleted (4 -> 3
+ * Ready), its replacement created; at 70.2 s two new Ready, two old go and
+ * two new come; at 80.2 s the last two new are Ready and the last old pod
+ * goes: 20 s. 30%/30% round to surge ceil(1.2) = 2 and unavailable
+ * floor(1.2) = 1: at most 6 pods, at least 3 Ready; 60.2 s: two new, one
+ * old deleted and replaced (3 old, 3 new); 70.2 s: each of the 3 new pods
+ * Ready lets one old go, the fourth new pod is created; 80.2 s it is Ready:
+ * again 20 s. Rounding the other way would show 5 pods at most or 2
+ * Ready at least. */
+static void rollout_case(const char *strategy, int floor_ready, int cap_pods, bool loaded, double duration)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "duration: 130s\n"
+             "traffic: %s\n"
+             "services:\n  web:\n    replicas: 4\n    concurrency: 4\n    service_time: 300ms\n"
+             "    strategy: %s\n    rollouts: [60.2s]\n" STARTUP,
+             loaded ? "{rate: 20/s, arrivals: deterministic}" : "{profile: [{at: 0s, rate: 0/s}]}", strategy);
+    scenario_t *sc = load(yaml);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    watch_t wa = {s, 0.01, 0, 1000, 0, 0, 0, 0};
+    at(w, 0.005, ev_watch, &wa, 0);
+    run(w);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    printf("  strategy %s, %s: Ready >= %d (probes) / %g (gauge), pods <= %d, not terminating <= %d, "
+           "rollout %g s\n",
+           strategy, loaded ? "20 req/s" : "no load", wa.min_ready, s->ready_pods.min, wa.max_pods, wa.max_alive,
+           metric(&m, "services.web.rollout_duration_s"));
+    assert_int_equal(wa.min_ready, floor_ready);
+    assert_double_close(s->ready_pods.min, floor_ready, 0); /* also between probes */
+    assert_int_equal(wa.max_alive, cap_pods);
+    if (!loaded) {
+        assert_int_equal(wa.max_pods, cap_pods);
+        assert_double_close(s->replicas.max, cap_pods, 0);
+        assert_int_equal(wa.max_terminating, 0);
+        assert_double_close(metric(&m, "services.web.rollout_duration_s"), duration, 1e-9);
+    } else {
+        assert_true(wa.max_terminating >= 1); /* the drain path was taken */
+    }
+    assert_int_equal(s->revision, 1);
+    assert_int_equal(wa.old_after, 0);
+    assert_int_equal(s->npods, 4);
+    for (uint32_t i = 0; i < s->npods; i++) {
+        assert_int_equal(s->pods[i]->revision, 1);
+        assert_int_equal(s->pods[i]->phase, POD_READY);
+    }
+    assert_double_close(metric(&m, "services.web.rollouts"), 1, 0);
+    assert_double_close(metric(&m, "services.web.rollout_errors"), 0, 0);
+    assert_double_close(metric(&m, "services.web.errors"), 0, 0);
+    assert_double_close(metric(&m, "services.web.rejected"), 0, 0);
+    if (loaded) /* 2600 arrivals at 0.05 .. 130 s; the last 6 still in service */
+        assert_double_close(metric(&m, "requests.completed"), 2600 - 6, 0);
+    metrics_free(&m);
+    world_free(w);
+    scenario_free(sc);
+}
+
+static void test_rolling_update(void **state)
+{
+    (void)state;
+    rollout_case("{max_surge: 1, max_unavailable: 0}", 4, 5, false, 40);
+    rollout_case("{max_surge: 0, max_unavailable: 1}", 3, 4, false, 40);
+    rollout_case("{}", 3, 5, false, 20);
+    rollout_case("{max_surge: 30%, max_unavailable: 30%}", 3, 6, false, 20);
+    rollout_case("{max_surge: 1, max_unavailable: 0}", 4, 5, true, 0);
+    rollout_case("{max_surge: 0, max_unavailable: 1}", 3, 4, true, 0);
+}
+
+/* Regression: a rollout step must not wait for the deleted pod to drain.
+ * 4 replicas, max_surge 1, max_unavailable 0, start-up 10 s, rollout at
+ * 60.2 s; requests of 5 s arrive every 0.5 s (10 in the service on average,
+ * 2 to 3 per pod, 8 workers per pod: none waits), so every deleted pod holds
+ * requests and drains for up to 5 s (grace 30 s).
+ * Kubernetes: the Deployment controller scales the old ReplicaSet down and,
+ * at its next sync (triggered by that change), the new one up; its pod
+ * budget is the ReplicaSets' spec.replicas, so a terminating pod does not
+ * hold back the replacement (README: "Terminating pods are not counted, as
+ * in Kubernetes"). Each step is then one start-up, 10 s: 40 s in all, as
+ * without load.
+ * (The controller once went round again only when a drained pod was gone,
+ * so each replacement came up to 5 s late here, up to termination_grace in
+ * general.) */
+static void test_rollout_not_held_by_draining_pods(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 150s\n"
+                          "traffic: {rate: 2/s, arrivals: deterministic}\n"
+                          "services:\n  web:\n    replicas: 4\n    concurrency: 8\n    service_time: 5s\n"
+                          "    strategy: {max_surge: 1, max_unavailable: 0}\n    rollouts: [60.2s]\n" STARTUP);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    watch_t wa = {s, 0.1, 0, 1000, 0, 0, 0, 0};
+    at(w, 0.05, ev_watch, &wa, 0);
+    run(w);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    double d = metric(&m, "services.web.rollout_duration_s");
+    double rollouts = metric(&m, "services.web.rollouts"), errors = metric(&m, "services.web.errors");
+    printf("  rollout under load with 5 s requests: %g s (expected 4 x 10 = 40 s)\n", d);
+    metrics_free(&m);
+    world_free(w);
+    scenario_free(sc);
+    assert_int_equal(wa.max_alive, 5);
+    assert_int_equal(wa.min_ready, 4);
+    assert_true(wa.max_terminating >= 1);
+    assert_double_close(rollouts, 1, 0);
+    assert_double_close(errors, 0, 0);
+    assert_double_close(d, 4 * 10.0, 1e-9);
+}
+
+/* ---- 6. the threshold autoscaler -------------------------------------------------- */
+
+/* Two pods requesting 1 core and 100Mi (working set 10Mi: 10%, always
+ * below memory_down 40% and memory_up 80%), 100 ms of CPU per request, no
+ * limit, 100 workers (no queue). Threshold: min 2, max 7, step 2, period
+ * 15 s, cooldown 60 s; metrics scraped every 15 s.
+ * Load: 10/s (1 core over 2 pods: 50%, between the thresholds: no action)
+ * until 300 s; 80/s (8 cores) until 900 s; then 5/s (0.5 core).
+ *  - Up. The first scrape wholly after the step is at 315 s (400%); an
+ *    evaluation at the instant of a scrape reads the one before (README,
+ *    "Metrics"), so the evaluation at 315 s still sees 50% and the one at
+ *    330 s scales 2 -> 4. The trigger then
+ *    holds (8 cores over at most 6 Ready pods: >= 133% > 70%), so the next
+ *    steps come at the first evaluations the 60 s cooldown allows, 60 s
+ *    apart (60 is a multiple of the period): 4 -> 6, then 6 -> 8 capped to
+ *    max 7. At 7, want 9 is capped to 7: no further event.
+ *  - Down. 0.5 core over 7 pods is 7% < 30% with memory 10% < 40%: by the
+ *    same rule the evaluation at 930 s (reading the scrape of 915 s) scales
+ *    7 -> 5, then 5 -> 3 and 3 -> 1, raised to min 2, 60 s apart.
+ *  - Scale-up response (autoscaler.h): one episode, from the first
+ *    evaluation wanting more than the Ready pods (330 s) to the last
+ *    increase of Ready pods: the pod created at 450 s is Ready at 460 s,
+ *    130 s. It closes 90 s (cooldown + 2 periods) after the last scale-up.
+ * Every up reason names cpu above 70%, every down reason cpu below 30% and
+ * memory below 40%. */
+#define TH_YAML(base)                                                                                            \
+    "duration: 1500s\n"                                                                                          \
+    "metrics_server: {resolution: 15s}\n"                                                                        \
+    "traffic:\n  arrivals: deterministic\n  profile:\n"                                                          \
+    "    - {at: 0s, rate: 10/s}\n    - {at: 299.999s, rate: 10/s}\n    - {at: 300s, rate: 80/s}\n"           \
+    "    - {at: 899.999s, rate: 80/s}\n    - {at: 900s, rate: 5/s}\n"                                           \
+    "services:\n  web:\n    replicas: 2\n    concurrency: 100\n    service_time: 100ms\n"                      \
+    "    resources: {requests: {cpu: \"1\", memory: 100Mi}}\n"                                                   \
+    "    memory: {base: " base "}\n" STARTUP                                                                      \
+    "    autoscaler: {kind: threshold, min_replicas: 2, max_replicas: 7, step: 2, period: 15s, cooldown: 60s}\n"
+
+static void test_threshold_autoscaler(void **state)
+{
+    (void)state;
+    scenario_t *sc = load(TH_YAML("10Mi"));
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    service_t *s = &w->services[0];
+    run(w);
+    memlog_close(&log);
+    evrow_t r[32];
+    size_t n = parse_events(log.buf, r, 32);
+    for (size_t i = 0; i < n; i++)
+        printf("  %7.1f s  %s %s -> %s  %s\n", r[i].t, r[i].object, r[i].from, r[i].to, r[i].reason);
+    assert_int_equal(n, 6);
+    static const char *const from[] = {"2", "4", "6", "7", "5", "3"}, *const to[] = {"4", "6", "7", "5", "3", "2"};
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(r[i].object, "web/threshold");
+        assert_string_equal(r[i].from, from[i]);
+        assert_string_equal(r[i].to, to[i]);
+        if (i < 3) {
+            assert_non_null(strstr(r[i].reason, "cpu "));
+            assert_non_null(strstr(r[i].reason, "> 70%"));
+        } else {
+            assert_non_null(strstr(r[i].reason, "cpu "));
+            assert_non_null(strstr(r[i].reason, "< 30% and memory 10% < 40%"));
+        }
+    }
+    assert_double_close(r[0].t, 330, 1e-9);
+    assert_double_close(r[1].t - r[0].t, 60, 1e-9);
+    assert_double_close(r[2].t - r[1].t, 60, 1e-9);
+    assert_double_close(r[3].t, 930, 1e-9);
+    assert_double_close(r[4].t - r[3].t, 60, 1e-9);
+    assert_double_close(r[5].t - r[4].t, 60, 1e-9);
+    assert_true(s->replicas.max <= 7);
+    assert_true(s->desired_g.max <= 7);
+    assert_true(s->replicas.min >= 2);
+    assert_int_equal(s->desired, 2);
+    assert_int_equal(s->scaling_events, 6);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    assert_double_close(metric(&m, "services.web.scale_up_episodes"), 1, 0);
+    assert_double_close(metric(&m, "services.web.scale_up_response_s"), 130, 1e-9);
+    metrics_free(&m);
+    free(log.buf);
+    world_free(w);
+
+    /* Memory at 50% of the request (>= memory_down 40%, < memory_up 80%):
+     * the same CPU never scales down; the ups are the same. */
+    scenario_free(sc);
+    sc = load(TH_YAML("50Mi"));
+    w = mkworld(sc, 0, NULL);
+    run(w);
+    s = &w->services[0];
+    assert_int_equal(s->scaling_events, 3);
+    assert_int_equal(s->desired, 7);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* Regression: the threshold autoscaler must not scale down while CPU is
+ * not yet measured.
+ * Four pods requesting 1 core and 100Mi; 8 requests/s of 400 ms of CPU,
+ * evenly spaced: 3.2 cores over 4 pods, 80% of the request (above cpu_up
+ * 70%, but max_replicas is 4: want 5 is capped to 4, no change); working
+ * set 10Mi, 10%; min_replicas 1. CPU is never below cpu_down 30%, so by
+ * autoscaler.h and the README ("down when CPU < 30% and memory < 40%")
+ * there is no scaling at all.
+ * A CPU rate needs two scrapes of a pod, memory one: at the evaluation of
+ * 30 s only memory is known, and "CPU unknown" once counted as no
+ * objection, scaling 4 -> 3 on memory alone. */
+static void test_threshold_no_scale_down_unmeasured_cpu(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 120s\n"
+                          "metrics_server: {resolution: 15s}\n"
+                          "traffic: {rate: 8/s, arrivals: deterministic}\n"
+                          "services:\n  web:\n    replicas: 4\n    concurrency: 100\n    service_time: 400ms\n"
+                          "    resources: {requests: {cpu: \"1\", memory: 100Mi}}\n"
+                          "    memory: {base: 10Mi}\n"
+                          "    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: 4, period: 15s, "
+                          "cooldown: 60s}\n");
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    run(w);
+    memlog_close(&log);
+    evrow_t r[8];
+    size_t n = parse_events(log.buf, r, 8);
+    for (size_t i = 0; i < n; i++)
+        printf("  %7.1f s  %s %s -> %s  %s\n", r[i].t, r[i].object, r[i].from, r[i].to, r[i].reason);
+    int32_t desired = w->services[0].desired;
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+    assert_int_equal(n, 0);
+    assert_int_equal(desired, 4);
+}
+
+/* ---- 7. the HPA in the loop ---------------------------------------------------------- */
+
+/* The seed manifest (min 3, max 20; cpu 70%, memory 80%,
+ * http_requests_per_second 100 per pod; scale-up window 60 s with 100% per
+ * 60 s; its unknown field scaleUp.policies[0].minReplicas is dropped with
+ * a warning). Pods start in no time, request 500m and 256Mi; each request
+ * needs 1 ms of CPU; working set 64Mi (25%). Requests evenly spaced: 150/s
+ * until 360 s, then 750/s.
+ *  - Before the step: 50 requests/s per pod -> ceil(3 x 50/100) = 2; cpu
+ *    0.05 core = 10% -> ceil(3 x 10/70) = 1; memory 25% -> ceil(3 x 25/80)
+ *    = 1: raw 2, raised to minReplicas 3. No scaling.
+ *  - After: the rps rule gives ceil(3 x 250/100) = 8 (cpu: 250 x 1 ms =
+ *    0.25 core = 50% -> ceil(3 x 50/70) = 3; memory 25% -> 1). A sync at
+ *    the instant of a scrape reads the one before (README, "Metrics"): the
+ *    sync at 375 s reads the scrape of 360 s (pre-step) and recommends 2;
+ *    the one at 390 s reads the scrape of 375 s and recommends 8. Scale-up
+ *    goes to the lowest recommendation of the last 60 s, and a sample 60 s
+ *    old is out of the window (hpa-spec.md): the first scale-up is at
+ *    375 + 60 = 435 s, one window plus one resolution after the step, to
+ *    6 (100% of 3 per 60 s: ScaleUpLimit).
+ *  - The three new pods are Ready at 435 s but missed the scrape of 435 s
+ *    (it comes after the sync at that instant). Sync 450 s (scrape 435 s):
+ *    old pods 250/s, new ones missing, counted as 0 since the ratio is > 1:
+ *    750/600 = 1.25 -> ceil(6 x 1.25) = 8. Sync 465 s (scrape 450 s: old
+ *    pods 125/s, new ones scraped once, no rate yet): ratio 1.25, missing
+ *    pods at 0 give 375/600 = 0.625 < 1, the direction flips: keep 6.
+ *    Sync 480 s on: all at 125/s -> 8. The 6 of 465 s leaves the window at
+ *    525 s: 6 -> 8 then (the policy's 60 s since 435 s allows it from 495 s).
+ *  - At 8: 750/8 = 93.75 per pod, ratio 0.9375, within the 0.1 tolerance:
+ *    8 is the fixed point. (At 7 the ratio 1.07 would also be within it;
+ *    the path 3 -> 6 -> 8 never visits 7.)
+ *  - Scale-up response (autoscaler.h): from the first sync whose raw
+ *    recommendation exceeds the Ready pods (390 s) to the last increase of
+ *    Ready pods (525 s, pods start in no time): 135 s, one episode. */
+static void test_hpa_in_the_loop(void **state)
+{
+    (void)state;
+    diag_t d;
+    scenario_t *sc = load_as("duration: 1200s\n"
+                             "metrics_server: {resolution: 15s}\n"
+                             "traffic:\n  arrivals: deterministic\n  profile:\n"
+                             "    - {at: 0s, rate: 150/s}\n    - {at: 359.999s, rate: 150/s}\n"
+                             "    - {at: 360s, rate: 750/s}\n"
+                             "services:\n  api-gateway:\n    replicas: 3\n    concurrency: 16\n"
+                             "    service_time: 1ms\n"
+                             "    resources: {requests: {cpu: 500m, memory: 256Mi}}\n"
+                             "    memory: {base: 64Mi}\n"
+                             "    startup: {scheduling: 0s, image_pull: 0s, container_start: 0s, readiness: 0s}\n"
+                             "    autoscaler: {kind: hpa, manifest: manifests/api-gateway-hpa.yaml}\n",
+                             "scenarios/k8s-hpa.yaml", &d);
+    assert_int_equal(d.errors, 0);
+    assert_int_equal(d.warnings, 1);
+    assert_non_null(strstr(d.msgs[0].text, "scenarios/manifests/api-gateway-hpa.yaml:"));
+    assert_non_null(strstr(d.msgs[0].text, "unknown field \"spec.behavior.scaleUp.policies[0].minReplicas\""));
+    const hpa_spec_t *h = sc->services[0].autoscaler.hpa;
+    assert_int_equal(h->min_replicas, 3);
+    assert_int_equal(h->max_replicas, 20);
+
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    service_t *s = &w->services[0];
+    run(w);
+    memlog_close(&log);
+    evrow_t r[32];
+    size_t n = parse_events(log.buf, r, 32);
+    for (size_t i = 0; i < n; i++)
+        printf("  %7.1f s  %s %s -> %s  %s\n", r[i].t, r[i].object, r[i].from, r[i].to, r[i].reason);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    double resp = metric(&m, "services.api-gateway.scale_up_response_s");
+    double episodes = metric(&m, "services.api-gateway.scale_up_episodes");
+    printf("  scale-up response %.1f s over %g episode(s)\n", resp, episodes);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].object, "api-gateway/hpa");
+    assert_string_equal(r[0].from, "3");
+    assert_string_equal(r[0].to, "6");
+    assert_double_close(r[0].t, 435, 1e-9);
+    assert_non_null(strstr(r[0].reason, "ScaleUpLimit"));
+    assert_string_equal(r[1].from, "6");
+    assert_string_equal(r[1].to, "8");
+    assert_double_close(r[1].t, 525, 1e-9);
+    assert_int_equal(s->desired, 8);
+    assert_int_equal(s->view.n, 8);
+    assert_true(s->replicas.min >= 3 && s->replicas.max <= 20);
+    assert_true(s->desired_g.min >= 3 && s->desired_g.max <= 20);
+    assert_double_close(episodes, 1, 0);
+    assert_double_close(resp, 525 - 390, 1e-9);
+    metrics_free(&m);
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* ---- 8. Deployment manifests ----------------------------------------------------------- */
+
+/* tests/k8s/web-deployment.yaml: replicas 5; requests cpu 250m, memory
+ * 64Mi; limits cpu 500m (no memory limit); RollingUpdate maxSurge 2,
+ * maxUnavailable 0; terminationGracePeriodSeconds 45. The scenario is named
+ * tests/k8s/..., so `deployment: web-deployment.yaml` is relative to it. */
+static void test_deployment_manifest(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("services:\n  web:\n    deployment: web-deployment.yaml\n", "tests/k8s/scenario.yaml",
+                             NULL);
+    const service_cfg_t *c = &sc->services[0];
+    assert_int_equal(c->replicas, 5);
+    assert_int_equal(c->cpu_request_m, 250);
+    assert_int_equal(c->mem_request_b, 64 * MI);
+    assert_int_equal(c->cpu_limit_m, 500);
+    assert_int_equal(c->mem_limit_b, 0);
+    assert_false(c->max_surge.percent);
+    assert_int_equal(c->max_surge.value, 2);
+    assert_false(c->max_unavailable.percent);
+    assert_int_equal(c->max_unavailable.value, 0);
+    assert_int_equal(c->grace, 45 * SIM_S);
+    /* and the world uses them: 5 Ready pods, throttled (1 worker > 0.5 core) */
+    world_t *w = mkworld(sc, 0, NULL);
+    assert_int_equal(w->services[0].view.n, 5);
+    assert_true(w->services[0].throttled);
+    world_free(w);
+    scenario_free(sc);
+
+    /* Keys of the scenario win over the manifest; the others still come
+     * from it. */
+    sc = load_as("services:\n  web:\n    deployment: web-deployment.yaml\n    replicas: 2\n"
+                 "    termination_grace: 10s\n    strategy: {max_surge: 25%, max_unavailable: 1}\n",
+                 "tests/k8s/scenario.yaml", NULL);
+    c = &sc->services[0];
+    assert_int_equal(c->replicas, 2);
+    assert_int_equal(c->grace, 10 * SIM_S);
+    assert_true(c->max_surge.percent);
+    assert_int_equal(c->max_surge.value, 25);
+    assert_false(c->max_unavailable.percent);
+    assert_int_equal(c->max_unavailable.value, 1);
+    assert_int_equal(c->cpu_request_m, 250);
+    assert_int_equal(c->cpu_limit_m, 500);
+    scenario_free(sc);
+    sc = load_as("services:\n  web:\n    deployment: web-deployment.yaml\n"
+                 "    resources: {requests: {cpu: 100m}}\n",
+                 "tests/k8s/scenario.yaml", NULL);
+    c = &sc->services[0];
+    assert_int_equal(c->replicas, 5);
+    assert_int_equal(c->cpu_request_m, 100);
+    scenario_free(sc);
+
+    /* An absolute path, written at run time. */
+    char path[] = "/tmp/clustersim-test-k8s-deploy-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char manifest[] = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n"
+                                   "spec:\n  replicas: 3\n  selector: {matchLabels: {app: api}}\n"
+                                   "  template:\n    metadata: {labels: {app: api}}\n"
+                                   "    spec:\n      containers:\n      - name: api\n        image: api:1\n"
+                                   "        resources: {requests: {cpu: 200m, memory: 1Gi}, "
+                                   "limits: {memory: 2Gi}}\n";
+    assert_int_equal(write(fd, manifest, sizeof manifest - 1), (ssize_t)(sizeof manifest - 1));
+    close(fd);
+    char yaml[256];
+    snprintf(yaml, sizeof yaml, "services:\n  api:\n    deployment: %s\n", path);
+    sc = load(yaml);
+    c = &sc->services[0];
+    unlink(path);
+    assert_int_equal(c->replicas, 3);
+    assert_int_equal(c->cpu_request_m, 200);
+    assert_int_equal(c->cpu_limit_m, 0);
+    assert_int_equal(c->mem_request_b, 1024 * MI);
+    assert_int_equal(c->mem_limit_b, 2048 * MI);
+    /* Kubernetes' defaults where the manifest is silent: 25% / 25%, 30 s */
+    assert_true(c->max_surge.percent && c->max_unavailable.percent);
+    assert_int_equal(c->max_surge.value, 25);
+    assert_int_equal(c->max_unavailable.value, 25);
+    assert_int_equal(c->grace, 30 * SIM_S);
+    scenario_free(sc);
+}
+
+/* Regression: a container with a limit and no request gets a request equal to
+ * its limit: the API server's defaulting (the Kubernetes docs, "Resource
+ * Management for Pods and Containers": "If you specify a limit for a
+ * resource, but do not specify any request, ... Kubernetes copies the limit
+ * you specified and uses it as the requested value"); k8s.h says manifests
+ * are read "as the API server does", with its defaults. So
+ * tests/k8s/limits-only-deployment.yaml (limits cpu 800m, memory 512Mi)
+ * requests 800m and 512Mi. (They were once left at 0, so CPU utilisation,
+ * the threshold autoscaler and HPA Utilization targets had no request.) */
+static void test_deployment_limits_default_requests(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("services:\n  web:\n    deployment: limits-only-deployment.yaml\n",
+                             "tests/k8s/scenario.yaml", NULL);
+    const service_cfg_t *c = &sc->services[0];
+    int64_t cpu_limit = c->cpu_limit_m, mem_limit = c->mem_limit_b;
+    int64_t cpu_request = c->cpu_request_m, mem_request = c->mem_request_b;
+    scenario_free(sc);
+    printf("  limits-only Deployment: requests cpu %lldm memory %lld bytes (expected 800m, %lld)\n",
+           (long long)cpu_request, (long long)mem_request, (long long)(512 * MI));
+    assert_int_equal(cpu_limit, 800);
+    assert_int_equal(mem_limit, 512 * MI);
+    assert_int_equal(cpu_request, 800);    
+    assert_int_equal(mem_request, 512 * MI);
+}
+
+/* Regression: strategy.type Recreate: Kubernetes kills every old pod before it
+ * creates a new one, so old and new revisions never run side by side. The
+ * manifest tests/k8s/recreate-deployment.yaml (4 replicas, Recreate) with a
+ * rollout at 20 s must therefore never show a new-revision pod while an
+ * old-revision one exists. (The strategy was once decoded and ignored: the
+ * rollout ran as a RollingUpdate with the 25%/25% defaults.) */
+static int mixed_revisions;
+static void ev_watch_mixed(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    const service_t *s = obj;
+    (void)arg;
+    int old = 0, neu = 0;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        old += s->pods[i]->revision != s->revision;
+        neu += s->pods[i]->revision == s->revision;
+    }
+    mixed_revisions += old > 0 && neu > 0;
+    if (w->now + SEC(0.1) <= w->end)
+        world_schedule(w, w->now + SEC(0.1), ev_watch_mixed, obj, 0);
+}
+
+static void test_deployment_recreate(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("duration: 60s\ntraffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                             "services:\n  web:\n    deployment: recreate-deployment.yaml\n"
+                             "    rollouts: [20s]\n" STARTUP,
+                             "tests/k8s/scenario.yaml", NULL);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    mixed_revisions = 0;
+    at(w, 0.05, ev_watch_mixed, s, 0);
+    run(w);
+    printf("  Recreate: %d probes (0.1 s apart) saw old and new pods together (expected 0)\n", mixed_revisions);
+    uint64_t done = s->rollouts_done;
+    world_free(w);
+    scenario_free(sc);
+    assert_int_equal(done, 1);
+    assert_int_equal(mixed_revisions, 0);
+}
+
+/* ---- 9. determinism ------------------------------------------------------------------------ */
+
+static void assert_metrics_identical(const metrics_t *a, const metrics_t *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        assert_string_equal(a->v[i].path, b->v[i].path);
+        assert_memory_equal(&a->v[i].value, &b->v[i].value, sizeof(double));
+        assert_memory_equal(&a->v[i].ci95, &b->v[i].ci95, sizeof(double));
+    }
+}
+
+/* hpa-step (HPA, throttling, start-up with random image pulls) twice: the
+ * same numbers to the bit. Then 3 replications on 1 thread and on 3: the
+ * same summary and per-replication lists (run.h: results are gathered by
+ * replication index). */
+static void test_determinism(void **state)
+{
+    (void)state;
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load("scenarios/hpa-step.yaml", NULL, 0, &d);
+    if (!sc)
+        diag_print(&d, stderr);
+    assert_non_null(sc);
+    metrics_t m[2];
+    for (int i = 0; i < 2; i++) {
+        metrics_init(&m[i]);
+        world_t *w = mkworld(sc, 0, NULL);
+        run(w);
+        world_collect(w, &m[i]);
+        world_free(w);
+    }
+    assert_metrics_identical(&m[0], &m[1]);
+    /* not vacuous: the HPA scaled */
+    assert_true(metric(&m[0], "services.api-gateway.scaling_events") >= 2);
+    for (int i = 0; i < 2; i++)
+        metrics_free(&m[i]);
+
+    run_result_t res[2];
+    for (int i = 0; i < 2; i++) {
+        run_opts_t o = {NULL, 3, i == 0 ? 1 : 3, false};
+        char err[256];
+        assert_int_equal(run_scenario(sc, &o, &res[i], err, sizeof err), 0);
+    }
+    assert_metrics_identical(&res[0].summary, &res[1].summary);
+    for (int r = 0; r < 3; r++)
+        assert_metrics_identical(&res[0].reps[r], &res[1].reps[r]);
+    /* the replications differ from one another (seed + i) */
+    const metric_t *a = metrics_find(&res[0].reps[0], "latency_ms.mean");
+    const metric_t *b = metrics_find(&res[0].reps[1], "latency_ms.mean");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a->value != b->value);
+    for (int i = 0; i < 2; i++)
+        run_result_free(&res[i]);
+    scenario_free(sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ps_insensitivity),
+        cmocka_unit_test(test_tracked_mm4),
+        cmocka_unit_test(test_ps_by_hand),
+        cmocka_unit_test(test_cpu_accounting),
+        cmocka_unit_test(test_startup_pipeline),
+        cmocka_unit_test(test_scale_down_order),
+        cmocka_unit_test(test_termination_drain),
+        cmocka_unit_test(test_terminating_pod_serves_its_queue),
+        cmocka_unit_test(test_oom_backoff),
+        cmocka_unit_test(test_oom_backoff_reset),
+        cmocka_unit_test(test_rolling_update),
+        cmocka_unit_test(test_rollout_not_held_by_draining_pods),
+        cmocka_unit_test(test_threshold_autoscaler),
+        cmocka_unit_test(test_threshold_no_scale_down_unmeasured_cpu),
+        cmocka_unit_test(test_hpa_in_the_loop),
+        cmocka_unit_test(test_deployment_manifest),
+        cmocka_unit_test(test_deployment_limits_default_requests),
+        cmocka_unit_test(test_deployment_recreate),
+        cmocka_unit_test(test_determinism),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
