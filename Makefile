@@ -117,7 +117,7 @@ check-tests: $(BIN)/clustersim $(TEST_BIN)
 	  [ -f "$$s" ] || continue; echo "== $$s"; \
 	  if CLUSTERSIM=$(BIN)/clustersim bash $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$s"; fi; \
 	done; \
-	echo "test binaries and scripts: $$pass passed, $$fail failed"; \
+	echo "suites: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
 
 bench: deps

@@ -503,6 +503,8 @@ static void count_result(world_t *w, service_t *s, job_t *j, bool ok)
         if (j->req->measured) {
             s->completed++;
             hist_add(&s->latency, w->now - j->enq);
+            if (s->rolling)
+                hist_add(&s->rollout_latency, w->now - j->enq);
         }
     } else {
         if (j->req->measured)
@@ -684,7 +686,6 @@ static void phase_step(void *ctx, void *obj, uint64_t arg)
     case POD_STARTING:
         /* the container runs: metrics restart, the probe starts */
         p->m = (pod_metrics_t){0};
-        p->m.arrivals_prev = p->arrivals;
         p->cpu_last = w->now;
         p->container_start = w->now;
         phase_after(w, p, POD_UNREADY, &st->readiness);
@@ -745,7 +746,6 @@ static pod_t *pod_new(world_t *w, service_t *s, bool ready_now)
     if (ready_now) {
         p->started = p->ready_since = p->container_start = w->now;
         p->phase = POD_READY;
-        p->m.arrivals_prev = 0;
     } else {
         phase_after(w, p, POD_PENDING, &s->cfg->startup.scheduling);
     }
@@ -995,26 +995,35 @@ void service_scale(world_t *w, service_t *s, int32_t desired, const char *who, c
 
 /* ---- metrics ----------------------------------------------------------------- */
 
-void service_scrape(world_t *w, service_t *s, simtime_t window)
+void service_window_start(world_t *w, service_t *s)
 {
-    (void)window;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        pod_t *p = s->pods[i];
+        pod_metrics_t *m = &p->m;
+        m->win_ok = running(p);
+        m->win_at = w->now;
+        m->win_area = pod_cpu_area(p, w->now);
+        m->win_arrivals = p->arrivals;
+    }
+}
+
+void service_scrape(world_t *w, service_t *s)
+{
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
         if (!running(p))
             continue;
         pod_metrics_t *m = &p->m;
-        double area = pod_cpu_area(p, w->now);
-        if (m->scrapes > 0 && w->now > m->at) {
-            double secs = simtime_to_s(w->now - m->at);
-            m->cpu_m = (int64_t)((area - m->cpu_area_prev) / (double)(w->now - m->at) * 1000.0);
-            m->rps = (double)(p->arrivals - m->arrivals_prev) / secs;
-            m->has_cpu = true;
+        /* a rate needs the container running since the window began */
+        m->has_cpu = m->win_ok && m->win_at >= p->container_start && w->now > m->win_at;
+        if (m->has_cpu) {
+            double span = (double)(w->now - m->win_at);
+            m->cpu_m = (int64_t)((pod_cpu_area(p, w->now) - m->win_area) / span * 1000.0);
+            m->rps = (double)(p->arrivals - m->win_arrivals) / (span * 1e-9);
         }
         m->mem_b = pod_memory(p);
         m->inflight = p->active;
         m->queued = p->queued;
-        m->cpu_area_prev = area;
-        m->arrivals_prev = p->arrivals;
         m->at = w->now;
         m->scrapes++;
     }

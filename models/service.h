@@ -151,13 +151,15 @@ typedef enum {
 typedef struct pod_metrics {
     int scrapes;                /* since the container (re)started */
     simtime_t at;               /* time of the last scrape */
-    double cpu_area_prev;       /* CPU core-ns at the previous scrape */
-    uint64_t arrivals_prev;
+    bool win_ok;                /* running at the start of the current window */
+    simtime_t win_at;           /* start of the window */
+    double win_area;            /* CPU core-ns then */
+    uint64_t win_arrivals;      /* requests routed here by then */
     int64_t cpu_m;              /* usage over the last window, millicores */
     int64_t mem_b;              /* working set at the scrape */
     double rps;                 /* requests routed to the pod per second */
     int inflight, queued;
-    bool has_cpu;               /* two scrapes since start: a CPU rate exists */
+    bool has_cpu;               /* running through the window: rates exist */
 } pod_metrics_t;
 
 struct pod {
@@ -232,6 +234,7 @@ struct service {
     uint64_t completed, rejected, errors;
     uint64_t oom_kills, scaling_events, rollouts_done;
     uint64_t rollout_errors;    /* requests failed while a rollout was on */
+    hist_t rollout_latency;     /* of those completed while a rollout was on */
     double rollout_seconds;
     gauge_t busy, queue, in_system, replicas, ready_pods, desired_g;
     gauge_t cpu;                /* cores in use, all pods */
@@ -255,8 +258,12 @@ void service_reconcile(world_t *w, service_t *s);
 void service_rollout(world_t *w, service_t *s);
 /* Pods by phase: every pod that is not terminating, and the Ready ones. */
 int service_count(const service_t *s, bool ready_only);
-/* Takes a metrics scrape of every pod (metrics-server). */
-void service_scrape(world_t *w, service_t *s, simtime_t window);
+/* Marks the start of a metrics window (window before a scrape). */
+void service_window_start(world_t *w, service_t *s);
+/* Takes a metrics scrape of every pod (metrics-server): CPU usage and
+ * request rates over the window since service_window_start, for the pods
+ * that ran through it; working set and requests in the pod now. */
+void service_scrape(world_t *w, service_t *s);
 /* The pod's CPU core-ns up to now. */
 double pod_cpu_area(const pod_t *p, simtime_t now);
 /* The pod's working set now, bytes. */

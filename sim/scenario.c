@@ -55,13 +55,25 @@ static int decode_controller(const param_t *p, cfg_node_t *node, void *obj, pctx
 
 static const param_t metrics_server_params[] = {
     {"resolution", P_DURATION, offsetof(scenario_t, metrics_resolution), "60s", 1, 3600, 0, NULL, NULL, NULL,
-     "--metric-resolution: time between scrapes; CPU usage is averaged over it"},
+     "--metric-resolution: time between scrapes"},
+    {"window", P_DURATION, offsetof(scenario_t, metrics_window), NULL, 1, 3600, 0, NULL, NULL, NULL,
+     "CPU usage and request rates are averaged over the window ending at each scrape (default: the "
+     "resolution, the rate between consecutive scrapes; at most the resolution)"},
 };
 
 static int decode_metrics_server(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     (void)p;
-    return params_decode(metrics_server_params, 1, node, obj, ctx, path);
+    scenario_t *sc = obj;
+    int errs = params_decode(metrics_server_params, 2, node, obj, ctx, path);
+    cfg_node_t *wn = cfg_get(node, "window");
+    if (!errs && !wn)
+        sc->metrics_window = sc->metrics_resolution;
+    if (!errs && sc->metrics_window > sc->metrics_resolution) {
+        diag_error(ctx->diag, wn->pos, "%s.window: must not be longer than the resolution", path);
+        errs++;
+    }
+    return errs;
 }
 
 static const param_t limits_doc_params[] = {
@@ -380,7 +392,7 @@ void scenario_describe(FILE *f)
     fprintf(f, "\n### `services.NAME.autoscaler`\n\n");
     autoscaler_describe(f);
     fprintf(f, "\n### `metrics_server`\n\n");
-    params_describe(f, metrics_server_params, 1);
+    params_describe(f, metrics_server_params, 2);
     fprintf(f, "\n### `hpa_controller`\n\n");
     params_describe(f, controller_params, NCONTROLLER);
     fprintf(f, "\n### Load balancers (`load_balancer`)\n\n| name | behaviour |\n|---|---|\n");

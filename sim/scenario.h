@@ -25,6 +25,7 @@ typedef struct scenario {
     uint64_t seed;
     simtime_t duration, warmup, sample_interval;
     simtime_t metrics_resolution;  /* metrics-server --metric-resolution */
+    simtime_t metrics_window;      /* CPU and request rates are averaged over it */
     hpa_config_t hpa_controller;   /* kube-controller-manager's HPA flags */
     traffic_cfg_t traffic;
     service_cfg_t *services;      /* in file order; the first is the entry */

@@ -80,13 +80,24 @@ void world_event(world_t *w, const char *service, const char *kind, const char *
     fputc('\n', w->eventlog);
 }
 
+/* metrics-server: a window opens `window` before each scrape. */
+static void on_window(void *ctx, void *obj, uint64_t arg)
+{
+    (void)obj, (void)arg;
+    world_t *w = ctx;
+    for (size_t i = 0; i < w->sc->nservices; i++)
+        service_window_start(w, &w->services[i]);
+    if (w->now + w->sc->metrics_resolution <= w->end)
+        world_schedule(w, w->now + w->sc->metrics_resolution, on_window, NULL, 0);
+}
+
 static void on_scrape(void *ctx, void *obj, uint64_t arg)
 {
     (void)obj, (void)arg;
     world_t *w = ctx;
     simtime_t res = w->sc->metrics_resolution;
     for (size_t i = 0; i < w->sc->nservices; i++)
-        service_scrape(w, &w->services[i], res);
+        service_scrape(w, &w->services[i]);
     traffic_scrape(&w->traffic, res);
     if (w->now + res <= w->end)
         world_schedule(w, w->now + res, on_scrape, NULL, 0);
@@ -191,8 +202,10 @@ world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
         }
     }
     /* metrics-server scrapes when someone reads metrics */
-    if (autoscaled)
+    if (autoscaled) {
+        world_schedule(w, sc->metrics_resolution - sc->metrics_window, on_window, NULL, 0);
         world_schedule(w, sc->metrics_resolution, on_scrape, NULL, 0);
+    }
     if (w->warmup > 0)
         world_schedule(w, w->warmup, on_warmup, NULL, 0);
     if (series)
@@ -308,6 +321,9 @@ void world_collect(const world_t *w, metrics_t *m)
             metrics_add(m, s->rollouts_done ? s->rollout_seconds / (double)s->rollouts_done : NAN,
                         "%s.rollout_duration_s", p);
             metrics_add(m, (double)s->rollout_errors, "%s.rollout_errors", p);
+            char rl[220];
+            snprintf(rl, sizeof rl, "%s.rollout_latency_ms", p);
+            add_quantiles(m, &s->rollout_latency, rl, 1);
         }
         metrics_add(m, gauge_mean(&s->queue, w->end), "%s.queue_length_mean", p);
         metrics_add(m, gauge_mean(&s->in_system, w->end), "%s.in_system_mean", p);
