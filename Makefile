@@ -15,7 +15,7 @@
 CC       ?= cc
 PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
-DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev
+DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3
 DEFAULT_SCENARIO := scenarios/quickstart.yaml
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -61,7 +61,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
-.PHONY: all run test check-tests bench deps clean help fuzz
+.PHONY: all run test check-tests bench deps install-packages clean help fuzz
 all: $(BIN)/clustersim
 
 help:
@@ -125,7 +125,11 @@ bench: deps
 	@for b in $(BENCH_BIN); do CLUSTERSIM=$(BIN)/clustersim $$b || exit 1; done
 
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PKGS)"
+
+# Installs the Debian packages named in PACKAGES that are missing.
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -138,7 +142,8 @@ deps:
 # of `make test`, which replays the corpus instead). New inputs go to
 # build/fuzz-corpus; add the interesting ones to tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
-fuzz:
+fuzz: deps
+	@$(MAKE) --no-print-directory install-packages PACKAGES="clang libclang-rt-14-dev"
 	@mkdir -p bin build/fuzz-corpus
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
 	  tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(PKG_LIBS) -lm -lpthread -o bin/fuzz_scenario
