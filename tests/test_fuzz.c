@@ -2,7 +2,9 @@
  * deterministic mutants of it (so that `make test`, and its sanitizer runs,
  * exercise hostile input without a fuzzer installed).
  *
- * Corpus: tests/fuzz/corpus/, tests/scenarios/bad/ and scenarios/. Each file
+ * Corpus: tests/fuzz/corpus/, tests/scenarios/bad/ and scenarios/ for the
+ * scenario loader; the manifests of scenarios/manifests/, tests/hpa/ and
+ * tests/k8s/ for the Kubernetes manifest reader. Each file
  * is loaded as is, then MUTANTS times mutated by a seeded generator: byte
  * flips, deletions, duplications, truncations and insertions of YAML and
  * scenario tokens (anchors, aliases, tags, tabs, huge numbers, units). */
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/k8s.h"
 #include "sim/rng.h"
 #include "tests/fuzz/harness.h"
 
@@ -86,7 +89,37 @@ static size_t mutate(prng_t *p, const uint8_t *in, size_t n, uint8_t *out)
     return len;
 }
 
-static int replay_dir(const char *dir, int *files)
+/* The manifest reader's property: a file loads, or fails with at least one
+ * error positioned in it; never a crash or a leak. Mutants go through a
+ * temporary file, as k8s_load reads files. */
+static int manifest_input(const uint8_t *data, size_t size)
+{
+    static const char *path = "/tmp/clustersim-fuzz-manifest.yaml";
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    fwrite(data, 1, size, f);
+    fclose(f);
+    arena_t *a = arena_new();
+    diag_t *d = calloc(1, sizeof *d);
+    int rc = 0;
+    if (a && d) {
+        k8s_objects_t o;
+        if (k8s_load(a, path, false, &o, d) != 0) {
+            const char *m = NULL;
+            for (size_t i = 0; i < d->n && !m; i++)
+                if (!d->msgs[i].warning)
+                    m = d->msgs[i].text;
+            if (d->errors == 0 || !m || strncmp(m, path, strlen(path)) != 0)
+                rc = -1;
+        }
+    }
+    arena_free(a);
+    free(d);
+    return rc;
+}
+
+static int replay_with(const char *dir, int *files, int (*prop)(const uint8_t *, size_t), const char *suffix)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -106,8 +139,10 @@ static int replay_dir(const char *dir, int *files)
         fclose(f);
         if (n == 0 && !strstr(e->d_name, "yaml"))
             continue;
+        if (suffix && !strstr(e->d_name, suffix))
+            continue;
         (*files)++;
-        if (fuzz_scenario_input(buf, n) != 0) {
+        if (prop(buf, n) != 0) {
             printf("property violated by %s\n", path);
             failures++;
         }
@@ -116,7 +151,7 @@ static int replay_dir(const char *dir, int *files)
             p.s = p.s * 131 + (unsigned char)*c;
         for (int i = 0; i < MUTANTS; i++) {
             size_t m = mutate(&p, buf, n, mut);
-            if (fuzz_scenario_input(mut, m) != 0) {
+            if (prop(mut, m) != 0) {
                 printf("property violated by mutant %d of %s\n", i, path);
                 failures++;
             }
@@ -124,6 +159,21 @@ static int replay_dir(const char *dir, int *files)
     }
     closedir(d);
     return failures;
+}
+
+static int replay_dir(const char *dir, int *files) { return replay_with(dir, files, fuzz_scenario_input, NULL); }
+
+static void test_manifest_mutants(void **state)
+{
+    (void)state;
+    int files = 0, failures = 0;
+    failures += replay_with("scenarios/manifests", &files, manifest_input, ".yaml");
+    failures += replay_with("tests/hpa/bad", &files, manifest_input, ".yaml");
+    failures += replay_with("tests/hpa/traces", &files, manifest_input, ".hpa.yaml");
+    failures += replay_with("tests/k8s", &files, manifest_input, ".yaml");
+    printf("replayed %d manifests and %d mutants\n", files, files * MUTANTS);
+    assert_true(files >= 20);
+    assert_int_equal(failures, 0);
 }
 
 static void test_corpus_and_mutants(void **state)
@@ -174,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_inputs),
         cmocka_unit_test(test_corpus_and_mutants),
+        cmocka_unit_test(test_manifest_mutants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
