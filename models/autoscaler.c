@@ -288,10 +288,29 @@ void autoscaler_stop(service_t *s)
 
 /* ---- kind hpa ---------------------------------------------------------------- */
 
+/* What an HPA metric reads from the pods' metrics. */
+enum { MK_CPU, MK_MEMORY, MK_RATE, MK_INFLIGHT, MK_QUEUE, MK_CLASS };
+
 static int hpa_init(world_t *w, service_t *s)
 {
-    (void)w;
-    return hpa_state_init(&s->autoscaler.hpa, s->cfg->autoscaler.hpa) == 0 ? 0 : -1;
+    autoscaler_t *a = &s->autoscaler;
+    const hpa_spec_t *spec = s->cfg->autoscaler.hpa;
+    for (size_t m = 0; m < spec->n_metrics; m++) {
+        const hpa_metric_spec_t *ms = &spec->metrics[m];
+        int cls = autoscaler_class_metric(&w->sc->traffic, ms);
+        a->mclass[m] = (int16_t)cls;
+        if (cls >= 0)
+            a->mkind[m] = MK_CLASS;
+        else if (ms->source == HPA_SOURCE_RESOURCE || ms->source == HPA_SOURCE_CONTAINER_RESOURCE)
+            a->mkind[m] = strcmp(ms->name, "cpu") == 0 ? MK_CPU : MK_MEMORY;
+        else if (strstr(ms->name, "requests_per_second"))
+            a->mkind[m] = MK_RATE;
+        else if (strcmp(ms->name, "inflight") == 0)
+            a->mkind[m] = MK_INFLIGHT;
+        else
+            a->mkind[m] = MK_QUEUE; /* queue_length, queue_depth */
+    }
+    return hpa_state_init(&a->hpa, spec) == 0 ? 0 : -1;
 }
 
 static simtime_t hpa_period(const world_t *w, const service_t *s)
@@ -369,7 +388,7 @@ static void hpa_sync_service(world_t *w, service_t *s)
         a->cap = nc;
     }
     hpa_obs_t obs[HPA_MAX_METRICS];
-    simtime_t window = w->sc->metrics_resolution;
+    simtime_t window = w->sc->metrics_window;
     for (size_t i = 0; i < n; i++)
         a->pods[i] = pod_status(s->pods[i]);
     for (size_t m = 0; m < spec->n_metrics; m++) {
@@ -377,10 +396,10 @@ static void hpa_sync_service(world_t *w, service_t *s)
         hpa_sample_t *sm = a->samples + m * a->cap;
         obs[m] = (hpa_obs_t){.samples = sm};
         int64_t total = 0;
-        int cls = autoscaler_class_metric(&w->sc->traffic, ms);
-        if (cls >= 0) {
+        int kind = a->mkind[m];
+        if (kind == MK_CLASS) {
             /* a business rate from the traffic (External/Object CLASS_per_second) */
-            obs[m].value = (int64_t)llround(w->traffic.class_rate[cls] * 1000.0);
+            obs[m].value = (int64_t)llround(w->traffic.class_rate[a->mclass[m]] * 1000.0);
             continue;
         }
         for (size_t i = 0; i < n; i++) {
@@ -388,20 +407,17 @@ static void hpa_sync_service(world_t *w, service_t *s)
             const pod_metrics_t *pm = &p->m;
             bool run = has_running_container(p);
             hpa_sample_t x = {.timestamp = pm->at, .window = window, .request = -1};
-            if (ms->source == HPA_SOURCE_RESOURCE || ms->source == HPA_SOURCE_CONTAINER_RESOURCE) {
-                if (strcmp(ms->name, "cpu") == 0) {
-                    x.present = run && pm->has_cpu;
-                    x.value = pm->cpu_m;
-                    x.request = c->cpu_request_m > 0 ? c->cpu_request_m : -1;
-                } else {
-                    x.present = run && pm->scrapes > 0;
-                    x.value = pm->mem_b * 1000;
-                    x.request = c->mem_request_b > 0 ? c->mem_request_b * 1000 : -1;
-                }
+            if (kind == MK_CPU) {
+                x.present = run && pm->has_cpu;
+                x.value = pm->cpu_m;
+                x.request = c->cpu_request_m > 0 ? c->cpu_request_m : -1;
+            } else if (kind == MK_MEMORY) {
+                x.present = run && pm->scrapes > 0;
+                x.value = pm->mem_b * 1000;
+                x.request = c->mem_request_b > 0 ? c->mem_request_b * 1000 : -1;
             } else {
-                bool rate = strstr(ms->name, "requests_per_second") != NULL;
-                double v = rate ? pm->rps : strcmp(ms->name, "inflight") == 0 ? pm->inflight : pm->queued;
-                x.present = run && (rate ? pm->has_cpu : pm->scrapes > 0);
+                double v = kind == MK_RATE ? pm->rps : kind == MK_INFLIGHT ? pm->inflight : pm->queued;
+                x.present = run && (kind == MK_RATE ? pm->has_cpu : pm->scrapes > 0);
                 x.value = (int64_t)llround(v * 1000.0);
                 /* Object / External: the service's total (queue_depth sums the
                  * queued requests, as the per-pod value does) */

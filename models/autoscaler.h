@@ -56,6 +56,9 @@ typedef struct autoscaler_cfg {
 typedef struct autoscaler {
     const autoscaler_cfg_t *cfg;
     hpa_state_t hpa;
+    /* what each HPA metric reads, resolved from its name once (MK_* in autoscaler.c) */
+    uint8_t mkind[HPA_MAX_METRICS];
+    int16_t mclass[HPA_MAX_METRICS];
     hpa_pod_t *pods;                /* input buffers, grown with the pods */
     hpa_sample_t *samples;
     size_t cap;
