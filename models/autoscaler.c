@@ -392,7 +392,6 @@ static void hpa_sync_service(world_t *w, service_t *s)
     for (size_t i = 0; i < n; i++)
         a->pods[i] = pod_status(s->pods[i]);
     for (size_t m = 0; m < spec->n_metrics; m++) {
-        const hpa_metric_spec_t *ms = &spec->metrics[m];
         hpa_sample_t *sm = a->samples + m * a->cap;
         obs[m] = (hpa_obs_t){.samples = sm};
         int64_t total = 0;
