@@ -492,23 +492,23 @@ static void th_sync(world_t *w, service_t *s)
     bool up = false, down = false;
     if (has_cpu && cpu > cfg->cpu_up) {
         up = true;
-        snprintf(reason, sizeof reason, "cpu %.0f%% > %.0f%%", cpu, cfg->cpu_up);
+        snprintf(reason, sizeof reason, "cpu %.1f%% > %g%%", cpu, cfg->cpu_up);
     } else if (has_mem && mem > cfg->memory_up) {
         up = true;
-        snprintf(reason, sizeof reason, "memory %.0f%% > %.0f%%", mem, cfg->memory_up);
+        snprintf(reason, sizeof reason, "memory %.1f%% > %g%%", mem, cfg->memory_up);
     } else if (queued > cfg->queue_up) {
         up = true;
-        snprintf(reason, sizeof reason, "queue %.0f > %.0f", queued, cfg->queue_up);
+        snprintf(reason, sizeof reason, "queue %.0f > %g", queued, cfg->queue_up);
     } else if ((cpu_req || mem_req) && (!cpu_req || (has_cpu && cpu < cfg->cpu_down)) &&
                (!mem_req || (has_mem && mem < cfg->memory_down))) {
         down = true;
         if (has_cpu && has_mem)
-            snprintf(reason, sizeof reason, "cpu %.0f%% < %.0f%% and memory %.0f%% < %.0f%%", cpu, cfg->cpu_down, mem,
+            snprintf(reason, sizeof reason, "cpu %.1f%% < %g%% and memory %.1f%% < %g%%", cpu, cfg->cpu_down, mem,
                      cfg->memory_down);
         else if (has_cpu)
-            snprintf(reason, sizeof reason, "cpu %.0f%% < %.0f%%", cpu, cfg->cpu_down);
+            snprintf(reason, sizeof reason, "cpu %.1f%% < %g%%", cpu, cfg->cpu_down);
         else
-            snprintf(reason, sizeof reason, "memory %.0f%% < %.0f%%", mem, cfg->memory_down);
+            snprintf(reason, sizeof reason, "memory %.1f%% < %g%%", mem, cfg->memory_down);
     }
     int32_t cur = s->desired, want = cur;
     if (up)
