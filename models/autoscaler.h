@@ -1,5 +1,6 @@
 /* autoscaler: what changes a service's desired replicas, one kind per row
- * of one table (autoscaler.c):
+ * of one table (autoscaler.c), each kind in a file of its own
+ * (autoscaler_hpa.c, autoscaler_threshold.c):
  *
  *   hpa        the Kubernetes HorizontalPodAutoscaler, from an autoscaling/v2
  *              manifest, run exactly as the controller does (models/hpa.c)
@@ -84,6 +85,8 @@ struct autoscaler_kind {
     void (*destroy)(service_t *s);
 };
 
+extern const autoscaler_kind_t autoscaler_hpa, autoscaler_threshold;
+
 /* The kind named `name`, or NULL. */
 const autoscaler_kind_t *autoscaler_find(const char *name);
 /* Decodes a service's `autoscaler:` (a P_CUSTOM row of the service table;
@@ -101,6 +104,12 @@ int autoscaler_class_metric(const traffic_cfg_t *t, const hpa_metric_spec_t *m);
 /* Reports the HPA's metrics that nothing produces (the list of those that
  * exist); the number of errors. */
 int autoscaler_check_metrics(const autoscaler_cfg_t *a, const traffic_cfg_t *t, const char *svc, diag_t *d);
+/* Closes or extends the scale-up episode after an evaluation (kinds call
+ * it): `want` is the recommendation before windows and rate limits,
+ * `before` the desired replicas before the decision. */
+void autoscaler_episode(world_t *w, service_t *s, int32_t want, int32_t before);
+/* kind hpa: reads the manifest of a service's autoscaler (autoscaler_hpa.c). */
+int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const char *path, const char *svc);
 /* Writes the reference of the `autoscaler` keys (Markdown). */
 void autoscaler_describe(FILE *f);
 

@@ -326,7 +326,7 @@ int64_t pod_memory(const pod_t *p)
     return c->mem_base_b + c->mem_per_request_b * (int64_t)p->active;
 }
 
-static inline bool running(const pod_t *p)
+bool pod_running(const pod_t *p)
 {
     return p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
 }
@@ -778,7 +778,7 @@ static void pod_delete(world_t *w, pod_t *p)
     if (p->phase_ev)
         evq_cancel(w->q, p->phase_ev);
     p->phase_ev = 0;
-    if (!running(p) || p->active == 0) {
+    if (!pod_running(p) || p->active == 0) {
         if (was_ready)
             p->phase = POD_TERMINATING, rebuild_view(w, p->svc);
         pod_gone(w, p);
@@ -1000,7 +1000,7 @@ void service_window_start(world_t *w, service_t *s)
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
         pod_metrics_t *m = &p->m;
-        m->win_ok = running(p);
+        m->win_ok = pod_running(p);
         m->win_at = w->now;
         m->win_area = pod_cpu_area(p, w->now);
         m->win_arrivals = p->arrivals;
@@ -1011,7 +1011,7 @@ void service_scrape(world_t *w, service_t *s)
 {
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
-        if (!running(p))
+        if (!pod_running(p))
             continue;
         pod_metrics_t *m = &p->m;
         /* a rate needs the container running since the window began */

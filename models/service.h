@@ -264,6 +264,8 @@ void service_window_start(world_t *w, service_t *s);
  * request rates over the window since service_window_start, for the pods
  * that ran through it; working set and requests in the pod now. */
 void service_scrape(world_t *w, service_t *s);
+/* True when the pod's container runs (it may hold requests). */
+bool pod_running(const pod_t *p);
 /* The pod's CPU core-ns up to now. */
 double pod_cpu_area(const pod_t *p, simtime_t now);
 /* The pod's working set now, bytes. */
