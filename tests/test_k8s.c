@@ -1052,7 +1052,7 @@ static void test_threshold_autoscaler(void **state)
             assert_non_null(strstr(r[i].reason, "> 70%"));
         } else {
             assert_non_null(strstr(r[i].reason, "cpu "));
-            assert_non_null(strstr(r[i].reason, "< 30% and memory 10% < 40%"));
+            assert_non_null(strstr(r[i].reason, "< 30% and memory 10.0% < 40%"));
         }
     }
     assert_double_close(r[0].t, 330, 1e-9);
