@@ -15,6 +15,7 @@
 #include "models/service.h"
 #include "models/traffic.h"
 #include "sim/k8s.h"
+#include "models/deployment.h"
 #include "sim/world.h"
 
 /* ---- the metrics an HPA can name ------------------------------------------
@@ -252,7 +253,7 @@ static void hpa_sync_service(world_t *w, service_t *s)
             snprintf(reason, sizeof reason, "%s%sraw %d stabilized %d", why, *why ? " " : "", d.raw, d.stabilized);
         else
             snprintf(reason, sizeof reason, "%s", why);
-        service_scale(w, s, d.desired, "hpa", reason);
+        deployment_scale(w, s, d.desired, "hpa", reason);
     }
     if (d.raw >= 0) {
         int32_t want = d.raw < spec->min_replicas ? spec->min_replicas

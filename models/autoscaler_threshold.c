@@ -15,6 +15,7 @@
 #include "models/service.h"
 #include "models/traffic.h"
 #include "sim/k8s.h"
+#include "models/deployment.h"
 #include "sim/world.h"
 
 /* ---- kind threshold -------------------------------------------------------- */
@@ -89,7 +90,7 @@ static void th_sync(world_t *w, service_t *s)
     if (want != cur && !cooling) {
         a->scaled = true;
         a->last_scale = w->now;
-        service_scale(w, s, want, "threshold", reason);
+        deployment_scale(w, s, want, "threshold", reason);
     }
     autoscaler_episode(w, s, up ? want : cur, cur);
 }

@@ -33,13 +33,8 @@
  * is then gone (requests still in it fail). The pods present at time 0 are
  * Ready.
  *
- * Replicas. The Deployment controller keeps the pods at `desired`
- * (initially `replicas`; autoscalers change it). Scaling down deletes, as
- * a ReplicaSet does, pods not yet ready before ready ones, and among equals
- * the newest first. A rollout (`rollouts`) replaces every pod by a new
- * revision within maxSurge / maxUnavailable, as the RollingUpdate strategy
- * does; with the Recreate strategy every old pod goes first and the new
- * ones start when the old ones are gone.
+ * Replicas. The Deployment controller (models/deployment.c) creates and
+ * deletes pods to keep `desired` replicas and runs rollouts.
  *
  * Statistics count requests that arrived after warm-up; gauges (busy
  * workers, queue, pods) are time-weighted from warm-up on. */
@@ -248,14 +243,12 @@ void service_destroy(service_t *s);
 void service_submit(world_t *w, service_t *s, job_t *j);
 /* Restarts the time-weighted statistics (end of warm-up). */
 void service_restart_stats(service_t *s, simtime_t now);
-/* Sets the Deployment's desired replicas (an autoscaler's decision) and
- * creates or deletes pods to match. */
-void service_scale(world_t *w, service_t *s, int32_t desired, const char *who, const char *reason);
-/* Brings the pods in line with the Deployment (desired replicas, rollout);
- * safe to call from within itself (the call is then repeated). */
-void service_reconcile(world_t *w, service_t *s);
-/* Starts a rolling update now. */
-void service_rollout(world_t *w, service_t *s);
+/* Creates a pod of the current revision (the Deployment controller's
+ * use): Ready now, or starting up; NULL when memory ran out. */
+pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now);
+/* Deletes a pod: gone at once if it holds nothing, else draining within
+ * the grace period (the Deployment controller's use). */
+void service_pod_delete(world_t *w, pod_t *p);
 /* Pods by phase: every pod that is not terminating, and the Ready ones. */
 int service_count(const service_t *s, bool ready_only);
 /* Marks the start of a metrics window (window before a scrape). */

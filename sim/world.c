@@ -1,3 +1,4 @@
+#include "models/deployment.h"
 #include "sim/world.h"
 
 #include <math.h>
@@ -106,7 +107,7 @@ static void on_scrape(void *ctx, void *obj, uint64_t arg)
 static void on_rollout(void *ctx, void *obj, uint64_t arg)
 {
     (void)arg;
-    service_rollout(ctx, obj);
+    deployment_rollout(ctx, obj);
 }
 
 void world_write_headers(FILE *series, FILE *eventlog)

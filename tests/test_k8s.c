@@ -44,6 +44,7 @@
 
 #include "sim/run.h"
 #include "sim/stats.h"
+#include "models/deployment.h"
 #include "sim/world.h"
 
 #define R 10
@@ -156,7 +157,7 @@ static void ev_inject(void *ctx, void *obj, uint64_t arg)
 }
 
 /* Event: the Deployment's desired replicas become arg. */
-static void ev_scale(void *ctx, void *obj, uint64_t arg) { service_scale(ctx, obj, (int32_t)arg, "test", "test"); }
+static void ev_scale(void *ctx, void *obj, uint64_t arg) { deployment_scale(ctx, obj, (int32_t)arg, "test", "test"); }
 
 /* Event: pod arg >> 8 is in phase arg & 0xff, or is gone (PH_GONE). */
 #define PH_GONE 0xffu
