@@ -66,7 +66,7 @@ static const param_t autoscaler_params[] = {
 };
 #define NPARAMS (sizeof autoscaler_params / sizeof autoscaler_params[0])
 
-void autoscaler_describe(FILE *f) { params_describe(f, autoscaler_params, NPARAMS); }
+const param_table_t autoscaler_table = PARAM_TABLE(autoscaler_params);
 
 int autoscaler_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {

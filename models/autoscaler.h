@@ -110,7 +110,7 @@ int autoscaler_check_metrics(const autoscaler_cfg_t *a, const traffic_cfg_t *t, 
 void autoscaler_episode(world_t *w, service_t *s, int32_t want, int32_t before);
 /* kind hpa: reads the manifest of a service's autoscaler (autoscaler_hpa.c). */
 int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const char *path, const char *svc);
-/* Writes the reference of the `autoscaler` keys (Markdown). */
-void autoscaler_describe(FILE *f);
+/* The `autoscaler` keys. */
+extern const param_table_t autoscaler_table;
 
 #endif

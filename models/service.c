@@ -98,6 +98,15 @@ static const param_t limits_params[] = {
     {"memory", P_MEMORY, OFF(mem_limit_b), NULL, 0, 9e18, 0, NULL, NULL, NULL, "memory limit: above it, OOM-killed"},
 };
 
+/* how `requests` and `limits` read in the reference */
+static const param_t resources_doc_params[] = {
+    {"cpu", P_CPU, 0, NULL, 0, 1e9, 0, NULL, NULL, NULL,
+     "requests: what CPU utilisation is relative to; limits: above it the pod is throttled"},
+    {"memory", P_MEMORY, 0, NULL, 0, 9e18, 0, NULL, NULL, NULL,
+     "requests: what memory utilisation is relative to; limits: above it the pod is OOM-killed"},
+};
+static const param_table_t resources_doc_table = PARAM_TABLE(resources_doc_params);
+
 static int decode_resources(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     (void)p;
@@ -137,20 +146,16 @@ static int decode_resources(const param_t *p, cfg_node_t *node, void *obj, pctx_
     return errs;
 }
 
-const param_t service_memory_params[] = {
+static const param_t service_memory_params[] = {
     {"base", P_MEMORY, OFF(mem_base_b), "0", 0, 9e18, 0, NULL, NULL, NULL, "working set of an idle pod"},
     {"per_request", P_MEMORY, OFF(mem_per_request_b), "0", 0, 9e15, 0, NULL, NULL, NULL,
      "added for each request in the pod (in service or queued)"},
 };
 
-static int decode_memory(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
-{
-    (void)p;
-    return params_decode(service_memory_params, 2, node, obj, ctx, path);
-}
+static const param_table_t memory_table = PARAM_TABLE(service_memory_params);
 
 #define SOFF(f) (offsetof(service_cfg_t, startup) + offsetof(startup_cfg_t, f))
-const param_t service_startup_params[] = {
+static const param_t service_startup_params[] = {
     {"scheduling", P_CUSTOM, SOFF(scheduling), "1s", 0, 0, 0, NULL, decode_dist_at, "distribution",
      "Pending: until the scheduler binds the pod to a node"},
     {"image_pull", P_CUSTOM, SOFF(image_pull), "{dist: lognormal, mean: 5s, cv: 0.5}", 0, 0, 0, NULL, decode_dist_at,
@@ -161,11 +166,7 @@ const param_t service_startup_params[] = {
      "until the readiness probe passes (initialDelaySeconds plus the first successful probes)"},
 };
 
-static int decode_startup(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
-{
-    (void)p;
-    return params_decode(service_startup_params, 4, node, obj, ctx, path);
-}
+static const param_table_t startup_table = PARAM_TABLE(service_startup_params);
 
 /* maxSurge / maxUnavailable: a count, or a percentage such as "25%". */
 static int decode_intstr(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
@@ -188,7 +189,7 @@ static int decode_intstr(const param_t *p, cfg_node_t *node, void *obj, pctx_t *
 }
 
 static const char *const strategy_types[] = {"RollingUpdate", "Recreate", NULL};
-const param_t service_strategy_params[] = {
+static const param_t service_strategy_params[] = {
     {"type", P_ENUM, OFF(recreate), "RollingUpdate", 0, 0, 0, strategy_types, NULL, NULL,
      "RollingUpdate, or Recreate (all old pods go before new ones start)"},
     {"max_surge", P_CUSTOM, OFF(max_surge), "25%", 0, 0, 0, NULL, decode_intstr, "count or %",
@@ -197,10 +198,12 @@ const param_t service_strategy_params[] = {
      "pods below `replicas` that may be unavailable during a rollout (rounded down)"},
 };
 
+static const param_table_t strategy_table = PARAM_TABLE(service_strategy_params);
+
 static int decode_strategy(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     (void)p;
-    int errs = params_decode(service_strategy_params, 3, node, obj, ctx, path);
+    int errs = params_decode(strategy_table.rows, strategy_table.n, node, obj, ctx, path);
     service_cfg_t *c = obj;
     if (!errs && !c->recreate && c->max_surge.value == 0 && c->max_unavailable.value == 0) {
         diag_error(ctx->diag, node->pos, "%s: max_surge and max_unavailable cannot both be 0", path);
@@ -236,7 +239,7 @@ static int decode_rollouts(const param_t *p, cfg_node_t *node, void *obj, pctx_t
     return errs;
 }
 
-const param_t service_params[] = {
+static const param_t service_params[] = {
     {"replicas", P_INT, OFF(replicas), "1", 1, 10000, 0, NULL, NULL, NULL,
      "pods at the start (the Deployment's spec.replicas)"},
     {"concurrency", P_INT, OFF(concurrency), "1", 1, 100000, 0, NULL, NULL, NULL,
@@ -252,24 +255,26 @@ const param_t service_params[] = {
     {"calls", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_calls, "list of service names",
      "downstream services a request visits in sequence after its service time; the worker waits for them"},
     {"resources", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_resources, "mapping",
-     "`requests` and `limits` of `cpu` and `memory`, as in a pod spec (below)"},
-    {"memory", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_memory, "mapping",
-     "working-set model: `base` + `per_request` x requests in the pod (below)"},
-    {"startup", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_startup, "mapping",
-     "how long a new pod takes to become Ready, step by step (below)"},
+     "`requests` and `limits` of `cpu` and `memory`, as in a pod spec (below)", .sub = &resources_doc_table,
+     .sub_note = "`requests` and `limits`, each a mapping of these keys (a limit without a request is also the "
+                 "request):"},
+    {"memory", P_MAP, 0, "{}", 0, 0, 0, NULL, NULL, NULL,
+     "working-set model: `base` + `per_request` x requests in the pod (below)", .sub = &memory_table},
+    {"startup", P_MAP, 0, "{}", 0, 0, 0, NULL, NULL, NULL,
+     "how long a new pod takes to become Ready, step by step (below)", .sub = &startup_table},
     {"termination_grace", P_DURATION, OFF(grace), "30s", 0, MAXDUR, 0, NULL, NULL, NULL,
      "a deleted pod finishes its requests within this, then is killed"},
     {"strategy", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_strategy, "mapping",
-     "rolling update bounds `max_surge`, `max_unavailable` (below)"},
+     "RollingUpdate or Recreate, and the rolling update bounds (below)", .sub = &strategy_table},
     {"rollouts", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_rollouts, "list of durations",
      "times at which a rolling update replaces every pod"},
     {"deployment", P_STRING, OFF(deployment), NULL, 0, 0, 0, NULL, NULL, NULL,
      "an apps/v1 Deployment manifest (relative to the scenario) giving replicas, resources, strategy and grace "
      "period where this service does not"},
     {"autoscaler", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, autoscaler_decode, "mapping",
-     "`kind: hpa` with an autoscaling/v2 `manifest`, or `kind: threshold` (below)"},
+     "`kind: hpa` with an autoscaling/v2 `manifest`, or `kind: threshold` (below)", .sub = &autoscaler_table},
 };
-const size_t service_nparams = sizeof service_params / sizeof service_params[0];
+const param_table_t service_table = PARAM_TABLE(service_params);
 
 int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx, const char *path)
 {

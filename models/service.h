@@ -95,10 +95,7 @@ typedef struct service_cfg {
     autoscaler_cfg_t autoscaler;
 } service_cfg_t;
 
-extern const param_t service_params[];
-extern const size_t service_nparams;
-/* the nested tables (memory: 2 rows, startup: 4, strategy: 2), for the reference */
-extern const param_t service_memory_params[], service_startup_params[], service_strategy_params[];
+extern const param_table_t service_table;
 
 /* Applies a Deployment manifest (replicas, resources, strategy, grace) to
  * the keys the scenario left unset; 0 or the number of errors. */

@@ -28,7 +28,7 @@ static int decode_profile(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
         traffic_point_t *pt = &c->profile[i];
         pt->rate = pt->factor = NAN;
         pt->pos = node->items[i]->pos;
-        int e = params_decode(traffic_point_params, traffic_point_nparams, node->items[i], pt, ctx, sub);
+        int e = params_decode(traffic_point_table.rows, traffic_point_table.n, node->items[i], pt, ctx, sub);
         errs += e;
         if (e)
             continue;
@@ -86,28 +86,29 @@ static int decode_mix(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
 #define OFF(f) offsetof(traffic_cfg_t, f)
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 
-const param_t traffic_params[] = {
+static const param_t traffic_params[] = {
     {"rate", P_RATE, OFF(rate), "1/s", 0, 1e9, 0, NULL, NULL, NULL,
      "mean arrival rate when there is no profile, and the base of a profile's factors"},
     {"arrivals", P_ENUM, OFF(arrivals), "poisson", 0, 0, 0, arrival_kinds, NULL, NULL,
      "poisson: exponential gaps (non-homogeneous under a profile); deterministic: even gaps"},
     {"profile", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_profile, "list of points",
-     "piecewise-linear rate over time (see below); absent: constant `rate`"},
+     "piecewise-linear rate over time (see below); absent: constant `rate`", .sub = &traffic_point_table,
+     .sub_name = "profile[]", .sub_note = "Each point of the profile:"},
     {"clients", P_INT, OFF(clients), "1000", 1, 1000000000, 0, NULL, NULL, NULL,
      "distinct client ids requests are drawn from (ip_hash stickiness)"},
     {"mix", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_mix, "mapping",
      "request classes and their shares, e.g. `{registrations: 0.02, payments: 0.01}` (the rest is unclassed); "
      "each class's rate is the External metric CLASS_per_second"},
 };
-const size_t traffic_nparams = sizeof traffic_params / sizeof traffic_params[0];
+const param_table_t traffic_table = PARAM_TABLE(traffic_params);
 
 #define POFF(f) offsetof(traffic_point_t, f)
-const param_t traffic_point_params[] = {
+static const param_t traffic_point_params[] = {
     {"at", P_DURATION, POFF(at), NULL, 0, 315360000.0, PF_REQUIRED, NULL, NULL, NULL, "time of the point"},
     {"rate", P_RATE, POFF(rate), NULL, 0, 1e9, 0, NULL, NULL, NULL, "rate at that time"},
     {"factor", P_DOUBLE, POFF(factor), NULL, 0, 1e6, 0, NULL, NULL, NULL, "or: a multiple of traffic.rate"},
 };
-const size_t traffic_point_nparams = sizeof traffic_point_params / sizeof traffic_point_params[0];
+const param_table_t traffic_point_table = PARAM_TABLE(traffic_point_params);
 
 /* ---- the integrated rate -------------------------------------------------- */
 

@@ -54,10 +54,7 @@ typedef struct traffic_cfg {
     size_t nmix;
 } traffic_cfg_t;
 
-extern const param_t traffic_params[];
-extern const size_t traffic_nparams;
-extern const param_t traffic_point_params[];
-extern const size_t traffic_point_nparams;
+extern const param_table_t traffic_table, traffic_point_table;
 
 typedef struct traffic {
     const traffic_cfg_t *cfg;

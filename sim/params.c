@@ -25,6 +25,7 @@ static const char *type_name(const param_t *p)
     case P_STRING: return "string";
     case P_ENUM: return "one of";
     case P_BOOL: return "boolean";
+    case P_MAP: return "mapping";
     case P_CUSTOM: return p->type_doc ? p->type_doc : "see below";
     }
     return "?";
@@ -103,6 +104,8 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     char *field = (char *)obj + p->offset;
     if (p->type == P_CUSTOM)
         return p->custom(p, node, obj, ctx, path);
+    if (p->type == P_MAP) /* `key:` with no value is the mapping with every default */
+        return params_decode(p->sub->rows, p->sub->n, cfg_is_null(node) ? NULL : node, field, ctx, path);
     char what[160];
     if (p->type == P_ENUM) {
         size_t k = (size_t)snprintf(what, sizeof what, "one of");
@@ -223,6 +226,7 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
         else
             err = "expected true or false";
         break;
+    case P_MAP:
     case P_CUSTOM:
         break;
     }
@@ -299,7 +303,8 @@ void params_describe(FILE *f, const param_t *tab, size_t n)
         } else {
             snprintf(type, sizeof type, "%s", type_name(p));
         }
-        bool numeric = p->type != P_STRING && p->type != P_ENUM && p->type != P_BOOL && p->type != P_CUSTOM;
+        bool numeric = p->type != P_STRING && p->type != P_ENUM && p->type != P_BOOL && p->type != P_CUSTOM &&
+                       p->type != P_MAP;
         if (numeric && !(p->flags & PF_NO_BOUNDS)) {
             fmt_bound(p, p->min, lo, sizeof lo);
             fmt_bound(p, p->max, hi, sizeof hi);
@@ -312,4 +317,27 @@ void params_describe(FILE *f, const param_t *tab, size_t n)
         fprintf(f, "| `%s` | %s | %s%s%s | %s | %s |\n", p->key, type, p->def ? "`" : "", def, p->def ? "`" : "",
                 bounds, p->help ? p->help : "");
     }
+}
+
+static void tree(FILE *f, const char *title, const char *note, const char *prefix, const param_table_t *t)
+{
+    fprintf(f, "### %s\n\n", title);
+    if (note)
+        fprintf(f, "%s\n\n", note);
+    params_describe(f, t->rows, t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const param_t *p = &t->rows[i];
+        if (!p->sub)
+            continue;
+        char path[200], head[220];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", p->sub_name ? p->sub_name : p->key);
+        snprintf(head, sizeof head, "`%s`", path);
+        fputc('\n', f);
+        tree(f, head, p->sub_note, path, p->sub);
+    }
+}
+
+void params_describe_tree(FILE *f, const char *title, const char *prefix, const param_table_t *t)
+{
+    tree(f, title, NULL, prefix, t);
 }

@@ -27,6 +27,7 @@ typedef enum {
     P_STRING,    /* const char * in the arena */
     P_ENUM,      /* int: index into choices */
     P_BOOL,      /* bool */
+    P_MAP,       /* a mapping decoded by ->sub, at obj + offset */
     P_CUSTOM,    /* decoded by ->custom */
 } ptype_t;
 
@@ -44,6 +45,14 @@ typedef struct pctx {
 } pctx_t;
 
 typedef struct param param_t;
+
+/* A table of rows; its address is a constant, so other tables can point to it. */
+typedef struct param_table {
+    const param_t *rows;
+    size_t n;
+} param_table_t;
+#define PARAM_TABLE(rows) {rows, sizeof(rows) / sizeof((rows)[0])}
+
 struct param {
     const char *key;
     ptype_t type;
@@ -56,6 +65,10 @@ struct param {
     int (*custom)(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path);
     const char *type_doc;      /* P_CUSTOM: how the type reads in the reference */
     const char *help;
+    /* a nested table: decoded by P_MAP rows, documented for any row */
+    const param_table_t *sub;
+    const char *sub_name;      /* its heading in the reference (default: the key) */
+    const char *sub_note;      /* a line under that heading */
 };
 
 /* Decodes the keys of `tab` from map (NULL: every key absent) into obj.
@@ -69,6 +82,9 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
 int params_check_unknown(const param_t *tab, size_t n, cfg_node_t *map, pctx_t *ctx, const char *path);
 /* Writes a Markdown table of the keys. */
 void params_describe(FILE *f, const param_t *tab, size_t n);
+/* Writes the table of the keys under `### title`, then, under headings
+ * `prefix.KEY`, the nested tables of its rows, recursively. */
+void params_describe_tree(FILE *f, const char *title, const char *prefix, const param_table_t *t);
 /* A file named in the scenario: absolute, or relative to the scenario's
  * directory (in the arena; NULL when out of memory). */
 const char *params_path(pctx_t *ctx, const char *file);

@@ -11,12 +11,6 @@
 #define OFF(f) offsetof(scenario_t, f)
 #define MAX_SECONDS 315360000.0 /* 3650 days */
 
-static int decode_traffic(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
-{
-    (void)p;
-    return params_decode(traffic_params, traffic_nparams, node, &((scenario_t *)obj)->traffic, ctx, path);
-}
-
 /* metrics-server and the HPA controller: cluster-wide flags. */
 typedef struct controller_flags {
     simtime_t sync_period, downscale, cpu_init, readiness_delay;
@@ -36,6 +30,7 @@ static const param_t controller_params[] = {
      "--horizontal-pod-autoscaler-initial-readiness-delay"},
 };
 #define NCONTROLLER (sizeof controller_params / sizeof controller_params[0])
+static const param_table_t controller_table = PARAM_TABLE(controller_params);
 
 static int decode_controller(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
@@ -61,11 +56,13 @@ static const param_t metrics_server_params[] = {
      "resolution, the rate between consecutive scrapes; at most the resolution)"},
 };
 
+static const param_table_t metrics_server_table = PARAM_TABLE(metrics_server_params);
+
 static int decode_metrics_server(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     (void)p;
     scenario_t *sc = obj;
-    int errs = params_decode(metrics_server_params, 2, node, obj, ctx, path);
+    int errs = params_decode(metrics_server_table.rows, metrics_server_table.n, node, obj, ctx, path);
     cfg_node_t *wn = cfg_get(node, "window");
     if (!errs && !wn)
         sc->metrics_window = sc->metrics_resolution;
@@ -75,13 +72,6 @@ static int decode_metrics_server(const param_t *p, cfg_node_t *node, void *obj, 
     }
     return errs;
 }
-
-static const param_t limits_doc_params[] = {
-    {"cpu", P_CPU, 0, NULL, 0, 1e9, 0, NULL, NULL, NULL,
-     "requests: what CPU utilisation is relative to; limits: above it the pod is throttled"},
-    {"memory", P_MEMORY, 0, NULL, 0, 9e18, 0, NULL, NULL, NULL,
-     "requests: what memory utilisation is relative to; limits: above it the pod is OOM-killed"},
-};
 
 static int valid_name(const char *s)
 {
@@ -123,7 +113,7 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
             errs++;
         }
         /* `web:` with no value is a service with every default */
-        int e = params_decode(service_params, service_nparams, cfg_is_null(pr->val) ? NULL : pr->val, c, ctx, sub);
+        int e = params_decode(service_table.rows, service_table.n, cfg_is_null(pr->val) ? NULL : pr->val, c, ctx, sub);
         if (!e && c->deployment)
             e = service_apply_deployment(c, pr->val, ctx, sub);
         errs += e;
@@ -141,14 +131,16 @@ static const param_t scenario_params[] = {
     {"sample_interval", P_DURATION, OFF(sample_interval), NULL, 0.001, MAX_SECONDS, 0, NULL, NULL, NULL,
      "time between rows of timeseries.csv (default: the smallest of 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, "
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
-    {"traffic", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_traffic, "mapping", "the arrival process (below)"},
+    {"traffic", P_MAP, OFF(traffic), "{}", 0, 0, 0, NULL, NULL, NULL, "the arrival process (below)",
+     .sub = &traffic_table},
     {"metrics_server", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_metrics_server, "mapping",
-     "how pod metrics are scraped (below)"},
+     "how pod metrics are scraped (below)", .sub = &metrics_server_table},
     {"hpa_controller", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_controller, "mapping",
-     "the HPA controller's flags, for every HPA (below)"},
+     "the HPA controller's flags, for every HPA (below)", .sub = &controller_table},
     {"services", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, decode_services, "mapping",
-     "name: service (below); traffic enters the first"},
+     "name: service (below); traffic enters the first", .sub = &service_table, .sub_name = "services.NAME"},
 };
+static const param_table_t scenario_table = PARAM_TABLE(scenario_params);
 #define NPARAMS (sizeof scenario_params / sizeof scenario_params[0])
 
 int scenario_service_index(const scenario_t *s, const char *name)
@@ -373,28 +365,7 @@ void scenario_free(scenario_t *s)
 
 void scenario_describe(FILE *f)
 {
-    fprintf(f, "### Top level\n\n");
-    params_describe(f, scenario_params, NPARAMS);
-    fprintf(f, "\n### `traffic`\n\n");
-    params_describe(f, traffic_params, traffic_nparams);
-    fprintf(f, "\n### `traffic.profile[]` points\n\n");
-    params_describe(f, traffic_point_params, traffic_point_nparams);
-    fprintf(f, "\n### `services.NAME`\n\n");
-    params_describe(f, service_params, service_nparams);
-    fprintf(f, "\n### `services.NAME.resources`\n\n`requests` and `limits`, each a mapping:\n\n");
-    params_describe(f, limits_doc_params, 2);
-    fprintf(f, "\n### `services.NAME.memory`\n\n");
-    params_describe(f, service_memory_params, 2);
-    fprintf(f, "\n### `services.NAME.startup`\n\n");
-    params_describe(f, service_startup_params, 4);
-    fprintf(f, "\n### `services.NAME.strategy`\n\n");
-    params_describe(f, service_strategy_params, 2);
-    fprintf(f, "\n### `services.NAME.autoscaler`\n\n");
-    autoscaler_describe(f);
-    fprintf(f, "\n### `metrics_server`\n\n");
-    params_describe(f, metrics_server_params, 2);
-    fprintf(f, "\n### `hpa_controller`\n\n");
-    params_describe(f, controller_params, NCONTROLLER);
+    params_describe_tree(f, "Top level", "", &scenario_table);
     fprintf(f, "\n### Load balancers (`load_balancer`)\n\n| name | behaviour |\n|---|---|\n");
     size_t n;
     const lb_kind_t *const *all = lb_all(&n);
