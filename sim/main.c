@@ -298,8 +298,9 @@ static int cmd_hpa_replay(int argc, char **argv)
                 if (h->target_name && objs.deployments[i].name && !strcmp(objs.deployments[i].name, h->target_name))
                     replicas = objs.deployments[i].replicas;
         }
+        /* the manifest's warnings first, then the metrics file's errors */
         diag_print(d, stderr);
-        d->n = 0;
+        diag_init(d);
         if (replay_run(h, metrics, (int32_t)replicas, fmt, stdout, d) != 0)
             rc = EXIT_INPUT;
     }

@@ -420,4 +420,15 @@ else
         "exit $rc; stderr: $(first_err); stdout: $(one_line "$OUT")"
 fi
 
+
+# A successful replay prints its manifest's warnings and nothing else on stderr.
+"$CLUSTERSIM" hpa replay tests/hpa/traces/c1.hpa.yaml --metrics tests/hpa/traces/c1.metrics.csv --replicas 3 \
+    --format csv >/dev/null 2>"$TMP/c1.err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(wc -l <"$TMP/c1.err")" -eq 1 ] && grep -q 'warning: unknown field' "$TMP/c1.err"; then
+    ok "hpa replay c1: exit 0, exactly one line on stderr (the warning)"
+else
+    not_ok "hpa replay c1: exit 0, exactly one line on stderr (the warning)" "exit $rc; stderr: $(tr '\n' '|' <"$TMP/c1.err")"
+fi
+
 finish
