@@ -118,7 +118,7 @@ check-tests: $(BIN)/clustersim $(TEST_BIN)
 	  echo "== $$t"; \
 	  if CLUSTERSIM=$(BIN)/clustersim $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; \
-	for s in tests/cli/*.sh; do \
+	for s in tests/cli/test_*.sh; do \
 	  [ -f "$$s" ] || continue; echo "== $$s"; \
 	  if CLUSTERSIM=$(BIN)/clustersim bash $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$s"; fi; \
 	done; \

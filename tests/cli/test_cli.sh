@@ -3,7 +3,7 @@
 #
 #   CLUSTERSIM=bin/clustersim bash tests/cli/test_cli.sh     (from the repository root)
 #
-# Checks the contracts of /work/shared/DESIGN.md ("CLI" and "Results"):
+# Checks the contracts of the project's DESIGN.md ("CLI" and "Results"):
 # --help/--version everywhere, exit code 2 with a message on stderr for a bad
 # command line or a bad scenario (file:line:col:, nothing on stdout, no output
 # files), the result files of `run` (summary.json keys, CSV headers, no
@@ -13,42 +13,19 @@
 
 set -u
 
-CLUSTERSIM=${CLUSTERSIM:-bin/clustersim}
-case $CLUSTERSIM in /*) ;; *) CLUSTERSIM=$PWD/$CLUSTERSIM ;; esac
+. "$(dirname "$0")/lib.sh"
+cli_init cli
 ROOT=$PWD
 BAD_DIR=tests/scenarios/bad
 QUICKSTART=scenarios/quickstart.yaml
 
-pass=0
-fail=0
-ok() { printf 'ok   %s\n' "$1"; pass=$((pass + 1)); }
-not_ok() {
-    printf 'FAIL %s\n' "$1"
-    [ $# -gt 1 ] && printf '     %s\n' "${@:2}"
-    fail=$((fail + 1))
-}
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/clustersim-cli.XXXXXX") || exit 3
-trap 'rm -rf "$TMP"' EXIT
-OUT=$TMP/stdout
-ERR=$TMP/stderr
-
-# run ARGS...: runs clustersim, stdout to $OUT, stderr to $ERR, exit code in $rc.
-run() {
-    "$CLUSTERSIM" "$@" >"$OUT" 2>"$ERR"
-    rc=$?
-}
-first_err() { head -n 1 "$ERR"; }
-
 if [ ! -x "$CLUSTERSIM" ]; then
-    echo "FAIL $CLUSTERSIM is not an executable (build it with make)"
-    echo "0 passed, 1 failed"
-    exit 1
+    not_ok "$CLUSTERSIM is not an executable (build it with make)"
+    finish
 fi
 if ! command -v python3 >/dev/null; then
-    echo "FAIL python3 is needed to check summary.json"
-    echo "0 passed, 1 failed"
-    exit 1
+    not_ok "python3 is needed to check summary.json"
+    finish
 fi
 
 # A small good scenario: 10 simulated minutes at 20/s, well under a second.
@@ -478,5 +455,4 @@ else
         "missing:$missing"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

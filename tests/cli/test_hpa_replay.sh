@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_hpa_replay.sh: `clustersim hpa replay` against the golden traces of
-# /work/shared/hpa-spec.md §8 and its manifest validation (§4.1, §6).
+# the HPA specification (hpa-spec.md, beside DESIGN.md) §8 and its manifest
+# validation (§4.1, §6).
 #
 #   CLUSTERSIM=bin/clustersim bash tests/cli/test_hpa_replay.sh     (from the repository root)
 #
@@ -21,41 +22,13 @@
 
 set -u
 
-CLUSTERSIM=${CLUSTERSIM:-bin/clustersim}
-case $CLUSTERSIM in /*) ;; *) CLUSTERSIM=$PWD/$CLUSTERSIM ;; esac
+. "$(dirname "$0")/lib.sh"
+cli_init hpa
 TRACES=tests/hpa/traces
 BAD_DIR=tests/hpa/bad
 WARN_DIR=tests/hpa/warn
 TRACE_NAMES="a a2_legacy a2_behavior b c1 c2 d e_min e_max"
 COLS=time,current,raw,stabilized,final,reason
-
-pass=0
-fail=0
-ok() { printf 'ok   %s\n' "$1"; pass=$((pass + 1)); }
-not_ok() {
-    printf 'FAIL %s\n' "$1"
-    [ $# -gt 1 ] && printf '     %s\n' "${@:2}"
-    fail=$((fail + 1))
-}
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/clustersim-hpa.XXXXXX") || exit 3
-trap 'rm -rf "$TMP"' EXIT
-OUT=$TMP/stdout
-ERR=$TMP/stderr
-
-# run ARGS...: runs clustersim, stdout to $OUT, stderr to $ERR, exit code in $rc.
-run() {
-    "$CLUSTERSIM" "$@" >"$OUT" 2>"$ERR"
-    rc=$?
-}
-first_err() { head -n 1 "$ERR"; }
-# one_line FILE: the first lines of FILE on one line, for failure reports.
-one_line() { head -c 300 "$1" | tr '\n' '|'; }
 
 if [ ! -x "$CLUSTERSIM" ]; then
     not_ok "$CLUSTERSIM is not an executable (build it with make)"
