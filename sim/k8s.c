@@ -135,6 +135,20 @@ static const char *get_str(kctx_t *k, cfg_node_t *n, const char *path)
     return n->str;
 }
 
+/* The string at map.key, which must be there: NULL after reporting a
+ * missing key (at the mapping) or a wrong type (at the value). */
+static const char *required_str(kctx_t *k, cfg_node_t *map, const char *path, const char *key, const char *what)
+{
+    char p[200];
+    pf(p, sizeof p, "%s.%s", path, key);
+    cfg_node_t *n = field(k, map, path, key);
+    if (!n) {
+        err(k, map->pos, "%s: Required value: must specify %s", p, what);
+        return NULL;
+    }
+    return get_str(k, n, p);
+}
+
 static bool get_int(kctx_t *k, cfg_node_t *n, const char *path, int64_t lo, int64_t hi, int64_t *out)
 {
     if (!n)
@@ -266,12 +280,8 @@ static void decode_metric_name(kctx_t *k, cfg_node_t *src, const char *path, hpa
     if (!want_map(k, mn, p))
         return;
     unknown_fields(k, mn, p, known);
-    char pn[180];
-    pf(pn, sizeof pn, "%s.name", p);
-    const char *name = get_str(k, field(k, mn, p, "name"), pn);
-    if (!name)
-        err(k, mn->pos, "%s: Required value: must specify a metric name", pn);
-    else
+    const char *name = required_str(k, mn, p, "name", "a metric name");
+    if (name)
         pf(m->name, sizeof m->name, "%s", name);
 }
 
@@ -318,22 +328,15 @@ static void decode_metric(kctx_t *k, cfg_node_t *n, const char *path, hpa_metric
         static const char *const rk[] = {"name", "target", NULL};
         static const char *const crk[] = {"name", "container", "target", NULL};
         unknown_fields(k, src, sp, m->source == HPA_SOURCE_RESOURCE ? rk : crk);
-        char pn[180];
-        pf(pn, sizeof pn, "%s.name", sp);
-        const char *name = get_str(k, field(k, src, sp, "name"), pn);
-        if (!name)
-            err(k, src->pos, "%s: Required value: must specify a resource name", pn);
-        else if (strcmp(name, "cpu") && strcmp(name, "memory"))
-            err(k, cfg_get(src, "name")->pos, "%s: Unsupported value: \"%s\": clustersim models \"cpu\" and \"memory\"",
-                pn, name);
-        else
+        const char *name = required_str(k, src, sp, "name", "a resource name");
+        if (name && strcmp(name, "cpu") && strcmp(name, "memory"))
+            err(k, cfg_get(src, "name")->pos, "%s.name: Unsupported value: \"%s\": clustersim models \"cpu\" and \"memory\"",
+                sp, name);
+        else if (name)
             pf(m->name, sizeof m->name, "%s", name);
         if (m->source == HPA_SOURCE_CONTAINER_RESOURCE) {
-            pf(pn, sizeof pn, "%s.container", sp);
-            const char *c = get_str(k, field(k, src, sp, "container"), pn);
-            if (!c)
-                err(k, src->pos, "%s: Required value: must specify a container", pn);
-            else
+            const char *c = required_str(k, src, sp, "container", "a container");
+            if (c)
                 pf(m->container, sizeof m->container, "%s", c);
         }
     } else {
@@ -444,12 +447,8 @@ static void decode_hpa(kctx_t *k, cfg_node_t *doc, k8s_hpa_t *h)
     } else if (want_map(k, ref, "spec.scaleTargetRef")) {
         static const char *const rk[] = {"apiVersion", "kind", "name", NULL};
         unknown_fields(k, ref, "spec.scaleTargetRef", rk);
-        h->target_kind = get_str(k, field(k, ref, "spec.scaleTargetRef", "kind"), "spec.scaleTargetRef.kind");
-        h->target_name = get_str(k, field(k, ref, "spec.scaleTargetRef", "name"), "spec.scaleTargetRef.name");
-        if (!cfg_get(ref, "kind"))
-            err(k, ref->pos, "spec.scaleTargetRef.kind: Required value");
-        if (!cfg_get(ref, "name"))
-            err(k, ref->pos, "spec.scaleTargetRef.name: Required value");
+        h->target_kind = required_str(k, ref, "spec.scaleTargetRef", "kind", "the kind of the target");
+        h->target_name = required_str(k, ref, "spec.scaleTargetRef", "name", "the name of the target");
     }
     cfg_node_t *v;
     if ((v = field(k, spec, "spec", "minReplicas")))
