@@ -173,7 +173,7 @@ static cfg_node_t *convert(conv_t *c, yaml_node_t *yn, int depth)
     }
     return n;
 oom:
-    diag_error(c->d, pos, "out of memory");
+    diag_oom(c->d, pos);
     c->failed = 1;
     return NULL;
 }
@@ -204,7 +204,7 @@ static int parse_docs(arena_t *a, const char *text, size_t len, const posmap_t *
     const char *name = pm->name;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
-        diag_error(d, (srcpos_t){name, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){name, 0, 0});
         return -1;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -234,7 +234,7 @@ static int parse_docs(arena_t *a, const char *text, size_t len, const posmap_t *
             size_t nc = cap ? cap * 2 : 4;
             cfg_node_t **grown = arena_alloc(a, nc * sizeof *grown);
             if (!grown) {
-                diag_error(d, (srcpos_t){name, 0, 0}, "out of memory");
+                diag_oom(d, (srcpos_t){name, 0, 0});
                 rc = -1;
                 break;
             }
@@ -291,7 +291,7 @@ static char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
     char *text = arena_strndup(a, buf, n);
     free(buf);
     if (!text)
-        diag_error(d, (srcpos_t){path, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){path, 0, 0});
     *len = n;
     return text;
 }

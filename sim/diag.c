@@ -25,9 +25,35 @@ static void add(diag_t *d, int warning, srcpos_t pos, const char *fmt, va_list a
         k = snprintf(m->text, sizeof m->text, "%s", warning ? "warning: " : "");
     if (k < 0)
         k = 0;
-    if ((size_t)k < sizeof m->text)
-        vsnprintf(m->text + k, sizeof m->text - (size_t)k, fmt, ap);
+    if ((size_t)k < sizeof m->text) {
+        int r = vsnprintf(m->text + k, sizeof m->text - (size_t)k, fmt, ap);
+        k += r > 0 ? r : 0;
+    }
+    if (d->ref[0] && (size_t)k < sizeof m->text) {
+        int r = snprintf(m->text + k, sizeof m->text - (size_t)k, " (named by %s)", d->ref);
+        k += r > 0 ? r : 0;
+    }
+    if ((size_t)k >= sizeof m->text)
+        memcpy(m->text + sizeof m->text - 4, "...", 4);
 }
+
+void diag_oom(diag_t *d, srcpos_t pos)
+{
+    d->oom = 1;
+    diag_error(d, pos, "out of memory");
+}
+
+void diag_push_ref(diag_t *d, srcpos_t at, const char *key)
+{
+    if (at.file && at.line > 0)
+        snprintf(d->ref, sizeof d->ref, "%s:%d:%d: %s", at.file, at.line, at.col, key);
+    else
+        snprintf(d->ref, sizeof d->ref, "%s", key);
+}
+
+void diag_pop_ref(diag_t *d) { d->ref[0] = '\0'; }
+
+int diag_exit_code(const diag_t *d) { return d->oom ? 3 : 2; }
 
 void diag_error(diag_t *d, srcpos_t pos, const char *fmt, ...)
 {

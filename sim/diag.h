@@ -2,7 +2,16 @@
  *
  * Library code never prints or exits on bad input: it adds a diagnostic here
  * and returns an error; main() prints them and exits 2. Lines and columns are
- * 1-based. Warnings are kept apart from errors (they do not fail a load). */
+ * 1-based. Warnings are kept apart from errors (they do not fail a load).
+ *
+ * Running out of memory is not bad input: diag_oom() records it as an error
+ * and sets `oom`, and main() then exits 3 (internal error), not 2.
+ *
+ * A file named by another (a manifest or a samples file named by a scenario
+ * key) is read inside a context: while diag_push_ref() is in force, every
+ * message also names the key that referenced the file, as
+ * `manifest.yaml:3:5: message (named by scenario.yaml:12:15: services.api.deployment)`.
+ * Messages longer than a slot end in "..." rather than being cut silently. */
 #ifndef SIM_DIAG_H
 #define SIM_DIAG_H
 
@@ -13,7 +22,7 @@
 
 typedef struct diag_msg {
     int warning;          /* 1: a warning, 0: an error */
-    char text[480];       /* "file:line:col: message" */
+    char text[1024];      /* "file:line:col: message" */
 } diag_msg_t;
 
 typedef struct diag {
@@ -21,6 +30,8 @@ typedef struct diag {
     size_t n;             /* messages kept (at most DIAG_MAX) */
     size_t errors;        /* errors counted, kept or not */
     size_t warnings;
+    int oom;              /* an allocation failed: an internal error */
+    char ref[512];        /* the referencing key, "" outside diag_push_ref() */
 } diag_t;
 
 /* A source position in a file (file NULL: unknown). */
@@ -34,6 +45,14 @@ void diag_init(diag_t *d);
 void diag_error(diag_t *d, srcpos_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Adds a warning at pos. */
 void diag_warning(diag_t *d, srcpos_t pos, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Adds the error "out of memory" at pos and marks d as an internal failure. */
+void diag_oom(diag_t *d, srcpos_t pos);
+/* From now until diag_pop_ref(), messages name `key` at `at` as the place
+ * that referenced the file they are about (one level; a nested push replaces). */
+void diag_push_ref(diag_t *d, srcpos_t at, const char *key);
+void diag_pop_ref(diag_t *d);
+/* The exit code main() gives for a failed load: 3 after diag_oom(), else 2. */
+int diag_exit_code(const diag_t *d);
 /* Prints every kept message, one per line, to f. */
 void diag_print(const diag_t *d, FILE *f);
 

@@ -670,7 +670,7 @@ int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag
     kctx_t *k = calloc(1, sizeof *k);
     if (!out->hpas || !out->deployments || !k) {
         free(k);
-        diag_error(d, (srcpos_t){path, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){path, 0, 0});
         return -1;
     }
     k->a = a;

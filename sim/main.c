@@ -161,7 +161,7 @@ static int cmd_run(int argc, char **argv)
     scenario_t *sc = scenario_load_opts(argv[optind], sets, nsets, &so, &d);
     diag_print(&d, stderr);
     if (!sc)
-        return EXIT_INPUT;
+        return diag_exit_code(&d);
     char defdir[512];
     if (!outdir) {
         snprintf(defdir, sizeof defdir, "results/%s", sc->name);
@@ -218,7 +218,7 @@ static int cmd_validate(int argc, char **argv)
     scenario_t *sc = scenario_load_opts(argv[optind], sets, nsets, &so, &d);
     diag_print(&d, stderr);
     if (!sc)
-        return EXIT_INPUT;
+        return diag_exit_code(&d);
     printf("%s: ok (%zu service%s, %s)\n", argv[optind], sc->nservices, sc->nservices == 1 ? "" : "s", sc->name);
     scenario_free(sc);
     return 0;
@@ -286,7 +286,7 @@ static int cmd_hpa_replay(int argc, char **argv)
     k8s_objects_t objs;
     int rc = 0;
     if (k8s_load(a, argv[optind], strict, &objs, d) != 0) {
-        rc = EXIT_INPUT;
+        rc = diag_exit_code(d);
     } else if (objs.n_hpas == 0) {
         diag_error(d, (srcpos_t){argv[optind], 1, 1}, "no autoscaling/v2 HorizontalPodAutoscaler in this file");
         rc = EXIT_INPUT;
@@ -302,7 +302,7 @@ static int cmd_hpa_replay(int argc, char **argv)
         diag_print(d, stderr);
         diag_init(d);
         if (replay_run(h, metrics, (int32_t)replicas, fmt, stdout, d) != 0)
-            rc = EXIT_INPUT;
+            rc = diag_exit_code(d);
     }
     diag_print(d, stderr);
     arena_free(a);

@@ -204,10 +204,11 @@ int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     }
     case P_STRING: {
         const char *c = arena_strdup(ctx->arena, s);
-        if (!c)
-            err = "out of memory";
-        else
-            *(const char **)field = c;
+        if (!c) {
+            diag_oom(ctx->diag, node->pos);
+            return 1;
+        }
+        *(const char **)field = c;
         break;
     }
     case P_ENUM:

@@ -150,7 +150,7 @@ static int read_csv(const hpa_spec_t *spec, const char *path, rows_t *rows, diag
             size_t nc = rows->cap ? rows->cap * 2 : 256;
             row_t *g = realloc(rows->v, nc * sizeof *g);
             if (!g) {
-                diag_error(d, (srcpos_t){path, lineno, 1}, "out of memory");
+                diag_oom(d, (srcpos_t){path, lineno, 1});
                 errs++;
                 break;
             }
@@ -226,7 +226,7 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
     hpa_state_t st;
     if (hpa_state_init(&st, spec) != 0) {
         free(rows.v);
-        diag_error(d, (srcpos_t){csv_path, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){csv_path, 0, 0});
         return -1;
     }
     size_t cap_pods = 0;
@@ -276,7 +276,7 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
             if (ns)
                 samples = ns;
             if (!np || !ns) {
-                diag_error(d, (srcpos_t){csv_path, 0, 0}, "out of memory");
+                diag_oom(d, (srcpos_t){csv_path, 0, 0});
                 rc = -1;
                 break;
             }
@@ -308,7 +308,7 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
         hpa_input_t in = {now, current, current, pods, npods, obs};
         hpa_decision_t dec;
         if (hpa_sync(spec, &st, &in, &dec) != 0) {
-            diag_error(d, (srcpos_t){csv_path, 0, 0}, "out of memory");
+            diag_oom(d, (srcpos_t){csv_path, 0, 0});
             rc = -1;
             break;
         }

@@ -182,7 +182,7 @@ static int check_calls(scenario_t *sc, diag_t *d)
     size_t *stack = malloc(n * sizeof *stack), *edge = calloc(n, sizeof *edge);
     if (!colour || !stack || !edge) {
         free(colour), free(stack), free(edge);
-        diag_error(d, (srcpos_t){sc->file, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){sc->file, 0, 0});
         return 1;
     }
     for (size_t root = 0; root < n && !errs; root++) {
@@ -332,7 +332,7 @@ scenario_t *scenario_load_opts(const char *path, const char *const *sets, size_t
 {
     arena_t *a = arena_new();
     if (!a) {
-        diag_error(d, (srcpos_t){path, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){path, 0, 0});
         return NULL;
     }
     cfg_node_t *root = cfg_parse_file(a, path, d);
@@ -347,7 +347,7 @@ scenario_t *scenario_load_string(const char *yaml, const char *name, const char 
 {
     arena_t *a = arena_new();
     if (!a) {
-        diag_error(d, (srcpos_t){name, 0, 0}, "out of memory");
+        diag_oom(d, (srcpos_t){name, 0, 0});
         return NULL;
     }
     cfg_node_t *root = cfg_parse_string(a, yaml, strlen(yaml), name, d);
