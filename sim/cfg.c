@@ -307,6 +307,13 @@ int cfg_parse_file_all(arena_t *a, const char *path, cfg_node_t ***docs, size_t 
     return parse_docs(a, text, len, &pm, 0, docs, ndocs, d);
 }
 
+int cfg_parse_text_all(arena_t *a, const char *text, size_t len, const char *name, cfg_node_t ***docs,
+                       size_t *ndocs, diag_t *d)
+{
+    posmap_t pm = {name, 0, 0, 0};
+    return parse_docs(a, text, len, &pm, 0, docs, ndocs, d);
+}
+
 /* One document of text; a second one is an error (it would be ignored). */
 static cfg_node_t *parse_one(arena_t *a, const char *text, size_t len, const posmap_t *pm, diag_t *d)
 {

@@ -43,6 +43,9 @@ struct cfg_node {
 cfg_node_t *cfg_parse_file(arena_t *a, const char *path, diag_t *d);
 /* Parses every document of a file into *docs (count *ndocs); -1 on error. */
 int cfg_parse_file_all(arena_t *a, const char *path, cfg_node_t ***docs, size_t *ndocs, diag_t *d);
+/* Parses every document of text (len bytes, NUL-terminated), named `name`. */
+int cfg_parse_text_all(arena_t *a, const char *text, size_t len, const char *name, cfg_node_t ***docs,
+                       size_t *ndocs, diag_t *d);
 /* Parses one document from text, naming it `name` in messages. */
 cfg_node_t *cfg_parse_string(arena_t *a, const char *text, size_t len, const char *name, diag_t *d);
 /* Applies one override "a.b.0.c=VALUE" (VALUE is YAML) to root; missing maps

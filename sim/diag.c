@@ -1,6 +1,7 @@
 #include "sim/diag.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 void diag_init(diag_t *d) { memset(d, 0, sizeof(*d)); }
@@ -29,8 +30,11 @@ static void add(diag_t *d, int warning, srcpos_t pos, const char *fmt, va_list a
         int r = vsnprintf(m->text + k, sizeof m->text - (size_t)k, fmt, ap);
         k += r > 0 ? r : 0;
     }
-    if (d->ref[0] && (size_t)k < sizeof m->text) {
-        int r = snprintf(m->text + k, sizeof m->text - (size_t)k, " (named by %s)", d->ref);
+    if (d->ref_key[0] && (size_t)k < sizeof m->text) {
+        int r = d->ref_at.file && d->ref_at.line > 0
+                    ? snprintf(m->text + k, sizeof m->text - (size_t)k, " (named by %s:%d:%d: %s)", d->ref_at.file,
+                               d->ref_at.line, d->ref_at.col, d->ref_key)
+                    : snprintf(m->text + k, sizeof m->text - (size_t)k, " (named by %s)", d->ref_key);
         k += r > 0 ? r : 0;
     }
     if ((size_t)k >= sizeof m->text)
@@ -45,13 +49,34 @@ void diag_oom(diag_t *d, srcpos_t pos)
 
 void diag_push_ref(diag_t *d, srcpos_t at, const char *key)
 {
-    if (at.file && at.line > 0)
-        snprintf(d->ref, sizeof d->ref, "%s:%d:%d: %s", at.file, at.line, at.col, key);
-    else
-        snprintf(d->ref, sizeof d->ref, "%s", key);
+    d->ref_at = at;
+    snprintf(d->ref_key, sizeof d->ref_key, "%s", key && *key ? key : "?");
 }
 
-void diag_pop_ref(diag_t *d) { d->ref[0] = '\0'; }
+void diag_pop_ref(diag_t *d)
+{
+    d->ref_key[0] = '\0';
+    d->ref_at = (srcpos_t){0};
+}
+
+void diag_error_file(diag_t *d, const char *path, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!d->ref_key[0]) {
+        diag_error(d, (srcpos_t){path, 0, 0}, "%s", msg);
+        return;
+    }
+    char key[sizeof d->ref_key];
+    srcpos_t at = d->ref_at;
+    memcpy(key, d->ref_key, sizeof key);
+    d->ref_key[0] = '\0'; /* the message is at the key: no "(named by" */
+    diag_error(d, at, "%s: '%s': %s", key, path, msg);
+    memcpy(d->ref_key, key, sizeof key);
+}
 
 int diag_exit_code(const diag_t *d) { return d->oom ? 3 : 2; }
 

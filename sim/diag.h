@@ -20,6 +20,12 @@
 
 #define DIAG_MAX 64
 
+/* A source position in a file (file NULL: unknown). */
+typedef struct srcpos {
+    const char *file;
+    int line, col;
+} srcpos_t;
+
 typedef struct diag_msg {
     int warning;          /* 1: a warning, 0: an error */
     char text[1024];      /* "file:line:col: message" */
@@ -31,14 +37,10 @@ typedef struct diag {
     size_t errors;        /* errors counted, kept or not */
     size_t warnings;
     int oom;              /* an allocation failed: an internal error */
-    char ref[512];        /* the referencing key, "" outside diag_push_ref() */
+    srcpos_t ref_at;      /* the referencing key's place (inside diag_push_ref()) */
+    char ref_key[256];    /* its path, e.g. "services.api.deployment"; "" outside */
 } diag_t;
 
-/* A source position in a file (file NULL: unknown). */
-typedef struct srcpos {
-    const char *file;
-    int line, col;
-} srcpos_t;
 
 void diag_init(diag_t *d);
 /* Adds an error at pos (printf-style message). */
@@ -48,9 +50,15 @@ void diag_warning(diag_t *d, srcpos_t pos, const char *fmt, ...) __attribute__((
 /* Adds the error "out of memory" at pos and marks d as an internal failure. */
 void diag_oom(diag_t *d, srcpos_t pos);
 /* From now until diag_pop_ref(), messages name `key` at `at` as the place
- * that referenced the file they are about (one level; a nested push replaces). */
+ * that referenced the file they are about (one level; a nested push replaces).
+ * at.file must stay valid until the pop. */
 void diag_push_ref(diag_t *d, srcpos_t at, const char *key);
 void diag_pop_ref(diag_t *d);
+/* An error about the file as a whole (it cannot be opened, it is too large):
+ * inside diag_push_ref() it is reported at the referencing key, as
+ * `scenario.yaml:12:15: services.api.deployment: cannot open 'x.yaml': ...`;
+ * outside, at `path: message`. */
+void diag_error_file(diag_t *d, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The exit code main() gives for a failed load: 3 after diag_oom(), else 2. */
 int diag_exit_code(const diag_t *d);
 /* Prints every kept message, one per line, to f. */
