@@ -654,13 +654,11 @@ static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
 
 /* ---- documents -------------------------------------------------------------- */
 
-int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag_t *d)
+/* The body shared by k8s_load and k8s_load_text: decodes the n parsed
+ * documents of the file named path. */
+static int load_docs(arena_t *a, const char *path, cfg_node_t **docs, size_t n, bool strict, k8s_objects_t *out,
+                     diag_t *d)
 {
-    memset(out, 0, sizeof *out);
-    cfg_node_t **docs;
-    size_t n;
-    if (cfg_parse_file_all(a, path, &docs, &n, d) != 0)
-        return -1;
     if (n == 0) {
         diag_error(d, (srcpos_t){path, 1, 1}, "no Kubernetes object in this file");
         return -1;
@@ -751,4 +749,25 @@ int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag
     }
     free(k);
     return errors ? -1 : 0;
+}
+
+int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag_t *d)
+{
+    memset(out, 0, sizeof *out);
+    cfg_node_t **docs;
+    size_t n;
+    if (cfg_parse_file_all(a, path, &docs, &n, d) != 0)
+        return -1;
+    return load_docs(a, path, docs, n, strict, out, d);
+}
+
+int k8s_load_text(arena_t *a, const char *name, const char *text, size_t len, bool strict, k8s_objects_t *out,
+                  diag_t *d)
+{
+    memset(out, 0, sizeof *out);
+    cfg_node_t **docs;
+    size_t n;
+    if (cfg_parse_text_all(a, text, len, name, &docs, &n, d) != 0)
+        return -1;
+    return load_docs(a, name, docs, n, strict, out, d);
 }

@@ -56,6 +56,10 @@ typedef struct k8s_objects {
 /* Reads every document of path into out (allocated in a). 0, or -1 with
  * errors in d; warnings (unknown fields, skipped kinds) are added to d too. */
 int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag_t *d);
+/* As k8s_load, on text already in memory (len bytes, NUL-terminated), named
+ * `name` in messages. */
+int k8s_load_text(arena_t *a, const char *name, const char *text, size_t len, bool strict, k8s_objects_t *out,
+                  diag_t *d);
 /* A Kubernetes quantity ("500m", "1.5", "2Gi", "1e3", 100) in milli-units,
  * rounded up as Quantity.MilliValue(). NULL on success or a message. */
 const char *k8s_quantity_milli(const char *s, int64_t *milli);
