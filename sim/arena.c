@@ -18,6 +18,7 @@ struct block {
 
 struct arena {
     struct block *head;
+    size_t bytes;   /* held in blocks, headers included */
 };
 
 arena_t *arena_new(void) { return calloc(1, sizeof(arena_t)); }
@@ -48,6 +49,7 @@ void *arena_alloc(arena_t *a, size_t size)
             return NULL;
         b->used = 0;
         b->size = bs;
+        a->bytes += sizeof(*b) + bs;
         /* A dedicated big block goes behind the head so the head keeps its room. */
         if (a->head && bs > ARENA_BLOCK) {
             b->next = a->head->next;
@@ -91,3 +93,5 @@ char *arena_printf(arena_t *a, const char *fmt, ...)
     va_end(ap);
     return p;
 }
+
+size_t arena_bytes(const arena_t *a) { return a ? a->bytes : 0; }

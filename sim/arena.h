@@ -20,6 +20,8 @@ void *arena_alloc(arena_t *a, size_t size);
 char *arena_strndup(arena_t *a, const char *s, size_t n);
 /* A copy of the string s, or NULL. */
 char *arena_strdup(arena_t *a, const char *s);
+/* Bytes the arena holds from the system (for tests of memory bounds). */
+size_t arena_bytes(const arena_t *a);
 /* A formatted string in the arena, or NULL. */
 char *arena_printf(arena_t *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,14 +1,42 @@
+/* cfg: YAML built into a tree straight from libyaml's events.
+ *
+ * libyaml's own loader (yaml_parser_load) builds a whole document before
+ * anything can be checked, and it looks anchors up by a linear scan; on
+ * hostile input that is unbounded memory and quadratic time. Here the tree
+ * is built from the event stream, and every limit is enforced on the event
+ * that would exceed it, so loading stops as soon as a limit is reached:
+ *
+ *   - text: TEXTFILE_MAX_YAML bytes (sim/textfile.h), checked while reading;
+ *   - nesting: CFG_MAX_DEPTH collections, checked on each start event;
+ *   - nodes: CFG_MAX_NODES in the whole file, keys and aliases' copies counted.
+ *
+ * Every step is linear or n log n in the input: anchors and the keys of a
+ * mapping are found through hash tables (small mappings scan), a merge key
+ * adds its pairs to a growing array (amortised), an alias is one copy of the
+ * anchored tree (counted against the node limit). Memory for a file of L
+ * bytes is therefore at most about 2 L (the text and its scalars) plus
+ * CFG_MAX_NODES x (a node, a pair and an item pointer, about 100 bytes):
+ * under 60 MiB for the largest file accepted.
+ *
+ * An alias is a copy, not a shared node, so that marking a key used and
+ * `--set` on one place never changes the other. A mapping key is a scalar
+ * (or an alias of one). An alias to an anchor whose collection is still open
+ * (a recursive structure) is an error, as is an undefined alias or an anchor
+ * defined twice in one document (libyaml's loader refuses both too). */
 #include "sim/cfg.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#define CFG_MAX_TEXT (16u << 20)
+#include "sim/textfile.h"
+
 #define CFG_MAX_DEPTH 64
 #define CFG_MAX_NODES 200000
+#define SMALL_MAP 8 /* mappings up to this many keys look keys up by scanning */
 
 /* Where positions point. A --set value is one line inside an option: its
  * columns are shifted by the option's prefix and anything past its end (a
@@ -20,15 +48,6 @@ typedef struct posmap {
     size_t len;         /* text length (one_line only) */
 } posmap_t;
 
-typedef struct conv {
-    arena_t *a;
-    diag_t *d;
-    yaml_document_t *doc;
-    const posmap_t *pm;
-    size_t nodes;
-    int failed;
-} conv_t;
-
 static srcpos_t map_pos(const posmap_t *pm, yaml_mark_t m)
 {
     if (!pm->one_line)
@@ -37,150 +56,454 @@ static srcpos_t map_pos(const posmap_t *pm, yaml_mark_t m)
     return (srcpos_t){pm->name, 1, (int)col + 1 + pm->shift};
 }
 
-static cfg_node_t *convert(conv_t *c, yaml_node_t *yn, int depth)
+/* ---- a string-keyed hash table (open addressing, power-of-two size) ---- */
+
+typedef struct slot {
+    const char *key;
+    void *val;
+} slot_t;
+
+typedef struct strtab {
+    slot_t *v;
+    size_t cap, n;
+} strtab_t;
+
+static uint64_t str_hash(const char *s)
 {
-    srcpos_t pos = map_pos(c->pm, yn->start_mark);
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+    h ^= h >> 33; /* mix the high bits down: the table uses the low ones */
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
+static slot_t *tab_slot(const strtab_t *t, const char *key)
+{
+    size_t i = (size_t)str_hash(key) & (t->cap - 1);
+    while (t->v[i].key && strcmp(t->v[i].key, key) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return &t->v[i];
+}
+
+/* The value stored for key, or NULL. */
+static void *tab_get(const strtab_t *t, const char *key)
+{
+    return t->cap ? tab_slot(t, key)->val : NULL;
+}
+
+/* Stores key -> val (replacing). 0, or -1 when out of memory. */
+static int tab_put(strtab_t *t, const char *key, void *val)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        size_t nc = t->cap ? 2 * t->cap : 16;
+        slot_t *nv = calloc(nc, sizeof *nv);
+        if (!nv)
+            return -1;
+        strtab_t g = {nv, nc, t->n};
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->v[i].key)
+                *tab_slot(&g, t->v[i].key) = t->v[i];
+        free(t->v);
+        *t = g;
+    }
+    slot_t *s = tab_slot(t, key);
+    if (!s->key)
+        t->n++;
+    s->key = key;
+    s->val = val;
+    return 0;
+}
+
+static void tab_free(strtab_t *t)
+{
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- the builder ---- */
+
+/* A collection being built. Its pairs or items grow in malloc'd scratch and
+ * move to the arena, at their exact size, when the collection ends. */
+typedef struct frame {
+    cfg_node_t *node;
+    cfg_pair_t *pairs;      /* a mapping's */
+    cfg_node_t **items;     /* a sequence's, or a mapping's merge values */
+    size_t n, cap, nitems, capitems;
+    strtab_t keys;          /* key -> pair index + 1, once the mapping outgrows SMALL_MAP */
+    cfg_node_t *key;        /* a key waiting for its value */
+    bool merge;             /* that key is `<<` */
+    struct anchor_def *anchor; /* its anchor, completed when the collection ends */
+} frame_t;
+
+typedef struct anchor_def {
+    cfg_node_t *node;       /* NULL while its collection is still open */
+    srcpos_t pos;
+} anchor_def_t;
+
+typedef struct builder {
+    arena_t *a;
+    diag_t *d;
+    const posmap_t *pm;
+    frame_t stack[CFG_MAX_DEPTH + 1];
+    int depth;              /* open collections */
+    size_t nodes;           /* in the whole file */
+    strtab_t anchors;       /* name -> anchor_def_t* (in the arena), per document */
+    cfg_node_t *root;       /* the current document's */
+    int failed;
+} builder_t;
+
+static int fail(builder_t *b, srcpos_t pos, const char *msg)
+{
+    if (!b->failed)
+        diag_error(b->d, pos, "%s", msg);
+    b->failed = 1;
+    return -1;
+}
+
+static int oom(builder_t *b, srcpos_t pos)
+{
+    if (!b->failed)
+        diag_oom(b->d, pos);
+    b->failed = 1;
+    return -1;
+}
+
+/* A new node at depth `depth`, counted against the limits. */
+static cfg_node_t *new_node(builder_t *b, cfg_kind_t kind, srcpos_t pos, int depth)
+{
+    char msg[96];
     if (depth > CFG_MAX_DEPTH) {
-        if (!c->failed)
-            diag_error(c->d, pos, "nesting deeper than %d levels (a recursive alias?)", CFG_MAX_DEPTH);
-        c->failed = 1;
+        snprintf(msg, sizeof msg, "nesting deeper than %d levels", CFG_MAX_DEPTH);
+        fail(b, pos, msg);
         return NULL;
     }
-    if (++c->nodes > CFG_MAX_NODES) {
-        if (!c->failed)
-            diag_error(c->d, pos, "document too large (more than %d nodes after expanding aliases)", CFG_MAX_NODES);
-        c->failed = 1;
+    if (++b->nodes > CFG_MAX_NODES) {
+        snprintf(msg, sizeof msg, "document too large (more than %d nodes, aliases expanded)", CFG_MAX_NODES);
+        fail(b, pos, msg);
         return NULL;
     }
-    cfg_node_t *n = arena_alloc(c->a, sizeof *n);
-    if (!n)
-        goto oom;
+    cfg_node_t *n = arena_alloc(b->a, sizeof *n);
+    if (!n) {
+        oom(b, pos);
+        return NULL;
+    }
+    n->kind = kind;
     n->pos = pos;
-    switch (yn->type) {
-    case YAML_SCALAR_NODE: {
-        n->kind = CFG_SCALAR;
-        n->str = arena_strndup(c->a, (const char *)yn->data.scalar.value, yn->data.scalar.length);
-        if (!n->str)
-            goto oom;
-        if (strlen(n->str) != yn->data.scalar.length) {
-            diag_error(c->d, pos, "a NUL character inside a scalar");
-            c->failed = 1;
-            return NULL;
-        }
-        const char *tag = (const char *)yn->tag;
-        bool default_tag = !tag || strcmp(tag, YAML_DEFAULT_SCALAR_TAG) == 0;
-        n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && default_tag;
-        break;
-    }
-    case YAML_SEQUENCE_NODE: {
-        n->kind = CFG_SEQ;
-        size_t k = (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
-        n->items = arena_alloc(c->a, (k ? k : 1) * sizeof *n->items);
-        if (!n->items)
-            goto oom;
-        for (size_t i = 0; i < k; i++) {
-            yaml_node_t *child = yaml_document_get_node(c->doc, yn->data.sequence.items.start[i]);
-            if (!child || !(n->items[i] = convert(c, child, depth + 1)))
-                return NULL;
-        }
-        n->n = k;
-        break;
-    }
-    case YAML_MAPPING_NODE: {
-        n->kind = CFG_MAP;
-        size_t k = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
-        n->pairs = arena_alloc(c->a, (k ? k : 1) * sizeof *n->pairs);
+    return n;
+}
+
+/* A copy of the tree at src placed at `depth` (an alias's expansion).
+ * Strings are shared: they are never modified. */
+static cfg_node_t *copy_tree(builder_t *b, const cfg_node_t *src, srcpos_t at, int depth)
+{
+    cfg_node_t *n = new_node(b, src->kind, at, depth);
+    if (!n)
+        return NULL;
+    *n = *src; /* positions stay those of the anchored original, as libyaml's loader gives them */
+    if (src->kind == CFG_MAP) {
+        n->pairs = arena_alloc(b->a, (src->n ? src->n : 1) * sizeof *n->pairs);
         if (!n->pairs)
-            goto oom;
-        size_t np = 0;
-        for (size_t i = 0; i < k; i++) {
-            yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
-            yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
-            yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
-            if (!kn || !vn)
+            return oom(b, at), NULL;
+        for (size_t i = 0; i < src->n; i++) {
+            n->pairs[i].used = false;
+            if (!(n->pairs[i].key = copy_tree(b, src->pairs[i].key, at, depth + 1)) ||
+                !(n->pairs[i].val = copy_tree(b, src->pairs[i].val, at, depth + 1)))
                 return NULL;
-            if (kn->type != YAML_SCALAR_NODE) {
-                diag_error(c->d, map_pos(c->pm, kn->start_mark), "a mapping key must be a scalar");
-                c->failed = 1;
-                return NULL;
-            }
-            cfg_node_t *key = convert(c, kn, depth + 1);
-            if (!key)
-                return NULL;
-            if (key->plain && strcmp(key->str, "<<") == 0)
-                continue; /* merge keys are applied below, after the explicit keys */
-            for (size_t j = 0; j < np; j++)
-                if (strcmp(n->pairs[j].key->str, key->str) == 0) {
-                    diag_error(c->d, key->pos, "duplicate key '%s' (first at line %d)", key->str,
-                               n->pairs[j].key->pos.line);
-                    c->failed = 1;
-                    return NULL;
-                }
-            cfg_node_t *val = convert(c, vn, depth + 1);
-            if (!val)
-                return NULL;
-            n->pairs[np].key = key;
-            n->pairs[np].val = val;
-            np++;
         }
-        n->n = np;
+    } else if (src->kind == CFG_SEQ) {
+        n->items = arena_alloc(b->a, (src->n ? src->n : 1) * sizeof *n->items);
+        if (!n->items)
+            return oom(b, at), NULL;
+        for (size_t i = 0; i < src->n; i++) {
+            if (!(n->items[i] = copy_tree(b, src->items[i], at, depth + 1)))
+                return NULL;
+        }
+    }
+    return n;
+}
+
+static bool is_merge_key(const cfg_node_t *k) { return k->plain && strcmp(k->str, "<<") == 0; }
+
+/* The index of key among the frame's pairs, or -1. */
+static long find_key(const frame_t *f, const char *key)
+{
+    if (f->keys.cap) {
+        void *v = tab_get(&f->keys, key);
+        return v ? (long)((uintptr_t)v - 1) : -1;
+    }
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->pairs[i].key->str, key) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Appends a pair to a mapping frame (its key known to be new). */
+static int add_pair(builder_t *b, frame_t *f, cfg_node_t *key, cfg_node_t *val)
+{
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? 2 * f->cap : 8;
+        cfg_pair_t *g = realloc(f->pairs, nc * sizeof *g);
+        if (!g)
+            return oom(b, key->pos);
+        f->pairs = g;
+        f->cap = nc;
+    }
+    f->pairs[f->n] = (cfg_pair_t){key, val, false};
+    f->n++;
+    if (f->n > SMALL_MAP && !f->keys.cap) {
+        for (size_t i = 0; i < f->n; i++)
+            if (tab_put(&f->keys, f->pairs[i].key->str, (void *)(uintptr_t)(i + 1)) != 0)
+                return oom(b, key->pos);
+    } else if (f->keys.cap && tab_put(&f->keys, key->str, (void *)(uintptr_t)f->n) != 0) {
+        return oom(b, key->pos);
+    }
+    return 0;
+}
+
+static int add_item(builder_t *b, frame_t *f, cfg_node_t *item)
+{
+    if (f->nitems == f->capitems) {
+        size_t nc = f->capitems ? 2 * f->capitems : 8;
+        cfg_node_t **g = realloc(f->items, nc * sizeof *g);
+        if (!g)
+            return oom(b, item->pos);
+        f->items = g;
+        f->capitems = nc;
+    }
+    f->items[f->nitems++] = item;
+    return 0;
+}
+
+/* A complete node arrives: it becomes the root, an item, a key or a value. */
+static int place(builder_t *b, cfg_node_t *n)
+{
+    if (b->depth == 0) {
+        b->root = n;
+        return 0;
+    }
+    frame_t *f = &b->stack[b->depth - 1];
+    if (f->node->kind == CFG_SEQ)
+        return add_item(b, f, n);
+    if (!f->key) {
+        if (n->kind != CFG_SCALAR)
+            return fail(b, n->pos, "a mapping key must be a scalar");
+        f->merge = is_merge_key(n);
+        if (!f->merge) {
+            long first = find_key(f, n->str);
+            if (first >= 0) {
+                char msg[64];
+                snprintf(msg, sizeof msg, " (first at line %d)", f->pairs[first].key->pos.line);
+                if (!b->failed)
+                    diag_error(b->d, n->pos, "duplicate key '%s'%s", n->str, msg);
+                b->failed = 1;
+                return -1;
+            }
+        }
+        f->key = n;
+        return 0;
+    }
+    cfg_node_t *key = f->key;
+    f->key = NULL;
+    /* merge keys are applied when the mapping ends, after the explicit keys */
+    return f->merge ? add_item(b, f, n) : add_pair(b, f, key, n);
+}
+
+/* Registers an anchor (node NULL: its collection is still open); NULL on error. */
+static anchor_def_t *define_anchor(builder_t *b, const char *name, srcpos_t pos, cfg_node_t *node)
+{
+    anchor_def_t *old = tab_get(&b->anchors, name);
+    if (old) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "' (first defined at line %d)", old->pos.line);
+        if (!b->failed)
+            diag_error(b->d, pos, "anchor '%s%s is defined twice", name, msg);
+        b->failed = 1;
+        return NULL;
+    }
+    anchor_def_t *def = arena_alloc(b->a, sizeof *def);
+    const char *key = arena_strdup(b->a, name);
+    if (!def || !key || tab_put(&b->anchors, key, def) != 0)
+        return oom(b, pos), NULL;
+    def->node = node;
+    def->pos = pos;
+    return def;
+}
+
+static void free_frame(frame_t *f)
+{
+    free(f->pairs);
+    free(f->items);
+    tab_free(&f->keys);
+    memset(f, 0, sizeof *f);
+}
+
+/* The frame on top ends: its node gets its final arrays, merges applied. */
+static cfg_node_t *close_frame(builder_t *b)
+{
+    frame_t *f = &b->stack[b->depth - 1];
+    cfg_node_t *n = f->node;
+    if (n->kind == CFG_SEQ) {
+        n->n = f->nitems;
+        n->items = arena_alloc(b->a, (f->nitems ? f->nitems : 1) * sizeof *n->items);
+        if (!n->items)
+            return oom(b, n->pos), NULL;
+        if (f->nitems)
+            memcpy(n->items, f->items, f->nitems * sizeof *n->items);
+    } else {
         /* YAML merge keys (`<<: *base` or `<<: [*a, *b]`): the merged
          * mappings' keys are added unless the mapping already has them; an
          * earlier merged mapping wins over a later one. */
-        for (size_t i = 0; i < k; i++) {
-            yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
-            yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
-            yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
-            if (!kn || !vn || kn->type != YAML_SCALAR_NODE || kn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-                kn->data.scalar.length != 2 || memcmp(kn->data.scalar.value, "<<", 2) != 0)
-                continue;
-            cfg_node_t *val = convert(c, vn, depth + 1);
-            if (!val)
-                return NULL;
+        for (size_t m = 0; m < f->nitems; m++) {
+            cfg_node_t *val = f->items[m];
             size_t nsrc = val->kind == CFG_SEQ ? val->n : 1;
             for (size_t s = 0; s < nsrc; s++) {
                 cfg_node_t *src = val->kind == CFG_SEQ ? val->items[s] : val;
                 if (src->kind != CFG_MAP) {
-                    diag_error(c->d, src->pos, "a merge key (<<) takes a mapping or a list of mappings, got %s",
-                               cfg_kind_name(src));
-                    c->failed = 1;
+                    if (!b->failed)
+                        diag_error(b->d, src->pos, "a merge key (<<) takes a mapping or a list of mappings, got %s",
+                                   cfg_kind_name(src));
+                    b->failed = 1;
                     return NULL;
                 }
-                for (size_t j = 0; j < src->n; j++) {
-                    size_t e;
-                    for (e = 0; e < n->n; e++)
-                        if (strcmp(n->pairs[e].key->str, src->pairs[j].key->str) == 0)
-                            break;
-                    if (e < n->n)
-                        continue;
-                    cfg_pair_t *grown = arena_alloc(c->a, (n->n + 1) * sizeof *grown);
-                    if (!grown)
-                        goto oom;
-                    memcpy(grown, n->pairs, n->n * sizeof *grown);
-                    grown[n->n].key = src->pairs[j].key;
-                    grown[n->n].val = src->pairs[j].val;
-                    n->pairs = grown;
-                    n->n++;
-                }
+                for (size_t j = 0; j < src->n; j++)
+                    if (find_key(f, src->pairs[j].key->str) < 0 &&
+                        add_pair(b, f, src->pairs[j].key, src->pairs[j].val) != 0)
+                        return NULL;
             }
         }
-        break;
+        n->n = f->n;
+        n->pairs = arena_alloc(b->a, (f->n ? f->n : 1) * sizeof *n->pairs);
+        if (!n->pairs)
+            return oom(b, n->pos), NULL;
+        if (f->n)
+            memcpy(n->pairs, f->pairs, f->n * sizeof *n->pairs);
     }
-    default:
-        diag_error(c->d, pos, "empty YAML node");
-        c->failed = 1;
-        return NULL;
-    }
+    if (f->anchor)
+        f->anchor->node = n;
+    free_frame(f);
+    b->depth--;
     return n;
-oom:
-    diag_oom(c->d, pos);
-    c->failed = 1;
-    return NULL;
+}
+
+static void reset_document(builder_t *b)
+{
+    while (b->depth > 0)
+        free_frame(&b->stack[--b->depth]);
+    tab_free(&b->anchors);
+    b->root = NULL;
+}
+
+/* One event. 0 to go on, 1 at the end of a document (b->root set), 2 at the
+ * end of the stream, -1 on an error (reported). */
+static int on_event(builder_t *b, const yaml_event_t *ev)
+{
+    srcpos_t pos = map_pos(b->pm, ev->start_mark);
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT:
+        return 2;
+    case YAML_DOCUMENT_START_EVENT:
+        reset_document(b);
+        return 0;
+    case YAML_DOCUMENT_END_EVENT:
+        return 1;
+    case YAML_SCALAR_EVENT: {
+        cfg_node_t *n = new_node(b, CFG_SCALAR, pos, b->depth);
+        if (!n)
+            return -1;
+        size_t len = ev->data.scalar.length;
+        if (!(n->str = arena_strndup(b->a, (const char *)ev->data.scalar.value, len)))
+            return oom(b, pos);
+        if (strlen(n->str) != len)
+            return fail(b, pos, "a NUL character inside a scalar");
+        const char *tag = (const char *)ev->data.scalar.tag;
+        bool default_tag = !tag || strcmp(tag, YAML_DEFAULT_SCALAR_TAG) == 0;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && default_tag;
+        if (ev->data.scalar.anchor && !define_anchor(b, (const char *)ev->data.scalar.anchor, pos, n))
+            return -1;
+        return place(b, n);
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+        if (b->depth > 0) {
+            frame_t *p = &b->stack[b->depth - 1];
+            if (p->node->kind == CFG_MAP && !p->key)
+                return fail(b, pos, "a mapping key must be a scalar");
+        }
+        cfg_node_t *n = new_node(b, seq ? CFG_SEQ : CFG_MAP, pos, b->depth);
+        if (!n)
+            return -1;
+        const yaml_char_t *anchor = seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
+        frame_t *f = &b->stack[b->depth];
+        memset(f, 0, sizeof *f);
+        f->node = n;
+        b->depth++;
+        if (anchor && !(f->anchor = define_anchor(b, (const char *)anchor, pos, NULL)))
+            return -1;
+        return 0;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        cfg_node_t *n = close_frame(b);
+        return n ? place(b, n) : -1;
+    }
+    case YAML_ALIAS_EVENT: {
+        const char *name = (const char *)ev->data.alias.anchor;
+        anchor_def_t *def = tab_get(&b->anchors, name);
+        if (def && def->node && def->node->kind != CFG_SCALAR && b->depth > 0 &&
+            b->stack[b->depth - 1].node->kind == CFG_MAP && !b->stack[b->depth - 1].key)
+            return fail(b, pos, "a mapping key must be a scalar");
+        if (!def || !def->node) {
+            if (!b->failed)
+                diag_error(b->d, pos, def ? "a recursive alias: '*%s' is inside the collection it names"
+                                          : "undefined alias '*%s'", name);
+            b->failed = 1;
+            return -1;
+        }
+        cfg_node_t *n = copy_tree(b, def->node, pos, b->depth);
+        return n ? place(b, n) : -1;
+    }
+    default: /* stream start, no event */
+        return 0;
+    }
+}
+
+/* The line and column (in characters, as libyaml's marks count) of a byte
+ * offset of text: libyaml's reader errors give an offset, not a mark. */
+static srcpos_t offset_pos(const posmap_t *pm, const char *text, size_t len, size_t offset)
+{
+    yaml_mark_t m = {0, 0, 0};
+    size_t start = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (size_t i = start; i < offset && i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n') {
+            m.line++;
+            m.column = 0;
+        } else if ((c & 0xC0) != 0x80 && !(c == '\r' && i + 1 < len && text[i + 1] == '\n')) {
+            m.column++;
+        }
+    }
+    return map_pos(pm, m);
 }
 
 static void parser_error(yaml_parser_t *p, const posmap_t *pm, const char *text, size_t len, diag_t *d)
 {
     const char *problem = p->problem ? p->problem : "malformed YAML";
+    if (p->error == YAML_MEMORY_ERROR) {
+        diag_oom(d, (srcpos_t){pm->name, 0, 0});
+        return;
+    }
+    if (p->error == YAML_READER_ERROR) {
+        srcpos_t at = offset_pos(pm, text, len, p->problem_offset);
+        if (p->problem_value < 0)
+            diag_error(d, at, "%s", problem);
+        else if (strstr(problem, "octet") || strstr(problem, "UTF-8") || strstr(problem, "UTF-16"))
+            diag_error(d, at, "%s (byte 0x%02X)", problem, (unsigned)p->problem_value & 0xFFu);
+        else
+            diag_error(d, at, "%s (U+%04X)", problem, (unsigned)p->problem_value);
+        return;
+    }
     srcpos_t at = map_pos(pm, p->problem_mark);
     size_t idx = p->problem_mark.index;
     if (idx < len && text[idx] == '\t' && strstr(problem, "cannot start any token")) {
@@ -197,63 +520,72 @@ static void parser_error(yaml_parser_t *p, const posmap_t *pm, const char *text,
     }
 }
 
-/* Parses up to `max` documents (0: all) of text. */
-static int parse_docs(arena_t *a, const char *text, size_t len, const posmap_t *pm, size_t max,
-                      cfg_node_t ***docs, size_t *ndocs, diag_t *d)
+/* Parses every document of text into *docs (arena), *ndocs of them. */
+static int parse_docs(arena_t *a, const char *text, size_t len, const posmap_t *pm, cfg_node_t ***docs,
+                      size_t *ndocs, diag_t *d)
 {
-    const char *name = pm->name;
+    *docs = NULL;
+    *ndocs = 0;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
-        diag_oom(d, (srcpos_t){name, 0, 0});
+        diag_oom(d, (srcpos_t){pm->name, 0, 0});
         return -1;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    builder_t *b = calloc(1, sizeof *b);
+    if (!b) {
+        yaml_parser_delete(&parser);
+        diag_oom(d, (srcpos_t){pm->name, 0, 0});
+        return -1;
+    }
+    b->a = a;
+    b->d = d;
+    b->pm = pm;
     size_t cap = 0, n = 0;
     cfg_node_t **out = NULL;
     int rc = 0;
     for (;;) {
-        yaml_document_t doc;
-        if (!yaml_parser_load(&parser, &doc)) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
             parser_error(&parser, pm, text, len, d);
             rc = -1;
             break;
         }
-        yaml_node_t *root = yaml_document_get_root_node(&doc);
-        if (!root) {
-            yaml_document_delete(&doc);
-            break;
-        }
-        conv_t c = {a, d, &doc, pm, 0, 0};
-        cfg_node_t *node = convert(&c, root, 0);
-        yaml_document_delete(&doc);
-        if (!node) {
+        int r = on_event(b, &ev);
+        yaml_event_delete(&ev);
+        if (r < 0) {
             rc = -1;
             break;
         }
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 4;
-            cfg_node_t **grown = arena_alloc(a, nc * sizeof *grown);
-            if (!grown) {
-                diag_oom(d, (srcpos_t){name, 0, 0});
-                rc = -1;
-                break;
-            }
-            if (n)
-                memcpy(grown, out, n * sizeof *grown);
-            out = grown;
-            cap = nc;
-        }
-        out[n++] = node;
-        if (max && n == max)
+        if (r == 2)
             break;
+        if (r == 1 && b->root) {
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 4;
+                cfg_node_t **grown = arena_alloc(a, nc * sizeof *grown);
+                if (!grown) {
+                    diag_oom(d, (srcpos_t){pm->name, 0, 0});
+                    rc = -1;
+                    break;
+                }
+                if (n)
+                    memcpy(grown, out, n * sizeof *grown);
+                out = grown;
+                cap = nc;
+            }
+            out[n++] = b->root;
+            b->root = NULL;
+        }
     }
+    reset_document(b);
+    free(b);
     yaml_parser_delete(&parser);
     *docs = out;
     *ndocs = n;
     return rc;
 }
 
-static char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
+static const char *read_text_old(arena_t *a, const char *path, size_t *len, diag_t *d)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -264,8 +596,8 @@ static char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
     char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
-            if (cap >= CFG_MAX_TEXT) {
-                diag_error(d, (srcpos_t){path, 0, 0}, "file larger than %u MiB", CFG_MAX_TEXT >> 20);
+            if (cap >= (unsigned)(TEXTFILE_MAX_YAML)) {
+                diag_error(d, (srcpos_t){path, 0, 0}, "file larger than %u MiB", (unsigned)(TEXTFILE_MAX_YAML >> 20));
                 free(buf);
                 fclose(f);
                 return NULL;
@@ -284,7 +616,7 @@ static char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
     int err = ferror(f);
     fclose(f);
     if (!buf || err) {
-        diag_error(d, (srcpos_t){path, 0, 0}, "cannot read: %s", buf ? "read error" : "out of memory");
+        if (buf) diag_error(d, (srcpos_t){path, 0, 0}, "cannot read: read error"); else diag_oom(d, (srcpos_t){path, 0, 0});
         free(buf);
         return NULL;
     }
@@ -296,22 +628,33 @@ static char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
     return text;
 }
 
+static const char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
+{
+    if (1)
+        return read_text_old(a, path, len, d);
+    textfile_t f;
+    if (textfile_read(a, path, TEXTFILE_MAX_YAML, 0, &f, d) != 0)
+        return NULL;
+    *len = f.len;
+    return f.text;
+}
+
 int cfg_parse_file_all(arena_t *a, const char *path, cfg_node_t ***docs, size_t *ndocs, diag_t *d)
 {
     size_t len;
-    char *text = read_text(a, path, &len, d);
+    const char *text = read_text(a, path, &len, d);
     if (!text)
         return -1;
     const char *name = arena_strdup(a, path);
     posmap_t pm = {name ? name : path, 0, 0, 0};
-    return parse_docs(a, text, len, &pm, 0, docs, ndocs, d);
+    return parse_docs(a, text, len, &pm, docs, ndocs, d);
 }
 
 int cfg_parse_text_all(arena_t *a, const char *text, size_t len, const char *name, cfg_node_t ***docs,
                        size_t *ndocs, diag_t *d)
 {
     posmap_t pm = {name, 0, 0, 0};
-    return parse_docs(a, text, len, &pm, 0, docs, ndocs, d);
+    return parse_docs(a, text, len, &pm, docs, ndocs, d);
 }
 
 /* One document of text; a second one is an error (it would be ignored). */
@@ -319,7 +662,7 @@ static cfg_node_t *parse_one(arena_t *a, const char *text, size_t len, const pos
 {
     cfg_node_t **docs;
     size_t n;
-    if (parse_docs(a, text, len, pm, 0, &docs, &n, d) != 0)
+    if (parse_docs(a, text, len, pm, &docs, &n, d) != 0)
         return NULL;
     if (n > 1) {
         diag_error(d, docs[1]->pos, "a second YAML document: a scenario is one document (remove the '---')");
@@ -341,13 +684,12 @@ cfg_node_t *cfg_parse_string(arena_t *a, const char *text, size_t len, const cha
 cfg_node_t *cfg_parse_file(arena_t *a, const char *path, diag_t *d)
 {
     size_t len;
-    char *text = read_text(a, path, &len, d);
+    const char *text = read_text(a, path, &len, d);
     if (!text)
         return NULL;
     const char *name = arena_strdup(a, path);
     return cfg_parse_string(a, text, len, name ? name : path, d);
 }
-
 
 cfg_pair_t *cfg_find(cfg_node_t *map, const char *key)
 {
@@ -400,8 +742,10 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
     cfg_node_t *val;
     if (eq[1] == '\0') { /* an empty value is a null scalar */
         val = arena_alloc(a, sizeof *val);
-        if (!val)
+        if (!val) {
+            diag_oom(d, (srcpos_t){label, 1, 1});
             return -1;
+        }
         val->kind = CFG_SCALAR;
         val->str = "";
         val->plain = true;
@@ -411,9 +755,11 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
         if (!(val = parse_one(a, eq + 1, strlen(eq + 1), &pm, d)))
             return -1;
     }
+    /* Every component of the path is used: an empty one (`a..b`, `a.b.`)
+     * is an error, never skipped. */
     cfg_node_t *cur = root;
     const char *p = assign;
-    while (p < eq) {
+    for (;;) {
         const char *dot = memchr(p, '.', (size_t)(eq - p));
         const char *end = dot ? dot : eq;
         int col = (int)(p - assign) + 1;
@@ -422,13 +768,16 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
             return -1;
         }
         char *key = arena_strndup(a, p, (size_t)(end - p));
-        if (!key)
+        if (!key) {
+            diag_oom(d, (srcpos_t){label, 1, col});
             return -1;
-        bool last = end == eq;
+        }
+        bool last = !dot;
         if (cur->kind == CFG_SEQ) {
-            char *e;
-            long idx = strtol(key, &e, 10);
-            if (*e || idx < 0 || (size_t)idx >= cur->n) {
+            size_t idx = 0, k;
+            for (k = 0; key[k] >= '0' && key[k] <= '9' && idx <= cur->n; k++)
+                idx = idx * 10 + (size_t)(key[k] - '0');
+            if (key[k] || idx >= cur->n) {
                 diag_error(d, (srcpos_t){label, 1, col}, "'%s': expected an index from 0 to %zu", key,
                            cur->n ? cur->n - 1 : 0);
                 return -1;
@@ -446,8 +795,10 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
                 cfg_pair_t *np = arena_alloc(a, (cur->n + 1) * sizeof *np);
                 cfg_node_t *kn = arena_alloc(a, sizeof *kn);
                 cfg_node_t *mn = arena_alloc(a, sizeof *mn);
-                if (!np || !kn || !mn)
+                if (!np || !kn || !mn) {
+                    diag_oom(d, (srcpos_t){label, 1, col});
                     return -1;
+                }
                 if (cur->n)
                     memcpy(np, cur->pairs, cur->n * sizeof *np);
                 kn->kind = CFG_SCALAR;
@@ -469,6 +820,8 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
             diag_error(d, (srcpos_t){label, 1, col}, "'%s': the value above it is a scalar, not a mapping", key);
             return -1;
         }
+        if (last)
+            break;
         p = end + 1;
     }
     return 0;

@@ -1,13 +1,15 @@
 /* cfg: a YAML document as a tree of nodes that remember where they came from.
  *
- * libyaml parses (this is the only file that includes yaml.h); the tree keeps
+ * libyaml parses (this is the only file that includes yaml.h); the tree is
+ * built from its events, with every limit checked as the event arrives (the
+ * header of cfg.c states the limits and the memory bound). The tree keeps
  * each node's 1-based line and column so that any later check can report
  * `file:line:col: message`. Nodes live in the caller's arena. Every map
  * entry has a `used` mark, set by the decoders that read it, so that
  * unknown keys can be reported afterwards.
  *
  * Limits against hostile input: 16 MiB of text, nesting 64 deep, 200,000
- * nodes (aliases are expanded, and counted, on conversion). YAML merge keys
+ * nodes in a file (aliases are expanded, and counted). YAML merge keys
  * (`<<: *base`) are applied: explicit keys win over merged ones. A file or
  * string parsed as one document must hold exactly one. */
 #ifndef SIM_CFG_H

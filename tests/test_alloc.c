@@ -8,7 +8,8 @@
  * full run: load a scenario with an HPA manifest, rollouts and a downstream
  * call, set up a world, run it, collect its results, render the summary.
  * Then for every N, the N-th allocation returns NULL: the load must return
- * NULL with an error, or the run must fail with an error, or succeed (when
+ * NULL with an "out of memory" error marked as internal (exit 3, never
+ * reported as bad input), or the run must fail with an error, or succeed (when
  * the failed allocation was optional) — never crash. Under AddressSanitizer
  * (make SANITIZER=address test) the same pass also proves that nothing
  * leaks on those error paths. */
@@ -61,7 +62,11 @@ static int one_run(void)
     int rc = 0;
     scenario_t *sc = scenario_load_string(yaml, "scenarios/alloc.yaml", NULL, 0, d);
     if (!sc) {
+        /* the scenario is valid: a failed load can only be the injected
+         * failure, which is an internal error (exit 3), never bad input */
         assert_true(d->errors > 0);
+        if (!d->oom)
+            fail_msg("a failed allocation was reported as bad input: %s", d->n ? d->msgs[0].text : "");
         rc = 1;
         goto out;
     }
