@@ -4,6 +4,8 @@
  * or the command line is wrong, 3 an internal error. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,55 @@ static int usage_error(const char *cmd, const char *msg, const char *arg)
     return EXIT_INPUT;
 }
 
+/* The signal that asked a run to stop (SIGINT, SIGTERM), or 0. The handler
+ * only stores it: run_scenario polls it, removes its temporary directory and
+ * returns, and cmd_run then re-raises the signal, so the exit status is the
+ * signal's (130, 143 in a shell). The one mutable global, as signals need. */
+static atomic_int stop_signal;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs a lock-free atomic int");
+
+static void on_stop_signal(int sig) { atomic_store(&stop_signal, sig); }
+
+/* Installs on_stop_signal for SIGINT and SIGTERM, except where the signal was
+ * ignored when we started (nohup, a background job of a shell without job
+ * control): that choice of the caller stays. */
+static void catch_stop_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* Ends the process by the signal that stopped the run (its default action). */
+static int die_by_stop_signal(void)
+{
+    int sig = atomic_load(&stop_signal);
+    fflush(stdout);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return 128 + sig; /* not reached unless the signal is blocked */
+}
+
+/* a then b, in memory of the exact size (NULL when out of memory). */
+static char *concat(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 1);
+    if (s) {
+        memcpy(s, a, na);
+        memcpy(s + na, b, nb + 1);
+    }
+    return s;
+}
+
 static int parse_count(const char *s, long lo, long hi, long *out)
 {
     char *end;
@@ -106,7 +157,6 @@ static int cmd_run(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
-    char seedset[64], durset[128];
     size_t nsets = 0;
     const char *outdir = NULL;
     long reps = 1, threads = 0;
@@ -142,49 +192,76 @@ static int cmd_run(int argc, char **argv)
     if (optind != argc - 1)
         return usage_error("run", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
                            optind >= argc ? NULL : argv[optind + 1]);
-    /* --seed and --duration are overrides like --set, checked the same way. */
-    if (seed) {
-        snprintf(seedset, sizeof seedset, "seed=%s", seed);
+    if (outdir && !*outdir)
+        return usage_error("run", "-o: the output directory name is empty", NULL);
+    /* --seed and --duration are overrides like --set, checked the same way;
+     * built at their exact size, so the whole value reaches the loader. */
+    char *seedset = seed ? concat("seed=", seed) : NULL;
+    char *durset = duration ? concat("duration=", duration) : NULL;
+    if ((seed && !seedset) || (duration && !durset)) {
+        free(seedset);
+        free(durset);
+        fprintf(stderr, "clustersim run: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    if (seedset) {
         labels[nsets] = "--seed";
         sets[nsets++] = seedset;
     }
-    if (duration) {
-        snprintf(durset, sizeof durset, "duration=%s", duration);
+    if (durset) {
         labels[nsets] = "--duration";
         sets[nsets++] = durset;
     }
-    if (outdir && !*outdir)
-        return usage_error("run", "-o: the output directory name is empty", NULL);
     diag_t d;
     diag_init(&d);
     scenario_opts_t so = {labels, strict};
     scenario_t *sc = scenario_load_opts(argv[optind], sets, nsets, &so, &d);
     diag_print(&d, stderr);
+    free(seedset);
+    free(durset);
     if (!sc)
         return diag_exit_code(&d);
-    char defdir[512];
-    if (!outdir) {
-        snprintf(defdir, sizeof defdir, "results/%s", sc->name);
-        outdir = defdir;
-    }
-    if (run_make_dir(outdir) != 0) {
-        fprintf(stderr, "clustersim run: cannot use '%s' as the output directory: %s\n", outdir, strerror(errno));
+    /* the loader allows only names that are one plain path component */
+    char *defdir = outdir ? NULL : concat("results/", sc->name);
+    if (!outdir && !defdir) {
         scenario_free(sc);
-        return EXIT_INPUT;
+        fprintf(stderr, "clustersim run: out of memory\n");
+        return EXIT_INTERNAL;
     }
-    run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO)};
+    if (!outdir)
+        outdir = defdir;
+    catch_stop_signals();
+    run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO), &stop_signal};
     run_result_t res;
-    char err[300];
+    char err[8192];
     int rc = 0;
-    if (run_scenario(sc, &o, &res, err, sizeof err) != 0) {
-        fprintf(stderr, "clustersim run: internal error: %s\n", err);
+    switch (run_scenario(sc, &o, &res, err, sizeof err)) {
+    case RUN_OK:
+        if (atomic_load(&stop_signal))
+            break; /* the results are whole; the signal still ends the process */
+        if (!quiet) {
+            results_print_table(stdout, sc, &res);
+            printf("\nresults: %s/summary.json, timeseries.csv, events.csv\n", outdir);
+        }
+        break;
+    case RUN_BAD_OUTPUT:
+        fprintf(stderr, "clustersim run: %s\n", err);
+        rc = EXIT_INPUT;
+        break;
+    case RUN_STOPPED:
+        /* replications may still be running: end now, freeing nothing */
+        fprintf(stderr, "clustersim run: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    default:
+        fprintf(stderr, "clustersim run: %s\n", err);
         rc = EXIT_INTERNAL;
-    } else if (!quiet) {
-        results_print_table(stdout, sc, &res);
-        printf("\nresults: %s/summary.json, timeseries.csv, events.csv\n", outdir);
+        break;
     }
     run_result_free(&res);
     scenario_free(sc);
+    free(defdir);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
     return rc;
 }
 

@@ -1,18 +1,23 @@
 #include "sim/results.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
 
 #include "sim/simtime.h"
 
-/* The object at the dotted prefix of path (created as needed); *leaf is set
- * to the last component. */
-static cJSON *walk(cJSON *root, const char *path, char *leaf, size_t leafsize)
+/* The object at the dotted prefix of path (created as needed), or NULL when
+ * out of memory; *leaf is set to the last component (malloc'd, the caller
+ * frees it). The path is copied whole, however long. */
+static cJSON *walk(cJSON *root, const char *path, char **leaf)
 {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
+    char *buf = malloc(strlen(path) + 1);
+    if (!buf)
+        return NULL;
+    strcpy(buf, path);
     cJSON *cur = root;
     char *part = buf, *dot;
     while ((dot = strchr(part, '.')) != NULL) {
@@ -20,13 +25,17 @@ static cJSON *walk(cJSON *root, const char *path, char *leaf, size_t leafsize)
         cJSON *next = cJSON_GetObjectItemCaseSensitive(cur, part);
         if (!next) {
             next = cJSON_AddObjectToObject(cur, part);
-            if (!next)
+            if (!next) {
+                free(buf);
                 return NULL;
+            }
         }
         cur = next;
         part = dot + 1;
     }
-    snprintf(leaf, leafsize, "%s", part);
+    /* the leaf moves to the start of buf, which the caller frees */
+    memmove(buf, part, strlen(part) + 1);
+    *leaf = buf;
     return cur;
 }
 
@@ -45,53 +54,54 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
     int bad = 0;
     bad |= !cJSON_AddStringToObject(root, "schema", RESULTS_SCHEMA);
     bad |= !cJSON_AddStringToObject(root, "scenario", sc->name);
-    bad |= add_number(root, "seed", (double)sc->seed);
+    /* every digit of the 64-bit seed: a JSON number, not a rounded double */
+    char seed[24];
+    snprintf(seed, sizeof seed, "%" PRIu64, sc->seed);
+    bad |= !cJSON_AddRawToObject(root, "seed", seed);
     bad |= add_number(root, "replications", res->replications);
     bad |= add_number(root, "duration_s", simtime_to_s(sc->duration));
     bad |= add_number(root, "warmup_s", simtime_to_s(sc->warmup));
     bad |= add_number(root, "wall_s", res->wall_s);
     for (size_t i = 0; i < res->summary.n && !bad; i++) {
         const metric_t *m = &res->summary.v[i];
-        char leaf[128];
-        cJSON *obj = walk(root, m->path, leaf, sizeof leaf);
+        char *leaf = NULL;
+        cJSON *obj = walk(root, m->path, &leaf);
         if (!obj) {
             bad = 1;
             break;
         }
         bad |= add_number(obj, leaf, m->value);
         if (res->replications > 1) {
-            char ci[140];
-            snprintf(ci, sizeof ci, "%s_ci95", leaf);
-            bad |= add_number(obj, ci, m->ci95);
+            size_t n = strlen(leaf);
+            char *ci = malloc(n + sizeof "_ci95");
+            if (ci) {
+                memcpy(ci, leaf, n);
+                memcpy(ci + n, "_ci95", sizeof "_ci95");
+                bad |= add_number(obj, ci, m->ci95);
+            }
+            bad |= !ci;
+            free(ci);
         }
+        free(leaf);
     }
     char *text = bad ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
     return text;
 }
 
-int results_write_summary(const char *dir, const scenario_t *sc, const run_result_t *res)
-{
-    char *text = results_summary_json(sc, res);
-    if (!text)
-        return -1;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    size_t len = strlen(text);
-    text[len] = '\n'; /* cJSON_Print leaves room for its NUL; replace it */
-    int rc = run_write_atomic(path, text, len + 1);
-    free(text);
-    return rc;
-}
-
 /* The metric services.SVC.LEAF, or LEAF itself when svc is NULL (NaN if absent). */
 static double get(const run_result_t *res, const char *svc, const char *leaf)
 {
+    if (!svc) {
+        const metric_t *m = metrics_find(&res->summary, leaf);
+        return m ? m->value : NAN;
+    }
+    /* service names are at most 63 characters (scenario.c), leaves short
+     * constants; a path that did not fit would find nothing, never another */
     char path[200];
-    if (svc)
-        snprintf(path, sizeof path, "services.%s.%s", svc, leaf);
-    else
-        snprintf(path, sizeof path, "%s", leaf);
+    int n = snprintf(path, sizeof path, "services.%s.%s", svc, leaf);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return NAN;
     const metric_t *m = metrics_find(&res->summary, path);
     return m ? m->value : NAN;
 }

@@ -1,7 +1,29 @@
+/* run: replications in threads, and the output directory as a transaction
+ * (run.h says what is guaranteed).
+ *
+ * Invariants kept here:
+ * - Nothing is created outside the temporary directory PARENT/.BASE.tmp-...
+ *   except PARENT's missing ancestors (mkdir -p) before the run, and the
+ *   final rename(s) at the end. The paths are checked against PATH_MAX and
+ *   NAME_MAX before anything is created, so no path is ever cut.
+ * - An existing output directory is replaced only when it holds nothing but
+ *   result files (an earlier run's): `-o ~` must never rename a home
+ *   directory away. Removing the earlier result unlinks those names only.
+ * - Worker threads create their files under the shared lock and only while
+ *   the run has not failed; the main thread marks the run failed under the
+ *   same lock before it removes the temporary directory, so no file can
+ *   appear in it afterwards (a stop does not wait for the workers). */
+#ifdef __linux__
+#define _GNU_SOURCE /* renameat2(RENAME_EXCHANGE): replacing a directory with no window */
+#endif
 #include "sim/run.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,29 +35,441 @@
 #include "sim/results.h"
 #include "sim/world.h"
 
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+#ifndef NAME_MAX
+#define NAME_MAX 255
+#endif
+
+/* The files of a result directory. A directory holding anything else (but
+ * the .*.tmp files older versions could leave) is not one to replace. */
+static const char *const result_files[] = {"summary.json", "timeseries.csv", "events.csv"};
+#define NRESULT_FILES (sizeof result_files / sizeof result_files[0])
+
+/* A malloc'd formatted string (exact size), or NULL when out of memory. */
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- the output directory --------------------------------------------------- */
+
+typedef struct outdir {
+    char *target;   /* where the results go (resolved when it is a symbolic link) */
+    char *parent;   /* its directory */
+    const char *base; /* its last component, in target */
+    char *tmp;      /* the temporary directory beside it, once created */
+    bool exists;    /* target existed: it is replaced whole */
+    mode_t mode;    /* permissions of the new directory */
+} outdir_t;
+
+static void out_free(outdir_t *od)
+{
+    free(od->target);
+    free(od->parent);
+    free(od->tmp);
+    memset(od, 0, sizeof *od);
+}
+
+static bool is_result_name(const char *name)
+{
+    for (size_t i = 0; i < NRESULT_FILES; i++)
+        if (strcmp(name, result_files[i]) == 0)
+            return true;
+    size_t n = strlen(name);
+    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
+}
+
+/* A path for messages: whole when short, else its start and its length (a
+ * 4000-byte path would bury the message). */
+static const char *shown(const char *path, char *buf, size_t size)
+{
+    size_t n = strlen(path);
+    if (n < 200)
+        return path;
+    snprintf(buf, size, "%.60s... (%zu bytes)", path, n);
+    return buf;
+}
+
+/* Splits dir into target, parent and base. RUN_OK or RUN_BAD_OUTPUT/FAILED. */
+static int out_split(outdir_t *od, const char *dir, char *err, size_t errlen)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    od->target = malloc(n + 1);
+    if (!od->target) {
+        snprintf(err, errlen, "out of memory");
+        return RUN_FAILED;
+    }
+    memcpy(od->target, dir, n);
+    od->target[n] = '\0';
+    char *slash = strrchr(od->target, '/');
+    od->base = slash ? slash + 1 : od->target;
+    if (!*od->base || !strcmp(od->base, ".") || !strcmp(od->base, "..")) {
+        char b[128];
+        snprintf(err, errlen,
+                 "'%s' cannot be an output directory: results replace the whole directory, so -o must name a new "
+                 "directory or an earlier run's (not '/', '.' or '..')",
+                 shown(dir, b, sizeof b));
+        return RUN_BAD_OUTPUT;
+    }
+    if (!slash)
+        od->parent = str_printf(".");
+    else if (slash == od->target)
+        od->parent = str_printf("/");
+    else
+        od->parent = str_printf("%.*s", (int)(slash - od->target), od->target);
+    if (!od->parent) {
+        snprintf(err, errlen, "out of memory");
+        return RUN_FAILED;
+    }
+    return RUN_OK;
+}
+
+/* The temporary (what "tmp") or aside ("old") directory's mkdtemp template. */
+static char *sibling_template(const outdir_t *od, const char *what)
+{
+    const char *sep = od->parent[strlen(od->parent) - 1] == '/' ? "" : "/";
+    return str_printf("%s%s.%s.%s-%ld-XXXXXX", od->parent, sep, od->base, what, (long)getpid());
+}
+
+/* Whether every path the run creates fits the system's limits. */
+static int out_check_lengths(const outdir_t *od, int reps, char *err, size_t errlen)
+{
+    char *tmpl = sibling_template(od, "tmp");
+    if (!tmpl) {
+        snprintf(err, errlen, "out of memory");
+        return RUN_FAILED;
+    }
+    /* the longest file inside: timeseries.rN.part, N the last replication */
+    int longest = snprintf(NULL, 0, "timeseries.r%d.part", reps - 1);
+    size_t comp = strlen(od->base) + (size_t)snprintf(NULL, 0, "..tmp-%ld-XXXXXX", (long)getpid());
+    size_t need = strlen(tmpl) + 1 + (size_t)longest;
+    free(tmpl);
+    char b[128];
+    if (comp > NAME_MAX) {
+        snprintf(err, errlen,
+                 "the output directory's name '%s' is too long: the temporary directory written beside it "
+                 "(.NAME.tmp-PID-XXXXXX) would have %zu characters, over the limit of %d",
+                 shown(od->base, b, sizeof b), comp, NAME_MAX);
+        return RUN_BAD_OUTPUT;
+    }
+    if (need >= PATH_MAX || strlen(od->target) >= PATH_MAX) {
+        snprintf(err, errlen,
+                 "the output path '%s' is too long: with the names of the files the run writes it would need %zu "
+                 "bytes, over the system's limit of %d",
+                 shown(od->target, b, sizeof b), need + 1, PATH_MAX);
+        return RUN_BAD_OUTPUT;
+    }
+    return RUN_OK;
+}
+
+/* mkdir -p dir. 0, or -1 with errno set (ENOTDIR when a component is not a
+ * directory). */
+static int make_dirs(const char *dir)
+{
+    char *p = str_printf("%s", dir);
+    if (!p)
+        return -1;
+    int rc = 0;
+    for (char *s = p + 1; *s && rc == 0; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                rc = -1;
+            *s = '/';
+        }
+    struct stat st;
+    if (rc == 0 && mkdir(p, 0777) != 0 && errno != EEXIST)
+        rc = -1;
+    if (rc == 0 && stat(p, &st) != 0)
+        rc = -1;
+    if (rc == 0 && !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        rc = -1;
+    }
+    int e = errno;
+    free(p);
+    errno = e;
+    return rc;
+}
+
+/* The first entry of dir that is not a result file (malloc'd) in *foreign,
+ * or NULL. 0, or -1 with errno set. */
+static int find_foreign(const char *dir, char **foreign)
+{
+    *foreign = NULL;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_result_name(e->d_name))
+            continue;
+        *foreign = str_printf("%s", e->d_name);
+        if (!*foreign) {
+            closedir(d);
+            errno = ENOMEM;
+            return -1;
+        }
+        break;
+    }
+    closedir(d);
+    return 0;
+}
+
+/* Checks dir and creates the temporary directory beside it (and dir's
+ * missing parents). RUN_OK, or RUN_BAD_OUTPUT / RUN_FAILED with a message. */
+static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t errlen)
+{
+    memset(od, 0, sizeof *od);
+    int rc = out_split(od, dir, err, errlen);
+    if (rc == RUN_OK)
+        rc = out_check_lengths(od, reps, err, errlen);
+    if (rc != RUN_OK)
+        return rc;
+    char b[128];
+    struct stat st;
+    if (lstat(od->target, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* a link to a directory: the results go where it points */
+        char *real = NULL;
+        if (stat(od->target, &st) != 0 || !S_ISDIR(st.st_mode) || !(real = realpath(od->target, NULL))) {
+            snprintf(err, errlen, "'%s' is a symbolic link, but not to a directory", shown(od->target, b, sizeof b));
+            return RUN_BAD_OUTPUT;
+        }
+        out_free(od);
+        rc = out_split(od, real, err, errlen);
+        free(real);
+        if (rc == RUN_OK)
+            rc = out_check_lengths(od, reps, err, errlen);
+        if (rc != RUN_OK)
+            return rc;
+    }
+    if (lstat(od->target, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "'%s' exists and is not a directory (results go into a directory of their own)",
+                     shown(od->target, b, sizeof b));
+            return RUN_BAD_OUTPUT;
+        }
+        char *foreign;
+        if (find_foreign(od->target, &foreign) != 0) {
+            snprintf(err, errlen, "cannot read the output directory '%s': %s", shown(od->target, b, sizeof b),
+                     strerror(errno));
+            return errno == ENOMEM ? RUN_FAILED : RUN_BAD_OUTPUT;
+        }
+        if (foreign) {
+            snprintf(err, errlen,
+                     "the output directory '%s' holds '%s', which is not a result file: results replace the whole "
+                     "directory, so -o must name a new directory or an earlier run's",
+                     shown(od->target, b, sizeof b), foreign);
+            free(foreign);
+            return RUN_BAD_OUTPUT;
+        }
+        od->exists = true;
+        od->mode = st.st_mode & 07777;
+    } else if (errno != ENOENT) {
+        snprintf(err, errlen, "cannot use '%s' as the output directory: %s", shown(od->target, b, sizeof b),
+                 strerror(errno));
+        return RUN_BAD_OUTPUT;
+    } else {
+        if (make_dirs(od->parent) != 0) {
+            snprintf(err, errlen, "cannot create '%s', the output directory's parent: %s",
+                     shown(od->parent, b, sizeof b), strerror(errno));
+            return errno == ENOMEM ? RUN_FAILED : RUN_BAD_OUTPUT;
+        }
+        mode_t mask = umask(022); /* read it back: no thread of ours runs yet */
+        umask(mask);
+        od->mode = 0777 & ~mask;
+    }
+    od->tmp = sibling_template(od, "tmp");
+    if (!od->tmp) {
+        snprintf(err, errlen, "out of memory");
+        return RUN_FAILED;
+    }
+    if (!mkdtemp(od->tmp)) {
+        int e = errno;
+        free(od->tmp);
+        od->tmp = NULL;
+        snprintf(err, errlen, "cannot create a directory in '%s' (results are written there, beside '%s', then "
+                              "renamed): %s",
+                 shown(od->parent, b, sizeof b), od->base, strerror(e));
+        return e == ENOMEM ? RUN_FAILED : RUN_BAD_OUTPUT;
+    }
+    chmod(od->tmp, od->mode); /* mkdtemp made it 0700; a failure only leaves that */
+    return RUN_OK;
+}
+
+/* Unlinks every entry of dir (only_results: only result files) and removes
+ * it. 0, or -1 when something is left. */
+static int remove_dir(const char *dir, bool only_results)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && (!only_results || is_result_name(e->d_name)))
+                unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
+    }
+    return rmdir(dir);
+}
+
+/* Removes the temporary directory (a failed or stopped run). */
+static void out_abort(outdir_t *od)
+{
+    if (od->tmp)
+        remove_dir(od->tmp, false);
+    out_free(od);
+}
+
+/* fsync of a directory, so that the names in it are durable. 0 or an errno
+ * value (file systems that cannot sync a directory do not count). */
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return errno;
+    int e = fsync(fd) == 0 || errno == EINVAL || errno == EBADF || errno == ENOTSUP ? 0 : errno;
+    close(fd);
+    return e;
+}
+
+/* The earlier results, now at `old`, are removed (result files only). */
+static void remove_old(const char *old)
+{
+    if (remove_dir(old, true) != 0)
+        fprintf(stderr, "clustersim run: warning: the earlier results were moved to '%s', which holds files "
+                        "clustersim did not write (added during the run?); it was left in place\n", old);
+}
+
+/* Renames the complete temporary directory to the target (replacing an
+ * existing one whole). RUN_OK, or RUN_FAILED with a message (the target is
+ * then as it was and the caller removes the temporary directory). */
+static int out_commit(outdir_t *od, char *err, size_t errlen)
+{
+    char b[128];
+    int e = sync_dir(od->tmp);
+    if (e) {
+        snprintf(err, errlen, "syncing the results failed: %s", strerror(e));
+        return RUN_FAILED;
+    }
+    if (od->exists) {
+#ifdef RENAME_EXCHANGE
+        /* one system call: the target always holds a whole result */
+        if (renameat2(AT_FDCWD, od->tmp, AT_FDCWD, od->target, RENAME_EXCHANGE) == 0) {
+            remove_old(od->tmp); /* the earlier result, now at the temporary name */
+            free(od->tmp);
+            od->tmp = NULL;
+            sync_dir(od->parent);
+            return RUN_OK;
+        }
+        /* EINVAL: the file system cannot exchange; anything else shows below */
+#endif
+        char *aside = sibling_template(od, "old");
+        if (!aside || !mkdtemp(aside)) {
+            snprintf(err, errlen, "cannot create a directory in '%s' to move the earlier results to: %s",
+                     shown(od->parent, b, sizeof b), aside ? strerror(errno) : "out of memory");
+            free(aside);
+            return RUN_FAILED;
+        }
+        /* The window between these two renames is the one run.h describes. */
+        if (rename(od->target, aside) != 0) {
+            e = errno;
+            rmdir(aside);
+            free(aside);
+            if (e != ENOENT) { /* ENOENT: removed during the run; nothing to replace */
+                snprintf(err, errlen, "cannot move the earlier results in '%s' aside: %s",
+                         shown(od->target, b, sizeof b), strerror(e));
+                return RUN_FAILED;
+            }
+            aside = NULL;
+        }
+        if (rename(od->tmp, od->target) != 0) {
+            e = errno;
+            if (aside)
+                rename(aside, od->target); /* put the earlier results back */
+            free(aside);
+            snprintf(err, errlen, "cannot rename the results to '%s': %s", shown(od->target, b, sizeof b),
+                     strerror(e));
+            return RUN_FAILED;
+        }
+        if (aside)
+            remove_old(aside);
+        free(aside);
+    } else if (rename(od->tmp, od->target) != 0) {
+        snprintf(err, errlen, "cannot rename the results to '%s': %s", shown(od->target, b, sizeof b),
+                 strerror(errno));
+        return RUN_FAILED;
+    }
+    free(od->tmp);
+    od->tmp = NULL;
+    sync_dir(od->parent);
+    return RUN_OK;
+}
+
+/* Flushes (and syncs) and closes f: 0, or the errno value of the first
+ * failure. A failed write earlier leaves its bytes buffered, so the flush
+ * fails again with the same error. */
+static int finish_file(FILE *f, bool sync)
+{
+    int e = 0;
+    errno = 0;
+    if (fflush(f) != 0)
+        e = errno ? errno : EIO;
+    else if (ferror(f))
+        e = EIO;
+    else if (sync && fsync(fileno(f)) != 0)
+        e = errno;
+    errno = 0;
+    if (fclose(f) != 0 && !e)
+        e = errno ? errno : EIO;
+    return e;
+}
+
+static char *part_path(const char *dir, const char *what, int rep)
+{
+    return str_printf("%s/%s.r%d.part", dir, what, rep);
+}
+
+/* ---- replications ------------------------------------------------------------ */
+
 typedef struct shared {
     const scenario_t *sc;
     const run_opts_t *o;
+    const char *tmpdir;       /* NULL: no files */
     metrics_t *reps;
     _Atomic int64_t *progress;
     _Atomic int next;
     _Atomic int done;
     _Atomic int failed;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;     /* file creation, err, and the condition below */
     pthread_cond_t changed;   /* signalled when a replication ends */
-    char err[256];
+    char err[PATH_MAX + 512];
 } shared_t;
 
-static void tmp_name(char *buf, size_t size, const char *dir, const char *what, int rep)
-{
-    snprintf(buf, size, "%s/.%s.%ld.r%d.tmp", dir, what, (long)getpid(), rep);
-}
-
-static void set_error(shared_t *sh, const char *msg)
+static void set_error(shared_t *sh, const char *fmt, ...)
 {
     pthread_mutex_lock(&sh->lock);
-    if (!atomic_load(&sh->failed))
-        snprintf(sh->err, sizeof sh->err, "%s", msg);
+    if (!atomic_load(&sh->failed)) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(sh->err, sizeof sh->err, fmt, ap);
+        va_end(ap);
+    }
     atomic_store(&sh->failed, 1);
     pthread_cond_broadcast(&sh->changed);
     pthread_mutex_unlock(&sh->lock);
@@ -44,15 +478,29 @@ static void set_error(shared_t *sh, const char *msg)
 static void run_one(shared_t *sh, int rep)
 {
     FILE *series = NULL, *events = NULL;
-    char path[4096];
-    if (sh->o->outdir) {
-        tmp_name(path, sizeof path, sh->o->outdir, "timeseries", rep);
-        series = fopen(path, "w");
-        tmp_name(path, sizeof path, sh->o->outdir, "events", rep);
-        events = fopen(path, "w");
-        if (!series || !events) {
-            snprintf(path, sizeof path, "cannot write in %s: %s", sh->o->outdir, strerror(errno));
-            set_error(sh, path);
+    if (sh->tmpdir) {
+        char *sp = part_path(sh->tmpdir, "timeseries", rep), *ep = part_path(sh->tmpdir, "events", rep);
+        bool oom = !sp || !ep, skip = false;
+        int e = 0;
+        pthread_mutex_lock(&sh->lock);
+        if (atomic_load(&sh->failed))
+            skip = true; /* failed or stopped: the directory may be going away */
+        else if (!oom && !(series = fopen(sp, "w")))
+            e = errno;
+        else if (!oom && !(events = fopen(ep, "w")))
+            e = errno;
+        pthread_mutex_unlock(&sh->lock);
+        free(sp);
+        free(ep);
+        if (skip)
+            goto out;
+        if (oom) {
+            set_error(sh, "out of memory");
+            goto out;
+        }
+        if (e) {
+            set_error(sh, "cannot create replication %d's files in the temporary directory '%s': %s", rep,
+                      sh->tmpdir, strerror(e));
             goto out;
         }
     }
@@ -63,17 +511,23 @@ static void run_one(shared_t *sh, int rep)
     }
     w->progress = &sh->progress[rep];
     if (world_run(w) != 0)
-        set_error(sh, w->error);
+        set_error(sh, "%s", w->error);
     else
         world_collect(w, &sh->reps[rep]);
     if (sh->reps[rep].oom)
         set_error(sh, "out of memory collecting results");
     world_free(w);
 out:
-    if (series && fclose(series) != 0)
-        set_error(sh, "error writing the time series");
-    if (events && fclose(events) != 0)
-        set_error(sh, "error writing the event log");
+    if (series) {
+        int e = finish_file(series, false);
+        if (e)
+            set_error(sh, "writing replication %d's time series (for timeseries.csv) failed: %s", rep, strerror(e));
+    }
+    if (events) {
+        int e = finish_file(events, false);
+        if (e)
+            set_error(sh, "writing replication %d's event log (for events.csv) failed: %s", rep, strerror(e));
+    }
 }
 
 static void *worker(void *arg)
@@ -116,92 +570,78 @@ static void draw_progress(shared_t *sh, int r, double elapsed)
     fflush(stderr);
 }
 
-/* Concatenates the replications' temporary files into DIR/name (atomically). */
-static int merge_files(const char *dir, const char *what, const char *name, int r, int write_header)
+/* Concatenates the replications' parts into DIR/name (after the CSV header),
+ * removing each part. 0, or -1 with a message in err. */
+static int merge_files(const char *dir, const char *what, const char *name, int r, char *err, size_t errlen)
 {
-    char tmp[4096], final[4096], part[4096];
-    snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir, name, (long)getpid());
-    snprintf(final, sizeof final, "%s/%s", dir, name);
-    FILE *out = fopen(tmp, "w");
-    if (!out)
+    char *path = str_printf("%s/%s", dir, name);
+    FILE *out = path ? fopen(path, "w") : NULL;
+    free(path);
+    if (!out) {
+        snprintf(err, errlen, "creating %s failed: %s", name, strerror(errno));
         return -1;
-    int rc = 0;
-    if (write_header)
-        world_write_headers(strcmp(what, "timeseries") == 0 ? out : NULL, strcmp(what, "events") == 0 ? out : NULL);
-    char buf[65536];
-    for (int i = 0; i < r && rc == 0; i++) {
-        tmp_name(part, sizeof part, dir, what, i);
-        FILE *in = fopen(part, "r");
+    }
+    world_write_headers(strcmp(what, "timeseries") == 0 ? out : NULL, strcmp(what, "events") == 0 ? out : NULL);
+    size_t bufsize = 65536;
+    char *buf = malloc(bufsize);
+    int e = buf ? 0 : ENOMEM;
+    for (int i = 0; i < r && !e; i++) {
+        char *part = part_path(dir, what, i);
+        FILE *in = part ? fopen(part, "r") : NULL;
         if (!in) {
-            rc = -1;
+            e = errno ? errno : ENOMEM;
+            free(part);
             break;
         }
         size_t n;
-        while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        while (!e && (n = fread(buf, 1, bufsize, in)) > 0)
             if (fwrite(buf, 1, n, out) != n)
-                rc = -1;
+                e = errno ? errno : EIO;
+        if (!e && ferror(in))
+            e = EIO;
         fclose(in);
-    }
-    if (fclose(out) != 0)
-        rc = -1;
-    if (rc == 0 && rename(tmp, final) != 0)
-        rc = -1;
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
-}
-
-static void remove_parts(const char *dir, int r)
-{
-    char part[4096];
-    for (int i = 0; i < r; i++) {
-        tmp_name(part, sizeof part, dir, "timeseries", i);
         unlink(part);
-        tmp_name(part, sizeof part, dir, "events", i);
-        unlink(part);
+        free(part);
     }
-}
-
-int run_make_dir(const char *dir)
-{
-    char p[4096];
-    if (!*dir || strlen(dir) >= sizeof p) {
-        errno = EINVAL;
-        return -1;
-    }
-    snprintf(p, sizeof p, "%s", dir);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *s = '/';
-        }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    if (stat(p, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
+    free(buf);
+    int fe = finish_file(out, true);
+    if (!e)
+        e = fe;
+    if (e) {
+        snprintf(err, errlen, "writing %s failed: %s", name, strerror(e));
         return -1;
     }
     return 0;
 }
 
-int run_write_atomic(const char *path, const char *text, size_t len)
+static int write_summary(const char *dir, const scenario_t *sc, const run_result_t *res, char *err, size_t errlen)
 {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    char *text = results_summary_json(sc, res);
+    char *path = text ? str_printf("%s/summary.json", dir) : NULL;
+    if (!path) {
+        free(text);
+        snprintf(err, errlen, "out of memory writing summary.json");
         return -1;
-    size_t n = fwrite(text, 1, len, f);
-    if (fclose(f) != 0 || n != len || rename(tmp, path) != 0) {
-        unlink(tmp);
+    }
+    FILE *f = fopen(path, "w");
+    free(path);
+    int e = f ? 0 : errno;
+    if (f) {
+        fputs(text, f);
+        fputc('\n', f);
+        e = finish_file(f, true);
+    }
+    free(text);
+    if (e) {
+        snprintf(err, errlen, "writing summary.json failed: %s", strerror(e));
         return -1;
     }
     return 0;
+}
+
+static bool stop_requested(const run_opts_t *o)
+{
+    return o->stop && atomic_load(o->stop);
 }
 
 int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, char *err, size_t errlen)
@@ -209,25 +649,33 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     memset(res, 0, sizeof *res);
     int r = o->replications > 0 ? o->replications : 1;
     res->replications = r;
-    if (o->outdir && run_make_dir(o->outdir) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", o->outdir, strerror(errno));
-        return -1;
+    outdir_t od = {0};
+    if (o->outdir) {
+        int rc = out_open(&od, o->outdir, r, err, errlen);
+        if (rc != RUN_OK) {
+            out_abort(&od);
+            return rc;
+        }
     }
-    shared_t sh;
-    memset(&sh, 0, sizeof sh);
-    sh.sc = sc;
-    sh.o = o;
-    sh.reps = calloc((size_t)r, sizeof *sh.reps);
-    void *progress_mem = calloc((size_t)r, sizeof *sh.progress);
-    sh.progress = progress_mem;
-    pthread_mutex_init(&sh.lock, NULL);
-    pthread_cond_init(&sh.changed, NULL);
-    if (!sh.reps || !sh.progress) {
-        free(sh.reps);
+    /* On the heap: after a stop the workers still running keep using it. */
+    shared_t *sh = calloc(1, sizeof *sh);
+    metrics_t *reps = calloc((size_t)r, sizeof *reps);
+    void *progress_mem = calloc((size_t)r, sizeof *sh->progress);
+    if (!sh || !reps || !progress_mem) {
+        free(sh);
+        free(reps);
         free(progress_mem);
+        out_abort(&od);
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return RUN_FAILED;
     }
+    sh->sc = sc;
+    sh->o = o;
+    sh->tmpdir = od.tmp;
+    sh->reps = reps;
+    sh->progress = progress_mem;
+    pthread_mutex_init(&sh->lock, NULL);
+    pthread_cond_init(&sh->changed, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int nt = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
     if (nt > r)
@@ -236,14 +684,15 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     int started = 0;
     for (int i = 0; th && i < nt; i++)
-        if (pthread_create(&th[i], NULL, worker, &sh) == 0)
+        if (pthread_create(&th[i], NULL, worker, sh) == 0)
             started++;
-    if (started == 0)
-        worker(&sh); /* no thread could start: run here */
-    /* Wait for the workers, waking every 100 ms to draw progress. */
-    bool drawn = false;
-    pthread_mutex_lock(&sh.lock);
-    while (started && atomic_load(&sh.done) < r && !atomic_load(&sh.failed)) {
+    if (started == 0 && !stop_requested(o))
+        worker(sh); /* no thread could start: run here */
+    /* Wait for the workers, waking every 100 ms to draw progress and to see
+     * a stop request. */
+    bool drawn = false, stopped = false;
+    pthread_mutex_lock(&sh->lock);
+    while (started && atomic_load(&sh->done) < r && !atomic_load(&sh->failed)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_nsec += 100 * 1000 * 1000;
@@ -251,44 +700,71 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
-        pthread_cond_timedwait(&sh.changed, &sh.lock, &ts);
+        pthread_cond_timedwait(&sh->changed, &sh->lock, &ts);
+        if (stop_requested(o)) {
+            /* under the lock: from here on no worker creates a file */
+            atomic_store(&sh->failed, 1);
+            stopped = true;
+            break;
+        }
         double el = now_s() - t0;
-        if (o->progress && el > 0.5 && atomic_load(&sh.done) < r) {
-            draw_progress(&sh, r, el);
+        if (o->progress && el > 0.5 && atomic_load(&sh->done) < r) {
+            draw_progress(sh, r, el);
             drawn = true;
         }
     }
-    pthread_mutex_unlock(&sh.lock);
+    pthread_mutex_unlock(&sh->lock);
+    if (drawn) {
+        if (!stopped)
+            draw_progress(sh, r, now_s() - t0);
+        fputc('\n', stderr);
+    }
+    if (stopped) {
+        /* The event loop cannot be interrupted: the workers are abandoned
+         * (sh, reps and progress_mem stay allocated for them) and the caller
+         * ends the process. Their open files are unlinked with the directory. */
+        out_abort(&od);
+        free(th);
+        snprintf(err, errlen, "stopped; no result was written");
+        return RUN_STOPPED;
+    }
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
-    if (drawn) {
-        draw_progress(&sh, r, now_s() - t0);
-        fputc('\n', stderr);
-    }
     res->wall_s = now_s() - t0;
-    res->reps = sh.reps;
-    int rc = 0;
-    if (atomic_load(&sh.failed)) {
-        snprintf(err, errlen, "%s", sh.err);
-        rc = -1;
-    } else if (metrics_aggregate(&res->summary, sh.reps, (size_t)r) != 0) {
+    res->reps = reps;
+    int rc = RUN_OK;
+    if (atomic_load(&sh->failed)) {
+        snprintf(err, errlen, "%s", sh->err);
+        rc = RUN_FAILED;
+    } else if (metrics_aggregate(&res->summary, reps, (size_t)r) != 0) {
         snprintf(err, errlen, "replications disagree on their metrics, or out of memory");
-        rc = -1;
+        rc = RUN_FAILED;
     }
-    if (rc == 0 && o->outdir) {
-        if (merge_files(o->outdir, "timeseries", "timeseries.csv", r, 1) != 0 ||
-            merge_files(o->outdir, "events", "events.csv", r, 1) != 0 ||
-            results_write_summary(o->outdir, sc, res) != 0) {
-            snprintf(err, errlen, "cannot write the results in %s: %s", o->outdir, strerror(errno));
-            rc = -1;
-        }
+    if (rc == RUN_OK && od.tmp) {
+        if (merge_files(od.tmp, "timeseries", "timeseries.csv", r, err, errlen) != 0 ||
+            merge_files(od.tmp, "events", "events.csv", r, err, errlen) != 0 ||
+            write_summary(od.tmp, sc, res, err, errlen) != 0)
+            rc = RUN_FAILED;
+        else if (stop_requested(o)) {
+            snprintf(err, errlen, "stopped; no result was written");
+            rc = RUN_STOPPED;
+        } else
+            rc = out_commit(&od, err, errlen);
     }
-    if (o->outdir)
-        remove_parts(o->outdir, r);
+    if (rc == RUN_FAILED && o->outdir) {
+        /* say what became of the output directory */
+        size_t n = strlen(err);
+        char b[128];
+        snprintf(err + n, errlen > n ? errlen - n : 0, od.exists ? "; '%s' keeps the earlier results" :
+                                                                     "; no result was written ('%s' was not created)",
+                 shown(od.target, b, sizeof b));
+    }
+    out_abort(&od);
     free(progress_mem);
-    pthread_mutex_destroy(&sh.lock);
-    pthread_cond_destroy(&sh.changed);
+    pthread_mutex_destroy(&sh->lock);
+    pthread_cond_destroy(&sh->changed);
+    free(sh);
     return rc;
 }
 

@@ -2,12 +2,29 @@
  *
  * Replication i runs with seed + i in a world of its own; results are
  * gathered by replication index, so the output does not depend on the
- * number of threads or on which finishes first. Files are written
- * atomically: each to a temporary name in the output directory, renamed
- * only when the whole run has succeeded; a failed run leaves no result. */
+ * number of threads or on which finishes first.
+ *
+ * The result files are one transaction. Before anything runs, the output
+ * directory DIR is checked (its path must fit PATH_MAX with every file name
+ * the run writes; if it exists it must be a directory holding nothing but an
+ * earlier run's result files) and a fresh temporary directory
+ * PARENT/.BASE.tmp-PID-XXXXXX is created beside it. Every file is written
+ * there and synced; only when all are complete is the temporary directory
+ * renamed to DIR. An existing DIR is replaced whole: on Linux the two
+ * directories are exchanged in one renameat2(RENAME_EXCHANGE), elsewhere (or
+ * on a file system without it) DIR is first renamed aside to
+ * PARENT/.BASE.old-PID-XXXXXX and the new directory renamed in; the old one
+ * is then removed. A failure, or a stop request, removes the temporary
+ * directory: DIR is then absent, or holds the earlier run's files untouched.
+ *
+ * If the process dies between the two renames of the fallback (a window of
+ * two system calls; there is none with RENAME_EXCHANGE), DIR is absent, the
+ * earlier result is whole in .BASE.old-PID-XXXXXX and the new one whole in
+ * .BASE.tmp-PID-XXXXXX; neither is ever mixed with the other. */
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +36,7 @@ typedef struct run_opts {
     int replications;       /* >= 1 */
     int threads;            /* 0: as many as cores */
     bool progress;          /* draw a progress line on stderr */
+    const atomic_int *stop; /* polled every 100 ms; nonzero stops the run (NULL: never) */
 } run_opts_t;
 
 typedef struct run_result {
@@ -28,13 +46,22 @@ typedef struct run_result {
     double wall_s;
 } run_result_t;
 
-/* Runs sc. 0 on success; -1 with a message in err (an internal error). */
+/* What run_scenario returned. */
+enum {
+    RUN_OK = 0,
+    RUN_FAILED = -1,     /* an internal error, or writing a result file failed (disk full) */
+    RUN_BAD_OUTPUT = -2, /* the output directory cannot be used; nothing ran, nothing was written */
+    RUN_STOPPED = -3,    /* *o->stop became nonzero: no result was written, see below */
+};
+
+/* Runs sc, writing its results to o->outdir as described above. RUN_OK, or
+ * another RUN_* with a message in err (which names the path or the write
+ * that failed). After RUN_STOPPED the temporary directory is gone but
+ * replications that were running were abandoned, not joined (the event loop
+ * cannot be interrupted): they still read sc and o, so the caller must end
+ * the process at once without freeing them. res needs run_result_free in
+ * every case. */
 int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, char *err, size_t errlen);
 void run_result_free(run_result_t *res);
-/* Creates directory dir and its parents (existing ones are fine). 0, or -1
- * with errno set (ENOTDIR when a path component is not a directory). */
-int run_make_dir(const char *dir);
-/* Writes `text` (len bytes) to path atomically (temporary file + rename). */
-int run_write_atomic(const char *path, const char *text, size_t len);
 
 #endif

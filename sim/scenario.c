@@ -83,6 +83,39 @@ static int valid_name(const char *s)
     return 1;
 }
 
+/* The run's name is the last component of its results directory
+ * (results/NAME), so it must be one plain file name that stays inside
+ * results/: 1 to 128 of the letters, digits, '-', '_' and '.', not starting
+ * with '.' (no "..", no hidden directory). A name derived from the file name
+ * is not checked: it is a file name's start, without '/' and never ".". */
+#define RUN_NAME_MAX 128
+
+static int decode_name(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    const char *s = params_scalar(node, ctx, path, "a name");
+    if (!s)
+        return 1;
+    size_t n = strlen(s), bad = n;
+    for (size_t i = 0; i < n && bad == n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && (s[i] != '.' || i == 0))
+            bad = i;
+    if (n == 0 || n > RUN_NAME_MAX || bad < n) {
+        diag_error(ctx->diag, node->pos,
+                   "%s: a run's name is 1 to %d letters, digits, '-', '_' and '.', not starting with '.' (it names "
+                   "the directory results/NAME), got '%s'",
+                   path, RUN_NAME_MAX, s);
+        return 1;
+    }
+    const char *c = arena_strdup(ctx->arena, s);
+    if (!c) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    ((scenario_t *)obj)->name = c;
+    return 0;
+}
+
 static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     (void)p;
@@ -122,7 +155,7 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
 }
 
 static const param_t scenario_params[] = {
-    {"name", P_STRING, OFF(name), NULL, 0, 0, 0, NULL, NULL, NULL, "the run's name (default: the file name)"},
+    {"name", P_CUSTOM, OFF(name), NULL, 0, 0, 0, NULL, decode_name, "string", "the run's name (default: the file name)"},
     {"seed", P_U64, OFF(seed), "1", 0, 0, PF_NO_BOUNDS, NULL, NULL, NULL,
      "random seed; replication i runs with seed + i"},
     {"duration", P_DURATION, OFF(duration), "1h", 0, MAX_SECONDS, PF_MIN_EXCL, NULL, NULL, NULL, "simulated time"},
