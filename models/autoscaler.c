@@ -8,6 +8,7 @@
 #include "models/service.h"
 #include "models/traffic.h"
 #include "sim/k8s.h"
+#include "sim/limits.h"
 #include "sim/world.h"
 
 /* ---- configuration --------------------------------------------------------- */
@@ -46,8 +47,8 @@ static const param_t autoscaler_params[] = {
      "hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest, relative to the scenario"},
     {"strict", P_BOOL, AOFF(strict), "false", 0, 0, 0, NULL, NULL, NULL,
      "hpa: an unknown field in the manifest is an error (kubectl's default) rather than a warning"},
-    {"min_replicas", P_INT, AOFF(min_replicas), "1", 0, 10000, 0, NULL, NULL, NULL, "threshold: fewest pods"},
-    {"max_replicas", P_INT, AOFF(max_replicas), "10", 1, 10000, 0, NULL, NULL, NULL, "threshold: most pods"},
+    {"min_replicas", P_INT, AOFF(min_replicas), "1", 0, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: fewest pods"},
+    {"max_replicas", P_INT, AOFF(max_replicas), "10", 1, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: most pods"},
     {"period", P_DURATION, AOFF(period), "15s", 0.001, 86400, 0, NULL, NULL, NULL,
      "threshold: time between evaluations"},
     {"cpu_up", P_DOUBLE, AOFF(cpu_up), "70", 0, 100000, 0, NULL, NULL, NULL,
@@ -60,7 +61,7 @@ static const param_t autoscaler_params[] = {
      "threshold: scale down when memory utilisation is below (and CPU too)"},
     {"queue_up", P_DOUBLE, AOFF(queue_up), "100", 0, 1e9, 0, NULL, NULL, NULL,
      "threshold: scale up when the requests queued in the service are more than"},
-    {"step", P_INT, AOFF(step), "1", 1, 10000, 0, NULL, NULL, NULL, "threshold: pods added or removed at a time"},
+    {"step", P_INT, AOFF(step), "1", 1, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: pods added or removed at a time"},
     {"cooldown", P_DURATION, AOFF(cooldown), "60s", 0, 86400, 0, NULL, NULL, NULL,
      "threshold: no scaling sooner than this after the last"},
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/deployment.h"
+#include "sim/limits.h"
 #include "sim/world.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -183,6 +184,11 @@ static int decode_intstr(const param_t *p, cfg_node_t *node, void *obj, pctx_t *
                    path, s);
         return 1;
     }
+    if (p->offset == OFF(max_surge) && !pct && n > LIMIT_SURGE) {
+        diag_error(ctx->diag, node->pos, "%s: %ld is above clustersim's limit of %d extra pods during a rollout", path,
+                   n, LIMIT_SURGE);
+        return 1;
+    }
     v->percent = pct;
     v->value = (int32_t)n;
     return 0;
@@ -240,7 +246,7 @@ static int decode_rollouts(const param_t *p, cfg_node_t *node, void *obj, pctx_t
 }
 
 static const param_t service_params[] = {
-    {"replicas", P_INT, OFF(replicas), "1", 1, 10000, 0, NULL, NULL, NULL,
+    {"replicas", P_INT, OFF(replicas), "1", 1, LIMIT_REPLICAS, 0, NULL, NULL, NULL,
      "pods at the start (the Deployment's spec.replicas)"},
     {"concurrency", P_INT, OFF(concurrency), "1", 1, 100000, 0, NULL, NULL, NULL,
      "workers per pod, sharing the pod's FIFO queue"},

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/cfg.h"
+#include "sim/limits.h"
 #include "sim/units.h"
 
 /* Paths are formatted through this wrapper: a path cut short only shortens
@@ -434,6 +435,13 @@ static void decode_rules(kctx_t *k, cfg_node_t *n, const char *path, hpa_rules_t
     }
 }
 
+/* A replica count the API accepts but clustersim does not simulate. */
+static void over_limit(kctx_t *k, const char *path, srcpos_t fallback, int64_t v)
+{
+    err(k, pos_of(k, path, fallback), "%s: %lld is above clustersim's limit of %d pods per service", path,
+        (long long)v, LIMIT_REPLICAS);
+}
+
 static void decode_hpa(kctx_t *k, cfg_node_t *doc, k8s_hpa_t *h)
 {
     static const char *const spec_known[] = {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", NULL};
@@ -492,6 +500,11 @@ static void decode_hpa(kctx_t *k, cfg_node_t *doc, k8s_hpa_t *h)
     size_t nv = hpa_spec_validate(&h->spec, viol, 16);
     for (size_t i = 0; i < nv && i < 16; i++)
         err(k, pos_of(k, viol[i].path, spec->pos), "%s: %s", viol[i].path, viol[i].msg);
+    /* the API accepts these; clustersim's own bound (sim/limits.h) does not */
+    if (h->spec.min_replicas > LIMIT_REPLICAS)
+        over_limit(k, "spec.minReplicas", spec->pos, h->spec.min_replicas);
+    if (h->spec.max_replicas > LIMIT_REPLICAS)
+        over_limit(k, "spec.maxReplicas", spec->pos, h->spec.max_replicas);
 }
 
 /* ---- Deployment ------------------------------------------------------------ */
@@ -500,25 +513,25 @@ static void decode_intstr(kctx_t *k, cfg_node_t *n, const char *path, k8s_intstr
 {
     if (!n)
         return;
-    if (n->kind == CFG_SCALAR && !n->plain) {
-        size_t len = strlen(n->str);
-        char *end;
-        long v = strtol(n->str, &end, 10);
-        if (len > 1 && n->str[len - 1] == '%' && end == n->str + len - 1 && v >= 0 && v <= 100000) {
+    /* a percentage: digits and '%' (plain `25%` or quoted "25%"); anything
+     * else that is not an integer is an error, never read as a number */
+    size_t len = n->kind == CFG_SCALAR ? strlen(n->str) : 0;
+    if (len > 1 && n->str[len - 1] == '%') {
+        int64_t v = 0;
+        size_t i = 0;
+        while (i < len - 1 && isdigit((unsigned char)n->str[i]) && v <= INT32_MAX)
+            v = v * 10 + (n->str[i++] - '0');
+        if (i == len - 1 && v <= INT32_MAX) {
             out->percent = true;
             out->value = (int32_t)v;
             return;
         }
+    }
+    if (n->kind == CFG_SCALAR && !n->plain) {
         err(k, n->pos, "%s: expected an integer or a percentage such as \"25%%\", got '%s'", path, n->str);
         return;
     }
     int64_t v;
-    if (n->kind == CFG_SCALAR && n->str[0] && n->str[strlen(n->str) - 1] == '%') {
-        long pv = strtol(n->str, NULL, 10);
-        out->percent = true;
-        out->value = (int32_t)pv;
-        return;
-    }
     if (get_int(k, n, path, 0, INT32_MAX, &v)) {
         out->percent = false;
         out->value = (int32_t)v;
@@ -598,6 +611,8 @@ static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
         get_int32(k, v, "spec.replicas", &dep->replicas);
     if (dep->replicas < 0)
         err(k, v->pos, "spec.replicas: Invalid value: %d: must be greater than or equal to 0", dep->replicas);
+    else if (dep->replicas > LIMIT_REPLICAS)
+        over_limit(k, "spec.replicas", v->pos, dep->replicas);
     if ((v = field(k, spec, "spec", "minReadySeconds")) && get_int32(k, v, "spec.minReadySeconds", &dep->min_ready_s) &&
         dep->min_ready_s > 0)
         diag_warning(k->d, v->pos, "spec.minReadySeconds is not simulated: a pod counts as available when Ready");
@@ -623,6 +638,21 @@ static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
             if (dep->max_surge.value == 0 && dep->max_unavailable.value == 0)
                 err(k, ru->pos, "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when "
                                 "`maxSurge` is 0");
+            const char *mu = "spec.strategy.rollingUpdate.maxUnavailable";
+            if (dep->max_unavailable.percent && dep->max_unavailable.value > 100)
+                err(k, pos_of(k, mu, ru->pos), "%s: Invalid value: \"%d%%\": must not be greater than 100%%", mu,
+                    dep->max_unavailable.value);
+            /* the API accepts any surge; clustersim's own bound (sim/limits.h) */
+            const char *ms = "spec.strategy.rollingUpdate.maxSurge";
+            if (dep->max_surge.percent && dep->max_surge.value > LIMIT_SURGE_PERCENT)
+                err(k, pos_of(k, ms, ru->pos),
+                    "%s: %d%% is above clustersim's limit of %d%% (a rollout adds at most as many pods as "
+                    "replicas)",
+                    ms, dep->max_surge.value, LIMIT_SURGE_PERCENT);
+            else if (!dep->max_surge.percent && dep->max_surge.value > LIMIT_SURGE)
+                err(k, pos_of(k, ms, ru->pos),
+                    "%s: %d is above clustersim's limit of %d extra pods during a rollout", ms,
+                    dep->max_surge.value, LIMIT_SURGE);
         }
     }
     cfg_node_t *tmpl = field(k, spec, "spec", "template");

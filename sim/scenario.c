@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/cfg.h"
+#include "sim/limits.h"
 #include "sim/params.h"
 
 #define OFF(f) offsetof(scenario_t, f)
@@ -352,6 +353,8 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
         }
     }
     errs += check_calls(sc, d);
+    if (!errs)
+        errs += limits_check(sc, d);
     return errs ? NULL : sc;
 }
 

@@ -1,0 +1,62 @@
+/* limits: how much one run may create, whatever its input says.
+ *
+ * Kubernetes accepts an HPA with maxReplicas 2^31-1 and a Deployment with
+ * any replicas and maxSurge; clustersim reads them as the API server does
+ * (sim/k8s.c, hpa_spec_validate in models/hpa.c) and then applies these
+ * limits of its own, separately: every message says "clustersim's limit",
+ * so that it is not mistaken for an API error. They make the cost of any
+ * accepted input bounded: a run's memory and work grow with the pods that
+ * exist at once, the workers in them, the services and the service visits
+ * of one request, so each of those is capped here, at the key that would
+ * exceed it, when the scenario is loaded (exit 2), never by a crawl or an
+ * out-of-memory failure in the middle of a run.
+ *
+ * Why these values:
+ *   - 10,000 replicas per service: the scenario's `replicas` and the
+ *     threshold autoscaler's `max_replicas` had this bound already; the
+ *     Deployment's spec.replicas and the HPA's min/maxReplicas get the same.
+ *     It is above what one Deployment runs in practice (Kubernetes' own
+ *     scalability targets stop at 5,000 nodes and 150,000 pods per cluster).
+ *   - maxSurge: at most 10,000 pods, or 100% (as many new pods as replicas),
+ *     so that a rolling update keeps at most 2 x 10,000 pods of a service
+ *     that are not terminating. Kubernetes accepts a percentage above 100%
+ *     for maxSurge; clustersim refuses it.
+ *   - 100,000 pods per run: the most pods all services' controllers may keep
+ *     at once (each service: the largest replica count it can reach, from
+ *     `replicas` or its autoscaler's maximum, plus the rollout surge at that
+ *     count when it has RollingUpdate rollouts). A pod costs about 0.5 KiB
+ *     plus its worker slots, and the controllers' work per reconcile is
+ *     linear in the pods, so this keeps both within a desktop's means. Pods
+ *     draining after deletion are not counted: each holds at least one
+ *     request (an idle pod goes at once), so they are bounded by the requests
+ *     in flight, not by the configuration.
+ *   - 10,000,000 workers per run (pods x concurrency, summed as above): a
+ *     pod's worker slots are allocated when it is created, 8-16 bytes each.
+ *   - 1,000 services: each carries four latency histograms (about 80 KiB)
+ *     and 11 time series, so 1,000 services are about 80 MB and 11,000
+ *     series.
+ *   - 10,000 service visits per request: calls are synchronous and may fan
+ *     out (a service calling the next one twice, 30 deep, makes 2^30 visits
+ *     per request), so the visits one request makes, counted through the
+ *     call graph, are bounded. */
+#ifndef SIM_LIMITS_H
+#define SIM_LIMITS_H
+
+#include "sim/diag.h"
+
+#define LIMIT_REPLICAS 10000          /* desired pods of one service */
+#define LIMIT_SURGE 10000             /* maxSurge as a count */
+#define LIMIT_SURGE_PERCENT 100       /* maxSurge as a percentage */
+#define LIMIT_PODS 100000             /* pods kept at once, all services */
+#define LIMIT_WORKERS 10000000        /* pods x concurrency, all services */
+#define LIMIT_SERVICES 1000           /* services of a scenario */
+#define LIMIT_VISITS 10000            /* service visits of one request */
+
+struct scenario;
+
+/* Checks a loaded scenario (calls resolved, no loops) against the limits
+ * above that involve more than one key: services, pods and workers per run,
+ * visits per request. 0, or the number of errors reported in d. */
+int limits_check(const struct scenario *sc, diag_t *d);
+
+#endif
