@@ -1,13 +1,18 @@
-/* Replays the fuzz corpus through the scenario loader's harness, and
- * deterministic mutants of it (so that `make test`, and its sanitizer runs,
- * exercise hostile input without a fuzzer installed).
+/* Replays the fuzz corpora through the readers' harness (tests/fuzz/
+ * harness.h), and deterministic mutants of them, so that `make test` (and
+ * its sanitizer runs) exercise hostile input without a fuzzer installed.
  *
- * Corpus: tests/fuzz/corpus/, tests/scenarios/bad/ and scenarios/ for the
- * scenario loader; the manifests of scenarios/manifests/, tests/hpa/ and
- * tests/k8s/ for the Kubernetes manifest reader. Each file
- * is loaded as is, then MUTANTS times mutated by a seeded generator: byte
- * flips, deletions, duplications, truncations and insertions of YAML and
- * scenario tokens (anchors, aliases, tags, tabs, huge numbers, units). */
+ * One table row per fuzz target: its checked-in corpus (tests/fuzz/
+ * corpus-NAME/, the seeds written for it and the inputs fuzzing found) and
+ * the repository's own fixtures for that reader. Each file is read as is,
+ * then MUTANTS times mutated by a seeded generator: byte flips, deletions,
+ * duplications, truncations and insertions of tokens (YAML: anchors,
+ * aliases, tags, tabs; values: huge numbers, units; CSV: separators, line
+ * ends; overrides: `=`, `.`). `make fuzz` reads the same directories as
+ * seeds (its FUZZ_SEEDS_NAME in the Makefile).
+ *
+ * The check itself is tested too: it must refuse unlocated messages and
+ * silent failures, and accept file names holding a `:`. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,8 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "sim/k8s.h"
 #include "sim/rng.h"
 #include "tests/fuzz/harness.h"
 
@@ -32,7 +38,8 @@ static const char *const tokens[] = {
     "3.2/m", "500m", "512Mi", "services:", "web:", "traffic:", "rate:", "profile:", "- {at: 0s, rate: 1/s}",
     "dist:", "exponential", "empirical", "file: /dev/null", "calls: [web]", "weights: [1, 2]",
     "load_balancer: ip_hash", "replicas: 10000", "queue_capacity: 0", "\n", "\n  ", "---\n", "...\n", "#", "%YAML 1.1\n",
-    "\xff", "\xc3\x28", "\0"};
+    "\xff", "\xc3\x28", "\xef\xbb\xbf", "\r\n", "\r", "=", ".", "services.web.", "seed=", ",,", "time,metric,value\n",
+    "\0"};
 #define NTOKENS (sizeof tokens / sizeof tokens[0])
 
 typedef struct {
@@ -89,37 +96,10 @@ static size_t mutate(prng_t *p, const uint8_t *in, size_t n, uint8_t *out)
     return len;
 }
 
-/* The manifest reader's property: a file loads, or fails with at least one
- * error positioned in it; never a crash or a leak. Mutants go through a
- * temporary file, as k8s_load reads files. */
-static int manifest_input(const uint8_t *data, size_t size)
-{
-    static const char *path = "/tmp/clustersim-fuzz-manifest.yaml";
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return 0;
-    fwrite(data, 1, size, f);
-    fclose(f);
-    arena_t *a = arena_new();
-    diag_t *d = calloc(1, sizeof *d);
-    int rc = 0;
-    if (a && d) {
-        k8s_objects_t o;
-        if (k8s_load(a, path, false, &o, d) != 0) {
-            const char *m = NULL;
-            for (size_t i = 0; i < d->n && !m; i++)
-                if (!d->msgs[i].warning)
-                    m = d->msgs[i].text;
-            if (d->errors == 0 || !m || strncmp(m, path, strlen(path)) != 0)
-                rc = -1;
-        }
-    }
-    arena_free(a);
-    free(d);
-    return rc;
-}
+typedef int (*fuzz_fn)(const uint8_t *, size_t);
 
-static int replay_with(const char *dir, int *files, int (*prop)(const uint8_t *, size_t), const char *suffix)
+/* Replays the regular files of dir whose names contain suffix (NULL: all). */
+static int replay_with(const char *dir, const char *suffix, fuzz_fn prop, int *files)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -128,19 +108,18 @@ static int replay_with(const char *dir, int *files, int (*prop)(const uint8_t *,
     struct dirent *e;
     int failures = 0;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || (suffix && !strstr(e->d_name, suffix)))
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
         FILE *f = fopen(path, "rb");
         if (!f)
             continue;
         size_t n = fread(buf, 1, sizeof buf, f);
         fclose(f);
-        if (n == 0 && !strstr(e->d_name, "yaml"))
-            continue;
-        if (suffix && !strstr(e->d_name, suffix))
-            continue;
         (*files)++;
         if (prop(buf, n) != 0) {
             printf("property violated by %s\n", path);
@@ -161,31 +140,169 @@ static int replay_with(const char *dir, int *files, int (*prop)(const uint8_t *,
     return failures;
 }
 
-static int replay_dir(const char *dir, int *files) { return replay_with(dir, files, fuzz_scenario_input, NULL); }
+/* A fuzz target's corpus: its own directory and the fixtures it reads. */
+typedef struct {
+    const char *dir, *suffix;
+} seed_dir_t;
 
-static void test_manifest_mutants(void **state)
+typedef struct {
+    const char *name;
+    fuzz_fn prop;
+    int min_files;        /* fewer means a directory went missing */
+    seed_dir_t dirs[6];
+} target_t;
+
+static const target_t targets[] = {
+    {"scenario", fuzz_scenario_input, 40,
+     {{"tests/fuzz/corpus-scenario", NULL}, {"tests/scenarios/bad", ".yaml"}, {"scenarios", ".yaml"}}},
+    {"k8s", fuzz_k8s_input, 30,
+     {{"tests/fuzz/corpus-k8s", NULL},
+      {"scenarios/manifests", ".yaml"},
+      {"tests/hpa/bad", ".yaml"},
+      {"tests/hpa/warn", ".yaml"},
+      {"tests/hpa/traces", ".hpa.yaml"},
+      {"tests/k8s", ".yaml"}}},
+    {"set", fuzz_set_input, 8, {{"tests/fuzz/corpus-set", NULL}}},
+    {"empirical", fuzz_empirical_input, 5, {{"tests/fuzz/corpus-empirical", NULL}}},
+};
+
+static void replay_target(const target_t *t)
 {
-    (void)state;
     int files = 0, failures = 0;
-    failures += replay_with("scenarios/manifests", &files, manifest_input, ".yaml");
-    failures += replay_with("tests/hpa/bad", &files, manifest_input, ".yaml");
-    failures += replay_with("tests/hpa/traces", &files, manifest_input, ".hpa.yaml");
-    failures += replay_with("tests/k8s", &files, manifest_input, ".yaml");
-    printf("replayed %d manifests and %d mutants\n", files, files * MUTANTS);
-    assert_true(files >= 20);
+    for (size_t i = 0; i < sizeof t->dirs / sizeof t->dirs[0] && t->dirs[i].dir; i++)
+        failures += replay_with(t->dirs[i].dir, t->dirs[i].suffix, t->prop, &files);
+    printf("%s: replayed %d files and %d mutants\n", t->name, files, files * MUTANTS);
+    assert_true(files >= t->min_files);
     assert_int_equal(failures, 0);
 }
 
-static void test_corpus_and_mutants(void **state)
+static void test_scenario_corpus(void **state)
 {
     (void)state;
-    int files = 0, failures = 0;
-    failures += replay_dir("tests/fuzz/corpus", &files);
-    failures += replay_dir("tests/scenarios/bad", &files);
-    failures += replay_dir("scenarios", &files);
-    printf("replayed %d corpus files and %d mutants\n", files, files * MUTANTS);
-    assert_true(files >= 3);
-    assert_int_equal(failures, 0);
+    replay_target(&targets[0]);
+}
+
+static void test_k8s_corpus(void **state)
+{
+    (void)state;
+    replay_target(&targets[1]);
+}
+
+static void test_set_corpus(void **state)
+{
+    (void)state;
+    replay_target(&targets[2]);
+}
+
+static void test_empirical_corpus(void **state)
+{
+    (void)state;
+    replay_target(&targets[3]);
+}
+
+/* ---- the check itself ------------------------------------------------------ */
+
+static int check_one(bool loaded, srcpos_t pos, const char *msg, const fuzz_names_t *nm)
+{
+    diag_t *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    if (msg)
+        diag_error(d, pos, "%s", msg);
+    int rc = fuzz_check(d, loaded, nm);
+    free(d);
+    return rc;
+}
+
+/* A message must start with a name the input may name, then a place. */
+static void test_check_refuses(void **state)
+{
+    (void)state;
+    const char *labels[] = {"--set[1]"}, *sets[] = {"services.web.replicas=0"};
+    fuzz_names_t nm = {"in:put.yaml", labels, sets, 1, "services: {web: {deployment: x.yaml}}\n", true};
+    /* accepted: the input's name (with its ':'), the label, file-level */
+    assert_int_equal(check_one(false, (srcpos_t){"in:put.yaml", 3, 7}, "bad", &nm), 0);
+    assert_int_equal(check_one(false, (srcpos_t){"in:put.yaml", 0, 0}, "too large", &nm), 0);
+    assert_int_equal(check_one(false, (srcpos_t){"--set[1]", 1, 23}, "must be >= 1", &nm), 0);
+    assert_int_equal(check_one(true, (srcpos_t){0}, NULL, &nm), 0);
+    /* refused: no place, another file, a name cut short, a silent failure,
+     * errors from a load that succeeded, a file named but absent */
+    assert_int_equal(check_one(false, (srcpos_t){NULL, 0, 0}, "services.web: bad", &nm), -1);
+    assert_int_equal(check_one(false, (srcpos_t){"other.yaml", 1, 1}, "bad", &nm), -1);
+    assert_int_equal(check_one(false, (srcpos_t){"in", 1, 1}, "bad", &nm), -1);
+    assert_int_equal(check_one(false, (srcpos_t){0}, NULL, &nm), -1);
+    assert_int_equal(check_one(true, (srcpos_t){"in:put.yaml", 1, 1}, "bad", &nm), -1);
+    assert_int_equal(check_one(false, (srcpos_t){"./x.yaml", 1, 1}, "bad", &nm), -1);
+    /* a message cut at its slot's end, inside a long name: still its name */
+    char longname[1200];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    fuzz_names_t ln = {longname, NULL, NULL, 0, NULL, true};
+    assert_int_equal(check_one(false, (srcpos_t){longname, 1, 1}, "bad", &ln), 0);
+    longname[5] = 'b';
+    assert_int_equal(check_one(false, (srcpos_t){longname, 1, 1}, "bad", &nm), -1);
+}
+
+/* The false stop of the first harness: a file the input names, with a ':'
+ * in its name, fails to load. Its errors start with its name, where the old
+ * check took the first ':' for the end of the name ("/tmp/.../web", then
+ * "v2 deployment.yaml:4:19: ...", no place) and stopped the fuzzer. */
+static void test_colon_in_named_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/clustersim-fuzz-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/web:v2 deployment.yaml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: [}\n", f);
+    fclose(f);
+    char text[512];
+    snprintf(text, sizeof text, "services:\n  web:\n    deployment: '%s'\n", path);
+    diag_t *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    scenario_t *sc = scenario_load_string(text, "fuzz:scenario.yaml", NULL, 0, d);
+    assert_null(sc);
+    assert_true(d->n > 0);
+    assert_int_equal(strncmp(d->msgs[0].text, path, strlen(path)), 0);
+    free(d);
+    assert_int_equal(fuzz_scenario_input((const uint8_t *)text, strlen(text)), 0);
+    /* the --set target naming the same file, and a label with a value
+     * holding ':' */
+    char set[512];
+    snprintf(set, sizeof set, "services.web.autoscaler.manifest=%s\nseed=x:1", path);
+    assert_int_equal(fuzz_set_input((const uint8_t *)set, strlen(set)), 0);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A file the input names that is not there: the error is at the key that
+ * names it, in the input (issue 6, class 3), not at the absent file. */
+static void test_missing_named_file_at_key(void **state)
+{
+    (void)state;
+    const char *text = "services:\n  web:\n    deployment: 'no:such/deployment.yaml'\n";
+    assert_int_equal(fuzz_scenario_input((const uint8_t *)text, strlen(text)), 0);
+    text = "services:\n  web:\n    autoscaler: {kind: hpa, manifest: no-such-hpa.yaml}\n";
+    assert_int_equal(fuzz_scenario_input((const uint8_t *)text, strlen(text)), 0);
+    text = "services.web.autoscaler.manifest=no-such-hpa.yaml";
+    assert_int_equal(fuzz_set_input((const uint8_t *)text, strlen(text)), 0);
+}
+
+/* The --set target's base scenario loads as it is (else every override
+ * would fail, and the target would test nothing). */
+static void test_set_base_loads(void **state)
+{
+    (void)state;
+    diag_t *d = calloc(1, sizeof *d);
+    assert_non_null(d);
+    scenario_t *sc = scenario_load(FUZZ_SET_BASE, NULL, 0, d);
+    if (!sc)
+        diag_print(d, stdout);
+    assert_non_null(sc);
+    assert_int_equal(d->errors, 0);
+    scenario_free(sc);
+    free(d);
 }
 
 /* Inputs that once needed care: each must fail cleanly with a position. */
@@ -222,9 +339,15 @@ static void test_hostile_inputs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_refuses),
+        cmocka_unit_test(test_colon_in_named_file),
+        cmocka_unit_test(test_missing_named_file_at_key),
+        cmocka_unit_test(test_set_base_loads),
         cmocka_unit_test(test_hostile_inputs),
-        cmocka_unit_test(test_corpus_and_mutants),
-        cmocka_unit_test(test_manifest_mutants),
+        cmocka_unit_test(test_scenario_corpus),
+        cmocka_unit_test(test_k8s_corpus),
+        cmocka_unit_test(test_set_corpus),
+        cmocka_unit_test(test_empirical_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

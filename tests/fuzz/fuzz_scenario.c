@@ -1,15 +1,7 @@
-/* libFuzzer target for the scenario loader: see harness.h.
- *   make fuzz   (needs clang; runs for FUZZ_SECONDS, default 60)
- * New crashes go to tests/fuzz/corpus/ once fixed, so make test replays them. */
+/* libFuzzer target for the scenario loader (scenario_load_string); the property and the
+ * input's shape are in harness.h. Built and run by `make fuzz` (clang; each
+ * target FUZZ_SECONDS, default 60); its corpus, tests/fuzz/corpus-scenario/, is
+ * replayed with mutants by `make test` (tests/test_fuzz.c). */
 #include "tests/fuzz/harness.h"
 
-#include <stdlib.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    if (fuzz_scenario_input(data, size) != 0)
-        abort();
-    return 0;
-}
+FUZZ_TARGET(fuzz_scenario_input)

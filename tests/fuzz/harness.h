@@ -1,45 +1,321 @@
-/* The scenario loader's fuzz harness, shared by the libFuzzer target
- * (tests/fuzz/fuzz_scenario.c, `make fuzz` with clang) and the corpus replay
- * that `make test` runs (tests/test_fuzz.c).
+/* The readers' fuzz harness, shared by the libFuzzer targets
+ * (tests/fuzz/fuzz_NAME.c, `make fuzz` with clang) and by the corpus replay
+ * that `make test` runs (tests/test_fuzz.c). One function per reader turns
+ * bytes into a call of that reader and checks one property:
  *
- * Property: any input either loads, or fails with at least one diagnostic of
- * the form `file:line:col: message` (or `file: message` for file-level
- * problems; the file may be one the input names, such as a manifest) —
- * never a crash, a hang, a leak or a silent failure. */
+ *   any input loads, or fails with at least one error; every message (error
+ *   or warning) is located, `FILE:LINE:COL: text` or `FILE: text`; a load
+ *   that succeeds reports no error; never a crash, a hang, a leak (ASan's
+ *   leak checker, in both uses) or a silent failure.
+ *
+ * FILE must be a name the diagnostic may legitimately start with: the
+ * input's own name, the label of an override (`--set[2]`, `--seed`), or a
+ * file the input names (a manifest or a samples file, resolved against the
+ * input's directory as the loader resolves it) that exists. The check
+ * matches those known names as prefixes: it never guesses where a file name
+ * ends, so a `:` inside a name (the inputs here are named with one on
+ * purpose) cannot make it stop on a false positive.
+ *
+ * The readers' inputs are named "fuzz:NAME.EXT"; none of them is a file. */
 #ifndef TESTS_FUZZ_HARNESS_H
 #define TESTS_FUZZ_HARNESS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sim/arena.h"
+#include "sim/cfg.h"
+#include "sim/dist.h"
+#include "sim/k8s.h"
 #include "sim/scenario.h"
+#include "sim/textfile.h"
 
-/* 0 when the property holds, -1 when it does not. */
-static inline int fuzz_scenario_input(const uint8_t *data, size_t size)
+/* ---- the located-message check ------------------------------------------- */
+
+/* After a file name: ": " or ":LINE:COL: " (LINE and COL decimal). */
+static inline bool fuzz_place_follows(const char *p)
+{
+    if (p[0] != ':')
+        return false;
+    if (p[1] == ' ')
+        return true;
+    p++;
+    for (int part = 0; part < 2; part++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (*p++ != ':')
+            return false;
+    }
+    return *p == ' ';
+}
+
+/* Whether message m starts with the known name `name` (len bytes) and a
+ * place. A message longer than its slot ends in "..." (diag.h); when the cut
+ * fell inside the name or its place, the part that is left must match. */
+static inline bool fuzz_starts_with(const char *m, const char *name, size_t len)
+{
+    if (len == 0)
+        return false;
+    if (strncmp(m, name, len) == 0 && fuzz_place_follows(m + len))
+        return true;
+    size_t mlen = strlen(m);
+    if (mlen + 1 == sizeof(((diag_msg_t *)0)->text) && mlen >= 3 && strcmp(m + mlen - 3, "...") == 0) {
+        size_t kept = mlen - 3; /* the message before "..." */
+        /* the name and at most ":LLLLLLLLLL:CCCCCCCCCC: " were cut */
+        if (len + 24 >= kept && strncmp(m, name, len < kept ? len : kept) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The files a scenario names: its scalar values, resolved as the loader
+ * resolves them (absolute, or relative to the scenario's directory). A
+ * message may start with one of them only if it exists: a file that cannot
+ * be opened is reported at the key that names it. */
+static inline bool fuzz_names_file(const cfg_node_t *n, const char *dir, const char *m)
+{
+    if (!n)
+        return false;
+    if (n->kind == CFG_SCALAR) {
+        const char *s = n->str;
+        if (!s || !*s)
+            return false;
+        char path[8192];
+        int k = s[0] == '/' ? snprintf(path, sizeof path, "%s", s) : snprintf(path, sizeof path, "%s/%s", dir, s);
+        if (k < 0 || (size_t)k >= sizeof path)
+            return false;
+        return fuzz_starts_with(m, path, (size_t)k) && access(path, F_OK) == 0;
+    }
+    for (size_t i = 0; i < n->n; i++)
+        if (fuzz_names_file(n->kind == CFG_MAP ? n->pairs[i].val : n->items[i], dir, m))
+            return true;
+    return false;
+}
+
+/* What a diagnostic may start with. */
+typedef struct fuzz_names {
+    const char *input;            /* the input's name */
+    const char *const *labels;    /* the overrides' labels (nsets of them) */
+    const char *const *sets;      /* the overrides, applied to the scenario */
+    size_t nsets;
+    const char *scenario;         /* scenario text (NULL: the input names no file) */
+    bool quiet;                   /* do not print a violation (tests of the check) */
+} fuzz_names_t;
+
+/* 0 when the diagnostics of a load (loaded or not) keep the property, -1
+ * (after printing them) when they do not. */
+static inline int fuzz_check(const diag_t *d, bool loaded, const fuzz_names_t *nm)
+{
+    const char *why = NULL;
+    if (loaded && d->errors)
+        why = "loaded, yet reported errors";
+    else if (!loaded && d->errors == 0)
+        why = "failed without an error";
+    bool unplaced[DIAG_MAX] = {false};
+    size_t nunplaced = 0;
+    for (size_t i = 0; i < d->n && !why; i++) {
+        const char *m = d->msgs[i].text;
+        bool ok = fuzz_starts_with(m, nm->input, strlen(nm->input));
+        for (size_t s = 0; !ok && s < nm->nsets; s++)
+            ok = fuzz_starts_with(m, nm->labels[s], strlen(nm->labels[s]));
+        if (!ok) {
+            unplaced[i] = true;
+            nunplaced++;
+        }
+    }
+    if (nunplaced && !why) {
+        /* Only now (rarely) parse the scenario again for the files it names,
+         * with its overrides applied as the loader applies them. */
+        arena_t *a = nm->scenario ? arena_new() : NULL;
+        diag_t *scratch = a ? calloc(1, sizeof *scratch) : NULL;
+        cfg_node_t *root = NULL;
+        if (scratch) {
+            root = cfg_parse_string(a, nm->scenario, strlen(nm->scenario), nm->input, scratch);
+            for (size_t s = 0; root && s < nm->nsets; s++)
+                if (cfg_apply_set(a, root, nm->sets[s], nm->labels[s], false, scratch) != 0)
+                    root = NULL;
+        }
+        char dir[4096] = ".";
+        const char *slash = strrchr(nm->input, '/');
+        if (slash && (size_t)(slash - nm->input) < sizeof dir)
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - nm->input), nm->input);
+        for (size_t i = 0; i < d->n && !why; i++)
+            if (unplaced[i] && !fuzz_names_file(root, dir, d->msgs[i].text))
+                why = "a message does not start with a place the input can name";
+        free(scratch);
+        arena_free(a);
+    }
+    if (!why)
+        return 0;
+    if (nm->quiet)
+        return -1;
+    fprintf(stderr, "fuzz property violated: %s\n", why);
+    diag_print(d, stderr);
+    return -1;
+}
+
+/* ---- the readers ----------------------------------------------------------- */
+
+/* A NUL-terminated copy of the input (NULL when out of memory). */
+static inline char *fuzz_text(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
-    if (!text)
-        return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
-    diag_t d;
-    diag_init(&d);
-    scenario_t *sc = scenario_load_string(text, "fuzz.yaml", NULL, 0, &d);
-    int rc = 0;
-    if (sc) {
-        scenario_free(sc);
-    } else {
-        /* the first error: "FILE:" then "LINE:COL: " or " " */
-        const char *m = d.n ? d.msgs[0].text : "";
-        for (size_t i = 0; i < d.n && d.msgs[i].warning; i++)
-            m = d.msgs[i + 1 < d.n ? i + 1 : i].text;
-        const char *colon = strchr(m, ':');
-        if (d.errors == 0 || !colon || colon == m || !(colon[1] == ' ' || (colon[1] >= '0' && colon[1] <= '9')))
-            rc = -1;
+    if (text) {
+        memcpy(text, data, size);
+        text[size] = '\0';
     }
+    return text;
+}
+
+/* The scenario loader on the input as YAML text (up to its first NUL: the
+ * loader takes a string). */
+static inline int fuzz_scenario_input(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    diag_t *d = calloc(1, sizeof *d);
+    int rc = 0;
+    if (text && d) {
+        static const char name[] = "scenarios/fuzz:scenario.yaml";
+        scenario_t *sc = scenario_load_string(text, name, NULL, 0, d);
+        fuzz_names_t nm = {name, NULL, NULL, 0, text};
+        rc = fuzz_check(d, sc != NULL, &nm);
+        scenario_free(sc);
+    }
+    free(d);
     free(text);
     return rc;
 }
+
+/* The Kubernetes manifest reader on the input (every byte, NULs included),
+ * as kubectl's default (unknown fields are warnings) and as --validate=strict. */
+static inline int fuzz_k8s_input(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    diag_t *d = calloc(1, sizeof *d);
+    int rc = 0;
+    for (int strict = 0; strict < 2 && text && d && rc == 0; strict++) {
+        static const char name[] = "fuzz:manifest.yaml";
+        arena_t *a = arena_new();
+        if (!a)
+            break;
+        diag_init(d);
+        k8s_objects_t o;
+        int r = k8s_load_text(a, name, text, size, strict, &o, d);
+        fuzz_names_t nm = {name, NULL, NULL, 0, NULL};
+        rc = fuzz_check(d, r == 0, &nm);
+        arena_free(a);
+    }
+    free(d);
+    free(text);
+    return rc;
+}
+
+/* The empirical samples reader on the input as a CSV file (every byte),
+ * reading column 0 and column 1. */
+static inline int fuzz_empirical_input(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    diag_t *d = calloc(1, sizeof *d);
+    int rc = 0;
+    for (int column = 0; column < 2 && text && d && rc == 0; column++) {
+        static const char name[] = "fuzz:samples.csv";
+        arena_t *a = arena_new();
+        if (!a)
+            break;
+        diag_init(d);
+        textfile_t f;
+        dist_t dist = {0};
+        int r = textfile_from_text(a, name, text, size, TEXTFILE_NO_BOM, &f, d);
+        if (r == 0)
+            r = dist_empirical_parse(&f, column, &dist, a, d);
+        if (r == 0 && !(dist.nsamples > 0 && dist.samples && dist.a >= 0)) {
+            fprintf(stderr, "fuzz: samples loaded without samples\n");
+            rc = -1;
+        }
+        fuzz_names_t nm = {name, NULL, NULL, 0, NULL, false};
+        if (rc == 0)
+            rc = fuzz_check(d, r == 0, &nm);
+        arena_free(a);
+    }
+    free(d);
+    free(text);
+    return rc;
+}
+
+/* The scenario the --set target overrides (relative to the repository root,
+ * where `make test` and `make fuzz` run). */
+#define FUZZ_SET_BASE "tests/fuzz/set-base.yaml"
+#define FUZZ_SET_MAX 8
+
+/* `--set PATH=VALUE` overrides on a fixed valid scenario: each line of the
+ * input (up to FUZZ_SET_MAX) is one override, labelled as `clustersim run`
+ * labels it: `--set[i]`, or `--seed` and `--duration` for the shorthands,
+ * which main() turns into "seed=N" and "duration=T". */
+static inline int fuzz_set_input(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    diag_t *d = calloc(1, sizeof *d);
+    char *base = NULL;
+    int rc = 0;
+    FILE *f = fopen(FUZZ_SET_BASE, "rb");
+    if (f) {
+        static char buf[16384];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        base = buf;
+    }
+    if (text && d && base) {
+        const char *sets[FUZZ_SET_MAX], *labels[FUZZ_SET_MAX];
+        char numbered[FUZZ_SET_MAX][16];
+        size_t nsets = 0;
+        for (char *p = text; nsets < FUZZ_SET_MAX;) {
+            char *nl = strchr(p, '\n');
+            if (nl)
+                *nl = '\0';
+            sets[nsets] = p;
+            snprintf(numbered[nsets], sizeof numbered[nsets], "--set[%zu]", nsets + 1);
+            labels[nsets] = strncmp(p, "seed=", 5) == 0       ? "--seed"
+                            : strncmp(p, "duration=", 9) == 0 ? "--duration"
+                                                              : numbered[nsets];
+            nsets++;
+            if (!nl)
+                break;
+            p = nl + 1;
+        }
+        /* the shorthands count columns in the value alone: named labels */
+        const char *named[FUZZ_SET_MAX];
+        for (size_t i = 0; i < nsets; i++)
+            named[i] = labels[i] == numbered[i] ? NULL : labels[i];
+        scenario_opts_t o = {named, false};
+        scenario_t *sc = scenario_load_opts(FUZZ_SET_BASE, sets, nsets, &o, d);
+        fuzz_names_t nm = {FUZZ_SET_BASE, labels, sets, nsets, base};
+        rc = fuzz_check(d, sc != NULL, &nm);
+        scenario_free(sc);
+    } else if (!base) {
+        fprintf(stderr, "fuzz: cannot read %s (run from the repository root)\n", FUZZ_SET_BASE);
+        rc = -1;
+    }
+    free(d);
+    free(text);
+    return rc;
+}
+
+/* A libFuzzer entry point over one of the functions above: a violated
+ * property is a finding (abort, so that libFuzzer keeps the input). */
+#define FUZZ_TARGET(fn)                                                  \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);        \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)         \
+    {                                                                    \
+        if (fn(data, size) != 0)                                         \
+            abort();                                                     \
+        return 0;                                                        \
+    }
 
 #endif
