@@ -217,8 +217,13 @@ static int find_foreign(const char *dir, char **foreign)
     if (!d)
         return -1;
     struct dirent *e;
+    struct stat st;
     while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_result_name(e->d_name))
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        /* a result file is a regular file by one of the names (not a link) */
+        if (is_result_name(e->d_name) && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode))
             continue;
         *foreign = str_printf("%s", e->d_name);
         if (!*foreign) {
@@ -279,6 +284,20 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
             free(foreign);
             return RUN_BAD_OUTPUT;
         }
+        /* Replacing it renames it: that needs write permission on it (its
+         * ".." entry changes) and fails on a mount point. */
+        struct stat pst;
+        if (stat(od->parent, &pst) == 0 && pst.st_dev != st.st_dev) {
+            snprintf(err, errlen, "the output directory '%s' is a mount point: results replace the whole directory, "
+                                  "so -o must name a directory inside it",
+                     shown(od->target, b, sizeof b));
+            return RUN_BAD_OUTPUT;
+        }
+        if (access(od->target, W_OK) != 0) {
+            snprintf(err, errlen, "cannot replace the output directory '%s': %s", shown(od->target, b, sizeof b),
+                     strerror(errno));
+            return RUN_BAD_OUTPUT;
+        }
         od->exists = true;
         od->mode = st.st_mode & 07777;
     } else if (errno != ENOENT) {
@@ -304,9 +323,9 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
         int e = errno;
         free(od->tmp);
         od->tmp = NULL;
-        snprintf(err, errlen, "cannot create a directory in '%s' (results are written there, beside '%s', then "
-                              "renamed): %s",
-                 shown(od->parent, b, sizeof b), od->base, strerror(e));
+        char b2[128];
+        snprintf(err, errlen, "cannot write results to '%s': creating a directory beside it, in '%s', failed: %s",
+                 shown(dir, b, sizeof b), shown(od->parent, b2, sizeof b2), strerror(e));
         return e == ENOMEM ? RUN_FAILED : RUN_BAD_OUTPUT;
     }
     chmod(od->tmp, od->mode); /* mkdtemp made it 0700; a failure only leaves that */
