@@ -1,9 +1,10 @@
 #include "sim/dist.h"
 
-#include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,81 +81,120 @@ static int p_uniform(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path)
     return 0;
 }
 
+/* A cell for a message: at most 40 bytes of it, and "..." when cut. */
+#define CELL_SHOWN 40
+#define SHOW(s, n) (int)((n) > CELL_SHOWN ? CELL_SHOWN : (n)), (s), ((n) > CELL_SHOWN ? "..." : "")
+
+/* The samples are a column of durations; each cell is parsed whole (copied
+ * into a buffer of its own size, never cut to a fixed one). Lines that are
+ * empty or start with '#' are skipped; the first line is a header when its
+ * cell is not a duration. The array is allocated once, in the arena, with
+ * one slot per line (counted first), so memory is at most 8 bytes per line
+ * of the file and nothing is copied. */
+int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a, diag_t *diag)
+{
+    if (column < 0) {
+        diag_error(diag, (srcpos_t){f->path, 0, 0}, "column %d: columns count from 0", column);
+        return -1;
+    }
+    size_t cur = 0, lines = 0;
+    int lineno = 0;
+    textline_t l;
+    while (textfile_next_line(f, &cur, &lineno, &l))
+        lines++;
+    double *v = NULL;
+    if (lines > 0 && (lines > SIZE_MAX / sizeof *v || !(v = arena_alloc(a, lines * sizeof *v)))) {
+        diag_oom(diag, (srcpos_t){f->path, 0, 0});
+        return -1;
+    }
+    char small[64], *cell = small;
+    size_t cellcap = sizeof small, n = 0;
+    double sum = 0;
+    int rc = 0;
+    cur = 0;
+    lineno = 0;
+    while (rc == 0 && textfile_next_line(f, &cur, &lineno, &l)) {
+        if (l.len == 0 || l.s[0] == '#')
+            continue;
+        const char *p = l.s, *end = l.s + l.len;
+        for (int c = 0; c < column && p; c++) {
+            const char *q = memchr(p, ',', (size_t)(end - p));
+            p = q ? q + 1 : NULL;
+        }
+        if (!p) {
+            diag_error(diag, (srcpos_t){f->path, l.lineno, 1}, "no column %d on this line", column);
+            rc = -1;
+            break;
+        }
+        const char *q = memchr(p, ',', (size_t)(end - p));
+        size_t len = (size_t)((q ? q : end) - p);
+        int col = (int)(p - l.s) + 1;
+        if (len >= cellcap) {
+            char *g = malloc(len + 1);
+            if (!g) {
+                diag_oom(diag, (srcpos_t){f->path, l.lineno, col});
+                rc = -1;
+                break;
+            }
+            if (cell != small)
+                free(cell);
+            cell = g;
+            cellcap = len + 1;
+        }
+        memcpy(cell, p, len);
+        cell[len] = '\0';
+        simtime_t t;
+        if (strlen(cell) != len) { /* a textfile holds no NUL; one built by hand might */
+            diag_error(diag, (srcpos_t){f->path, l.lineno, col + (int)strlen(cell)}, "a NUL byte inside a sample");
+            rc = -1;
+        } else if (units_duration(cell, &t) != NULL || t < 0) {
+            if (n == 0 && l.lineno == 1)
+                continue; /* a header line */
+            diag_error(diag, (srcpos_t){f->path, l.lineno, col}, "expected a non-negative duration, got '%.*s%s'",
+                       SHOW(cell, len));
+            rc = -1;
+        } else {
+            v[n++] = simtime_to_s(t);
+            sum += simtime_to_s(t);
+        }
+    }
+    if (cell != small)
+        free(cell);
+    if (rc != 0)
+        return -1;
+    if (n == 0) {
+        diag_error_file(diag, f->path, "holds no samples");
+        return -1;
+    }
+    if (n > UINT32_MAX) {
+        diag_error_file(diag, f->path, "too many samples (at most %" PRIu32 ")", UINT32_MAX);
+        return -1;
+    }
+    d->samples = v;
+    d->nsamples = n;
+    d->a = sum / (double)n;
+    return 0;
+}
+
+/* The samples file is read inside a reference to the `file:` key, so that
+ * its errors, and a file that cannot be read at all, name that key. */
 static int p_empirical(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path)
 {
     cfg_node_t *fn = cfg_get(map, "file");
     const char *full = params_path(ctx, d->file);
-    if (!full)
-        return 1;
-    FILE *f = fopen(full, "r");
-    if (!f) {
-        diag_error(ctx->diag, fn->pos, "%s.file: cannot open '%s': %s", path, full, strerror(errno));
+    char key[256];
+    if (!full) {
+        diag_oom(ctx->diag, fn->pos);
         return 1;
     }
-    size_t cap = 1024, n = 0;
-    double *v = malloc(cap * sizeof *v), sum = 0;
-    char line[1024];
-    int lineno = 0, errs = 0;
-    while (v && fgets(line, sizeof line, f)) {
-        lineno++;
-        char *p = line;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (*p == '\0' || *p == '#')
-            continue;
-        for (int c = 0; c < d->column && p; c++) {
-            p = strchr(p, ',');
-            if (p)
-                p++;
-        }
-        if (!p) {
-            diag_error(ctx->diag, (srcpos_t){full, lineno, 1},
-                       "no column %d on this line", d->column);
-            errs = 1;
-            break;
-        }
-        char cell[256];
-        size_t len = strcspn(p, ",");
-        if (len >= sizeof cell)
-            len = sizeof cell - 1;
-        memcpy(cell, p, len);
-        cell[len] = '\0';
-        simtime_t t;
-        if (units_duration(cell, &t) != NULL || t < 0) {
-            if (n == 0 && lineno == 1)
-                continue; /* a header line */
-            diag_error(ctx->diag, (srcpos_t){full, lineno, (int)(p - line) + 1},
-                       "expected a non-negative duration, got '%s'", cell);
-            errs = 1;
-            break;
-        }
-        if (n == cap) {
-            double *g = realloc(v, 2 * cap * sizeof *v);
-            if (!g)
-                break;
-            v = g;
-            cap *= 2;
-        }
-        v[n++] = simtime_to_s(t);
-        sum += simtime_to_s(t);
-    }
-    fclose(f);
-    if (!errs && n == 0) {
-        diag_error(ctx->diag, fn->pos, "%s.file: '%s' holds no samples", path, full);
-        errs = 1;
-    }
-    if (!errs && n > UINT32_MAX) {
-        diag_error(ctx->diag, fn->pos, "%s.file: too many samples", path);
-        errs = 1;
-    }
-    if (!errs) {
-        d->samples = arena_alloc(ctx->arena, n * sizeof *v);
-        if (d->samples)
-            memcpy(d->samples, v, n * sizeof *v);
-        d->nsamples = n;
-        d->a = sum / (double)n;
-    }
-    free(v);
-    return errs;
+    snprintf(key, sizeof key, "%s.file", path);
+    diag_push_ref(ctx->diag, fn->pos, key);
+    textfile_t f;
+    int rc = textfile_read(ctx->arena, full, TEXTFILE_MAX_CSV, TEXTFILE_NO_BOM, &f, ctx->diag);
+    if (rc == 0)
+        rc = dist_empirical_parse(&f, d->column, d, ctx->arena, ctx->diag);
+    diag_pop_ref(ctx->diag);
+    return rc != 0;
 }
 
 /* ---- the table ----------------------------------------------------------- */

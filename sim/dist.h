@@ -18,6 +18,7 @@
 #include "sim/params.h"
 #include "sim/rng.h"
 #include "sim/simtime.h"
+#include "sim/textfile.h"
 
 typedef struct dist dist_t;
 typedef struct dist_kind dist_kind_t;
@@ -63,6 +64,11 @@ static inline simtime_t dist_sample_ns(const dist_t *d, rng_t *r)
 }
 /* The distribution's mean, in seconds (INFINITY when it has none). */
 double dist_mean(const dist_t *d);
+/* Parses the samples of an empirical distribution from f (a CSV, the
+ * durations in 0-based `column`; see dist.c) into d->samples (in a),
+ * d->nsamples and d->a (their mean). 0, or -1 with located errors in diag.
+ * Any text is safe: the fuzz target calls it with arbitrary bytes. */
+int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a, diag_t *diag);
 /* The kind named `name`, or NULL. */
 const dist_kind_t *dist_find(const char *name);
 /* Writes the reference of every kind (Markdown). */

@@ -29,63 +29,124 @@ static int metric_index(const hpa_spec_t *s, const char *name)
     return -1;
 }
 
-static char *trim(char *s)
+/* A cell's text for a message: at most 40 bytes, and "..." when cut. */
+#define CELL_SHOWN 40
+#define SHOW(s) (int)(strlen(s) > CELL_SHOWN ? CELL_SHOWN : strlen(s)), (s), (strlen(s) > CELL_SHOWN ? "..." : "")
+
+/* A growing buffer for one cell as a C string: cells are of any length,
+ * parsed whole, never cut to a fixed buffer. */
+typedef struct scratch {
+    char small[128];
+    char *s;
+    size_t cap;
+} scratch_t;
+
+/* The cell [p, p + n) without surrounding blanks, NUL-terminated in sc;
+ * NULL when out of memory. */
+static const char *cell_str(scratch_t *sc, const char *p, size_t n)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
+    while (n > 0 && isspace((unsigned char)*p))
+        p++, n--;
+    while (n > 0 && isspace((unsigned char)p[n - 1]))
+        n--;
+    if (!sc->s) {
+        sc->s = sc->small;
+        sc->cap = sizeof sc->small;
+    }
+    if (n >= sc->cap) {
+        char *g = malloc(n + 1);
+        if (!g)
+            return NULL;
+        if (sc->s != sc->small)
+            free(sc->s);
+        sc->s = g;
+        sc->cap = n + 1;
+    }
+    memcpy(sc->s, p, n);
+    sc->s[n] = '\0';
+    return sc->s;
 }
 
-static int read_csv(const hpa_spec_t *spec, const char *path, rows_t *rows, diag_t *d)
+static void scratch_free(scratch_t *sc)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        diag_error(d, (srcpos_t){path, 0, 0}, "cannot open: %s", strerror(errno));
-        return -1;
+    if (sc->s && sc->s != sc->small)
+        free(sc->s);
+    sc->s = NULL;
+}
+
+/* The cells of a line: every one is counted; the first CELLS_KEPT are kept
+ * (a valid header has at most 4 columns, and a row must have as many cells
+ * as the header, so a row with more is an error, never cut). */
+#define CELLS_KEPT 4
+typedef struct cells {
+    const char *s[CELLS_KEPT];
+    size_t len[CELLS_KEPT];
+    int col[CELLS_KEPT];   /* 1-based column in the line */
+    size_t n;              /* all cells of the line */
+} cells_t;
+
+static void split_cells(const textline_t *l, cells_t *c)
+{
+    const char *p = l->s, *end = l->s + l->len;
+    c->n = 0;
+    for (;;) {
+        const char *q = memchr(p, ',', (size_t)(end - p));
+        const char *e = q ? q : end;
+        if (c->n < CELLS_KEPT) {
+            c->s[c->n] = p;
+            c->len[c->n] = (size_t)(e - p);
+            c->col[c->n] = (int)(p - l->s) + 1;
+        }
+        c->n++;
+        if (!q)
+            break;
+        p = q + 1;
     }
-    char line[4096];
+}
+
+/* The rows of the metrics CSV f (see replay.h), appended to rows. */
+static int parse_rows(const hpa_spec_t *spec, const textfile_t *f, rows_t *rows, diag_t *d)
+{
+    const char *path = f->path;
     int lineno = 0, col_of[4] = {-1, -1, -1, -1}, ncols = 0;
     static const char *const names[] = {"time", "metric", "value", "ready_pods"};
     double last_time = -1;
     int errs = 0;
-    while (fgets(line, sizeof line, f) && errs < 20) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (lineno > 1 && (line[0] == '\0' || line[0] == '#'))
+    size_t cursor = 0;
+    textline_t l;
+    scratch_t sc = {0};
+    cells_t cells;
+    while (errs < 20 && textfile_next_line(f, &cursor, &lineno, &l)) {
+        if (lineno > 1 && (l.len == 0 || l.s[0] == '#'))
             continue;
-        char *cells[16];
-        int cols[16], n = 0;
-        char *p = line;
-        for (;;) {
-            char *c = strchr(p, ',');
-            if (n < 16) {
-                cols[n] = (int)(p - line) + 1;
-                cells[n++] = p;
-            }
-            if (!c)
-                break;
-            *c = '\0';
-            p = c + 1;
-        }
+        split_cells(&l, &cells);
         if (lineno == 1) {
-            ncols = n;
-            for (int i = 0; i < n; i++) {
-                char *h = trim(cells[i]);
+            /* the header: each cell in turn, whatever their number */
+            const char *p = l.s, *end = l.s + l.len;
+            for (int i = 0;; i++) {
+                const char *q = memchr(p, ',', (size_t)(end - p));
+                const char *h = cell_str(&sc, p, (size_t)((q ? q : end) - p));
+                if (!h) {
+                    diag_oom(d, (srcpos_t){path, 1, (int)(p - l.s) + 1});
+                    errs++;
+                    break;
+                }
                 int k;
                 for (k = 0; k < 4 && strcmp(h, names[k]) != 0; k++)
                     ;
                 if (k == 4 || col_of[k] >= 0) {
-                    diag_error(d, (srcpos_t){path, 1, cols[i]},
-                               "%s column '%s' (the header names time, metric, value and optionally ready_pods)",
-                               k == 4 ? "unknown" : "repeated", h);
+                    diag_error(d, (srcpos_t){path, 1, (int)(p - l.s) + 1},
+                               "%s column '%.*s%s' (the header names time, metric, value and optionally ready_pods)",
+                               k == 4 ? "unknown" : "repeated", SHOW(h));
                     errs++;
                 } else {
                     col_of[k] = i;
                 }
+                if (!q || errs >= 20)
+                    break;
+                p = q + 1;
             }
+            ncols = (int)cells.n;
             for (int k = 0; k < 3 && !errs; k++)
                 if (col_of[k] < 0) {
                     diag_error(d, (srcpos_t){path, 1, 1}, "the header lacks the '%s' column", names[k]);
@@ -95,26 +156,39 @@ static int read_csv(const hpa_spec_t *spec, const char *path, rows_t *rows, diag
                 break;
             continue;
         }
-        if (n != ncols) {
-            diag_error(d, (srcpos_t){path, lineno, 1}, "%d cells where the header has %d", n, ncols);
+        if (cells.n != (size_t)ncols) {
+            diag_error(d, (srcpos_t){path, lineno, 1}, "%zu cells where the header has %d", cells.n, ncols);
             errs++;
             continue;
         }
+        /* A valid header has at most 4 columns, so every cell is kept. */
         row_t r = {0, 0, 0, -1};
-        char *t = trim(cells[col_of[0]]), *m = trim(cells[col_of[1]]), *v = trim(cells[col_of[2]]);
+        const char *t = cell_str(&sc, cells.s[col_of[0]], cells.len[col_of[0]]);
+        if (!t) {
+            diag_oom(d, (srcpos_t){path, lineno, 1});
+            errs++;
+            break;
+        }
         if (units_number(t, &r.time) != NULL || r.time < 0 || r.time > 3.1536e8) {
-            diag_error(d, (srcpos_t){path, lineno, cols[col_of[0]]},
-                       "time: expected seconds from 0 to 315360000, got '%s'", t);
+            diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[0]]},
+                       "time: expected seconds from 0 to 315360000, got '%.*s%s'", SHOW(t));
             errs++;
             continue;
         }
         if (r.time < last_time) {
-            diag_error(d, (srcpos_t){path, lineno, cols[col_of[0]]},
-                       "time %s goes back (the previous row is at %g s): rows must be in time order", t, last_time);
+            diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[0]]},
+                       "time %.*s%s goes back (the previous row is at %g s): rows must be in time order", SHOW(t),
+                       last_time);
             errs++;
             continue;
         }
         last_time = r.time;
+        const char *m = cell_str(&sc, cells.s[col_of[1]], cells.len[col_of[1]]);
+        if (!m) {
+            diag_oom(d, (srcpos_t){path, lineno, 1});
+            errs++;
+            break;
+        }
         r.metric = metric_index(spec, m);
         if (r.metric < 0) {
             char valid[400];
@@ -122,24 +196,37 @@ static int read_csv(const hpa_spec_t *spec, const char *path, rows_t *rows, diag
             valid[0] = '\0';
             for (size_t i = 0; i < spec->n_metrics && k < sizeof valid; i++)
                 k += (size_t)snprintf(valid + k, sizeof valid - k, "%s%s", i ? ", " : "", spec->metrics[i].name);
-            diag_error(d, (srcpos_t){path, lineno, cols[col_of[1]]},
-                       "metric '%s' is not one of the manifest's (%s)", m, valid);
+            diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[1]]},
+                       "metric '%.*s%s' is not one of the manifest's (%s)", SHOW(m), valid);
             errs++;
             continue;
         }
+        const char *v = cell_str(&sc, cells.s[col_of[2]], cells.len[col_of[2]]);
+        if (!v) {
+            diag_oom(d, (srcpos_t){path, lineno, 1});
+            errs++;
+            break;
+        }
         if (units_quantity(v, 3, &r.milli) != NULL || r.milli < 0) {
-            diag_error(d, (srcpos_t){path, lineno, cols[col_of[2]]},
-                       "value: expected a non-negative number (or quantity such as 500m), got '%s'", v);
+            diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[2]]},
+                       "value: expected a non-negative number (or quantity such as 500m), got '%.*s%s'", SHOW(v));
             errs++;
             continue;
         }
         if (col_of[3] >= 0) {
-            char *rp = trim(cells[col_of[3]]), *end;
+            const char *rp = cell_str(&sc, cells.s[col_of[3]], cells.len[col_of[3]]);
+            char *rend;
+            if (!rp) {
+                diag_oom(d, (srcpos_t){path, lineno, 1});
+                errs++;
+                break;
+            }
             if (*rp) {
-                long rv = strtol(rp, &end, 10);
-                if (*end || rv < 0 || rv > 1000000) {
-                    diag_error(d, (srcpos_t){path, lineno, cols[col_of[3]]},
-                               "ready_pods: expected a count of pods, got '%s'", rp);
+                errno = 0;
+                long rv = strtol(rp, &rend, 10);
+                if (*rend || errno || rv < 0 || rv > 1000000) {
+                    diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[3]]},
+                               "ready_pods: expected a count of pods, got '%.*s%s'", SHOW(rp));
                     errs++;
                     continue;
                 }
@@ -159,12 +246,38 @@ static int read_csv(const hpa_spec_t *spec, const char *path, rows_t *rows, diag
         }
         rows->v[rows->n++] = r;
     }
+    scratch_free(&sc);
     if (!errs && lineno == 0) {
         diag_error(d, (srcpos_t){path, 1, 1}, "empty file: expected a header time,metric,value");
         errs++;
     }
-    fclose(f);
     return errs ? -1 : 0;
+}
+
+int replay_parse_metrics(const hpa_spec_t *spec, const textfile_t *f, size_t *nrows, diag_t *d)
+{
+    rows_t rows = {0};
+    int rc = parse_rows(spec, f, &rows, d);
+    if (nrows)
+        *nrows = rows.n;
+    free(rows.v);
+    return rc;
+}
+
+/* Reads the metrics file at path into rows; the text is freed on return. */
+static int read_csv(const hpa_spec_t *spec, const char *path, rows_t *rows, diag_t *d)
+{
+    arena_t *a = arena_new();
+    if (!a) {
+        diag_oom(d, (srcpos_t){path, 0, 0});
+        return -1;
+    }
+    textfile_t f;
+    int rc = textfile_read(a, path, TEXTFILE_MAX_CSV, TEXTFILE_NO_BOM, &f, d);
+    if (rc == 0)
+        rc = parse_rows(spec, &f, rows, d);
+    arena_free(a);
+    return rc;
 }
 
 /* A milli-value as a decimal ("53.333", "100"). */

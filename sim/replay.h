@@ -17,7 +17,11 @@
  * metric with no row at that time fails for that sync (the partial-failure
  * rule applies). After each sync the replicas are the sync's result. Windows
  * and policy periods count from the sample times, a sample exactly one
- * window old having expired (hpa-spec.md §4.4). */
+ * window old having expired (hpa-spec.md §4.4).
+ *
+ * The file is read by sim/textfile (size cap, whole lines of any length, a
+ * byte-order mark or a NUL refused at its place); a row with more or fewer
+ * cells than the header is an error, and every cell is read whole. */
 #ifndef SIM_REPLAY_H
 #define SIM_REPLAY_H
 
@@ -25,6 +29,7 @@
 
 #include "sim/diag.h"
 #include "sim/k8s.h"
+#include "sim/textfile.h"
 
 typedef enum { REPLAY_TABLE, REPLAY_CSV, REPLAY_JSON } replay_format_t;
 
@@ -33,5 +38,11 @@ typedef enum { REPLAY_TABLE, REPLAY_CSV, REPLAY_JSON } replay_format_t;
  * before anything is written. */
 int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, replay_format_t fmt, FILE *out,
                diag_t *d);
+
+/* Parses the metrics CSV text f against spec's metrics and keeps nothing:
+ * 0 (and the number of rows in *nrows, if not NULL), or -1 with located
+ * errors in d. Safe on any text, and frees what it allocates (the fuzz
+ * target's entry). */
+int replay_parse_metrics(const hpa_spec_t *spec, const textfile_t *f, size_t *nrows, diag_t *d);
 
 #endif
