@@ -86,7 +86,17 @@ int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, cons
     cfg_node_t *mn = cfg_get(node, "manifest");
     const char *full = params_path(ctx, a->manifest);
     k8s_objects_t objs;
-    if (!full || k8s_load(ctx->arena, full, a->strict || ctx->strict, &objs, ctx->diag) != 0)
+    char key[256];
+    if (!full) {
+        diag_oom(ctx->diag, mn->pos);
+        return 1;
+    }
+    /* the manifest's errors, and a manifest that cannot be read, name this key */
+    snprintf(key, sizeof key, "%s.manifest", path);
+    diag_push_ref(ctx->diag, mn->pos, key);
+    int rc = k8s_load(ctx->arena, full, a->strict || ctx->strict, &objs, ctx->diag);
+    diag_pop_ref(ctx->diag);
+    if (rc != 0)
         return 1;
     if (objs.n_hpas == 0) {
         diag_error(ctx->diag, mn->pos, "%s.manifest: '%s' holds no autoscaling/v2 HorizontalPodAutoscaler", path,
@@ -94,8 +104,10 @@ int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, cons
         return 1;
     }
     a->hpa = arena_alloc(ctx->arena, sizeof *a->hpa);
-    if (!a->hpa)
+    if (!a->hpa) {
+        diag_oom(ctx->diag, mn->pos);
         return 1;
+    }
     *a->hpa = objs.hpas[0].spec;
     if (objs.hpas[0].target_name && strcmp(objs.hpas[0].target_name, svc) != 0)
         diag_warning(ctx->diag, mn->pos, "%s.manifest: the HPA scales '%s'; here it drives service '%s'", path,

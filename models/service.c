@@ -287,7 +287,17 @@ int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx,
     cfg_node_t *dn = cfg_get(svc_map, "deployment");
     const char *full = params_path(ctx, c->deployment);
     k8s_objects_t objs;
-    if (!full || k8s_load(ctx->arena, full, ctx->strict, &objs, ctx->diag) != 0)
+    char key[256];
+    if (!full) {
+        diag_oom(ctx->diag, dn->pos);
+        return 1;
+    }
+    /* the manifest's errors, and a manifest that cannot be read, name this key */
+    snprintf(key, sizeof key, "%s.deployment", path);
+    diag_push_ref(ctx->diag, dn->pos, key);
+    int rc = k8s_load(ctx->arena, full, ctx->strict, &objs, ctx->diag);
+    diag_pop_ref(ctx->diag);
+    if (rc != 0)
         return 1;
     if (objs.n_deployments == 0) {
         diag_error(ctx->diag, dn->pos, "%s.deployment: '%s' holds no apps/v1 Deployment", path, full);
