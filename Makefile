@@ -4,7 +4,7 @@
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
 #   make bench      run the benchmarks (events/s, event set, peak memory)
-#   make fuzz       fuzz the scenario loader with libFuzzer (clang; FUZZ_SECONDS=60)
+#   make fuzz       fuzz every reader with libFuzzer, FUZZ_SECONDS=60 each (clang)
 #   make deps       install the Debian packages the project needs (root or sudo)
 #   make SANITIZER=address|undefined test    sanitizer build (objects kept apart)
 #   make V=1        show the commands
@@ -63,7 +63,7 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
-.PHONY: all run test check-tests bench deps install-packages clean help fuzz
+.PHONY: all run test check-tests bench deps install-packages clean help fuzz fuzz-build fuzz-run
 all: $(BIN)/clustersim
 
 help:
@@ -143,16 +143,76 @@ install-packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# Coverage-guided fuzzing of the scenario loader (clang's libFuzzer; not part
-# of `make test`, which replays the corpus instead). New inputs go to
-# build/fuzz-corpus; add the interesting ones to tests/fuzz/corpus/.
+# Coverage-guided fuzzing of every reader (clang's libFuzzer; not part of
+# `make test`, which replays the corpora with mutants instead). One target per
+# reader, tests/fuzz/fuzz_NAME.c over tests/fuzz/harness.h (the property).
+# Each runs FUZZ_SECONDS in turn, from the repository root (the --set target
+# reads tests/fuzz/set-base.yaml), with its working corpus build/fuzz/corpus-NAME
+# seeded from tests/fuzz/corpus-NAME/ and the fixtures in FUZZ_SEEDS_NAME; copy
+# the inputs worth keeping into tests/fuzz/corpus-NAME/. A crash, a sanitizer
+# report, a leak, a hang (-timeout), memory past -rss_limit_mb or a violated
+# property stops it: the input is kept as build/fuzz/NAME-crash-* (or -leak-,
+# -timeout-, -oom-) and the run ends with an error.
+#
+# -max_len=524288 (512 KiB) puts the loader's limits within reach: nesting 64
+# deep needs 65 bytes, 200,000 nodes need a few hundred bytes through aliases
+# and 400 KB without them (a flow list "[0,0,...]"); CSV lines far longer than
+# any fixed buffer. The 16 MiB text cap is out of reach (each input would cost
+# seconds); make test covers it. -timeout=10: a linear load of 512 KiB takes
+# well under a second under ASan, so ten seconds means superlinear cost or a
+# hang, which is a finding. The fuzzers run with stdin from /dev/null and in a
+# session of their own (no controlling terminal), so an input naming
+# /dev/stdin or /dev/tty as a file cannot block on the user's terminal.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SEEDS_scenario := scenarios tests/scenarios/bad
+FUZZ_SEEDS_k8s := scenarios/manifests tests/hpa/bad tests/hpa/warn tests/hpa/traces tests/k8s
+FUZZ_SEEDS_metrics := tests/hpa/traces
+FUZZ_FLAGS := -max_len=524288 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_CC := clang -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
 fuzz: deps
 	@$(MAKE) --no-print-directory install-packages PACKAGES="clang libclang-rt-14-dev"
-	@mkdir -p bin build/fuzz-corpus
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS) \
-	  tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(PKG_LIBS) -lm -lpthread -o bin/fuzz_scenario
-	bin/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz-corpus tests/fuzz/corpus scenarios
+	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-build: $(FUZZ_TARGETS:%=bin/fuzz/fuzz_%)
+
+# The library is compiled once for every target (instrumented, not linked
+# with libFuzzer's main); each target links its own file with it.
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer-no-link $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+bin/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $^ $(PKG_LIBS) -lm -lpthread -o $@
+
+# One line per target: executions (stat::number_of_executed_units) and the
+# edges covered (the last `cov:` of libFuzzer's status lines).
+fuzz-run:
+	@mkdir -p build/fuzz; $(foreach t,$(FUZZ_TARGETS),seeds_$(t)="$(FUZZ_SEEDS_$(t))";) \
+	nosession=; command -v setsid >/dev/null && nosession="setsid -w"; \
+	summary=build/fuzz/summary.txt; : >$$summary; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus-$$t; eval seeds=\$$seeds_$$t; log=build/fuzz/$$t.log; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s (log: $$log)"; \
+	  $$nosession bin/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	    -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus-$$t tests/fuzz/corpus-$$t $$seeds </dev/null >$$log 2>&1; \
+	  rc=$$?; \
+	  execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
+	  edges=$$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' $$log | tail -n 1); \
+	  printf 'fuzz_%-10s %10s executions %6s edges  %s\n' $$t "$${execs:-?}" "$${edges:-?}" \
+	    "$$([ $$rc -eq 0 ] && echo ok || echo "FINDING (exit $$rc)")" | tee -a $$summary; \
+	  if [ $$rc -ne 0 ]; then \
+	    grep -n -m 1 -A 40 -E '^==[0-9]+==|^fuzz property violated|^fuzz: |ALARM|out-of-memory|deadly signal' $$log; \
+	    ls -1 build/fuzz/$$t-* 2>/dev/null | sed 's/^/input: /'; \
+	    echo "make fuzz: fuzz_$$t found a failure: see $$log"; exit 1; \
+	  fi; \
+	done
 
 clean:
 	rm -rf build bin

@@ -31,6 +31,7 @@
 #include "sim/cfg.h"
 #include "sim/dist.h"
 #include "sim/k8s.h"
+#include "sim/replay.h"
 #include "sim/scenario.h"
 #include "sim/textfile.h"
 
@@ -108,11 +109,16 @@ typedef struct fuzz_names {
     bool quiet;                   /* do not print a violation (tests of the check) */
 } fuzz_names_t;
 
+/* Loads that succeeded, counted by fuzz_check (test_fuzz checks that its
+ * seeds reach past the error paths). */
+static unsigned long fuzz_loads;
+
 /* 0 when the diagnostics of a load (loaded or not) keep the property, -1
  * (after printing them) when they do not. */
 static inline int fuzz_check(const diag_t *d, bool loaded, const fuzz_names_t *nm)
 {
     const char *why = NULL;
+    fuzz_loads += loaded;
     if (loaded && d->errors)
         why = "loaded, yet reported errors";
     else if (!loaded && d->errors == 0)
@@ -243,6 +249,66 @@ static inline int fuzz_empirical_input(const uint8_t *data, size_t size)
             rc = fuzz_check(d, r == 0, &nm);
         arena_free(a);
     }
+    free(d);
+    free(text);
+    return rc;
+}
+
+/* The HPA whose metrics the metrics target reads: one metric of each source,
+ * named as in tests/hpa/traces (so the corpus's rows match). */
+static const char fuzz_metrics_hpa[] =
+    "apiVersion: autoscaling/v2\n"
+    "kind: HorizontalPodAutoscaler\n"
+    "metadata: {name: fuzz}\n"
+    "spec:\n"
+    "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+    "  minReplicas: 1\n"
+    "  maxReplicas: 50\n"
+    "  metrics:\n"
+    "  - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}\n"
+    "  - {type: ContainerResource, containerResource: {name: memory, container: app,\n"
+    "     target: {type: AverageValue, averageValue: 256Mi}}}\n"
+    "  - {type: Pods, pods: {metric: {name: http_requests_per_second},\n"
+    "     target: {type: AverageValue, averageValue: \"100\"}}}\n"
+    "  - {type: Object, object: {metric: {name: queue_depth},\n"
+    "     describedObject: {apiVersion: v1, kind: Service, name: web}, target: {type: Value, value: \"30\"}}}\n"
+    "  - {type: External, external: {metric: {name: inflight}, target: {type: AverageValue, averageValue: 500m}}}\n";
+
+/* The `hpa replay` metrics reader on the input as a CSV file (every byte),
+ * against the HPA above (loaded once, kept for the process). */
+static inline int fuzz_metrics_input(const uint8_t *data, size_t size)
+{
+    static arena_t *hpa_arena;
+    static k8s_objects_t hpa;
+    if (!hpa_arena) {
+        diag_t *d = calloc(1, sizeof *d);
+        if (!d || !(hpa_arena = arena_new()) ||
+            k8s_load_text(hpa_arena, "fuzz-hpa.yaml", fuzz_metrics_hpa, strlen(fuzz_metrics_hpa), true, &hpa, d) !=
+                0 ||
+            hpa.n_hpas != 1) {
+            fprintf(stderr, "fuzz: the metrics target's HPA does not load\n");
+            if (d)
+                diag_print(d, stderr);
+            free(d);
+            return -1;
+        }
+        free(d);
+    }
+    char *text = fuzz_text(data, size);
+    diag_t *d = calloc(1, sizeof *d);
+    arena_t *a = arena_new();
+    int rc = 0;
+    if (text && d && a) {
+        static const char name[] = "fuzz:metrics.csv";
+        textfile_t f;
+        int r = textfile_from_text(a, name, text, size, TEXTFILE_NO_BOM, &f, d);
+        size_t rows = 0;
+        if (r == 0)
+            r = replay_parse_metrics(&hpa.hpas[0].spec, &f, &rows, d);
+        fuzz_names_t nm = {name, NULL, NULL, 0, NULL, false};
+        rc = fuzz_check(d, r == 0, &nm);
+    }
+    arena_free(a);
     free(d);
     free(text);
     return rc;
