@@ -44,7 +44,9 @@ static const char usage_main[] =
 static const char usage_run[] =
     "usage: clustersim run SCENARIO.yaml [options]\n"
     "\n"
-    "  -o, --output DIR        where results go (default results/NAME, NAME the scenario's name)\n"
+    "  -o, --output DIR        where results go (default results/NAME, NAME the scenario's name);\n"
+    "                          written beside DIR, then renamed to DIR whole: an earlier run's DIR\n"
+    "                          is replaced only by a complete result\n"
     "      --seed N            the scenario's seed (replication i uses N + i)\n"
     "  -r, --replications R    independent runs, in parallel; adds *_ci95 half-widths (default 1)\n"
     "      --duration T        simulated time, e.g. 2h (same as --set duration=T)\n"
