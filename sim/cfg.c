@@ -585,53 +585,8 @@ static int parse_docs(arena_t *a, const char *text, size_t len, const posmap_t *
     return rc;
 }
 
-static const char *read_text_old(arena_t *a, const char *path, size_t *len, diag_t *d)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(d, (srcpos_t){path, 0, 0}, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= (unsigned)(TEXTFILE_MAX_YAML)) {
-                diag_error(d, (srcpos_t){path, 0, 0}, "file larger than %u MiB", (unsigned)(TEXTFILE_MAX_YAML >> 20));
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            char *g = realloc(buf, cap * 2);
-            if (!g)
-                break;
-            buf = g;
-            cap *= 2;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        if (buf) diag_error(d, (srcpos_t){path, 0, 0}, "cannot read: read error"); else diag_oom(d, (srcpos_t){path, 0, 0});
-        free(buf);
-        return NULL;
-    }
-    char *text = arena_strndup(a, buf, n);
-    free(buf);
-    if (!text)
-        diag_oom(d, (srcpos_t){path, 0, 0});
-    *len = n;
-    return text;
-}
-
 static const char *read_text(arena_t *a, const char *path, size_t *len, diag_t *d)
 {
-    if (1)
-        return read_text_old(a, path, len, d);
     textfile_t f;
     if (textfile_read(a, path, TEXTFILE_MAX_YAML, 0, &f, d) != 0)
         return NULL;
@@ -749,7 +704,7 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
         val->kind = CFG_SCALAR;
         val->str = "";
         val->plain = true;
-        val->pos = (srcpos_t){label, 1, 1};
+        val->pos = (srcpos_t){label, 1, voff + 1};
     } else {
         posmap_t pm = {label, voff, 1, strlen(eq + 1)};
         if (!(val = parse_one(a, eq + 1, strlen(eq + 1), &pm, d)))
