@@ -1,27 +1,42 @@
 #include "models/deployment.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "sim/world.h"
 
-/* Which of two pods a ReplicaSet deletes first (Kubernetes' ActivePods
+/* ---- deletion order ----------------------------------------------------
+ * Which of two pods a ReplicaSet deletes first (Kubernetes' ActivePods
  * order): not yet on a node before on one; Pending before Running; not
  * Ready before Ready; Ready for less time first; more restarts first;
- * newer first. True when a goes before b. */
-static bool delete_before(const pod_t *a, const pod_t *b)
+ * newer first. The order is computed from a key taken once per pod and
+ * reconcile, so that a pod deleted meanwhile is never read again. */
+
+typedef struct vkey {
+    uint8_t rank;          /* on a node (4) + past Pending (2) + Ready (1): smaller first */
+    int restarts;
+    simtime_t ready_since; /* compared between Ready pods only */
+    simtime_t created;
+    uint32_t uid;
+} vkey_t;
+
+static vkey_t key_of(const pod_t *p)
 {
-    int na = a->phase != POD_PENDING, nb = b->phase != POD_PENDING;
+    int on_node = p->phase != POD_PENDING;
     /* phase Pending: pulling, or creating the first container */
-    int pa = a->phase == POD_PENDING || a->phase == POD_PULLING || (a->phase == POD_STARTING && a->restarts == 0) ? 0 : 1;
-    int pb = b->phase == POD_PENDING || b->phase == POD_PULLING || (b->phase == POD_STARTING && b->restarts == 0) ? 0 : 1;
-    bool ra = a->phase == POD_READY, rb = b->phase == POD_READY;
-    if (na != nb)
-        return na < nb;
-    if (pa != pb)
-        return pa < pb;
-    if (ra != rb)
-        return !ra;
-    if (ra && a->ready_since != b->ready_since)
+    int running = p->phase == POD_PENDING || p->phase == POD_PULLING || (p->phase == POD_STARTING && p->restarts == 0)
+                      ? 0
+                      : 1;
+    int ready = p->phase == POD_READY;
+    return (vkey_t){(uint8_t)(on_node * 4 + running * 2 + ready), p->restarts, p->ready_since, p->created, p->uid};
+}
+
+/* True when a goes before b. */
+static bool delete_before(const vkey_t *a, const vkey_t *b)
+{
+    if (a->rank != b->rank)
+        return a->rank < b->rank;
+    if ((a->rank & 1) && a->ready_since != b->ready_since)
         return a->ready_since > b->ready_since;
     if (a->restarts != b->restarts)
         return a->restarts > b->restarts;
@@ -30,20 +45,202 @@ static bool delete_before(const pod_t *a, const pod_t *b)
     return a->uid > b->uid;
 }
 
-/* The pod to delete: of revision `rev` (any if rev < 0; not the current
- * one if old_only), Ready ones only if ready_ok. NULL when none. */
-static pod_t *victim(service_t *s, int rev, bool old_only, bool ready_ok)
+/* ---- one reconcile ----------------------------------------------------------
+ * A reconcile counts the pods once and keeps the counts up to date as it
+ * creates and deletes pods. Nothing else changes a pod while it runs:
+ * creating a pod only schedules its first step, deleting one may end it at
+ * once, and the reconcile that ending asks for only requests another pass.
+ * The pods it may delete are taken, the first time a pass needs a victim,
+ * with their keys into `cand`; each kind of victim query (below) has a
+ * binary heap of indices into it, built on first use, and a deleted pod is
+ * marked dead there rather than removed from every heap. So a reconcile
+ * costs O(pods) plus O(log pods) per pod it creates or deletes, where it
+ * used to scan every pod for each (ctl_visits in service_t counts the
+ * work, for tests). */
+
+enum { Q_ANY, Q_OLD_UNREADY, Q_OLD, Q_NEW, NQ };
+
+typedef struct cand {
+    pod_t *pod;
+    vkey_t key;
+    bool old, ready, dead;
+} cand_t;
+
+struct deployment_scratch {
+    cand_t *cand;
+    uint32_t ncand, cap;
+    uint32_t *heap[NQ];
+    uint32_t nheap[NQ];
+    bool built[NQ];
+};
+
+typedef struct snap {
+    int alive, alive_new, ready, ready_new, old_any;
+    bool have_cand;
+} snap_t;
+
+static bool query_wants(int q, const cand_t *c)
 {
-    pod_t *best = NULL;
+    switch (q) {
+    case Q_ANY: return true;
+    case Q_OLD_UNREADY: return c->old && !c->ready;
+    case Q_OLD: return c->old;
+    default: return !c->old;
+    }
+}
+
+static bool heap_less(service_t *s, uint32_t a, uint32_t b)
+{
+    s->ctl_visits++;
+    return delete_before(&s->ctl->cand[a].key, &s->ctl->cand[b].key);
+}
+
+static void sift_down(service_t *s, uint32_t *h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        if (l < n && heap_less(s, h[l], h[m]))
+            m = l;
+        if (l + 1 < n && heap_less(s, h[l + 1], h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        uint32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void sift_up(service_t *s, uint32_t *h, uint32_t i)
+{
+    while (i > 0 && heap_less(s, h[i], h[(i - 1) / 2])) {
+        uint32_t t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+/* Room for n candidates (and their heap entries); false when memory ran out. */
+static bool reserve(world_t *w, service_t *s, uint32_t n)
+{
+    struct deployment_scratch *x = s->ctl;
+    if (!x && !(x = s->ctl = calloc(1, sizeof *x))) {
+        world_fail(w, "out of memory (Deployment controller)");
+        return false;
+    }
+    if (n <= x->cap)
+        return true;
+    uint32_t nc = x->cap ? x->cap : 16;
+    while (nc < n)
+        nc *= 2;
+    cand_t *c = realloc(x->cand, nc * sizeof *c);
+    if (c)
+        x->cand = c;
+    bool ok = c != NULL;
+    for (int q = 0; q < NQ && ok; q++) {
+        uint32_t *h = realloc(x->heap[q], nc * sizeof *h);
+        if (h)
+            x->heap[q] = h;
+        ok = h != NULL;
+    }
+    if (!ok) {
+        world_fail(w, "out of memory (Deployment controller)");
+        return false;
+    }
+    x->cap = nc;
+    return true;
+}
+
+/* Takes every pod that is not terminating as a candidate. */
+static bool take_candidates(world_t *w, service_t *s, snap_t *sn)
+{
+    if (!reserve(w, s, s->npods))
+        return false;
+    struct deployment_scratch *x = s->ctl;
+    x->ncand = 0;
+    for (int q = 0; q < NQ; q++)
+        x->built[q] = false, x->nheap[q] = 0;
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
-        if (p->phase == POD_TERMINATING || (rev >= 0 && p->revision != rev) ||
-            (old_only && p->revision == s->revision) || (!ready_ok && p->phase == POD_READY))
+        s->ctl_visits++;
+        if (p->phase == POD_TERMINATING)
             continue;
-        if (!best || delete_before(p, best))
-            best = p;
+        x->cand[x->ncand++] = (cand_t){p, key_of(p), p->revision != s->revision, p->phase == POD_READY, false};
     }
-    return best;
+    sn->have_cand = true;
+    return true;
+}
+
+/* The pod to delete first among those query q admits, or -1. */
+static int64_t victim(world_t *w, service_t *s, snap_t *sn, int q)
+{
+    if (!sn->have_cand && !take_candidates(w, s, sn))
+        return -1;
+    struct deployment_scratch *x = s->ctl;
+    uint32_t *h = x->heap[q];
+    if (!x->built[q]) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < x->ncand; i++) {
+            s->ctl_visits++;
+            if (!x->cand[i].dead && query_wants(q, &x->cand[i]))
+                h[n++] = i;
+        }
+        for (uint32_t i = n / 2; i-- > 0;)
+            sift_down(s, h, n, i);
+        x->nheap[q] = n;
+        x->built[q] = true;
+    }
+    /* dead entries (deleted through another query) are dropped on the way */
+    while (x->nheap[q] && x->cand[h[0]].dead) {
+        h[0] = h[--x->nheap[q]];
+        sift_down(s, h, x->nheap[q], 0);
+    }
+    return x->nheap[q] ? (int64_t)h[0] : -1;
+}
+
+/* Creates a pod of the current revision; false when memory ran out. */
+static bool create(world_t *w, service_t *s, snap_t *sn)
+{
+    s->ctl_visits++;
+    pod_t *p = service_pod_new(w, s, false);
+    if (!p)
+        return false;
+    sn->alive++;
+    sn->alive_new++;
+    if (sn->have_cand) {
+        /* a candidate from now on, in the heaps already built */
+        struct deployment_scratch *x = s->ctl;
+        if (!reserve(w, s, x->ncand + 1))
+            return false;
+        uint32_t i = x->ncand++;
+        x->cand[i] = (cand_t){p, key_of(p), false, p->phase == POD_READY, false};
+        for (int q = 0; q < NQ; q++)
+            if (x->built[q] && query_wants(q, &x->cand[i])) {
+                x->heap[q][x->nheap[q]++] = i;
+                sift_up(s, x->heap[q], x->nheap[q] - 1);
+            }
+    }
+    return true;
+}
+
+/* Deletes the first victim of query q if there is one; true when it did. */
+static bool delete_first(world_t *w, service_t *s, snap_t *sn, int q)
+{
+    int64_t i = victim(w, s, sn, q);
+    if (i < 0)
+        return false;
+    cand_t *c = &s->ctl->cand[i];
+    c->dead = true;
+    bool ready = c->pod->phase == POD_READY, fresh = c->pod->revision == s->revision;
+    bool gone = service_pod_delete(w, c->pod);
+    sn->alive--;
+    sn->ready -= ready;
+    sn->alive_new -= fresh;
+    sn->ready_new -= fresh && ready;
+    sn->old_any -= gone && !fresh;
+    return true;
 }
 
 static void rollout_done(world_t *w, service_t *s)
@@ -56,43 +253,23 @@ static void rollout_done(world_t *w, service_t *s)
     world_event(w, s->cfg->name, "deployment", "rolling", to, "RolloutComplete");
 }
 
-/* Deletes v if there is one; true when it did. */
-static bool delete_if(world_t *w, pod_t *v)
-{
-    if (v)
-        service_pod_delete(w, v);
-    return v != NULL;
-}
-
 /* One pass of the Deployment controller; true when it created or deleted
  * a pod (another pass may then do more: a deletion frees surge room). */
-static bool reconcile_once(world_t *w, service_t *s)
+static bool reconcile_once(world_t *w, service_t *s, snap_t *sn)
 {
     int32_t D = s->desired;
-    int alive = 0, alive_new = 0, ready = 0, ready_new = 0, old_any = 0;
-    for (uint32_t i = 0; i < s->npods; i++) {
-        pod_t *p = s->pods[i];
-        old_any += p->revision != s->revision;
-        if (p->phase == POD_TERMINATING)
-            continue;
-        alive++;
-        ready += p->phase == POD_READY;
-        if (p->revision == s->revision) {
-            alive_new++;
-            ready_new += p->phase == POD_READY;
-        }
-    }
+    int alive = sn->alive, alive_new = sn->alive_new, ready = sn->ready, ready_new = sn->ready_new;
     if (!s->rolling) {
         if (alive < D)
-            return service_pod_new(w, s, false) != NULL;
-        return alive > D && delete_if(w, victim(s, -1, false, true));
+            return create(w, s, sn);
+        return alive > D && delete_first(w, s, sn, Q_ANY);
     }
     if (s->cfg->recreate) {
         /* Recreate: every old pod goes; the new ones start when the old
          * ones are gone (terminated, not only terminating) */
-        if (delete_if(w, victim(s, -1, true, true)))
+        if (delete_first(w, s, sn, Q_OLD))
             return true;
-        if (old_any)
+        if (sn->old_any)
             return false;
     } else {
         /* RollingUpdate: at most D + surge pods, at least D - unavailable
@@ -103,18 +280,18 @@ static bool reconcile_once(world_t *w, service_t *s)
         if (surge == 0 && unavail == 0)
             unavail = 1;
         if (alive < D + surge && alive_new < D)
-            return service_pod_new(w, s, false) != NULL;
+            return create(w, s, sn);
         /* old pods that are not Ready are not available anyway */
-        if (alive > alive_new && delete_if(w, victim(s, -1, true, false)))
+        if (alive > alive_new && delete_first(w, s, sn, Q_OLD_UNREADY))
             return true;
-        if (alive > alive_new && ready - 1 >= D - unavail && delete_if(w, victim(s, -1, true, true)))
+        if (alive > alive_new && ready - 1 >= D - unavail && delete_first(w, s, sn, Q_OLD))
             return true;
     }
     if (alive_new < D && alive == alive_new)
-        return service_pod_new(w, s, false) != NULL;
+        return create(w, s, sn);
     /* a smaller D during the rollout: new pods beyond it go too */
     if (alive_new > D)
-        return delete_if(w, victim(s, s->revision, false, true));
+        return delete_first(w, s, sn, Q_NEW);
     /* complete as Kubernetes says it is: every active pod new and Ready
      * (draining old pods are not active) */
     if (alive_new == D && ready_new == D && alive == alive_new)
@@ -129,14 +306,42 @@ void deployment_reconcile(world_t *w, service_t *s)
         return;
     }
     s->in_reconcile = true;
+    snap_t sn = {0};
+    for (uint32_t i = 0; i < s->npods; i++) {
+        const pod_t *p = s->pods[i];
+        s->ctl_visits++;
+        sn.old_any += p->revision != s->revision;
+        if (p->phase == POD_TERMINATING)
+            continue;
+        sn.alive++;
+        sn.ready += p->phase == POD_READY;
+        if (p->revision == s->revision) {
+            sn.alive_new++;
+            sn.ready_new += p->phase == POD_READY;
+        }
+    }
     /* each pass creates or deletes one pod */
     for (int passes = 0; passes < 1000000 && !w->failed; passes++) {
         s->reconcile_again = false;
-        if (!reconcile_once(w, s) && !s->reconcile_again)
+        if (!reconcile_once(w, s, &sn) && !s->reconcile_again)
             break;
     }
     s->in_reconcile = false;
 }
+
+void deployment_free(service_t *s)
+{
+    struct deployment_scratch *x = s->ctl;
+    if (!x)
+        return;
+    free(x->cand);
+    for (int q = 0; q < NQ; q++)
+        free(x->heap[q]);
+    free(x);
+    s->ctl = NULL;
+}
+
+uint64_t deployment_visits(const service_t *s) { return s->ctl_visits; }
 
 void deployment_rollout(world_t *w, service_t *s)
 {

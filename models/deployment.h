@@ -11,7 +11,9 @@
  * starts the new ones when the old ones are gone. A rollout is complete when
  * every active pod is new and Ready. Each pass creates or deletes one pod
  * and passes repeat until nothing changes; the controller is safe to call
- * from within itself (pod events call it). */
+ * from within itself (pod events call it). One reconcile counts the pods
+ * once and finds victims through heaps in deletion order, so it costs
+ * O(pods + changes x log pods), not O(pods x changes). */
 #ifndef MODELS_DEPLOYMENT_H
 #define MODELS_DEPLOYMENT_H
 
@@ -26,5 +28,11 @@ void deployment_reconcile(world_t *w, service_t *s);
 void deployment_scale(world_t *w, service_t *s, int32_t desired, const char *who, const char *reason);
 /* Starts a rollout of a new revision now. */
 void deployment_rollout(world_t *w, service_t *s);
+/* Frees the controller's buffers of s (service_destroy's use). */
+void deployment_free(service_t *s);
+/* The pods the controller of s has looked at, created or compared so far: a
+ * count of its work that tests compare between sizes (one reconcile is
+ * O(pods + changes x log pods)). */
+uint64_t deployment_visits(const service_t *s);
 
 #endif

@@ -353,7 +353,19 @@ bool pod_running(const pod_t *p)
     return p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
 }
 
-/* ---- the balancer's view ------------------------------------------------- */
+/* ---- the balancer's view -------------------------------------------------
+ * The view is the Ready pods in s->pods order, which is creation order, so
+ * by increasing seq: a pod becoming Ready or leaving is inserted or removed at
+ * the place a binary search finds, rather than the view rebuilt from every
+ * pod on each change. */
+
+static void view_changed(world_t *w, service_t *s)
+{
+    s->view.pods = s->ready;
+    s->cfg->lb->changed(s->lb_state, &s->view);
+    gauge_set(&s->ready_pods, w->now, s->view.n);
+    autoscaler_ready_changed(w, s);
+}
 
 static void rebuild_view(world_t *w, service_t *s)
 {
@@ -361,11 +373,43 @@ static void rebuild_view(world_t *w, service_t *s)
     for (uint32_t i = 0; i < s->npods; i++)
         if (s->pods[i]->phase == POD_READY)
             s->ready[n++] = s->pods[i];
-    s->view.pods = s->ready;
     s->view.n = n;
-    s->cfg->lb->changed(s->lb_state, &s->view);
-    gauge_set(&s->ready_pods, w->now, n);
-    autoscaler_ready_changed(w, s);
+    view_changed(w, s);
+}
+
+/* The first index of a (n pods by increasing seq) whose seq is >= seq. */
+static uint32_t seq_index(pod_t *const *a, uint32_t n, uint64_t seq)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a[mid]->seq < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void view_insert(world_t *w, service_t *s, pod_t *p)
+{
+    uint32_t i = seq_index(s->ready, s->view.n, p->seq);
+    memmove(&s->ready[i + 1], &s->ready[i], (s->view.n - i) * sizeof *s->ready);
+    s->ready[i] = p;
+    s->view.n++;
+    view_changed(w, s);
+}
+
+static void view_remove(world_t *w, service_t *s, pod_t *p)
+{
+    uint32_t i = seq_index(s->ready, s->view.n, p->seq);
+    if (i == s->view.n || s->ready[i] != p) {
+        world_fail(w, "internal error: a pod leaving the balancer was not in it");
+        return;
+    }
+    memmove(&s->ready[i], &s->ready[i + 1], (s->view.n - i - 1) * sizeof *s->ready);
+    s->view.n--;
+    view_changed(w, s);
 }
 
 int service_count(const service_t *s, bool ready_only)
@@ -685,7 +729,7 @@ static void become_ready(world_t *w, pod_t *p)
 {
     p->phase = POD_READY;
     p->ready_since = w->now;
-    rebuild_view(w, p->svc);
+    view_insert(w, p->svc, p);
     deployment_reconcile(w, p->svc);
 }
 
@@ -759,6 +803,7 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
         return NULL;
     }
     p->uid = s->next_uid++;
+    p->seq = s->next_seq++;
     p->revision = s->revision;
     p->weight = p->uid < s->cfg->nweights ? s->cfg->weights[p->uid] : 1.0;
     p->created = p->cpu_last = p->ps_last = w->now;
@@ -781,11 +826,13 @@ static void pod_gone(world_t *w, pod_t *p)
         evq_cancel(w->q, p->phase_ev);
     p->phase_ev = 0;
     cpu_set(s, p, w->now, 0);
-    uint32_t i;
-    for (i = 0; i < s->npods && s->pods[i] != p; i++)
-        ;
-    memmove(&s->pods[i], &s->pods[i + 1], (s->npods - i - 1) * sizeof *s->pods);
-    s->npods--;
+    uint32_t i = seq_index(s->pods, s->npods, p->seq);
+    if (i < s->npods && s->pods[i] == p) {
+        memmove(&s->pods[i], &s->pods[i + 1], (s->npods - i - 1) * sizeof *s->pods);
+        s->npods--;
+    } else {
+        world_fail(w, "internal error: a pod that is gone was not in its service");
+    }
     gauge_set(&s->replicas, w->now, s->npods);
     free(p->slots);
     free(p->working);
@@ -794,7 +841,7 @@ static void pod_gone(world_t *w, pod_t *p)
 }
 
 /* Deletes a pod as the ReplicaSet controller does. */
-void service_pod_delete(world_t *w, pod_t *p)
+bool service_pod_delete(world_t *w, pod_t *p)
 {
     bool was_ready = p->phase == POD_READY;
     if (p->phase_ev)
@@ -802,15 +849,16 @@ void service_pod_delete(world_t *w, pod_t *p)
     p->phase_ev = 0;
     if (!pod_running(p) || p->active == 0) {
         if (was_ready)
-            p->phase = POD_TERMINATING, rebuild_view(w, p->svc);
+            p->phase = POD_TERMINATING, view_remove(w, p->svc, p);
         pod_gone(w, p);
-        return;
+        return true;
     }
     p->phase = POD_TERMINATING;
     if (was_ready)
-        rebuild_view(w, p->svc);
+        view_remove(w, p->svc, p);
     /* no new requests; those it holds have until the grace period ends */
     p->phase_ev = world_schedule(w, w->now + p->svc->cfg->grace, phase_step, p, 0);
+    return false;
 }
 
 static void pod_oom(world_t *w, pod_t *p)
@@ -838,7 +886,7 @@ static void pod_oom(world_t *w, pod_t *p)
      * code (callers, autoscalers) that must not route anything here */
     if (was_ready) {
         p->ready_since = w->now;
-        rebuild_view(w, s);
+        view_remove(w, s, p);
     }
     kill_jobs(w, p);
 }
@@ -937,6 +985,7 @@ void service_destroy(service_t *s)
     s->pods = s->ready = NULL;
     s->npods = 0;
     pool_destroy(&s->pod_pool);
+    deployment_free(s);
 }
 
 void service_restart_stats(service_t *s, simtime_t now)

@@ -158,6 +158,7 @@ struct pod {
     void *pool_link;
     service_t *svc;
     uint32_t uid;               /* stable for the pod's life (ip_hash) */
+    uint64_t seq;               /* creation number: orders s->pods, never wraps */
     int revision;
     pod_phase_t phase;
     simtime_t created;
@@ -199,7 +200,7 @@ typedef struct service_interval {
 struct service {
     const service_cfg_t *cfg;
     uint32_t index;
-    pod_t **pods;               /* every pod that exists, in creation order */
+    pod_t **pods;               /* every pod that exists, in creation order (by seq) */
     uint32_t npods, cap_pods;
     pod_t **ready;              /* the balancer's view */
     lb_view_t view;
@@ -209,6 +210,7 @@ struct service {
     uint32_t ncalls;
     pool_t pod_pool;
     uint32_t next_uid;
+    uint64_t next_seq;
     bool throttled;             /* pods may be CPU-throttled (processor sharing) */
     /* CPU accounting and the busy-job slots cost two updates per request;
      * a service with no resources, autoscaler, rollouts or memory limit has
@@ -219,6 +221,8 @@ struct service {
     int revision;               /* of the current template */
     bool rolling;               /* a rollout is in progress */
     bool in_reconcile, reconcile_again;
+    struct deployment_scratch *ctl; /* the controller's buffers, kept between reconciles */
+    uint64_t ctl_visits;        /* pods the controller looked at: its work, for tests */
     simtime_t rollout_start;
     autoscaler_t autoscaler;
     /* statistics (measured requests) */
@@ -244,8 +248,9 @@ void service_restart_stats(service_t *s, simtime_t now);
  * use): Ready now, or starting up; NULL when memory ran out. */
 pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now);
 /* Deletes a pod: gone at once if it holds nothing, else draining within
- * the grace period (the Deployment controller's use). */
-void service_pod_delete(world_t *w, pod_t *p);
+ * the grace period (the Deployment controller's use). True when it is gone
+ * (p is no longer valid). */
+bool service_pod_delete(world_t *w, pod_t *p);
 /* Pods by phase: every pod that is not terminating, and the Ready ones. */
 int service_count(const service_t *s, bool ready_only);
 /* Marks the start of a metrics window (window before a scrape). */
