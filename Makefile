@@ -149,15 +149,17 @@ install-packages:
 # Each runs FUZZ_SECONDS in turn, from the repository root (the --set target
 # reads tests/fuzz/set-base.yaml), with its working corpus build/fuzz/corpus-NAME
 # seeded from tests/fuzz/corpus-NAME/ and the fixtures in FUZZ_SEEDS_NAME; copy
-# the inputs worth keeping into tests/fuzz/corpus-NAME/. A crash, a sanitizer
-# report, a leak, a hang (-timeout), memory past -rss_limit_mb or a violated
-# property stops it: the input is kept as build/fuzz/NAME-crash-* (or -leak-,
-# -timeout-, -oom-) and the run ends with an error.
+# the inputs worth keeping into tests/fuzz/corpus-NAME/ (seeds named limit_*
+# sit at a reader's limits). FUZZ_TARGETS="k8s set" runs only those. A crash,
+# a sanitizer report, a leak, a hang (-timeout), memory past -rss_limit_mb or
+# a violated property stops it: the input is kept as build/fuzz/NAME-crash-*
+# (or -leak-, -timeout-, -oom-) and the run ends with an error.
 #
-# -max_len=524288 (512 KiB) puts the loader's limits within reach: nesting 64
-# deep needs 65 bytes, 200,000 nodes need a few hundred bytes through aliases
-# and 400 KB without them (a flow list "[0,0,...]"); CSV lines far longer than
-# any fixed buffer. The 16 MiB text cap is out of reach (each input would cost
+# -max_len=524288 (512 KiB) puts the YAML loader's limits within reach:
+# nesting 64 deep needs 65 bytes, 200,000 nodes a few hundred bytes through
+# aliases and 400 KB without them (a flow list "[0,0,...]"); CSV lines far
+# longer than any fixed buffer. libFuzzer grows new inputs slowly, so the
+# limit_* seeds start at those sizes. The 16 MiB text cap is out of reach (each input would cost
 # seconds); make test covers it. -timeout=10: a linear load of 512 KiB takes
 # well under a second under ASan, so ten seconds means superlinear cost or a
 # hang, which is a finding. The fuzzers run with stdin from /dev/null and in a
