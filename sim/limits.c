@@ -68,9 +68,10 @@ int limits_check(const scenario_t *sc, diag_t *d)
                            c->name, (long long)p, (long long)r, (long long)surge, (long long)(pods + p), LIMIT_PODS);
             else
                 diag_error(d, c->pos,
-                           "services.%s: up to %lld pods at once bring the run to %lld, above clustersim's limit of "
-                           "%d pods per run",
-                           c->name, (long long)p, (long long)(pods + p), LIMIT_PODS);
+                           "services.%s: up to %lld pod%s at once bring%s the run to %lld, above clustersim's limit "
+                           "of %d pods per run",
+                           c->name, (long long)p, p == 1 ? "" : "s", p == 1 ? "s" : "", (long long)(pods + p),
+                           LIMIT_PODS);
             errs++;
         }
         pods += p;

@@ -1432,6 +1432,85 @@ static void test_determinism(void **state)
     scenario_free(sc);
 }
 
+/* The Deployment controller's work in one reconcile grows linearly with the
+ * pods (issue 6, class 7: it used to scan every pod for each pod it created
+ * or deleted, so scaling to 10,000 pods made 5 x 10^7 pod visits). Work is
+ * counted, not timed: deployment_visits() counts the pods the controller
+ * looks at, creates and compares. Each reconcile below is done at N and at
+ * 8N pods; a linear one costs 8x as much, the heaps' log factor adds at most
+ * log(8N)/log(N) = 1.3x for N = 1000 (about 10x in all), and the old
+ * quadratic one cost 64x, so the bound is 16x. Each also did at least one
+ * visit per pod it changed, so the counter counts. */
+static uint64_t reconcile_work(int n0, int phase, int n)
+{
+    char yaml[300];
+    /* rollouts make the service tracked (scalable); none fires: no run */
+    snprintf(yaml, sizeof yaml,
+             "duration: 1h\ntraffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+             "services:\n  web:\n    replicas: %d\n    rollouts: [1h]\n",
+             n0);
+    scenario_t *sc = load(yaml);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = &w->services[0];
+    uint64_t v0 = deployment_visits(s);
+    if (phase == 0) /* n0 Ready pods to n: n - n0 created */
+        deployment_scale(w, s, n, "test", "test");
+    else if (phase == 1) /* n0 Ready pods to n: n0 - n deleted, newest first */
+        deployment_scale(w, s, n, "test", "test");
+    else /* a RollingUpdate of n0 Ready pods (below) */
+        deployment_rollout(w, s);
+    uint64_t work = deployment_visits(s) - v0;
+    assert_false(w->failed);
+    if (phase == 0)
+        assert_int_equal(s->npods, n);
+    if (phase == 1) {
+        assert_int_equal(s->npods, n);
+        assert_int_equal(s->view.n, n);
+        /* the newest go first: the oldest pods stay */
+        for (uint32_t i = 0; i < s->npods; i++)
+            assert_int_equal(s->pods[i]->uid, i);
+    }
+    if (phase == 2) {
+        /* maxSurge 25% new pods; then 25% (maxUnavailable) of the old
+         * Ready ones go, which frees surge room for as many new ones: n0
+         * + n0/4 pods, n0 - n0/4 of them Ready (n0 is a multiple of 4) */
+        assert_int_equal(s->npods, n0 + n0 / 4);
+        assert_int_equal(s->view.n, n0 - n0 / 4);
+    }
+    world_free(w);
+    scenario_free(sc);
+    return work;
+}
+
+static void test_reconcile_linear(void **state)
+{
+    (void)state;
+    const int N = 1000;
+    static const char *const what[] = {"scale up", "scale down", "rollout"};
+    for (int phase = 0; phase < 3; phase++) {
+        uint64_t small, big;
+        int changed;
+        if (phase == 0) {
+            small = reconcile_work(1, 0, N);
+            big = reconcile_work(1, 0, 8 * N);
+            changed = 8 * N - 1;
+        } else if (phase == 1) {
+            small = reconcile_work(N, 1, 1);
+            big = reconcile_work(8 * N, 1, 1);
+            changed = 8 * N - 1;
+        } else {
+            small = reconcile_work(N, 2, 0);
+            big = reconcile_work(8 * N, 2, 0);
+            changed = 3 * 8 * N / 4; /* 2 x 25% created, 25% deleted */
+        }
+        double ratio = (double)big / (double)small;
+        printf("  %s: %llu visits at %d pods, %llu at %d (x%.2f)\n", what[phase], (unsigned long long)small, N,
+               (unsigned long long)big, 8 * N, ratio);
+        assert_true(big >= (uint64_t)changed);
+        assert_true(ratio < 16);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1454,6 +1533,7 @@ int main(void)
         cmocka_unit_test(test_deployment_limits_default_requests),
         cmocka_unit_test(test_deployment_recreate),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_reconcile_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
