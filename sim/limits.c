@@ -44,7 +44,7 @@ static int64_t visits(const scenario_t *sc, size_t u, int64_t *memo, diag_t *d, 
     return memo[u] = v;
 }
 
-int limits_check(const scenario_t *sc, diag_t *d)
+int limits_check(const scenario_t *sc, srcpos_t interval_pos, diag_t *d)
 {
     if (sc->nservices > LIMIT_SERVICES) {
         const service_cfg_t *c = &sc->services[LIMIT_SERVICES];
@@ -84,6 +84,16 @@ int limits_check(const scenario_t *sc, diag_t *d)
             errs++;
         }
         workers += wk;
+    }
+    /* whole samples: on_sample fires at every interval up to the end */
+    int64_t samples = sc->duration / sc->sample_interval;
+    int64_t series = LIMIT_SERIES_RUN + LIMIT_SERIES_PER_SERVICE * (int64_t)sc->nservices;
+    if (samples > LIMIT_SERIES_ROWS / series) {
+        diag_error(d, interval_pos,
+                   "sample_interval: %lld samples of %lld series make %lld rows of timeseries.csv, above "
+                   "clustersim's limit of %d rows per replication; make it longer",
+                   (long long)samples, (long long)series, (long long)(samples * series), LIMIT_SERIES_ROWS);
+        errs++;
     }
     int64_t *memo = calloc(sc->nservices, sizeof *memo);
     if (!memo) {

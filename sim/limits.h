@@ -38,7 +38,11 @@
  *   - 10,000 service visits per request: calls are synchronous and may fan
  *     out (a service calling the next one twice, 30 deep, makes 2^30 visits
  *     per request), so the visits one request makes, counted through the
- *     call graph, are bounded. */
+ *     call graph, are bounded.
+ *   - 100,000,000 rows of timeseries.csv per replication (about 3.5 GB at
+ *     ~35 bytes a row): the scenario already limits one series to 10
+ *     million rows, but 1,000 services have 11,002 series. The default
+ *     sample_interval (at most 1,000 rows a series) never reaches it. */
 #ifndef SIM_LIMITS_H
 #define SIM_LIMITS_H
 
@@ -51,12 +55,18 @@
 #define LIMIT_WORKERS 10000000        /* pods x concurrency, all services */
 #define LIMIT_SERVICES 1000           /* services of a scenario */
 #define LIMIT_VISITS 10000            /* service visits of one request */
+#define LIMIT_SERIES_ROWS 100000000   /* rows of timeseries.csv per replication */
+/* Series per service in timeseries.csv at most (sim/world.c, on_sample),
+ * and those of the whole run (offered and arrival rate). */
+#define LIMIT_SERIES_PER_SERVICE 11
+#define LIMIT_SERIES_RUN 2
 
 struct scenario;
 
 /* Checks a loaded scenario (calls resolved, no loops) against the limits
  * above that involve more than one key: services, pods and workers per run,
- * visits per request. 0, or the number of errors reported in d. */
-int limits_check(const struct scenario *sc, diag_t *d);
+ * visits per request, time-series rows (reported at interval_pos, where
+ * sample_interval is set). 0, or the number of errors reported in d. */
+int limits_check(const struct scenario *sc, srcpos_t interval_pos, diag_t *d);
 
 #endif

@@ -354,7 +354,7 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     }
     errs += check_calls(sc, d);
     if (!errs)
-        errs += limits_check(sc, d);
+        errs += limits_check(sc, sn ? sn->pos : root->pos, d);
     return errs ? NULL : sc;
 }
 

@@ -9,7 +9,8 @@
 # limit as clustersim's (not the API's). Each bound is checked just above it
 # (refused) and at it (accepted), through `validate`, so nothing runs. Before
 # these limits, each refused input here was accepted: a run of up to 2^31
-# pods, of 2^20 service visits per request, of 1001 services.
+# pods, of 2^20 service visits per request, of 1001 services, of 126 million
+# time-series rows.
 
 set -u
 
@@ -18,7 +19,20 @@ cli_init limits
 
 if [ ! -x "$CLUSTERSIM" ]; then
     not_ok "$CLUSTERSIM is not an executable (build it with make)"
-    finish
+    # --- rows of timeseries.csv -------------------------------------------------------
+# 1000 h at 1 s is 3,600,000 samples; 2 + 11 series a service: 3 services
+# make 35 series, 126,000,000 rows; 2 services 24 series, 86,400,000 rows
+rows() {
+    printf 'duration: 1000h\nsample_interval: 1s\ntraffic: {rate: 1/s}\nservices:\n'
+    for ((i = 0; i < $1; i++)); do printf '  s%d: {}\n' "$i"; done
+}
+rows 3 >s-rows.yaml
+refused "126,000,000 rows of timeseries.csv" s-rows.yaml \
+    "s-rows.yaml:2:18: sample_interval: 3600000 samples of 35 series make 126000000 rows of timeseries.csv, above clustersim's limit of 100000000 rows per replication"
+rows 2 >s-rows-ok.yaml
+accepted "86,400,000 rows of timeseries.csv" s-rows-ok.yaml
+
+finish
 fi
 cd "$TMP" || exit 3
 
@@ -198,5 +212,18 @@ refused "2^21 - 1 service visits per request" s-fan.yaml \
     "s-fan.yaml:19:17: services.s7.calls[1]: a request to 's7' would make more than 10000 service visits"
 fan 12 >s-fan-ok.yaml
 accepted "2^13 - 1 = 8191 service visits per request" s-fan-ok.yaml
+
+# --- rows of timeseries.csv -------------------------------------------------------
+# 1000 h at 1 s is 3,600,000 samples; 2 + 11 series a service: 3 services
+# make 35 series, 126,000,000 rows; 2 services 24 series, 86,400,000 rows
+rows() {
+    printf 'duration: 1000h\nsample_interval: 1s\ntraffic: {rate: 1/s}\nservices:\n'
+    for ((i = 0; i < $1; i++)); do printf '  s%d: {}\n' "$i"; done
+}
+rows 3 >s-rows.yaml
+refused "126,000,000 rows of timeseries.csv" s-rows.yaml \
+    "s-rows.yaml:2:18: sample_interval: 3600000 samples of 35 series make 126000000 rows of timeseries.csv, above clustersim's limit of 100000000 rows per replication"
+rows 2 >s-rows-ok.yaml
+accepted "86,400,000 rows of timeseries.csv" s-rows-ok.yaml
 
 finish
