@@ -126,9 +126,19 @@ static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t
                    node->kind == CFG_MAP ? "an empty mapping" : cfg_kind_name(node));
         return 1;
     }
-    sc->services = arena_alloc(ctx->arena, node->n * sizeof *sc->services);
-    if (!sc->services)
+    if (node->n > LIMIT_SERVICES) {
+        /* refused before any service is decoded: each may read a manifest */
+        const cfg_pair_t *pr = &node->pairs[LIMIT_SERVICES];
+        diag_error(ctx->diag, pr->key->pos,
+                   "services.%s: service %d of %zu is above clustersim's limit of %d services per run",
+                   pr->key->str, LIMIT_SERVICES + 1, node->n, LIMIT_SERVICES);
         return 1;
+    }
+    sc->services = arena_alloc(ctx->arena, node->n * sizeof *sc->services);
+    if (!sc->services) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
     sc->nservices = node->n;
     int errs = 0;
     for (size_t i = 0; i < node->n; i++) {
