@@ -84,16 +84,11 @@ int autoscaler_check_metrics(const autoscaler_cfg_t *a, const traffic_cfg_t *t, 
 int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const char *path, const char *svc)
 {
     cfg_node_t *mn = cfg_get(node, "manifest");
-    const char *full = params_path(ctx, a->manifest);
     k8s_objects_t objs;
-    char key[256];
-    if (!full) {
-        diag_oom(ctx->diag, mn->pos);
-        return 1;
-    }
     /* the manifest's errors, and a manifest that cannot be read, name this key */
-    snprintf(key, sizeof key, "%s.manifest", path);
-    diag_push_ref(ctx->diag, mn->pos, key);
+    const char *full = params_begin_ref(ctx, mn, path, "manifest", a->manifest);
+    if (!full)
+        return 1;
     int rc = k8s_load(ctx->arena, full, a->strict || ctx->strict, &objs, ctx->diag);
     diag_pop_ref(ctx->diag);
     if (rc != 0)

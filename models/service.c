@@ -285,16 +285,11 @@ const param_table_t service_table = PARAM_TABLE(service_params);
 int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx, const char *path)
 {
     cfg_node_t *dn = cfg_get(svc_map, "deployment");
-    const char *full = params_path(ctx, c->deployment);
     k8s_objects_t objs;
-    char key[256];
-    if (!full) {
-        diag_oom(ctx->diag, dn->pos);
-        return 1;
-    }
     /* the manifest's errors, and a manifest that cannot be read, name this key */
-    snprintf(key, sizeof key, "%s.deployment", path);
-    diag_push_ref(ctx->diag, dn->pos, key);
+    const char *full = params_begin_ref(ctx, dn, path, "deployment", c->deployment);
+    if (!full)
+        return 1;
     int rc = k8s_load(ctx->arena, full, ctx->strict, &objs, ctx->diag);
     diag_pop_ref(ctx->diag);
     if (rc != 0)

@@ -181,14 +181,9 @@ int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a,
 static int p_empirical(dist_t *d, cfg_node_t *map, pctx_t *ctx, const char *path)
 {
     cfg_node_t *fn = cfg_get(map, "file");
-    const char *full = params_path(ctx, d->file);
-    char key[256];
-    if (!full) {
-        diag_oom(ctx->diag, fn->pos);
+    const char *full = params_begin_ref(ctx, fn, path, "file", d->file);
+    if (!full)
         return 1;
-    }
-    snprintf(key, sizeof key, "%s.file", path);
-    diag_push_ref(ctx->diag, fn->pos, key);
     textfile_t f;
     int rc = textfile_read(ctx->arena, full, TEXTFILE_MAX_CSV, TEXTFILE_NO_BOM, &f, ctx->diag);
     if (rc == 0)

@@ -48,6 +48,19 @@ const char *params_path(pctx_t *ctx, const char *file)
     return arena_printf(ctx->arena, "%s/%s", ctx->basedir, file);
 }
 
+const char *params_begin_ref(pctx_t *ctx, const cfg_node_t *at, const char *path, const char *key, const char *file)
+{
+    const char *full = params_path(ctx, file);
+    if (!full) {
+        diag_oom(ctx->diag, at->pos);
+        return NULL;
+    }
+    char ref[256];
+    snprintf(ref, sizeof ref, "%s.%s", path, key);
+    diag_push_ref(ctx->diag, at->pos, ref);
+    return full;
+}
+
 static void fmt_bound(const param_t *p, double v, char *buf, size_t size)
 {
     if (p->type == P_SECONDS || p->type == P_DURATION) {

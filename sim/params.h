@@ -88,6 +88,11 @@ void params_describe_tree(FILE *f, const char *title, const char *prefix, const 
 /* A file named in the scenario: absolute, or relative to the scenario's
  * directory (in the arena; NULL when out of memory). */
 const char *params_path(pctx_t *ctx, const char *file);
+/* The full path of the file named by the key `path.key` (its value node at),
+ * entered as a reference (diag_push_ref), so that the file's errors, and a
+ * file that cannot be read, name that key; the caller ends it with
+ * diag_pop_ref(ctx->diag). NULL (out of memory, reported) with nothing entered. */
+const char *params_begin_ref(pctx_t *ctx, const cfg_node_t *at, const char *path, const char *key, const char *file);
 /* A scalar's text, or NULL with an error when node is not a non-null scalar. */
 const char *params_scalar(cfg_node_t *node, pctx_t *ctx, const char *path, const char *what);
 
