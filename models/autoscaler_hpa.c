@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "models/service.h"
+#include "models/catalog.h"
 #include "models/traffic.h"
 #include "sim/k8s.h"
 #include "models/deployment.h"
@@ -121,7 +122,7 @@ static int hpa_init(world_t *w, service_t *s)
     const hpa_spec_t *spec = s->cfg->autoscaler.hpa;
     for (size_t m = 0; m < spec->n_metrics; m++) {
         const hpa_metric_spec_t *ms = &spec->metrics[m];
-        int cls = autoscaler_class_metric(&w->sc->traffic, ms);
+        int cls = autoscaler_class_metric(&platform_of(w->sc)->traffic, ms);
         a->mclass[m] = (int16_t)cls;
         if (cls >= 0)
             a->mkind[m] = MK_CLASS;
@@ -217,7 +218,7 @@ static void hpa_sync_service(world_t *w, service_t *s)
         int kind = a->mkind[m];
         if (kind == MK_CLASS) {
             /* a business rate from the traffic (External/Object CLASS_per_second) */
-            obs[m].value = (int64_t)llround(w->traffic.class_rate[a->mclass[m]] * 1000.0);
+            obs[m].value = (int64_t)llround(world_traffic(w)->class_rate[a->mclass[m]] * 1000.0);
             continue;
         }
         for (size_t i = 0; i < n; i++) {

@@ -487,7 +487,7 @@ static void advance(world_t *w, job_t *j)
 {
     service_t *s = j->svc;
     if (j->next_call < s->ncalls && !j->failed) {
-        job_t *c = world_new_job(w);
+        job_t *c = service_job_new(w);
         if (!c)
             return;
         j->state = j->pod ? JOB_CALLING : JOB_DETACHED;
@@ -544,7 +544,7 @@ static void ps_done(void *ctx, void *obj, uint64_t arg)
 static void reply(world_t *w, job_t *parent, request_t *req, bool ok)
 {
     if (!parent) {
-        world_request_done(w, req, ok);
+        world_back(w, req, ok);
     } else if (parent->state == JOB_DETACHED) {
         /* its pod was killed while it waited: it fails now */
         parent->failed = true;
@@ -615,7 +615,7 @@ static void complete(world_t *w, job_t *j, bool ok)
     }
     job_t *parent = j->parent;
     request_t *req = j->req;
-    world_free_job(w, j);
+    service_job_free(w, j);
     reply(w, parent, req, ok);
 }
 
@@ -657,7 +657,7 @@ void service_submit(world_t *w, service_t *s, job_t *j)
     }
     job_t *parent = j->parent;
     request_t *req = j->req;
-    world_free_job(w, j);
+    service_job_free(w, j);
     reply(w, parent, req, false);
 }
 
@@ -705,7 +705,7 @@ static void kill_jobs(world_t *w, pod_t *p)
         count_result(w, s, j, false);
         job_t *parent = j->parent;
         request_t *req = j->req;
-        world_free_job(w, j);
+        service_job_free(w, j);
         reply(w, parent, req, false);
     }
 }
@@ -924,6 +924,7 @@ void service_scrape(world_t *w, service_t *s)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
+
 int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t index)
 {
     memset(s, 0, sizeof *s);
@@ -945,7 +946,7 @@ int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t in
     if (!s->lb_state || !s->calls || !s->rng_time || !s->rng_lb || !s->rng_life)
         return -1;
     for (size_t i = 0; i < cfg->ncalls; i++)
-        s->calls[i] = &w->services[cfg->calls[i]];
+        s->calls[i] = world_station(w, cfg->calls[i])->state;
     s->ncalls = (uint32_t)cfg->ncalls;
     gauge_init(&s->busy, 0, 0);
     gauge_init(&s->queue, 0, 0);

@@ -55,6 +55,8 @@
 #include "sim/pool.h"
 #include "sim/rng.h"
 #include "sim/simtime.h"
+#include "sim/station.h"
+#include "sim/world.h"
 
 typedef struct world world_t;
 typedef struct service service_t;
@@ -67,7 +69,7 @@ typedef struct startup_cfg {
 } startup_cfg_t;
 
 typedef struct service_cfg {
-    const char *name;
+    const char *name;           /* its station's */
     srcpos_t pos;
     int replicas;
     int concurrency;
@@ -79,7 +81,7 @@ typedef struct service_cfg {
     srcpos_t weights_pos;
     const char **call_names;    /* as written */
     srcpos_t *call_pos;
-    uint32_t *calls;            /* resolved service indices */
+    uint32_t *calls;            /* resolved: station indices of services */
     size_t ncalls;
     /* resources: millicores and bytes; 0 means not set */
     int64_t cpu_request_m, cpu_limit_m, mem_request_b, mem_limit_b;
@@ -96,19 +98,14 @@ typedef struct service_cfg {
 } service_cfg_t;
 
 extern const param_table_t service_table;
+/* The station kind "service" (models/service_station.c). */
+extern const station_kind_t station_service;
 
 /* Applies a Deployment manifest (replicas, resources, strategy, grace) to
  * the keys the scenario left unset; 0 or the number of errors. */
 int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx, const char *path);
 
 /* ---- run-time state -------------------------------------------------------- */
-
-typedef struct request {
-    void *pool_link;
-    simtime_t arrival;
-    uint32_t client;
-    bool measured;              /* arrived after warm-up */
-} request_t;
 
 enum { JOB_QUEUED, JOB_WORKING, JOB_CALLING, JOB_DETACHED };
 
@@ -199,6 +196,7 @@ typedef struct service_interval {
 
 struct service {
     const service_cfg_t *cfg;
+    station_t *station;
     uint32_t index;
     pod_t **pods;               /* every pod that exists, in creation order (by seq) */
     uint32_t npods, cap_pods;
@@ -239,6 +237,21 @@ struct service {
 
 /* Sets up a service from its configuration; its initial pods Ready. 0 or -1 (OOM). */
 int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t index);
+/* A job (a visit record), cleared; NULL when memory ran out (the run fails).
+ * Inline: one per visit, on the hot path. */
+static inline job_t *service_job_new(world_t *w)
+{
+    job_t *j = world_visit_get(w);
+    if (j)
+        *j = (job_t){0};
+    return j;
+}
+static inline void service_job_free(world_t *w, job_t *j) { world_visit_put(w, j); }
+/* The i-th service of a scenario (in file order), or NULL; and their count. */
+service_cfg_t *scenario_service(const scenario_t *sc, size_t i);
+size_t scenario_nservices(const scenario_t *sc);
+/* The i-th service of a run, or NULL. */
+service_t *world_service(world_t *w, size_t i);
 void service_destroy(service_t *s);
 /* Hands job j (j->req set, j->parent set or NULL) to service s at w->now. */
 void service_submit(world_t *w, service_t *s, job_t *j);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/service.h"
+#include "models/catalog.h"
 #include "sim/world.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -148,8 +148,10 @@ int traffic_class_index(const traffic_cfg_t *cfg, const char *name)
     return -1;
 }
 
-void traffic_scrape(traffic_t *t, simtime_t window)
+static void traffic_scrape(world_t *w, void *state, simtime_t window)
 {
+    (void)w;
+    traffic_t *t = state;
     double secs = simtime_to_s(window);
     for (size_t k = 0; k < t->cfg->nmix; k++) {
         t->class_rate[k] = (double)(t->class_arrivals[k] - t->class_prev[k]) / secs;
@@ -224,12 +226,12 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     traffic_t *t = obj;
     t->arrivals++;
-    w->iv_arrivals++;
+    t->iv_arrivals++;
     request_t *req = world_new_request(w);
-    job_t *j = world_new_job(w);
-    if (!req || !j)
+    if (!req)
         return;
     req->arrival = w->now;
+    req->route = &w->entry;
     /* Client ids come from a counter-based generator (a hash of the arrival
      * number with the stream's key): uniform, reproducible, and with no
      * generator call per request. Multiply-shift maps 32 bits onto the range. */
@@ -246,16 +248,16 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     req->measured = w->now >= w->warmup;
     if (req->measured)
         w->requests_total++;
-    j->req = req;
-    service_submit(w, t->entry, j);
+    world_enter(w, req);
     schedule_next(w, t);
 }
 
-int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *entry)
+static int traffic_init(world_t *w, void *state)
 {
+    traffic_t *t = state;
+    const traffic_cfg_t *cfg = &platform_of(w->sc)->traffic;
     memset(t, 0, sizeof *t);
     t->cfg = cfg;
-    t->entry = entry;
     t->rng_arrivals = rng_new(w->seed, "traffic.arrivals");
     t->client_key = rng_mix64(rng_stream_seed(w->seed, "traffic.clients"));
     t->mix_key = rng_mix64(rng_stream_seed(w->seed, "traffic.mix"));
@@ -272,8 +274,24 @@ int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *
     return 0;
 }
 
-void traffic_destroy(traffic_t *t)
+static void traffic_destroy(world_t *w, void *state)
 {
+    (void)w;
+    traffic_t *t = state;
     rng_free(t->rng_arrivals);
     t->rng_arrivals = NULL;
 }
+
+static void traffic_sample(world_t *w, void *state, double t, double secs)
+{
+    traffic_t *tr = state;
+    world_series(w, t, NULL, "offered_rate", traffic_rate_at(tr->cfg, w->now));
+    world_series(w, t, NULL, "arrival_rate", (double)tr->iv_arrivals / secs);
+    tr->iv_arrivals = 0;
+}
+
+traffic_t *world_traffic(const world_t *w) { return w->source; }
+
+const source_kind_t traffic_source = {
+    sizeof(traffic_t), traffic_init, traffic_destroy, traffic_scrape, traffic_sample, NULL,
+};

@@ -23,9 +23,9 @@
 #include "sim/params.h"
 #include "sim/rng.h"
 #include "sim/simtime.h"
+#include "sim/station.h"
 
 typedef struct world world_t;
-typedef struct service service_t;
 
 enum { ARRIVALS_POISSON, ARRIVALS_DETERMINISTIC };
 
@@ -58,11 +58,11 @@ extern const param_table_t traffic_table, traffic_point_table;
 
 typedef struct traffic {
     const traffic_cfg_t *cfg;
-    service_t *entry;
     rng_t *rng_arrivals;
     uint64_t client_key;  /* key of the counter-based client-id stream */
     size_t seg;           /* index of the segment holding `t` (0 .. nprofile) */
     uint64_t arrivals;    /* all, warm-up included */
+    uint64_t iv_arrivals; /* since the last sample */
     uint64_t mix_key;     /* key of the counter-based class stream */
     double mix_cum[TRAFFIC_MAX_CLASSES];          /* cumulative shares */
     uint64_t class_arrivals[TRAFFIC_MAX_CLASSES]; /* all, warm-up included */
@@ -70,13 +70,12 @@ typedef struct traffic {
     double class_rate[TRAFFIC_MAX_CLASSES];       /* per second, last scrape */
 } traffic_t;
 
-/* Prepares the source and schedules its first arrival. 0, or -1 (OOM). */
-int traffic_init(world_t *w, traffic_t *t, const traffic_cfg_t *cfg, service_t *entry);
-void traffic_destroy(traffic_t *t);
+/* The request source of a run (the catalogue's): state is a traffic_t. */
+extern const source_kind_t traffic_source;
+/* The source of a run. */
+traffic_t *world_traffic(const world_t *w);
 /* The class named `name`, or -1. */
 int traffic_class_index(const traffic_cfg_t *cfg, const char *name);
-/* Takes the per-class rates since the previous scrape (metrics). */
-void traffic_scrape(traffic_t *t, simtime_t window);
 /* The offered rate at time t (per second). */
 double traffic_rate_at(const traffic_cfg_t *cfg, simtime_t t);
 /* The first t' > t with Λ(t') - Λ(t) = e (SIM_NEVER if the rate stays 0);

@@ -63,10 +63,11 @@
 
 struct scenario;
 
-/* Checks a loaded scenario (calls resolved, no loops) against the limits
- * above that involve more than one key: services, pods and workers per run,
- * visits per request, time-series rows (reported at interval_pos, where
- * sample_interval is set). 0, or the number of errors reported in d. */
+/* Checks a loaded scenario against the time-series rows limit (reported at
+ * interval_pos, where sample_interval is set; each station kind declares its
+ * series per station). The limits of one kind (pods, workers and visits of
+ * services) are checked by the kind (models/service_station.c). 0, or the
+ * number of errors reported in d. */
 int limits_check(const struct scenario *sc, srcpos_t interval_pos, diag_t *d);
 
 #endif

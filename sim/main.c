@@ -298,7 +298,7 @@ static int cmd_validate(int argc, char **argv)
     diag_print(&d, stderr);
     if (!sc)
         return diag_exit_code(&d);
-    printf("%s: ok (%zu service%s, %s)\n", argv[optind], sc->nservices, sc->nservices == 1 ? "" : "s", sc->name);
+    printf("%s: ok (%zu station%s, %s)\n", argv[optind], sc->nstations, sc->nstations == 1 ? "" : "s", sc->name);
     scenario_free(sc);
     return 0;
 }

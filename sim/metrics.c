@@ -70,3 +70,13 @@ int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r)
     free(x);
     return out->oom ? -1 : 0;
 }
+
+void metrics_add_latency(metrics_t *m, const hist_t *h, const char *prefix, bool with_max)
+{
+    metrics_add(m, hist_mean(h) / 1e6, "%s.mean", prefix);
+    metrics_add(m, hist_quantile(h, 0.50) / 1e6, "%s.p50", prefix);
+    metrics_add(m, hist_quantile(h, 0.95) / 1e6, "%s.p95", prefix);
+    metrics_add(m, hist_quantile(h, 0.99) / 1e6, "%s.p99", prefix);
+    if (with_max)
+        metrics_add(m, h->n ? (double)h->max / 1e6 : NAN, "%s.max", prefix);
+}

@@ -8,7 +8,10 @@
 #ifndef SIM_METRICS_H
 #define SIM_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "sim/hist.h"
 
 typedef struct metric {
     char path[120];
@@ -26,6 +29,9 @@ void metrics_init(metrics_t *m);
 void metrics_free(metrics_t *m);
 /* Appends value under the formatted path. */
 void metrics_add(metrics_t *m, double value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Appends PREFIX.{mean, p50, p95, p99} (and .max) of a histogram of
+ * nanoseconds, in milliseconds (NaN when it is empty). */
+void metrics_add_latency(metrics_t *m, const hist_t *h, const char *prefix, bool with_max);
 /* The metric at path, or NULL. */
 const metric_t *metrics_find(const metrics_t *m, const char *path);
 /* out = mean of runs[0..r) per path, with ci95 when r > 1. -1 when the runs

@@ -69,6 +69,7 @@ struct param {
     const param_table_t *sub;
     const char *sub_name;      /* its heading in the reference (default: the key) */
     const char *sub_note;      /* a line under that heading */
+    const void *data;          /* P_CUSTOM: the decoder's own datum (e.g. a station kind) */
 };
 
 /* Decodes the keys of `tab` from map (NULL: every key absent) into obj.

@@ -89,93 +89,28 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
     return text;
 }
 
-/* The metric services.SVC.LEAF, or LEAF itself when svc is NULL (NaN if absent). */
-static double get(const run_result_t *res, const char *svc, const char *leaf)
+/* The metric at path, NaN if absent. */
+static double get(const run_result_t *res, const char *path)
 {
-    if (!svc) {
-        const metric_t *m = metrics_find(&res->summary, leaf);
-        return m ? m->value : NAN;
-    }
-    /* service names are at most 63 characters (scenario.c), leaves short
-     * constants; a path that did not fit would find nothing, never another */
-    char path[200];
-    int n = snprintf(path, sizeof path, "services.%s.%s", svc, leaf);
-    if (n < 0 || (size_t)n >= sizeof path)
-        return NAN;
     const metric_t *m = metrics_find(&res->summary, path);
     return m ? m->value : NAN;
 }
 
-static void cell(FILE *f, double v, int width, int prec)
-{
-    if (isnan(v))
-        fprintf(f, " %*s", width, "-");
-    else
-        fprintf(f, " %*.*f", width, prec, v);
-}
-
 void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
 {
-    double total = get(res, NULL, "requests.total"), rej = get(res, NULL, "requests.rejected");
+    double total = get(res, "requests.total"), rej = get(res, "requests.rejected");
     fprintf(f, "\n%s: %.0f requests after warm-up, %.0f rejected (error rate %.4f%%), %d replication%s, %.2fs wall\n",
-            sc->name, total, rej, 100 * get(res, NULL, "requests.error_rate"), res->replications,
+            sc->name, total, rej, 100 * get(res, "requests.error_rate"), res->replications,
             res->replications > 1 ? "s" : "", res->wall_s);
-    fprintf(f, "end to end latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n\n",
-            get(res, NULL, "latency_ms.mean"), get(res, NULL, "latency_ms.p50"), get(res, NULL, "latency_ms.p95"),
-            get(res, NULL, "latency_ms.p99"), get(res, NULL, "latency_ms.max"));
-    fprintf(f, "%-16s %9s | %9s %9s %9s %9s | %9s %9s %9s %9s | %6s %9s\n", "service", "tput/s", "lat mean",
-            "p50", "p95", "p99", "wait mean", "p50", "p95", "p99", "util", "rejected");
-    fprintf(f, "%-16s %9s | %39s | %39s | %6s %9s\n", "", "", "latency (ms)", "queueing wait (ms)", "", "");
-    for (size_t i = 0; i < sc->nservices; i++) {
-        const char *n = sc->services[i].name;
-        fprintf(f, "%-16.16s", n);
-        cell(f, get(res, n, "throughput_rps"), 9, 2);
-        fprintf(f, " |");
-        cell(f, get(res, n, "latency_ms.mean"), 9, 3);
-        cell(f, get(res, n, "latency_ms.p50"), 9, 3);
-        cell(f, get(res, n, "latency_ms.p95"), 9, 3);
-        cell(f, get(res, n, "latency_ms.p99"), 9, 3);
-        fprintf(f, " |");
-        cell(f, get(res, n, "wait_ms.mean"), 9, 3);
-        cell(f, get(res, n, "wait_ms.p50"), 9, 3);
-        cell(f, get(res, n, "wait_ms.p95"), 9, 3);
-        cell(f, get(res, n, "wait_ms.p99"), 9, 3);
-        fprintf(f, " |");
-        cell(f, 100 * get(res, n, "utilization"), 5, 1);
-        fprintf(f, "%%");
-        cell(f, get(res, n, "rejected"), 9, 0);
-        fprintf(f, "\n");
+    fprintf(f, "end to end latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n",
+            get(res, "latency_ms.mean"), get(res, "latency_ms.p50"), get(res, "latency_ms.p95"),
+            get(res, "latency_ms.p99"), get(res, "latency_ms.max"));
+    station_report_t rep = {sc, &res->summary, res->replications};
+    for (size_t i = 0; i < model_catalog.nkinds; i++) {
+        size_t n;
+        if (model_catalog.kinds[i]->report && scenario_stations_of(sc, model_catalog.kinds[i], &n))
+            model_catalog.kinds[i]->report(f, &rep);
     }
-    bool header = false;
-    for (size_t i = 0; i < sc->nservices; i++) {
-        const service_cfg_t *c = &sc->services[i];
-        const char *n = c->name;
-        if (!c->autoscaler.kind && !c->nrollouts && !c->mem_limit_b && !c->cpu_request_m)
-            continue;
-        if (!header) {
-            fprintf(f, "\n%-16s %9s %9s %9s %6s %7s %9s %9s %8s %6s\n", "pods", "min", "mean", "max", "final",
-                    "scaled", "response", "resp max", "cpu util", "OOM");
-            header = true;
-        }
-        fprintf(f, "%-16.16s", n);
-        cell(f, get(res, n, "replicas.min"), 9, 0);
-        cell(f, get(res, n, "replicas.mean"), 9, 2);
-        cell(f, get(res, n, "replicas.max"), 9, 0);
-        cell(f, get(res, n, "replicas.final"), 6, 0);
-        cell(f, get(res, n, "scaling_events"), 7, 0);
-        double r = get(res, n, "scale_up_response_s"), rm = get(res, n, "scale_up_response_max_s");
-        cell(f, r, 8, 1);
-        fputs(isnan(r) ? " " : "s", f);
-        cell(f, rm, 8, 1);
-        fputs(isnan(rm) ? " " : "s", f);
-        cell(f, 100 * get(res, n, "cpu_utilization"), 7, 1);
-        fprintf(f, "%%");
-        cell(f, get(res, n, "oom_kills"), 6, 0);
-        fprintf(f, "\n");
-    }
-    if (header)
-        fprintf(f, "(response: from the autoscaler wanting more pods than are Ready to enough Ready pods; "
-                   "cpu util: used over requested)\n");
     if (res->replications > 1)
         fprintf(f, "\n(means over %d replications; summary.json gives each a 95%% confidence half-width, *_ci95)\n",
                 res->replications);

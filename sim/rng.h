@@ -28,7 +28,14 @@ double rng_uniform_pos(rng_t *r);
 uint32_t rng_below(rng_t *r, uint32_t n);
 /* Exponential with mean 1. */
 double rng_exp1(rng_t *r);
-/* SplitMix64 finaliser: a well-mixed 64-bit hash of x. */
-uint64_t rng_mix64(uint64_t x);
+/* SplitMix64 finaliser: a well-mixed 64-bit hash of x (inline: the traffic
+ * source hashes twice per request). */
+static inline uint64_t rng_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 #endif

@@ -6,51 +6,15 @@
 #include <string.h>
 
 #include "sim/cfg.h"
+#include "sim/dist.h"
 #include "sim/limits.h"
 #include "sim/params.h"
 
 #define OFF(f) offsetof(scenario_t, f)
 #define MAX_SECONDS 315360000.0 /* 3650 days */
 
-/* metrics-server and the HPA controller: cluster-wide flags. */
-typedef struct controller_flags {
-    simtime_t sync_period, downscale, cpu_init, readiness_delay;
-    double tolerance;
-} controller_flags_t;
-
-#define FOFF(f) offsetof(controller_flags_t, f)
-static const param_t controller_params[] = {
-    {"sync_period", P_DURATION, FOFF(sync_period), "15s", 0.001, 3600, 0, NULL, NULL, NULL,
-     "--horizontal-pod-autoscaler-sync-period"},
-    {"tolerance", P_DOUBLE, FOFF(tolerance), "0.1", 0, 10, 0, NULL, NULL, NULL, "--horizontal-pod-autoscaler-tolerance"},
-    {"downscale_stabilization", P_DURATION, FOFF(downscale), "5m", 0, 86400, 0, NULL, NULL, NULL,
-     "--horizontal-pod-autoscaler-downscale-stabilization (used when a manifest's behavior leaves it unset)"},
-    {"cpu_initialization_period", P_DURATION, FOFF(cpu_init), "5m", 0, 86400, 0, NULL, NULL, NULL,
-     "--horizontal-pod-autoscaler-cpu-initialization-period"},
-    {"initial_readiness_delay", P_DURATION, FOFF(readiness_delay), "30s", 0, 86400, 0, NULL, NULL, NULL,
-     "--horizontal-pod-autoscaler-initial-readiness-delay"},
-};
-#define NCONTROLLER (sizeof controller_params / sizeof controller_params[0])
-static const param_table_t controller_table = PARAM_TABLE(controller_params);
-
-static int decode_controller(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
-{
-    (void)p;
-    controller_flags_t f;
-    memset(&f, 0, sizeof f);
-    int errs = params_decode(controller_params, NCONTROLLER, node, &f, ctx, path);
-    hpa_config_t *c = &((scenario_t *)obj)->hpa_controller;
-    hpa_config_defaults(c);
-    c->sync_period = f.sync_period;
-    c->tolerance = f.tolerance;
-    c->downscale_window_s = (int32_t)(f.downscale / SIM_S);
-    c->cpu_init_period = f.cpu_init;
-    c->initial_readiness_delay = f.readiness_delay;
-    return errs;
-}
-
 static const param_t metrics_server_params[] = {
-    {"resolution", P_DURATION, offsetof(scenario_t, metrics_resolution), "60s", 1, 3600, 0, NULL, NULL, NULL,
+    {"resolution", P_DURATION, OFF(metrics_resolution), "60s", 1, 3600, 0, NULL, NULL, NULL,
      "--metric-resolution: time between scrapes"},
     {"window", P_DURATION, offsetof(scenario_t, metrics_window), NULL, 1, 3600, 0, NULL, NULL, NULL,
      "CPU usage and request rates are averaged over the window ending at each scrape (default: the "
@@ -117,49 +81,58 @@ static int decode_name(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ct
     return 0;
 }
 
-static int decode_services(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+/* A station kind's section: a mapping of names to configurations. */
+static int decode_stations(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
-    (void)p;
     scenario_t *sc = obj;
+    const station_kind_t *k = p->data;
     if (node->kind != CFG_MAP || node->n == 0) {
-        diag_error(ctx->diag, node->pos, "%s: expected a mapping of service names to services, got %s", path,
+        diag_error(ctx->diag, node->pos, "%s: expected a mapping of %s names to %ss, got %s", path, k->name, k->name,
                    node->kind == CFG_MAP ? "an empty mapping" : cfg_kind_name(node));
         return 1;
     }
-    if (node->n > LIMIT_SERVICES) {
-        /* refused before any service is decoded: each may read a manifest */
-        const cfg_pair_t *pr = &node->pairs[LIMIT_SERVICES];
-        diag_error(ctx->diag, pr->key->pos,
-                   "services.%s: service %d of %zu is above clustersim's limit of %d services per run",
-                   pr->key->str, LIMIT_SERVICES + 1, node->n, LIMIT_SERVICES);
+    if (node->n > k->max_instances) {
+        /* refused before any is decoded: each may read a manifest */
+        const cfg_pair_t *pr = &node->pairs[k->max_instances];
+        diag_error(ctx->diag, pr->key->pos, "%s.%s: %s %zu of %zu is above clustersim's limit of %zu %ss per run",
+                   path, pr->key->str, k->name, k->max_instances + 1, node->n, k->max_instances, k->name);
         return 1;
     }
-    sc->services = arena_alloc(ctx->arena, node->n * sizeof *sc->services);
-    if (!sc->services) {
+    station_cfg_t *all = arena_alloc(ctx->arena, (sc->nstations + node->n) * sizeof *all);
+    if (!all) {
         diag_oom(ctx->diag, node->pos);
         return 1;
     }
-    sc->nservices = node->n;
+    if (sc->nstations)
+        memcpy(all, sc->stations, sc->nstations * sizeof *all);
+    sc->stations = all;
     int errs = 0;
     for (size_t i = 0; i < node->n; i++) {
         cfg_pair_t *pr = &node->pairs[i];
         pr->used = true;
-        service_cfg_t *c = &sc->services[i];
-        c->name = pr->key->str;
-        c->pos = pr->key->pos;
+        station_cfg_t *c = &all[sc->nstations];
+        *c = (station_cfg_t){k, pr->key->str, pr->key->pos, (uint32_t)sc->nstations, NULL};
+        c->cfg = arena_alloc(ctx->arena, k->cfg_size ? k->cfg_size : 1);
+        if (!c->cfg) {
+            diag_oom(ctx->diag, node->pos);
+            return errs + 1;
+        }
+        sc->nstations++;
         char sub[300];
         snprintf(sub, sizeof sub, "%s.%s", path, c->name);
         if (strlen(c->name) > 63 || !valid_name(c->name)) {
             diag_error(ctx->diag, pr->key->pos,
-                       "%s: a service name is 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter "
-                       "or digit",
-                       sub);
+                       "%s: a %s name is 1 to 63 characters of a-z, 0-9, '-' and '_', starting with a letter or digit",
+                       sub, k->name);
             errs++;
         }
-        /* `web:` with no value is a service with every default */
-        int e = params_decode(service_table.rows, service_table.n, cfg_is_null(pr->val) ? NULL : pr->val, c, ctx, sub);
-        if (!e && c->deployment)
-            e = service_apply_deployment(c, pr->val, ctx, sub);
+        /* `web:` with no value is a station with every default */
+        cfg_node_t *val = cfg_is_null(pr->val) ? NULL : pr->val;
+        if (k->begin)
+            k->begin(c);
+        int e = params_decode(k->params->rows, k->params->n, val, c->cfg, ctx, sub);
+        if (!e && k->decoded)
+            e = k->decoded(c, val, ctx, sub);
         errs += e;
     }
     return errs;
@@ -175,88 +148,58 @@ static const param_t scenario_params[] = {
     {"sample_interval", P_DURATION, OFF(sample_interval), NULL, 0.001, MAX_SECONDS, 0, NULL, NULL, NULL,
      "time between rows of timeseries.csv (default: the smallest of 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, "
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
-    {"traffic", P_MAP, OFF(traffic), "{}", 0, 0, 0, NULL, NULL, NULL, "the arrival process (below)",
-     .sub = &traffic_table},
     {"metrics_server", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_metrics_server, "mapping",
      "how pod metrics are scraped (below)", .sub = &metrics_server_table},
-    {"hpa_controller", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_controller, "mapping",
-     "the HPA controller's flags, for every HPA (below)", .sub = &controller_table},
-    {"services", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, decode_services, "mapping",
-     "name: service (below); traffic enters the first", .sub = &service_table, .sub_name = "services.NAME"},
 };
-static const param_table_t scenario_table = PARAM_TABLE(scenario_params);
 #define NPARAMS (sizeof scenario_params / sizeof scenario_params[0])
 
-int scenario_service_index(const scenario_t *s, const char *name)
+const station_cfg_t *scenario_station(const scenario_t *s, const station_kind_t *k, const char *name)
 {
-    for (size_t i = 0; i < s->nservices; i++)
-        if (strcmp(s->services[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    for (size_t i = 0; i < s->nstations; i++)
+        if ((!k || s->stations[i].kind == k) && strcmp(s->stations[i].name, name) == 0)
+            return &s->stations[i];
+    return NULL;
 }
 
-/* Calls must name services and must not loop (a request would never end). */
-static int check_calls(scenario_t *sc, diag_t *d)
+station_cfg_t *scenario_stations_of(const scenario_t *s, const station_kind_t *k, size_t *n)
 {
-    int errs = 0;
-    for (size_t i = 0; i < sc->nservices; i++) {
-        service_cfg_t *c = &sc->services[i];
-        for (size_t k = 0; k < c->ncalls; k++) {
-            if (!c->call_names[k])
-                continue;
-            int idx = scenario_service_index(sc, c->call_names[k]);
-            if (idx < 0) {
-                char valid[400];
-                size_t n = 0;
-                for (size_t j = 0; j < sc->nservices && n < sizeof valid; j++)
-                    n += (size_t)snprintf(valid + n, sizeof valid - n, "%s%s", j ? ", " : "", sc->services[j].name);
-                diag_error(d, c->call_pos[k], "services.%s.calls[%zu]: undefined service '%s' (defined: %s)", c->name,
-                           k, c->call_names[k], valid);
-                errs++;
-            } else {
-                c->calls[k] = (uint32_t)idx;
-            }
-        }
+    size_t i = 0;
+    while (i < s->nstations && s->stations[i].kind != k)
+        i++;
+    size_t j = i;
+    while (j < s->nstations && s->stations[j].kind == k)
+        j++;
+    *n = j - i;
+    return i < s->nstations ? &s->stations[i] : NULL;
+}
+
+/* The top-level keys: the scenario's own, the models' (their offsets moved
+ * into the models block) and one section per station kind. `out` holds
+ * NPARAMS + platform rows + kinds. */
+static size_t top_rows(param_t *out)
+{
+    const catalog_t *cat = &model_catalog;
+    size_t n = 0;
+    for (size_t i = 0; i < NPARAMS; i++)
+        out[n++] = scenario_params[i];
+    for (size_t i = 0; cat->platform && i < cat->platform->n; i++) {
+        out[n] = cat->platform->rows[i];
+        out[n++].offset += offsetof(scenario_t, models);
     }
-    if (errs)
-        return errs;
-    /* Depth-first search for a cycle; colour 1 = on the stack, 2 = done. */
-    size_t n = sc->nservices;
-    unsigned char *colour = calloc(n, 1);
-    size_t *stack = malloc(n * sizeof *stack), *edge = calloc(n, sizeof *edge);
-    if (!colour || !stack || !edge) {
-        free(colour), free(stack), free(edge);
-        diag_oom(d, (srcpos_t){sc->file, 0, 0});
-        return 1;
-    }
-    for (size_t root = 0; root < n && !errs; root++) {
-        if (colour[root])
+    for (size_t i = 0; i < cat->nkinds; i++) {
+        const station_kind_t *k = cat->kinds[i];
+        if (!k->section)
             continue;
-        size_t top = 0;
-        stack[top++] = root;
-        colour[root] = 1;
-        while (top && !errs) {
-            size_t u = stack[top - 1];
-            service_cfg_t *c = &sc->services[u];
-            if (edge[u] < c->ncalls) {
-                size_t k = edge[u]++;
-                size_t v = c->calls[k];
-                if (colour[v] == 1) {
-                    diag_error(d, c->call_pos[k], "services.%s.calls[%zu]: calling '%s' makes a loop (%s)", c->name, k,
-                               sc->services[v].name, v == u ? "a service calls itself" : "requests would never end");
-                    errs++;
-                } else if (colour[v] == 0) {
-                    colour[v] = 1;
-                    stack[top++] = v;
-                }
-            } else {
-                colour[u] = 2;
-                top--;
-            }
-        }
+        out[n++] = (param_t){k->section, P_CUSTOM, 0, NULL, 0, 0, k->section_flags, NULL, decode_stations, "mapping",
+                             k->help, .sub = k->params, .sub_name = k->section_ref, .data = k};
     }
-    free(colour), free(stack), free(edge);
-    return errs;
+    return n;
+}
+
+static size_t top_rows_max(void)
+{
+    const catalog_t *cat = &model_catalog;
+    return NPARAMS + (cat->platform ? cat->platform->n : 0) + cat->nkinds;
 }
 
 static simtime_t auto_interval(simtime_t duration)
@@ -281,9 +224,14 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     }
     if (!root)
         return NULL;
-    scenario_t *sc = arena_alloc(a, sizeof *sc);
-    if (!sc)
+    scenario_t *sc = arena_alloc(a, sizeof *sc + model_catalog.platform_size);
+    param_t *rows = arena_alloc(a, top_rows_max() * sizeof *rows);
+    if (!sc || !rows) {
+        diag_oom(d, root->pos);
         return NULL;
+    }
+    memset(sc, 0, sizeof *sc + model_catalog.platform_size);
+    size_t nrows = top_rows(rows);
     sc->arena = a;
     sc->file = arena_strdup(a, file);
     char *dir = arena_strdup(a, file);
@@ -296,7 +244,7 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
                                  "got %s", cfg_kind_name(root));
         return NULL;
     }
-    int errs = params_decode(scenario_params, NPARAMS, root, sc, &ctx, "");
+    int errs = params_decode(rows, nrows, root, sc, &ctx, "");
     if (errs)
         return NULL;
     if (!sc->name) {
@@ -320,49 +268,13 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
         diag_error(d, sn->pos, "sample_interval: more than 10 million rows per series; make it longer");
         errs++;
     }
-    /* Profile factors are multiples of traffic.rate. */
-    for (size_t i = 0; i < sc->traffic.nprofile; i++) {
-        traffic_point_t *pt = &sc->traffic.profile[i];
-        if (isnan(pt->rate))
-            pt->rate = pt->factor * sc->traffic.rate;
+    if (model_catalog.platform_check)
+        errs += model_catalog.platform_check(sc, root, d);
+    for (size_t i = 0; i < model_catalog.nkinds; i++) {
+        const station_kind_t *k = model_catalog.kinds[i];
+        if (k->check)
+            errs += k->check(sc, d);
     }
-    if (sc->traffic.nprofile == 0 && sc->traffic.rate <= 0) {
-        cfg_node_t *t = cfg_get(root, "traffic");
-        cfg_node_t *r = cfg_get(t, "rate");
-        diag_error(d, r ? r->pos : t ? t->pos : root->pos, "traffic.rate: must be > 0 (or give a profile)");
-        errs++;
-    }
-    for (size_t i = 0; i < sc->nservices; i++) {
-        service_cfg_t *c = &sc->services[i];
-        if (c->nweights > (size_t)c->replicas) {
-            diag_error(d, c->weights_pos, "services.%s.weights: %zu weights for %d replicas", c->name, c->nweights,
-                       c->replicas);
-            errs++;
-        }
-    }
-    for (size_t i = 0; i < sc->nservices; i++) {
-        service_cfg_t *c = &sc->services[i];
-        hpa_spec_t *h = c->autoscaler.hpa;
-        if (!h)
-            continue;
-        h->cfg = sc->hpa_controller;
-        errs += autoscaler_check_metrics(&c->autoscaler, &sc->traffic, c->name, d);
-        /* Utilization is relative to the request: without one the metric fails */
-        for (size_t m = 0; m < h->n_metrics; m++) {
-            const hpa_metric_spec_t *ms = &h->metrics[m];
-            bool res = ms->source == HPA_SOURCE_RESOURCE || ms->source == HPA_SOURCE_CONTAINER_RESOURCE;
-            if (res && ms->target == HPA_TARGET_UTILIZATION &&
-                ((strcmp(ms->name, "cpu") == 0 && c->cpu_request_m == 0) ||
-                 (strcmp(ms->name, "memory") == 0 && c->mem_request_b == 0))) {
-                diag_error(d, c->autoscaler.pos,
-                           "services.%s.autoscaler: the HPA's %s Utilization target needs "
-                           "services.%s.resources.requests.%s (utilisation is relative to the request)",
-                           c->name, ms->name, c->name, ms->name);
-                errs++;
-            }
-        }
-    }
-    errs += check_calls(sc, d);
     if (!errs)
         errs += limits_check(sc, sn ? sn->pos : root->pos, d);
     return errs ? NULL : sc;
@@ -411,12 +323,15 @@ void scenario_free(scenario_t *s)
 
 void scenario_describe(FILE *f)
 {
-    params_describe_tree(f, "Top level", "", &scenario_table);
-    fprintf(f, "\n### Load balancers (`load_balancer`)\n\n| name | behaviour |\n|---|---|\n");
-    size_t n;
-    const lb_kind_t *const *all = lb_all(&n);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "| `%s` | %s |\n", all[i]->name, all[i]->help);
+    param_t *rows = malloc(top_rows_max() * sizeof *rows);
+    if (!rows)
+        return;
+    param_table_t t = {rows, top_rows(rows)};
+    params_describe_tree(f, "Top level", "", &t);
+    free(rows);
+    for (size_t i = 0; i < model_catalog.nkinds; i++)
+        if (model_catalog.kinds[i]->describe)
+            model_catalog.kinds[i]->describe(f);
     fprintf(f, "\n### Distributions (`service_time` and other durations drawn at random)\n\n"
                "Written `{dist: NAME, ...}`; a bare duration such as `20ms` is deterministic.\n");
     dist_describe(f);

@@ -13,25 +13,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "models/service.h"
-#include "models/traffic.h"
 #include "sim/arena.h"
 #include "sim/diag.h"
 #include "sim/simtime.h"
+#include "sim/station.h"
 
-typedef struct scenario {
+struct scenario {
     const char *name;
     const char *file;
     uint64_t seed;
     simtime_t duration, warmup, sample_interval;
     simtime_t metrics_resolution;  /* metrics-server --metric-resolution */
     simtime_t metrics_window;      /* CPU and request rates are averaged over it */
-    hpa_config_t hpa_controller;   /* kube-controller-manager's HPA flags */
-    traffic_cfg_t traffic;
-    service_cfg_t *services;      /* in file order; the first is the entry */
-    size_t nservices;
+    station_cfg_t *stations;      /* by kind in catalogue order, then in file order */
+    size_t nstations;
     arena_t *arena;               /* owns everything above */
-} scenario_t;
+    /* the models' top-level keys (catalog_t.platform), scenario_models() */
+    _Alignas(16) unsigned char models[];
+};
 
 /* Loads a scenario file with overrides ("PATH=VALUE", nsets of them). NULL
  * with diagnostics in d on any error. */
@@ -49,8 +48,12 @@ scenario_t *scenario_load_opts(const char *path, const char *const *sets, size_t
 scenario_t *scenario_load_string(const char *yaml, const char *name, const char *const *sets, size_t nsets,
                                  diag_t *d);
 void scenario_free(scenario_t *s);
-/* The index of the service named `name`, or -1. */
-int scenario_service_index(const scenario_t *s, const char *name);
+/* The station of kind k (NULL: any) named `name`, or NULL. */
+const station_cfg_t *scenario_station(const scenario_t *s, const station_kind_t *k, const char *name);
+/* The stations of kind k: the first, and their count in *n (consecutive). */
+station_cfg_t *scenario_stations_of(const scenario_t *s, const station_kind_t *k, size_t *n);
+/* The block of the models' top-level keys. */
+static inline void *scenario_models(const scenario_t *s) { return (void *)(uintptr_t)s->models; }
 /* Writes the scenario reference (Markdown tables of every key). */
 void scenario_describe(FILE *f);
 

@@ -1,4 +1,3 @@
-#include "models/deployment.h"
 #include "sim/world.h"
 
 #include <math.h>
@@ -25,14 +24,37 @@ void world_request_done(world_t *w, request_t *r, bool ok)
     pool_put(&w->requests, r);
 }
 
+void world_back_slow(world_t *w, request_t *r, bool ok)
+{
+    while (r->hop > 0) {
+        station_t *st = r->route->hops[--r->hop];
+        if (st->def->kind->back) {
+            st->def->kind->back(w, st, r, ok);
+            return;
+        }
+    }
+    world_request_done(w, r, ok);
+}
+
+void world_pass(world_t *w, request_t *r)
+{
+    if (++r->hop >= r->route->n)
+        world_back(w, r, true);
+    else
+        world_enter(w, r);
+}
+
 /* ---- periodic events ---------------------------------------------------- */
 
 static void on_warmup(void *ctx, void *obj, uint64_t arg)
 {
     (void)obj, (void)arg;
     world_t *w = ctx;
-    for (size_t i = 0; i < w->sc->nservices; i++)
-        service_restart_stats(&w->services[i], w->now);
+    for (size_t i = 0; i < w->nstations; i++) {
+        station_t *st = &w->stations[i];
+        if (st->def->kind->restart_stats)
+            st->def->kind->restart_stats(w, st);
+    }
 }
 
 static void on_progress(void *ctx, void *obj, uint64_t arg)
@@ -62,7 +84,7 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void world_event(world_t *w, const char *service, const char *kind, const char *from, const char *to,
+void world_event(world_t *w, const char *name, const char *kind, const char *from, const char *to,
                  const char *reason)
 {
     w->nevents++;
@@ -70,7 +92,7 @@ void world_event(world_t *w, const char *service, const char *kind, const char *
         return;
     fprintf(w->eventlog, "%d,%.10g,", w->replication, simtime_to_s(w->now));
     char obj[200];
-    snprintf(obj, sizeof obj, "%s/%s", service, kind);
+    snprintf(obj, sizeof obj, "%s/%s", name, kind);
     csv_field(w->eventlog, obj);
     fputc(',', w->eventlog);
     csv_field(w->eventlog, from);
@@ -86,8 +108,11 @@ static void on_window(void *ctx, void *obj, uint64_t arg)
 {
     (void)obj, (void)arg;
     world_t *w = ctx;
-    for (size_t i = 0; i < w->sc->nservices; i++)
-        service_window_start(w, &w->services[i]);
+    for (size_t i = 0; i < w->nstations; i++) {
+        station_t *st = &w->stations[i];
+        if (st->def->kind->window)
+            st->def->kind->window(w, st);
+    }
     if (w->now + w->sc->metrics_resolution <= w->end)
         world_schedule(w, w->now + w->sc->metrics_resolution, on_window, NULL, 0);
 }
@@ -97,17 +122,15 @@ static void on_scrape(void *ctx, void *obj, uint64_t arg)
     (void)obj, (void)arg;
     world_t *w = ctx;
     simtime_t res = w->sc->metrics_resolution;
-    for (size_t i = 0; i < w->sc->nservices; i++)
-        service_scrape(w, &w->services[i]);
-    traffic_scrape(&w->traffic, res);
+    for (size_t i = 0; i < w->nstations; i++) {
+        station_t *st = &w->stations[i];
+        if (st->def->kind->scrape)
+            st->def->kind->scrape(w, st);
+    }
+    if (model_catalog.source->scrape)
+        model_catalog.source->scrape(w, w->source, res);
     if (w->now + res <= w->end)
         world_schedule(w, w->now + res, on_scrape, NULL, 0);
-}
-
-static void on_rollout(void *ctx, void *obj, uint64_t arg)
-{
-    (void)arg;
-    deployment_rollout(ctx, obj);
 }
 
 void world_write_headers(FILE *series, FILE *eventlog)
@@ -118,10 +141,10 @@ void world_write_headers(FILE *series, FILE *eventlog)
         fputs("replication,time_s,object,from,to,reason\n", eventlog);
 }
 
-static void row(world_t *w, double t, const char *svc, const char *name, double v)
+void world_series(world_t *w, double t, const char *prefix, const char *name, double v)
 {
-    if (svc)
-        fprintf(w->series, "%d,%.10g,%s.%s,%.6g\n", w->replication, t, svc, name, v);
+    if (prefix)
+        fprintf(w->series, "%d,%.10g,%s.%s,%.6g\n", w->replication, t, prefix, name, v);
     else
         fprintf(w->series, "%d,%.10g,%s,%.6g\n", w->replication, t, name, v);
 }
@@ -132,31 +155,12 @@ static void on_sample(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     simtime_t dt = w->sc->sample_interval;
     double t = simtime_to_s(w->now), secs = simtime_to_s(dt);
-    row(w, t, NULL, "offered_rate", traffic_rate_at(&w->sc->traffic, w->now));
-    row(w, t, NULL, "arrival_rate", (double)w->iv_arrivals / secs);
-    w->iv_arrivals = 0;
-    for (size_t i = 0; i < w->sc->nservices; i++) {
-        service_t *s = &w->services[i];
-        const char *n = s->cfg->name;
-        double area = gauge_area(&s->busy, w->now);
-        double workers = (double)s->npods * s->cfg->concurrency;
-        row(w, t, n, "replicas", s->npods);
-        row(w, t, n, "replicas_desired", s->desired);
-        row(w, t, n, "replicas_ready", s->view.n);
-        if (s->cfg->cpu_request_m > 0 && s->view.n > 0)
-            row(w, t, n, "cpu_utilization", s->cpu.value * 1000.0 / ((double)s->cfg->cpu_request_m * s->view.n));
-        row(w, t, n, "busy", s->busy.value);
-        row(w, t, n, "queue_length", s->queue.value);
-        row(w, t, n, "utilization", (area - s->iv.busy_area0) / ((double)dt * workers));
-        row(w, t, n, "throughput_rps", (double)s->iv.completed / secs);
-        row(w, t, n, "rejected", (double)s->iv.rejected);
-        if (s->iv.latency.n) {
-            row(w, t, n, "latency_p50_ms", hist_quantile(&s->iv.latency, 0.50) / 1e6);
-            row(w, t, n, "latency_p99_ms", hist_quantile(&s->iv.latency, 0.99) / 1e6);
-        }
-        s->iv.completed = s->iv.rejected = 0;
-        s->iv.busy_area0 = area;
-        hist_reset(&s->iv.latency);
+    if (model_catalog.source->sample)
+        model_catalog.source->sample(w, w->source, t, secs);
+    for (size_t i = 0; i < w->nstations; i++) {
+        station_t *st = &w->stations[i];
+        if (st->def->kind->sample)
+            st->def->kind->sample(w, st, t, secs);
     }
     if (w->now + dt <= w->end)
         world_schedule(w, w->now + dt, on_sample, NULL, 0);
@@ -178,32 +182,52 @@ world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
     w->eventlog = eventlog;
     w->arena = arena_new();
     w->q = evq_new(1024);
+    size_t visit = 0;
+    for (size_t i = 0; i < sc->nstations; i++)
+        if (sc->stations[i].kind->visit_size > visit)
+            visit = sc->stations[i].kind->visit_size;
     pool_init(&w->requests, sizeof(request_t), 1024);
-    pool_init(&w->jobs, sizeof(job_t), 1024);
+    pool_init(&w->visits, visit ? visit : sizeof(void *), 1024);
     if (!w->arena || !w->q)
         goto fail;
-    w->services = arena_alloc(w->arena, sc->nservices * sizeof *w->services);
-    if (!w->services)
+    const source_kind_t *src = model_catalog.source;
+    w->stations = arena_alloc(w->arena, (sc->nstations ? sc->nstations : 1) * sizeof *w->stations);
+    w->source = arena_alloc(w->arena, src->state_size ? src->state_size : 1);
+    w->entry.hops = arena_alloc(w->arena, sizeof *w->entry.hops);
+    if (!w->stations || !w->source || !w->entry.hops)
         goto fail;
-    for (size_t i = 0; i < sc->nservices; i++)
-        if (service_init(w, &w->services[i], &sc->services[i], (uint32_t)i) != 0)
+    for (size_t i = 0; i < sc->nstations; i++) {
+        const station_kind_t *k = sc->stations[i].kind;
+        w->stations[i].def = &sc->stations[i];
+        w->stations[i].arrive = k->arrive;
+        w->stations[i].state = arena_alloc(w->arena, k->state_size ? k->state_size : 1);
+        if (!w->stations[i].state)
             goto fail;
-    if (traffic_init(w, &w->traffic, &sc->traffic, &w->services[0]) != 0)
-        goto fail;
-    bool autoscaled = false;
-    for (size_t i = 0; i < sc->nservices; i++) {
-        service_t *s = &w->services[i];
-        for (size_t k = 0; k < s->cfg->nrollouts; k++)
-            if (s->cfg->rollouts[k] <= w->end)
-                world_schedule(w, s->cfg->rollouts[k], on_rollout, s, 0);
-        if (s->cfg->autoscaler.kind) {
-            autoscaled = true;
-            if (autoscaler_start(w, s) != 0)
-                goto fail;
+        memset(w->stations[i].state, 0, k->state_size);
+    }
+    w->nstations = sc->nstations;
+    for (size_t i = 0; i < w->nstations; i++)
+        if (w->stations[i].def->kind->init(w, &w->stations[i]) != 0)
+            goto fail;
+    /* requests that name no route enter the first station that takes them */
+    for (size_t i = 0; i < w->nstations && !w->entry.n; i++)
+        if (w->stations[i].def->kind->arrive) {
+            w->entry.hops[0] = &w->stations[i];
+            w->entry.n = 1;
+            w->entry.name = w->stations[i].def->name;
         }
+    if (src->init(w, w->source) != 0)
+        goto fail;
+    bool scraped = false;
+    for (size_t i = 0; i < w->nstations; i++) {
+        station_t *st = &w->stations[i];
+        if (st->def->kind->start && st->def->kind->start(w, st) != 0)
+            goto fail;
+        if (st->def->kind->scraped && st->def->kind->scraped(st->def))
+            scraped = true;
     }
     /* metrics-server scrapes when someone reads metrics */
-    if (autoscaled) {
+    if (scraped) {
         world_schedule(w, sc->metrics_resolution - sc->metrics_window, on_window, NULL, 0);
         world_schedule(w, sc->metrics_resolution, on_scrape, NULL, 0);
     }
@@ -225,14 +249,16 @@ void world_free(world_t *w)
 {
     if (!w)
         return;
-    if (w->services)
-        for (size_t i = 0; i < w->sc->nservices; i++) {
-            autoscaler_stop(&w->services[i]);
-            service_destroy(&w->services[i]);
-        }
-    traffic_destroy(&w->traffic);
+    /* a station's destroy must accept a state its init did not finish
+     * (zeroed, or partly set): init may have failed on any station */
+    if (w->stations)
+        for (size_t i = 0; i < w->nstations; i++)
+            if (w->stations[i].def->kind->destroy)
+                w->stations[i].def->kind->destroy(w, &w->stations[i]);
+    if (w->source && model_catalog.source->destroy)
+        model_catalog.source->destroy(w, w->source);
     pool_destroy(&w->requests);
-    pool_destroy(&w->jobs);
+    pool_destroy(&w->visits);
     evq_free(w->q);
     arena_free(w->arena);
     free(w);
@@ -262,16 +288,6 @@ int world_run(world_t *w)
 
 /* ---- results -------------------------------------------------------------- */
 
-static void add_quantiles(metrics_t *m, const hist_t *h, const char *prefix, int with_max)
-{
-    metrics_add(m, hist_mean(h) / 1e6, "%s.mean", prefix);
-    metrics_add(m, hist_quantile(h, 0.50) / 1e6, "%s.p50", prefix);
-    metrics_add(m, hist_quantile(h, 0.95) / 1e6, "%s.p95", prefix);
-    metrics_add(m, hist_quantile(h, 0.99) / 1e6, "%s.p99", prefix);
-    if (with_max)
-        metrics_add(m, h->n ? (double)h->max / 1e6 : NAN, "%s.max", prefix);
-}
-
 void world_collect(const world_t *w, metrics_t *m)
 {
     double window = simtime_to_s(w->end - w->warmup);
@@ -282,52 +298,10 @@ void world_collect(const world_t *w, metrics_t *m)
     metrics_add(m, (double)w->requests_failed, "requests.rejected");
     metrics_add(m, finished ? (double)w->requests_failed / (double)finished : 0.0, "requests.error_rate");
     metrics_add(m, (double)w->requests_completed / window, "requests.throughput_rps");
-    add_quantiles(m, &w->latency, "latency_ms", 1);
-    for (size_t i = 0; i < w->sc->nservices; i++) {
-        const service_t *s = &w->services[i];
-        char p[200];
-        snprintf(p, sizeof p, "services.%s", s->cfg->name);
-        double workers_area = gauge_area(&s->replicas, w->end) * s->cfg->concurrency;
-        metrics_add(m, (double)s->completed / window, "%s.throughput_rps", p);
-        char lat[220], wait[220];
-        snprintf(lat, sizeof lat, "%s.latency_ms", p);
-        snprintf(wait, sizeof wait, "%s.wait_ms", p);
-        add_quantiles(m, &s->latency, lat, 1);
-        add_quantiles(m, &s->wait, wait, 0);
-        metrics_add(m, workers_area > 0 ? gauge_area(&s->busy, w->end) / workers_area : 0.0, "%s.utilization", p);
-        metrics_add(m, (double)s->rejected, "%s.rejected", p);
-        metrics_add(m, (double)s->errors, "%s.errors", p);
-        metrics_add(m, s->replicas.min, "%s.replicas.min", p);
-        metrics_add(m, s->replicas.max, "%s.replicas.max", p);
-        metrics_add(m, gauge_mean(&s->replicas, w->end), "%s.replicas.mean", p);
-        metrics_add(m, s->replicas.value, "%s.replicas.final", p);
-        metrics_add(m, gauge_mean(&s->ready_pods, w->end), "%s.replicas.ready_mean", p);
-        metrics_add(m, gauge_mean(&s->desired_g, w->end), "%s.replicas.desired_mean", p);
-        metrics_add(m, (double)s->scaling_events, "%s.scaling_events", p);
-        metrics_add(m, gauge_area(&s->replicas, w->end) / 3600e9, "%s.pod_hours", p);
-        if (s->cfg->cpu_request_m > 0)
-            metrics_add(m, gauge_area(&s->cpu, w->end) * 1000.0 /
-                               (gauge_area(&s->replicas, w->end) * (double)s->cfg->cpu_request_m),
-                        "%s.cpu_utilization", p);
-        if (s->cfg->autoscaler.kind) {
-            const autoscaler_t *a = &s->autoscaler;
-            metrics_add(m, a->episodes ? a->response_sum_s / (double)a->episodes : NAN, "%s.scale_up_response_s", p);
-            metrics_add(m, a->episodes ? a->response_max_s : NAN, "%s.scale_up_response_max_s", p);
-            metrics_add(m, (double)a->episodes, "%s.scale_up_episodes", p);
-        }
-        if (s->cfg->mem_limit_b)
-            metrics_add(m, (double)s->oom_kills, "%s.oom_kills", p);
-        if (s->cfg->nrollouts) {
-            metrics_add(m, (double)s->rollouts_done, "%s.rollouts", p);
-            metrics_add(m, s->rollouts_done ? s->rollout_seconds / (double)s->rollouts_done : NAN,
-                        "%s.rollout_duration_s", p);
-            metrics_add(m, (double)s->rollout_errors, "%s.rollout_errors", p);
-            char rl[220];
-            snprintf(rl, sizeof rl, "%s.rollout_latency_ms", p);
-            add_quantiles(m, &s->rollout_latency, rl, 1);
-        }
-        metrics_add(m, gauge_mean(&s->queue, w->end), "%s.queue_length_mean", p);
-        metrics_add(m, gauge_mean(&s->in_system, w->end), "%s.in_system_mean", p);
-        metrics_add(m, s->in_system.max, "%s.in_system_max", p);
-    }
+    metrics_add_latency(m, &w->latency, "latency_ms", true);
+    if (model_catalog.source->collect)
+        model_catalog.source->collect(w, w->source, m);
+    for (size_t i = 0; i < w->nstations; i++)
+        if (w->stations[i].def->kind->collect)
+            w->stations[i].def->kind->collect(w, &w->stations[i], m);
 }

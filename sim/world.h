@@ -1,9 +1,15 @@
-/* world: one replication of a scenario: the clock, the event set, the pools
- * and the models, wired together.
+/* world: one replication of a scenario: the clock, the event set, the pools,
+ * the request source and the stations, wired together.
  *
- * Models read `now`, `warmup` and `end`, and schedule through
- * world_schedule(); everything else belongs to the core. There are no
+ * The world knows no model by name: it creates the stations of the
+ * scenario through their kinds (sim/station.h), the source through the
+ * catalogue, and asks each to sample and collect itself. There are no
  * globals: replications run in parallel threads, each with its own world.
+ *
+ * What models may read and call is listed in sim/station.h: the clock and
+ * the run's bounds (now, warmup, end), the seed, the arena (before the
+ * run), the stations, world_schedule, the request and visit pools, the
+ * series and event writers; the fields below "the core's" are not theirs.
  *
  * The run loop pops the earliest event, sets `now`, calls it: that is all
  * the event loop does. It stops at `end` (events after it never fire) or at
@@ -16,34 +22,34 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "models/service.h"
-#include "models/traffic.h"
 #include "sim/arena.h"
 #include "sim/evq.h"
 #include "sim/hist.h"
 #include "sim/metrics.h"
 #include "sim/pool.h"
 #include "sim/scenario.h"
+#include "sim/station.h"
 
 struct world {
     /* read by models */
     simtime_t now, warmup, end;
     uint64_t seed;
-    service_t *services;
-    /* the core's */
     const scenario_t *sc;
+    arena_t *arena;
+    station_t *stations;        /* as sc->stations */
+    size_t nstations;
+    void *source;               /* the request source's state */
+    route_t entry;              /* the route of requests that name none: the first station */
+    /* the core's */
     int replication;
     evq_t *q;
-    arena_t *arena;
-    pool_t requests, jobs;
-    traffic_t traffic;
+    pool_t requests, visits;
     uint64_t events;
     /* requests that arrived after warm-up */
     uint64_t requests_total, requests_completed, requests_failed;
     hist_t latency;
     /* time series and event log (NULL: not written) */
     FILE *series, *eventlog;
-    uint64_t iv_arrivals;
     uint64_t nevents;          /* rows of events.csv */
     /* progress: simulated time reached, read by another thread (may be NULL) */
     _Atomic int64_t *progress;
@@ -74,18 +80,19 @@ static inline evq_handle_t world_schedule(world_t *w, simtime_t t, evq_fn fn, vo
     return h;
 }
 
-static inline job_t *world_new_job(world_t *w)
+/* A visit record (the largest visit_size of the scenario's kinds; contents
+ * undefined), or NULL when memory ran out (the run fails). */
+static inline void *world_visit_get(world_t *w)
 {
-    job_t *j = pool_get(&w->jobs);
-    if (j)
-        *j = (job_t){0};
-    else
+    void *v = pool_get(&w->visits);
+    if (!v)
         world_fail(w, "out of memory (jobs)");
-    return j;
+    return v;
 }
 
-static inline void world_free_job(world_t *w, job_t *j) { pool_put(&w->jobs, j); }
+static inline void world_visit_put(world_t *w, void *v) { pool_put(&w->visits, v); }
 
+/* A request, cleared, on the entry route; NULL when memory ran out. */
 static inline request_t *world_new_request(world_t *w)
 {
     request_t *r = pool_get(&w->requests);
@@ -96,12 +103,38 @@ static inline request_t *world_new_request(world_t *w)
     return r;
 }
 
-/* Writes a row of events.csv: `object` is "SERVICE/KIND" (hpa, threshold,
- * deployment, pod); from, to and reason are free text. */
-void world_event(world_t *w, const char *service, const char *kind, const char *from, const char *to,
-                 const char *reason);
+/* The station at index i of the scenario. */
+static inline station_t *world_station(world_t *w, uint32_t i) { return &w->stations[i]; }
 
-/* A request's last job finished (ok) or failed. */
+/* A request enters the station at its hop. */
+static inline void world_enter(world_t *w, request_t *r)
+{
+    station_t *st = r->route->hops[r->hop];
+    st->arrive(w, st, r);
+}
+
+/* The station at r's hop passes it on to the next one; past the end of its
+ * route the origin answers it at once. */
+void world_pass(world_t *w, request_t *r);
+/* A request's reply reached the user: it is done (counted, freed). */
 void world_request_done(world_t *w, request_t *r, bool ok);
+void world_back_slow(world_t *w, request_t *r, bool ok);
+/* The reply leaves the station at r's hop, back towards the user: the
+ * previous stations' `back` see it pass; at hop 0 the request is done. */
+static inline void world_back(world_t *w, request_t *r, bool ok)
+{
+    if (r->hop == 0)
+        world_request_done(w, r, ok);
+    else
+        world_back_slow(w, r, ok);
+}
+
+/* Writes a row of events.csv: `object` is "NAME/KIND" (hpa, threshold,
+ * deployment, pod, ...); from, to and reason are free text. */
+void world_event(world_t *w, const char *name, const char *kind, const char *from, const char *to,
+                 const char *reason);
+/* Writes a row of timeseries.csv at time t (s): series "PREFIX.NAME", or
+ * NAME when prefix is NULL. Only from a `sample` operation. */
+void world_series(world_t *w, double t, const char *prefix, const char *name, double v);
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "sim/results.h"
+#include "models/service.h"
 #include "sim/world.h"
 
 void *__real_malloc(size_t n);

@@ -25,6 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/service.h"
+#include "models/catalog.h"
+#include "models/service.h"
 #include "sim/world.h"
 
 static const char *yaml_for(int variant)
@@ -72,8 +75,8 @@ static void fail_if(bool bad, const char *what, world_t *w, const service_t *s)
 
 static void check(world_t *w)
 {
-    for (size_t i = 0; i < w->sc->nservices; i++) {
-        const service_t *s = &w->services[i];
+    for (size_t i = 0; i < scenario_nservices(w->sc); i++) {
+        const service_t *s = world_service(w, i);
         const service_cfg_t *c = s->cfg;
         int busy = 0, queued = 0, active = 0, ready = 0, alive = 0;
         for (uint32_t k = 0; k < s->npods; k++) {
@@ -103,7 +106,7 @@ static void check(world_t *w)
             fail_if(alive > s->desired + surge, "pods <= desired + surge during a rollout", w, s);
         }
     }
-    fail_if(w->requests.live != w->traffic.arrivals - pr.finished, "live requests = arrivals - finished", w, NULL);
+    fail_if(w->requests.live != world_traffic(w)->arrivals - pr.finished, "live requests = arrivals - finished", w, NULL);
 }
 
 static void on_probe(void *ctx, void *obj, uint64_t arg)
@@ -111,7 +114,7 @@ static void on_probe(void *ctx, void *obj, uint64_t arg)
     (void)obj, (void)arg;
     world_t *w = ctx;
     /* requests finished so far: those the pool got back */
-    pr.finished = w->traffic.arrivals - w->requests.live;
+    pr.finished = world_traffic(w)->arrivals - w->requests.live;
     check(w);
     if (w->now + SIM_S <= w->end)
         world_schedule(w, w->now + SIM_S, on_probe, NULL, 0);

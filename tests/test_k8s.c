@@ -45,6 +45,7 @@
 #include "sim/run.h"
 #include "sim/stats.h"
 #include "models/deployment.h"
+#include "models/service.h"
 #include "sim/world.h"
 
 #define R 10
@@ -144,7 +145,7 @@ static void ev_inject(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     for (uint64_t i = 0; i < arg; i++) {
         request_t *r = world_new_request(w);
-        job_t *j = world_new_job(w);
+        job_t *j = service_job_new(w);
         assert_non_null(r);
         assert_non_null(j);
         r->arrival = w->now;
@@ -265,7 +266,7 @@ static void run_reps(const char *yaml, bool want_throttled, psest_t e[R])
     scenario_t *sc = load(yaml);
     for (int i = 0; i < R; i++) {
         world_t *w = mkworld(sc, i, NULL);
-        const service_t *s = &w->services[0];
+        const service_t *s = world_service(w, 0);
         assert_true(s->tracked);
         assert_int_equal(s->throttled, want_throttled);
         run(w);
@@ -371,9 +372,9 @@ static void test_ps_by_hand(void **state)
                           "services:\n  web:\n    concurrency: 1000\n    service_time: 1.5s\n"
                           "    resources: {limits: {cpu: \"2\"}}\n");
     world_t *w = mkworld(sc, 0, NULL);
-    assert_true(w->services[0].throttled);
+    assert_true(world_service(w, 0)->throttled);
     run(w);
-    const service_t *s = &w->services[0];
+    const service_t *s = world_service(w, 0);
     /* arrivals at 1..100 s; those at 99 and 100 are still in service at 100 */
     assert_int_equal(s->completed, 98);
     assert_int_equal(s->latency.min, SEC(1.5));
@@ -387,7 +388,7 @@ static void test_ps_by_hand(void **state)
               "services:\n  web:\n    concurrency: 10\n    service_time: 1s\n"
               "    resources: {limits: {cpu: \"1\"}}\n");
     w = mkworld(sc, 0, NULL);
-    service_t *ws = &w->services[0];
+    service_t *ws = world_service(w, 0);
     at(w, 1.0, ev_inject, ws, 1);
     at(w, 1.5, ev_inject, ws, 1);
     at(w, 10.0, ev_inject, ws, 3);
@@ -411,7 +412,7 @@ static void test_ps_by_hand(void **state)
               "    resources: {limits: {cpu: 500m}}\n");
     w = mkworld(sc, 0, NULL);
     run(w);
-    s = &w->services[0];
+    s = world_service(w, 0);
     /* arrivals at 10, 20, ..., 100; the one at 100 is unfinished */
     assert_int_equal(s->completed, 9);
     assert_int_equal(s->latency.min, SEC(2.0));
@@ -450,7 +451,7 @@ static void test_cpu_accounting(void **state)
     printf("  unthrottled: cpu_utilization %.10f, by hand 3999 x 0.1 / 1000 = 0.3999\n", u);
     assert_double_close(u, 3999 * 0.1 / 1000.0, 1e-12);
     /* 0.1 s of work every 0.25 s: never two requests at once in the service */
-    assert_double_close(w->services[0].cpu.max, 1.0, 0);
+    assert_double_close(world_service(w, 0)->cpu.max, 1.0, 0);
     metrics_free(&m);
     world_free(w);
     scenario_free(sc);
@@ -466,7 +467,7 @@ static void test_cpu_accounting(void **state)
     u = metric(&m, "services.web.cpu_utilization");
     printf("  throttled at 500m: cpu_utilization %.10f, by hand 0.5 x 99 / (0.25 x 100) = 1.98\n", u);
     assert_double_close(u, 0.5 * 99 / (0.25 * 100), 1e-12);
-    assert_double_close(w->services[0].cpu.max, 0.5, 0);
+    assert_double_close(world_service(w, 0)->cpu.max, 0.5, 0);
     metrics_free(&m);
     world_free(w);
     scenario_free(sc);
@@ -497,7 +498,7 @@ static void test_startup_pipeline(void **state)
                           "services:\n  web:\n    concurrency: 4\n    service_time: 10ms\n"
                           "    resources: {requests: {cpu: 100m}}\n" STARTUP);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     at(w, 20.0, ev_scale, s, 2);
     at(w, 19.95, ev_expect_pod, s, EXPECT(1, PH_GONE));
     static const struct {
@@ -548,7 +549,7 @@ static void test_scale_down_order(void **state)
                           "    memory: {base: 100Mi, per_request: 10Mi}\n"
                           "    resources: {limits: {memory: 200Mi}}\n" STARTUP);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     at(w, 0.5, ev_scale, s, 3);
     at(w, 1.0, ev_inject, s, 11);
     at(w, 11.95, ev_expect_pod, s, EXPECT(0, POD_STARTING));
@@ -602,7 +603,7 @@ static void drain_case(const char *grace, double t_end)
              grace);
     scenario_t *sc = load(yaml);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     at(w, 1.0, ev_inject, s, 4);
     at(w, 2.0, ev_scale, s, 1);
     at(w, 2.05, ev_expect_pod, s, EXPECT(1, POD_TERMINATING));
@@ -661,7 +662,7 @@ static void test_terminating_pod_serves_its_queue(void **state)
                           "services:\n  web:\n    replicas: 2\n    concurrency: 1\n    service_time: 5s\n"
                           "    resources: {requests: {cpu: 100m}}\n");
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     gone_at = -1;
     at(w, 1.0, ev_inject, s, 4);
     at(w, 2.0, ev_scale, s, 1);
@@ -705,7 +706,7 @@ static void test_oom_backoff(void **state)
     memlog_t log;
     memlog_open(&log);
     world_t *w = mkworld(sc, 0, log.f);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     static const struct {
         double t;
         pod_phase_t ph;
@@ -799,7 +800,7 @@ static void test_oom_backoff_reset(void **state)
     memlog_t log;
     memlog_open(&log);
     world_t *w = mkworld(sc, 0, log.f);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     at(w, 1, ev_inject, s, 11);
     at(w, 700, ev_inject, s, 11);
     at(w, 730, ev_inject, s, 11);
@@ -898,7 +899,7 @@ static void rollout_case(const char *strategy, int floor_ready, int cap_pods, bo
              loaded ? "{rate: 20/s, arrivals: deterministic}" : "{profile: [{at: 0s, rate: 0/s}]}", strategy);
     scenario_t *sc = load(yaml);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     watch_t wa = {s, 0.01, 0, 1000, 0, 0, 0, 0};
     at(w, 0.005, ev_watch, &wa, 0);
     run(w);
@@ -971,7 +972,7 @@ static void test_rollout_not_held_by_draining_pods(void **state)
                           "services:\n  web:\n    replicas: 4\n    concurrency: 8\n    service_time: 5s\n"
                           "    strategy: {max_surge: 1, max_unavailable: 0}\n    rollouts: [60.2s]\n" STARTUP);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     watch_t wa = {s, 0.1, 0, 1000, 0, 0, 0, 0};
     at(w, 0.05, ev_watch, &wa, 0);
     run(w);
@@ -1035,7 +1036,7 @@ static void test_threshold_autoscaler(void **state)
     memlog_t log;
     memlog_open(&log);
     world_t *w = mkworld(sc, 0, log.f);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     run(w);
     memlog_close(&log);
     evrow_t r[32];
@@ -1082,7 +1083,7 @@ static void test_threshold_autoscaler(void **state)
     sc = load(TH_YAML("50Mi"));
     w = mkworld(sc, 0, NULL);
     run(w);
-    s = &w->services[0];
+    s = world_service(w, 0);
     assert_int_equal(s->scaling_events, 3);
     assert_int_equal(s->desired, 7);
     world_free(w);
@@ -1120,7 +1121,7 @@ static void test_threshold_no_scale_down_unmeasured_cpu(void **state)
     size_t n = parse_events(log.buf, r, 8);
     for (size_t i = 0; i < n; i++)
         printf("  %7.1f s  %s %s -> %s  %s\n", r[i].t, r[i].object, r[i].from, r[i].to, r[i].reason);
-    int32_t desired = w->services[0].desired;
+    int32_t desired = world_service(w, 0)->desired;
     free(log.buf);
     world_free(w);
     scenario_free(sc);
@@ -1182,14 +1183,14 @@ static void test_hpa_in_the_loop(void **state)
     assert_int_equal(d.warnings, 1);
     assert_non_null(strstr(d.msgs[0].text, "scenarios/manifests/api-gateway-hpa.yaml:"));
     assert_non_null(strstr(d.msgs[0].text, "unknown field \"spec.behavior.scaleUp.policies[0].minReplicas\""));
-    const hpa_spec_t *h = sc->services[0].autoscaler.hpa;
+    const hpa_spec_t *h = scenario_service(sc, 0)->autoscaler.hpa;
     assert_int_equal(h->min_replicas, 3);
     assert_int_equal(h->max_replicas, 20);
 
     memlog_t log;
     memlog_open(&log);
     world_t *w = mkworld(sc, 0, log.f);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     run(w);
     memlog_close(&log);
     evrow_t r[32];
@@ -1234,7 +1235,7 @@ static void test_deployment_manifest(void **state)
     (void)state;
     scenario_t *sc = load_as("services:\n  web:\n    deployment: web-deployment.yaml\n", "tests/k8s/scenario.yaml",
                              NULL);
-    const service_cfg_t *c = &sc->services[0];
+    const service_cfg_t *c = scenario_service(sc, 0);
     assert_int_equal(c->replicas, 5);
     assert_int_equal(c->cpu_request_m, 250);
     assert_int_equal(c->mem_request_b, 64 * MI);
@@ -1247,8 +1248,8 @@ static void test_deployment_manifest(void **state)
     assert_int_equal(c->grace, 45 * SIM_S);
     /* and the world uses them: 5 Ready pods, throttled (1 worker > 0.5 core) */
     world_t *w = mkworld(sc, 0, NULL);
-    assert_int_equal(w->services[0].view.n, 5);
-    assert_true(w->services[0].throttled);
+    assert_int_equal(world_service(w, 0)->view.n, 5);
+    assert_true(world_service(w, 0)->throttled);
     world_free(w);
     scenario_free(sc);
 
@@ -1257,7 +1258,7 @@ static void test_deployment_manifest(void **state)
     sc = load_as("services:\n  web:\n    deployment: web-deployment.yaml\n    replicas: 2\n"
                  "    termination_grace: 10s\n    strategy: {max_surge: 25%, max_unavailable: 1}\n",
                  "tests/k8s/scenario.yaml", NULL);
-    c = &sc->services[0];
+    c = scenario_service(sc, 0);
     assert_int_equal(c->replicas, 2);
     assert_int_equal(c->grace, 10 * SIM_S);
     assert_true(c->max_surge.percent);
@@ -1270,7 +1271,7 @@ static void test_deployment_manifest(void **state)
     sc = load_as("services:\n  web:\n    deployment: web-deployment.yaml\n"
                  "    resources: {requests: {cpu: 100m}}\n",
                  "tests/k8s/scenario.yaml", NULL);
-    c = &sc->services[0];
+    c = scenario_service(sc, 0);
     assert_int_equal(c->replicas, 5);
     assert_int_equal(c->cpu_request_m, 100);
     scenario_free(sc);
@@ -1290,7 +1291,7 @@ static void test_deployment_manifest(void **state)
     char yaml[256];
     snprintf(yaml, sizeof yaml, "services:\n  api:\n    deployment: %s\n", path);
     sc = load(yaml);
-    c = &sc->services[0];
+    c = scenario_service(sc, 0);
     unlink(path);
     assert_int_equal(c->replicas, 3);
     assert_int_equal(c->cpu_request_m, 200);
@@ -1319,7 +1320,7 @@ static void test_deployment_limits_default_requests(void **state)
     (void)state;
     scenario_t *sc = load_as("services:\n  web:\n    deployment: limits-only-deployment.yaml\n",
                              "tests/k8s/scenario.yaml", NULL);
-    const service_cfg_t *c = &sc->services[0];
+    const service_cfg_t *c = scenario_service(sc, 0);
     int64_t cpu_limit = c->cpu_limit_m, mem_limit = c->mem_limit_b;
     int64_t cpu_request = c->cpu_request_m, mem_request = c->mem_request_b;
     scenario_free(sc);
@@ -1361,7 +1362,7 @@ static void test_deployment_recreate(void **state)
                              "    rollouts: [20s]\n" STARTUP,
                              "tests/k8s/scenario.yaml", NULL);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     mixed_revisions = 0;
     at(w, 0.05, ev_watch_mixed, s, 0);
     run(w);
@@ -1451,7 +1452,7 @@ static uint64_t reconcile_work(int n0, int phase, int n)
              n0);
     scenario_t *sc = load(yaml);
     world_t *w = mkworld(sc, 0, NULL);
-    service_t *s = &w->services[0];
+    service_t *s = world_service(w, 0);
     uint64_t v0 = deployment_visits(s);
     if (phase == 0) /* n0 Ready pods to n: n - n0 created */
         deployment_scale(w, s, n, "test", "test");

@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/catalog.h"
+#include "models/service.h"
 #include "sim/scenario.h"
 
 #define BAD_DIR "tests/scenarios/bad"
@@ -65,6 +67,13 @@ static void print_diag(const diag_t *d)
 
 /* Loads YAML text named `name`; on failure prints the diagnostics so that a
  * failing assertion says why. */
+/* The station index of the station named `name`, or -1. */
+static int station_index(const scenario_t *sc, const char *name)
+{
+    const station_cfg_t *c = scenario_station(sc, NULL, name);
+    return c ? (int)c->index : -1;
+}
+
 static scenario_t *load_text(const char *yaml, const char *name, const char *const *sets, size_t nsets)
 {
     diag_t d;
@@ -331,10 +340,10 @@ static void test_quickstart_loads(void **state)
     assert_int_equal(sc->warmup, 5 * 60 * SIM_S);
     /* auto sample interval: 7200 s / 5 s = 1440 rows > 1000, / 10 s = 720 */
     assert_int_equal(sc->sample_interval, 10 * SIM_S);
-    assert_double_close(sc->traffic.rate, 30.0, EPS);
-    assert_int_equal(sc->traffic.arrivals, ARRIVALS_POISSON);
-    assert_int_equal(sc->nservices, 1);
-    const service_cfg_t *w = &sc->services[0];
+    assert_double_close(platform_of(sc)->traffic.rate, 30.0, EPS);
+    assert_int_equal(platform_of(sc)->traffic.arrivals, ARRIVALS_POISSON);
+    assert_int_equal(scenario_nservices(sc), 1);
+    const service_cfg_t *w = scenario_service(sc, 0);
     assert_string_equal(w->name, "web");
     assert_int_equal(w->replicas, 2);
     assert_int_equal(w->concurrency, 8);
@@ -362,13 +371,13 @@ static void check_defaults(const scenario_t *sc)
     assert_int_equal(sc->duration, 3600 * SIM_S);
     assert_int_equal(sc->warmup, 0);
     assert_int_equal(sc->sample_interval, 5 * SIM_S);
-    assert_double_close(sc->traffic.rate, 1.0, EPS);
-    assert_int_equal(sc->traffic.arrivals, ARRIVALS_POISSON);
-    assert_int_equal(sc->traffic.nprofile, 0);
-    assert_null(sc->traffic.profile);
-    assert_int_equal(sc->traffic.clients, 1000);
-    assert_int_equal(sc->nservices, 1);
-    const service_cfg_t *w = &sc->services[0];
+    assert_double_close(platform_of(sc)->traffic.rate, 1.0, EPS);
+    assert_int_equal(platform_of(sc)->traffic.arrivals, ARRIVALS_POISSON);
+    assert_int_equal(platform_of(sc)->traffic.nprofile, 0);
+    assert_null(platform_of(sc)->traffic.profile);
+    assert_int_equal(platform_of(sc)->traffic.clients, 1000);
+    assert_int_equal(scenario_nservices(sc), 1);
+    const service_cfg_t *w = scenario_service(sc, 0);
     assert_string_equal(w->name, "web");
     assert_int_equal(w->replicas, 1);
     assert_int_equal(w->concurrency, 1);
@@ -431,12 +440,12 @@ static void test_design_mm4(void **state)
     assert_int_equal(sc->warmup, (simtime_t)1000 * SIM_S);
     /* 20000 s: /15 s = 1333 rows > 1000, /30 s = 666 */
     assert_int_equal(sc->sample_interval, 30 * SIM_S);
-    assert_double_close(sc->traffic.rate, 3.2, EPS);
-    assert_int_equal(sc->traffic.arrivals, ARRIVALS_POISSON);
-    assert_int_equal(sc->traffic.nprofile, 0);
-    assert_int_equal(sc->traffic.clients, 1000);
-    assert_int_equal(sc->nservices, 1);
-    const service_cfg_t *w = &sc->services[0];
+    assert_double_close(platform_of(sc)->traffic.rate, 3.2, EPS);
+    assert_int_equal(platform_of(sc)->traffic.arrivals, ARRIVALS_POISSON);
+    assert_int_equal(platform_of(sc)->traffic.nprofile, 0);
+    assert_int_equal(platform_of(sc)->traffic.clients, 1000);
+    assert_int_equal(scenario_nservices(sc), 1);
+    const service_cfg_t *w = scenario_service(sc, 0);
     assert_string_equal(w->name, "web");
     assert_int_equal(w->replicas, 1);
     assert_int_equal(w->concurrency, 4);
@@ -471,7 +480,7 @@ static void test_units(void **state)
         scenario_t *sc = load_text(text, "units.yaml", NULL, 0);
         assert_non_null(sc);
         assert_int_equal(sc->duration, cases[i].ns);
-        assert_double_close(sc->traffic.rate, cases[i].per_s, 1e-12);
+        assert_double_close(platform_of(sc)->traffic.rate, cases[i].per_s, 1e-12);
         scenario_free(sc);
     }
 }
@@ -488,16 +497,16 @@ static void test_set_overrides(void **state)
     };
     scenario_t *sc = load_text(mm4, "mm4.yaml", sets, sizeof sets / sizeof sets[0]);
     assert_non_null(sc);
-    assert_int_equal(sc->services[0].replicas, 4);
-    assert_int_equal(sc->services[0].concurrency, 4); /* untouched */
-    assert_double_close(sc->traffic.rate, 5.0, EPS);
-    assert_string_equal(sc->services[0].service_time.kind->name, "deterministic");
-    assert_double_close(sc->services[0].service_time.value, 0.002, EPS);
-    assert_int_equal(sc->nservices, 2);
-    assert_string_equal(sc->services[1].name, "api");
-    assert_int_equal(sc->services[1].concurrency, 3);
-    assert_int_equal(sc->services[1].replicas, 1);
-    assert_int_equal(scenario_service_index(sc, "api"), 1);
+    assert_int_equal(scenario_service(sc, 0)->replicas, 4);
+    assert_int_equal(scenario_service(sc, 0)->concurrency, 4); /* untouched */
+    assert_double_close(platform_of(sc)->traffic.rate, 5.0, EPS);
+    assert_string_equal(scenario_service(sc, 0)->service_time.kind->name, "deterministic");
+    assert_double_close(scenario_service(sc, 0)->service_time.value, 0.002, EPS);
+    assert_int_equal(scenario_nservices(sc), 2);
+    assert_string_equal(scenario_service(sc, 1)->name, "api");
+    assert_int_equal(scenario_service(sc, 1)->concurrency, 3);
+    assert_int_equal(scenario_service(sc, 1)->replicas, 1);
+    assert_int_equal(station_index(sc, "api"), 1);
     assert_int_equal(sc->duration, 7200 * SIM_S);
     scenario_free(sc);
 
@@ -505,7 +514,7 @@ static void test_set_overrides(void **state)
     const char *mk[] = {"traffic.rate=8/min"};
     sc = load_text("services: {web: {}}\n", "mk.yaml", mk, 1);
     assert_non_null(sc);
-    assert_double_close(sc->traffic.rate, 8.0 / 60, EPS);
+    assert_double_close(platform_of(sc)->traffic.rate, 8.0 / 60, EPS);
     scenario_free(sc);
 
     /* an index into a sequence */
@@ -513,9 +522,9 @@ static void test_set_overrides(void **state)
     sc = load_text("traffic: {rate: 1/s}\nservices:\n  web: {calls: [db, db]}\n  api: {}\n  db: {}\n", "idx.yaml",
                    idx, 1);
     assert_non_null(sc);
-    assert_int_equal(sc->services[0].ncalls, 2);
-    assert_int_equal(sc->services[0].calls[0], 2);
-    assert_int_equal(sc->services[0].calls[1], 1);
+    assert_int_equal(scenario_service(sc, 0)->ncalls, 2);
+    assert_int_equal(scenario_service(sc, 0)->calls[0], 2);
+    assert_int_equal(scenario_service(sc, 0)->calls[1], 1);
     scenario_free(sc);
 }
 
@@ -597,8 +606,8 @@ static void test_profile_factors(void **state)
                        "services: {web: {}}\n";
     scenario_t *sc = load_text(yaml, "profile.yaml", NULL, 0);
     assert_non_null(sc);
-    assert_int_equal(sc->traffic.nprofile, 3);
-    const traffic_point_t *p = sc->traffic.profile;
+    assert_int_equal(platform_of(sc)->traffic.nprofile, 3);
+    const traffic_point_t *p = platform_of(sc)->traffic.profile;
     assert_int_equal(p[0].at, 0);
     assert_int_equal(p[1].at, 3600 * SIM_S);
     assert_int_equal(p[2].at, 7200 * SIM_S);
@@ -606,8 +615,8 @@ static void test_profile_factors(void **state)
     assert_double_close(p[1].rate, 30.0, EPS);
     assert_double_close(p[2].rate, 20.0, EPS);
     /* the rate in between is linear, and constant beyond the ends */
-    assert_double_close(traffic_rate_at(&sc->traffic, 1800 * SIM_S), 17.5, 1e-9);
-    assert_double_close(traffic_rate_at(&sc->traffic, 9000 * SIM_S), 20.0, 1e-9);
+    assert_double_close(traffic_rate_at(&platform_of(sc)->traffic, 1800 * SIM_S), 17.5, 1e-9);
+    assert_double_close(traffic_rate_at(&platform_of(sc)->traffic, 9000 * SIM_S), 20.0, 1e-9);
     assert_int_equal(p[1].pos.line, 5);
     assert_int_equal(p[1].pos.col, 7);
     scenario_free(sc);
@@ -616,9 +625,9 @@ static void test_profile_factors(void **state)
     const char *sets[] = {"traffic.rate=100/s"};
     sc = load_text(yaml, "profile.yaml", sets, 1);
     assert_non_null(sc);
-    assert_double_close(sc->traffic.profile[0].rate, 50.0, EPS);
-    assert_double_close(sc->traffic.profile[1].rate, 30.0, EPS);
-    assert_double_close(sc->traffic.profile[2].rate, 200.0, EPS);
+    assert_double_close(platform_of(sc)->traffic.profile[0].rate, 50.0, EPS);
+    assert_double_close(platform_of(sc)->traffic.profile[1].rate, 30.0, EPS);
+    assert_double_close(platform_of(sc)->traffic.profile[2].rate, 200.0, EPS);
     scenario_free(sc);
 }
 
@@ -635,27 +644,29 @@ static void test_calls_resolve(void **state)
                        "  db: {}\n";
     scenario_t *sc = load_text(yaml, "calls.yaml", NULL, 0);
     assert_non_null(sc);
-    assert_int_equal(sc->nservices, 5);
-    assert_int_equal(scenario_service_index(sc, "web"), 0);
-    assert_int_equal(scenario_service_index(sc, "api"), 1);
-    assert_int_equal(scenario_service_index(sc, "auth"), 2);
-    assert_int_equal(scenario_service_index(sc, "cache"), 3);
-    assert_int_equal(scenario_service_index(sc, "db"), 4);
-    assert_int_equal(scenario_service_index(sc, "nope"), -1);
-    const service_cfg_t *s = sc->services;
-    assert_int_equal(s[0].ncalls, 2);
-    assert_int_equal(s[0].calls[0], 2);
-    assert_int_equal(s[0].calls[1], 1);
-    assert_string_equal(s[0].call_names[0], "auth");
-    assert_int_equal(s[0].call_pos[1].line, 3);
-    assert_int_equal(s[0].call_pos[1].col, 23);
-    assert_int_equal(s[1].ncalls, 2);
-    assert_int_equal(s[1].calls[0], 4);
-    assert_int_equal(s[1].calls[1], 3);
-    assert_int_equal(s[2].ncalls, 1);
-    assert_int_equal(s[2].calls[0], 4);
-    assert_int_equal(s[3].ncalls, 0);
-    assert_int_equal(s[4].ncalls, 0);
+    assert_int_equal(scenario_nservices(sc), 5);
+    assert_int_equal(station_index(sc, "web"), 0);
+    assert_int_equal(station_index(sc, "api"), 1);
+    assert_int_equal(station_index(sc, "auth"), 2);
+    assert_int_equal(station_index(sc, "cache"), 3);
+    assert_int_equal(station_index(sc, "db"), 4);
+    assert_int_equal(station_index(sc, "nope"), -1);
+    const service_cfg_t *s[5];
+    for (size_t i = 0; i < 5; i++)
+        s[i] = scenario_service(sc, i);
+    assert_int_equal(s[0]->ncalls, 2);
+    assert_int_equal(s[0]->calls[0], 2);
+    assert_int_equal(s[0]->calls[1], 1);
+    assert_string_equal(s[0]->call_names[0], "auth");
+    assert_int_equal(s[0]->call_pos[1].line, 3);
+    assert_int_equal(s[0]->call_pos[1].col, 23);
+    assert_int_equal(s[1]->ncalls, 2);
+    assert_int_equal(s[1]->calls[0], 4);
+    assert_int_equal(s[1]->calls[1], 3);
+    assert_int_equal(s[2]->ncalls, 1);
+    assert_int_equal(s[2]->calls[0], 4);
+    assert_int_equal(s[3]->ncalls, 0);
+    assert_int_equal(s[4]->ncalls, 0);
     scenario_free(sc);
 }
 
@@ -683,8 +694,8 @@ static void test_distributions(void **state)
         snprintf(text, sizeof text, "traffic: {rate: 1/s}\nservices:\n  web:\n    service_time: %s\n", cases[i].yaml);
         scenario_t *sc = load_text(text, "dist.yaml", NULL, 0);
         assert_non_null(sc);
-        assert_string_equal(sc->services[0].service_time.kind->name, cases[i].kind);
-        assert_double_close(dist_mean(&sc->services[0].service_time), cases[i].mean, 1e-9);
+        assert_string_equal(scenario_service(sc, 0)->service_time.kind->name, cases[i].kind);
+        assert_double_close(dist_mean(&scenario_service(sc, 0)->service_time), cases[i].mean, 1e-9);
         scenario_free(sc);
     }
 }
@@ -706,9 +717,9 @@ static void test_merge_keys(void **state)
     if (!sc)
         diag_print(&d, stderr);
     assert_non_null(sc);
-    assert_int_equal(sc->services[1].replicas, 3);       /* merged */
-    assert_int_equal(sc->services[1].concurrency, 5);    /* explicit wins */
-    assert_int_equal(sc->services[1].queue_capacity, 7); /* merged */
+    assert_int_equal(scenario_service(sc, 1)->replicas, 3);       /* merged */
+    assert_int_equal(scenario_service(sc, 1)->concurrency, 5);    /* explicit wins */
+    assert_int_equal(scenario_service(sc, 1)->queue_capacity, 7); /* merged */
     scenario_free(sc);
     /* a merge key must name a mapping */
     diag_init(&d);
@@ -725,8 +736,8 @@ static void test_null_service(void **state)
     diag_init(&d);
     scenario_t *sc = scenario_load_string("services:\n  web:\n", "null.yaml", NULL, 0, &d);
     assert_non_null(sc);
-    assert_int_equal(sc->services[0].replicas, 1);
-    assert_int_equal(sc->services[0].queue_capacity, 1000);
+    assert_int_equal(scenario_service(sc, 0)->replicas, 1);
+    assert_int_equal(scenario_service(sc, 0)->queue_capacity, 1000);
     scenario_free(sc);
 }
 

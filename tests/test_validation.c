@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "sim/stats.h"
+#include "models/service.h"
 #include "sim/world.h"
 
 #define R 10
@@ -57,7 +58,7 @@ static est_t run_rep(const scenario_t *sc, int rep)
     world_t *w = world_new(sc, rep, NULL, NULL);
     assert_non_null(w);
     assert_int_equal(world_run(w), 0);
-    const service_t *s = &w->services[0];
+    const service_t *s = world_service(w, 0);
     double T = simtime_to_s(w->end - w->warmup);
     est_t e;
     e.w = hist_mean(&s->latency) / 1e9;

@@ -1,0 +1,173 @@
+/* station: the tiers a request visits, plugged into the engine one way.
+ *
+ * A request is born (by the traffic source) with a route: the stations it
+ * visits in order. The world hands it to the station at its hop
+ * (world_enter); the station serves it, queues it, answers it early (a cache
+ * hit) or passes it on to the next hop (world_pass), possibly after a delay
+ * of its own (a network leg). The reply travels back through the stations
+ * already visited, in reverse order (world_back): each station's `back`
+ * sees it pass (fills a cache, adds the return leg) and hands it on, until
+ * the request is done at hop 0. A request that passes the end of its route
+ * is answered there by the origin at once: the route names every station
+ * that takes time.
+ *
+ * A station kind is a descriptor in one static table (models/catalog.c), as
+ * balancers and distributions are: its name, the scenario section holding
+ * its instances (`services:` for the service kind), its parameter table
+ * (decoding, checking, `clustersim describe`), the sizes of its
+ * configuration and state (the core allocates both) and its operations.
+ * The engine calls the operations and knows no kind by name; adding a tier
+ * touches its files, one table row, its tests and its docs.
+ *
+ * The world gives a station kind: the clock and the end of the run
+ * (w->now, w->warmup, w->end), the seed for its random streams (w->seed),
+ * the run's arena for allocations made before the run (w->arena), the event
+ * set through world_schedule, the request pool and a pool of per-visit
+ * records (world_visit_get/put, `visit_size` bytes), the other stations
+ * (world_station), and the writers of the time series and event log. */
+#ifndef SIM_STATION_H
+#define SIM_STATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/cfg.h"
+#include "sim/diag.h"
+#include "sim/metrics.h"
+#include "sim/params.h"
+#include "sim/simtime.h"
+
+typedef struct world world_t;
+typedef struct scenario scenario_t;
+typedef struct station_kind station_kind_t;
+typedef struct route route_t;
+
+/* A station as configured: its kind, name and the kind's configuration. */
+typedef struct station_cfg {
+    const station_kind_t *kind;
+    const char *name;
+    srcpos_t pos;              /* of its name in the scenario */
+    uint32_t index;            /* in scenario_t.stations */
+    void *cfg;                 /* kind->cfg_size bytes, decoded by kind->params */
+} station_cfg_t;
+
+/* A request: owned by the world's pool. Stations keep what they need of a
+ * visit in a visit record of their own. */
+typedef struct request {
+    void *pool_link;
+    simtime_t arrival;
+    const route_t *route;
+    uint64_t object;           /* the object asked for (catalogue index; 0: none) */
+    uint32_t client;
+    uint16_t hop;              /* index in route->hops of the station holding it */
+    uint8_t region, klass;     /* user region and request class (0 when none) */
+    bool measured;             /* arrived after warm-up */
+    bool revalidate;           /* a conditional request (a stale cached copy is held) */
+    uint8_t flags;             /* per-request scratch of the stations it crosses */
+} request_t;
+
+/* A station in a run. */
+typedef struct station station_t;
+struct station {
+    /* def->kind->arrive, kept here: one load less per visit */
+    void (*arrive)(world_t *w, station_t *st, request_t *r);
+    void *state;               /* kind->state_size bytes, zeroed, from the run's arena */
+    const station_cfg_t *def;
+};
+
+/* A route: the stations a request visits, in order. */
+struct route {
+    const char *name;
+    station_t **hops;
+    uint32_t n;
+};
+
+/* Rows of the terminal table: a kind prints the lines of its stations. */
+typedef struct station_report {
+    const scenario_t *sc;
+    const metrics_t *summary;  /* the run's metrics (means over replications) */
+    int replications;
+} station_report_t;
+
+struct station_kind {
+    const char *name;          /* "service" */
+    const char *section;       /* scenario key of its instances: "services" */
+    const char *section_ref;   /* its heading in the reference: "services.NAME" */
+    const char *help;          /* for the scenario reference */
+    const param_table_t *params;
+    size_t cfg_size, state_size;
+    size_t visit_size;         /* bytes of a visit record (0: none) */
+    size_t max_instances;      /* of this kind in a scenario */
+    unsigned section_flags;    /* PF_REQUIRED: the section must be present */
+    size_t series_per_station; /* series of timeseries.csv per station (limits) */
+
+    /* ---- the scenario ---- */
+    /* Before params decode c->cfg (zeroed): what its decoders need to
+     * know, such as the station's name (may be NULL). */
+    void (*begin)(station_cfg_t *c);
+    /* After params decoded c->cfg from node (NULL when the value was
+     * empty): what the table cannot say. 0 or the number of errors. */
+    int (*decoded)(station_cfg_t *c, cfg_node_t *node, pctx_t *ctx, const char *path);
+    /* Once every station is decoded, for all of this kind at once: names
+     * of other stations, limits. 0 or the number of errors. */
+    int (*check)(scenario_t *sc, diag_t *d);
+    /* Extra reference text after the parameter tables (may be NULL). */
+    void (*describe)(FILE *f);
+
+    /* ---- the run ---- */
+    int (*init)(world_t *w, station_t *st);    /* 0, or -1 out of memory */
+    int (*start)(world_t *w, station_t *st);   /* after every station's init: its own events */
+    void (*destroy)(world_t *w, station_t *st);
+    /* A request arrives at this station (r->hop is its index in the route). */
+    void (*arrive)(world_t *w, station_t *st, request_t *r);
+    /* The reply passes back through (NULL: straight through). Must end
+     * with world_back(w, r, ok), now or from a later event. */
+    void (*back)(world_t *w, station_t *st, request_t *r, bool ok);
+    /* End of warm-up: time-weighted statistics restart. */
+    void (*restart_stats)(world_t *w, station_t *st);
+    /* Pod metrics: true when the metrics-server must scrape this station;
+     * `window` opens a scrape's window, `scrape` takes it. */
+    bool (*scraped)(const station_cfg_t *c);
+    void (*window)(world_t *w, station_t *st);
+    void (*scrape)(world_t *w, station_t *st);
+    /* A row of the time series at time t (s), interval secs long. */
+    void (*sample)(world_t *w, station_t *st, double t, double secs);
+    /* Its section of summary.json. */
+    void (*collect)(const world_t *w, const station_t *st, metrics_t *m);
+    /* Its rows of the terminal table, for every station of this kind. */
+    void (*report)(FILE *f, const station_report_t *rep);
+};
+
+/* ---- the catalogue: what the models give the engine ----------------------- */
+
+/* The request source (traffic): one per run. */
+typedef struct source_kind {
+    size_t state_size;
+    int (*init)(world_t *w, void *state);      /* schedules the first arrival */
+    void (*destroy)(world_t *w, void *state);
+    void (*scrape)(world_t *w, void *state, simtime_t window);
+    void (*sample)(world_t *w, void *state, double t, double secs);
+    void (*collect)(const world_t *w, const void *state, metrics_t *m);
+} source_kind_t;
+
+typedef struct catalog {
+    const station_kind_t *const *kinds;
+    size_t nkinds;
+    /* Top-level scenario keys of the models (traffic, hpa_controller):
+     * their offsets are into a block of `platform_size` bytes that
+     * scenario_models() returns. */
+    const param_table_t *platform;
+    size_t platform_size;
+    /* After every key is decoded, before the kinds' checks. */
+    int (*platform_check)(scenario_t *sc, cfg_node_t *root, diag_t *d);
+    const source_kind_t *source;
+} catalog_t;
+
+extern const catalog_t model_catalog;
+
+/* The kind named `name` in the catalogue, or NULL. */
+const station_kind_t *station_kind_find(const char *name);
+
+#endif
