@@ -7,7 +7,7 @@
 
 #include "models/service.h"
 #include "models/traffic.h"
-#include "sim/k8s.h"
+#include "models/k8s.h"
 #include "sim/limits.h"
 #include "sim/world.h"
 

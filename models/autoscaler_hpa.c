@@ -15,7 +15,7 @@
 #include "models/service.h"
 #include "models/catalog.h"
 #include "models/traffic.h"
-#include "sim/k8s.h"
+#include "models/k8s.h"
 #include "models/deployment.h"
 #include "sim/world.h"
 

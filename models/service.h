@@ -50,7 +50,7 @@
 #include "sim/evq.h"
 #include "sim/gauge.h"
 #include "sim/hist.h"
-#include "sim/k8s.h"
+#include "models/k8s.h"
 #include "sim/params.h"
 #include "sim/pool.h"
 #include "sim/rng.h"

@@ -2,7 +2,7 @@
  *
  * Kubernetes accepts an HPA with maxReplicas 2^31-1 and a Deployment with
  * any replicas and maxSurge; clustersim reads them as the API server does
- * (sim/k8s.c, hpa_spec_validate in models/hpa.c) and then applies these
+ * (models/k8s.c, hpa_spec_validate in models/hpa.c) and then applies these
  * limits of its own, separately: every message says "clustersim's limit",
  * so that it is not mistaken for an API error. They make the cost of any
  * accepted input bounded: a run's memory and work grow with the pods that

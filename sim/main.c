@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "sim/diag.h"
-#include "sim/k8s.h"
-#include "sim/replay.h"
+#include "models/k8s.h"
+#include "models/replay.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/scenario.h"

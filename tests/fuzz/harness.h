@@ -30,8 +30,8 @@
 #include "sim/arena.h"
 #include "sim/cfg.h"
 #include "sim/dist.h"
-#include "sim/k8s.h"
-#include "sim/replay.h"
+#include "models/k8s.h"
+#include "models/replay.h"
 #include "sim/scenario.h"
 #include "sim/textfile.h"
 

@@ -1,4 +1,4 @@
-#include "sim/k8s.h"
+#include "models/k8s.h"
 
 #include <ctype.h>
 #include <stdarg.h>

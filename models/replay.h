@@ -28,7 +28,7 @@
 #include <stdio.h>
 
 #include "sim/diag.h"
-#include "sim/k8s.h"
+#include "models/k8s.h"
 #include "sim/textfile.h"
 
 typedef enum { REPLAY_TABLE, REPLAY_CSV, REPLAY_JSON } replay_format_t;

@@ -1,4 +1,4 @@
-#include "sim/replay.h"
+#include "models/replay.h"
 
 #include <ctype.h>
 #include <errno.h>
