@@ -231,3 +231,24 @@ size_t cache_purge_all(cache_t *c)
     c->count = 0;
     return n;
 }
+
+/* ---- the terminal table ------------------------------------------------------ */
+
+void cache_report_header(FILE *f)
+{
+    fprintf(f, "\n%-16s %12s %12s %12s %9s %12s\n", "cache layer", "lookups", "hits", "misses", "hit ratio",
+            "bypass");
+}
+
+void cache_report_row(FILE *f, const char *label, double hits, double misses, double bypass)
+{
+    double n = hits + misses;
+    fprintf(f, "%-16.16s %12.0f %12.0f %12.0f", label, n, hits, misses);
+    if (n > 0)
+        fprintf(f, " %8.2f%%", 100 * hits / n);
+    else
+        fprintf(f, " %9s", "-");
+    if (bypass == bypass)
+        fprintf(f, " %12.0f", bypass);
+    fputc('\n', f);
+}

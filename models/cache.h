@@ -107,4 +107,11 @@ static inline int64_t cache_used(const cache_t *c) { return c->used; }
 /* Bytes of memory the cache holds (entries' pool and hash table). */
 size_t cache_bytes(const cache_t *c);
 
+/* The terminal table of the cache layers (browser, CDN and its edges): a
+ * header, and a row of measured hits, misses and requests that bypass the
+ * layer (NaN: not shown). */
+#include <stdio.h>
+void cache_report_header(FILE *f);
+void cache_report_row(FILE *f, const char *label, double hits, double misses, double bypass);
+
 #endif

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/browser.h"
+#include "models/cdn.h"
 #include "models/service.h"
 
 /* ---- the HPA controller's flags: cluster-wide ------------------------------ */
@@ -46,6 +48,9 @@ static int decode_controller(const param_t *p, cfg_node_t *node, void *obj, pctx
 static const param_t platform_params[] = {
     {"traffic", P_MAP, OFF(traffic), "{}", 0, 0, 0, NULL, NULL, NULL, "the arrival process (below)",
      .sub = &traffic_table},
+    {"regions", P_CUSTOM, OFF(regions), NULL, 0, 0, 0, NULL, regions_decode, "mapping",
+     "users in the plan's nine locations, the origin's location and the network between them (below); absent: "
+     "one place, no network delay", .sub = &regions_table},
     {"hpa_controller", P_CUSTOM, OFF(hpa_controller), "{}", 0, 0, 0, NULL, decode_controller, "mapping",
      "the HPA controller's flags, for every HPA (below)", .sub = &controller_table},
 };
@@ -53,8 +58,11 @@ static const param_table_t platform_table = PARAM_TABLE(platform_params);
 
 static int platform_check(scenario_t *sc, cfg_node_t *root, diag_t *d)
 {
-    traffic_cfg_t *t = &platform_of(sc)->traffic;
+    platform_cfg_t *pf = platform_of(sc);
+    traffic_cfg_t *t = &pf->traffic;
     int errs = 0;
+    t->regions = pf->regions.enabled ? &pf->regions : NULL;
+    errs += traffic_check(t, sc, d);
     /* Profile factors are multiples of traffic.rate. */
     for (size_t i = 0; i < t->nprofile; i++) {
         traffic_point_t *pt = &t->profile[i];
@@ -72,8 +80,12 @@ static int platform_check(scenario_t *sc, cfg_node_t *root, diag_t *d)
 
 /* ---- the table ----------------------------------------------------------------- */
 
+/* In this order their sections are decoded and their stations made; the
+ * browser and the CDN lead every route (route_order). */
 static const station_kind_t *const kinds[] = {
     &station_service,
+    &station_browser,
+    &station_cdn,
 };
 
 const catalog_t model_catalog = {

@@ -9,12 +9,14 @@
 #define MODELS_CATALOG_H
 
 #include "models/hpa.h"
+#include "models/regions.h"
 #include "models/traffic.h"
 #include "sim/scenario.h"
 
 /* The models' top-level keys of a scenario. */
 typedef struct platform_cfg {
     traffic_cfg_t traffic;
+    regions_cfg_t regions;         /* users' locations and the network (enabled: given) */
     hpa_config_t hpa_controller;   /* kube-controller-manager's HPA flags */
 } platform_cfg_t;
 

@@ -544,7 +544,11 @@ static void ps_done(void *ctx, void *obj, uint64_t arg)
 static void reply(world_t *w, job_t *parent, request_t *req, bool ok)
 {
     if (!parent) {
-        world_back(w, req, ok);
+        /* the request's route goes on to its next station, or back */
+        if (ok && req->hop + 1u < req->route->n)
+            world_pass(w, req);
+        else
+            world_back(w, req, ok);
     } else if (parent->state == JOB_DETACHED) {
         /* its pod was killed while it waited: it fails now */
         parent->failed = true;

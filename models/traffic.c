@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/catalog.h"
+#include "models/service.h"
 #include "sim/world.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -83,6 +84,174 @@ static int decode_mix(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
     return errs;
 }
 
+
+/* ---- classes ---------------------------------------------------------------- */
+
+#define COFF(f) offsetof(traffic_class_t, f)
+static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", NULL};
+
+static int decode_route(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    traffic_class_t *c = obj;
+    if (node->kind != CFG_SEQ) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of service names (or [] for none), got %s", path,
+                   cfg_kind_name(node));
+        return 1;
+    }
+    size_t n = node->n ? node->n : 1;
+    c->route_names = arena_alloc(ctx->arena, n * sizeof *c->route_names);
+    c->route_pos = arena_alloc(ctx->arena, n * sizeof *c->route_pos);
+    c->route = arena_alloc(ctx->arena, n * sizeof *c->route);
+    if (!c->route_names || !c->route_pos || !c->route) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        const char *name = params_scalar(node->items[i], ctx, sub, "a service name");
+        if (!name) {
+            errs++;
+            continue;
+        }
+        c->route_names[i] = name;
+        c->route_pos[i] = node->items[i]->pos;
+    }
+    c->nroute = node->n;
+    c->route_given = true;
+    return errs;
+}
+
+static int decode_max_age(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    static const param_t d = {"max_age", P_DURATION, 0, NULL, 0, 315360000.0, 0, NULL, NULL, NULL, NULL};
+    traffic_class_t *c = obj;
+    (void)p;
+    c->max_age_given = true;
+    return params_decode_value(&d, node, &c->max_age, ctx, path);
+}
+
+static const param_t class_params[] = {
+    {"share", P_DOUBLE, COFF(share), NULL, 0, 1, PF_REQUIRED | PF_MIN_EXCL, NULL, NULL, NULL,
+     "part of the traffic (the shares of all classes sum to 1)"},
+    {"method", P_ENUM, COFF(method), "GET", 0, 0, 0, methods, NULL, NULL, "HTTP method (caches store GET and HEAD)"},
+    {"path", P_STRING, COFF(path), "/", 0, 0, 0, NULL, NULL, NULL,
+     "URL pattern of the class, e.g. /api/courses/* (what the CDN's rules and purges match)"},
+    {"objects", P_U64, COFF(objects), "1", 1, 1e12, 0, NULL, NULL, NULL,
+     "distinct objects (URLs) of the class; memory is spent only on those requested"},
+    {"zipf", P_DOUBLE, COFF(zipf), "0", 0, 10, 0, NULL, NULL, NULL,
+     "popularity: object i is asked for in proportion to i^-zipf (0: uniform)"},
+    {"size", P_MEMORY, COFF(size_b), "4Ki", 0, 1e12, 0, NULL, NULL, NULL, "response size"},
+    {"static", P_BOOL, COFF(is_static), "false", 0, 0, 0, NULL, NULL, NULL,
+     "a static asset: the CDN keeps it for cdn.edge_cache_ttl; browsers for max_age (default 1 year, immutable)"},
+    {"private", P_BOOL, COFF(is_private), "false", 0, 0, 0, NULL, NULL, NULL,
+     "user-specific content: no shared cache stores it (browsers may, per max_age)"},
+    {"max_age", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_max_age, "duration",
+     "browser Cache-Control max-age (default: 1 year for static classes, else 0: not stored)"},
+    {"must_revalidate", P_BOOL, COFF(must_revalidate), "false", 0, 0, 0, NULL, NULL, NULL,
+     "once stale, a browser copy is revalidated with a conditional request instead of fetched anew"},
+    {"surrogate_key", P_STRING, COFF(surrogate_key), NULL, 0, 0, 0, NULL, NULL, NULL,
+     "a tag a CDN purge can name (cdn.purges[].surrogate_key)"},
+    {"route", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_route, "list of service names",
+     "the services the request visits at the origin, in order ([]: none, the origin answers at once; default: "
+     "the first service)"},
+};
+static const param_table_t class_table = PARAM_TABLE(class_params);
+
+static int decode_classes(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    traffic_cfg_t *c = obj;
+    if (c->nmix) {
+        diag_error(ctx->diag, node->pos, "%s: give either mix (shares only) or classes, not both", path);
+        return 1;
+    }
+    if (node->kind != CFG_MAP || node->n == 0) {
+        diag_error(ctx->diag, node->pos, "%s: expected a mapping of class names to classes, got %s", path,
+                   node->kind == CFG_MAP ? "an empty mapping" : cfg_kind_name(node));
+        return 1;
+    }
+    if (node->n > TRAFFIC_MAX_CLASSES) {
+        diag_error(ctx->diag, node->pos, "%s: at most %d classes", path, TRAFFIC_MAX_CLASSES);
+        return 1;
+    }
+    c->mix = arena_alloc(ctx->arena, node->n * sizeof *c->mix);
+    if (!c->mix) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    double sum = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        cfg_pair_t *pr = &node->pairs[i];
+        pr->used = true;
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s.%s", path, pr->key->str);
+        traffic_class_t *k = &c->mix[i];
+        k->name = pr->key->str;
+        k->pos = pr->key->pos;
+        int e;
+        if (cfg_is_null(pr->val)) { /* located at the key: there is no mapping */
+            diag_error(ctx->diag, pr->key->pos, "%s: missing required key 'share'", sub);
+            e = 1;
+        } else {
+            e = params_decode(class_table.rows, class_table.n, pr->val, k, ctx, sub);
+        }
+        if (!e && !k->max_age_given && k->is_static)
+            k->max_age = 365 * 86400 * SIM_S;
+        errs += e;
+        sum += e ? 0 : k->share;
+    }
+    c->nmix = node->n;
+    c->classes = true;
+    if (!errs && fabs(sum - 1.0) > 1e-6) {
+        diag_error(ctx->diag, node->pos, "%s: the shares add up to %.9g, not 1 (they are not normalised)", path, sum);
+        errs++;
+    }
+    return errs;
+}
+
+/* ---- flash crowds -------------------------------------------------------------- */
+
+#define FOFF(f) offsetof(flash_crowd_t, f)
+static const param_t flash_params[] = {
+    {"at", P_DURATION, FOFF(at), NULL, 0, 315360000.0, PF_REQUIRED, NULL, NULL, NULL, "when the rise starts"},
+    {"factor", P_DOUBLE, FOFF(factor), NULL, 1, 1e4, PF_REQUIRED, NULL, NULL, NULL, "peak multiple of the rate"},
+    {"rise", P_DURATION, FOFF(rise), "2m", 0, 86400, 0, NULL, NULL, NULL, "time to reach the peak"},
+    {"hold", P_DURATION, FOFF(hold), "10m", 0, 315360000.0, 0, NULL, NULL, NULL, "time at the peak"},
+    {"fall", P_DURATION, FOFF(fall), "10m", 0, 86400, 0, NULL, NULL, NULL, "time back to normal"},
+    {"region", P_STRING, FOFF(region), NULL, 0, 0, 0, NULL, NULL, NULL,
+     "the user region it hits (default: all; needs `regions`)"},
+};
+static const param_table_t flash_table = PARAM_TABLE(flash_params);
+
+static int decode_flash(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    traffic_cfg_t *c = obj;
+    if (node->kind != CFG_SEQ || node->n == 0 || node->n > 1000) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of 1 to 1000 crowds {at, factor, ...}", path);
+        return 1;
+    }
+    c->flash = arena_alloc(ctx->arena, node->n * sizeof *c->flash);
+    if (!c->flash) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        c->flash[i].pos = node->items[i]->pos;
+        c->flash[i].user = -1;
+        errs += params_decode(flash_table.rows, flash_table.n, node->items[i], &c->flash[i], ctx, sub);
+    }
+    c->nflash = node->n;
+    return errs;
+}
+
 #define OFF(f) offsetof(traffic_cfg_t, f)
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 
@@ -99,6 +268,14 @@ static const param_t traffic_params[] = {
     {"mix", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_mix, "mapping",
      "request classes and their shares, e.g. `{registrations: 0.02, payments: 0.01}` (the rest is unclassed); "
      "each class's rate is the External metric CLASS_per_second"},
+    {"classes", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_classes, "mapping",
+     "name: class: what requests ask for and the route they take (below); instead of `mix`, and also External "
+     "metrics", .sub = &class_table, .sub_name = "traffic.classes.NAME"},
+    {"flash_crowds", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_flash, "list",
+     "sudden surges of a region's or all traffic (below)", .sub = &flash_table, .sub_name = "traffic.flash_crowds[]"},
+    {"replay", P_STRING, OFF(replay), NULL, 0, 0, 0, NULL, NULL, NULL,
+     "a CSV trace instead of rate/profile: `time_s,rate` rows (a piecewise-linear rate) or `time_s` rows (one "
+     "request each)"},
 };
 const param_table_t traffic_table = PARAM_TABLE(traffic_params);
 
@@ -212,12 +389,91 @@ simtime_t traffic_advance(const traffic_cfg_t *c, size_t *seg, simtime_t t, doub
 
 static void arrival(void *ctx, void *obj, uint64_t arg);
 
+/* ---- modulation: regions' daily curves and flash crowds ---------------------- */
+
+static double flash_factor(const flash_crowd_t *f, simtime_t t)
+{
+    simtime_t dt = t - f->at;
+    if (dt < 0)
+        return 1;
+    if (dt < f->rise)
+        return 1 + (f->factor - 1) * (double)dt / (double)f->rise;
+    dt -= f->rise;
+    if (dt < f->hold)
+        return f->factor;
+    dt -= f->hold;
+    if (dt < f->fall)
+        return f->factor - (f->factor - 1) * (double)dt / (double)f->fall;
+    return 1;
+}
+
+double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
+{
+    const regions_cfg_t *rg = c->regions;
+    if (!rg || !rg->enabled) {
+        double m = 1;
+        for (size_t k = 0; k < c->nflash; k++)
+            m *= flash_factor(&c->flash[k], t);
+        if (w)
+            w[0] = m;
+        return m;
+    }
+    double sum = 0;
+    for (int i = 0; i < rg->nusers; i++) {
+        double x = regions_weight(rg, i, t);
+        for (size_t k = 0; k < c->nflash; k++)
+            if (c->flash[k].user < 0 || c->flash[k].user == i)
+                x *= flash_factor(&c->flash[k], t);
+        if (w)
+            w[i] = x;
+        sum += x;
+    }
+    return sum;
+}
+
 static void schedule_next(world_t *w, traffic_t *t)
 {
-    double e = t->cfg->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
-    simtime_t next = traffic_advance(t->cfg, &t->seg, w->now, e);
+    const traffic_cfg_t *c = t->cfg;
+    simtime_t next;
+    if (c->timestamps) {
+        /* a replayed trace: every request at its recorded time */
+        next = t->next_ts < c->ntimestamps ? c->timestamps[t->next_ts++] : SIM_NEVER;
+    } else {
+        double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
+        /* candidates at the bound of the modulation, thinned at arrival */
+        if (t->modulated)
+            e /= t->mod_max;
+        next = traffic_advance(c, &t->seg, w->now, e);
+    }
     if (next != SIM_NEVER && next <= w->end)
         world_schedule(w, next, arrival, t, 0);
+}
+
+/* Classes, regions and objects of a request (scenarios that have them). */
+static void classify(world_t *w, traffic_t *t, request_t *req, const double *wts, double sum)
+{
+    const traffic_cfg_t *c = t->cfg;
+    const regions_cfg_t *rg = c->regions;
+    if (rg && rg->enabled) {
+        double u = (double)(rng_mix64(t->region_key + t->arrivals) >> 11) * 0x1.0p-53 * sum;
+        int i = 0;
+        while (i < rg->nusers - 1 && u >= wts[i])
+            u -= wts[i++];
+        req->region = (uint8_t)i;
+        t->reg_iv[i]++;
+        if (req->measured)
+            t->reg_requests[i]++;
+    }
+    if (req->klass) {
+        const traffic_class_t *k = &c->mix[req->klass - 1];
+        if (c->classes) {
+            req->route = &t->routes[req->klass - 1];
+            req->object = k->objects > 1 ? zipf_sample(&t->zipf[req->klass - 1], t->rng_objects) : 1;
+            if (req->measured)
+                t->cls_requests[req->klass - 1]++;
+        }
+    }
+    (void)w;
 }
 
 static void arrival(void *ctx, void *obj, uint64_t arg)
@@ -225,13 +481,21 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     (void)arg;
     world_t *w = ctx;
     traffic_t *t = obj;
+    double wts[GEO_NLOCATIONS], sum = 1;
+    if (t->modulated || t->cfg->regions) {
+        sum = traffic_modulation(t->cfg, w->now, wts);
+        if (t->modulated && !t->cfg->timestamps && rng_uniform(t->rng_thin) * t->mod_max >= sum) {
+            schedule_next(w, t); /* thinned: not an arrival */
+            return;
+        }
+    }
     t->arrivals++;
     t->iv_arrivals++;
     request_t *req = world_new_request(w);
     if (!req)
         return;
     req->arrival = w->now;
-    req->route = &w->entry;
+    req->route = t->plain.n ? &t->plain : &w->entry;
     /* Client ids come from a counter-based generator (a hash of the arrival
      * number with the stream's key): uniform, reproducible, and with no
      * generator call per request. Multiply-shift maps 32 bits onto the range. */
@@ -242,14 +506,62 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
         for (size_t k = 0; k < t->cfg->nmix; k++)
             if (u < t->mix_cum[k]) {
                 t->class_arrivals[k]++;
+                req->klass = (uint8_t)(k + 1);
                 break;
             }
     }
     req->measured = w->now >= w->warmup;
     if (req->measured)
         w->requests_total++;
+    if (t->routes || t->cfg->regions)
+        classify(w, t, req, wts, sum);
     world_enter(w, req);
     schedule_next(w, t);
+}
+
+static bool route_fill(world_t *w, route_t *r, station_t **prefix, size_t np, const uint32_t *idx, size_t n,
+                       const char *name)
+{
+    r->hops = arena_alloc(w->arena, (np + n + 1) * sizeof *r->hops);
+    if (!r->hops)
+        return false;
+    for (size_t i = 0; i < np; i++)
+        r->hops[r->n++] = prefix[i];
+    for (size_t i = 0; i < n; i++)
+        r->hops[r->n++] = world_station(w, idx[i]);
+    r->name = name;
+    return true;
+}
+
+/* The routes: the stations every route starts with (browser, CDN: kinds
+ * with a route_order, in that order), then the class's services. */
+static int build_routes(world_t *w, traffic_t *t)
+{
+    const traffic_cfg_t *c = t->cfg;
+    station_t **prefix = arena_alloc(w->arena, (w->nstations + 1) * sizeof *prefix);
+    if (!prefix)
+        return -1;
+    size_t np = 0;
+    for (int order = 1; order <= 16; order++)
+        for (size_t i = 0; i < w->nstations; i++)
+            if (w->stations[i].def->kind->route_order == order)
+                prefix[np++] = &w->stations[i];
+    uint32_t first = w->entry.n ? w->entry.hops[0]->def->index : 0;
+    if (np && !route_fill(w, &t->plain, prefix, np, &first, w->entry.n, "plain"))
+        return -1;
+    if (!c->classes)
+        return 0;
+    t->routes = arena_alloc(w->arena, c->nmix * sizeof *t->routes);
+    if (!t->routes)
+        return -1;
+    for (size_t k = 0; k < c->nmix; k++) {
+        const traffic_class_t *cl = &c->mix[k];
+        bool ok = cl->route_given ? route_fill(w, &t->routes[k], prefix, np, cl->route, cl->nroute, cl->name)
+                                  : route_fill(w, &t->routes[k], prefix, np, &first, w->entry.n, cl->name);
+        if (!ok || zipf_init(&t->zipf[k], cl->objects, cl->zipf) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int traffic_init(world_t *w, void *state)
@@ -266,6 +578,28 @@ static int traffic_init(world_t *w, void *state)
         t->mix_cum[k] = cum += cfg->mix[k].share;
     if (!t->rng_arrivals)
         return -1;
+    const regions_cfg_t *rg = cfg->regions;
+    t->mod_max = rg ? regions_weight_max(rg) : 1;
+    for (size_t k = 0; k < cfg->nflash; k++)
+        t->mod_max *= cfg->flash[k].factor;
+    t->modulated = cfg->nflash > 0 || (rg && rg->diurnal);
+    if (t->modulated || rg || cfg->classes) {
+        t->rng_thin = rng_new(w->seed, "traffic.thinning");
+        t->rng_objects = rng_new(w->seed, "traffic.objects");
+        t->region_key = rng_mix64(rng_stream_seed(w->seed, "traffic.regions"));
+        if (!t->rng_thin || !t->rng_objects)
+            return -1;
+    }
+    if (rg) {
+        t->reg_latency = arena_alloc(w->arena, 2 * (size_t)rg->nusers * sizeof *t->reg_latency);
+        if (!t->reg_latency)
+            return -1;
+        t->reg_iv_latency = t->reg_latency + rg->nusers;
+    }
+    if (cfg->classes && !(t->cls_latency = arena_alloc(w->arena, cfg->nmix * sizeof *t->cls_latency)))
+        return -1;
+    if (build_routes(w, t) != 0)
+        return -1;
     /* The first arrival: from time 0, as if the process had just started. */
     t->seg = 0;
     while (t->seg < cfg->nprofile && 0 >= seg_end(cfg, t->seg))
@@ -274,12 +608,60 @@ static int traffic_init(world_t *w, void *state)
     return 0;
 }
 
+static void traffic_done(world_t *w, void *state, const request_t *r, bool ok)
+{
+    traffic_t *t = state;
+    simtime_t lat = w->now - r->arrival;
+    if (t->reg_latency) {
+        if (ok) {
+            hist_add(&t->reg_latency[r->region], lat);
+            hist_add(&t->reg_iv_latency[r->region], lat);
+        } else {
+            t->reg_failed[r->region]++;
+        }
+    }
+    if (t->cls_latency && r->klass) {
+        if (ok)
+            hist_add(&t->cls_latency[r->klass - 1], lat);
+        else
+            t->cls_failed[r->klass - 1]++;
+    }
+}
+
+static void traffic_collect(const world_t *w, const void *state, metrics_t *m)
+{
+    (void)w;
+    const traffic_t *t = state;
+    const traffic_cfg_t *c = t->cfg;
+    char p[300];
+    if (c->regions)
+        for (int i = 0; i < c->regions->nusers; i++) {
+            const char *n = geo_location(c->regions->user_loc[i])->name;
+            uint64_t req = t->reg_requests[i], done = t->reg_latency[i].n + t->reg_failed[i];
+            metrics_add(m, (double)req, "regions.%s.requests", n);
+            metrics_add(m, done ? (double)t->reg_failed[i] / (double)done : 0.0, "regions.%s.error_rate", n);
+            snprintf(p, sizeof p, "regions.%s.latency_ms", n);
+            metrics_add_latency(m, &t->reg_latency[i], p, false);
+        }
+    if (c->classes)
+        for (size_t k = 0; k < c->nmix; k++) {
+            const char *n = c->mix[k].name;
+            uint64_t done = t->cls_latency[k].n + t->cls_failed[k];
+            metrics_add(m, (double)t->cls_requests[k], "classes.%s.requests", n);
+            metrics_add(m, done ? (double)t->cls_failed[k] / (double)done : 0.0, "classes.%s.error_rate", n);
+            snprintf(p, sizeof p, "classes.%s.latency_ms", n);
+            metrics_add_latency(m, &t->cls_latency[k], p, false);
+        }
+}
+
 static void traffic_destroy(world_t *w, void *state)
 {
     (void)w;
     traffic_t *t = state;
     rng_free(t->rng_arrivals);
-    t->rng_arrivals = NULL;
+    rng_free(t->rng_thin);
+    rng_free(t->rng_objects);
+    t->rng_arrivals = t->rng_thin = t->rng_objects = NULL;
 }
 
 static void traffic_sample(world_t *w, void *state, double t, double secs)
@@ -288,10 +670,67 @@ static void traffic_sample(world_t *w, void *state, double t, double secs)
     world_series(w, t, NULL, "offered_rate", traffic_rate_at(tr->cfg, w->now));
     world_series(w, t, NULL, "arrival_rate", (double)tr->iv_arrivals / secs);
     tr->iv_arrivals = 0;
+    const regions_cfg_t *rg = tr->cfg->regions;
+    for (int i = 0; rg && i < rg->nusers; i++) {
+        char p[80];
+        snprintf(p, sizeof p, "region.%s", geo_location(rg->user_loc[i])->name);
+        world_series(w, t, p, "arrival_rate", (double)tr->reg_iv[i] / secs);
+        if (tr->reg_iv_latency[i].n)
+            world_series(w, t, p, "latency_p95_ms", hist_quantile(&tr->reg_iv_latency[i], 0.95) / 1e6);
+        tr->reg_iv[i] = 0;
+        hist_reset(&tr->reg_iv_latency[i]);
+    }
 }
 
 traffic_t *world_traffic(const world_t *w) { return w->source; }
 
 const source_kind_t traffic_source = {
-    sizeof(traffic_t), traffic_init, traffic_destroy, traffic_scrape, traffic_sample, NULL,
+    sizeof(traffic_t), traffic_init, traffic_destroy, traffic_scrape, traffic_sample, traffic_collect, traffic_done,
 };
+
+/* ---- checks against the scenario -------------------------------------------------- */
+
+int traffic_check(const traffic_cfg_t *cfg, scenario_t *sc, diag_t *d)
+{
+    int errs = 0;
+    for (size_t k = 0; k < cfg->nmix; k++) {
+        traffic_class_t *c = &cfg->mix[k];
+        for (size_t i = 0; i < c->nroute; i++) {
+            if (!c->route_names[i])
+                continue;
+            const station_cfg_t *st = scenario_station(sc, &station_service, c->route_names[i]);
+            if (!st) {
+                char valid[400];
+                size_t n = 0, ns = scenario_nservices(sc);
+                for (size_t j = 0; j < ns && n < sizeof valid; j++)
+                    n += (size_t)snprintf(valid + n, sizeof valid - n, "%s%s", j ? ", " : "",
+                                          scenario_service(sc, j)->name);
+                diag_error(d, c->route_pos[i], "traffic.classes.%s.route[%zu]: undefined service '%s' (defined: %s)",
+                           c->name, i, c->route_names[i], valid);
+                errs++;
+            } else {
+                c->route[i] = st->index;
+            }
+        }
+    }
+    const regions_cfg_t *rg = cfg->regions;
+    for (size_t k = 0; k < cfg->nflash; k++) {
+        flash_crowd_t *f = &cfg->flash[k];
+        if (!f->region)
+            continue;
+        if (!rg) {
+            diag_error(d, f->pos, "traffic.flash_crowds[%zu].region: needs `regions` (users in regions)", k);
+            errs++;
+            continue;
+        }
+        for (int i = 0; i < rg->nusers; i++)
+            if (strcmp(geo_location(rg->user_loc[i])->name, f->region) == 0)
+                f->user = i;
+        if (f->user < 0) {
+            diag_error(d, f->pos, "traffic.flash_crowds[%zu].region: '%s' has no users in regions.users", k,
+                       f->region);
+            errs++;
+        }
+    }
+    return errs;
+}

@@ -19,11 +19,15 @@
 #ifndef MODELS_TRAFFIC_H
 #define MODELS_TRAFFIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "models/regions.h"
+#include "sim/hist.h"
 #include "sim/params.h"
 #include "sim/rng.h"
 #include "sim/simtime.h"
 #include "sim/station.h"
+#include "sim/zipf.h"
 
 typedef struct world world_t;
 
@@ -38,11 +42,42 @@ typedef struct traffic_point {
 
 #define TRAFFIC_MAX_CLASSES 32
 
+enum { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT, METHOD_PATCH, METHOD_DELETE };
+
+/* A class of requests: `mix` gives only names and shares; `classes` also
+ * what is asked for and the route it takes. */
 typedef struct traffic_class {
     const char *name;
     double share;
     srcpos_t pos;
+    /* `classes` only */
+    int method;
+    const char *path;           /* its URL pattern, a glob with a star: what cache rules match */
+    uint64_t objects;           /* catalogue size: object ids 1..objects */
+    double zipf;                /* popularity exponent (0: uniform) */
+    int64_t size_b;             /* response size, bytes */
+    bool is_static;             /* a static asset (CDN edge_cache_ttl; browser 1 year immutable) */
+    bool is_private;            /* user-specific: no shared cache stores it */
+    simtime_t max_age;          /* browser Cache-Control max-age (0: not stored) */
+    bool max_age_given;
+    bool must_revalidate;       /* a stale browser copy costs a conditional request */
+    const char *surrogate_key;  /* purge handle (NULL: none) */
+    const char **route_names;   /* services, in order (NULL: the first service) */
+    srcpos_t *route_pos;
+    uint32_t *route;            /* resolved station indices */
+    size_t nroute;
+    bool route_given;
 } traffic_class_t;
+
+/* A flash crowd: the rate of a region (or all) rises to `factor` times in
+ * `rise`, stays for `hold`, falls back in `fall`. */
+typedef struct flash_crowd {
+    simtime_t at, rise, hold, fall;
+    double factor;
+    const char *region;         /* NULL: every region */
+    int user;                   /* resolved: index into regions' users, -1: all */
+    srcpos_t pos;
+} flash_crowd_t;
 
 typedef struct traffic_cfg {
     double rate;
@@ -50,8 +85,15 @@ typedef struct traffic_cfg {
     traffic_point_t *profile;
     size_t nprofile;
     int clients;
-    traffic_class_t *mix;
+    traffic_class_t *mix;       /* `mix` or `classes` */
     size_t nmix;
+    bool classes;               /* given as `classes` (shares sum to 1) */
+    flash_crowd_t *flash;
+    size_t nflash;
+    const char *replay;         /* a trace file (models/trace.h) */
+    simtime_t *timestamps;      /* replayed arrival times, when the trace has them */
+    size_t ntimestamps;
+    regions_cfg_t *regions;     /* the scenario's (set by the catalogue's check) */
 } traffic_cfg_t;
 
 extern const param_table_t traffic_table, traffic_point_table;
@@ -68,12 +110,32 @@ typedef struct traffic {
     uint64_t class_arrivals[TRAFFIC_MAX_CLASSES]; /* all, warm-up included */
     uint64_t class_prev[TRAFFIC_MAX_CLASSES];     /* at the previous scrape */
     double class_rate[TRAFFIC_MAX_CLASSES];       /* per second, last scrape */
+    /* classes, regions and modulation (absent from plain scenarios) */
+    bool modulated;             /* thinning: diurnal curves or flash crowds */
+    double mod_max;             /* bound of the modulation */
+    rng_t *rng_thin, *rng_objects;
+    uint64_t region_key;
+    size_t next_ts;             /* replayed timestamps */
+    zipf_t zipf[TRAFFIC_MAX_CLASSES];
+    route_t *routes;            /* per class */
+    route_t plain;              /* unclassed requests: the prefix and the first service */
+    /* per user region and per class, measured requests */
+    uint64_t reg_requests[GEO_NLOCATIONS], reg_failed[GEO_NLOCATIONS], reg_iv[GEO_NLOCATIONS];
+    hist_t *reg_latency, *reg_iv_latency;         /* [nusers] */
+    uint64_t cls_requests[TRAFFIC_MAX_CLASSES], cls_failed[TRAFFIC_MAX_CLASSES];
+    hist_t *cls_latency;                          /* [nmix] with `classes` */
 } traffic_t;
 
 /* The request source of a run (the catalogue's): state is a traffic_t. */
 extern const source_kind_t traffic_source;
 /* The source of a run. */
 traffic_t *world_traffic(const world_t *w);
+/* The modulation of the rate at t: sum over user regions of share x
+ * diurnal x flash crowds (1 without regions or crowds); w[i] receives each
+ * region's part when w is not NULL. */
+double traffic_modulation(const traffic_cfg_t *cfg, simtime_t t, double *w);
+/* Resolves class routes and flash-crowd regions against the scenario. */
+int traffic_check(const traffic_cfg_t *cfg, scenario_t *sc, diag_t *d);
 /* The class named `name`, or -1. */
 int traffic_class_index(const traffic_cfg_t *cfg, const char *name);
 /* The offered rate at time t (per second). */

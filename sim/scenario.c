@@ -81,11 +81,39 @@ static int decode_name(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ct
     return 0;
 }
 
+/* A singleton kind's station, configured by its section (node; NULL: every
+ * default). */
+static int add_singleton(scenario_t *sc, const station_kind_t *k, cfg_node_t *node, pctx_t *ctx, const char *path)
+{
+    station_cfg_t *all = arena_alloc(ctx->arena, (sc->nstations + 1) * sizeof *all);
+    void *cfg = arena_alloc(ctx->arena, k->cfg_size ? k->cfg_size : 1);
+    srcpos_t pos = node ? node->pos : (srcpos_t){sc->file, 0, 0};
+    if (!all || !cfg) {
+        diag_oom(ctx->diag, pos);
+        return 1;
+    }
+    if (sc->nstations)
+        memcpy(all, sc->stations, sc->nstations * sizeof *all);
+    sc->stations = all;
+    station_cfg_t *c = &all[sc->nstations];
+    *c = (station_cfg_t){k, k->section, pos, (uint32_t)sc->nstations, cfg};
+    sc->nstations++;
+    cfg_node_t *val = node && !cfg_is_null(node) ? node : NULL;
+    if (k->begin)
+        k->begin(c);
+    int e = params_decode(k->params->rows, k->params->n, val, c->cfg, ctx, path);
+    if (!e && k->decoded)
+        e = k->decoded(c, val, ctx, path);
+    return e;
+}
+
 /* A station kind's section: a mapping of names to configurations. */
 static int decode_stations(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     scenario_t *sc = obj;
     const station_kind_t *k = p->data;
+    if (k->singleton)
+        return add_singleton(sc, k, node, ctx, path);
     if (node->kind != CFG_MAP || node->n == 0) {
         diag_error(ctx->diag, node->pos, "%s: expected a mapping of %s names to %ss, got %s", path, k->name, k->name,
                    node->kind == CFG_MAP ? "an empty mapping" : cfg_kind_name(node));
@@ -267,6 +295,13 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     } else if (sc->duration / sc->sample_interval > 10000000) {
         diag_error(d, sn->pos, "sample_interval: more than 10 million rows per series; make it longer");
         errs++;
+    }
+    /* singletons the scenario implies without naming them (a CDN in front
+     * of regions), with every default */
+    for (size_t i = 0; i < model_catalog.nkinds && !errs; i++) {
+        const station_kind_t *k = model_catalog.kinds[i];
+        if (k->singleton && k->implied && !cfg_get(root, k->section) && k->implied(sc))
+            errs += add_singleton(sc, k, NULL, &ctx, k->section);
     }
     if (model_catalog.platform_check)
         errs += model_catalog.platform_check(sc, root, d);

@@ -63,6 +63,7 @@ typedef struct request {
     uint32_t client;
     uint16_t hop;              /* index in route->hops of the station holding it */
     uint8_t region, klass;     /* user region and request class (0 when none) */
+    uint8_t edge;              /* the CDN edge serving it (stations that route set it) */
     bool measured;             /* arrived after warm-up */
     bool revalidate;           /* a conditional request (a stale cached copy is held) */
     uint8_t flags;             /* per-request scratch of the stations it crosses */
@@ -101,6 +102,15 @@ struct station_kind {
     size_t visit_size;         /* bytes of a visit record (0: none) */
     size_t max_instances;      /* of this kind in a scenario */
     unsigned section_flags;    /* PF_REQUIRED: the section must be present */
+    /* One instance, configured by the section itself (`cdn: {...}`), named
+     * after the section; else the section maps names to configurations. */
+    bool singleton;
+    /* A singleton whose section is absent is still created, with every
+     * default, when this says the scenario implies it. */
+    bool (*implied)(const scenario_t *sc);
+    /* >0: every route starts with the stations of this kind, in increasing
+     * order (the browser before the CDN); 0: a route names them. */
+    int route_order;
     size_t series_per_station; /* series of timeseries.csv per station (limits) */
 
     /* ---- the scenario ---- */
@@ -150,6 +160,8 @@ typedef struct source_kind {
     void (*scrape)(world_t *w, void *state, simtime_t window);
     void (*sample)(world_t *w, void *state, double t, double secs);
     void (*collect)(const world_t *w, const void *state, metrics_t *m);
+    /* A measured request is done (per-region and per-class statistics). */
+    void (*done)(world_t *w, void *state, const request_t *r, bool ok);
 } source_kind_t;
 
 typedef struct catalog {

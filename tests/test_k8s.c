@@ -149,6 +149,7 @@ static void ev_inject(void *ctx, void *obj, uint64_t arg)
         assert_non_null(r);
         assert_non_null(j);
         r->arrival = w->now;
+        r->route = &w->entry;
         r->measured = w->now >= w->warmup;
         if (r->measured)
             w->requests_total++;

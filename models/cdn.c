@@ -1,0 +1,632 @@
+#include "models/cdn.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/browser.h"
+#include "models/catalog.h"
+#include "sim/world.h"
+
+/* ---- configuration ---------------------------------------------------------- */
+
+#define OFF(f) offsetof(cdn_cfg_t, f)
+#define YEAR_S 315360000.0
+static const char *const ttl_modes[] = {"set_on_miss", "refresh_on_hit", NULL};
+static const char *const rule_methods[] = {"GET", "HEAD", "any", NULL};
+
+/* A list of items decoded by `tab` into an arena array of `size` bytes each. */
+static int decode_list(cfg_node_t *node, pctx_t *ctx, const char *path, const param_table_t *tab, size_t size,
+                       void **out, size_t *n, size_t max)
+{
+    if (node->kind != CFG_SEQ || node->n > max) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of at most %zu items, got %s", path, max,
+                   node->kind == CFG_SEQ ? "more" : cfg_kind_name(node));
+        return 1;
+    }
+    char *a = arena_alloc(ctx->arena, (node->n ? node->n : 1) * size);
+    if (!a) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        errs += params_decode(tab->rows, tab->n, node->items[i], a + i * size, ctx, sub);
+        /* every item's position is its first field after the table's */
+    }
+    *out = a;
+    *n = node->n;
+    return errs;
+}
+
+#define ROFF(f) offsetof(cdn_rule_t, f)
+static const param_t rule_params[] = {
+    {"path", P_STRING, ROFF(path), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
+     "glob over the classes' path patterns, e.g. /api/public/*"},
+    {"method", P_ENUM, ROFF(method), "GET", 0, 0, 0, rule_methods, NULL, NULL, "which requests it caches"},
+    {"ttl", P_DURATION, ROFF(ttl), NULL, 0, YEAR_S, PF_REQUIRED, NULL, NULL, NULL, "how long the edge keeps a response"},
+};
+static const param_table_t rule_table = PARAM_TABLE(rule_params);
+
+#define POFF(f) offsetof(cdn_purge_t, f)
+static const param_t purge_params[] = {
+    {"at", P_DURATION, POFF(at), NULL, 0, YEAR_S, PF_REQUIRED, NULL, NULL, NULL, "when"},
+    {"path", P_STRING, POFF(path), NULL, 0, 0, 0, NULL, NULL, NULL, "glob: the classes whose path it matches"},
+    {"surrogate_key", P_STRING, POFF(surrogate_key), NULL, 0, 0, 0, NULL, NULL, NULL,
+     "or: the classes tagged with this surrogate_key"},
+};
+static const param_table_t purge_table = PARAM_TABLE(purge_params);
+
+#define UOFF(f) offsetof(cdn_outage_t, f)
+static const param_t outage_params[] = {
+    {"edge", P_STRING, UOFF(edge), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL, "which edge goes down"},
+    {"at", P_DURATION, UOFF(at), NULL, 0, YEAR_S, PF_REQUIRED, NULL, NULL, NULL, "when"},
+    {"duration", P_DURATION, UOFF(duration), "3650d", 0, YEAR_S, PF_MIN_EXCL, NULL, NULL, NULL,
+     "how long (default: to the end of the run)"},
+};
+static const param_table_t outage_table = PARAM_TABLE(outage_params);
+
+static int decode_edges(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    cdn_cfg_t *c = obj;
+    if (node->kind != CFG_SEQ || node->n > GEO_NLOCATIONS) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of up to %d locations (valid: %s)", path,
+                   GEO_NLOCATIONS, geo_valid_names());
+        return 1;
+    }
+    size_t n = node->n ? node->n : 1;
+    c->edge_names = arena_alloc(ctx->arena, n * sizeof *c->edge_names);
+    c->edge_pos = arena_alloc(ctx->arena, n * sizeof *c->edge_pos);
+    if (!c->edge_names || !c->edge_pos) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        const char *s = params_scalar(node->items[i], ctx, sub, "a location");
+        if (!s) {
+            errs++;
+            continue;
+        }
+        int loc = geo_find(s);
+        if (loc < 0) {
+            diag_error(ctx->diag, node->items[i]->pos, "%s: unknown region '%s' (valid: %s)", sub, s,
+                       geo_valid_names());
+            errs++;
+            continue;
+        }
+        for (int k = 0; k < c->nedges; k++)
+            if (c->edge_loc[k] == loc) {
+                diag_error(ctx->diag, node->items[i]->pos, "%s: '%s' is listed twice", sub, s);
+                errs++;
+                loc = -1;
+                break;
+            }
+        if (loc >= 0)
+            c->edge_loc[c->nedges++] = loc;
+        c->edge_names[i] = s;
+        c->edge_pos[i] = node->items[i]->pos;
+    }
+    c->nedge_names = node->n;
+    c->edges_given = true;
+    return errs;
+}
+
+static int decode_rules(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    cdn_cfg_t *c = obj;
+    c->rules_given = true;
+    int e = decode_list(node, ctx, path, &rule_table, sizeof(cdn_rule_t), (void **)&c->rules, &c->nrules, 1000);
+    for (size_t i = 0; !e && i < c->nrules; i++) {
+        c->rules[i].pos = node->items[i]->pos;
+        c->rules[i].method = c->rules[i].method == 2 ? -1 : c->rules[i].method;
+    }
+    return e;
+}
+
+static int decode_purges(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    cdn_cfg_t *c = obj;
+    int e = decode_list(node, ctx, path, &purge_table, sizeof(cdn_purge_t), (void **)&c->purges, &c->npurges, 10000);
+    for (size_t i = 0; !e && i < c->npurges; i++) {
+        cdn_purge_t *pg = &c->purges[i];
+        pg->pos = node->items[i]->pos;
+        if (!pg->path == !pg->surrogate_key) {
+            diag_error(ctx->diag, pg->pos, "%s[%zu]: give either path or surrogate_key", path, i);
+            e++;
+        }
+    }
+    return e;
+}
+
+static int decode_outages(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    cdn_cfg_t *c = obj;
+    int e =
+        decode_list(node, ctx, path, &outage_table, sizeof(cdn_outage_t), (void **)&c->outages, &c->noutages, 1000);
+    for (size_t i = 0; !e && i < c->noutages; i++)
+        c->outages[i].pos = node->items[i]->pos;
+    return e;
+}
+
+static const param_t cdn_params[] = {
+    {"edges", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_edges, "list of locations",
+     "where the CDN has edges (default: all nine; []: no CDN, users reach the origin directly)"},
+    {"capacity", P_MEMORY, OFF(capacity_b), "0", 0, 9e18, 0, NULL, NULL, NULL,
+     "bytes each edge caches, least recently used evicted first (0: unbounded)"},
+    {"ttl_mode", P_ENUM, OFF(ttl_mode), "set_on_miss", 0, 0, 0, ttl_modes, NULL, NULL,
+     "set_on_miss: an entry lives ttl from when it was fetched (HTTP); refresh_on_hit: each hit restarts it"},
+    {"edge_cache_ttl", P_DURATION, OFF(edge_cache_ttl), "2h", 0, YEAR_S, 0, NULL, NULL, NULL,
+     "how long edges keep static classes (the plan's zone setting)"},
+    {"rules", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_rules, "list",
+     "caching rules for the other classes, first match wins (default: the plan's: /api/public/* GET 300s, "
+     "/api/courses/* GET 1800s); a class no rule matches is not cached",
+     .sub = &rule_table, .sub_name = "cdn.rules[]"},
+    {"purges", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_purges, "list",
+     "scheduled purges at every edge (below)", .sub = &purge_table, .sub_name = "cdn.purges[]"},
+    {"outages", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_outages, "list",
+     "scheduled edge outages (below): its users go to the next nearest healthy edge", .sub = &outage_table,
+     .sub_name = "cdn.outages[]"},
+};
+static const param_table_t cdn_table = PARAM_TABLE(cdn_params);
+
+static void cdn_begin(station_cfg_t *st)
+{
+    cdn_cfg_t *c = st->cfg;
+    c->pos = st->pos;
+}
+
+static const cdn_rule_t default_rules[] = {
+    {"/api/public/*", METHOD_GET, 300 * SIM_S, {"(default)", 0, 0}},
+    {"/api/courses/*", METHOD_GET, 1800 * SIM_S, {"(default)", 0, 0}},
+};
+
+static bool implied(const scenario_t *sc) { return platform_of(sc)->regions.enabled; }
+
+static int cdn_check(scenario_t *sc, diag_t *d)
+{
+    size_t n;
+    station_cfg_t *st = scenario_stations_of(sc, &station_cdn, &n);
+    if (!st)
+        return 0;
+    cdn_cfg_t *c = st->cfg;
+    platform_cfg_t *pf = platform_of(sc);
+    const traffic_cfg_t *tr = &pf->traffic;
+    regions_cfg_t *rg = &pf->regions;
+    if (!rg->enabled) {
+        diag_error(d, c->pos, "cdn: needs `regions` (where users and edges are)");
+        return 1;
+    }
+    int errs = 0;
+    if (!c->edges_given)
+        for (int i = 0; i < GEO_NLOCATIONS; i++)
+            c->edge_loc[c->nedges++] = i;
+    if (!c->rules_given) {
+        c->rules = (cdn_rule_t *)(uintptr_t)default_rules;
+        c->nrules = sizeof default_rules / sizeof default_rules[0];
+    }
+    /* what each class may be cached for */
+    for (size_t k = 0; k < tr->nmix && tr->classes; k++) {
+        const traffic_class_t *cl = &tr->mix[k];
+        simtime_t ttl = 0;
+        bool get = cl->method == METHOD_GET || cl->method == METHOD_HEAD;
+        if (cl->is_private || !get)
+            ttl = 0;
+        else if (cl->is_static)
+            ttl = c->edge_cache_ttl;
+        else
+            for (size_t i = 0; i < c->nrules; i++) {
+                const cdn_rule_t *r = &c->rules[i];
+                if ((r->method < 0 || r->method == cl->method) && fnmatch(r->path, cl->path, 0) == 0) {
+                    ttl = r->ttl;
+                    break;
+                }
+            }
+        c->class_ttl[k] = ttl;
+    }
+    for (size_t i = 0; i < c->npurges; i++) {
+        cdn_purge_t *pg = &c->purges[i];
+        for (size_t k = 0; k < tr->nmix && tr->classes; k++) {
+            const traffic_class_t *cl = &tr->mix[k];
+            bool m = pg->path ? fnmatch(pg->path, cl->path, 0) == 0
+                              : cl->surrogate_key && strcmp(cl->surrogate_key, pg->surrogate_key) == 0;
+            if (m)
+                pg->classes |= 1u << k;
+        }
+        if (!pg->classes) {
+            diag_error(d, pg->pos, "cdn.purges[%zu]: %s '%s' names no class of traffic.classes", i,
+                       pg->path ? "path" : "surrogate_key", pg->path ? pg->path : pg->surrogate_key);
+            errs++;
+        }
+    }
+    for (size_t i = 0; i < c->noutages; i++) {
+        cdn_outage_t *o = &c->outages[i];
+        o->slot = -1;
+        for (int e = 0; e < c->nedges; e++)
+            if (strcmp(geo_location(c->edge_loc[e])->name, o->edge) == 0)
+                o->slot = e;
+        if (o->slot < 0) {
+            diag_error(d, o->pos, "cdn.outages[%zu].edge: '%s' is not one of the CDN's edges", i, o->edge);
+            errs++;
+        }
+    }
+    /* the RTTs the run uses, and each user region's edges by RTT */
+    bool used[GEO_NLOCATIONS] = {false};
+    used[rg->origin] = true;
+    for (int i = 0; i < rg->nusers; i++)
+        used[rg->user_loc[i]] = true;
+    for (int e = 0; e < c->nedges; e++)
+        used[c->edge_loc[e]] = true;
+    errs += regions_check_rtt(rg, used, d);
+    for (int u = 0; u < GEO_NLOCATIONS; u++) {
+        int *row = &c->order[u * GEO_NLOCATIONS];
+        for (int e = 0; e < c->nedges; e++) {
+            /* insertion by (rtt, slot) */
+            int j = e;
+            double r = rg->rtt[u * GEO_NLOCATIONS + c->edge_loc[e]];
+            while (j > 0 && rg->rtt[u * GEO_NLOCATIONS + c->edge_loc[row[j - 1]]] > r) {
+                row[j] = row[j - 1];
+                j--;
+            }
+            row[j] = e;
+        }
+    }
+    return errs;
+}
+
+/* ---- run time ------------------------------------------------------------------ */
+
+enum { PH_AT_EDGE, PH_TO_ORIGIN, PH_AT_EDGE_BACK, PH_TO_USER, PH_DEAD };
+enum { F_FILL = 1, F_OK = 2 };
+#define NO_EDGE 255
+
+typedef struct cdn {
+    const cdn_cfg_t *cfg;
+    const regions_cfg_t *rg;
+    const traffic_cfg_t *tr;
+    cache_t cache[GEO_NLOCATIONS];
+    bool up[GEO_NLOCATIONS];
+    uint64_t dns_key;
+    /* measured requests */
+    uint64_t hits, misses, bypass, dead, unreachable;
+    uint64_t e_hits[GEO_NLOCATIONS], e_miss[GEO_NLOCATIONS], e_req[GEO_NLOCATIONS];
+    uint64_t r_hits[GEO_NLOCATIONS], r_miss[GEO_NLOCATIONS];
+    uint64_t c_hits[TRAFFIC_MAX_CLASSES], c_miss[TRAFFIC_MAX_CLASSES];
+    uint64_t purged;
+    /* this sampling interval, all requests */
+    uint64_t iv_req[GEO_NLOCATIONS], iv_hits[GEO_NLOCATIONS], iv_miss[GEO_NLOCATIONS];
+} cdn_t;
+
+static inline uint64_t cache_key(const request_t *r) { return ((uint64_t)r->klass << 48) | (r->object & 0xffffffffffffULL); }
+
+static inline int user_loc(const cdn_t *c, const request_t *r) { return c->rg->user_loc[r->region]; }
+
+static bool up_at(const cdn_cfg_t *c, int slot, simtime_t t)
+{
+    for (size_t i = 0; i < c->noutages; i++) {
+        const cdn_outage_t *o = &c->outages[i];
+        if (o->slot == slot && t >= o->at && t - o->at < o->duration)
+            return false;
+    }
+    return true;
+}
+
+/* The first edge of user location u's order that is up at time t. */
+static int nearest_up(const cdn_cfg_t *c, int u, simtime_t t)
+{
+    const int *row = &c->order[u * GEO_NLOCATIONS];
+    for (int i = 0; i < c->nedges; i++)
+        if (up_at(c, row[i], t))
+            return row[i];
+    return -1;
+}
+
+static void cdn_event(void *ctx, void *obj, uint64_t arg);
+
+static void later(world_t *w, request_t *r, simtime_t dt, int phase)
+{
+    world_schedule(w, w->now + dt, cdn_event, r, (uint64_t)phase);
+}
+
+static void cdn_arrive(world_t *w, station_t *st, request_t *r)
+{
+    cdn_t *c = st->state;
+    const cdn_cfg_t *cf = c->cfg;
+    int u = user_loc(c, r);
+    r->flags = 0;
+    if (cf->nedges == 0) { /* no CDN: straight to the origin */
+        r->edge = NO_EDGE;
+        later(w, r, regions_rtt(c->rg, u, c->rg->origin) / 2, PH_TO_ORIGIN);
+        return;
+    }
+    int e;
+    if (c->rg->routing == ROUTING_GEO_DNS && c->rg->dns_ttl > 0) {
+        /* the client resolved last at now - age, its own phase in the TTL */
+        simtime_t ttl = c->rg->dns_ttl;
+        uint64_t h = rng_mix64(c->dns_key ^ (((uint64_t)r->region << 32) | r->client));
+        simtime_t phase = (simtime_t)((h >> 11) % (uint64_t)ttl);
+        simtime_t age = ((w->now - phase) % ttl + ttl) % ttl;
+        e = nearest_up(cf, u, w->now - age);
+        if (e >= 0 && !up_at(cf, e, w->now)) {
+            /* DNS still names a dead edge: the request times out */
+            if (r->measured)
+                c->dead++;
+            r->edge = (uint8_t)e;
+            later(w, r, c->rg->dead_edge_timeout, PH_DEAD);
+            return;
+        }
+        if (e < 0)
+            e = nearest_up(cf, u, w->now);
+    } else {
+        e = nearest_up(cf, u, w->now);
+    }
+    if (e < 0) { /* every edge is down */
+        if (r->measured)
+            c->unreachable++;
+        r->edge = NO_EDGE;
+        later(w, r, c->rg->dead_edge_timeout, PH_DEAD);
+        return;
+    }
+    r->edge = (uint8_t)e;
+    later(w, r, regions_rtt(c->rg, u, cf->edge_loc[e]) / 2, PH_AT_EDGE);
+}
+
+static void at_edge(world_t *w, cdn_t *c, request_t *r)
+{
+    const cdn_cfg_t *cf = c->cfg;
+    int e = r->edge, u = user_loc(c, r);
+    simtime_t ttl = r->klass ? cf->class_ttl[r->klass - 1] : 0;
+    c->iv_req[e]++;
+    if (r->measured)
+        c->e_req[e]++;
+    if (ttl > 0) {
+        if (cache_lookup(&c->cache[e], cache_key(r), w->now) == CACHE_HIT) {
+            c->iv_hits[e]++;
+            if (r->measured) {
+                c->hits++, c->e_hits[e]++, c->r_hits[r->region]++, c->c_hits[r->klass - 1]++;
+            }
+            r->flags |= F_OK;
+            later(w, r, regions_rtt(c->rg, u, cf->edge_loc[e]) / 2, PH_TO_USER);
+            return;
+        }
+        c->iv_miss[e]++;
+        if (r->measured) {
+            c->misses++, c->e_miss[e]++, c->r_miss[r->region]++, c->c_miss[r->klass - 1]++;
+        }
+        r->flags |= F_FILL;
+    } else if (r->measured) {
+        c->bypass++;
+    }
+    later(w, r, regions_rtt(c->rg, cf->edge_loc[e], c->rg->origin) / 2, PH_TO_ORIGIN);
+}
+
+static void cdn_back(world_t *w, station_t *st, request_t *r, bool ok)
+{
+    cdn_t *c = st->state;
+    if (ok)
+        r->flags |= F_OK;
+    else
+        r->flags &= (uint8_t)~F_OK;
+    if (r->edge == NO_EDGE)
+        later(w, r, regions_rtt(c->rg, user_loc(c, r), c->rg->origin) / 2, PH_TO_USER);
+    else
+        later(w, r, regions_rtt(c->rg, c->cfg->edge_loc[r->edge], c->rg->origin) / 2, PH_AT_EDGE_BACK);
+}
+
+static void cdn_event(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    request_t *r = obj;
+    station_t *st = r->route->hops[r->hop];
+    cdn_t *c = st->state;
+    switch ((int)arg) {
+    case PH_AT_EDGE:
+        at_edge(w, c, r);
+        break;
+    case PH_TO_ORIGIN:
+        world_pass(w, r);
+        break;
+    case PH_AT_EDGE_BACK: {
+        int e = r->edge;
+        if ((r->flags & (F_FILL | F_OK)) == (F_FILL | F_OK) && r->klass &&
+            cache_fill(&c->cache[e], cache_key(r), c->tr->mix[r->klass - 1].size_b, c->cfg->class_ttl[r->klass - 1],
+                       w->now) != 0) {
+            world_fail(w, "out of memory (CDN cache)");
+            return;
+        }
+        later(w, r, regions_rtt(c->rg, user_loc(c, r), c->cfg->edge_loc[e]) / 2, PH_TO_USER);
+        break;
+    }
+    case PH_TO_USER:
+        world_back(w, r, (r->flags & F_OK) != 0);
+        break;
+    case PH_DEAD:
+        world_back(w, r, false);
+        break;
+    }
+}
+
+/* ---- scheduled purges and outages ------------------------------------------------- */
+
+static bool purge_match(uint64_t key, void *arg)
+{
+    uint32_t classes = *(const uint32_t *)arg;
+    uint64_t k = key >> 48;
+    return k >= 1 && (classes >> (k - 1)) & 1u;
+}
+
+static void on_purge(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    station_t *st = obj;
+    cdn_t *c = st->state;
+    const cdn_purge_t *pg = &c->cfg->purges[arg];
+    uint32_t classes = pg->classes;
+    size_t n = 0;
+    for (int e = 0; e < c->cfg->nedges; e++)
+        n += cache_purge(&c->cache[e], purge_match, &classes);
+    c->purged += n;
+    char to[64];
+    snprintf(to, sizeof to, "%zu entries removed", n);
+    world_event(w, "cdn", "purge", pg->path ? pg->path : pg->surrogate_key, to,
+                pg->path ? "purge by path" : "purge by surrogate key");
+}
+
+static void on_outage(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    station_t *st = obj;
+    cdn_t *c = st->state;
+    const cdn_outage_t *o = &c->cfg->outages[arg >> 1];
+    bool down = (arg & 1) == 0;
+    c->up[o->slot] = !down;
+    char name[80];
+    snprintf(name, sizeof name, "cdn.%s", o->edge);
+    world_event(w, name, "edge", down ? "up" : "down", down ? "down" : "up", down ? "outage" : "recovered");
+}
+
+static int cdn_init(world_t *w, station_t *st)
+{
+    cdn_t *c = st->state;
+    c->cfg = st->def->cfg;
+    platform_cfg_t *pf = platform_of(w->sc);
+    c->rg = &pf->regions;
+    c->tr = &pf->traffic;
+    c->dns_key = rng_mix64(rng_stream_seed(w->seed, "cdn.dns"));
+    for (int e = 0; e < c->cfg->nedges; e++) {
+        c->up[e] = true;
+        if (cache_init(&c->cache[e], c->cfg->capacity_b, (cache_ttl_mode_t)c->cfg->ttl_mode) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int cdn_start(world_t *w, station_t *st)
+{
+    const cdn_cfg_t *cf = ((cdn_t *)st->state)->cfg;
+    for (size_t i = 0; i < cf->npurges; i++)
+        if (cf->purges[i].at <= w->end)
+            world_schedule(w, cf->purges[i].at, on_purge, st, i);
+    for (size_t i = 0; i < cf->noutages; i++) {
+        const cdn_outage_t *o = &cf->outages[i];
+        if (o->at <= w->end)
+            world_schedule(w, o->at, on_outage, st, i << 1);
+        if (o->duration < w->end - o->at)
+            world_schedule(w, o->at + o->duration, on_outage, st, (i << 1) | 1);
+    }
+    return 0;
+}
+
+static void cdn_destroy(world_t *w, station_t *st)
+{
+    (void)w;
+    cdn_t *c = st->state;
+    for (int e = 0; e < GEO_NLOCATIONS; e++)
+        cache_destroy(&c->cache[e]);
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+static double ratio(uint64_t h, uint64_t m) { return h + m ? (double)h / (double)(h + m) : NAN; }
+
+static void cdn_sample(world_t *w, station_t *st, double t, double secs)
+{
+    cdn_t *c = st->state;
+    for (int e = 0; e < c->cfg->nedges; e++) {
+        char p[80];
+        snprintf(p, sizeof p, "edge.%s", geo_location(c->cfg->edge_loc[e])->name);
+        world_series(w, t, p, "requests_rps", (double)c->iv_req[e] / secs);
+        if (c->iv_hits[e] + c->iv_miss[e])
+            world_series(w, t, p, "hit_ratio", ratio(c->iv_hits[e], c->iv_miss[e]));
+        world_series(w, t, p, "up", c->up[e]);
+        c->iv_req[e] = c->iv_hits[e] = c->iv_miss[e] = 0;
+    }
+}
+
+static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
+{
+    (void)w;
+    const cdn_t *c = st->state;
+    metrics_add(m, ratio(c->hits, c->misses), "cache.cdn.hit_ratio");
+    metrics_add(m, (double)c->hits, "cache.cdn.hits");
+    metrics_add(m, (double)c->misses, "cache.cdn.misses");
+    metrics_add(m, (double)c->bypass, "cache.cdn.bypass");
+    metrics_add(m, (double)(c->misses + c->bypass), "cache.cdn.origin_requests");
+    metrics_add(m, (double)c->dead, "cache.cdn.dead_edge_failures");
+    metrics_add(m, (double)c->unreachable, "cache.cdn.unreachable");
+    metrics_add(m, (double)c->purged, "cache.cdn.purged");
+    for (int e = 0; e < c->cfg->nedges; e++) {
+        const char *n = geo_location(c->cfg->edge_loc[e])->name;
+        metrics_add(m, (double)c->e_req[e], "cache.cdn.edges.%s.requests", n);
+        metrics_add(m, ratio(c->e_hits[e], c->e_miss[e]), "cache.cdn.edges.%s.hit_ratio", n);
+        metrics_add(m, (double)c->e_hits[e], "cache.cdn.edges.%s.hits", n);
+        metrics_add(m, (double)c->e_miss[e], "cache.cdn.edges.%s.misses", n);
+        metrics_add(m, (double)c->cache[e].stats.evictions, "cache.cdn.edges.%s.evictions", n);
+        metrics_add(m, (double)cache_used(&c->cache[e]), "cache.cdn.edges.%s.bytes_used", n);
+    }
+    for (int i = 0; i < c->rg->nusers; i++)
+        metrics_add(m, ratio(c->r_hits[i], c->r_miss[i]), "cache.cdn.regions.%s.hit_ratio",
+                    geo_location(c->rg->user_loc[i])->name);
+    for (size_t k = 0; c->tr->classes && k < c->tr->nmix; k++)
+        if (c->cfg->class_ttl[k] > 0)
+            metrics_add(m, ratio(c->c_hits[k], c->c_miss[k]), "cache.cdn.classes.%s.hit_ratio", c->tr->mix[k].name);
+}
+
+static double get(const station_report_t *rep, const char *path)
+{
+    const metric_t *m = metrics_find(rep->summary, path);
+    return m ? m->value : NAN;
+}
+
+static void cdn_report(FILE *f, const station_report_t *rep)
+{
+    size_t n;
+    station_cfg_t *st = scenario_stations_of(rep->sc, &station_cdn, &n);
+    const cdn_cfg_t *c = st->cfg;
+    size_t nb;
+    if (!scenario_stations_of(rep->sc, &station_browser, &nb))
+        cache_report_header(f);
+    cache_report_row(f, "cdn", get(rep, "cache.cdn.hits"), get(rep, "cache.cdn.misses"), get(rep, "cache.cdn.bypass"));
+    for (int e = 0; e < c->nedges; e++) {
+        const char *name = geo_location(c->edge_loc[e])->name;
+        char label[80], hits[120], misses[120];
+        snprintf(label, sizeof label, "  %s", name);
+        snprintf(hits, sizeof hits, "cache.cdn.edges.%s.hits", name);
+        snprintf(misses, sizeof misses, "cache.cdn.edges.%s.misses", name);
+        cache_report_row(f, label, get(rep, hits), get(rep, misses), NAN);
+    }
+}
+
+const station_kind_t station_cdn = {
+    .name = "cdn",
+    .section = "cdn",
+    .help = "CDN edges in front of the origin: geo routing, edge caches, purges and outages (below); implied, "
+            "with every default, by `regions`",
+    .params = &cdn_table,
+    .cfg_size = sizeof(cdn_cfg_t),
+    .state_size = sizeof(cdn_t),
+    .max_instances = 1,
+    .singleton = true,
+    .implied = implied,
+    .route_order = 2,
+    .series_per_station = 3 * GEO_NLOCATIONS,
+    .begin = cdn_begin,
+    .check = cdn_check,
+    .init = cdn_init,
+    .start = cdn_start,
+    .destroy = cdn_destroy,
+    .arrive = cdn_arrive,
+    .back = cdn_back,
+    .sample = cdn_sample,
+    .collect = cdn_collect,
+    .report = cdn_report,
+};
