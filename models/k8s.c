@@ -197,6 +197,36 @@ const char *k8s_quantity_milli(const char *s, int64_t *milli)
     return units_quantity(s, 3, milli) ? "expected a quantity such as 500m, 1.5, 2Gi or 100" : NULL;
 }
 
+const char *k8s_intstr_parse(const char *s, k8s_intstr_t *out)
+{
+    int64_t v = 0;
+    size_t i = 0;
+    while (isdigit((unsigned char)s[i]) && v <= INT32_MAX)
+        v = v * 10 + (s[i++] - '0');
+    bool pct = s[i] == '%' && s[i + 1] == '\0';
+    if (i == 0 || (s[i] && !pct))
+        return "expected a count (0, 1, ...) or a percentage such as 25%";
+    if (v > INT32_MAX)
+        return "the number is too large (at most 2147483647)";
+    out->percent = pct;
+    out->value = (int32_t)v;
+    return NULL;
+}
+
+const char *k8s_intstr_bounds(k8s_intstr_t v, bool surge, char *buf, size_t size)
+{
+    if (!surge && v.percent && v.value > 100)
+        snprintf(buf, size, "Invalid value: \"%d%%\": must not be greater than 100%%", v.value);
+    else if (surge && v.percent && v.value > LIMIT_SURGE_PERCENT)
+        snprintf(buf, size, "%d%% is above clustersim's limit of %d%% (a rollout adds at most as many pods as replicas)",
+                 v.value, LIMIT_SURGE_PERCENT);
+    else if (surge && !v.percent && v.value > LIMIT_SURGE)
+        snprintf(buf, size, "%d is above clustersim's limit of %d extra pods during a rollout", v.value, LIMIT_SURGE);
+    else
+        return NULL;
+    return buf;
+}
+
 int32_t k8s_intstr_resolve(k8s_intstr_t v, int32_t replicas, bool round_up)
 {
     if (!v.percent)
@@ -513,29 +543,15 @@ static void decode_intstr(kctx_t *k, cfg_node_t *n, const char *path, k8s_intstr
 {
     if (!n)
         return;
-    /* a percentage: digits and '%' (plain `25%` or quoted "25%"); anything
-     * else that is not an integer is an error, never read as a number */
+    /* IntOrString: a plain integer, or a string that is a percentage; a
+     * quoted count ("5") is neither, as the API server says */
     size_t len = n->kind == CFG_SCALAR ? strlen(n->str) : 0;
-    if (len > 1 && n->str[len - 1] == '%') {
-        int64_t v = 0;
-        size_t i = 0;
-        while (i < len - 1 && isdigit((unsigned char)n->str[i]) && v <= INT32_MAX)
-            v = v * 10 + (n->str[i++] - '0');
-        if (i == len - 1 && v <= INT32_MAX) {
-            out->percent = true;
-            out->value = (int32_t)v;
-            return;
-        }
-    }
-    if (n->kind == CFG_SCALAR && !n->plain) {
-        err(k, n->pos, "%s: expected an integer or a percentage such as \"25%%\", got '%s'", path, n->str);
-        return;
-    }
-    int64_t v;
-    if (get_int(k, n, path, 0, INT32_MAX, &v)) {
-        out->percent = false;
-        out->value = (int32_t)v;
-    }
+    bool pct = len > 1 && n->str[len - 1] == '%';
+    const char *e = n->kind != CFG_SCALAR ? "expected an integer or a percentage such as \"25%\""
+                    : !n->plain && !pct  ? "a string must be a percentage such as \"25%\""
+                                         : k8s_intstr_parse(n->str, out);
+    if (e)
+        err(k, n->pos, "%s: %s, got '%s'", path, e, n->kind == CFG_SCALAR ? n->str : cfg_kind_name(n));
 }
 
 static const char *const container_known[] = {
@@ -639,20 +655,14 @@ static void decode_deployment(kctx_t *k, cfg_node_t *doc, k8s_deployment_t *dep)
                 err(k, ru->pos, "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when "
                                 "`maxSurge` is 0");
             const char *mu = "spec.strategy.rollingUpdate.maxUnavailable";
-            if (dep->max_unavailable.percent && dep->max_unavailable.value > 100)
-                err(k, pos_of(k, mu, ru->pos), "%s: Invalid value: \"%d%%\": must not be greater than 100%%", mu,
-                    dep->max_unavailable.value);
-            /* the API accepts any surge; clustersim's own bound (sim/limits.h) */
             const char *ms = "spec.strategy.rollingUpdate.maxSurge";
-            if (dep->max_surge.percent && dep->max_surge.value > LIMIT_SURGE_PERCENT)
-                err(k, pos_of(k, ms, ru->pos),
-                    "%s: %d%% is above clustersim's limit of %d%% (a rollout adds at most as many pods as "
-                    "replicas)",
-                    ms, dep->max_surge.value, LIMIT_SURGE_PERCENT);
-            else if (!dep->max_surge.percent && dep->max_surge.value > LIMIT_SURGE)
-                err(k, pos_of(k, ms, ru->pos),
-                    "%s: %d is above clustersim's limit of %d extra pods during a rollout", ms,
-                    dep->max_surge.value, LIMIT_SURGE);
+            char buf[200];
+            const char *e;
+            if ((e = k8s_intstr_bounds(dep->max_unavailable, false, buf, sizeof buf)) != NULL)
+                err(k, pos_of(k, mu, ru->pos), "%s: %s", mu, e);
+            /* the API accepts any surge; clustersim's own bound (sim/limits.h) */
+            if ((e = k8s_intstr_bounds(dep->max_surge, true, buf, sizeof buf)) != NULL)
+                err(k, pos_of(k, ms, ru->pos), "%s: %s", ms, e);
         }
     }
     cfg_node_t *tmpl = field(k, spec, "spec", "template");

@@ -34,6 +34,15 @@ typedef struct k8s_intstr {
     int32_t value;
 } k8s_intstr_t;
 
+/* The one parser of maxSurge / maxUnavailable, for manifests and scenarios:
+ * digits (a count) or digits and '%' (a percentage), nothing else (no sign,
+ * blank or fraction), at most 2^31-1. NULL, or what is wrong. */
+const char *k8s_intstr_parse(const char *s, k8s_intstr_t *out);
+/* The bounds of a parsed value: maxUnavailable at most 100% (the API's),
+ * maxSurge at most LIMIT_SURGE_PERCENT % or LIMIT_SURGE pods (clustersim's,
+ * sim/limits.h). NULL, or the message (in buf). */
+const char *k8s_intstr_bounds(k8s_intstr_t v, bool surge, char *buf, size_t size);
+
 typedef struct k8s_deployment {
     const char *name, *ns;
     int32_t replicas;                         /* spec.replicas (default 1) */

@@ -169,28 +169,24 @@ static const param_t service_startup_params[] = {
 
 static const param_table_t startup_table = PARAM_TABLE(service_startup_params);
 
-/* maxSurge / maxUnavailable: a count, or a percentage such as "25%". */
+/* maxSurge / maxUnavailable: a count, or a percentage such as "25%",
+ * through the manifests' parser (k8s_intstr_parse) and bounds. */
 static int decode_intstr(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
 {
     k8s_intstr_t *v = (k8s_intstr_t *)((char *)obj + p->offset);
     const char *s = params_scalar(node, ctx, path, "a count or a percentage such as 25%");
     if (!s)
         return 1;
-    char *end;
-    long n = strtol(s, &end, 10);
-    bool pct = *end == '%' && end[1] == '\0';
-    if (end == s || (*end && !pct) || n < 0 || n > (pct ? 100 : 100000)) {
-        diag_error(ctx->diag, node->pos, "%s: expected a count from 0 or a percentage from 0%% to 100%%, got '%s'",
-                   path, s);
+    k8s_intstr_t x;
+    char buf[200];
+    const char *e = k8s_intstr_parse(s, &x);
+    if (!e)
+        e = k8s_intstr_bounds(x, p->offset == OFF(max_surge), buf, sizeof buf);
+    if (e) {
+        diag_error(ctx->diag, node->pos, "%s: %s, got '%s'", path, e, s);
         return 1;
     }
-    if (p->offset == OFF(max_surge) && !pct && n > LIMIT_SURGE) {
-        diag_error(ctx->diag, node->pos, "%s: %ld is above clustersim's limit of %d extra pods during a rollout", path,
-                   n, LIMIT_SURGE);
-        return 1;
-    }
-    v->percent = pct;
-    v->value = (int32_t)n;
+    *v = x;
     return 0;
 }
 
@@ -654,6 +650,7 @@ void service_submit(world_t *w, service_t *s, job_t *j)
     }
     /* rejected: the queue is full (or no pod is ready) */
     s->iv.rejected++;
+    j->req->rejected = true;
     if (j->req->measured) {
         s->rejected++;
         if (s->rolling)
@@ -673,6 +670,11 @@ void service_submit(world_t *w, service_t *s, job_t *j)
 static void kill_jobs(world_t *w, pod_t *p)
 {
     service_t *s = p->svc;
+    if (!s->tracked && p->busy > 0) {
+        /* its jobs in service are in no slot: nothing may kill them */
+        world_fail(w, "internal error: requests of a service without job slots were to be killed");
+        return;
+    }
     job_t *failed = NULL;
     for (job_t *j = p->qhead, *next; j; j = next) {
         next = j->next;
@@ -860,12 +862,13 @@ bool service_pod_delete(world_t *w, pod_t *p)
     return false;
 }
 
-static void pod_oom(world_t *w, pod_t *p)
+/* The pod's container dies (reason: OOMKilled, Error): its requests fail
+ * and it restarts after CrashLoopBackOff; a terminating pod is gone. */
+static void pod_crash(world_t *w, pod_t *p, const char *reason)
 {
     service_t *s = p->svc;
-    s->oom_kills++;
     world_event(w, s->cfg->name, "pod", pod_phase_str(p->phase),
-                p->phase == POD_TERMINATING ? "gone" : "CrashLoopBackOff", "OOMKilled");
+                p->phase == POD_TERMINATING ? "gone" : "CrashLoopBackOff", reason);
     if (p->phase == POD_TERMINATING) {
         kill_jobs(w, p);
         pod_gone(w, p);
@@ -888,6 +891,20 @@ static void pod_oom(world_t *w, pod_t *p)
         view_remove(w, s, p);
     }
     kill_jobs(w, p);
+}
+
+static void pod_oom(world_t *w, pod_t *p)
+{
+    p->svc->oom_kills++;
+    pod_crash(w, p, "OOMKilled");
+}
+
+int service_pod_crash(world_t *w, pod_t *p, const char *reason)
+{
+    if (!p->svc->tracked || !pod_running(p))
+        return -1; /* no job slots to find its requests by, or no container */
+    pod_crash(w, p, reason);
+    return 0;
 }
 
 /* ---- metrics ----------------------------------------------------------------- */
@@ -936,7 +953,7 @@ int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t in
     s->index = index;
     s->throttled = cfg->cpu_limit_m > 0 && (int64_t)cfg->concurrency * 1000 > cfg->cpu_limit_m;
     s->tracked = cfg->cpu_request_m || cfg->cpu_limit_m || cfg->mem_limit_b || cfg->autoscaler.kind ||
-                 cfg->nrollouts || cfg->mem_request_b;
+                 cfg->nrollouts || cfg->mem_request_b || cfg->killable;
     s->lb_state = arena_alloc(w->arena, cfg->lb->state_size ? cfg->lb->state_size : 1);
     s->calls = arena_alloc(w->arena, (cfg->ncalls ? cfg->ncalls : 1) * sizeof *s->calls);
     char name[300];

@@ -36,6 +36,15 @@
  * Replicas. The Deployment controller (models/deployment.c) creates and
  * deletes pods to keep `desired` replicas and runs rollouts.
  *
+ * Job slots. Killing a pod's requests (an OOM kill, the end of a grace
+ * period) needs the jobs holding its workers, which costs two updates per
+ * request; only services that can lose pods keep them (`tracked`: resources,
+ * an autoscaler, rollouts, or `killable`: a scheduled fault names it).
+ * Nothing kills the requests of an untracked service: deployment_scale
+ * refuses to scale one (an internal error), service_pod_crash returns -1
+ * without touching it, and kill_jobs fails the run rather than read slots
+ * that do not exist.
+ *
  * Statistics count requests that arrived after warm-up; gauges (busy
  * workers, queue, pods) are time-weighted from warm-up on. */
 #ifndef MODELS_SERVICE_H
@@ -95,6 +104,7 @@ typedef struct service_cfg {
     size_t nrollouts;
     const char *deployment;     /* apps/v1 Deployment file, or NULL */
     autoscaler_cfg_t autoscaler;
+    bool killable;              /* a fault may crash its pods: keep job slots */
 } service_cfg_t;
 
 extern const param_table_t service_table;
@@ -264,6 +274,10 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now);
  * the grace period (the Deployment controller's use). True when it is gone
  * (p is no longer valid). */
 bool service_pod_delete(world_t *w, pod_t *p);
+/* Crashes a running pod's container (a fault; reason for events.csv): its
+ * requests fail, it restarts after CrashLoopBackOff. 0, or -1 when the pod
+ * is not running or its service keeps no job slots (not killable). */
+int service_pod_crash(world_t *w, pod_t *p, const char *reason);
 /* Pods by phase: every pod that is not terminating, and the Ready ones. */
 int service_count(const service_t *s, bool ready_only);
 /* Marks the start of a metrics window (window before a scrape). */

@@ -6,6 +6,7 @@
 
 #include "models/catalog.h"
 #include "models/service.h"
+#include "models/trace.h"
 #include "sim/world.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -252,6 +253,46 @@ static int decode_flash(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     return errs;
 }
 
+/* ---- a recorded trace -------------------------------------------------------- */
+
+/* `replay: FILE`: rates become the profile (piecewise linear between the
+ * rows, as a profile is); timestamps become the arrivals themselves. */
+static int decode_replay(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    traffic_cfg_t *c = obj;
+    const char *file = params_scalar(node, ctx, path, "a file name");
+    if (!file)
+        return 1;
+    if (c->nprofile) {
+        diag_error(ctx->diag, node->pos, "%s: give either profile or replay", path);
+        return 1;
+    }
+    const char *full = params_begin_ref(ctx, node, "traffic", "replay", file);
+    if (!full)
+        return 1;
+    trace_t tr;
+    int rc = trace_load(ctx->arena, full, &tr, ctx->diag);
+    diag_pop_ref(ctx->diag);
+    if (rc != 0)
+        return 1;
+    c->replay = full;
+    if (tr.kind == TRACE_TIMESTAMPS) {
+        c->timestamps = tr.at;
+        c->ntimestamps = tr.n;
+        return 0;
+    }
+    c->profile = arena_alloc(ctx->arena, tr.n * sizeof *c->profile);
+    if (!c->profile) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    for (size_t i = 0; i < tr.n; i++)
+        c->profile[i] = (traffic_point_t){tr.at[i], tr.rate[i], NAN, node->pos, node->pos};
+    c->nprofile = tr.n;
+    return 0;
+}
+
 #define OFF(f) offsetof(traffic_cfg_t, f)
 static const char *const arrival_kinds[] = {"poisson", "deterministic", NULL};
 
@@ -273,7 +314,7 @@ static const param_t traffic_params[] = {
      "metrics", .sub = &class_table, .sub_name = "traffic.classes.NAME"},
     {"flash_crowds", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_flash, "list",
      "sudden surges of a region's or all traffic (below)", .sub = &flash_table, .sub_name = "traffic.flash_crowds[]"},
-    {"replay", P_STRING, OFF(replay), NULL, 0, 0, 0, NULL, NULL, NULL,
+    {"replay", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_replay, "file",
      "a CSV trace instead of rate/profile: `time_s,rate` rows (a piecewise-linear rate) or `time_s` rows (one "
      "request each)"},
 };

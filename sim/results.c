@@ -98,9 +98,12 @@ static double get(const run_result_t *res, const char *path)
 
 void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
 {
-    double total = get(res, "requests.total"), rej = get(res, "requests.rejected");
-    fprintf(f, "\n%s: %.0f requests after warm-up, %.0f rejected (error rate %.4f%%), %d replication%s, %.2fs wall\n",
-            sc->name, total, rej, 100 * get(res, "requests.error_rate"), res->replications,
+    double total = get(res, "requests.total"), failed = get(res, "requests.failed");
+    double rej = get(res, "requests.rejected");
+    fprintf(f,
+            "\n%s: %.0f requests after warm-up, %.0f failed (%.0f of them rejected by a full queue; error rate "
+            "%.4f%%), %d replication%s, %.2fs wall\n",
+            sc->name, total, failed, rej, 100 * get(res, "requests.error_rate"), res->replications,
             res->replications > 1 ? "s" : "", res->wall_s);
     fprintf(f, "end to end latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n",
             get(res, "latency_ms.mean"), get(res, "latency_ms.p50"), get(res, "latency_ms.p95"),

@@ -66,6 +66,7 @@ typedef struct request {
     uint8_t edge;              /* the CDN edge serving it (stations that route set it) */
     bool measured;             /* arrived after warm-up */
     bool revalidate;           /* a conditional request (a stale cached copy is held) */
+    bool rejected;             /* a full queue (or no ready pod) refused it somewhere */
     uint8_t flags;             /* per-request scratch of the stations it crosses */
 } request_t;
 

@@ -21,6 +21,7 @@ void world_request_done(world_t *w, request_t *r, bool ok)
             hist_add(&w->latency, w->now - r->arrival);
         } else {
             w->requests_failed++;
+            w->requests_rejected += r->rejected;
         }
     }
     pool_put(&w->requests, r);
@@ -297,7 +298,8 @@ void world_collect(const world_t *w, metrics_t *m)
     metrics_add(m, (double)w->events, "events");
     metrics_add(m, (double)w->requests_total, "requests.total");
     metrics_add(m, (double)w->requests_completed, "requests.completed");
-    metrics_add(m, (double)w->requests_failed, "requests.rejected");
+    metrics_add(m, (double)w->requests_failed, "requests.failed");
+    metrics_add(m, (double)w->requests_rejected, "requests.rejected");
     metrics_add(m, finished ? (double)w->requests_failed / (double)finished : 0.0, "requests.error_rate");
     metrics_add(m, (double)w->requests_completed / window, "requests.throughput_rps");
     metrics_add_latency(m, &w->latency, "latency_ms", true);

@@ -46,7 +46,9 @@ struct world {
     pool_t requests, visits;
     uint64_t events;
     /* requests that arrived after warm-up */
-    uint64_t requests_total, requests_completed, requests_failed;
+    uint64_t requests_total, requests_completed;
+    uint64_t requests_failed;   /* every error */
+    uint64_t requests_rejected; /* of those, refused by a full queue (or no ready pod) */
     hist_t latency;
     /* time series and event log (NULL: not written) */
     FILE *series, *eventlog;

@@ -137,7 +137,7 @@ static void run_variant(int variant)
     metrics_init(&m);
     world_collect(w, &m);
     const metric_t *total = metrics_find(&m, "requests.total"), *done = metrics_find(&m, "requests.completed"),
-                   *rej = metrics_find(&m, "requests.rejected"), *oom = metrics_find(&m, "services.frontend.oom_kills");
+                   *rej = metrics_find(&m, "requests.failed"), *oom = metrics_find(&m, "services.frontend.oom_kills");
     assert_non_null(total);
     assert_non_null(oom);
     /* measured requests: every one completed, failed or still in flight */
@@ -147,6 +147,13 @@ static void run_variant(int variant)
            variant, pr.checks, pr.violations, total->value, done->value, rej->value, (unsigned long long)in_flight,
            oom->value);
     assert_true(done->value + rej->value <= total->value);
+    /* rejected (a full queue) is a part of failed; OOM kills fail requests
+     * that no queue refused */
+    const metric_t *refused = metrics_find(&m, "requests.rejected");
+    assert_non_null(refused);
+    assert_true(refused->value <= rej->value);
+    if (oom->value > 0)
+        assert_true(refused->value < rej->value);
     assert_true(total->value - done->value - rej->value <= (double)in_flight);
     assert_int_equal(pr.violations, 0);
     assert_true(pr.checks > 5000);

@@ -645,6 +645,7 @@ static void test_termination_drain(void **state)
  * gone at 11 s with no error. (Before commit cefa43e the queued request
  * waited idle until 32 s and failed.) */
 static double gone_at;
+static int crash_rc;
 static void ev_watch_gone(void *ctx, void *obj, uint64_t arg)
 {
     world_t *w = ctx;
@@ -674,6 +675,103 @@ static void test_terminating_pod_serves_its_queue(void **state)
     assert_double_close(gone_at, 11.05, 1e-6); /* the first probe (0.1 s apart) not to see it */
     world_free(w);
     scenario_free(sc);
+}
+
+/* A pod crash on a service without resources. Two pods of 1 worker, 5 s
+ * per request, four requests at 1 s (one in service and one queued per
+ * pod). Not killable (no resources, autoscaler or rollouts): it keeps no job
+ * slots, so the crash at 2 s is refused and touches nothing; all four
+ * complete. Killable (a fault names it): the crash fails the crashed pod's
+ * two requests at once, the other pod's two complete (at 6 s and 11 s), and
+ * the pod restarts after CrashLoopBackOff's first 10 s. */
+static void ev_crash(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    service_t *s = obj;
+    pod_t *p = pod_by_uid(s, (uint32_t)arg);
+    assert_non_null(p);
+    crash_rc = service_pod_crash(w, p, "Error");
+}
+
+static void test_pod_crash_without_resources(void **state)
+{
+    (void)state;
+    for (int killable = 0; killable < 2; killable++) {
+        scenario_t *sc = load("duration: 60s\n"
+                              "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                              "services:\n  web:\n    replicas: 2\n    concurrency: 1\n    service_time: 5s\n");
+        scenario_service(sc, 0)->killable = killable;
+        world_t *w = mkworld(sc, 0, NULL);
+        service_t *s = world_service(w, 0);
+        assert_int_equal(s->tracked, killable);
+        at(w, 1.0, ev_inject, s, 4);
+        at(w, 2.0, ev_crash, s, 1);
+        run(w);
+        assert_false(w->failed);
+        assert_int_equal(crash_rc, killable ? 0 : -1);
+        assert_int_equal(s->completed, killable ? 2 : 4);
+        assert_int_equal(s->errors, killable ? 2 : 0);
+        assert_int_equal(w->requests_failed, killable ? 2 : 0);
+        assert_int_equal(w->requests_rejected, 0); /* a crash is no rejection */
+        world_free(w);
+        scenario_free(sc);
+    }
+}
+
+/* maxSurge / maxUnavailable: a scenario's strategy and a Deployment
+ * manifest go through one parser, so they accept and refuse the same text.
+ * Accepted: digits, or digits and '%' (a manifest's "25%" quoted or not);
+ * refused: anything else, including what strtol or a loose scan would read
+ * as a number ("abc%", "-5%", "5.5", " 5", "5 %", "1e3", "%", "0x10"). */
+static void test_intstr_one_parser(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        bool ok, percent;
+        int32_t value;
+    } cases[] = {{"25%", true, true, 25}, {"0", true, false, 0}, {"3", true, false, 3}, {"100%", true, true, 100},
+                 {"abc%", false, 0, 0},  {"-5%", false, 0, 0},   {"5.5", false, 0, 0},  {"5 %", false, 0, 0},
+                 {"1e3", false, 0, 0},   {"%", false, 0, 0},     {"0x10", false, 0, 0}, {"12a", false, 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[400];
+        snprintf(yaml, sizeof yaml,
+                 "traffic: {rate: 1/s}\nservices:\n  web:\n    strategy: {max_surge: \"%s\", max_unavailable: 1}\n",
+                 cases[i].text);
+        diag_t d;
+        diag_init(&d);
+        scenario_t *sc = scenario_load_string(yaml, "s.yaml", NULL, 0, &d);
+        char man[600];
+        snprintf(man, sizeof man,
+                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n"
+                 "  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: %s, maxUnavailable: 1}}\n"
+                 "  template: {spec: {containers: [{name: c, image: i}]}}\n",
+                 cases[i].text);
+        arena_t *a = arena_new();
+        diag_t dm;
+        diag_init(&dm);
+        k8s_objects_t o;
+        int rc = k8s_load_text(a, "m.yaml", man, strlen(man), false, &o, &dm);
+        if (cases[i].ok) {
+            assert_non_null(sc);
+            assert_int_equal(rc, 0);
+            const service_cfg_t *c = scenario_service(sc, 0);
+            assert_int_equal(c->max_surge.percent, cases[i].percent);
+            assert_int_equal(c->max_surge.value, cases[i].value);
+            assert_int_equal(o.deployments[0].max_surge.percent, cases[i].percent);
+            assert_int_equal(o.deployments[0].max_surge.value, cases[i].value);
+        } else {
+            if (sc)
+                fprintf(stderr, "scenario accepted '%s'\n", cases[i].text);
+            if (rc == 0)
+                fprintf(stderr, "manifest accepted '%s'\n", cases[i].text);
+            assert_null(sc);
+            assert_int_not_equal(rc, 0);
+            assert_non_null(strstr(d.msgs[0].text, "max_surge"));
+        }
+        scenario_free(sc);
+        arena_free(a);
+    }
 }
 
 /* ---- 4. OOM kills and CrashLoopBackOff ---------------------------------------------- */
@@ -1524,6 +1622,8 @@ int main(void)
         cmocka_unit_test(test_scale_down_order),
         cmocka_unit_test(test_termination_drain),
         cmocka_unit_test(test_terminating_pod_serves_its_queue),
+        cmocka_unit_test(test_pod_crash_without_resources),
+        cmocka_unit_test(test_intstr_one_parser),
         cmocka_unit_test(test_oom_backoff),
         cmocka_unit_test(test_oom_backoff_reset),
         cmocka_unit_test(test_rolling_update),

@@ -60,6 +60,10 @@ static est_t run_rep(const scenario_t *sc, int rep)
     assert_int_equal(world_run(w), 0);
     const service_t *s = world_service(w, 0);
     double T = simtime_to_s(w->end - w->warmup);
+    /* one service and nothing that kills pods: every failed request was
+     * refused by its full queue, and the top-level counts say so */
+    assert_int_equal(w->requests_rejected, s->rejected);
+    assert_int_equal(w->requests_failed, w->requests_rejected);
     est_t e;
     e.w = hist_mean(&s->latency) / 1e9;
     e.wq = hist_mean(&s->wait) / 1e9;

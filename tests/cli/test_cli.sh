@@ -211,7 +211,7 @@ if s.get("schema") != "clustersim.summary/v1":
 if not isinstance(s.get("scenario"), str):
     problems.append("scenario is not a string")
 paths = ["seed", "replications", "duration_s", "wall_s", "events"]
-paths += ["requests." + k for k in ("total", "completed", "rejected", "error_rate")]
+paths += ["requests." + k for k in ("total", "completed", "failed", "rejected", "error_rate")]
 paths += ["latency_ms." + k for k in ("mean", "p50", "p95", "p99", "max")]
 for name in (s.get("services") or {"(none)": None}):
     svc = "services." + name

@@ -149,7 +149,7 @@ refused "Deployment maxUnavailable 101% (the API's rule)" s-dep-unavail.yaml \
 deployment 10 -5% 0 >dep-negative.yaml
 scenario_with_deployment dep-negative.yaml >s-dep-negative.yaml
 refused "Deployment maxSurge -5% (was read as -5%)" s-dep-negative.yaml \
-    "dep-negative.yaml:7:31: spec.strategy.rollingUpdate.maxSurge: expected an integer, got '-5%'"
+    "dep-negative.yaml:7:31: spec.strategy.rollingUpdate.maxSurge: expected a count (0, 1, ...) or a percentage such as 25%, got '-5%'"
 deployment 10000 10000 0 >dep-ok.yaml
 scenario_with_deployment dep-ok.yaml >s-dep-ok.yaml
 accepted "Deployment replicas 10000, maxSurge 10000" s-dep-ok.yaml
