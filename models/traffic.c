@@ -459,9 +459,24 @@ double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
             w[0] = m;
         return m;
     }
+    /* the hour of day once, then each region's local hour by a shift and a
+     * wrap (no fmod per region: this runs for every arrival); the same
+     * interpolation as geo_diurnal() */
+    const simtime_t day = 86400 * SIM_S;
+    simtime_t r = t % day;
+    double utc = (double)(r < 0 ? r + day : r) / (3600.0 * (double)SIM_S);
     double sum = 0;
     for (int i = 0; i < rg->nusers; i++) {
-        double x = regions_weight(rg, i, t);
+        double x = rg->share[i];
+        if (rg->diurnal) {
+            double h = utc + rg->utc_offset[i];
+            h = h < 0 ? h + 24 : h >= 24 ? h - 24 : h;
+            int k = (int)h;
+            if (k > 23) /* h just below 24 rounding up */
+                k = 23;
+            double f = h - k;
+            x *= rg->curve[k] + f * (rg->curve[k == 23 ? 0 : k + 1] - rg->curve[k]);
+        }
         for (size_t k = 0; k < c->nflash; k++)
             if (c->flash[k].user < 0 || c->flash[k].user == i)
                 x *= flash_factor(&c->flash[k], t);
@@ -725,9 +740,52 @@ static void traffic_sample(world_t *w, void *state, double t, double secs)
 
 traffic_t *world_traffic(const world_t *w) { return w->source; }
 
+static void traffic_report(FILE *f, const station_report_t *rep);
+
 const source_kind_t traffic_source = {
     sizeof(traffic_t), traffic_init, traffic_destroy, traffic_scrape, traffic_sample, traffic_collect, traffic_done,
+    traffic_report,
 };
+
+/* ---- the terminal table ---------------------------------------------------------- */
+
+static double metric(const station_report_t *rep, const char *a, const char *b, const char *c)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s.%s.%s", a, b, c);
+    const metric_t *m = metrics_find(rep->summary, path);
+    return m ? m->value : NAN;
+}
+
+static void report_row(FILE *f, const station_report_t *rep, const char *group, const char *name)
+{
+    double v[5] = {metric(rep, group, name, "requests"), metric(rep, group, name, "latency_ms.p50"),
+                   metric(rep, group, name, "latency_ms.p95"), metric(rep, group, name, "latency_ms.p99"),
+                   100 * metric(rep, group, name, "error_rate")};
+    fprintf(f, "%-16.16s %12.0f", name, v[0]);
+    for (int i = 1; i < 5; i++)
+        if (isnan(v[i]))
+            fprintf(f, " %9s", "-");
+        else
+            fprintf(f, i < 4 ? " %9.3f" : " %8.3f%%", v[i]);
+    fputc('\n', f);
+}
+
+static void traffic_report(FILE *f, const station_report_t *rep)
+{
+    const traffic_cfg_t *c = &platform_of(rep->sc)->traffic;
+    const regions_cfg_t *rg = c->regions;
+    if (rg) {
+        fprintf(f, "\n%-16s %12s %9s %9s %9s %9s\n", "region", "requests", "p50 ms", "p95 ms", "p99 ms", "errors");
+        for (int i = 0; i < rg->nusers; i++)
+            report_row(f, rep, "regions", geo_location(rg->user_loc[i])->name);
+    }
+    if (c->classes) {
+        fprintf(f, "\n%-16s %12s %9s %9s %9s %9s\n", "class", "requests", "p50 ms", "p95 ms", "p99 ms", "errors");
+        for (size_t k = 0; k < c->nmix; k++)
+            report_row(f, rep, "classes", c->mix[k].name);
+    }
+}
 
 /* ---- checks against the scenario -------------------------------------------------- */
 

@@ -109,6 +109,8 @@ void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
             get(res, "latency_ms.mean"), get(res, "latency_ms.p50"), get(res, "latency_ms.p95"),
             get(res, "latency_ms.p99"), get(res, "latency_ms.max"));
     station_report_t rep = {sc, &res->summary, res->replications};
+    if (model_catalog.source->report)
+        model_catalog.source->report(f, &rep);
     for (size_t i = 0; i < model_catalog.nkinds; i++) {
         size_t n;
         if (model_catalog.kinds[i]->report && scenario_stations_of(sc, model_catalog.kinds[i], &n))

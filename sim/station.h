@@ -163,6 +163,8 @@ typedef struct source_kind {
     void (*collect)(const world_t *w, const void *state, metrics_t *m);
     /* A measured request is done (per-region and per-class statistics). */
     void (*done)(world_t *w, void *state, const request_t *r, bool ok);
+    /* Its rows of the terminal table (regions, classes), after the totals. */
+    void (*report)(FILE *f, const station_report_t *rep);
 } source_kind_t;
 
 typedef struct catalog {
