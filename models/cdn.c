@@ -170,12 +170,12 @@ static const param_t cdn_params[] = {
     {"rules", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_rules, "list",
      "caching rules for the other classes, first match wins (default: the plan's: /api/public/* GET 300s, "
      "/api/courses/* GET 1800s); a class no rule matches is not cached",
-     .sub = &rule_table, .sub_name = "cdn.rules[]"},
+     .sub = &rule_table, .sub_name = "rules[]"},
     {"purges", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_purges, "list",
-     "scheduled purges at every edge (below)", .sub = &purge_table, .sub_name = "cdn.purges[]"},
+     "scheduled purges at every edge (below)", .sub = &purge_table, .sub_name = "purges[]"},
     {"outages", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_outages, "list",
      "scheduled edge outages (below): its users go to the next nearest healthy edge", .sub = &outage_table,
-     .sub_name = "cdn.outages[]"},
+     .sub_name = "outages[]"},
 };
 static const param_table_t cdn_table = PARAM_TABLE(cdn_params);
 

@@ -64,7 +64,7 @@ static const param_t regions_params[] = {
      "or 24 hourly factors (scaled to mean 1)"},
     {"users", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, NULL, "mapping",
      "location: {share, utc_offset}: where requests come from (below)", .sub = &user_table,
-     .sub_name = "regions.users.LOCATION"},
+     .sub_name = "users.LOCATION"},
 };
 const param_table_t regions_table = PARAM_TABLE(regions_params);
 

@@ -311,9 +311,9 @@ static const param_t traffic_params[] = {
      "each class's rate is the External metric CLASS_per_second"},
     {"classes", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_classes, "mapping",
      "name: class: what requests ask for and the route they take (below); instead of `mix`, and also External "
-     "metrics", .sub = &class_table, .sub_name = "traffic.classes.NAME"},
+     "metrics", .sub = &class_table, .sub_name = "classes.NAME"},
     {"flash_crowds", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_flash, "list",
-     "sudden surges of a region's or all traffic (below)", .sub = &flash_table, .sub_name = "traffic.flash_crowds[]"},
+     "sudden surges of a region's or all traffic (below)", .sub = &flash_table, .sub_name = "flash_crowds[]"},
     {"replay", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_replay, "file",
      "a CSV trace instead of rate/profile: `time_s,rate` rows (a piecewise-linear rate) or `time_s` rows (one "
      "request each)"},
