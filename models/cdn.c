@@ -16,32 +16,6 @@
 static const char *const ttl_modes[] = {"set_on_miss", "refresh_on_hit", NULL};
 static const char *const rule_methods[] = {"GET", "HEAD", "any", NULL};
 
-/* A list of items decoded by `tab` into an arena array of `size` bytes each. */
-static int decode_list(cfg_node_t *node, pctx_t *ctx, const char *path, const param_table_t *tab, size_t size,
-                       void **out, size_t *n, size_t max)
-{
-    if (node->kind != CFG_SEQ || node->n > max) {
-        diag_error(ctx->diag, node->pos, "%s: expected a list of at most %zu items, got %s", path, max,
-                   node->kind == CFG_SEQ ? "more" : cfg_kind_name(node));
-        return 1;
-    }
-    char *a = arena_alloc(ctx->arena, (node->n ? node->n : 1) * size);
-    if (!a) {
-        diag_oom(ctx->diag, node->pos);
-        return 1;
-    }
-    int errs = 0;
-    for (size_t i = 0; i < node->n; i++) {
-        char sub[512];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-        errs += params_decode(tab->rows, tab->n, node->items[i], a + i * size, ctx, sub);
-        /* every item's position is its first field after the table's */
-    }
-    *out = a;
-    *n = node->n;
-    return errs;
-}
-
 #define ROFF(f) offsetof(cdn_rule_t, f)
 static const param_t rule_params[] = {
     {"path", P_STRING, ROFF(path), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
@@ -123,7 +97,7 @@ static int decode_rules(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     (void)p;
     cdn_cfg_t *c = obj;
     c->rules_given = true;
-    int e = decode_list(node, ctx, path, &rule_table, sizeof(cdn_rule_t), (void **)&c->rules, &c->nrules, 1000);
+    int e = params_decode_list(node, ctx, path, &rule_table, sizeof(cdn_rule_t), (void **)&c->rules, &c->nrules, 1000);
     for (size_t i = 0; !e && i < c->nrules; i++) {
         c->rules[i].pos = node->items[i]->pos;
         c->rules[i].method = c->rules[i].method == 2 ? -1 : c->rules[i].method;
@@ -135,7 +109,7 @@ static int decode_purges(const param_t *p, cfg_node_t *node, void *obj, pctx_t *
 {
     (void)p;
     cdn_cfg_t *c = obj;
-    int e = decode_list(node, ctx, path, &purge_table, sizeof(cdn_purge_t), (void **)&c->purges, &c->npurges, 10000);
+    int e = params_decode_list(node, ctx, path, &purge_table, sizeof(cdn_purge_t), (void **)&c->purges, &c->npurges, 10000);
     for (size_t i = 0; !e && i < c->npurges; i++) {
         cdn_purge_t *pg = &c->purges[i];
         pg->pos = node->items[i]->pos;
@@ -152,7 +126,7 @@ static int decode_outages(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
     (void)p;
     cdn_cfg_t *c = obj;
     int e =
-        decode_list(node, ctx, path, &outage_table, sizeof(cdn_outage_t), (void **)&c->outages, &c->noutages, 1000);
+        params_decode_list(node, ctx, path, &outage_table, sizeof(cdn_outage_t), (void **)&c->outages, &c->noutages, 1000);
     for (size_t i = 0; !e && i < c->noutages; i++)
         c->outages[i].pos = node->items[i]->pos;
     return e;

@@ -232,24 +232,12 @@ static int decode_flash(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
 {
     (void)p;
     traffic_cfg_t *c = obj;
-    if (node->kind != CFG_SEQ || node->n == 0 || node->n > 1000) {
-        diag_error(ctx->diag, node->pos, "%s: expected a list of 1 to 1000 crowds {at, factor, ...}", path);
-        return 1;
-    }
-    c->flash = arena_alloc(ctx->arena, node->n * sizeof *c->flash);
-    if (!c->flash) {
-        diag_oom(ctx->diag, node->pos);
-        return 1;
-    }
-    int errs = 0;
-    for (size_t i = 0; i < node->n; i++) {
-        char sub[300];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+    int errs = params_decode_list(node, ctx, path, &flash_table, sizeof *c->flash, (void **)&c->flash, &c->nflash,
+                                  1000);
+    for (size_t i = 0; !errs && i < c->nflash; i++) {
         c->flash[i].pos = node->items[i]->pos;
         c->flash[i].user = -1;
-        errs += params_decode(flash_table.rows, flash_table.n, node->items[i], &c->flash[i], ctx, sub);
     }
-    c->nflash = node->n;
     return errs;
 }
 

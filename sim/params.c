@@ -355,3 +355,27 @@ void params_describe_tree(FILE *f, const char *title, const char *prefix, const 
 {
     tree(f, title, NULL, prefix, t);
 }
+
+int params_decode_list(cfg_node_t *node, pctx_t *ctx, const char *path, const param_table_t *tab, size_t size,
+                       void **out, size_t *n, size_t max)
+{
+    if (node->kind != CFG_SEQ || node->n > max) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of at most %zu items, got %s", path, max,
+                   node->kind == CFG_SEQ ? "more" : cfg_kind_name(node));
+        return 1;
+    }
+    char *a = arena_alloc(ctx->arena, (node->n ? node->n : 1) * size);
+    if (!a) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        errs += params_decode(tab->rows, tab->n, node->items[i], a + i * size, ctx, sub);
+    }
+    *out = a;
+    *n = node->n;
+    return errs;
+}

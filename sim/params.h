@@ -76,6 +76,11 @@ struct param {
  * `path` prefixes messages ("services.web"). Reports missing required keys,
  * type and range errors and unknown keys; returns the number of errors. */
 int params_decode(const param_t *tab, size_t n, cfg_node_t *map, void *obj, pctx_t *ctx, const char *path);
+/* Decodes a list of 1 to max mappings (0 to max when min0) by the table tab
+ * into a new arena array of n items of `size` bytes (*out, *n). Returns the
+ * number of errors. */
+int params_decode_list(cfg_node_t *node, pctx_t *ctx, const char *path, const param_table_t *tab, size_t size,
+                       void **out, size_t *n, size_t max);
 /* Decodes one value of param p from node (for lists of values). */
 int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path);
 /* Reports every key of map not read by a decoder as unknown, naming the valid
