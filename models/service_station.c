@@ -330,7 +330,7 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
     }
     s->iv.completed = s->iv.rejected = 0;
     s->iv.busy_area0 = area;
-    hist_reset(&s->iv.latency);
+    hist_clear(&s->iv.latency);
 }
 
 static void svc_collect(const world_t *w, const station_t *st, metrics_t *m)

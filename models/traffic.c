@@ -479,7 +479,10 @@ static void schedule_next(world_t *w, traffic_t *t)
 {
     const traffic_cfg_t *c = t->cfg;
     simtime_t next;
-    if (c->timestamps) {
+    if (!t->extended && !c->timestamps) { /* the plain process: the hot path */
+        double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
+        next = traffic_advance(c, &t->seg, w->now, e);
+    } else if (c->timestamps) {
         /* a replayed trace: every request at its recorded time */
         next = t->next_ts < c->ntimestamps ? c->timestamps[t->next_ts++] : SIM_NEVER;
     } else {
@@ -526,7 +529,7 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     traffic_t *t = obj;
     double wts[GEO_NLOCATIONS], sum = 1;
-    if (t->modulated || t->cfg->regions) {
+    if (t->extended) {
         sum = traffic_modulation(t->cfg, w->now, wts);
         if (t->modulated && !t->cfg->timestamps && rng_uniform(t->rng_thin) * t->mod_max >= sum) {
             schedule_next(w, t); /* thinned: not an arrival */
@@ -557,7 +560,7 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     req->measured = w->now >= w->warmup;
     if (req->measured)
         w->requests_total++;
-    if (t->routes || t->cfg->regions)
+    if (t->extended)
         classify(w, t, req, wts, sum);
     world_enter(w, req);
     schedule_next(w, t);
@@ -644,6 +647,8 @@ static int traffic_init(world_t *w, void *state)
         return -1;
     if (build_routes(w, t) != 0)
         return -1;
+    t->extended = t->modulated || rg || t->routes;
+    w->source_done = rg || cfg->classes;
     /* The first arrival: from time 0, as if the process had just started. */
     t->seg = 0;
     while (t->seg < cfg->nprofile && 0 >= seg_end(cfg, t->seg))
@@ -722,7 +727,7 @@ static void traffic_sample(world_t *w, void *state, double t, double secs)
         if (tr->reg_iv_latency[i].n)
             world_series(w, t, p, "latency_p95_ms", hist_quantile(&tr->reg_iv_latency[i], 0.95) / 1e6);
         tr->reg_iv[i] = 0;
-        hist_reset(&tr->reg_iv_latency[i]);
+        hist_clear(&tr->reg_iv_latency[i]);
     }
 }
 

@@ -112,6 +112,7 @@ typedef struct traffic {
     double class_rate[TRAFFIC_MAX_CLASSES];       /* per second, last scrape */
     /* classes, regions and modulation (absent from plain scenarios) */
     bool modulated;             /* thinning: diurnal curves or flash crowds */
+    bool extended;              /* regions, classes or modulation: classify() runs */
     double mod_max;             /* bound of the modulation */
     rng_t *rng_thin, *rng_objects;
     uint64_t region_key;

@@ -28,6 +28,9 @@ typedef struct hist {
     uint64_t counts[HIST_BUCKETS];
 } hist_t;
 
+/* Clears a histogram that is initialised (reset, or zeroed memory), in
+ * time proportional to the range of its values: per sampling interval. */
+void hist_clear(hist_t *h);
 void hist_reset(hist_t *h);
 /* The bucket of a value v >= 0 (values past the range go to the last). */
 static inline unsigned hist_bucket(simtime_t v)

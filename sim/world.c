@@ -14,7 +14,7 @@ void world_fail(world_t *w, const char *msg)
 void world_request_done(world_t *w, request_t *r, bool ok)
 {
     if (r->measured) {
-        if (model_catalog.source->done)
+        if (w->source_done)
             model_catalog.source->done(w, w->source, r, ok);
         if (ok) {
             w->requests_completed++;

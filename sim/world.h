@@ -40,6 +40,7 @@ struct world {
     size_t nstations;
     void *source;               /* the request source's state */
     route_t entry;              /* the route of requests that name none: the first station */
+    bool source_done;           /* the source's `done` wants every finished request (set by it) */
     /* the core's */
     int replication;
     evq_t *q;
