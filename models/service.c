@@ -440,7 +440,7 @@ static void ps_reschedule(world_t *w, pod_t *p)
     p->ps_rate = n <= limit ? 1.0 : limit / n;
     cpu_set(s, p, w->now, n <= limit ? n : limit);
     if (p->ps_ev)
-        evq_cancel(w->q, p->ps_ev);
+        world_cancel(w, p->ps_ev);
     p->ps_ev = 0;
     if (n == 0)
         return;
@@ -689,13 +689,13 @@ static void kill_jobs(world_t *w, pod_t *p)
             continue;
         }
         if (j->ev)
-            evq_cancel(w->q, j->ev);
+            world_cancel(w, j->ev);
         j->ev = 0;
         j->next = failed;
         failed = j;
     }
     if (p->ps_ev)
-        evq_cancel(w->q, p->ps_ev);
+        world_cancel(w, p->ps_ev);
     p->ps_ev = 0;
     p->nworking = 0;
     cpu_set(s, p, w->now, 0);
@@ -824,7 +824,7 @@ static void pod_gone(world_t *w, pod_t *p)
 {
     service_t *s = p->svc;
     if (p->phase_ev)
-        evq_cancel(w->q, p->phase_ev);
+        world_cancel(w, p->phase_ev);
     p->phase_ev = 0;
     cpu_set(s, p, w->now, 0);
     uint32_t i = seq_index(s->pods, s->npods, p->seq);
@@ -846,7 +846,7 @@ bool service_pod_delete(world_t *w, pod_t *p)
 {
     bool was_ready = p->phase == POD_READY;
     if (p->phase_ev)
-        evq_cancel(w->q, p->phase_ev);
+        world_cancel(w, p->phase_ev);
     p->phase_ev = 0;
     if (!pod_running(p) || p->active == 0) {
         if (was_ready)
@@ -881,7 +881,7 @@ static void pod_crash(world_t *w, pod_t *p, const char *reason)
     bool was_ready = p->phase == POD_READY;
     p->phase = POD_BACKOFF;
     if (p->phase_ev)
-        evq_cancel(w->q, p->phase_ev);
+        world_cancel(w, p->phase_ev);
     p->phase_ev = world_schedule(w, w->now + p->backoff, phase_step, p, 0);
     p->backoff = p->backoff * 2 > 300 * SIM_S ? 300 * SIM_S : p->backoff * 2;
     /* out of the balancer before its requests fail: the failures run other

@@ -557,9 +557,7 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
                 break;
             }
     }
-    req->measured = w->now >= w->warmup;
-    if (req->measured)
-        w->requests_total++;
+    world_admit(w, req);
     if (t->extended)
         classify(w, t, req, wts, sum);
     world_enter(w, req);

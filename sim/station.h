@@ -19,12 +19,18 @@
  * The engine calls the operations and knows no kind by name; adding a tier
  * touches its files, one table row, its tests and its docs.
  *
- * The world gives a station kind: the clock and the end of the run
- * (w->now, w->warmup, w->end), the seed for its random streams (w->seed),
- * the run's arena for allocations made before the run (w->arena), the event
- * set through world_schedule, the request pool and a pool of per-visit
- * records (world_visit_get/put, `visit_size` bytes), the other stations
- * (world_station), and the writers of the time series and event log. */
+ * The world gives the models (sim/world.h): the clock and the bounds of
+ * the run (w->now, w->warmup, w->end), the seed for their random streams
+ * (w->seed), the configuration (w->sc), the run's arena for allocations at
+ * init (w->arena), the stations (w->stations, world_station), the entry
+ * route and the source's state (w->entry, w->source), whether the run has
+ * failed (w->failed, read only); the event set (world_schedule,
+ * world_cancel), the request pool (world_new_request, world_admit) and a
+ * pool of per-visit records (world_visit_get/put, `visit_size` bytes), the
+ * moves of a request (world_enter, world_pass, world_back), and the writers
+ * of the time series, the event log and failures (world_series,
+ * world_event, world_fail). The source sets w->source_done at init when it
+ * wants every finished request. Nothing else of the world is theirs. */
 #ifndef SIM_STATION_H
 #define SIM_STATION_H
 

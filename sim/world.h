@@ -6,10 +6,10 @@
  * catalogue, and asks each to sample and collect itself. There are no
  * globals: replications run in parallel threads, each with its own world.
  *
- * What models may read and call is listed in sim/station.h: the clock and
- * the run's bounds (now, warmup, end), the seed, the arena (before the
- * run), the stations, world_schedule, the request and visit pools, the
- * series and event writers; the fields below "the core's" are not theirs.
+ * What models may use is listed in sim/station.h, and is what they use: the
+ * fields under "read by models" (and `failed`, read only), the source's
+ * `source_done` (set by the source at init), and the functions below; the
+ * other fields are the core's.
  *
  * The run loop pops the earliest event, sets `now`, calls it: that is all
  * the event loop does. It stops at `end` (events after it never fire) or at
@@ -34,8 +34,8 @@ struct world {
     /* read by models */
     simtime_t now, warmup, end;
     uint64_t seed;
-    const scenario_t *sc;
-    arena_t *arena;
+    const scenario_t *sc;       /* the configuration */
+    arena_t *arena;             /* for allocations at init (freed with the world) */
     station_t *stations;        /* as sc->stations */
     size_t nstations;
     void *source;               /* the request source's state */
@@ -81,6 +81,17 @@ static inline evq_handle_t world_schedule(world_t *w, simtime_t t, evq_fn fn, vo
     if (!h)
         world_fail(w, "out of memory (event set)");
     return h;
+}
+
+/* Cancels a pending event (its handle from world_schedule). */
+static inline void world_cancel(world_t *w, evq_handle_t h) { evq_cancel(w->q, h); }
+
+/* A new request arrived now: measured when after warm-up, and counted. */
+static inline void world_admit(world_t *w, request_t *r)
+{
+    r->measured = w->now >= w->warmup;
+    if (r->measured)
+        w->requests_total++;
 }
 
 /* A visit record (the largest visit_size of the scenario's kinds; contents
