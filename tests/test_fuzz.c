@@ -172,6 +172,7 @@ static const target_t targets[] = {
     {"set", fuzz_set_input, 8, {{"tests/fuzz/corpus-set", NULL}}},
     {"empirical", fuzz_empirical_input, 5, {{"tests/fuzz/corpus-empirical", NULL}}},
     {"metrics", fuzz_metrics_input, 12, {{"tests/fuzz/corpus-metrics", NULL}, {"tests/hpa/traces", ".metrics.csv"}}},
+    {"trace", fuzz_trace_input, 6, {{"tests/fuzz/corpus-trace", NULL}, {"tests/traces", ".csv"}}},
 };
 
 static void replay_target(const target_t *t)
@@ -212,6 +213,12 @@ static void test_metrics_corpus(void **state)
 {
     (void)state;
     replay_target(&targets[4]);
+}
+
+static void test_trace_corpus(void **state)
+{
+    (void)state;
+    replay_target(&targets[5]);
 }
 
 /* ---- the check itself ------------------------------------------------------ */
@@ -423,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_set_corpus),
         cmocka_unit_test(test_empirical_corpus),
         cmocka_unit_test(test_metrics_corpus),
+        cmocka_unit_test(test_trace_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

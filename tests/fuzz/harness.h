@@ -32,6 +32,7 @@
 #include "sim/dist.h"
 #include "models/k8s.h"
 #include "models/replay.h"
+#include "models/trace.h"
 #include "sim/scenario.h"
 #include "sim/textfile.h"
 
@@ -251,6 +252,39 @@ static inline int fuzz_empirical_input(const uint8_t *data, size_t size)
     }
     free(d);
     free(text);
+    return rc;
+}
+
+/* The traffic trace reader (traffic.replay) on the input as a CSV file
+ * (every byte): a rate profile or timestamps; a trace that loads is in
+ * order, within its bounds and not empty. */
+static inline int fuzz_trace_input(const uint8_t *data, size_t size)
+{
+    diag_t *d = calloc(1, sizeof *d);
+    arena_t *a = arena_new();
+    int rc = 0;
+    if (d && a) {
+        static const char name[] = "fuzz:trace.csv";
+        trace_t tr;
+        int r = trace_parse_text(a, name, (const char *)data, size, &tr, d);
+        for (size_t i = 0; r == 0 && i < tr.n; i++) {
+            bool order = i == 0 || (tr.kind == TRACE_RATES ? tr.at[i] > tr.at[i - 1] : tr.at[i] >= tr.at[i - 1]);
+            if (!order || tr.at[i] < 0 || (tr.rate && !(tr.rate[i] >= 0 && tr.rate[i] <= TRACE_MAX_RATE))) {
+                fprintf(stderr, "fuzz: a trace loaded out of order or bounds at row %zu\n", i);
+                rc = -1;
+                break;
+            }
+        }
+        if (r == 0 && tr.n == 0) {
+            fprintf(stderr, "fuzz: an empty trace loaded\n");
+            rc = -1;
+        }
+        fuzz_names_t nm = {name, NULL, NULL, 0, NULL, false};
+        if (rc == 0)
+            rc = fuzz_check(d, r == 0, &nm);
+    }
+    arena_free(a);
+    free(d);
     return rc;
 }
 
