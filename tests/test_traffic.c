@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/catalog.h"
 #include "models/service.h"
@@ -91,13 +92,17 @@ static void test_replay_timestamps(void **state)
 static void test_replay_rates(void **state)
 {
     (void)state;
-    FILE *f = fopen("tests/traffic-rates.csv", "w");
+    char dir[] = "/tmp/clustersim-traffic-XXXXXX", csv[64], yaml[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(csv, sizeof csv, "%s/rates.csv", dir);
+    snprintf(yaml, sizeof yaml, "%s/replay.yaml", dir);
+    FILE *f = fopen(csv, "w");
     assert_non_null(f);
     fputs("time_s,rate\n0,10\n100,50\n200,10\n", f);
     fclose(f);
-    scenario_t *sc = load("duration: 300s\ntraffic: {replay: traffic-rates.csv}\n"
+    scenario_t *sc = load("duration: 300s\ntraffic: {replay: rates.csv}\n"
                           "services: {web: {service_time: 1ms, concurrency: 100}}\n",
-                          "tests/replay.yaml");
+                          yaml);
     double n = 0;
     for (int rep = 0; rep < 5; rep++) {
         world_t *w = world_new(sc, rep, NULL, NULL);
@@ -106,7 +111,8 @@ static void test_replay_rates(void **state)
         n += (double)w->requests_total;
         world_free(w);
     }
-    remove("tests/traffic-rates.csv");
+    remove(csv);
+    rmdir(dir);
     check_poisson("replayed rates, 5 x 300 s", n, 35000);
     scenario_free(sc);
 }
