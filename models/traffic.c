@@ -475,6 +475,38 @@ double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
     return sum;
 }
 
+/* The linear piece of the regions' weights holding now (diurnal curves,
+ * no flash crowds): each region's local hour runs to its next whole hour,
+ * where its curve's slope changes; the piece ends at the first of them. */
+static void new_segment(traffic_t *t, simtime_t now)
+{
+    const regions_cfg_t *rg = t->cfg->regions;
+    const simtime_t day = 86400 * SIM_S, hour = 3600 * SIM_S;
+    simtime_t r = now % day;
+    double utc = (double)(r < 0 ? r + day : r) / (double)hour;
+    simtime_t end = now + hour;
+    t->sa = t->sb = 0;
+    for (int i = 0; i < rg->nusers; i++) {
+        double h = utc + rg->utc_offset[i];
+        h = h < 0 ? h + 24 : h >= 24 ? h - 24 : h;
+        int k = (int)h;
+        if (k > 23)
+            k = 23;
+        double f = h - k, c0 = rg->curve[k], c1 = rg->curve[k == 23 ? 0 : k + 1];
+        t->wa[i] = rg->share[i] * (c0 + f * (c1 - c0));
+        t->wb[i] = rg->share[i] * (c1 - c0) / (double)hour;
+        t->sa += t->wa[i];
+        t->sb += t->wb[i];
+        simtime_t left = (simtime_t)ceil((1.0 - f) * (double)hour);
+        if (left < 1)
+            left = 1;
+        if (now + left < end)
+            end = now + left;
+    }
+    t->seg_lo = now;
+    t->seg_hi = end;
+}
+
 static void schedule_next(world_t *w, traffic_t *t)
 {
     const traffic_cfg_t *c = t->cfg;
@@ -529,7 +561,18 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     traffic_t *t = obj;
     double wts[GEO_NLOCATIONS], sum = 1;
-    if (t->extended) {
+    if (t->segmented) {
+        if (w->now < t->seg_lo || w->now >= t->seg_hi)
+            new_segment(t, w->now);
+        double dt = (double)(w->now - t->seg_lo);
+        sum = t->sa + t->sb * dt;
+        if (rng_uniform(t->rng_thin) * t->mod_max >= sum) {
+            schedule_next(w, t); /* thinned: not an arrival */
+            return;
+        }
+        for (int i = 0; i < t->cfg->regions->nusers; i++)
+            wts[i] = t->wa[i] + t->wb[i] * dt;
+    } else if (t->extended) {
         sum = traffic_modulation(t->cfg, w->now, wts);
         if (t->modulated && !t->cfg->timestamps && rng_uniform(t->rng_thin) * t->mod_max >= sum) {
             schedule_next(w, t); /* thinned: not an arrival */
@@ -646,6 +689,8 @@ static int traffic_init(world_t *w, void *state)
     if (build_routes(w, t) != 0)
         return -1;
     t->extended = t->modulated || rg || t->routes;
+    t->segmented = rg && rg->diurnal && cfg->nflash == 0 && !cfg->timestamps;
+    t->seg_lo = t->seg_hi = 0;
     w->source_done = rg || cfg->classes;
     /* The first arrival: from time 0, as if the process had just started. */
     t->seg = 0;

@@ -113,6 +113,11 @@ typedef struct traffic {
     /* classes, regions and modulation (absent from plain scenarios) */
     bool modulated;             /* thinning: diurnal curves or flash crowds */
     bool extended;              /* regions, classes or modulation: classify() runs */
+    /* the regions' weights are linear in time between two hours of any
+     * region's day: w_i(t) = wa_i + wb_i (t - seg_lo) on [seg_lo, seg_hi) */
+    bool segmented;
+    simtime_t seg_lo, seg_hi;
+    double wa[GEO_NLOCATIONS], wb[GEO_NLOCATIONS], sa, sb;
     double mod_max;             /* bound of the modulation */
     rng_t *rng_thin, *rng_objects;
     uint64_t region_key;
