@@ -127,8 +127,10 @@ static int decode_outages(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
     cdn_cfg_t *c = obj;
     int e =
         params_decode_list(node, ctx, path, &outage_table, sizeof(cdn_outage_t), (void **)&c->outages, &c->noutages, 1000);
-    for (size_t i = 0; !e && i < c->noutages; i++)
-        c->outages[i].pos = node->items[i]->pos;
+    for (size_t i = 0; !e && i < c->noutages; i++) {
+        cfg_node_t *edge = cfg_get(node->items[i], "edge");
+        c->outages[i].pos = edge ? edge->pos : node->items[i]->pos;
+    }
     return e;
 }
 
@@ -228,7 +230,11 @@ static int cdn_check(scenario_t *sc, diag_t *d)
         for (int e = 0; e < c->nedges; e++)
             if (strcmp(geo_location(c->edge_loc[e])->name, o->edge) == 0)
                 o->slot = e;
-        if (o->slot < 0) {
+        if (o->slot < 0 && geo_find(o->edge) < 0) {
+            diag_error(d, o->pos, "cdn.outages[%zu].edge: unknown region '%s' (valid: %s)", i, o->edge,
+                       geo_valid_names());
+            errs++;
+        } else if (o->slot < 0) {
             diag_error(d, o->pos, "cdn.outages[%zu].edge: '%s' is not one of the CDN's edges", i, o->edge);
             errs++;
         }
@@ -455,17 +461,21 @@ static void on_purge(void *ctx, void *obj, uint64_t arg)
                 pg->path ? "purge by path" : "purge by surrogate key");
 }
 
+/* An outage starts or ends: the edge's state is recomputed from every
+ * outage (two may overlap), and only a change is an event. */
 static void on_outage(void *ctx, void *obj, uint64_t arg)
 {
     world_t *w = ctx;
     station_t *st = obj;
     cdn_t *c = st->state;
     const cdn_outage_t *o = &c->cfg->outages[arg >> 1];
-    bool down = (arg & 1) == 0;
-    c->up[o->slot] = !down;
+    bool up = up_at(c->cfg, o->slot, w->now);
+    if (up == c->up[o->slot])
+        return;
+    c->up[o->slot] = up;
     char name[80];
     snprintf(name, sizeof name, "cdn.%s", o->edge);
-    world_event(w, name, "edge", down ? "up" : "down", down ? "down" : "up", down ? "outage" : "recovered");
+    world_event(w, name, "edge", up ? "down" : "up", up ? "up" : "down", up ? "recovered" : "outage");
 }
 
 static int cdn_init(world_t *w, station_t *st)

@@ -28,7 +28,12 @@
  * an outage takes an edge down for a while (its cache survives: a CDN
  * edge's disk is not lost in a routing outage). Both are rows of
  * events.csv. Hit ratios count measured requests the layer could have
- * answered (cacheable ones); others are `bypass`. */
+ * answered (cacheable ones); others are `bypass`.
+ *
+ * Simplifications: the edge is chosen when the request leaves the user; one
+ * already on its way when its edge goes down is still served there. A fetch
+ * that missed before a purge and returns after it fills the cache with what
+ * the origin sent (the purge does not chase requests in flight). */
 #ifndef MODELS_CDN_H
 #define MODELS_CDN_H
 

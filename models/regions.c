@@ -266,7 +266,9 @@ int regions_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, c
         diag_error(ctx->diag, node->pos, "%s.network: parameters out of range", path);
         errs++;
     }
+    c->rtt_pos = node->pos;
     if ((v = cfg_get(node, "rtt")) != NULL) {
+        c->rtt_pos = v->pos;
         snprintf(sub, sizeof sub, "%s.rtt", path);
         errs += decode_rtt(c, v, ctx, sub);
     }
@@ -295,7 +297,7 @@ int regions_check_rtt(regions_cfg_t *c, const bool *used, diag_t *d)
     for (int a = 0; a < GEO_NLOCATIONS; a++)
         for (int b = a; b < GEO_NLOCATIONS; b++)
             if (used[a] && used[b] && !c->rtt_given[a * GEO_NLOCATIONS + b]) {
-                diag_error(d, c->pos,
+                diag_error(d, c->rtt_pos,
                            "regions.rtt: with network.model: matrix every pair of locations in use needs a round "
                            "trip; %s-%s is missing",
                            geo_location(a)->name, geo_location(b)->name);

@@ -57,6 +57,7 @@ typedef struct regions_cfg {
     double rtt[GEO_NLOCATIONS * GEO_NLOCATIONS];
     bool rtt_given[GEO_NLOCATIONS * GEO_NLOCATIONS];
     srcpos_t pos;
+    srcpos_t rtt_pos;           /* of `rtt:` (pos when absent) */
 } regions_cfg_t;
 
 extern const param_table_t regions_table;

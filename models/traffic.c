@@ -235,7 +235,8 @@ static int decode_flash(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
     int errs = params_decode_list(node, ctx, path, &flash_table, sizeof *c->flash, (void **)&c->flash, &c->nflash,
                                   1000);
     for (size_t i = 0; !errs && i < c->nflash; i++) {
-        c->flash[i].pos = node->items[i]->pos;
+        cfg_node_t *region = cfg_get(node->items[i], "region");
+        c->flash[i].pos = region ? region->pos : node->items[i]->pos;
         c->flash[i].user = -1;
     }
     return errs;

@@ -297,4 +297,28 @@ else
     ok "events.csv: no recovery before the end"
 fi
 
+# Two overlapping outages of one edge ([10 s, 30 s) and [20 s, 40 s)): the
+# edge is down from 10 s to 40 s, one event each way, and its `up` series
+# is 0 throughout (the second outage's start and the first's end change
+# nothing).
+variant 21 's/outages: .*/outages: [{edge: london, at: 10s, duration: 20s}, {edge: london, at: 20s, duration: 20s}]/'
+OV=$TMP/overlap
+if "$CLUSTERSIM" run "$V" -q -o "$OV" --set sample_interval=5s >/dev/null 2>&1; then
+    rows=$(grep -c 'cdn\.london/edge' "$OV/events.csv")
+    if [ "$rows" = 2 ] && grep -q '^0,10,cdn\.london/edge,up,down,outage$' "$OV/events.csv" &&
+        grep -q '^0,40,cdn\.london/edge,down,up,recovered$' "$OV/events.csv"; then
+        ok "overlapping outages: down at 10 s, recovered at 40 s, one event each"
+    else
+        not_ok "overlapping outages: down at 10 s, recovered at 40 s, one event each" "$(one_line "$OV/events.csv")"
+    fi
+    up=$(awk -F, '$3 == "edge.london.up" && $2 >= 10 && $2 < 40 && $4 != 0' "$OV/timeseries.csv" | wc -l)
+    if [ "$up" = 0 ]; then
+        ok "overlapping outages: edge.london.up is 0 from 10 s to 40 s"
+    else
+        not_ok "overlapping outages: edge.london.up is 0 from 10 s to 40 s" "$up samples up"
+    fi
+else
+    not_ok "overlapping outages: the run succeeds"
+fi
+
 finish
