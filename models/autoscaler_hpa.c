@@ -156,7 +156,7 @@ static void hpa_destroy(service_t *s)
 /* What the pod's status looks like to the controller. */
 static hpa_pod_t pod_status(const pod_t *p)
 {
-    hpa_pod_t h = {.id = p->uid, .start_time = p->started, .ready_since = p->ready_since};
+    hpa_pod_t h = {.id = p->lb.uid, .start_time = p->started, .ready_since = p->ready_since};
     switch (p->phase) {
     case POD_PENDING:
     case POD_PULLING:

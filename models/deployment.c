@@ -28,7 +28,7 @@ static vkey_t key_of(const pod_t *p)
                       ? 0
                       : 1;
     int ready = p->phase == POD_READY;
-    return (vkey_t){(uint8_t)(on_node * 4 + running * 2 + ready), p->restarts, p->ready_since, p->created, p->uid};
+    return (vkey_t){(uint8_t)(on_node * 4 + running * 2 + ready), p->restarts, p->ready_since, p->created, p->lb.uid};
 }
 
 /* True when a goes before b. */

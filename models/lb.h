@@ -1,12 +1,14 @@
 /* lb: load-balancer policies behind one interface.
  *
- * A service's balancer sees the pods that may take new requests (the ready
- * set, `lb_view_t`) and picks one per request. Each policy is a descriptor
+ * A balancer sees the members that may take new requests (a service's ready
+ * pods; later a database's replicas, a Redis tier's shards), each as an
+ * `lb_member_t` (its load, identity and weight, nothing of the model behind
+ * it), and picks one per request. Each policy is a descriptor
  * in one table (lb.c), its code in a file of its own (lb_NAME.c); the core
  * allocates `state_size` bytes of private state per service and calls
- * `changed` whenever the ready set changes (a pod added, removed, readied).
- * Pods keep a little per-pod scratch (`pod_t.lb_weight_cur`) for policies
- * that need it, so no policy allocates.
+ * `changed` whenever the set changes (a pod added, removed, readied).
+ * Members keep a little scratch (`weight_cur`) for policies that need it, so
+ * no policy allocates.
  *
  * Requests carry a client id (ip_hash); policies that draw random numbers
  * use the service's balancer stream, so they do not perturb service times. */
@@ -17,11 +19,17 @@
 #include <stdint.h>
 #include "sim/rng.h"
 
-typedef struct pod pod_t;
+/* What a balancer knows of one member. */
+typedef struct lb_member {
+    int active;       /* requests in it (in service plus queued) */
+    uint32_t uid;     /* stable for the member's life (ip_hash) */
+    double weight;    /* weighted_round_robin */
+    double weight_cur;/* scratch of weighted_round_robin */
+} lb_member_t;
 
 typedef struct lb_view {
-    pod_t **pods;     /* the ready pods, in pod order */
-    uint32_t n;       /* >= 1 when pick is called */
+    lb_member_t **members; /* the members that take requests, in a stable order */
+    uint32_t n;            /* >= 1 when pick is called */
 } lb_view_t;
 
 typedef struct lb_kind {
@@ -30,7 +38,7 @@ typedef struct lb_kind {
     size_t state_size;
     /* Called once the view is first known and after every change of it. */
     void (*changed)(void *state, const lb_view_t *v);
-    /* The pod (index into v->pods) for a request from `client`. */
+    /* The member (index into v->members) for a request from `client`. */
     uint32_t (*pick)(void *state, const lb_view_t *v, uint32_t client, rng_t *r);
 } lb_kind_t;
 

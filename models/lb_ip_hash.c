@@ -15,7 +15,7 @@ static uint32_t ih_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
     uint32_t best = 0;
     uint64_t best_h = 0;
     for (uint32_t i = 0; i < v->n; i++) {
-        uint64_t h = rng_mix64(((uint64_t)client << 32) ^ v->pods[i]->uid);
+        uint64_t h = rng_mix64(((uint64_t)client << 32) ^ v->members[i]->uid);
         if (i == 0 || h > best_h) {
             best = i;
             best_h = h;

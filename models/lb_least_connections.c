@@ -20,13 +20,13 @@ static uint32_t lc_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
     (void)client, (void)r;
     lc_t *s = state;
     uint32_t n = v->n, start = s->start < n ? s->start : 0, best = start;
-    int best_active = v->pods[best]->active;
+    int best_active = v->members[best]->active;
     /* every pod once, from the rotating start: the first of the least loaded wins */
     for (uint32_t k = 1; k < n && best_active > 0; k++) {
         uint32_t i = start + k < n ? start + k : start + k - n;
-        if (v->pods[i]->active < best_active) {
+        if (v->members[i]->active < best_active) {
             best = i;
-            best_active = v->pods[i]->active;
+            best_active = v->members[i]->active;
         }
     }
     s->start = best + 1 == n ? 0 : best + 1;

@@ -15,7 +15,7 @@ static uint32_t p2_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
     uint32_t b = rng_below(r, v->n - 1);
     if (b >= a)
         b++;
-    return v->pods[b]->active < v->pods[a]->active ? b : a;
+    return v->members[b]->active < v->members[a]->active ? b : a;
 }
 
 const lb_kind_t lb_power_of_two = {"power_of_two", "the less loaded of two random pods", 0, p2_changed, p2_pick};

@@ -10,7 +10,7 @@ static void wrr_changed(void *state, const lb_view_t *v)
 {
     (void)state;
     for (uint32_t i = 0; i < v->n; i++)
-        v->pods[i]->lb_weight_cur = 0;
+        v->members[i]->weight_cur = 0;
 }
 
 static uint32_t wrr_pick(void *state, const lb_view_t *v, uint32_t client, rng_t *r)
@@ -19,13 +19,13 @@ static uint32_t wrr_pick(void *state, const lb_view_t *v, uint32_t client, rng_t
     double total = 0;
     uint32_t best = 0;
     for (uint32_t i = 0; i < v->n; i++) {
-        pod_t *p = v->pods[i];
-        p->lb_weight_cur += p->weight;
+        lb_member_t *p = v->members[i];
+        p->weight_cur += p->weight;
         total += p->weight;
-        if (p->lb_weight_cur > v->pods[best]->lb_weight_cur)
+        if (p->weight_cur > v->members[best]->weight_cur)
             best = i;
     }
-    v->pods[best]->lb_weight_cur -= total;
+    v->members[best]->weight_cur -= total;
     return best;
 }
 

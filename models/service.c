@@ -336,7 +336,7 @@ double pod_cpu_area(const pod_t *p, simtime_t now) { return p->cpu_area + p->cpu
 int64_t pod_memory(const pod_t *p)
 {
     const service_cfg_t *c = p->svc->cfg;
-    return c->mem_base_b + c->mem_per_request_b * (int64_t)p->active;
+    return c->mem_base_b + c->mem_per_request_b * (int64_t)p->lb.active;
 }
 
 bool pod_running(const pod_t *p)
@@ -352,7 +352,7 @@ bool pod_running(const pod_t *p)
 
 static void view_changed(world_t *w, service_t *s)
 {
-    s->view.pods = s->ready;
+    s->view.members = s->members;
     s->cfg->lb->changed(s->lb_state, &s->view);
     gauge_set(&s->ready_pods, w->now, s->view.n);
     autoscaler_ready_changed(w, s);
@@ -362,8 +362,10 @@ static void rebuild_view(world_t *w, service_t *s)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->npods; i++)
-        if (s->pods[i]->phase == POD_READY)
+        if (s->pods[i]->phase == POD_READY) {
+            s->members[n] = &s->pods[i]->lb;
             s->ready[n++] = s->pods[i];
+        }
     s->view.n = n;
     view_changed(w, s);
 }
@@ -386,7 +388,9 @@ static void view_insert(world_t *w, service_t *s, pod_t *p)
 {
     uint32_t i = seq_index(s->ready, s->view.n, p->seq);
     memmove(&s->ready[i + 1], &s->ready[i], (s->view.n - i) * sizeof *s->ready);
+    memmove(&s->members[i + 1], &s->members[i], (s->view.n - i) * sizeof *s->members);
     s->ready[i] = p;
+    s->members[i] = &p->lb;
     s->view.n++;
     view_changed(w, s);
 }
@@ -399,6 +403,7 @@ static void view_remove(world_t *w, service_t *s, pod_t *p)
         return;
     }
     memmove(&s->ready[i], &s->ready[i + 1], (s->view.n - i - 1) * sizeof *s->ready);
+    memmove(&s->members[i], &s->members[i + 1], (s->view.n - i - 1) * sizeof *s->members);
     s->view.n--;
     view_changed(w, s);
 }
@@ -601,7 +606,7 @@ static void complete(world_t *w, job_t *j, bool ok)
             last->bslot = j->bslot;
         }
         p->busy--;
-        p->active--;
+        p->lb.active--;
         p->served++;
         gauge_add(&s->busy, now, -1);
         gauge_add(&s->in_system, now, -1);
@@ -610,7 +615,7 @@ static void complete(world_t *w, job_t *j, bool ok)
     if (p) {
         /* a draining pod still serves what it has queued, then goes */
         pull_queue(w, s, p);
-        if (p->phase == POD_TERMINATING && p->active == 0)
+        if (p->phase == POD_TERMINATING && p->lb.active == 0)
             pod_gone(w, p);
     }
     job_t *parent = j->parent;
@@ -624,11 +629,11 @@ void service_submit(world_t *w, service_t *s, job_t *j)
     j->svc = s;
     j->enq = w->now;
     if (s->view.n > 0) {
-        pod_t *p = s->view.pods[s->cfg->lb->pick(s->lb_state, &s->view, j->req->client, s->rng_lb)];
+        pod_t *p = s->ready[s->cfg->lb->pick(s->lb_state, &s->view, j->req->client, s->rng_lb)];
         p->arrivals++;
         if (p->busy < s->cfg->concurrency || p->queued < s->cfg->queue_capacity) {
             j->pod = p;
-            p->active++;
+            p->lb.active++;
             gauge_add(&s->in_system, w->now, 1);
             if (p->busy < s->cfg->concurrency) {
                 start(w, s, p, j);
@@ -701,9 +706,9 @@ static void kill_jobs(world_t *w, pod_t *p)
     cpu_set(s, p, w->now, 0);
     gauge_add(&s->queue, w->now, -p->queued);
     gauge_add(&s->busy, w->now, -p->busy);
-    gauge_add(&s->in_system, w->now, -p->active);
+    gauge_add(&s->in_system, w->now, -p->lb.active);
     p->qhead = p->qtail = NULL;
-    p->busy = p->queued = p->active = 0;
+    p->busy = p->queued = p->lb.active = 0;
     while (failed) {
         job_t *j = failed;
         failed = j->next;
@@ -775,11 +780,14 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
         uint32_t nc = s->cap_pods ? s->cap_pods * 2 : 16;
         pod_t **g = realloc(s->pods, nc * sizeof *g);
         pod_t **r = realloc(s->ready, nc * sizeof *r);
+        if (r)
+            s->ready = r;
+        lb_member_t **m = realloc(s->members, nc * sizeof *m);
+        if (m)
+            s->members = s->view.members = m;
         if (g)
             s->pods = g;
-        if (r)
-            s->ready = s->view.pods = r;
-        if (!g || !r) {
+        if (!g || !r || !m) {
             world_fail(w, "out of memory (pods)");
             return NULL;
         }
@@ -803,10 +811,10 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
         world_fail(w, "out of memory (pods)");
         return NULL;
     }
-    p->uid = s->next_uid++;
+    p->lb.uid = s->next_uid++;
     p->seq = s->next_seq++;
     p->revision = s->revision;
-    p->weight = p->uid < s->cfg->nweights ? s->cfg->weights[p->uid] : 1.0;
+    p->lb.weight = p->lb.uid < s->cfg->nweights ? s->cfg->weights[p->lb.uid] : 1.0;
     p->created = p->cpu_last = p->ps_last = w->now;
     p->backoff = 10 * SIM_S;
     s->pods[s->npods++] = p;
@@ -848,7 +856,7 @@ bool service_pod_delete(world_t *w, pod_t *p)
     if (p->phase_ev)
         world_cancel(w, p->phase_ev);
     p->phase_ev = 0;
-    if (!pod_running(p) || p->active == 0) {
+    if (!pod_running(p) || p->lb.active == 0) {
         if (was_ready)
             p->phase = POD_TERMINATING, view_remove(w, p->svc, p);
         pod_gone(w, p);
@@ -936,7 +944,7 @@ void service_scrape(world_t *w, service_t *s)
             m->rps = (double)(p->arrivals - m->win_arrivals) / (span * 1e-9);
         }
         m->mem_b = pod_memory(p);
-        m->inflight = p->active;
+        m->inflight = p->lb.active;
         m->queued = p->queued;
         m->at = w->now;
         m->scrapes++;
@@ -999,7 +1007,9 @@ void service_destroy(service_t *s)
     }
     free(s->pods);
     free(s->ready);
+    free(s->members);
     s->pods = s->ready = NULL;
+    s->members = NULL;
     s->npods = 0;
     pool_destroy(&s->pod_pool);
     deployment_free(s);

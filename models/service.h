@@ -70,6 +70,7 @@
 typedef struct world world_t;
 typedef struct service service_t;
 typedef struct job job_t;
+typedef struct pod pod_t;
 
 /* ---- configuration (decoded from the scenario) -------------------------- */
 
@@ -163,8 +164,10 @@ typedef struct pod_metrics {
 
 struct pod {
     void *pool_link;
+    /* what the balancer sees: lb.active (busy + queued), lb.uid (stable for
+     * the pod's life), lb.weight */
+    lb_member_t lb;
     service_t *svc;
-    uint32_t uid;               /* stable for the pod's life (ip_hash) */
     uint64_t seq;               /* creation number: orders s->pods, never wraps */
     int revision;
     pod_phase_t phase;
@@ -175,10 +178,7 @@ struct pod {
     evq_handle_t phase_ev;      /* the pending life-cycle step */
     int busy;                   /* workers in use */
     int queued;                 /* waiting */
-    int active;                 /* busy + queued: what balancers compare */
     job_t *qhead, *qtail;
-    double weight;              /* weighted_round_robin */
-    double lb_weight_cur;       /* scratch of weighted_round_robin */
     uint64_t served;            /* jobs completed, all of the run */
     uint64_t arrivals;          /* jobs routed here */
     /* CPU: cores in use now and their integral (core-ns) */
@@ -210,7 +210,8 @@ struct service {
     uint32_t index;
     pod_t **pods;               /* every pod that exists, in creation order (by seq) */
     uint32_t npods, cap_pods;
-    pod_t **ready;              /* the balancer's view */
+    pod_t **ready;              /* the Ready pods, in pod order */
+    lb_member_t **members;      /* their balancer members, in the same order */
     lb_view_t view;
     void *lb_state;
     rng_t *rng_time, *rng_lb, *rng_life;

@@ -84,14 +84,14 @@ static void check(world_t *w)
             int n = 0;
             for (const job_t *j = p->qhead; j; j = j->next)
                 n++;
-            fail_if(p->active != p->busy + p->queued, "active = busy + queued", w, s);
+            fail_if(p->lb.active != p->busy + p->queued, "active = busy + queued", w, s);
             fail_if(p->busy > c->concurrency || p->busy < 0, "0 <= busy <= concurrency", w, s);
             fail_if(p->queued > c->queue_capacity || p->queued < 0, "0 <= queued <= queue_capacity", w, s);
             fail_if(n != p->queued, "the queue list holds `queued` jobs", w, s);
             fail_if(p->nworking < 0 || p->nworking > p->busy, "0 <= working <= busy", w, s);
             bool runs = p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
-            fail_if(!runs && p->active != 0, "only a running container holds requests", w, s);
-            busy += p->busy, queued += p->queued, active += p->active;
+            fail_if(!runs && p->lb.active != 0, "only a running container holds requests", w, s);
+            busy += p->busy, queued += p->queued, active += p->lb.active;
             ready += p->phase == POD_READY;
             alive += p->phase != POD_TERMINATING;
         }
@@ -100,7 +100,7 @@ static void check(world_t *w)
         fail_if(s->in_system.value != active, "in-system gauge = sum over pods", w, s);
         fail_if((int)s->view.n != ready, "the view is the Ready pods", w, s);
         for (uint32_t v = 0; v < s->view.n; v++)
-            fail_if(s->view.pods[v]->phase != POD_READY, "only Ready pods in the view", w, s);
+            fail_if(s->ready[v]->phase != POD_READY, "only Ready pods in the view", w, s);
         if (s->rolling && !c->recreate) {
             int32_t surge = k8s_intstr_resolve(c->max_surge, s->desired, true);
             fail_if(alive > s->desired + surge, "pods <= desired + surge during a rollout", w, s);

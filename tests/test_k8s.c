@@ -109,7 +109,7 @@ static double metric(const metrics_t *m, const char *path)
 static pod_t *pod_by_uid(const service_t *s, uint32_t uid)
 {
     for (uint32_t i = 0; i < s->npods; i++)
-        if (s->pods[i]->uid == uid)
+        if (s->pods[i]->lb.uid == uid)
             return s->pods[i];
     return NULL;
 }
@@ -823,7 +823,7 @@ static void test_oom_backoff(void **state)
     assert_int_equal(p->restarts, 2);
     assert_int_equal(p->container_start, SEC(61));
     assert_int_equal(p->ready_since, SEC(65));
-    assert_int_equal(p->active, 6);
+    assert_int_equal(p->lb.active, 6);
     assert_int_equal(s->oom_kills, 2);
     assert_int_equal(s->errors, 22);
     assert_int_equal(s->rejected, 42);
@@ -1568,7 +1568,7 @@ static uint64_t reconcile_work(int n0, int phase, int n)
         assert_int_equal(s->view.n, n);
         /* the newest go first: the oldest pods stay */
         for (uint32_t i = 0; i < s->npods; i++)
-            assert_int_equal(s->pods[i]->uid, i);
+            assert_int_equal(s->pods[i]->lb.uid, i);
     }
     if (phase == 2) {
         /* maxSurge 25% new pods; then 25% (maxUnavailable) of the old

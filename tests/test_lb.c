@@ -1,6 +1,7 @@
 /* Unit tests of the load-balancer policies (models/lb.h, models/lb_*.c).
  *
- * Each test builds a view over its own array of pods, as the service does:
+ * Each test builds a view over its own array of members (pods), as the
+ * service does:
  * allocate state_size zeroed bytes, call changed(), then pick(). Pod uids
  * are 100 + index, so that a policy confusing a pod's uid with its position
  * in the view is caught when the view is reordered or shrunk.
@@ -27,8 +28,8 @@
 #define MAXP 16
 
 typedef struct bed {
-    pod_t pods[MAXP];
-    pod_t *ptr[MAXP];
+    lb_member_t pods[MAXP];
+    lb_member_t *ptr[MAXP];
     lb_view_t view;
     const lb_kind_t *kind;
     void *state;
@@ -290,27 +291,27 @@ static void test_ip_hash(void **state)
     static uint32_t before[C];
     long per_pod[N] = {0};
     for (uint32_t c = 0; c < C; c++) {
-        before[c] = b.view.pods[bed_pick(&b, c, NULL)]->uid;
+        before[c] = b.view.members[bed_pick(&b, c, NULL)]->uid;
         per_pod[before[c] - 100]++;
     }
     /* sticky: the same client again, after others, maps to the same pod */
     for (uint32_t c = 0; c < C; c += 7)
-        assert_int_equal(b.view.pods[bed_pick(&b, c, NULL)]->uid, before[c]);
+        assert_int_equal(b.view.members[bed_pick(&b, c, NULL)]->uid, before[c]);
     /* and spread: each pod about C/N clients */
     for (int i = 0; i < N; i++)
         check_binomial("ip_hash share", per_pod[i], C, 1.0 / N);
 
     /* the mapping is by uid, not position: the reversed view agrees */
-    pod_t *rev[N];
+    lb_member_t *rev[N];
     for (int i = 0; i < N; i++)
         rev[i] = &b.pods[N - 1 - i];
     lb_view_t rv = {rev, N};
     b.kind->changed(b.state, &rv);
     for (uint32_t c = 0; c < C; c += 3)
-        assert_int_equal(rv.pods[b.kind->pick(b.state, &rv, c, NULL)]->uid, before[c]);
+        assert_int_equal(rv.members[b.kind->pick(b.state, &rv, c, NULL)]->uid, before[c]);
 
     /* remove pod uid 102 (a view without it): only its clients move */
-    pod_t *less[N - 1];
+    lb_member_t *less[N - 1];
     for (int i = 0, k = 0; i < N; i++)
         if (i != 2)
             less[k++] = &b.pods[i];
@@ -318,7 +319,7 @@ static void test_ip_hash(void **state)
     b.kind->changed(b.state, &lv);
     long moved = 0;
     for (uint32_t c = 0; c < C; c++) {
-        uint32_t u = lv.pods[b.kind->pick(b.state, &lv, c, NULL)]->uid;
+        uint32_t u = lv.members[b.kind->pick(b.state, &lv, c, NULL)]->uid;
         assert_true(u != 102);
         if (before[c] != 102)
             assert_int_equal(u, before[c]);
@@ -332,7 +333,7 @@ static void test_ip_hash(void **state)
     b.kind->changed(b.state, &b.view);
     moved = 0;
     for (uint32_t c = 0; c < C; c++) {
-        uint32_t u = b.view.pods[bed_pick(&b, c, NULL)]->uid;
+        uint32_t u = b.view.members[bed_pick(&b, c, NULL)]->uid;
         if (u != before[c]) {
             assert_int_equal(u, 105);
             moved++;
