@@ -457,13 +457,13 @@ static void ps_reschedule(world_t *w, pod_t *p)
     p->ps_ev = world_schedule(w, w->now + (simtime_t)dt, ps_done, p, 0);
 }
 
+/* j holds a worker of p (the core counted it in busy): its service begins. */
 static void start(world_t *w, service_t *s, pod_t *p, job_t *j)
 {
     if (s->tracked) {
-        j->bslot = (uint32_t)p->busy;
-        p->slots[p->busy] = j;
+        j->bslot = (uint32_t)p->core.busy - 1;
+        p->slots[j->bslot] = j;
     }
-    p->busy++;
     gauge_add(&s->busy, w->now, 1);
     j->start = w->now;
     j->state = JOB_WORKING;
@@ -580,18 +580,14 @@ static void count_result(world_t *w, service_t *s, job_t *j, bool ok)
     }
 }
 
-/* Takes the next queued job of p into service. */
+/* A worker of p is done with its job: the next queued job takes it. */
 static void pull_queue(world_t *w, service_t *s, pod_t *p)
 {
-    job_t *next = p->qhead;
+    server_item_t *next = server_release(&p->core);
     if (!next)
         return;
-    p->qhead = next->next;
-    if (!p->qhead)
-        p->qtail = NULL;
-    p->queued--;
     gauge_add(&s->queue, w->now, -1);
-    start(w, s, p, next);
+    start(w, s, p, (job_t *)next);
 }
 
 static void complete(world_t *w, job_t *j, bool ok)
@@ -601,11 +597,10 @@ static void complete(world_t *w, job_t *j, bool ok)
     simtime_t now = w->now;
     if (p) {
         if (s->tracked) {
-            job_t *last = p->slots[p->busy - 1];
+            job_t *last = p->slots[p->core.busy - 1];
             p->slots[j->bslot] = last;
             last->bslot = j->bslot;
         }
-        p->busy--;
         p->lb.active--;
         p->served++;
         gauge_add(&s->busy, now, -1);
@@ -631,21 +626,14 @@ void service_submit(world_t *w, service_t *s, job_t *j)
     if (s->view.n > 0) {
         pod_t *p = s->ready[s->cfg->lb->pick(s->lb_state, &s->view, j->req->client, s->rng_lb)];
         p->arrivals++;
-        if (p->busy < s->cfg->concurrency || p->queued < s->cfg->queue_capacity) {
+        if (server_has_room(&p->core, s->cfg->concurrency, s->cfg->queue_capacity)) {
             j->pod = p;
             p->lb.active++;
             gauge_add(&s->in_system, w->now, 1);
-            if (p->busy < s->cfg->concurrency) {
+            if (server_take(&p->core, s->cfg->concurrency, &j->link)) {
                 start(w, s, p, j);
             } else {
                 j->state = JOB_QUEUED;
-                j->next = NULL;
-                if (p->qtail)
-                    p->qtail->next = j;
-                else
-                    p->qhead = j;
-                p->qtail = j;
-                p->queued++;
                 gauge_add(&s->queue, w->now, 1);
             }
             if (s->cfg->mem_limit_b && pod_memory(p) > s->cfg->mem_limit_b)
@@ -675,18 +663,19 @@ void service_submit(world_t *w, service_t *s, job_t *j)
 static void kill_jobs(world_t *w, pod_t *p)
 {
     service_t *s = p->svc;
-    if (!s->tracked && p->busy > 0) {
+    if (!s->tracked && p->core.busy > 0) {
         /* its jobs in service are in no slot: nothing may kill them */
         world_fail(w, "internal error: requests of a service without job slots were to be killed");
         return;
     }
+    /* the queued jobs (reversed, as before), then those holding workers */
     job_t *failed = NULL;
-    for (job_t *j = p->qhead, *next; j; j = next) {
-        next = j->next;
-        j->next = failed;
+    for (job_t *j = (job_t *)p->core.qhead, *next; j; j = next) {
+        next = (job_t *)j->link.next;
+        j->link.next = failed ? &failed->link : NULL;
         failed = j;
     }
-    for (int i = 0; i < p->busy; i++) {
+    for (int i = 0; i < p->core.busy; i++) {
         job_t *j = p->slots[i];
         if (j->state == JOB_CALLING) {
             j->state = JOB_DETACHED;
@@ -696,7 +685,7 @@ static void kill_jobs(world_t *w, pod_t *p)
         if (j->ev)
             world_cancel(w, j->ev);
         j->ev = 0;
-        j->next = failed;
+        j->link.next = failed ? &failed->link : NULL;
         failed = j;
     }
     if (p->ps_ev)
@@ -704,14 +693,14 @@ static void kill_jobs(world_t *w, pod_t *p)
     p->ps_ev = 0;
     p->nworking = 0;
     cpu_set(s, p, w->now, 0);
-    gauge_add(&s->queue, w->now, -p->queued);
-    gauge_add(&s->busy, w->now, -p->busy);
+    gauge_add(&s->queue, w->now, -p->core.queued);
+    gauge_add(&s->busy, w->now, -p->core.busy);
     gauge_add(&s->in_system, w->now, -p->lb.active);
-    p->qhead = p->qtail = NULL;
-    p->busy = p->queued = p->lb.active = 0;
+    server_drain(&p->core);
+    p->lb.active = 0;
     while (failed) {
         job_t *j = failed;
-        failed = j->next;
+        failed = (job_t *)j->link.next;
         j->pod = NULL;
         count_result(w, s, j, false);
         job_t *parent = j->parent;
@@ -945,7 +934,7 @@ void service_scrape(world_t *w, service_t *s)
         }
         m->mem_b = pod_memory(p);
         m->inflight = p->lb.active;
-        m->queued = p->queued;
+        m->queued = p->core.queued;
         m->at = w->now;
         m->scrapes++;
     }

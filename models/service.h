@@ -55,6 +55,7 @@
 
 #include "models/autoscaler.h"
 #include "models/lb.h"
+#include "models/server.h"
 #include "sim/dist.h"
 #include "sim/evq.h"
 #include "sim/gauge.h"
@@ -121,7 +122,7 @@ int service_apply_deployment(service_cfg_t *c, cfg_node_t *svc_map, pctx_t *ctx,
 enum { JOB_QUEUED, JOB_WORKING, JOB_CALLING, JOB_DETACHED };
 
 struct job {
-    job_t *next;                /* queue link (and pool link while free) */
+    server_item_t link;         /* first: the queue's link (and the pool's while free) */
     request_t *req;
     job_t *parent;              /* the caller's job, NULL at the entry service */
     service_t *svc;
@@ -176,9 +177,7 @@ struct pod {
     simtime_t container_start;  /* the running container's start */
     simtime_t ready_since;      /* last transition of the Ready condition */
     evq_handle_t phase_ev;      /* the pending life-cycle step */
-    int busy;                   /* workers in use */
-    int queued;                 /* waiting */
-    job_t *qhead, *qtail;
+    server_t core;              /* workers and the FIFO queue: busy, queued */
     uint64_t served;            /* jobs completed, all of the run */
     uint64_t arrivals;          /* jobs routed here */
     /* CPU: cores in use now and their integral (core-ns) */

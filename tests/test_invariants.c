@@ -82,16 +82,16 @@ static void check(world_t *w)
         for (uint32_t k = 0; k < s->npods; k++) {
             const pod_t *p = s->pods[k];
             int n = 0;
-            for (const job_t *j = p->qhead; j; j = j->next)
+            for (const server_item_t *j = p->core.qhead; j; j = j->next)
                 n++;
-            fail_if(p->lb.active != p->busy + p->queued, "active = busy + queued", w, s);
-            fail_if(p->busy > c->concurrency || p->busy < 0, "0 <= busy <= concurrency", w, s);
-            fail_if(p->queued > c->queue_capacity || p->queued < 0, "0 <= queued <= queue_capacity", w, s);
-            fail_if(n != p->queued, "the queue list holds `queued` jobs", w, s);
-            fail_if(p->nworking < 0 || p->nworking > p->busy, "0 <= working <= busy", w, s);
+            fail_if(p->lb.active != p->core.busy + p->core.queued, "active = busy + queued", w, s);
+            fail_if(p->core.busy > c->concurrency || p->core.busy < 0, "0 <= busy <= concurrency", w, s);
+            fail_if(p->core.queued > c->queue_capacity || p->core.queued < 0, "0 <= queued <= queue_capacity", w, s);
+            fail_if(n != p->core.queued, "the queue list holds `queued` jobs", w, s);
+            fail_if(p->nworking < 0 || p->nworking > p->core.busy, "0 <= working <= busy", w, s);
             bool runs = p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
             fail_if(!runs && p->lb.active != 0, "only a running container holds requests", w, s);
-            busy += p->busy, queued += p->queued, active += p->lb.active;
+            busy += p->core.busy, queued += p->core.queued, active += p->lb.active;
             ready += p->phase == POD_READY;
             alive += p->phase != POD_TERMINATING;
         }
