@@ -161,6 +161,45 @@ static void cdn_begin(station_cfg_t *st)
     c->pos = st->pos;
 }
 
+/* Scheduled faults join the CDN's own purges and outages. */
+static const char *const cdn_faults[] = {"outage", "purge", NULL};
+
+static int cdn_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, diag_t *d)
+{
+    cdn_cfg_t *c = st->cfg;
+    if (strcmp(f->name, "outage") == 0) {
+        if (!f->detail) {
+            diag_error(d, f->target_pos, "faults: an outage names its edge, e.g. target: cdn.london");
+            return 1;
+        }
+        cdn_outage_t *a = arena_alloc(sc->arena, (c->noutages + 1) * sizeof *a);
+        if (!a) {
+            diag_oom(d, f->pos);
+            return 1;
+        }
+        if (c->noutages)
+            memcpy(a, c->outages, c->noutages * sizeof *a);
+        a[c->noutages++] = (cdn_outage_t){f->detail, f->at, f->duration > 0 ? f->duration : 3650 * 86400 * SIM_S,
+                                          -1, f->target_pos};
+        c->outages = a;
+        return 0;
+    }
+    if (f->detail) {
+        diag_error(d, f->target_pos, "faults: a purge is at every edge: target: cdn, not '%s' after it", f->detail);
+        return 1;
+    }
+    cdn_purge_t *a = arena_alloc(sc->arena, (c->npurges + 1) * sizeof *a);
+    if (!a) {
+        diag_oom(d, f->pos);
+        return 1;
+    }
+    if (c->npurges)
+        memcpy(a, c->purges, c->npurges * sizeof *a);
+    a[c->npurges++] = (cdn_purge_t){f->at, "*", NULL, 0, f->pos}; /* every class */
+    c->purges = a;
+    return 0;
+}
+
 static const cdn_rule_t default_rules[] = {
     {"/api/public/*", METHOD_GET, 300 * SIM_S, {"(default)", 0, 0}},
     {"/api/courses/*", METHOD_GET, 1800 * SIM_S, {"(default)", 0, 0}},
@@ -604,6 +643,8 @@ const station_kind_t station_cdn = {
     .route_order = 2,
     .series_per_station = 3 * GEO_NLOCATIONS,
     .begin = cdn_begin,
+    .faults = cdn_faults,
+    .fault = cdn_fault,
     .check = cdn_check,
     .init = cdn_init,
     .start = cdn_start,

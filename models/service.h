@@ -107,6 +107,8 @@ typedef struct service_cfg {
     const char *deployment;     /* apps/v1 Deployment file, or NULL */
     autoscaler_cfg_t autoscaler;
     bool killable;              /* a fault may crash its pods: keep job slots */
+    simtime_t *crashes;         /* scheduled pod crashes (faults), in file order */
+    size_t ncrashes;
 } service_cfg_t;
 
 extern const param_table_t service_table;

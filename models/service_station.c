@@ -270,9 +270,51 @@ static void on_rollout(void *ctx, void *obj, uint64_t arg)
     deployment_rollout(ctx, obj);
 }
 
+/* A scheduled pod crash: the oldest Ready pod's container dies (its
+ * requests fail, it restarts after CrashLoopBackOff); with no Ready pod,
+ * the oldest running one; with none, nothing (an event says so). */
+static void on_crash(void *ctx, void *obj, uint64_t arg)
+{
+    (void)arg;
+    world_t *w = ctx;
+    service_t *s = obj;
+    pod_t *victim = s->view.n ? s->ready[0] : NULL;
+    for (uint32_t i = 0; !victim && i < s->npods; i++)
+        if (pod_running(s->pods[i]))
+            victim = s->pods[i];
+    if (!victim || service_pod_crash(w, victim, "Error (fault: pod_crash)") != 0)
+        world_event(w, s->cfg->name, "pod", "-", "-", "fault pod_crash: no running pod");
+}
+
+static const char *const svc_faults[] = {"pod_crash", NULL};
+
+static int svc_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, diag_t *d)
+{
+    service_cfg_t *c = st->cfg;
+    if (f->detail) {
+        diag_error(d, f->target_pos, "faults: pod_crash takes a service (services.%s), not '%s' after it", c->name,
+                   f->detail);
+        return 1;
+    }
+    simtime_t *a = arena_alloc(sc->arena, (c->ncrashes + 1) * sizeof *a);
+    if (!a) {
+        diag_oom(d, f->pos);
+        return 1;
+    }
+    if (c->ncrashes)
+        memcpy(a, c->crashes, c->ncrashes * sizeof *a);
+    a[c->ncrashes++] = f->at;
+    c->crashes = a;
+    c->killable = true; /* its pods keep job slots: a crash fails their requests */
+    return 0;
+}
+
 static int svc_start(world_t *w, station_t *st)
 {
     service_t *s = st->state;
+    for (size_t k = 0; k < s->cfg->ncrashes; k++)
+        if (s->cfg->crashes[k] <= w->end)
+            world_schedule(w, s->cfg->crashes[k], on_crash, s, 0);
     for (size_t k = 0; k < s->cfg->nrollouts; k++)
         if (s->cfg->rollouts[k] <= w->end)
             world_schedule(w, s->cfg->rollouts[k], on_rollout, s, 0);
@@ -491,6 +533,8 @@ const station_kind_t station_service = {
     .decoded = svc_decoded,
     .check = svc_check,
     .describe = svc_describe,
+    .faults = svc_faults,
+    .fault = svc_fault,
     .init = svc_init,
     .start = svc_start,
     .destroy = svc_destroy,

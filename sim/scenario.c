@@ -166,6 +166,103 @@ static int decode_stations(const param_t *p, cfg_node_t *node, void *obj, pctx_t
     return errs;
 }
 
+/* `faults:` items: decoded here, resolved to stations once they exist. */
+typedef struct fault_in {
+    simtime_t at, duration;
+    const char *target, *fault;
+} fault_in_t;
+
+#define FIOFF(f) offsetof(fault_in_t, f)
+static const param_t fault_params[] = {
+    {"at", P_DURATION, FIOFF(at), NULL, 0, MAX_SECONDS, PF_REQUIRED, NULL, NULL, NULL, "when"},
+    {"target", P_STRING, FIOFF(target), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
+     "what it hits: SECTION.NAME (`services.api`), a singleton's SECTION (`cdn`), and a detail after it "
+     "(`cdn.london`: that edge)"},
+    {"fault", P_STRING, FIOFF(fault), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
+     "its name, one the target accepts (services: pod_crash; cdn: outage, purge)"},
+    {"duration", P_DURATION, FIOFF(duration), "0s", 0, MAX_SECONDS, 0, NULL, NULL, NULL,
+     "how long, for faults that last (an outage; default: to the end)"},
+};
+static const param_table_t fault_table = PARAM_TABLE(fault_params);
+
+static int decode_faults(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    scenario_t *sc = obj;
+    fault_in_t *in;
+    size_t n;
+    int errs = params_decode_list(node, ctx, path, &fault_table, sizeof *in, (void **)&in, &n, 10000);
+    if (errs)
+        return errs;
+    sc->faults = arena_alloc(ctx->arena, (n ? n : 1) * sizeof *sc->faults);
+    sc->fault_targets = arena_alloc(ctx->arena, (n ? n : 1) * sizeof *sc->fault_targets);
+    if (!sc->faults || !sc->fault_targets) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cfg_node_t *it = node->items[i];
+        sc->faults[i] = (fault_spec_t){in[i].at, in[i].duration, in[i].fault, NULL, it->pos,
+                                       cfg_get(it, "fault")->pos, cfg_get(it, "target")->pos};
+        sc->fault_targets[i] = in[i].target;
+    }
+    sc->nfaults = n;
+    return 0;
+}
+
+/* Resolves each fault's target to a station and hands it to the kind. */
+static int apply_faults(scenario_t *sc, arena_t *a, diag_t *d)
+{
+    int errs = 0;
+    for (size_t i = 0; i < sc->nfaults; i++) {
+        fault_spec_t *f = &sc->faults[i];
+        const char *t = sc->fault_targets[i];
+        const char *dot = strchr(t, '.');
+        size_t len = dot ? (size_t)(dot - t) : strlen(t);
+        const station_kind_t *k = NULL;
+        for (size_t j = 0; j < model_catalog.nkinds && !k; j++) {
+            const station_kind_t *c = model_catalog.kinds[j];
+            if (c->section && strlen(c->section) == len && strncmp(c->section, t, len) == 0)
+                k = c;
+        }
+        station_cfg_t *st = NULL;
+        const char *rest = dot ? dot + 1 : NULL;
+        if (k && k->singleton) {
+            size_t nk;
+            st = scenario_stations_of(sc, k, &nk);
+            f->detail = rest && *rest ? rest : NULL;
+        } else if (k && rest) {
+            const char *dot2 = strchr(rest, '.');
+            char *name = arena_strndup(a, rest, dot2 ? (size_t)(dot2 - rest) : strlen(rest));
+            const station_cfg_t *c = name ? scenario_station(sc, k, name) : NULL;
+            st = c ? &sc->stations[c->index] : NULL;
+            f->detail = dot2 && dot2[1] ? dot2 + 1 : NULL;
+        }
+        if (!st) {
+            diag_error(d, f->target_pos, "faults[%zu].target: '%s' names no station (a section and a name, such "
+                                         "as services.api, or a singleton such as cdn, that the scenario has)",
+                       i, t);
+            errs++;
+            continue;
+        }
+        size_t w = 0;
+        while (k->faults && k->faults[w] && strcmp(k->faults[w], f->name) != 0)
+            w++;
+        if (!k->faults || !k->faults[w] || !k->fault) {
+            char valid[200] = "none";
+            size_t m = 0;
+            for (size_t j = 0; k->faults && k->faults[j] && m < sizeof valid; j++)
+                m += (size_t)snprintf(valid + m, sizeof valid - m, "%s%s", j ? ", " : "", k->faults[j]);
+            diag_error(d, f->name_pos, "faults[%zu].fault: a %s does not take '%s' (valid: %s)", i, k->name, f->name,
+                       valid);
+            errs++;
+            continue;
+        }
+        errs += k->fault(sc, st, f, d);
+    }
+    return errs;
+}
+
 static const param_t scenario_params[] = {
     {"name", P_CUSTOM, OFF(name), NULL, 0, 0, 0, NULL, decode_name, "string", "the run's name (default: the file name)"},
     {"seed", P_U64, OFF(seed), "1", 0, 0, PF_NO_BOUNDS, NULL, NULL, NULL,
@@ -178,6 +275,8 @@ static const param_t scenario_params[] = {
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
     {"metrics_server", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_metrics_server, "mapping",
      "how pod metrics are scraped (below)", .sub = &metrics_server_table},
+    {"faults", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_faults, "list",
+     "scheduled faults, one syntax for every target (below)", .sub = &fault_table, .sub_name = "faults[]"},
 };
 #define NPARAMS (sizeof scenario_params / sizeof scenario_params[0])
 
@@ -303,6 +402,8 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
         if (k->singleton && k->implied && !cfg_get(root, k->section) && k->implied(sc))
             errs += add_singleton(sc, k, NULL, &ctx, k->section);
     }
+    if (!errs)
+        errs += apply_faults(sc, a, d);
     if (model_catalog.platform_check)
         errs += model_catalog.platform_check(sc, root, d);
     for (size_t i = 0; i < model_catalog.nkinds; i++) {

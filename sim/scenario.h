@@ -27,6 +27,9 @@ struct scenario {
     simtime_t metrics_window;      /* CPU and request rates are averaged over it */
     station_cfg_t *stations;      /* by kind in catalogue order, then in file order */
     size_t nstations;
+    fault_spec_t *faults;         /* the `faults:` schedule, as written */
+    const char **fault_targets;
+    size_t nfaults;
     arena_t *arena;               /* owns everything above */
     /* the models' top-level keys (catalog_t.platform), scenario_models() */
     _Alignas(16) unsigned char models[];

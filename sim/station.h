@@ -92,6 +92,17 @@ struct route {
     uint32_t n;
 };
 
+/* A scheduled fault (the scenario's `faults:`), resolved to its station:
+ * `target` is SECTION.NAME (or SECTION for a singleton), and anything after
+ * it is the detail (`cdn.london`: the London edge). */
+typedef struct fault_spec {
+    simtime_t at, duration;     /* duration 0: not given */
+    const char *name;           /* one of the kind's `faults` */
+    const char *detail;         /* NULL when none */
+    srcpos_t pos;               /* of the item */
+    srcpos_t name_pos, target_pos;
+} fault_spec_t;
+
 /* Rows of the terminal table: a kind prints the lines of its stations. */
 typedef struct station_report {
     const scenario_t *sc;
@@ -132,6 +143,12 @@ struct station_kind {
     int (*check)(scenario_t *sc, diag_t *d);
     /* Extra reference text after the parameter tables (may be NULL). */
     void (*describe)(FILE *f);
+    /* The faults it accepts by name (NULL-terminated; NULL: none), and how a
+     * scheduled one is applied: entered into the station's configuration at
+     * load, which its `start` then schedules (0 or the number of errors,
+     * located at f's positions). Called before `check`. */
+    const char *const *faults;
+    int (*fault)(scenario_t *sc, station_cfg_t *c, const fault_spec_t *f, diag_t *d);
 
     /* ---- the run ---- */
     int (*init)(world_t *w, station_t *st);    /* 0, or -1 out of memory */
