@@ -84,6 +84,28 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
         }
         free(leaf);
     }
+    /* the SLO gates: value (the mean over replications) against threshold */
+    if (!bad && sc->nslo) {
+        cJSON *arr = cJSON_AddArrayToObject(root, "slo");
+        bad |= !arr;
+        for (size_t i = 0; i < sc->nslo && !bad; i++) {
+            const slo_t *g = &sc->slo[i];
+            const metric_t *m = metrics_find(&res->summary, g->metric);
+            double v = m ? m->value : NAN;
+            cJSON *o = cJSON_CreateObject();
+            bad |= !o || !cJSON_AddItemToArray(arr, o);
+            if (bad)
+                break;
+            bad |= !cJSON_AddStringToObject(o, "name", g->name);
+            bad |= !cJSON_AddStringToObject(o, "metric", g->metric);
+            bad |= !cJSON_AddStringToObject(o, "op", slo_ops[g->op]);
+            bad |= add_number(o, "threshold", g->threshold);
+            bad |= add_number(o, "value", v);
+            if (res->replications > 1)
+                bad |= add_number(o, "value_ci95", m ? m->ci95 : NAN);
+            bad |= !cJSON_AddBoolToObject(o, "pass", slo_pass(g, v));
+        }
+    }
     char *text = bad ? NULL : cJSON_Print(root);
     cJSON_Delete(root);
     return text;
@@ -115,6 +137,20 @@ void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
         size_t n;
         if (model_catalog.kinds[i]->report && scenario_stations_of(sc, model_catalog.kinds[i], &n))
             model_catalog.kinds[i]->report(f, &rep);
+    }
+    if (sc->nslo) {
+        size_t unmet = 0;
+        fprintf(f, "\n%-24s %-40s %2s %12s %12s  %s\n", "SLO", "metric", "op", "threshold", "value", "verdict");
+        for (size_t i = 0; i < sc->nslo; i++) {
+            const slo_t *g = &sc->slo[i];
+            double v = get(res, g->metric);
+            bool pass = slo_pass(g, v);
+            unmet += !pass;
+            fprintf(f, "%-24.24s %-40.40s %2s %12.6g %12.6g  %s\n", g->name, g->metric, slo_ops[g->op], g->threshold,
+                    v, pass ? "pass" : isnan(v) ? "FAIL (no sample)" : "FAIL");
+        }
+        fprintf(f, "%zu of %zu SLOs met%s\n", sc->nslo - unmet, sc->nslo,
+                res->replications > 1 ? " (on the means over replications)" : "");
     }
     if (res->replications > 1)
         fprintf(f, "\n(means over %d replications; summary.json gives each a 95%% confidence half-width, *_ci95)\n",

@@ -9,6 +9,7 @@
 #include "sim/dist.h"
 #include "sim/limits.h"
 #include "sim/params.h"
+#include "sim/world.h"
 
 #define OFF(f) offsetof(scenario_t, f)
 #define MAX_SECONDS 315360000.0 /* 3650 days */
@@ -263,6 +264,102 @@ static int apply_faults(scenario_t *sc, arena_t *a, diag_t *d)
     return errs;
 }
 
+/* ---- SLO gates ------------------------------------------------------------------ */
+
+const char *const slo_ops[] = {"<", "<=", ">", ">=", NULL};
+
+#define SOFF(f) offsetof(slo_t, f)
+static const param_t slo_params[] = {
+    {"name", P_STRING, SOFF(name), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL, "what the gate is called"},
+    {"metric", P_STRING, SOFF(metric), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
+     "a path into summary.json, e.g. services.web.latency_ms.p99 (checked against the run's paths)"},
+    {"op", P_ENUM, SOFF(op), NULL, 0, 0, PF_REQUIRED, slo_ops, NULL, NULL, "how value and threshold compare"},
+    {"threshold", P_DOUBLE, SOFF(threshold), NULL, 0, 0, PF_REQUIRED | PF_NO_BOUNDS, NULL, NULL, NULL,
+     "in the metric's own unit"},
+};
+static const param_table_t slo_table = PARAM_TABLE(slo_params);
+
+static int decode_slo(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    scenario_t *sc = obj;
+    int errs = params_decode_list(node, ctx, path, &slo_table, sizeof *sc->slo, (void **)&sc->slo, &sc->nslo, 1000);
+    for (size_t i = 0; !errs && i < sc->nslo; i++) {
+        sc->slo[i].pos = node->items[i]->pos;
+        sc->slo[i].metric_pos = cfg_get(node->items[i], "metric")->pos;
+    }
+    return errs;
+}
+
+/* Edit distance of two paths, for "did you mean" (bounded: paths are short). */
+static size_t distance(const char *a, const char *b)
+{
+    size_t n = strlen(b), row[256];
+    if (n > 255 || strlen(a) > 255)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= n; j++)
+        row[j] = j;
+    for (size_t i = 1; a[i - 1]; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= n; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[n];
+}
+
+/* Every gate's metric must be a path the run writes: the paths depend only
+ * on the configuration, so a world that has not run lists them. */
+static int check_slo(scenario_t *sc, diag_t *d)
+{
+    if (!sc->nslo)
+        return 0;
+    world_t *w = world_new(sc, 0, NULL, NULL);
+    metrics_t m;
+    metrics_init(&m);
+    if (w)
+        world_collect(w, &m);
+    world_free(w);
+    if (!w || m.oom) {
+        metrics_free(&m);
+        diag_oom(d, sc->slo[0].pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < sc->nslo; i++) {
+        const slo_t *g = &sc->slo[i];
+        if (metrics_find(&m, g->metric))
+            continue;
+        /* the three nearest paths */
+        size_t best[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, at[3] = {0, 0, 0};
+        for (size_t k = 0; k < m.n; k++) {
+            size_t dk = distance(g->metric, m.v[k].path);
+            for (int r = 0; r < 3; r++)
+                if (dk < best[r]) {
+                    for (int q = 2; q > r; q--)
+                        best[q] = best[q - 1], at[q] = at[q - 1];
+                    best[r] = dk, at[r] = k;
+                    break;
+                }
+        }
+        diag_error(d, g->metric_pos, "slo[%zu].metric: '%s' is not a path of this scenario's summary.json (nearest: "
+                                     "%s, %s, %s)",
+                   i, g->metric, m.n > 0 ? m.v[at[0]].path : "-", m.n > 1 ? m.v[at[1]].path : "-",
+                   m.n > 2 ? m.v[at[2]].path : "-");
+        errs++;
+    }
+    metrics_free(&m);
+    return errs;
+}
+
 static const param_t scenario_params[] = {
     {"name", P_CUSTOM, OFF(name), NULL, 0, 0, 0, NULL, decode_name, "string", "the run's name (default: the file name)"},
     {"seed", P_U64, OFF(seed), "1", 0, 0, PF_NO_BOUNDS, NULL, NULL, NULL,
@@ -275,6 +372,9 @@ static const param_t scenario_params[] = {
      "10m, 15m, 30m, 1h, 2h, 6h, 12h, 1d giving at most 1000 rows per series)"},
     {"metrics_server", P_CUSTOM, 0, "{}", 0, 0, 0, NULL, decode_metrics_server, "mapping",
      "how pod metrics are scraped (below)", .sub = &metrics_server_table},
+    {"slo", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_slo, "list",
+     "service-level gates on summary.json paths, evaluated by every run (below)", .sub = &slo_table,
+     .sub_name = "slo[]"},
     {"faults", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_faults, "list",
      "scheduled faults, one syntax for every target (below)", .sub = &fault_table, .sub_name = "faults[]"},
 };
@@ -413,6 +513,8 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     }
     if (!errs)
         errs += limits_check(sc, sn ? sn->pos : root->pos, d);
+    if (!errs)
+        errs += check_slo(sc, d);
     return errs ? NULL : sc;
 }
 

@@ -10,6 +10,7 @@
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,27 @@
 #include "sim/diag.h"
 #include "sim/simtime.h"
 #include "sim/station.h"
+
+/* An SLO gate: a path into summary.json, an operator and a threshold. */
+enum { SLO_LT, SLO_LE, SLO_GT, SLO_GE };
+typedef struct slo {
+    const char *name, *metric;
+    int op;
+    double threshold;
+    srcpos_t pos, metric_pos;
+} slo_t;
+
+/* Whether value meets the gate (NaN, no sample, never does). */
+static inline bool slo_pass(const slo_t *g, double v)
+{
+    switch (g->op) {
+    case SLO_LT: return v < g->threshold;
+    case SLO_LE: return v <= g->threshold;
+    case SLO_GT: return v > g->threshold;
+    default: return v >= g->threshold;
+    }
+}
+extern const char *const slo_ops[];
 
 struct scenario {
     const char *name;
@@ -27,6 +49,8 @@ struct scenario {
     simtime_t metrics_window;      /* CPU and request rates are averaged over it */
     station_cfg_t *stations;      /* by kind in catalogue order, then in file order */
     size_t nstations;
+    struct slo *slo;              /* the `slo:` gates, in file order */
+    size_t nslo;
     fault_spec_t *faults;         /* the `faults:` schedule, as written */
     const char **fault_targets;
     size_t nfaults;
