@@ -6,6 +6,7 @@
 #include "models/browser.h"
 #include "models/cdn.h"
 #include "models/service.h"
+#include "sim/world.h"
 
 /* ---- the HPA controller's flags: cluster-wide ------------------------------ */
 
@@ -51,6 +52,8 @@ static const param_t platform_params[] = {
     {"regions", P_CUSTOM, OFF(regions), NULL, 0, 0, 0, NULL, regions_decode, "mapping",
      "users in the plan's nine locations, the origin's location and the network between them (below); absent: "
      "one place, no network delay", .sub = &regions_table},
+    {"cost", P_MAP, OFF(cost), "{}", 0, 0, 0, NULL, NULL, NULL,
+     "prices of compute and CDN egress (below; defaults: AWS on-demand, 2024)", .sub = &cost_table},
     {"hpa_controller", P_CUSTOM, OFF(hpa_controller), "{}", 0, 0, 0, NULL, decode_controller, "mapping",
      "the HPA controller's flags, for every HPA (below)", .sub = &controller_table},
 };
@@ -62,6 +65,7 @@ static int platform_check(scenario_t *sc, cfg_node_t *root, diag_t *d)
     traffic_cfg_t *t = &pf->traffic;
     int errs = 0;
     t->regions = pf->regions.enabled ? &pf->regions : NULL;
+    cost_resolve(&pf->cost);
     errs += traffic_check(t, sc, d);
     /* Profile factors are multiples of traffic.rate. */
     for (size_t i = 0; i < t->nprofile; i++) {
@@ -88,8 +92,11 @@ static const station_kind_t *const kinds[] = {
     &station_cdn,
 };
 
+static void collect_after(const world_t *w, metrics_t *m) { cost_collect_total(m, (double)w->requests_total); }
+
 const catalog_t model_catalog = {
     kinds, sizeof kinds / sizeof kinds[0], &platform_table, sizeof(platform_cfg_t), platform_check, &traffic_source,
+    collect_after,
 };
 
 const station_kind_t *station_kind_find(const char *name)

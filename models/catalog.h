@@ -8,6 +8,7 @@
 #ifndef MODELS_CATALOG_H
 #define MODELS_CATALOG_H
 
+#include "models/cost.h"
 #include "models/hpa.h"
 #include "models/regions.h"
 #include "models/traffic.h"
@@ -18,6 +19,7 @@ typedef struct platform_cfg {
     traffic_cfg_t traffic;
     regions_cfg_t regions;         /* users' locations and the network (enabled: given) */
     hpa_config_t hpa_controller;   /* kube-controller-manager's HPA flags */
+    cost_cfg_t cost;               /* prices */
 } platform_cfg_t;
 
 static inline platform_cfg_t *platform_of(const scenario_t *sc) { return scenario_models(sc); }

@@ -321,6 +321,7 @@ typedef struct cdn {
     uint64_t r_hits[GEO_NLOCATIONS], r_miss[GEO_NLOCATIONS];
     uint64_t c_hits[TRAFFIC_MAX_CLASSES], c_miss[TRAFFIC_MAX_CLASSES];
     uint64_t purged;
+    double e_bytes[GEO_NLOCATIONS];     /* sent to users by each edge (measured) */
     /* this sampling interval, all requests */
     uint64_t iv_req[GEO_NLOCATIONS], iv_hits[GEO_NLOCATIONS], iv_miss[GEO_NLOCATIONS];
 } cdn_t;
@@ -466,6 +467,9 @@ static void cdn_event(void *ctx, void *obj, uint64_t arg)
         break;
     }
     case PH_TO_USER:
+        /* egress: the response's body, unless a revalidation (a 304) */
+        if (r->measured && r->edge != NO_EDGE && r->klass && (r->flags & F_OK) && !r->revalidate)
+            c->e_bytes[r->edge] += (double)c->tr->mix[r->klass - 1].size_b;
         world_back(w, r, (r->flags & F_OK) != 0);
         break;
     case PH_DEAD:
@@ -577,7 +581,6 @@ static void cdn_sample(world_t *w, station_t *st, double t, double secs)
 
 static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
-    (void)w;
     const cdn_t *c = st->state;
     metrics_add(m, ratio(c->hits, c->misses), "cache.cdn.hit_ratio");
     metrics_add(m, (double)c->hits, "cache.cdn.hits");
@@ -587,6 +590,14 @@ static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)c->dead, "cache.cdn.dead_edge_failures");
     metrics_add(m, (double)c->unreachable, "cache.cdn.unreachable");
     metrics_add(m, (double)c->purged, "cache.cdn.purged");
+    const cost_cfg_t *price = &platform_of(w->sc)->cost;
+    double egress = 0, gib = 0;
+    for (int e = 0; e < c->cfg->nedges; e++) {
+        gib += c->e_bytes[e] / 1073741824.0;
+        egress += c->e_bytes[e] / 1073741824.0 * price->egress_gib[c->cfg->edge_loc[e]];
+    }
+    metrics_add(m, gib, "cache.cdn.egress_gib");
+    metrics_add(m, egress, "cost.cdn_egress_usd");
     for (int e = 0; e < c->cfg->nedges; e++) {
         const char *n = geo_location(c->cfg->edge_loc[e])->name;
         metrics_add(m, (double)c->e_req[e], "cache.cdn.edges.%s.requests", n);

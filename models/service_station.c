@@ -399,6 +399,10 @@ static void svc_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, gauge_mean(&s->desired_g, w->end), "%s.replicas.desired_mean", p);
     metrics_add(m, (double)s->scaling_events, "%s.scaling_events", p);
     metrics_add(m, gauge_area(&s->replicas, w->end) / 3600e9, "%s.pod_hours", p);
+    metrics_add(m,
+                cost_compute(&platform_of(w->sc)->cost, gauge_area(&s->replicas, w->end) / 3600e9,
+                             s->cfg->cpu_request_m, s->cfg->mem_request_b),
+                "%s.cost_usd", p);
     if (s->cfg->cpu_request_m > 0)
         metrics_add(m,
                     gauge_area(&s->cpu, w->end) * 1000.0 /

@@ -138,6 +138,10 @@ void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
         if (model_catalog.kinds[i]->report && scenario_stations_of(sc, model_catalog.kinds[i], &n))
             model_catalog.kinds[i]->report(f, &rep);
     }
+    double bill = get(res, "cost.total_usd");
+    if (!isnan(bill))
+        fprintf(f, "\ncost over [warmup, end]: %.4f USD (%.4f USD per million requests)\n", bill,
+                get(res, "cost.per_million_requests_usd"));
     if (sc->nslo) {
         size_t unmet = 0;
         fprintf(f, "\n%-24s %-40s %2s %12s %12s  %s\n", "SLO", "metric", "op", "threshold", "value", "verdict");

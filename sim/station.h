@@ -201,6 +201,8 @@ typedef struct catalog {
     /* After every key is decoded, before the kinds' checks. */
     int (*platform_check)(scenario_t *sc, cfg_node_t *root, diag_t *d);
     const source_kind_t *source;
+    /* After every station collected: sums over them (cost.total_usd). */
+    void (*collect_after)(const world_t *w, metrics_t *m);
 } catalog_t;
 
 extern const catalog_t model_catalog;

@@ -308,4 +308,6 @@ void world_collect(const world_t *w, metrics_t *m)
     for (size_t i = 0; i < w->nstations; i++)
         if (w->stations[i].def->kind->collect)
             w->stations[i].def->kind->collect(w, &w->stations[i], m);
+    if (model_catalog.collect_after)
+        model_catalog.collect_after(w, m);
 }

@@ -1,0 +1,97 @@
+/* The bill, by hand: compute from pod-hours and requests, the minimum pod
+ * for a pod without requests, CDN egress from response bytes, and the
+ * total as the sum of the parts (models/cost.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+
+#include "models/catalog.h"
+#include "sim/world.h"
+
+static void run(const char *yaml, metrics_t *m)
+{
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string(yaml, "cost.yaml", NULL, 0, &d);
+    if (!sc)
+        diag_print(&d, stderr);
+    assert_non_null(sc);
+    world_t *w = world_new(sc, 0, NULL, NULL);
+    assert_non_null(w);
+    assert_int_equal(world_run(w), 0);
+    metrics_init(m);
+    world_collect(w, m);
+    world_free(w);
+    scenario_free(sc);
+}
+
+static double get(const metrics_t *m, const char *path)
+{
+    const metric_t *x = metrics_find(m, path);
+    assert_non_null(x);
+    return x->value;
+}
+
+/* 3 pods of 500m and 1Gi for 2 h: 6 pod-hours x (0.5 x 0.04048 + 1 x
+ * 0.004445) = 0.14811 USD. A pod without requests is billed as 0.25 vCPU
+ * and 0.5 GiB: 2 pods x 2 h x (0.25 x 0.04048 + 0.5 x 0.004445) = 0.04937.
+ * With prices of 1 per vCPU-hour and 0 per GiB-hour: 6 x 0.5 = 3. */
+static void test_compute(void **state)
+{
+    (void)state;
+    metrics_t m;
+    run("duration: 2h\ntraffic: {rate: 1/s}\nservices:\n"
+        "  api: {replicas: 3, service_time: 1ms, resources: {requests: {cpu: 500m, memory: 1Gi}}}\n"
+        "  bare: {replicas: 2, service_time: 1ms}\n",
+        &m);
+    assert_true(fabs(get(&m, "services.api.cost_usd") - 0.14811) < 1e-12);
+    assert_true(fabs(get(&m, "services.bare.cost_usd") - 0.04937) < 1e-12);
+    assert_true(fabs(get(&m, "cost.total_usd") - (0.14811 + 0.04937)) < 1e-12);
+    double req = get(&m, "requests.total");
+    assert_true(fabs(get(&m, "cost.per_million_requests_usd") - (0.14811 + 0.04937) / req * 1e6) < 1e-9);
+    metrics_free(&m);
+    run("duration: 2h\ntraffic: {rate: 1/s}\ncost: {vcpu_hour: 1, gib_hour: 0}\nservices:\n"
+        "  api: {replicas: 3, service_time: 1ms, resources: {requests: {cpu: 500m, memory: 1Gi}}}\n",
+        &m);
+    assert_true(fabs(get(&m, "services.api.cost_usd") - 3.0) < 1e-12);
+    metrics_free(&m);
+}
+
+/* One region with one edge, a class of 1 MiB responses the CDN does not
+ * cache (POST): every completed request sends 1 MiB from the London edge,
+ * priced 0.085 per GiB: egress_gib = completed / 1024 and its cost 0.085 x
+ * that. Without a CDN (`edges: []`) nothing is billed for egress. */
+static void test_egress(void **state)
+{
+    (void)state;
+    metrics_t m;
+    run("duration: 600s\ntraffic:\n  rate: 20/s\n  classes: {up: {share: 1, method: POST, size: 1Mi}}\n"
+        "regions: {origin: london, users: {london: {share: 1}}, diurnal: false}\n"
+        "cdn: {edges: [london]}\nservices: {web: {service_time: 1ms, concurrency: 8}}\n",
+        &m);
+    double done = get(&m, "requests.completed"), gib = get(&m, "cache.cdn.egress_gib");
+    assert_true(done > 10000);
+    assert_true(fabs(gib - done / 1024.0) < 1e-9);
+    assert_true(fabs(get(&m, "cost.cdn_egress_usd") - 0.085 * done / 1024.0) < 1e-9);
+    metrics_free(&m);
+    run("duration: 600s\ntraffic:\n  rate: 20/s\n  classes: {up: {share: 1, method: POST, size: 1Mi}}\n"
+        "regions: {origin: london, users: {london: {share: 1}}, diurnal: false}\n"
+        "cdn: {edges: []}\nservices: {web: {service_time: 1ms, concurrency: 8}}\n",
+        &m);
+    assert_true(get(&m, "cost.cdn_egress_usd") == 0);
+    metrics_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compute),
+        cmocka_unit_test(test_egress),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
