@@ -18,7 +18,7 @@ void pool_destroy(pool_t *p)
     memset(p, 0, sizeof *p);
 }
 
-static int add_chunk(pool_t *p)
+int pool_add_chunk(pool_t *p)
 {
     if (p->nchunks == p->cap_chunks) {
         size_t nc = p->cap_chunks ? p->cap_chunks * 2 : 8;
@@ -42,24 +42,6 @@ static int add_chunk(pool_t *p)
     if (p->per_chunk < 65536)
         p->per_chunk *= 2;
     return 0;
-}
-
-void *pool_get(pool_t *p)
-{
-    if (!p->free && add_chunk(p) != 0)
-        return NULL;
-    void *obj = p->free;
-    p->free = *(void **)obj;
-    if (++p->live > p->peak)
-        p->peak = p->live;
-    return obj;
-}
-
-void pool_put(pool_t *p, void *obj)
-{
-    *(void **)obj = p->free;
-    p->free = obj;
-    p->live--;
 }
 
 size_t pool_bytes(const pool_t *p) { return p->bytes + p->cap_chunks * sizeof(void *); }

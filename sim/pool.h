@@ -22,9 +22,28 @@ typedef struct pool {
 
 void pool_init(pool_t *p, size_t objsize, size_t per_chunk);
 void pool_destroy(pool_t *p);
-/* An object (contents undefined), or NULL when memory ran out. */
-void *pool_get(pool_t *p);
-void pool_put(pool_t *p, void *obj);
+/* Adds a chunk to the free list; 0, or -1 when memory ran out. */
+int pool_add_chunk(pool_t *p);
+
+/* An object (contents undefined), or NULL when memory ran out. Inline: a
+ * request and a visit are taken and returned per request. */
+static inline void *pool_get(pool_t *p)
+{
+    if (!p->free && pool_add_chunk(p) != 0)
+        return NULL;
+    void *obj = p->free;
+    p->free = *(void **)obj;
+    if (++p->live > p->peak)
+        p->peak = p->live;
+    return obj;
+}
+
+static inline void pool_put(pool_t *p, void *obj)
+{
+    *(void **)obj = p->free;
+    p->free = obj;
+    p->live--;
+}
 /* Bytes held by the pool. */
 size_t pool_bytes(const pool_t *p);
 
