@@ -834,7 +834,13 @@ int traffic_check(const traffic_cfg_t *cfg, scenario_t *sc, diag_t *d)
         for (size_t i = 0; i < c->nroute; i++) {
             if (!c->route_names[i])
                 continue;
+            /* a service, or another station a route may name (redis) */
             const station_cfg_t *st = scenario_station(sc, &station_service, c->route_names[i]);
+            if (!st) {
+                st = scenario_station(sc, NULL, c->route_names[i]);
+                if (st && (st->kind->route_order > 0 || !st->kind->arrive))
+                    st = NULL;
+            }
             if (!st) {
                 char valid[400];
                 size_t n = 0, ns = scenario_nservices(sc);

@@ -1,0 +1,237 @@
+/* The Redis tier (models/redis.h) against closed forms.
+ *
+ * 1. A shard is one thread with a FIFO queue: with every GET a hit (one
+ *    key, set once) and exponential GET times of mean 1/mu under Poisson
+ *    requests of rate lambda, a GET's latency is rtt + the M/M/1 sojourn
+ *    1/(mu - lambda).
+ * 2. allkeys-lru with maxmemory as the capacity: under the independent
+ *    reference model, each shard is an LRU cache over the keys hashed to it
+ *    (the hash is the station's, rng_mix64 of the key, recomputed here);
+ *    Che's approximation per shard, weighted by each shard's share of the
+ *    requests, gives the hit ratio. Allowance 0.005 for the approximation
+ *    at 200 keys a shard (Fricker, Robert and Roberts 2012: its error falls
+ *    with the capacity; test_cache.c measures it below 2e-4 at 100).
+ * 3. A failover of one shard for the detection delay D: its GETs fail
+ *    (on_failover: fail), Poisson with mean rate x share of the shard x D;
+ *    with on_failover: database none fail and they pass on.
+ * 4. noeviction: a full shard refuses SETs and never holds more than
+ *    maxmemory.
+ * Tolerances: Student t over R = 10 replications (t_{0.9995,9} = 4.781)
+ * and the power check that the standard error is small, as in
+ * test_validation.c; counts at 4.42 Poisson standard deviations. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/catalog.h"
+#include "models/redis.h"
+#include "sim/stats.h"
+#include "sim/world.h"
+#include "sim/zipf.h"
+
+#define R 10
+#define T999 4.781
+
+static scenario_t *load(const char *yaml)
+{
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string(yaml, "redis.yaml", NULL, 0, &d);
+    if (!sc)
+        diag_print(&d, stderr);
+    assert_non_null(sc);
+    return sc;
+}
+
+static double metric(const scenario_t *sc, int rep, const char *path)
+{
+    world_t *w = world_new(sc, rep, NULL, NULL);
+    assert_non_null(w);
+    assert_int_equal(world_run(w), 0);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    const metric_t *x = metrics_find(&m, path);
+    assert_non_null(x);
+    double v = x->value;
+    metrics_free(&m);
+    world_free(w);
+    return v;
+}
+
+static void check_mean(const char *what, const double *x, double exact, double allowance, double power)
+{
+    double mean = 0, var = 0;
+    for (int i = 0; i < R; i++)
+        mean += x[i] / R;
+    for (int i = 0; i < R; i++)
+        var += (x[i] - mean) * (x[i] - mean) / (R - 1);
+    double se = sqrt(var / R), tol = T999 * se + allowance;
+    printf("  %-40s exact %.5f  simulated %.5f  tolerance %.5f  (se %.5f)\n", what, exact, mean, tol, se);
+    assert_true(fabs(mean - exact) <= tol);
+    assert_true(se <= power);
+}
+
+static void test_shard_is_mm1(void **state)
+{
+    (void)state;
+    /* lambda 500/s, mu 1000/s: sojourn 1/(1000 - 500) = 2 ms; rtt 1 ms */
+    scenario_t *sc = load("duration: 400s\nwarmup: 20s\ntraffic:\n  rate: 500/s\n"
+                          "  classes: {s: {share: 1, objects: 1, route: [redis]}}\n"
+                          "redis:\n  get_time: {dist: exponential, mean: 1ms}\n  set_time: 1us\n  rtt: 1ms\n"
+                          "  patterns: {sessions: {ttl: 24h, classes: [s]}}\n"
+                          "services: {web: {}}\n");
+    double x[R];
+    for (int i = 0; i < R; i++)
+        x[i] = metric(sc, i, "cache.redis.latency_ms.mean");
+    check_mean("GET latency = rtt + 1/(mu - lambda) [ms]", x, 1.0 + 2.0, 0, 0.02);
+    scenario_free(sc);
+}
+
+/* Che's characteristic time for capacity C over rates lam[0..n). */
+static double che(const double *lam, size_t n, double C)
+{
+    double lo = 0, hi = 1;
+    for (;;) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += 1 - exp(-lam[i] * hi);
+        if (s >= C)
+            break;
+        hi *= 2;
+    }
+    for (int it = 0; it < 200; it++) {
+        double mid = (lo + hi) / 2, s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += 1 - exp(-lam[i] * mid);
+        if (s < C)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+static void test_lru_che(void **state)
+{
+    (void)state;
+    /* 5000 keys, Zipf 0.8, 2 shards of 200 values (1 KiB each, 200 KiB) */
+    enum { N = 5000, SHARDS = 2 };
+    const double s = 0.8, cap = 200;
+    scenario_t *sc = load("duration: 300s\nwarmup: 60s\ntraffic:\n  rate: 2000/s\n"
+                          "  classes: {s: {share: 1, objects: 5000, zipf: 0.8, route: [redis]}}\n"
+                          "redis:\n  shards: 2\n  maxmemory: 200Ki\n  get_time: 1us\n  set_time: 1us\n  rtt: 0s\n"
+                          "  patterns: {sessions: {ttl: 24h, size: 1Ki, classes: [s]}}\n"
+                          "services: {web: {}}\n");
+    /* the exact popularity, split by the station's hash of key (class 1) */
+    zipf_t z;
+    assert_int_equal(zipf_init(&z, N, s), 0);
+    static double lam[SHARDS][N];
+    size_t n[SHARDS] = {0, 0};
+    double share[SHARDS] = {0, 0};
+    for (uint64_t i = 1; i <= N; i++) {
+        uint64_t key = ((uint64_t)1 << 48) | i;
+        int sh = (int)(rng_mix64(key) % SHARDS);
+        double p = zipf_pmf(&z, i);
+        lam[sh][n[sh]++] = p;
+        share[sh] += p;
+    }
+    double exact = 0;
+    for (int sh = 0; sh < SHARDS; sh++) {
+        double tc = che(lam[sh], n[sh], cap);
+        for (size_t i = 0; i < n[sh]; i++)
+            exact += lam[sh][i] * (1 - exp(-lam[sh][i] * tc));
+    }
+    double x[R];
+    for (int i = 0; i < R; i++)
+        x[i] = metric(sc, i, "cache.redis.hit_ratio");
+    check_mean("allkeys-lru hit ratio vs Che per shard", x, exact, 0.005, 0.003);
+    scenario_free(sc);
+}
+
+static void test_failover(void **state)
+{
+    (void)state;
+    /* one shard, 400/s, detection 5 s: 2000 GETs fail in expectation */
+#define FAILOVER(mode)                                                                                       \
+    "duration: 60s\ntraffic:\n  rate: 400/s\n"                                                                  \
+    "  classes: {s: {share: 1, objects: 100, route: [redis]}}\n"                                                \
+    "redis:\n  failover_detection: 5s\n  on_failover: " mode "\n"                                              \
+    "  patterns: {sessions: {ttl: 24h, classes: [s]}}\n"                                                        \
+    "services: {web: {}}\nfaults: [{at: 20s, target: redis.0, fault: failover}]\n"
+    const char *buf = FAILOVER("fail");
+    scenario_t *sc = load(buf);
+    double failed = metric(sc, 0, "cache.redis.failed");
+    printf("  failover, fail: %.0f failed, expected 2000 +- %.0f\n", failed, 4.42 * sqrt(2000));
+    assert_true(fabs(failed - 2000) <= 4.42 * sqrt(2000));
+    assert_true(metric(sc, 0, "requests.failed") == failed);
+    scenario_free(sc);
+    buf = FAILOVER("database");
+    sc = load(buf);
+    assert_true(metric(sc, 0, "cache.redis.failed") == 0);
+    assert_true(metric(sc, 0, "requests.failed") == 0);
+    double bypass = metric(sc, 0, "cache.redis.bypass");
+    assert_true(fabs(bypass - 2000) <= 4.42 * sqrt(2000));
+    scenario_free(sc);
+}
+
+static void test_noeviction(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 60s\ntraffic:\n  rate: 200/s\n"
+                          "  classes: {s: {share: 1, objects: 1000, route: [redis]}}\n"
+                          "redis:\n  maxmemory: 10Ki\n  eviction: noeviction\n"
+                          "  patterns: {sessions: {ttl: 24h, size: 1Ki, classes: [s]}}\n"
+                          "services: {web: {}}\n");
+    assert_true(metric(sc, 0, "cache.redis.refused_sets") > 0);
+    assert_true(metric(sc, 0, "cache.redis.memory_bytes") <= 10 * 1024);
+    assert_true(metric(sc, 0, "cache.redis.evictions") == 0);
+    scenario_free(sc);
+}
+
+static void expect_error(const char *yaml, const char *text)
+{
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string(yaml, "redis.yaml", NULL, 0, &d);
+    assert_null(sc);
+    bool found = false;
+    for (size_t i = 0; i < d.n; i++)
+        if (strstr(d.msgs[i].text, text))
+            found = true;
+    if (!found)
+        diag_print(&d, stderr);
+    assert_true(found);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    expect_error("traffic:\n  classes: {s: {share: 1, route: [redis]}}\n"
+                 "redis:\n  patterns: {sessions: {ttl: 1h, classes: [nope]}}\nservices: {web: {}}\n",
+                 "redis.yaml:4:44: redis.patterns.sessions.classes[0]: 'nope' is not a class");
+    expect_error("traffic:\n  classes: {s: {share: 1, route: [redis]}}\nredis:\n  shards: 2\n"
+                 "services: {web: {}}\nfaults: [{at: 1s, target: redis.2, fault: failover}]\n",
+                 "redis.yaml:6:27: faults: a failover names its shard, redis.0 to redis.1");
+    expect_error("traffic:\n  classes: {s: {share: 1, route: [redis]}}\nredis:\n  shards: 0\nservices: {web: {}}\n",
+                 "redis.yaml:4:11: redis.shards");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shard_is_mm1),
+        cmocka_unit_test(test_lru_che),
+        cmocka_unit_test(test_failover),
+        cmocka_unit_test(test_noeviction),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
