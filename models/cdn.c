@@ -47,47 +47,32 @@ static int decode_edges(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
 {
     (void)p;
     cdn_cfg_t *c = obj;
-    if (node->kind != CFG_SEQ || node->n > GEO_NLOCATIONS) {
+    if (node->kind == CFG_SEQ && node->n > GEO_NLOCATIONS) {
         diag_error(ctx->diag, node->pos, "%s: expected a list of up to %d locations (valid: %s)", path,
                    GEO_NLOCATIONS, geo_valid_names());
         return 1;
     }
-    size_t n = node->n ? node->n : 1;
-    c->edge_names = arena_alloc(ctx->arena, n * sizeof *c->edge_names);
-    c->edge_pos = arena_alloc(ctx->arena, n * sizeof *c->edge_pos);
-    if (!c->edge_names || !c->edge_pos) {
-        diag_oom(ctx->diag, node->pos);
-        return 1;
-    }
-    int errs = 0;
-    for (size_t i = 0; i < node->n; i++) {
+    int errs = params_decode_names(node, ctx, path, "location", &c->edge_names, &c->edge_pos, &c->nedge_names);
+    for (size_t i = 0; !errs && i < c->nedge_names; i++) {
         char sub[512];
         snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-        const char *s = params_scalar(node->items[i], ctx, sub, "a location");
-        if (!s) {
-            errs++;
-            continue;
-        }
-        int loc = geo_find(s);
+        int loc = geo_find(c->edge_names[i]);
         if (loc < 0) {
-            diag_error(ctx->diag, node->items[i]->pos, "%s: unknown region '%s' (valid: %s)", sub, s,
+            diag_error(ctx->diag, c->edge_pos[i], "%s: unknown region '%s' (valid: %s)", sub, c->edge_names[i],
                        geo_valid_names());
             errs++;
             continue;
         }
         for (int k = 0; k < c->nedges; k++)
             if (c->edge_loc[k] == loc) {
-                diag_error(ctx->diag, node->items[i]->pos, "%s: '%s' is listed twice", sub, s);
+                diag_error(ctx->diag, c->edge_pos[i], "%s: '%s' is listed twice", sub, c->edge_names[i]);
                 errs++;
                 loc = -1;
                 break;
             }
         if (loc >= 0)
             c->edge_loc[c->nedges++] = loc;
-        c->edge_names[i] = s;
-        c->edge_pos[i] = node->items[i]->pos;
     }
-    c->nedge_names = node->n;
     c->edges_given = true;
     return errs;
 }

@@ -30,31 +30,7 @@ static int decode_classes(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
 {
     (void)p;
     redis_pattern_t *pt = obj;
-    if (node->kind != CFG_SEQ) {
-        diag_error(ctx->diag, node->pos, "%s: expected a list of class names, got %s", path, cfg_kind_name(node));
-        return 1;
-    }
-    size_t n = node->n ? node->n : 1;
-    pt->classes = arena_alloc(ctx->arena, n * sizeof *pt->classes);
-    pt->class_pos = arena_alloc(ctx->arena, n * sizeof *pt->class_pos);
-    if (!pt->classes || !pt->class_pos) {
-        diag_oom(ctx->diag, node->pos);
-        return 1;
-    }
-    int errs = 0;
-    for (size_t i = 0; i < node->n; i++) {
-        char sub[512];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-        const char *s = params_scalar(node->items[i], ctx, sub, "a class name");
-        if (!s) {
-            errs++;
-            continue;
-        }
-        pt->classes[i] = s;
-        pt->class_pos[i] = node->items[i]->pos;
-    }
-    pt->nclasses = node->n;
-    return errs;
+    return params_decode_names(node, ctx, path, "class name", &pt->classes, &pt->class_pos, &pt->nclasses);
 }
 
 static const param_t pattern_params[] = {

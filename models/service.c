@@ -64,30 +64,15 @@ static int decode_calls(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
 {
     (void)p;
     service_cfg_t *c = obj;
-    if (node->kind != CFG_SEQ) {
-        diag_error(ctx->diag, node->pos, "%s: expected a list of service names, got %s", path, cfg_kind_name(node));
+    int errs = params_decode_names(node, ctx, path, "service name", &c->call_names, &c->call_pos, &c->ncalls);
+    if (errs)
+        return errs;
+    c->calls = arena_alloc(ctx->arena, (c->ncalls ? c->ncalls : 1) * sizeof *c->calls);
+    if (!c->calls) {
+        diag_oom(ctx->diag, node->pos);
         return 1;
     }
-    size_t n = node->n ? node->n : 1;
-    c->call_names = arena_alloc(ctx->arena, n * sizeof *c->call_names);
-    c->call_pos = arena_alloc(ctx->arena, n * sizeof *c->call_pos);
-    c->calls = arena_alloc(ctx->arena, n * sizeof *c->calls);
-    if (!c->call_names || !c->call_pos || !c->calls)
-        return 1;
-    int errs = 0;
-    for (size_t i = 0; i < node->n; i++) {
-        char sub[300];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-        const char *s = params_scalar(node->items[i], ctx, sub, "a service name");
-        if (!s) {
-            errs++;
-            continue;
-        }
-        c->call_names[i] = s;
-        c->call_pos[i] = node->items[i]->pos;
-    }
-    c->ncalls = node->n;
-    return errs;
+    return 0;
 }
 
 static const param_t requests_params[] = {

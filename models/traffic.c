@@ -95,34 +95,16 @@ static int decode_route(const param_t *p, cfg_node_t *node, void *obj, pctx_t *c
 {
     (void)p;
     traffic_class_t *c = obj;
-    if (node->kind != CFG_SEQ) {
-        diag_error(ctx->diag, node->pos, "%s: expected a list of service names (or [] for none), got %s", path,
-                   cfg_kind_name(node));
-        return 1;
-    }
-    size_t n = node->n ? node->n : 1;
-    c->route_names = arena_alloc(ctx->arena, n * sizeof *c->route_names);
-    c->route_pos = arena_alloc(ctx->arena, n * sizeof *c->route_pos);
-    c->route = arena_alloc(ctx->arena, n * sizeof *c->route);
-    if (!c->route_names || !c->route_pos || !c->route) {
+    int errs = params_decode_names(node, ctx, path, "service name", &c->route_names, &c->route_pos, &c->nroute);
+    if (errs)
+        return errs;
+    c->route = arena_alloc(ctx->arena, (c->nroute ? c->nroute : 1) * sizeof *c->route);
+    if (!c->route) {
         diag_oom(ctx->diag, node->pos);
         return 1;
     }
-    int errs = 0;
-    for (size_t i = 0; i < node->n; i++) {
-        char sub[300];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
-        const char *name = params_scalar(node->items[i], ctx, sub, "a service name");
-        if (!name) {
-            errs++;
-            continue;
-        }
-        c->route_names[i] = name;
-        c->route_pos[i] = node->items[i]->pos;
-    }
-    c->nroute = node->n;
     c->route_given = true;
-    return errs;
+    return 0;
 }
 
 static int decode_max_age(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)

@@ -379,3 +379,33 @@ int params_decode_list(cfg_node_t *node, pctx_t *ctx, const char *path, const pa
     *n = node->n;
     return errs;
 }
+
+int params_decode_names(cfg_node_t *node, pctx_t *ctx, const char *path, const char *what, const char ***names,
+                        srcpos_t **pos, size_t *n)
+{
+    if (node->kind != CFG_SEQ) {
+        diag_error(ctx->diag, node->pos, "%s: expected a list of %ss, got %s", path, what, cfg_kind_name(node));
+        return 1;
+    }
+    size_t cap = node->n ? node->n : 1;
+    const char **nm = arena_alloc(ctx->arena, cap * sizeof *nm);
+    srcpos_t *ps = arena_alloc(ctx->arena, cap * sizeof *ps);
+    if (!nm || !ps) {
+        diag_oom(ctx->diag, node->pos);
+        return 1;
+    }
+    int errs = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        char article[80];
+        snprintf(article, sizeof article, "a %s", what);
+        nm[i] = params_scalar(node->items[i], ctx, sub, article);
+        ps[i] = node->items[i]->pos;
+        errs += !nm[i];
+    }
+    *names = nm;
+    *pos = ps;
+    *n = node->n;
+    return errs;
+}

@@ -81,6 +81,12 @@ int params_decode(const param_t *tab, size_t n, cfg_node_t *map, void *obj, pctx
  * number of errors. */
 int params_decode_list(cfg_node_t *node, pctx_t *ctx, const char *path, const param_table_t *tab, size_t size,
                        void **out, size_t *n, size_t max);
+/* Decodes a list of names (scalars; `what` says what one is, for messages)
+ * into new arena arrays of the names and their positions (*names, *pos, *n;
+ * a NULL name where an item was not a scalar, reported). Returns the number
+ * of errors. */
+int params_decode_names(cfg_node_t *node, pctx_t *ctx, const char *path, const char *what, const char ***names,
+                        srcpos_t **pos, size_t *n);
 /* Decodes one value of param p from node (for lists of values). */
 int params_decode_value(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path);
 /* Reports every key of map not read by a decoder as unknown, naming the valid
