@@ -286,16 +286,44 @@ static void on_crash(void *ctx, void *obj, uint64_t arg)
         world_event(w, s->cfg->name, "pod", "-", "-", "fault pod_crash: no running pod");
 }
 
-static const char *const svc_faults[] = {"pod_crash", NULL};
+static const char *const svc_faults[] = {"pod_crash", "rollout", NULL};
+
+/* A `rollout` fault: a rolling update at that time, as services.NAME.rollouts
+ * (kept in increasing order; two at one instant are one). */
+static int add_rollout(scenario_t *sc, service_cfg_t *c, const fault_spec_t *f, diag_t *d)
+{
+    simtime_t *a = arena_alloc(sc->arena, (c->nrollouts + 1) * sizeof *a);
+    if (!a) {
+        diag_oom(d, f->pos);
+        return 1;
+    }
+    size_t n = 0;
+    bool placed = false;
+    for (size_t i = 0; i < c->nrollouts; i++) {
+        if (!placed && f->at <= c->rollouts[i]) {
+            if (f->at < c->rollouts[i])
+                a[n++] = f->at;
+            placed = true;
+        }
+        a[n++] = c->rollouts[i];
+    }
+    if (!placed)
+        a[n++] = f->at;
+    c->rollouts = a;
+    c->nrollouts = n;
+    return 0;
+}
 
 static int svc_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, diag_t *d)
 {
     service_cfg_t *c = st->cfg;
     if (f->detail) {
-        diag_error(d, f->target_pos, "faults: pod_crash takes a service (services.%s), not '%s' after it", c->name,
+        diag_error(d, f->target_pos, "faults: %s takes a service (services.%s), not '%s' after it", f->name, c->name,
                    f->detail);
         return 1;
     }
+    if (strcmp(f->name, "rollout") == 0)
+        return add_rollout(sc, c, f, d);
     simtime_t *a = arena_alloc(sc->arena, (c->ncrashes + 1) * sizeof *a);
     if (!a) {
         diag_oom(d, f->pos);

@@ -23,6 +23,12 @@ check grep -q '^0,60,cdn.frankfurt/edge,down,up,recovered$' "$EV"
 desc="purge at 50 s removes every cached class"
 check grep -q '^0,50,cdn/purge,\*,[1-9][0-9]* entries removed,purge by path$' "$EV"
 
+desc="rollout at 80 s: a rolling update starts, and completes"
+check grep -q '^0,80,web/deployment,revision 0,revision 1,RollingUpdate$' "$EV"
+check grep -q ',web/deployment,rolling,revision 1,RolloutComplete$' "$EV"
+desc="summary.json counts the fault's rollout"
+check python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['services']['web']['rollouts'] == 1" "$OUT/summary.json"
+
 # without the faults (same seed): no failures; with them, some
 NOF=$TMP/nofault.yaml
 sed '/^faults:/,$d' "$BASE" >"$NOF"
@@ -46,7 +52,7 @@ bad() { # DESC SED EXPECTED
 bad "a target that names no station" 's/target: services.web/target: services.nope/' \
     "bad.yaml:14:23: faults[0].target: 'services.nope' names no station"
 bad "a fault the target does not take" 's/fault: pod_crash/fault: explode/' \
-    "bad.yaml:14:44: faults[0].fault: a service does not take 'explode' (valid: pod_crash)"
+    "bad.yaml:14:44: faults[0].fault: a service does not take 'explode' (valid: pod_crash, rollout)"
 bad "an outage without its edge" 's/target: cdn.frankfurt/target: cdn/' \
     "bad.yaml:15:23: faults: an outage names its edge"
 bad "an outage of an unknown edge" 's/target: cdn.frankfurt/target: cdn.paris/' \
