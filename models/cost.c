@@ -20,6 +20,8 @@ static const param_t cost_params[] = {
      "USD per GiB sent by the edge in singapore"},
     {"egress_australia", P_DOUBLE, OFF(egress_au), "0.114", 0, 1e3, 0, NULL, NULL, NULL,
      "USD per GiB sent by the edge in sydney"},
+    {"redis_node_hour", P_DOUBLE, OFF(redis_node_hour), "0.206", 0, 1e6, 0, NULL, NULL, NULL,
+     "USD per hour of one Redis node (each shard's primary and replicas)"},
 };
 const param_table_t cost_table = PARAM_TABLE(cost_params);
 

@@ -12,7 +12,9 @@
  * per month, as AWS published them in 2024; a scenario overrides any):
  * vCPU-hour 0.04048, GiB-hour 0.004445 (Fargate, Linux/x86); egress per
  * GiB: North America and Europe 0.085, South Africa 0.110, South America
- * 0.110, Singapore 0.120, Australia 0.114.
+ * 0.110, Singapore 0.120, Australia 0.114; a Redis node (ElastiCache
+ * cache.r6g.large, on-demand) 0.206 per hour, every primary and replica of
+ * every shard billed for the measured window.
  *
  * Every cost a station reports is a metric whose last key ends in `_usd`
  * (`services.web.cost_usd`, `cost.cdn_egress_usd`); `cost.total_usd` is
@@ -30,6 +32,7 @@ typedef struct cost_cfg {
     double min_vcpu, min_gib;
     double egress_gib[GEO_NLOCATIONS];   /* by edge location */
     double egress_na_eu, egress_africa, egress_sa, egress_sg, egress_au;
+    double redis_node_hour;             /* one Redis node (primary or replica) */
 } cost_cfg_t;
 
 extern const param_table_t cost_table;

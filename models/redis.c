@@ -81,6 +81,8 @@ static int decode_patterns(const param_t *p, cfg_node_t *node, void *obj, pctx_t
 static const param_t redis_params[] = {
     {"shards", P_INT, OFF(shards), "1", 1, REDIS_MAX_SHARDS, 0, NULL, NULL, NULL,
      "primaries the keys are hashed over (each with a replica for failover)"},
+    {"replicas", P_INT, OFF(replicas), "1", 1, 5, 0, NULL, NULL, NULL,
+     "replicas of each shard (one is promoted on a failover); every node is billed"},
     {"maxmemory", P_MEMORY, OFF(maxmemory_b), "1Gi", 1, 9e15, 0, NULL, NULL, NULL, "bytes of values per shard"},
     {"eviction", P_ENUM, OFF(eviction), "allkeys-lru", 0, 0, 0, evictions, NULL, NULL,
      "allkeys-lru: the least recently used keys go; noeviction: a SET that does not fit is refused"},
@@ -416,6 +418,9 @@ static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, used, "cache.redis.memory_bytes");
     metrics_add(m, ev, "cache.redis.evictions");
     metrics_add(m, util / c->shards, "cache.redis.utilization");
+    double hours = simtime_to_s(w->end - w->warmup) / 3600.0;
+    metrics_add(m, hours * c->shards * (1 + c->replicas) * platform_of(w->sc)->cost.redis_node_hour,
+                "cost.redis_usd");
     for (size_t p = 0; p < c->npatterns; p++)
         metrics_add(m, ratio(rd->p_hits[p], rd->p_miss[p]), "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
 }

@@ -51,6 +51,7 @@ typedef struct redis_pattern {
 
 typedef struct redis_cfg {
     int shards;
+    int replicas;               /* per shard: promoted on failover; billed */
     int64_t maxmemory_b;
     int eviction;               /* 0 allkeys-lru, 1 noeviction */
     dist_t get_time, set_time;

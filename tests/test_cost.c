@@ -87,11 +87,27 @@ static void test_egress(void **state)
     metrics_free(&m);
 }
 
+/* Redis: 3 shards with 1 replica each are 6 nodes; over [warmup, end] of
+ * 2 h at 0.206 per node-hour: 6 x 2 x 0.206 = 2.472 USD, in the total. */
+static void test_redis_nodes(void **state)
+{
+    (void)state;
+    metrics_t m;
+    run("duration: 150m\nwarmup: 30m\ntraffic:\n  rate: 1/s\n  classes: {s: {share: 1, route: [redis]}}\n"
+        "redis: {shards: 3, patterns: {sessions: {ttl: 1h, classes: [s]}}}\nservices: {web: {replicas: 1}}\n",
+        &m);
+    assert_true(fabs(get(&m, "cost.redis_usd") - 2.472) < 1e-12);
+    double web = get(&m, "services.web.cost_usd");
+    assert_true(fabs(get(&m, "cost.total_usd") - (2.472 + web)) < 1e-12);
+    metrics_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),
         cmocka_unit_test(test_egress),
+        cmocka_unit_test(test_redis_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
