@@ -5,6 +5,7 @@
 
 #include "models/browser.h"
 #include "models/cdn.h"
+#include "models/database.h"
 #include "models/redis.h"
 #include "models/service.h"
 #include "sim/world.h"
@@ -92,6 +93,7 @@ static const station_kind_t *const kinds[] = {
     &station_browser,
     &station_cdn,
     &station_redis,
+    &station_database,
 };
 
 static void collect_after(const world_t *w, metrics_t *m) { cost_collect_total(m, (double)w->requests_total); }

@@ -180,7 +180,8 @@ static const param_t fault_params[] = {
      "what it hits: SECTION.NAME (`services.api`), a singleton's SECTION (`cdn`), and a detail after it "
      "(`cdn.london`: that edge)"},
     {"fault", P_STRING, FIOFF(fault), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
-     "its name, one the target accepts (services: pod_crash, rollout; cdn: outage, purge; redis: failover)"},
+     "its name, one the target accepts (services: pod_crash, rollout; cdn: outage, purge; redis: failover; "
+     "database: replica_failure)"},
     {"duration", P_DURATION, FIOFF(duration), "0s", 0, MAX_SECONDS, 0, NULL, NULL, NULL,
      "how long, for faults that last (an outage; default: to the end)"},
 };

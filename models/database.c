@@ -1,0 +1,400 @@
+#include "models/database.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/catalog.h"
+#include "models/server.h"
+#include "sim/gauge.h"
+#include "sim/world.h"
+
+/* ---- configuration --------------------------------------------------------------- */
+
+#define OFF(f) offsetof(db_cfg_t, f)
+
+static int decode_dist_at(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    return dist_decode(node, (dist_t *)((char *)obj + p->offset), ctx, path);
+}
+
+static int decode_policy(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    const char *name = params_scalar(node, ctx, path, "a load balancer name");
+    if (!name)
+        return 1;
+    const lb_kind_t *k = lb_find(name);
+    if (!k || k == &lb_ip_hash || k == &lb_weighted_round_robin) {
+        diag_error(ctx->diag, node->pos,
+                   "%s: unknown read_policy '%s' (valid: round_robin, least_connections, random, power_of_two)", path,
+                   name);
+        return 1;
+    }
+    ((db_cfg_t *)obj)->policy = k;
+    return 0;
+}
+
+static const param_t db_params[] = {
+    {"replicas", P_INT, OFF(replicas), "2", 0, DB_MAX_REPLICAS, 0, NULL, NULL, NULL, "read replicas"},
+    {"cores", P_INT, OFF(cores), "4", 1, 1024, 0, NULL, NULL, NULL, "queries each server executes at once"},
+    {"queue_capacity", P_INT, OFF(queue_capacity), "1000", 0, 10000000, 0, NULL, NULL, NULL,
+     "queries waiting at each server; one that finds it full is refused"},
+    {"read_time", P_CUSTOM, OFF(read_time), "{dist: exponential, mean: 5ms}", 0, 0, 0, NULL, decode_dist_at,
+     "distribution", "time a read executes"},
+    {"write_time", P_CUSTOM, OFF(write_time), "{dist: exponential, mean: 10ms}", 0, 0, 0, NULL, decode_dist_at,
+     "distribution", "time a write executes (at the primary)"},
+    {"replication_lag", P_CUSTOM, OFF(lag), "{dist: exponential, mean: 100ms}", 0, 0, 0, NULL, decode_dist_at,
+     "distribution", "how far behind the primary a replica's data is, per read"},
+    {"rtt", P_DURATION, OFF(rtt), "1ms", 0, 10, 0, NULL, NULL, NULL, "round trip between a pod and the database"},
+    {"read_policy", P_CUSTOM, 0, "round_robin", 0, 0, 0, NULL, decode_policy, "name",
+     "how reads are spread over the healthy replicas"},
+};
+static const param_table_t db_table = PARAM_TABLE(db_params);
+
+static const char *const db_faults[] = {"replica_failure", NULL};
+
+static int db_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, diag_t *d)
+{
+    db_cfg_t *c = st->cfg;
+    char *end = NULL;
+    long n = f->detail ? strtol(f->detail, &end, 10) : 0;
+    if (!f->detail || *end || n < 1 || n > c->replicas) {
+        diag_error(d, f->target_pos, "faults: a replica_failure names its replica, database.1 to database.%d",
+                   c->replicas);
+        return 1;
+    }
+    db_failure_t *a = arena_alloc(sc->arena, (c->nfailures + 1) * sizeof *a);
+    if (!a) {
+        diag_oom(d, f->pos);
+        return 1;
+    }
+    if (c->nfailures)
+        memcpy(a, c->failures, c->nfailures * sizeof *a);
+    a[c->nfailures++] = (db_failure_t){f->at, f->duration > 0 ? f->duration : 3650 * 86400 * SIM_S, (int)n};
+    c->failures = a;
+    return 0;
+}
+
+/* ---- run time ---------------------------------------------------------------------- */
+
+typedef struct db_query {
+    server_item_t link;         /* first: its server's queue */
+    struct database *db;
+    request_t *req;
+    int server;                 /* 0 the primary, 1.. replicas */
+    bool write;
+    simtime_t sent;
+} db_query_t;
+
+/* last write time per object key: open addressing, grown at half load */
+typedef struct lastw {
+    uint64_t *keys;             /* 0: empty (keys are never 0: class >= 1) */
+    simtime_t *at;
+    size_t mask, n;
+} lastw_t;
+
+typedef struct database {
+    const db_cfg_t *cfg;
+    rng_t *rng;
+    server_t core[DB_MAX_REPLICAS + 1];
+    lb_member_t member[DB_MAX_REPLICAS + 1];
+    lb_member_t *up[DB_MAX_REPLICAS];       /* the healthy replicas' members */
+    int up_index[DB_MAX_REPLICAS];
+    lb_view_t view;
+    void *lb_state;
+    bool down[DB_MAX_REPLICAS + 1];
+    gauge_t busy[DB_MAX_REPLICAS + 1];
+    lastw_t lastw;
+    /* measured */
+    uint64_t reads, writes, stale, refused, failed, to_primary;
+    hist_t latency;
+} database_t;
+
+enum { EV_AT_SERVER, EV_DONE, EV_BACK_OK, EV_BACK_FAIL };
+
+static void db_event(void *ctx, void *obj, uint64_t arg);
+
+static void later(world_t *w, simtime_t dt, db_query_t *q, int ev)
+{
+    world_schedule(w, w->now + dt, db_event, q, (uint64_t)ev);
+}
+
+/* A row is its object id, whatever the class (a write class and a read class
+ * with the same `objects` touch the same rows); +1 keeps 0 free. */
+static inline uint64_t key_of(const request_t *r) { return r->object + 1; }
+
+static simtime_t *lastw_slot(world_t *w, lastw_t *m, uint64_t key, bool insert)
+{
+    if (insert && (m->n + 1) * 2 > m->mask + 1) {
+        size_t cap = m->mask ? (m->mask + 1) * 2 : 1024;
+        uint64_t *k = calloc(cap, sizeof *k);
+        simtime_t *a = calloc(cap, sizeof *a);
+        if (!k || !a) {
+            free(k), free(a);
+            world_fail(w, "out of memory (database)");
+            return NULL;
+        }
+        for (size_t i = 0; m->mask && i <= m->mask; i++)
+            if (m->keys[i]) {
+                size_t j = rng_mix64(m->keys[i]) & (cap - 1);
+                while (k[j])
+                    j = (j + 1) & (cap - 1);
+                k[j] = m->keys[i], a[j] = m->at[i];
+            }
+        free(m->keys), free(m->at);
+        m->keys = k, m->at = a, m->mask = cap - 1;
+    }
+    if (!m->mask)
+        return NULL;
+    size_t j = rng_mix64(key) & m->mask;
+    while (m->keys[j] && m->keys[j] != key)
+        j = (j + 1) & m->mask;
+    if (!m->keys[j]) {
+        if (!insert)
+            return NULL;
+        m->keys[j] = key;
+        m->n++;
+    }
+    return &m->at[j];
+}
+
+static void refresh_view(database_t *db)
+{
+    uint32_t n = 0;
+    for (int i = 1; i <= db->cfg->replicas; i++)
+        if (!db->down[i]) {
+            db->up[n] = &db->member[i];
+            db->up_index[n++] = i;
+        }
+    db->view = (lb_view_t){db->up, n};
+    if (n)
+        db->cfg->policy->changed(db->lb_state, &db->view);
+}
+
+static void db_arrive(world_t *w, station_t *st, request_t *r)
+{
+    database_t *db = st->state;
+    db_query_t *q = world_visit_get(w);
+    if (!q)
+        return;
+    bool write = r->klass && platform_of(w->sc)->traffic.mix[r->klass - 1].method != METHOD_GET &&
+                 platform_of(w->sc)->traffic.mix[r->klass - 1].method != METHOD_HEAD;
+    int server = 0;
+    if (!write && db->view.n)
+        server = db->up_index[db->cfg->policy->pick(db->lb_state, &db->view, r->client, db->rng)];
+    else if (!write && r->measured)
+        db->to_primary++;
+    *q = (db_query_t){{NULL}, db, r, server, write, w->now};
+    db->member[server].active++;
+    later(w, db->cfg->rtt / 2, q, EV_AT_SERVER);
+}
+
+static void execute(world_t *w, database_t *db, db_query_t *q)
+{
+    gauge_add(&db->busy[q->server], w->now, 1);
+    later(w, dist_sample_ns(q->write ? &db->cfg->write_time : &db->cfg->read_time, db->rng), q, EV_DONE);
+}
+
+static void finish(world_t *w, database_t *db, db_query_t *q, bool ok)
+{
+    request_t *r = q->req;
+    if (r->measured) {
+        if (ok)
+            hist_add(&db->latency, w->now - q->sent);
+        else
+            db->failed++;
+    }
+    world_visit_put(w, q);
+    if (ok)
+        world_pass(w, r); /* the next station, or the origin answers */
+    else
+        world_back(w, r, false);
+}
+
+static void db_event(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    db_query_t *q = obj;
+    database_t *db = q->db;
+    const db_cfg_t *c = db->cfg;
+    switch ((int)arg) {
+    case EV_AT_SERVER: {
+        server_t *core = &db->core[q->server];
+        if (db->down[q->server] || !server_has_room(core, c->cores, c->queue_capacity)) {
+            db->member[q->server].active--;
+            if (q->req->measured && !db->down[q->server])
+                db->refused++;
+            if (!db->down[q->server])
+                q->req->rejected = true;
+            later(w, c->rtt / 2, q, EV_BACK_FAIL);
+            break;
+        }
+        if (server_take(core, c->cores, &q->link))
+            execute(w, db, q);
+        break;
+    }
+    case EV_DONE: {
+        gauge_add(&db->busy[q->server], w->now, -1);
+        db->member[q->server].active--;
+        server_item_t *next = server_release(&db->core[q->server]);
+        if (next)
+            execute(w, db, (db_query_t *)next);
+        request_t *r = q->req;
+        uint64_t key = key_of(r);
+        if (q->write) {
+            simtime_t *t = lastw_slot(w, &db->lastw, key, true);
+            if (t)
+                *t = w->now;
+            if (r->measured)
+                db->writes++;
+        } else {
+            if (r->measured)
+                db->reads++;
+            if (q->server > 0) {
+                simtime_t lag = dist_sample_ns(&c->lag, db->rng);
+                simtime_t *t = lastw_slot(w, &db->lastw, key, false);
+                if (t && r->measured && *t > w->now - lag)
+                    db->stale++;
+            }
+        }
+        later(w, c->rtt / 2, q, EV_BACK_OK);
+        break;
+    }
+    case EV_BACK_OK:
+        finish(w, db, q, true);
+        break;
+    case EV_BACK_FAIL:
+        finish(w, db, q, false);
+        break;
+    }
+}
+
+static void on_failure(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    station_t *st = obj;
+    database_t *db = st->state;
+    int replica = (int)(arg >> 1);
+    bool down = (arg & 1) == 0;
+    db->down[replica] = down;
+    refresh_view(db);
+    char name[64];
+    snprintf(name, sizeof name, "database.%d", replica);
+    world_event(w, name, "replica", down ? "up" : "down", down ? "down" : "up",
+                down ? "replica failure" : "recovered");
+    if (down) { /* its waiting reads fail now; those executing finish */
+        server_t *core = &db->core[replica];
+        int busy = core->busy;
+        server_item_t *it = server_drain(core);
+        core->busy = busy;
+        while (it) {
+            db_query_t *q = (db_query_t *)it;
+            it = it->next;
+            db->member[replica].active--;
+            later(w, db->cfg->rtt / 2, q, EV_BACK_FAIL);
+        }
+    }
+}
+
+static int db_init(world_t *w, station_t *st)
+{
+    database_t *db = st->state;
+    const db_cfg_t *c = st->def->cfg;
+    db->cfg = c;
+    db->rng = rng_new(w->seed, "database");
+    db->lb_state = arena_alloc(w->arena, c->policy->state_size ? c->policy->state_size : 1);
+    if (!db->rng || !db->lb_state)
+        return -1;
+    for (int i = 0; i <= c->replicas; i++) {
+        db->member[i] = (lb_member_t){0, (uint32_t)i, 1.0, 0};
+        gauge_init(&db->busy[i], 0, 0);
+    }
+    refresh_view(db);
+    return 0;
+}
+
+static int db_start(world_t *w, station_t *st)
+{
+    const db_cfg_t *c = ((database_t *)st->state)->cfg;
+    for (size_t i = 0; i < c->nfailures; i++) {
+        const db_failure_t *f = &c->failures[i];
+        if (f->at <= w->end)
+            world_schedule(w, f->at, on_failure, st, (uint64_t)f->replica << 1);
+        if (f->duration < w->end - f->at)
+            world_schedule(w, f->at + f->duration, on_failure, st, ((uint64_t)f->replica << 1) | 1);
+    }
+    return 0;
+}
+
+static void db_destroy(world_t *w, station_t *st)
+{
+    (void)w;
+    database_t *db = st->state;
+    rng_free(db->rng);
+    free(db->lastw.keys);
+    free(db->lastw.at);
+    db->rng = NULL;
+    db->lastw = (lastw_t){0};
+}
+
+static void db_restart(world_t *w, station_t *st)
+{
+    database_t *db = st->state;
+    for (int i = 0; db->cfg && i <= db->cfg->replicas; i++)
+        gauge_restart(&db->busy[i], w->now);
+}
+
+static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
+{
+    const database_t *db = st->state;
+    const db_cfg_t *c = db->cfg;
+    metrics_add(m, (double)db->reads, "database.reads");
+    metrics_add(m, (double)db->writes, "database.writes");
+    metrics_add(m, db->reads ? (double)db->stale / (double)db->reads : NAN, "database.stale_read_fraction");
+    metrics_add(m, (double)db->refused, "database.refused");
+    metrics_add(m, (double)db->failed, "database.failed");
+    metrics_add(m, (double)db->to_primary, "database.reads_at_primary");
+    metrics_add_latency(m, &db->latency, "database.latency_ms", false);
+    metrics_add(m, gauge_mean(&db->busy[0], w->end) / c->cores, "database.primary.utilization");
+    for (int i = 1; i <= c->replicas; i++)
+        metrics_add(m, gauge_mean(&db->busy[i], w->end) / c->cores, "database.replicas.%d.utilization", i);
+}
+
+static double get(const station_report_t *rep, const char *path)
+{
+    const metric_t *m = metrics_find(rep->summary, path);
+    return m ? m->value : NAN;
+}
+
+static void db_report(FILE *f, const station_report_t *rep)
+{
+    fprintf(f, "\n%-16s %12s %12s %9s %9s %9s %9s\n", "database", "reads", "writes", "stale", "p50 ms", "p95 ms",
+            "primary");
+    fprintf(f, "%-16s %12.0f %12.0f %8.3f%% %9.3f %9.3f %8.1f%%\n", "postgresql", get(rep, "database.reads"),
+            get(rep, "database.writes"), 100 * get(rep, "database.stale_read_fraction"),
+            get(rep, "database.latency_ms.p50"), get(rep, "database.latency_ms.p95"),
+            100 * get(rep, "database.primary.utilization"));
+}
+
+const station_kind_t station_database = {
+    .name = "database",
+    .section = "database",
+    .help = "PostgreSQL: a primary and read replicas (below); visited where a class's route names `database`",
+    .params = &db_table,
+    .cfg_size = sizeof(db_cfg_t),
+    .state_size = sizeof(database_t),
+    .visit_size = sizeof(db_query_t),
+    .max_instances = 1,
+    .singleton = true,
+    .faults = db_faults,
+    .fault = db_fault,
+    .init = db_init,
+    .start = db_start,
+    .destroy = db_destroy,
+    .arrive = db_arrive,
+    .restart_stats = db_restart,
+    .collect = db_collect,
+    .report = db_report,
+};

@@ -1,0 +1,54 @@
+/* database: PostgreSQL, a primary and read replicas (the station kind
+ * "database", the scenario's `database:`), visited where a class's route
+ * names `database`.
+ *
+ * Each server (the primary, each replica) is `cores` workers in front of one
+ * FIFO queue of at most `queue_capacity` waiting queries (models/server.h):
+ * a query that finds it full is refused, an error. A query crosses half the
+ * `rtt` each way. Writes (classes whose method is not GET or HEAD) go to the
+ * primary and take `write_time`; reads go to a replica chosen by
+ * `read_policy` (a load balancer of models/lb.h over the healthy replicas:
+ * round_robin, least_connections, random, power_of_two) and take
+ * `read_time`, or to the primary when no replica is up.
+ *
+ * Rows are object ids, whatever the class: a write class and a read class
+ * with the same `objects` read and write the same rows.
+ *
+ * Replication lag: each read at a replica sees the data as it was `lag` ago
+ * (drawn per read from `replication_lag`); the read is stale when its
+ * object was written within that window. For Poisson writes of rate w to an
+ * object and exponential lag of mean L, P(stale) = wL / (1 + wL).
+ *
+ * Faults: `{target: database.N, fault: replica_failure, duration: D}`
+ * takes replica N (1-based) down for D (default: to the end): its queued
+ * reads fail at once, the ones already executing finish, new reads go to
+ * the others.
+ *
+ * Not modelled yet: per-pod connection pools and max_connections, the
+ * query cache, a primary failure. */
+#ifndef MODELS_DATABASE_H
+#define MODELS_DATABASE_H
+
+#include "models/lb.h"
+#include "sim/dist.h"
+#include "sim/station.h"
+
+#define DB_MAX_REPLICAS 16
+
+typedef struct db_failure {
+    simtime_t at, duration;
+    int replica;                /* 1-based */
+} db_failure_t;
+
+typedef struct db_cfg {
+    int replicas, cores, queue_capacity;
+    dist_t read_time, write_time, lag;
+    simtime_t rtt;
+    const lb_kind_t *policy;
+    db_failure_t *failures;
+    size_t nfailures;
+} db_cfg_t;
+
+extern const station_kind_t station_database;
+
+#endif

@@ -1,0 +1,149 @@
+/* The database station (models/database.h) against closed forms.
+ *
+ * 1. A replica is `cores` workers and a FIFO queue: reads of exponential
+ *    time (mean 1/mu) arriving as Poisson(lambda) at one replica make an
+ *    M/M/c queue, so a read's latency is rtt + Erlang C's sojourn
+ *    C(c, a)/(c mu - lambda) + 1/mu.
+ * 2. Stale reads: writes of rate w per row (Poisson), a lag drawn per read
+ *    from Exp(mean L): a read is stale when its row was written within the
+ *    lag, with probability 1 - E[exp(-w D)] = wL/(1 + wL).
+ * 3. A replica failure: its reads move to the other replica at once (none
+ *    reach it while it is down), and it is a row of events.csv.
+ * Tolerances: Student t over R = 10 replications, t_{0.9995,9} = 4.781,
+ * and the standard error asserted small (the power), as test_validation.c. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/catalog.h"
+#include "sim/world.h"
+
+#define R 10
+#define T999 4.781
+
+static scenario_t *load(const char *yaml)
+{
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string(yaml, "db.yaml", NULL, 0, &d);
+    if (!sc)
+        diag_print(&d, stderr);
+    assert_non_null(sc);
+    return sc;
+}
+
+static double metric(const scenario_t *sc, int rep, const char *path)
+{
+    world_t *w = world_new(sc, rep, NULL, NULL);
+    assert_non_null(w);
+    assert_int_equal(world_run(w), 0);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    const metric_t *x = metrics_find(&m, path);
+    assert_non_null(x);
+    double v = x->value;
+    metrics_free(&m);
+    world_free(w);
+    return v;
+}
+
+static void check_mean(const char *what, const double *x, double exact, double power)
+{
+    double mean = 0, var = 0;
+    for (int i = 0; i < R; i++)
+        mean += x[i] / R;
+    for (int i = 0; i < R; i++)
+        var += (x[i] - mean) * (x[i] - mean) / (R - 1);
+    double se = sqrt(var / R), tol = T999 * se;
+    printf("  %-44s exact %.5f  simulated %.5f  tolerance %.5f  (se %.5f)\n", what, exact, mean, tol, se);
+    assert_true(fabs(mean - exact) <= tol);
+    assert_true(se <= power);
+}
+
+/* Erlang C: the probability an arrival waits in M/M/c with offered load a. */
+static double erlang_c(int c, double a)
+{
+    double term = 1, sum = 1;
+    for (int k = 1; k < c; k++) {
+        term *= a / k;
+        sum += term;
+    }
+    double last = term * a / c;
+    double top = last * c / (c - a);
+    return top / (sum + top);
+}
+
+static void test_replica_is_mmc(void **state)
+{
+    (void)state;
+    /* one replica, 4 cores, reads of mean 10 ms (mu 100/s), lambda 320/s */
+    scenario_t *sc = load("duration: 400s\nwarmup: 40s\ntraffic:\n  rate: 320/s\n"
+                          "  classes: {r: {share: 1, objects: 100, route: [database]}}\n"
+                          "database: {replicas: 1, cores: 4, rtt: 1ms, read_time: {dist: exponential, mean: 10ms}}\n"
+                          "services: {web: {}}\n");
+    double x[R];
+    for (int i = 0; i < R; i++)
+        x[i] = metric(sc, i, "database.latency_ms.mean");
+    double exact = 1.0 + 1e3 * (erlang_c(4, 3.2) / (400.0 - 320.0) + 0.01);
+    check_mean("read latency = rtt + M/M/4 sojourn [ms]", x, exact, 0.1);
+    scenario_free(sc);
+}
+
+static void test_stale_reads(void **state)
+{
+    (void)state;
+    /* 100 rows; writes 100/s in all (w = 1/s a row), lag Exp(100 ms):
+     * P(stale) = 0.1 / 1.1 */
+    scenario_t *sc = load("duration: 300s\nwarmup: 20s\ntraffic:\n  rate: 300/s\n"
+                          "  classes:\n    w: {share: 0.333333333333, method: POST, objects: 100, route: [database]}\n"
+                          "    r: {share: 0.666666666667, objects: 100, route: [database]}\n"
+                          "database:\n  replicas: 2\n  cores: 64\n  read_time: 1us\n  write_time: 1us\n  rtt: 0s\n"
+                          "  replication_lag: {dist: exponential, mean: 100ms}\n"
+                          "services: {web: {}}\n");
+    double x[R];
+    for (int i = 0; i < R; i++)
+        x[i] = metric(sc, i, "database.stale_read_fraction");
+    check_mean("stale reads = wL/(1 + wL)", x, 0.1 / 1.1, 0.002);
+    scenario_free(sc);
+}
+
+static void test_replica_failure(void **state)
+{
+    (void)state;
+    const char *base = "duration: 100s\ntraffic:\n  rate: 100/s\n"
+                       "  classes: {r: {share: 1, objects: 100, route: [database]}}\n"
+                       "database: {replicas: 2}\nservices: {web: {}}\n";
+    char yaml[600];
+    snprintf(yaml, sizeof yaml, "%sfaults: [{at: 0s, target: database.1, fault: replica_failure}]\n", base);
+    scenario_t *sc = load(yaml);
+    /* down from the start: replica 1 serves nothing, replica 2 everything */
+    assert_true(metric(sc, 0, "database.replicas.1.utilization") == 0);
+    assert_true(metric(sc, 0, "database.replicas.2.utilization") > 0);
+    assert_true(metric(sc, 0, "database.failed") == 0);
+    scenario_free(sc);
+    sc = load(base);
+    assert_true(metric(sc, 0, "database.replicas.1.utilization") > 0);
+    scenario_free(sc);
+    diag_t d;
+    diag_init(&d);
+    snprintf(yaml, sizeof yaml, "%sfaults: [{at: 1s, target: database.3, fault: replica_failure}]\n", base);
+    assert_null(scenario_load_string(yaml, "db.yaml", NULL, 0, &d));
+    assert_non_null(strstr(d.msgs[0].text, "db.yaml:7:27: faults: a replica_failure names its replica"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replica_is_mmc),
+        cmocka_unit_test(test_stale_reads),
+        cmocka_unit_test(test_replica_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
