@@ -50,6 +50,12 @@ static const param_t db_params[] = {
     {"rtt", P_DURATION, OFF(rtt), "1ms", 0, 10, 0, NULL, NULL, NULL, "round trip between a pod and the database"},
     {"read_policy", P_CUSTOM, 0, "round_robin", 0, 0, 0, NULL, decode_policy, "name",
      "how reads are spread over the healthy replicas"},
+    {"pool_size", P_INT, OFF(pool_size), "10", 0, 10000, 0, NULL, NULL, NULL,
+     "connections in each pod's pool (0: no pools)"},
+    {"pool_timeout", P_DURATION, OFF(pool_timeout), "5s", 0, 3600, 0, NULL, NULL, NULL,
+     "waiting longer than this for a connection is an error"},
+    {"max_connections", P_INT, OFF(max_connections), "200", 1, 1000000, 0, NULL, NULL, NULL,
+     "connections the server accepts, all pools together (PostgreSQL's max_connections)"},
 };
 static const param_table_t db_table = PARAM_TABLE(db_params);
 
@@ -79,14 +85,23 @@ static int db_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, di
 
 /* ---- run time ---------------------------------------------------------------------- */
 
+typedef struct db_pool db_pool_t;
 typedef struct db_query {
-    server_item_t link;         /* first: its server's queue */
+    server_item_t link;         /* first: its server's queue, or its pool's */
     struct database *db;
     request_t *req;
+    uint64_t pool;              /* the key of the pool whose connection it holds or awaits (0: none) */
+    evq_handle_t timeout;
     int server;                 /* 0 the primary, 1.. replicas */
-    bool write;
-    simtime_t sent;
+    bool write, dead;           /* dead: timed out while waiting in the pool */
+    simtime_t sent, asked;
 } db_query_t;
+
+/* A pod's pool: connections as the workers of a queueing core. */
+struct db_pool {
+    uint64_t key;               /* (station + 1) << 32 | pod uid, + 1; 0: an empty slot */
+    server_t core;
+};
 
 /* last write time per object key: open addressing, grown at half load */
 typedef struct lastw {
@@ -107,12 +122,17 @@ typedef struct database {
     bool down[DB_MAX_REPLICAS + 1];
     gauge_t busy[DB_MAX_REPLICAS + 1];
     lastw_t lastw;
+    db_pool_t *pools;           /* open addressing by key, grown at half load */
+    size_t pool_mask, npools;
+    int in_use;                 /* connections held, all pools */
+    gauge_t conn, conn_cap;     /* held, and the pools' size x pools */
     /* measured */
     uint64_t reads, writes, stale, refused, failed, to_primary;
-    hist_t latency;
+    uint64_t timeouts, too_many;
+    hist_t latency, pool_wait;
 } database_t;
 
-enum { EV_AT_SERVER, EV_DONE, EV_BACK_OK, EV_BACK_FAIL };
+enum { EV_AT_SERVER, EV_DONE, EV_BACK_OK, EV_BACK_FAIL, EV_POOL_TIMEOUT };
 
 static void db_event(void *ctx, void *obj, uint64_t arg);
 
@@ -173,6 +193,65 @@ static void refresh_view(database_t *db)
         db->cfg->policy->changed(db->lb_state, &db->view);
 }
 
+/* The pool of key (made on its pod's first query); pools move when the
+ * table grows, so queries keep the key, not a pointer. */
+static db_pool_t *pool_find(world_t *w, database_t *db, uint64_t key, bool make)
+{
+    if (make && (db->npools + 1) * 2 > db->pool_mask + 1) {
+        size_t cap = db->pool_mask ? (db->pool_mask + 1) * 2 : 64;
+        db_pool_t *t = calloc(cap, sizeof *t);
+        if (!t) {
+            world_fail(w, "out of memory (database pools)");
+            return NULL;
+        }
+        for (size_t i = 0; db->pool_mask && i <= db->pool_mask; i++)
+            if (db->pools[i].key) {
+                size_t j = rng_mix64(db->pools[i].key) & (cap - 1);
+                while (t[j].key)
+                    j = (j + 1) & (cap - 1);
+                t[j] = db->pools[i];
+            }
+        free(db->pools);
+        db->pools = t;
+        db->pool_mask = cap - 1;
+    }
+    if (!db->pools)
+        return NULL;
+    size_t j = rng_mix64(key) & db->pool_mask;
+    while (db->pools[j].key && db->pools[j].key != key)
+        j = (j + 1) & db->pool_mask;
+    if (!db->pools[j].key) {
+        if (!make)
+            return NULL;
+        db->pools[j].key = key;
+        db->npools++;
+        gauge_set(&db->conn_cap, w->now, (double)db->npools * db->cfg->pool_size);
+    }
+    return &db->pools[j];
+}
+
+static void send_query(world_t *w, database_t *db, db_query_t *q)
+{
+    db->member[q->server].active++;
+    later(w, db->cfg->rtt / 2, q, EV_AT_SERVER);
+}
+
+/* q takes a connection now (it asked at q->asked); false when the server
+ * already has max_connections. */
+static bool connect(world_t *w, database_t *db, db_query_t *q)
+{
+    if (db->in_use >= db->cfg->max_connections) {
+        if (q->req->measured)
+            db->too_many++;
+        return false;
+    }
+    db->in_use++;
+    gauge_add(&db->conn, w->now, 1);
+    if (q->req->measured)
+        hist_add(&db->pool_wait, w->now - q->asked);
+    return true;
+}
+
 static void db_arrive(world_t *w, station_t *st, request_t *r)
 {
     database_t *db = st->state;
@@ -186,9 +265,54 @@ static void db_arrive(world_t *w, station_t *st, request_t *r)
         server = db->up_index[db->cfg->policy->pick(db->lb_state, &db->view, r->client, db->rng)];
     else if (!write && r->measured)
         db->to_primary++;
-    *q = (db_query_t){{NULL}, db, r, server, write, w->now};
-    db->member[server].active++;
-    later(w, db->cfg->rtt / 2, q, EV_AT_SERVER);
+    *q = (db_query_t){{NULL}, db, r, 0, 0, server, write, false, w->now, w->now};
+    if (db->cfg->pool_size == 0) {
+        send_query(w, db, q);
+        return;
+    }
+    q->pool = (((uint64_t)r->pod_station << 32) | r->pod_uid) + 1;
+    db_pool_t *pool = pool_find(w, db, q->pool, true);
+    if (!pool)
+        return;
+    if (server_take(&pool->core, db->cfg->pool_size, &q->link)) {
+        if (connect(w, db, q)) {
+            send_query(w, db, q);
+        } else { /* refused by the server: the pool's slot is free again */
+            server_release(&pool->core);
+            q->pool = 0;
+            later(w, 0, q, EV_BACK_FAIL);
+        }
+    } else {
+        q->timeout = world_schedule(w, w->now + db->cfg->pool_timeout, db_event, q, EV_POOL_TIMEOUT);
+    }
+}
+
+/* q is done with its connection: the next live waiter of its pool takes it. */
+static void release(world_t *w, database_t *db, db_query_t *q)
+{
+    db_pool_t *pool = q->pool ? pool_find(w, db, q->pool, false) : NULL;
+    if (!pool)
+        return;
+    db->in_use--;
+    gauge_add(&db->conn, w->now, -1);
+    for (;;) {
+        server_item_t *next = server_release(&pool->core);
+        if (!next)
+            return;
+        db_query_t *n = (db_query_t *)next;
+        if (n->dead) { /* timed out earlier: its request is gone */
+            world_visit_put(w, n);
+            continue;
+        }
+        world_cancel(w, n->timeout);
+        n->timeout = 0;
+        if (connect(w, db, n)) {
+            send_query(w, db, n);
+            return;
+        }
+        n->pool = 0; /* refused: its slot goes to the next */
+        later(w, 0, n, EV_BACK_FAIL);
+    }
 }
 
 static void execute(world_t *w, database_t *db, db_query_t *q)
@@ -206,6 +330,7 @@ static void finish(world_t *w, database_t *db, db_query_t *q, bool ok)
         else
             db->failed++;
     }
+    release(w, db, q);
     world_visit_put(w, q);
     if (ok)
         world_pass(w, r); /* the next station, or the origin answers */
@@ -268,6 +393,17 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
     case EV_BACK_FAIL:
         finish(w, db, q, false);
         break;
+    case EV_POOL_TIMEOUT: {
+        /* waited past the timeout: the request fails now; the record stays
+         * in the pool's queue, marked, until the queue reaches it */
+        request_t *r = q->req;
+        q->timeout = 0;
+        q->dead = true;
+        if (r->measured)
+            db->timeouts++, db->failed++;
+        world_back(w, r, false);
+        break;
+    }
     }
 }
 
@@ -311,6 +447,8 @@ static int db_init(world_t *w, station_t *st)
         db->member[i] = (lb_member_t){0, (uint32_t)i, 1.0, 0};
         gauge_init(&db->busy[i], 0, 0);
     }
+    gauge_init(&db->conn, 0, 0);
+    gauge_init(&db->conn_cap, 0, 0);
     refresh_view(db);
     return 0;
 }
@@ -335,6 +473,8 @@ static void db_destroy(world_t *w, station_t *st)
     rng_free(db->rng);
     free(db->lastw.keys);
     free(db->lastw.at);
+    free(db->pools);
+    db->pools = NULL;
     db->rng = NULL;
     db->lastw = (lastw_t){0};
 }
@@ -344,6 +484,8 @@ static void db_restart(world_t *w, station_t *st)
     database_t *db = st->state;
     for (int i = 0; db->cfg && i <= db->cfg->replicas; i++)
         gauge_restart(&db->busy[i], w->now);
+    gauge_restart(&db->conn, w->now);
+    gauge_restart(&db->conn_cap, w->now);
 }
 
 static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
@@ -358,6 +500,14 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)db->to_primary, "database.reads_at_primary");
     metrics_add_latency(m, &db->latency, "database.latency_ms", false);
     metrics_add(m, gauge_mean(&db->busy[0], w->end) / c->cores, "database.primary.utilization");
+    if (c->pool_size) {
+        double cap = gauge_area(&db->conn_cap, w->end);
+        metrics_add(m, cap > 0 ? gauge_area(&db->conn, w->end) / cap : NAN, "database.pool_utilization");
+        metrics_add_latency(m, &db->pool_wait, "database.pool_wait_ms", false);
+        metrics_add(m, (double)db->timeouts, "database.pool_timeouts");
+        metrics_add(m, (double)db->too_many, "database.too_many_connections");
+        metrics_add(m, db->conn.max, "database.connections_max");
+    }
     for (int i = 1; i <= c->replicas; i++)
         metrics_add(m, gauge_mean(&db->busy[i], w->end) / c->cores, "database.replicas.%d.utilization", i);
 }

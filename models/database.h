@@ -24,8 +24,17 @@
  * reads fail at once, the ones already executing finish, new reads go to
  * the others.
  *
- * Not modelled yet: per-pod connection pools and max_connections, the
- * query cache, a primary failure. */
+ * Connection pools: each pod of the service that sent the query (the last
+ * service on its route) has a pool of `pool_size` connections. A query
+ * takes one for its whole round trip (to the server, its queue, its
+ * execution, back); waiting for one is latency, waiting past
+ * `pool_timeout` is an error; a connection the server would count beyond
+ * `max_connections` (all pools together) is refused ("too many clients").
+ * Pools are made when a pod first queries (not per event). A query that
+ * times out is failed at once and left in the pool's queue, skipped when it
+ * comes up (the queue is never scanned).
+ *
+ * Not modelled yet: the query cache, a primary failure. */
 #ifndef MODELS_DATABASE_H
 #define MODELS_DATABASE_H
 
@@ -42,6 +51,9 @@ typedef struct db_failure {
 
 typedef struct db_cfg {
     int replicas, cores, queue_capacity;
+    int pool_size;              /* connections per pod (0: no pools) */
+    simtime_t pool_timeout;
+    int max_connections;
     dist_t read_time, write_time, lag;
     simtime_t rtt;
     const lb_kind_t *policy;

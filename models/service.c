@@ -600,6 +600,10 @@ static void complete(world_t *w, job_t *j, bool ok)
     }
     job_t *parent = j->parent;
     request_t *req = j->req;
+    if (!parent && p) { /* the pod that answered it, for stations after it */
+        req->pod_station = (uint16_t)(s->index + 1);
+        req->pod_uid = p->lb.uid;
+    }
     service_job_free(w, j);
     reply(w, parent, req, ok);
 }

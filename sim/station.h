@@ -73,6 +73,8 @@ typedef struct request {
     bool measured;             /* arrived after warm-up */
     bool revalidate;           /* a conditional request (a stale cached copy is held) */
     bool rejected;             /* a full queue (or no ready pod) refused it somewhere */
+    uint16_t pod_station;      /* the last service that served it (station index + 1; 0: none) */
+    uint32_t pod_uid;          /* and its pod (a database's per-pod connection pools) */
     uint8_t flags;             /* per-request scratch of the stations it crosses */
 } request_t;
 

@@ -7,7 +7,12 @@
  * 2. Stale reads: writes of rate w per row (Poisson), a lag drawn per read
  *    from Exp(mean L): a read is stale when its row was written within the
  *    lag, with probability 1 - E[exp(-w D)] = wL/(1 + wL).
- * 3. A replica failure: its reads move to the other replica at once (none
+ * 3. A pool of c connections in front of a database that is not the
+ *    bottleneck (cores to spare, no rtt): a query holds a connection for
+ *    its exponential execution, so the connection wait is M/M/c's,
+ *    C(c, a)/(c mu - lambda). A pool too small times out; pools beyond
+ *    max_connections are refused.
+ * 4. A replica failure: its reads move to the other replica at once (none
  *    reach it while it is down), and it is a row of events.csv.
  * Tolerances: Student t over R = 10 replications, t_{0.9995,9} = 4.781,
  * and the standard error asserted small (the power), as test_validation.c. */
@@ -86,7 +91,7 @@ static void test_replica_is_mmc(void **state)
     /* one replica, 4 cores, reads of mean 10 ms (mu 100/s), lambda 320/s */
     scenario_t *sc = load("duration: 400s\nwarmup: 40s\ntraffic:\n  rate: 320/s\n"
                           "  classes: {r: {share: 1, objects: 100, route: [database]}}\n"
-                          "database: {replicas: 1, cores: 4, rtt: 1ms, read_time: {dist: exponential, mean: 10ms}}\n"
+                          "database: {replicas: 1, cores: 4, rtt: 1ms, pool_size: 0, read_time: {dist: exponential, mean: 10ms}}\n"
                           "services: {web: {}}\n");
     double x[R];
     for (int i = 0; i < R; i++)
@@ -104,7 +109,7 @@ static void test_stale_reads(void **state)
     scenario_t *sc = load("duration: 300s\nwarmup: 20s\ntraffic:\n  rate: 300/s\n"
                           "  classes:\n    w: {share: 0.333333333333, method: POST, objects: 100, route: [database]}\n"
                           "    r: {share: 0.666666666667, objects: 100, route: [database]}\n"
-                          "database:\n  replicas: 2\n  cores: 64\n  read_time: 1us\n  write_time: 1us\n  rtt: 0s\n"
+                          "database:\n  replicas: 2\n  cores: 64\n  read_time: 1us\n  write_time: 1us\n  rtt: 0s\n  pool_size: 0\n"
                           "  replication_lag: {dist: exponential, mean: 100ms}\n"
                           "services: {web: {}}\n");
     double x[R];
@@ -138,11 +143,54 @@ static void test_replica_failure(void **state)
     assert_non_null(strstr(d.msgs[0].text, "db.yaml:7:27: faults: a replica_failure names its replica"));
 }
 
+static void test_pool_is_mmc(void **state)
+{
+    (void)state;
+    /* one pod's pool of 4, queries of mean 10 ms, 320/s: Wq = C(4, 3.2)/80 */
+    scenario_t *sc = load("duration: 400s\nwarmup: 40s\ntraffic:\n  rate: 320/s\n"
+                          "  classes: {r: {share: 1, objects: 100, route: [web, database]}}\n"
+                          "database: {replicas: 1, cores: 1000, rtt: 0s, pool_size: 4, pool_timeout: 1h,\n"
+                          "           read_time: {dist: exponential, mean: 10ms}}\n"
+                          "services: {web: {replicas: 1, concurrency: 1000, service_time: 1us}}\n");
+    double x[R];
+    for (int i = 0; i < R; i++)
+        x[i] = metric(sc, i, "database.pool_wait_ms.mean");
+    check_mean("connection wait = C(c, a)/(c mu - lambda) [ms]", x, 1e3 * erlang_c(4, 3.2) / 80.0, 0.1);
+    scenario_free(sc);
+}
+
+static void test_pool_limits(void **state)
+{
+    (void)state;
+    /* a pool of 1 with a 1 ms timeout under 200/s of 10 ms queries:
+     * most waits exceed it */
+    scenario_t *sc = load("duration: 60s\ntraffic:\n  rate: 200/s\n"
+                          "  classes: {r: {share: 1, objects: 100, route: [web, database]}}\n"
+                          "database: {replicas: 1, pool_size: 1, pool_timeout: 1ms, read_time: 10ms}\n"
+                          "services: {web: {replicas: 1, concurrency: 100, service_time: 1us}}\n");
+    double timeouts = metric(sc, 0, "database.pool_timeouts");
+    assert_true(timeouts > 1000);
+    assert_true(metric(sc, 0, "requests.failed") >= timeouts);
+    assert_true(metric(sc, 0, "database.connections_max") <= 1);
+    scenario_free(sc);
+    /* 4 pods x pools of 10 against max_connections 5: refusals, never more
+     * than 5 held */
+    sc = load("duration: 60s\ntraffic:\n  rate: 800/s\n"
+              "  classes: {r: {share: 1, objects: 100, route: [web, database]}}\n"
+              "database: {replicas: 1, pool_size: 10, max_connections: 5, read_time: 10ms}\n"
+              "services: {web: {replicas: 4, concurrency: 100, service_time: 1us}}\n");
+    assert_true(metric(sc, 0, "database.too_many_connections") > 0);
+    assert_true(metric(sc, 0, "database.connections_max") <= 5);
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replica_is_mmc),
         cmocka_unit_test(test_stale_reads),
+        cmocka_unit_test(test_pool_is_mmc),
+        cmocka_unit_test(test_pool_limits),
         cmocka_unit_test(test_replica_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
