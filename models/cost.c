@@ -22,6 +22,8 @@ static const param_t cost_params[] = {
      "USD per GiB sent by the edge in sydney"},
     {"redis_node_hour", P_DOUBLE, OFF(redis_node_hour), "0.206", 0, 1e6, 0, NULL, NULL, NULL,
      "USD per hour of one Redis node (each shard's primary and replicas)"},
+    {"db_node_hour", P_DOUBLE, OFF(db_node_hour), "0.225", 0, 1e6, 0, NULL, NULL, NULL,
+     "USD per hour of one PostgreSQL server (the primary and each replica)"},
 };
 const param_table_t cost_table = PARAM_TABLE(cost_params);
 

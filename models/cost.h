@@ -14,7 +14,8 @@
  * GiB: North America and Europe 0.085, South Africa 0.110, South America
  * 0.110, Singapore 0.120, Australia 0.114; a Redis node (ElastiCache
  * cache.r6g.large, on-demand) 0.206 per hour, every primary and replica of
- * every shard billed for the measured window.
+ * every shard billed for the measured window; a PostgreSQL server (RDS
+ * db.r6g.large, single-AZ) 0.225 per hour, the primary and each replica.
  *
  * Every cost a station reports is a metric whose last key ends in `_usd`
  * (`services.web.cost_usd`, `cost.cdn_egress_usd`); `cost.total_usd` is
@@ -33,6 +34,7 @@ typedef struct cost_cfg {
     double egress_gib[GEO_NLOCATIONS];   /* by edge location */
     double egress_na_eu, egress_africa, egress_sa, egress_sg, egress_au;
     double redis_node_hour;             /* one Redis node (primary or replica) */
+    double db_node_hour;                /* one PostgreSQL server (primary or replica) */
 } cost_cfg_t;
 
 extern const param_table_t cost_table;

@@ -500,6 +500,8 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)db->to_primary, "database.reads_at_primary");
     metrics_add_latency(m, &db->latency, "database.latency_ms", false);
     metrics_add(m, gauge_mean(&db->busy[0], w->end) / c->cores, "database.primary.utilization");
+    metrics_add(m, simtime_to_s(w->end - w->warmup) / 3600.0 * (1 + c->replicas) * platform_of(w->sc)->cost.db_node_hour,
+                "cost.database_usd");
     if (c->pool_size) {
         double cap = gauge_area(&db->conn_cap, w->end);
         metrics_add(m, cap > 0 ? gauge_area(&db->conn, w->end) / cap : NAN, "database.pool_utilization");

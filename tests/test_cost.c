@@ -102,12 +102,26 @@ static void test_redis_nodes(void **state)
     metrics_free(&m);
 }
 
+/* PostgreSQL: a primary and 2 replicas over 2 h at 0.225 per server-hour:
+ * 3 x 2 x 0.225 = 1.35 USD. */
+static void test_database_servers(void **state)
+{
+    (void)state;
+    metrics_t m;
+    run("duration: 2h\ntraffic:\n  rate: 1/s\n  classes: {s: {share: 1, route: [database]}}\n"
+        "database: {replicas: 2}\nservices: {web: {replicas: 1}}\n",
+        &m);
+    assert_true(fabs(get(&m, "cost.database_usd") - 1.35) < 1e-12);
+    metrics_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),
         cmocka_unit_test(test_egress),
         cmocka_unit_test(test_redis_nodes),
+        cmocka_unit_test(test_database_servers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
