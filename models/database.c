@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cache.h"
 #include "models/catalog.h"
 #include "models/server.h"
 #include "sim/gauge.h"
@@ -56,6 +57,10 @@ static const param_t db_params[] = {
      "waiting longer than this for a connection is an error"},
     {"max_connections", P_INT, OFF(max_connections), "200", 1, 1000000, 0, NULL, NULL, NULL,
      "connections the server accepts, all pools together (PostgreSQL's max_connections)"},
+    {"query_cache_ttl", P_DURATION, OFF(query_cache_ttl), "0s", 0, 315360000.0, 0, NULL, NULL, NULL,
+     "how long a read's result stays in the query cache (0: no query cache)"},
+    {"query_cache_capacity", P_MEMORY, OFF(query_cache_b), "256Mi", 0, 9e15, 0, NULL, NULL, NULL,
+     "bytes of results each server caches (LRU; 0: unbounded)"},
 };
 static const param_table_t db_table = PARAM_TABLE(db_params);
 
@@ -122,6 +127,8 @@ typedef struct database {
     bool down[DB_MAX_REPLICAS + 1];
     gauge_t busy[DB_MAX_REPLICAS + 1];
     lastw_t lastw;
+    cache_t qcache[DB_MAX_REPLICAS + 1];    /* per server */
+    uint64_t qc_hits, qc_misses;
     db_pool_t *pools;           /* open addressing by key, grown at half load */
     size_t pool_mask, npools;
     int in_use;                 /* connections held, all pools */
@@ -356,6 +363,17 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
             later(w, c->rtt / 2, q, EV_BACK_FAIL);
             break;
         }
+        if (!q->write && c->query_cache_ttl > 0 &&
+            cache_lookup(&db->qcache[q->server], key_of(q->req), w->now) == CACHE_HIT) {
+            /* answered from the query cache: no execution */
+            db->member[q->server].active--;
+            if (q->req->measured)
+                db->qc_hits++, db->reads++;
+            later(w, c->rtt / 2, q, EV_BACK_OK);
+            break;
+        }
+        if (!q->write && c->query_cache_ttl > 0 && q->req->measured)
+            db->qc_misses++;
         if (server_take(core, c->cores, &q->link))
             execute(w, db, q);
         break;
@@ -372,11 +390,17 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
             simtime_t *t = lastw_slot(w, &db->lastw, key, true);
             if (t)
                 *t = w->now;
+            for (int i = 0; c->query_cache_ttl > 0 && i <= c->replicas; i++)
+                cache_remove(&db->qcache[i], key);
             if (r->measured)
                 db->writes++;
         } else {
             if (r->measured)
                 db->reads++;
+            /* the result is cached (a 1 KiB row: capacity counts them) */
+            if (c->query_cache_ttl > 0 &&
+                cache_fill(&db->qcache[q->server], key, 1024, c->query_cache_ttl, w->now) != 0)
+                world_fail(w, "out of memory (query cache)");
             if (q->server > 0) {
                 simtime_t lag = dist_sample_ns(&c->lag, db->rng);
                 simtime_t *t = lastw_slot(w, &db->lastw, key, false);
@@ -447,6 +471,9 @@ static int db_init(world_t *w, station_t *st)
         db->member[i] = (lb_member_t){0, (uint32_t)i, 1.0, 0};
         gauge_init(&db->busy[i], 0, 0);
     }
+    for (int i = 0; c->query_cache_ttl > 0 && i <= c->replicas; i++)
+        if (cache_init(&db->qcache[i], c->query_cache_b, CACHE_TTL_SET_ON_MISS) != 0)
+            return -1;
     gauge_init(&db->conn, 0, 0);
     gauge_init(&db->conn_cap, 0, 0);
     refresh_view(db);
@@ -475,6 +502,8 @@ static void db_destroy(world_t *w, station_t *st)
     free(db->lastw.at);
     free(db->pools);
     db->pools = NULL;
+    for (int i = 0; i <= DB_MAX_REPLICAS; i++)
+        cache_destroy(&db->qcache[i]);
     db->rng = NULL;
     db->lastw = (lastw_t){0};
 }
@@ -502,6 +531,12 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, gauge_mean(&db->busy[0], w->end) / c->cores, "database.primary.utilization");
     metrics_add(m, simtime_to_s(w->end - w->warmup) / 3600.0 * (1 + c->replicas) * platform_of(w->sc)->cost.db_node_hour,
                 "cost.database_usd");
+    if (c->query_cache_ttl > 0) {
+        metrics_add(m, db->qc_hits + db->qc_misses ? (double)db->qc_hits / (double)(db->qc_hits + db->qc_misses) : NAN,
+                    "cache.db_query.hit_ratio");
+        metrics_add(m, (double)db->qc_hits, "cache.db_query.hits");
+        metrics_add(m, (double)db->qc_misses, "cache.db_query.misses");
+    }
     if (c->pool_size) {
         double cap = gauge_area(&db->conn_cap, w->end);
         metrics_add(m, cap > 0 ? gauge_area(&db->conn, w->end) / cap : NAN, "database.pool_utilization");

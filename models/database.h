@@ -34,7 +34,14 @@
  * times out is failed at once and left in the pool's queue, skipped when it
  * comes up (the queue is never scanned).
  *
- * Not modelled yet: the query cache, a primary failure. */
+ * Query cache (the fourth cache layer): with `query_cache.ttl` > 0, a read
+ * whose row's result is cached (at the server it reached, one cache per
+ * server) is answered without executing; a miss executes and caches the
+ * result for the ttl (set on miss; `size` bytes each, LRU within
+ * `capacity`). A write at the primary invalidates the row's entry at
+ * every server.
+ *
+ * Not modelled yet: a primary failure. */
 #ifndef MODELS_DATABASE_H
 #define MODELS_DATABASE_H
 
@@ -52,6 +59,8 @@ typedef struct db_failure {
 typedef struct db_cfg {
     int replicas, cores, queue_capacity;
     int pool_size;              /* connections per pod (0: no pools) */
+    simtime_t query_cache_ttl;  /* the query cache (0: none) */
+    int64_t query_cache_b;
     simtime_t pool_timeout;
     int max_connections;
     dist_t read_time, write_time, lag;

@@ -12,7 +12,11 @@
  *    its exponential execution, so the connection wait is M/M/c's,
  *    C(c, a)/(c mu - lambda). A pool too small times out; pools beyond
  *    max_connections are refused.
- * 4. A replica failure: its reads move to the other replica at once (none
+ * 4. The query cache: a TTL cache set on miss under Poisson reads of rate
+ *    lambda per row hits lambda T/(1 + lambda T) (rtt 0, executions of
+ *    1 us: the fill follows the miss by 1 us, a bias below 1e-6); writes
+ *    invalidate, so adding them lowers the hit ratio.
+ * 5. A replica failure: its reads move to the other replica at once (none
  *    reach it while it is down), and it is a row of events.csv.
  * Tolerances: Student t over R = 10 replications, t_{0.9995,9} = 4.781,
  * and the standard error asserted small (the power), as test_validation.c. */
@@ -184,6 +188,31 @@ static void test_pool_limits(void **state)
     scenario_free(sc);
 }
 
+static void test_query_cache(void **state)
+{
+    (void)state;
+    /* 100 rows, 100 reads/s: lambda 1/s a row, T 1 s: 1/2 */
+    scenario_t *sc = load("duration: 300s\nwarmup: 20s\ntraffic:\n  rate: 100/s\n"
+                          "  classes: {r: {share: 1, objects: 100, route: [database]}}\n"
+                          "database: {replicas: 1, pool_size: 0, rtt: 0s, read_time: 1us, query_cache_ttl: 1s}\n"
+                          "services: {web: {}}\n");
+    double x[R];
+    for (int i = 0; i < R; i++)
+        x[i] = metric(sc, i, "cache.db_query.hit_ratio");
+    check_mean("query cache hit ratio = lambda T/(1 + lambda T)", x, 0.5, 0.003);
+    scenario_free(sc);
+    /* the same reads with writes to the same rows: invalidations lower it */
+    sc = load("duration: 300s\nwarmup: 20s\ntraffic:\n  rate: 200/s\n"
+              "  classes:\n    r: {share: 0.5, objects: 100, route: [database]}\n"
+              "    w: {share: 0.5, method: POST, objects: 100, route: [database]}\n"
+              "database: {replicas: 0, pool_size: 0, rtt: 0s, read_time: 1us, write_time: 1us, query_cache_ttl: 1s}\n"
+              "services: {web: {}}\n");
+    double with_writes = metric(sc, 0, "cache.db_query.hit_ratio");
+    printf("  with as many writes as reads: hit ratio %.4f (< 0.5)\n", with_writes);
+    assert_true(with_writes < 0.45);
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_stale_reads),
         cmocka_unit_test(test_pool_is_mmc),
         cmocka_unit_test(test_pool_limits),
+        cmocka_unit_test(test_query_cache),
         cmocka_unit_test(test_replica_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
