@@ -106,14 +106,12 @@ static void browser_destroy(world_t *w, station_t *st)
     cache_destroy(&b->cache);
 }
 
-static double ratio(uint64_t h, uint64_t m) { return h + m ? (double)h / (double)(h + m) : NAN; }
-
 static void browser_sample(world_t *w, station_t *st, double t, double secs)
 {
     (void)secs;
     browser_t *b = st->state;
     if (b->iv_hits + b->iv_miss)
-        world_series(w, t, "browser", "hit_ratio", ratio(b->iv_hits, b->iv_miss));
+        world_series(w, t, "browser", "hit_ratio", metrics_ratio(b->iv_hits, b->iv_miss));
     b->iv_hits = b->iv_miss = 0;
 }
 
@@ -121,31 +119,25 @@ static void browser_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     (void)w;
     const browser_t *b = st->state;
-    metrics_add(m, ratio(b->hits, b->misses), "cache.browser.hit_ratio");
+    metrics_add(m, metrics_ratio(b->hits, b->misses), "cache.browser.hit_ratio");
     metrics_add(m, (double)b->hits, "cache.browser.hits");
     metrics_add(m, (double)b->misses, "cache.browser.misses");
     metrics_add(m, (double)b->revalidations, "cache.browser.revalidations");
     metrics_add(m, (double)b->bypass, "cache.browser.bypass");
     for (int i = 0; b->rg && i < b->rg->nusers; i++)
-        metrics_add(m, ratio(b->r_hits[i], b->r_miss[i]), "cache.browser.regions.%s.hit_ratio",
+        metrics_add(m, metrics_ratio(b->r_hits[i], b->r_miss[i]), "cache.browser.regions.%s.hit_ratio",
                     geo_location(b->rg->user_loc[i])->name);
     for (size_t k = 0; k < b->tr->nmix; k++)
         if (b->tr->mix[k].max_age > 0)
-            metrics_add(m, ratio(b->c_hits[k], b->c_miss[k]), "cache.browser.classes.%s.hit_ratio",
+            metrics_add(m, metrics_ratio(b->c_hits[k], b->c_miss[k]), "cache.browser.classes.%s.hit_ratio",
                         b->tr->mix[k].name);
-}
-
-static double get(const station_report_t *rep, const char *path)
-{
-    const metric_t *m = metrics_find(rep->summary, path);
-    return m ? m->value : NAN;
 }
 
 static void browser_report(FILE *f, const station_report_t *rep)
 {
     cache_report_header(f);
-    cache_report_row(f, "browser", get(rep, "cache.browser.hits"), get(rep, "cache.browser.misses"),
-                     get(rep, "cache.browser.bypass"));
+    cache_report_row(f, "browser", metrics_value(rep->summary, "cache.browser.hits"), metrics_value(rep->summary, "cache.browser.misses"),
+                     metrics_value(rep->summary, "cache.browser.bypass"));
 }
 
 const station_kind_t station_browser = {

@@ -157,13 +157,11 @@ static int cdn_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, d
             diag_error(d, f->target_pos, "faults: an outage names its edge, e.g. target: cdn.london");
             return 1;
         }
-        cdn_outage_t *a = arena_alloc(sc->arena, (c->noutages + 1) * sizeof *a);
+        cdn_outage_t *a = arena_append(sc->arena, c->outages, c->noutages, sizeof *a);
         if (!a) {
             diag_oom(d, f->pos);
             return 1;
         }
-        if (c->noutages)
-            memcpy(a, c->outages, c->noutages * sizeof *a);
         a[c->noutages++] = (cdn_outage_t){f->detail, f->at, f->duration > 0 ? f->duration : 3650 * 86400 * SIM_S,
                                           -1, f->target_pos};
         c->outages = a;
@@ -173,13 +171,11 @@ static int cdn_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, d
         diag_error(d, f->target_pos, "faults: a purge is at every edge: target: cdn, not '%s' after it", f->detail);
         return 1;
     }
-    cdn_purge_t *a = arena_alloc(sc->arena, (c->npurges + 1) * sizeof *a);
+    cdn_purge_t *a = arena_append(sc->arena, c->purges, c->npurges, sizeof *a);
     if (!a) {
         diag_oom(d, f->pos);
         return 1;
     }
-    if (c->npurges)
-        memcpy(a, c->purges, c->npurges * sizeof *a);
     a[c->npurges++] = (cdn_purge_t){f->at, "*", NULL, 0, f->pos}; /* every class */
     c->purges = a;
     return 0;
@@ -548,8 +544,6 @@ static void cdn_destroy(world_t *w, station_t *st)
 
 /* ---- results ---------------------------------------------------------------------- */
 
-static double ratio(uint64_t h, uint64_t m) { return h + m ? (double)h / (double)(h + m) : NAN; }
-
 static void cdn_sample(world_t *w, station_t *st, double t, double secs)
 {
     cdn_t *c = st->state;
@@ -558,7 +552,7 @@ static void cdn_sample(world_t *w, station_t *st, double t, double secs)
         snprintf(p, sizeof p, "edge.%s", geo_location(c->cfg->edge_loc[e])->name);
         world_series(w, t, p, "requests_rps", (double)c->iv_req[e] / secs);
         if (c->iv_hits[e] + c->iv_miss[e])
-            world_series(w, t, p, "hit_ratio", ratio(c->iv_hits[e], c->iv_miss[e]));
+            world_series(w, t, p, "hit_ratio", metrics_ratio(c->iv_hits[e], c->iv_miss[e]));
         world_series(w, t, p, "up", c->up[e]);
         c->iv_req[e] = c->iv_hits[e] = c->iv_miss[e] = 0;
     }
@@ -567,7 +561,7 @@ static void cdn_sample(world_t *w, station_t *st, double t, double secs)
 static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     const cdn_t *c = st->state;
-    metrics_add(m, ratio(c->hits, c->misses), "cache.cdn.hit_ratio");
+    metrics_add(m, metrics_ratio(c->hits, c->misses), "cache.cdn.hit_ratio");
     metrics_add(m, (double)c->hits, "cache.cdn.hits");
     metrics_add(m, (double)c->misses, "cache.cdn.misses");
     metrics_add(m, (double)c->bypass, "cache.cdn.bypass");
@@ -586,24 +580,18 @@ static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
     for (int e = 0; e < c->cfg->nedges; e++) {
         const char *n = geo_location(c->cfg->edge_loc[e])->name;
         metrics_add(m, (double)c->e_req[e], "cache.cdn.edges.%s.requests", n);
-        metrics_add(m, ratio(c->e_hits[e], c->e_miss[e]), "cache.cdn.edges.%s.hit_ratio", n);
+        metrics_add(m, metrics_ratio(c->e_hits[e], c->e_miss[e]), "cache.cdn.edges.%s.hit_ratio", n);
         metrics_add(m, (double)c->e_hits[e], "cache.cdn.edges.%s.hits", n);
         metrics_add(m, (double)c->e_miss[e], "cache.cdn.edges.%s.misses", n);
         metrics_add(m, (double)c->cache[e].stats.evictions, "cache.cdn.edges.%s.evictions", n);
         metrics_add(m, (double)cache_used(&c->cache[e]), "cache.cdn.edges.%s.bytes_used", n);
     }
     for (int i = 0; i < c->rg->nusers; i++)
-        metrics_add(m, ratio(c->r_hits[i], c->r_miss[i]), "cache.cdn.regions.%s.hit_ratio",
+        metrics_add(m, metrics_ratio(c->r_hits[i], c->r_miss[i]), "cache.cdn.regions.%s.hit_ratio",
                     geo_location(c->rg->user_loc[i])->name);
     for (size_t k = 0; c->tr->classes && k < c->tr->nmix; k++)
         if (c->cfg->class_ttl[k] > 0)
-            metrics_add(m, ratio(c->c_hits[k], c->c_miss[k]), "cache.cdn.classes.%s.hit_ratio", c->tr->mix[k].name);
-}
-
-static double get(const station_report_t *rep, const char *path)
-{
-    const metric_t *m = metrics_find(rep->summary, path);
-    return m ? m->value : NAN;
+            metrics_add(m, metrics_ratio(c->c_hits[k], c->c_miss[k]), "cache.cdn.classes.%s.hit_ratio", c->tr->mix[k].name);
 }
 
 static void cdn_report(FILE *f, const station_report_t *rep)
@@ -614,14 +602,14 @@ static void cdn_report(FILE *f, const station_report_t *rep)
     size_t nb;
     if (!scenario_stations_of(rep->sc, &station_browser, &nb))
         cache_report_header(f);
-    cache_report_row(f, "cdn", get(rep, "cache.cdn.hits"), get(rep, "cache.cdn.misses"), get(rep, "cache.cdn.bypass"));
+    cache_report_row(f, "cdn", metrics_value(rep->summary, "cache.cdn.hits"), metrics_value(rep->summary, "cache.cdn.misses"), metrics_value(rep->summary, "cache.cdn.bypass"));
     for (int e = 0; e < c->nedges; e++) {
         const char *name = geo_location(c->edge_loc[e])->name;
         char label[80], hits[120], misses[120];
         snprintf(label, sizeof label, "  %s", name);
         snprintf(hits, sizeof hits, "cache.cdn.edges.%s.hits", name);
         snprintf(misses, sizeof misses, "cache.cdn.edges.%s.misses", name);
-        cache_report_row(f, label, get(rep, hits), get(rep, misses), NAN);
+        cache_report_row(f, label, metrics_value(rep->summary, hits), metrics_value(rep->summary, misses), NAN);
     }
 }
 

@@ -76,13 +76,11 @@ static int db_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, di
                    c->replicas);
         return 1;
     }
-    db_failure_t *a = arena_alloc(sc->arena, (c->nfailures + 1) * sizeof *a);
+    db_failure_t *a = arena_append(sc->arena, c->failures, c->nfailures, sizeof *a);
     if (!a) {
         diag_oom(d, f->pos);
         return 1;
     }
-    if (c->nfailures)
-        memcpy(a, c->failures, c->nfailures * sizeof *a);
     a[c->nfailures++] = (db_failure_t){f->at, f->duration > 0 ? f->duration : 3650 * 86400 * SIM_S, (int)n};
     c->failures = a;
     return 0;
@@ -265,8 +263,8 @@ static void db_arrive(world_t *w, station_t *st, request_t *r)
     db_query_t *q = world_visit_get(w);
     if (!q)
         return;
-    bool write = r->klass && platform_of(w->sc)->traffic.mix[r->klass - 1].method != METHOD_GET &&
-                 platform_of(w->sc)->traffic.mix[r->klass - 1].method != METHOD_HEAD;
+    int method = r->klass ? platform_of(w->sc)->traffic.mix[r->klass - 1].method : METHOD_GET;
+    bool write = method != METHOD_GET && method != METHOD_HEAD;
     int server = 0;
     if (!write && db->view.n)
         server = db->up_index[db->cfg->policy->pick(db->lb_state, &db->view, r->client, db->rng)];
@@ -549,20 +547,14 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
         metrics_add(m, gauge_mean(&db->busy[i], w->end) / c->cores, "database.replicas.%d.utilization", i);
 }
 
-static double get(const station_report_t *rep, const char *path)
-{
-    const metric_t *m = metrics_find(rep->summary, path);
-    return m ? m->value : NAN;
-}
-
 static void db_report(FILE *f, const station_report_t *rep)
 {
     fprintf(f, "\n%-16s %12s %12s %9s %9s %9s %9s\n", "database", "reads", "writes", "stale", "p50 ms", "p95 ms",
             "primary");
-    fprintf(f, "%-16s %12.0f %12.0f %8.3f%% %9.3f %9.3f %8.1f%%\n", "postgresql", get(rep, "database.reads"),
-            get(rep, "database.writes"), 100 * get(rep, "database.stale_read_fraction"),
-            get(rep, "database.latency_ms.p50"), get(rep, "database.latency_ms.p95"),
-            100 * get(rep, "database.primary.utilization"));
+    fprintf(f, "%-16s %12.0f %12.0f %8.3f%% %9.3f %9.3f %8.1f%%\n", "postgresql", metrics_value(rep->summary, "database.reads"),
+            metrics_value(rep->summary, "database.writes"), 100 * metrics_value(rep->summary, "database.stale_read_fraction"),
+            metrics_value(rep->summary, "database.latency_ms.p50"), metrics_value(rep->summary, "database.latency_ms.p95"),
+            100 * metrics_value(rep->summary, "database.primary.utilization"));
 }
 
 const station_kind_t station_database = {

@@ -10,7 +10,6 @@
 #include "models/cdn.h"
 #include "models/server.h"
 #include "sim/gauge.h"
-#include "sim/units.h"
 #include "sim/world.h"
 
 /* ---- configuration ------------------------------------------------------------ */
@@ -157,20 +156,13 @@ static int redis_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f,
         diag_error(d, f->target_pos, "faults: a failover names its shard, redis.0 to redis.%d", c->shards - 1);
         return 1;
     }
-    simtime_t *t = arena_alloc(sc->arena, (c->nfailovers + 1) * sizeof *t);
-    int *s = arena_alloc(sc->arena, (c->nfailovers + 1) * sizeof *s);
-    if (!t || !s) {
+    struct redis_failover *a = arena_append(sc->arena, c->failovers, c->nfailovers, sizeof *a);
+    if (!a) {
         diag_oom(d, f->pos);
         return 1;
     }
-    if (c->nfailovers) {
-        memcpy(t, c->failovers, c->nfailovers * sizeof *t);
-        memcpy(s, c->failover_shard, c->nfailovers * sizeof *s);
-    }
-    t[c->nfailovers] = f->at;
-    s[c->nfailovers++] = (int)shard;
-    c->failovers = t;
-    c->failover_shard = s;
+    a[c->nfailovers++] = (struct redis_failover){f->at, (int)shard};
+    c->failovers = a;
     return 0;
 }
 
@@ -361,9 +353,9 @@ static int redis_init(world_t *w, station_t *st)
         gauge_init(&rd->busy[s], 0, 0);
     }
     for (size_t i = 0; i < c->nfailovers; i++) {
-        int s = c->failover_shard[i];
-        rd->down_from[s] = c->failovers[i];
-        rd->down_until[s] = c->failovers[i] + c->detection;
+        int s = c->failovers[i].shard;
+        rd->down_from[s] = c->failovers[i].at;
+        rd->down_until[s] = c->failovers[i].at + c->detection;
     }
     return 0;
 }
@@ -372,8 +364,8 @@ static int redis_start(world_t *w, station_t *st)
 {
     redis_t *rd = st->state;
     for (size_t i = 0; i < rd->cfg->nfailovers; i++)
-        if (rd->cfg->failovers[i] <= w->end)
-            world_schedule(w, rd->cfg->failovers[i], on_failover, rd, (uint64_t)rd->cfg->failover_shard[i]);
+        if (rd->cfg->failovers[i].at <= w->end)
+            world_schedule(w, rd->cfg->failovers[i].at, on_failover, rd, (uint64_t)rd->cfg->failovers[i].shard);
     return 0;
 }
 
@@ -396,13 +388,11 @@ static void redis_restart(world_t *w, station_t *st)
 
 /* ---- results -------------------------------------------------------------------- */
 
-static double ratio(uint64_t h, uint64_t m) { return h + m ? (double)h / (double)(h + m) : NAN; }
-
 static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     const redis_t *rd = st->state;
     const redis_cfg_t *c = rd->cfg;
-    metrics_add(m, ratio(rd->hits, rd->misses), "cache.redis.hit_ratio");
+    metrics_add(m, metrics_ratio(rd->hits, rd->misses), "cache.redis.hit_ratio");
     metrics_add(m, (double)rd->hits, "cache.redis.hits");
     metrics_add(m, (double)rd->misses, "cache.redis.misses");
     metrics_add(m, (double)rd->bypass, "cache.redis.bypass");
@@ -422,13 +412,7 @@ static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, hours * c->shards * (1 + c->replicas) * platform_of(w->sc)->cost.redis_node_hour,
                 "cost.redis_usd");
     for (size_t p = 0; p < c->npatterns; p++)
-        metrics_add(m, ratio(rd->p_hits[p], rd->p_miss[p]), "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
-}
-
-static double get(const station_report_t *rep, const char *path)
-{
-    const metric_t *m = metrics_find(rep->summary, path);
-    return m ? m->value : NAN;
+        metrics_add(m, metrics_ratio(rd->p_hits[p], rd->p_miss[p]), "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
 }
 
 static void redis_report(FILE *f, const station_report_t *rep)
@@ -436,8 +420,8 @@ static void redis_report(FILE *f, const station_report_t *rep)
     size_t n;
     if (!scenario_stations_of(rep->sc, &station_browser, &n) && !scenario_stations_of(rep->sc, &station_cdn, &n))
         cache_report_header(f);
-    cache_report_row(f, "redis", get(rep, "cache.redis.hits"), get(rep, "cache.redis.misses"),
-                     get(rep, "cache.redis.bypass"));
+    cache_report_row(f, "redis", metrics_value(rep->summary, "cache.redis.hits"), metrics_value(rep->summary, "cache.redis.misses"),
+                     metrics_value(rep->summary, "cache.redis.bypass"));
 }
 
 const station_kind_t station_redis = {

@@ -61,8 +61,10 @@ typedef struct redis_cfg {
     redis_pattern_t *patterns;
     size_t npatterns;
     bool patterns_given;
-    simtime_t *failovers;       /* faults: times, and their shards */
-    int *failover_shard;
+    struct redis_failover {
+        simtime_t at;
+        int shard;
+    } *failovers;               /* faults */
     size_t nfailovers;
     /* resolved: the pattern of each class (-1: none) */
     int class_pattern[TRAFFIC_MAX_CLASSES];

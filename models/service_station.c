@@ -324,13 +324,11 @@ static int svc_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, d
     }
     if (strcmp(f->name, "rollout") == 0)
         return add_rollout(sc, c, f, d);
-    simtime_t *a = arena_alloc(sc->arena, (c->ncrashes + 1) * sizeof *a);
+    simtime_t *a = arena_append(sc->arena, c->crashes, c->ncrashes, sizeof *a);
     if (!a) {
         diag_oom(d, f->pos);
         return 1;
     }
-    if (c->ncrashes)
-        memcpy(a, c->crashes, c->ncrashes * sizeof *a);
     a[c->ncrashes++] = f->at;
     c->crashes = a;
     c->killable = true; /* its pods keep job slots: a crash fails their requests */
@@ -469,8 +467,7 @@ static double get(const station_report_t *rep, const char *svc, const char *leaf
     int n = snprintf(path, sizeof path, "services.%s.%s", svc, leaf);
     if (n < 0 || (size_t)n >= sizeof path)
         return NAN;
-    const metric_t *m = metrics_find(rep->summary, path);
-    return m ? m->value : NAN;
+    return metrics_value(rep->summary, path);
 }
 
 static void cell(FILE *f, double v, int width, int prec)

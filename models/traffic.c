@@ -419,6 +419,31 @@ static double flash_factor(const flash_crowd_t *f, simtime_t t)
     return 1;
 }
 
+/* The hour of day (UTC) at t, in [0, 24). */
+static double utc_hour(simtime_t t)
+{
+    const simtime_t day = 86400 * SIM_S;
+    simtime_t r = t % day;
+    return (double)(r < 0 ? r + day : r) / (3600.0 * (double)SIM_S);
+}
+
+/* User region i's curve at UTC hour utc: its value, its slope per hour
+ * (*slope) and the hours left to the curve's next point (*left). The same
+ * interpolation as geo_diurnal(), with a shift and a wrap instead of fmod:
+ * this runs for every arrival. */
+static double curve_at(const regions_cfg_t *rg, int i, double utc, double *slope, double *left)
+{
+    double h = utc + rg->utc_offset[i];
+    h = h < 0 ? h + 24 : h >= 24 ? h - 24 : h;
+    int k = (int)h;
+    if (k > 23) /* h just below 24 rounding up */
+        k = 23;
+    double f = h - k, c0 = rg->curve[k], c1 = rg->curve[k == 23 ? 0 : k + 1];
+    *slope = c1 - c0;
+    *left = 1.0 - f;
+    return c0 + f * (c1 - c0);
+}
+
 double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
 {
     const regions_cfg_t *rg = c->regions;
@@ -430,23 +455,12 @@ double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
             w[0] = m;
         return m;
     }
-    /* the hour of day once, then each region's local hour by a shift and a
-     * wrap (no fmod per region: this runs for every arrival); the same
-     * interpolation as geo_diurnal() */
-    const simtime_t day = 86400 * SIM_S;
-    simtime_t r = t % day;
-    double utc = (double)(r < 0 ? r + day : r) / (3600.0 * (double)SIM_S);
-    double sum = 0;
+    double utc = utc_hour(t), sum = 0;
     for (int i = 0; i < rg->nusers; i++) {
         double x = rg->share[i];
         if (rg->diurnal) {
-            double h = utc + rg->utc_offset[i];
-            h = h < 0 ? h + 24 : h >= 24 ? h - 24 : h;
-            int k = (int)h;
-            if (k > 23) /* h just below 24 rounding up */
-                k = 23;
-            double f = h - k;
-            x *= rg->curve[k] + f * (rg->curve[k == 23 ? 0 : k + 1] - rg->curve[k]);
+            double slope, left;
+            x *= curve_at(rg, i, utc, &slope, &left);
         }
         for (size_t k = 0; k < c->nflash; k++)
             if (c->flash[k].user < 0 || c->flash[k].user == i)
@@ -464,23 +478,17 @@ double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
 static void new_segment(traffic_t *t, simtime_t now)
 {
     const regions_cfg_t *rg = t->cfg->regions;
-    const simtime_t day = 86400 * SIM_S, hour = 3600 * SIM_S;
-    simtime_t r = now % day;
-    double utc = (double)(r < 0 ? r + day : r) / (double)hour;
+    const simtime_t hour = 3600 * SIM_S;
+    double utc = utc_hour(now);
     simtime_t end = now + hour;
     t->sa = t->sb = 0;
     for (int i = 0; i < rg->nusers; i++) {
-        double h = utc + rg->utc_offset[i];
-        h = h < 0 ? h + 24 : h >= 24 ? h - 24 : h;
-        int k = (int)h;
-        if (k > 23)
-            k = 23;
-        double f = h - k, c0 = rg->curve[k], c1 = rg->curve[k == 23 ? 0 : k + 1];
-        t->wa[i] = rg->share[i] * (c0 + f * (c1 - c0));
-        t->wb[i] = rg->share[i] * (c1 - c0) / (double)hour;
+        double slope, f_left;
+        t->wa[i] = rg->share[i] * curve_at(rg, i, utc, &slope, &f_left);
+        t->wb[i] = rg->share[i] * slope / (double)hour;
         t->sa += t->wa[i];
         t->sb += t->wb[i];
-        simtime_t left = (simtime_t)ceil((1.0 - f) * (double)hour);
+        simtime_t left = (simtime_t)ceil(f_left * (double)hour);
         if (left < 1)
             left = 1;
         if (now + left < end)
@@ -772,8 +780,7 @@ static double metric(const station_report_t *rep, const char *a, const char *b, 
 {
     char path[300];
     snprintf(path, sizeof path, "%s.%s.%s", a, b, c);
-    const metric_t *m = metrics_find(rep->summary, path);
-    return m ? m->value : NAN;
+    return metrics_value(rep->summary, path);
 }
 
 static void report_row(FILE *f, const station_report_t *rep, const char *group, const char *name)

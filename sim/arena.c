@@ -95,3 +95,11 @@ char *arena_printf(arena_t *a, const char *fmt, ...)
 }
 
 size_t arena_bytes(const arena_t *a) { return a ? a->bytes : 0; }
+
+void *arena_append(arena_t *a, const void *arr, size_t n, size_t size)
+{
+    char *p = arena_alloc(a, (n + 1) * size);
+    if (p && n)
+        memcpy(p, arr, n * size);
+    return p;
+}

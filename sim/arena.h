@@ -26,4 +26,9 @@ size_t arena_bytes(const arena_t *a);
 char *arena_printf(arena_t *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A copy of array arr (n items of size bytes) with one more item, zeroed,
+ * at its end: for lists that grow a few times while a scenario loads (the
+ * old copy stays in the arena). NULL when out of memory. */
+void *arena_append(arena_t *a, const void *arr, size_t n, size_t size);
+
 #endif

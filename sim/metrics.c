@@ -80,3 +80,9 @@ void metrics_add_latency(metrics_t *m, const hist_t *h, const char *prefix, bool
     if (with_max)
         metrics_add(m, h->n ? (double)h->max / 1e6 : NAN, "%s.max", prefix);
 }
+
+double metrics_value(const metrics_t *m, const char *path)
+{
+    const metric_t *x = metrics_find(m, path);
+    return x ? x->value : NAN;
+}

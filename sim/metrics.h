@@ -9,7 +9,9 @@
 #define SIM_METRICS_H
 
 #include <stdbool.h>
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sim/hist.h"
 
@@ -32,6 +34,13 @@ void metrics_add(metrics_t *m, double value, const char *fmt, ...) __attribute__
 /* Appends PREFIX.{mean, p50, p95, p99} (and .max) of a histogram of
  * nanoseconds, in milliseconds (NaN when it is empty). */
 void metrics_add_latency(metrics_t *m, const hist_t *h, const char *prefix, bool with_max);
+/* The value of the metric at path, NaN when there is none. */
+double metrics_value(const metrics_t *m, const char *path);
+/* hits / (hits + misses): NaN when both are 0 (no lookup). */
+static inline double metrics_ratio(uint64_t hits, uint64_t misses)
+{
+    return hits + misses ? (double)hits / (double)(hits + misses) : (double)NAN;
+}
 /* The metric at path, or NULL. */
 const metric_t *metrics_find(const metrics_t *m, const char *path);
 /* out = mean of runs[0..r) per path, with ci95 when r > 1. -1 when the runs

@@ -112,11 +112,7 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
 }
 
 /* The metric at path, NaN if absent. */
-static double get(const run_result_t *res, const char *path)
-{
-    const metric_t *m = metrics_find(&res->summary, path);
-    return m ? m->value : NAN;
-}
+static double get(const run_result_t *res, const char *path) { return metrics_value(&res->summary, path); }
 
 void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
 {

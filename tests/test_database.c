@@ -18,8 +18,8 @@
  *    invalidate, so adding them lowers the hit ratio.
  * 5. A replica failure: its reads move to the other replica at once (none
  *    reach it while it is down), and it is a row of events.csv.
- * Tolerances: Student t over R = 10 replications, t_{0.9995,9} = 4.781,
- * and the standard error asserted small (the power), as test_validation.c. */
+ * Tolerances: Student t over 10 replications and the power check
+ * (tests/testlib.h), as test_validation.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,49 +32,11 @@
 
 #include "models/catalog.h"
 #include "sim/world.h"
+#include "tests/testlib.h"
 
-#define R 10
-#define T999 4.781
 
-static scenario_t *load(const char *yaml)
-{
-    diag_t d;
-    diag_init(&d);
-    scenario_t *sc = scenario_load_string(yaml, "db.yaml", NULL, 0, &d);
-    if (!sc)
-        diag_print(&d, stderr);
-    assert_non_null(sc);
-    return sc;
-}
+static scenario_t *load(const char *yaml) { return tl_load(yaml, "db.yaml"); }
 
-static double metric(const scenario_t *sc, int rep, const char *path)
-{
-    world_t *w = world_new(sc, rep, NULL, NULL);
-    assert_non_null(w);
-    assert_int_equal(world_run(w), 0);
-    metrics_t m;
-    metrics_init(&m);
-    world_collect(w, &m);
-    const metric_t *x = metrics_find(&m, path);
-    assert_non_null(x);
-    double v = x->value;
-    metrics_free(&m);
-    world_free(w);
-    return v;
-}
-
-static void check_mean(const char *what, const double *x, double exact, double power)
-{
-    double mean = 0, var = 0;
-    for (int i = 0; i < R; i++)
-        mean += x[i] / R;
-    for (int i = 0; i < R; i++)
-        var += (x[i] - mean) * (x[i] - mean) / (R - 1);
-    double se = sqrt(var / R), tol = T999 * se;
-    printf("  %-44s exact %.5f  simulated %.5f  tolerance %.5f  (se %.5f)\n", what, exact, mean, tol, se);
-    assert_true(fabs(mean - exact) <= tol);
-    assert_true(se <= power);
-}
 
 /* Erlang C: the probability an arrival waits in M/M/c with offered load a. */
 static double erlang_c(int c, double a)
@@ -97,11 +59,11 @@ static void test_replica_is_mmc(void **state)
                           "  classes: {r: {share: 1, objects: 100, route: [database]}}\n"
                           "database: {replicas: 1, cores: 4, rtt: 1ms, pool_size: 0, read_time: {dist: exponential, mean: 10ms}}\n"
                           "services: {web: {}}\n");
-    double x[R];
-    for (int i = 0; i < R; i++)
-        x[i] = metric(sc, i, "database.latency_ms.mean");
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "database.latency_ms.mean");
     double exact = 1.0 + 1e3 * (erlang_c(4, 3.2) / (400.0 - 320.0) + 0.01);
-    check_mean("read latency = rtt + M/M/4 sojourn [ms]", x, exact, 0.1);
+    tl_check_mean("read latency = rtt + M/M/4 sojourn [ms]", x, exact, 0, 0.1);
     scenario_free(sc);
 }
 
@@ -116,10 +78,10 @@ static void test_stale_reads(void **state)
                           "database:\n  replicas: 2\n  cores: 64\n  read_time: 1us\n  write_time: 1us\n  rtt: 0s\n  pool_size: 0\n"
                           "  replication_lag: {dist: exponential, mean: 100ms}\n"
                           "services: {web: {}}\n");
-    double x[R];
-    for (int i = 0; i < R; i++)
-        x[i] = metric(sc, i, "database.stale_read_fraction");
-    check_mean("stale reads = wL/(1 + wL)", x, 0.1 / 1.1, 0.002);
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "database.stale_read_fraction");
+    tl_check_mean("stale reads = wL/(1 + wL)", x, 0.1 / 1.1, 0, 0.002);
     scenario_free(sc);
 }
 
@@ -133,12 +95,12 @@ static void test_replica_failure(void **state)
     snprintf(yaml, sizeof yaml, "%sfaults: [{at: 0s, target: database.1, fault: replica_failure}]\n", base);
     scenario_t *sc = load(yaml);
     /* down from the start: replica 1 serves nothing, replica 2 everything */
-    assert_true(metric(sc, 0, "database.replicas.1.utilization") == 0);
-    assert_true(metric(sc, 0, "database.replicas.2.utilization") > 0);
-    assert_true(metric(sc, 0, "database.failed") == 0);
+    assert_true(tl_metric(sc, 0, "database.replicas.1.utilization") == 0);
+    assert_true(tl_metric(sc, 0, "database.replicas.2.utilization") > 0);
+    assert_true(tl_metric(sc, 0, "database.failed") == 0);
     scenario_free(sc);
     sc = load(base);
-    assert_true(metric(sc, 0, "database.replicas.1.utilization") > 0);
+    assert_true(tl_metric(sc, 0, "database.replicas.1.utilization") > 0);
     scenario_free(sc);
     diag_t d;
     diag_init(&d);
@@ -156,10 +118,10 @@ static void test_pool_is_mmc(void **state)
                           "database: {replicas: 1, cores: 1000, rtt: 0s, pool_size: 4, pool_timeout: 1h,\n"
                           "           read_time: {dist: exponential, mean: 10ms}}\n"
                           "services: {web: {replicas: 1, concurrency: 1000, service_time: 1us}}\n");
-    double x[R];
-    for (int i = 0; i < R; i++)
-        x[i] = metric(sc, i, "database.pool_wait_ms.mean");
-    check_mean("connection wait = C(c, a)/(c mu - lambda) [ms]", x, 1e3 * erlang_c(4, 3.2) / 80.0, 0.1);
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "database.pool_wait_ms.mean");
+    tl_check_mean("connection wait = C(c, a)/(c mu - lambda) [ms]", x, 1e3 * erlang_c(4, 3.2) / 80.0, 0, 0.1);
     scenario_free(sc);
 }
 
@@ -172,10 +134,10 @@ static void test_pool_limits(void **state)
                           "  classes: {r: {share: 1, objects: 100, route: [web, database]}}\n"
                           "database: {replicas: 1, pool_size: 1, pool_timeout: 1ms, read_time: 10ms}\n"
                           "services: {web: {replicas: 1, concurrency: 100, service_time: 1us}}\n");
-    double timeouts = metric(sc, 0, "database.pool_timeouts");
+    double timeouts = tl_metric(sc, 0, "database.pool_timeouts");
     assert_true(timeouts > 1000);
-    assert_true(metric(sc, 0, "requests.failed") >= timeouts);
-    assert_true(metric(sc, 0, "database.connections_max") <= 1);
+    assert_true(tl_metric(sc, 0, "requests.failed") >= timeouts);
+    assert_true(tl_metric(sc, 0, "database.connections_max") <= 1);
     scenario_free(sc);
     /* 4 pods x pools of 10 against max_connections 5: refusals, never more
      * than 5 held */
@@ -183,8 +145,8 @@ static void test_pool_limits(void **state)
               "  classes: {r: {share: 1, objects: 100, route: [web, database]}}\n"
               "database: {replicas: 1, pool_size: 10, max_connections: 5, read_time: 10ms}\n"
               "services: {web: {replicas: 4, concurrency: 100, service_time: 1us}}\n");
-    assert_true(metric(sc, 0, "database.too_many_connections") > 0);
-    assert_true(metric(sc, 0, "database.connections_max") <= 5);
+    assert_true(tl_metric(sc, 0, "database.too_many_connections") > 0);
+    assert_true(tl_metric(sc, 0, "database.connections_max") <= 5);
     scenario_free(sc);
 }
 
@@ -196,10 +158,10 @@ static void test_query_cache(void **state)
                           "  classes: {r: {share: 1, objects: 100, route: [database]}}\n"
                           "database: {replicas: 1, pool_size: 0, rtt: 0s, read_time: 1us, query_cache_ttl: 1s}\n"
                           "services: {web: {}}\n");
-    double x[R];
-    for (int i = 0; i < R; i++)
-        x[i] = metric(sc, i, "cache.db_query.hit_ratio");
-    check_mean("query cache hit ratio = lambda T/(1 + lambda T)", x, 0.5, 0.003);
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "cache.db_query.hit_ratio");
+    tl_check_mean("query cache hit ratio = lambda T/(1 + lambda T)", x, 0.5, 0, 0.003);
     scenario_free(sc);
     /* the same reads with writes to the same rows: invalidations lower it */
     sc = load("duration: 300s\nwarmup: 20s\ntraffic:\n  rate: 200/s\n"
@@ -207,7 +169,7 @@ static void test_query_cache(void **state)
               "    w: {share: 0.5, method: POST, objects: 100, route: [database]}\n"
               "database: {replicas: 0, pool_size: 0, rtt: 0s, read_time: 1us, write_time: 1us, query_cache_ttl: 1s}\n"
               "services: {web: {}}\n");
-    double with_writes = metric(sc, 0, "cache.db_query.hit_ratio");
+    double with_writes = tl_metric(sc, 0, "cache.db_query.hit_ratio");
     printf("  with as many writes as reads: hit ratio %.4f (< 0.5)\n", with_writes);
     assert_true(with_writes < 0.45);
     scenario_free(sc);

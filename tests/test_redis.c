@@ -32,52 +32,13 @@
 
 #include "models/catalog.h"
 #include "models/redis.h"
-#include "sim/stats.h"
 #include "sim/world.h"
+#include "tests/testlib.h"
 #include "sim/zipf.h"
 
-#define R 10
-#define T999 4.781
 
-static scenario_t *load(const char *yaml)
-{
-    diag_t d;
-    diag_init(&d);
-    scenario_t *sc = scenario_load_string(yaml, "redis.yaml", NULL, 0, &d);
-    if (!sc)
-        diag_print(&d, stderr);
-    assert_non_null(sc);
-    return sc;
-}
+static scenario_t *load(const char *yaml) { return tl_load(yaml, "redis.yaml"); }
 
-static double metric(const scenario_t *sc, int rep, const char *path)
-{
-    world_t *w = world_new(sc, rep, NULL, NULL);
-    assert_non_null(w);
-    assert_int_equal(world_run(w), 0);
-    metrics_t m;
-    metrics_init(&m);
-    world_collect(w, &m);
-    const metric_t *x = metrics_find(&m, path);
-    assert_non_null(x);
-    double v = x->value;
-    metrics_free(&m);
-    world_free(w);
-    return v;
-}
-
-static void check_mean(const char *what, const double *x, double exact, double allowance, double power)
-{
-    double mean = 0, var = 0;
-    for (int i = 0; i < R; i++)
-        mean += x[i] / R;
-    for (int i = 0; i < R; i++)
-        var += (x[i] - mean) * (x[i] - mean) / (R - 1);
-    double se = sqrt(var / R), tol = T999 * se + allowance;
-    printf("  %-40s exact %.5f  simulated %.5f  tolerance %.5f  (se %.5f)\n", what, exact, mean, tol, se);
-    assert_true(fabs(mean - exact) <= tol);
-    assert_true(se <= power);
-}
 
 static void test_shard_is_mm1(void **state)
 {
@@ -88,10 +49,10 @@ static void test_shard_is_mm1(void **state)
                           "redis:\n  get_time: {dist: exponential, mean: 1ms}\n  set_time: 1us\n  rtt: 1ms\n"
                           "  patterns: {sessions: {ttl: 24h, classes: [s]}}\n"
                           "services: {web: {}}\n");
-    double x[R];
-    for (int i = 0; i < R; i++)
-        x[i] = metric(sc, i, "cache.redis.latency_ms.mean");
-    check_mean("GET latency = rtt + 1/(mu - lambda) [ms]", x, 1.0 + 2.0, 0, 0.02);
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "cache.redis.latency_ms.mean");
+    tl_check_mean("GET latency = rtt + 1/(mu - lambda) [ms]", x, 1.0 + 2.0, 0, 0.02);
     scenario_free(sc);
 }
 
@@ -149,10 +110,10 @@ static void test_lru_che(void **state)
         for (size_t i = 0; i < n[sh]; i++)
             exact += lam[sh][i] * (1 - exp(-lam[sh][i] * tc));
     }
-    double x[R];
-    for (int i = 0; i < R; i++)
-        x[i] = metric(sc, i, "cache.redis.hit_ratio");
-    check_mean("allkeys-lru hit ratio vs Che per shard", x, exact, 0.005, 0.003);
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "cache.redis.hit_ratio");
+    tl_check_mean("allkeys-lru hit ratio vs Che per shard", x, exact, 0.005, 0.003);
     scenario_free(sc);
 }
 
@@ -168,16 +129,16 @@ static void test_failover(void **state)
     "services: {web: {}}\nfaults: [{at: 20s, target: redis.0, fault: failover}]\n"
     const char *buf = FAILOVER("fail");
     scenario_t *sc = load(buf);
-    double failed = metric(sc, 0, "cache.redis.failed");
+    double failed = tl_metric(sc, 0, "cache.redis.failed");
     printf("  failover, fail: %.0f failed, expected 2000 +- %.0f\n", failed, 4.42 * sqrt(2000));
     assert_true(fabs(failed - 2000) <= 4.42 * sqrt(2000));
-    assert_true(metric(sc, 0, "requests.failed") == failed);
+    assert_true(tl_metric(sc, 0, "requests.failed") == failed);
     scenario_free(sc);
     buf = FAILOVER("database");
     sc = load(buf);
-    assert_true(metric(sc, 0, "cache.redis.failed") == 0);
-    assert_true(metric(sc, 0, "requests.failed") == 0);
-    double bypass = metric(sc, 0, "cache.redis.bypass");
+    assert_true(tl_metric(sc, 0, "cache.redis.failed") == 0);
+    assert_true(tl_metric(sc, 0, "requests.failed") == 0);
+    double bypass = tl_metric(sc, 0, "cache.redis.bypass");
     assert_true(fabs(bypass - 2000) <= 4.42 * sqrt(2000));
     scenario_free(sc);
 }
@@ -190,9 +151,9 @@ static void test_noeviction(void **state)
                           "redis:\n  maxmemory: 10Ki\n  eviction: noeviction\n"
                           "  patterns: {sessions: {ttl: 24h, size: 1Ki, classes: [s]}}\n"
                           "services: {web: {}}\n");
-    assert_true(metric(sc, 0, "cache.redis.refused_sets") > 0);
-    assert_true(metric(sc, 0, "cache.redis.memory_bytes") <= 10 * 1024);
-    assert_true(metric(sc, 0, "cache.redis.evictions") == 0);
+    assert_true(tl_metric(sc, 0, "cache.redis.refused_sets") > 0);
+    assert_true(tl_metric(sc, 0, "cache.redis.memory_bytes") <= 10 * 1024);
+    assert_true(tl_metric(sc, 0, "cache.redis.evictions") == 0);
     scenario_free(sc);
 }
 
