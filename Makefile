@@ -6,6 +6,7 @@
 #   make bench      run the benchmarks (events/s, event set, peak memory)
 #   make fuzz       fuzz every reader with libFuzzer, FUZZ_SECONDS=60 each (clang)
 #   make deps       install the Debian packages the project needs (root or sudo)
+#   make docs       regenerate scenarios/README.md's reference from `clustersim describe`
 #   make SANITIZER=address|undefined test    sanitizer build (objects kept apart)
 #   make V=1        show the commands
 #
@@ -63,11 +64,11 @@ BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
-.PHONY: all run test check-tests bench deps install-packages clean help fuzz fuzz-build fuzz-run
+.PHONY: all run test check-tests bench docs deps install-packages clean help fuzz fuzz-build fuzz-run
 all: $(BIN)/clustersim
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -128,6 +129,15 @@ check-tests: $(BIN)/clustersim $(TEST_BIN)
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN)/clustersim $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do CLUSTERSIM=$(BIN)/clustersim $$b || exit 1; done
+
+# The reference block of scenarios/README.md is `clustersim describe`'s
+# output (tests/cli/test_docs.sh checks it); this rewrites it in place.
+docs: $(BIN)/clustersim
+	$(Q)$(BIN)/clustersim describe > $(BUILD)/describe.md
+	$(Q)awk -v f=$(BUILD)/describe.md '/<!-- END clustersim describe -->/ { skip = 0 } \
+	  !skip { print } \
+	  /<!-- BEGIN clustersim describe -->/ { while ((getline l < f) > 0) print l; skip = 1 }' \
+	  scenarios/README.md > $(BUILD)/README.md.new && mv $(BUILD)/README.md.new scenarios/README.md
 
 deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_PKGS)"
