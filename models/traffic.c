@@ -498,6 +498,26 @@ static void new_segment(traffic_t *t, simtime_t now)
     t->seg_hi = end;
 }
 
+/* Whether a candidate at time `at` of the thinned process is kept: drawn
+ * with probability modulation(at) / mod_max. The modulation is a function
+ * of time alone, so the draw may be made when the candidate is generated
+ * rather than when it is due: the candidates that are thinned away never
+ * become events (with the built-in daily curve about two candidates in
+ * three), and every stream is drawn in the same order as it would be at
+ * the candidates' own times, so the arrivals are the same. */
+static bool thin_keep(traffic_t *t, simtime_t at)
+{
+    double sum;
+    if (t->segmented) {
+        if (at < t->seg_lo || at >= t->seg_hi)
+            new_segment(t, at);
+        sum = t->sa + t->sb * (double)(at - t->seg_lo);
+    } else {
+        sum = traffic_modulation(t->cfg, at, NULL);
+    }
+    return rng_uniform(t->rng_thin) * t->mod_max < sum;
+}
+
 static void schedule_next(world_t *w, traffic_t *t)
 {
     const traffic_cfg_t *c = t->cfg;
@@ -509,11 +529,14 @@ static void schedule_next(world_t *w, traffic_t *t)
         /* a replayed trace: every request at its recorded time */
         next = t->next_ts < c->ntimestamps ? c->timestamps[t->next_ts++] : SIM_NEVER;
     } else {
-        double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
-        /* candidates at the bound of the modulation, thinned at arrival */
-        if (t->modulated)
-            e /= t->mod_max;
-        next = traffic_advance(c, &t->seg, w->now, e);
+        /* candidates at the bound of the modulation, thinned as they come */
+        next = w->now;
+        do {
+            double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
+            if (t->modulated)
+                e /= t->mod_max;
+            next = traffic_advance(c, &t->seg, next, e);
+        } while (t->modulated && next != SIM_NEVER && next <= w->end && !thin_keep(t, next));
     }
     if (next != SIM_NEVER && next <= w->end)
         world_schedule(w, next, arrival, t, 0);
@@ -552,23 +575,16 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     world_t *w = ctx;
     traffic_t *t = obj;
     double wts[GEO_NLOCATIONS], sum = 1;
+    /* (a kept candidate: thinning happened in schedule_next) */
     if (t->segmented) {
         if (w->now < t->seg_lo || w->now >= t->seg_hi)
             new_segment(t, w->now);
         double dt = (double)(w->now - t->seg_lo);
         sum = t->sa + t->sb * dt;
-        if (rng_uniform(t->rng_thin) * t->mod_max >= sum) {
-            schedule_next(w, t); /* thinned: not an arrival */
-            return;
-        }
         for (int i = 0; i < t->cfg->regions->nusers; i++)
             wts[i] = t->wa[i] + t->wb[i] * dt;
     } else if (t->extended) {
         sum = traffic_modulation(t->cfg, w->now, wts);
-        if (t->modulated && !t->cfg->timestamps && rng_uniform(t->rng_thin) * t->mod_max >= sum) {
-            schedule_next(w, t); /* thinned: not an arrival */
-            return;
-        }
     }
     t->arrivals++;
     t->iv_arrivals++;
