@@ -1,5 +1,6 @@
 #include "models/cost.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define OFF(f) offsetof(cost_cfg_t, f)
@@ -51,15 +52,31 @@ double cost_compute(const cost_cfg_t *c, double pod_hours, int64_t cpu_m, int64_
     return pod_hours * (vcpu * c->vcpu_hour + gib * c->gib_hour);
 }
 
+/* Whether path is services.NAME.<leaf>. */
+static bool service_leaf(const char *p, size_t n, const char *leaf)
+{
+    size_t l = strlen(leaf);
+    return n > l + 9 && strncmp(p, "services.", 9) == 0 && p[n - l - 1] == '.' && strcmp(p + n - l, leaf) == 0;
+}
+
 void cost_collect_total(metrics_t *m, double requests)
 {
-    double total = 0;
+    double total = 0, compute = 0, used = 0, requested = 0;
     for (size_t i = 0; i < m->n; i++) {
         const char *p = m->v[i].path;
         size_t n = strlen(p);
         if (n > 4 && strcmp(p + n - 4, "_usd") == 0)
             total += m->v[i].value;
+        if (service_leaf(p, n, "cost_usd"))
+            compute += m->v[i].value;
+        else if (service_leaf(p, n, "cpu_used_core_hours"))
+            used += m->v[i].value;
+        else if (service_leaf(p, n, "cpu_requested_core_hours"))
+            requested += m->v[i].value;
     }
+    metrics_add(m, compute, "cost.compute_usd");
+    if (requested > 0)
+        metrics_add(m, used / requested, "cost.cpu_utilization");
     metrics_add(m, total, "cost.total_usd");
     metrics_add(m, requests > 0 ? total / requests * 1e6 : 0.0, "cost.per_million_requests_usd");
 }

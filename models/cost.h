@@ -20,7 +20,11 @@
  * Every cost a station reports is a metric whose last key ends in `_usd`
  * (`services.web.cost_usd`, `cost.cdn_egress_usd`); `cost.total_usd` is
  * their sum over the measured window [warmup, end], and
- * `cost.per_million_requests_usd` that over the measured requests. */
+ * `cost.per_million_requests_usd` that over the measured requests.
+ * `cost.compute_usd` is the services' part of it, and `cost.cpu_utilization`
+ * the CPU the pods used over the CPU they requested, over every service
+ * with a CPU request (core-hours used over core-hours requested: the
+ * plan's "70%+ resource utilization" is this number). */
 #ifndef MODELS_COST_H
 #define MODELS_COST_H
 

@@ -434,6 +434,11 @@ static void svc_collect(const world_t *w, const station_t *st, metrics_t *m)
                     gauge_area(&s->cpu, w->end) * 1000.0 /
                         (gauge_area(&s->replicas, w->end) * (double)s->cfg->cpu_request_m),
                     "%s.cpu_utilization", p);
+    if (s->cfg->cpu_request_m > 0) { /* for cost.cpu_utilization, over every service */
+        metrics_add(m, gauge_area(&s->cpu, w->end) / 3600e9, "%s.cpu_used_core_hours", p);
+        metrics_add(m, gauge_area(&s->replicas, w->end) * (double)s->cfg->cpu_request_m / 3600e12,
+                    "%s.cpu_requested_core_hours", p);
+    }
     if (s->cfg->autoscaler.kind) {
         const autoscaler_t *a = &s->autoscaler;
         metrics_add(m, a->episodes ? a->response_sum_s / (double)a->episodes : NAN, "%s.scale_up_response_s", p);

@@ -62,6 +62,29 @@ static void test_compute(void **state)
     metrics_free(&m);
 }
 
+/* cost.cpu_utilization is core-hours used over core-hours requested over
+ * the services with a CPU request. Deterministic arrivals at 100/s of 4 ms
+ * each use 0.4 cores; web's two pods request 2 x 500m = 1 core, and the
+ * request-less `bare` (billed as Fargate's minimum) is left out: 0.4. The
+ * traffic enters web only (the first service), so bare uses no CPU either.
+ * cost.compute_usd is the services'
+ * cost_usd summed. */
+static void test_cpu_utilization(void **state)
+{
+    (void)state;
+    metrics_t m;
+    run("duration: 1h\ntraffic: {rate: 100/s, arrivals: deterministic}\nservices:\n"
+        "  web: {replicas: 2, concurrency: 4, service_time: 4ms, resources: {requests: {cpu: 500m}}}\n"
+        "  bare: {replicas: 1, service_time: 1ms}\n",
+        &m);
+    assert_true(fabs(get(&m, "services.web.cpu_requested_core_hours") - 1.0) < 1e-9);
+    assert_true(fabs(get(&m, "services.web.cpu_used_core_hours") - 0.4) < 1e-3);
+    assert_true(fabs(get(&m, "cost.cpu_utilization") - 0.4) < 1e-3);
+    assert_true(fabs(get(&m, "cost.compute_usd") -
+                     (get(&m, "services.web.cost_usd") + get(&m, "services.bare.cost_usd"))) < 1e-12);
+    metrics_free(&m);
+}
+
 /* One region with one edge, a class of 1 MiB responses the CDN does not
  * cache (POST): every completed request sends 1 MiB from the London edge,
  * priced 0.085 per GiB: egress_gib = completed / 1024 and its cost 0.085 x
@@ -119,6 +142,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compute),
+        cmocka_unit_test(test_cpu_utilization),
         cmocka_unit_test(test_egress),
         cmocka_unit_test(test_redis_nodes),
         cmocka_unit_test(test_database_servers),
