@@ -422,6 +422,15 @@ static void redis_report(FILE *f, const station_report_t *rep)
         cache_report_header(f);
     cache_report_row(f, "redis", metrics_value(rep->summary, "cache.redis.hits"), metrics_value(rep->summary, "cache.redis.misses"),
                      metrics_value(rep->summary, "cache.redis.bypass"));
+    const redis_cfg_t *c = scenario_stations_of(rep->sc, &station_redis, &n)->cfg;
+    for (size_t p = 0; p < c->npatterns; p++) {
+        char path[200], label[64];
+        snprintf(path, sizeof path, "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
+        snprintf(label, sizeof label, "  %s", c->patterns[p].name);
+        double r = metrics_value(rep->summary, path);
+        if (r == r)
+            fprintf(f, "%-16.16s %12s %12s %12s %8.2f%%\n", label, "", "", "", 100 * r);
+    }
 }
 
 const station_kind_t station_redis = {

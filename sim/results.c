@@ -135,18 +135,33 @@ void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
             model_catalog.kinds[i]->report(f, &rep);
     }
     double bill = get(res, "cost.total_usd");
-    if (!isnan(bill))
-        fprintf(f, "\ncost over [warmup, end]: %.4f USD (%.4f USD per million requests)\n", bill,
+    if (!isnan(bill)) {
+        /* every part of the bill the models reported (cost.PART_usd) */
+        fprintf(f, "\n%-24s %12s %8s\n", "cost over [warmup, end]", "USD", "share");
+        for (size_t i = 0; i < res->summary.n; i++) {
+            const char *p = res->summary.v[i].path;
+            size_t n = strlen(p);
+            if (strncmp(p, "cost.", 5) != 0 || n < 10 || strcmp(p + n - 4, "_usd") != 0 ||
+                strcmp(p, "cost.total_usd") == 0 || strcmp(p, "cost.per_million_requests_usd") == 0)
+                continue;
+            double v = res->summary.v[i].value;
+            fprintf(f, "  %-22.*s %12.4f %7.1f%%\n", (int)(n - 9), p + 5, v, bill > 0 ? 100 * v / bill : 0.0);
+        }
+        fprintf(f, "  %-22s %12.4f   (%.4f USD per million requests)\n", "total", bill,
                 get(res, "cost.per_million_requests_usd"));
+        double u = get(res, "cost.cpu_utilization");
+        if (!isnan(u))
+            fprintf(f, "  CPU used over requested: %.1f%%\n", 100 * u);
+    }
     if (sc->nslo) {
         size_t unmet = 0;
-        fprintf(f, "\n%-24s %-40s %2s %12s %12s  %s\n", "SLO", "metric", "op", "threshold", "value", "verdict");
+        fprintf(f, "\n%-24s %-46s %2s %12s %12s  %s\n", "SLO", "metric", "op", "threshold", "value", "verdict");
         for (size_t i = 0; i < sc->nslo; i++) {
             const slo_t *g = &sc->slo[i];
             double v = get(res, g->metric);
             bool pass = slo_pass(g, v);
             unmet += !pass;
-            fprintf(f, "%-24.24s %-40.40s %2s %12.6g %12.6g  %s\n", g->name, g->metric, slo_ops[g->op], g->threshold,
+            fprintf(f, "%-24.24s %-46.46s %2s %12.6g %12.6g  %s\n", g->name, g->metric, slo_ops[g->op], g->threshold,
                     v, pass ? "pass" : isnan(v) ? "FAIL (no sample)" : "FAIL");
         }
         fprintf(f, "%zu of %zu SLOs met%s\n", sc->nslo - unmet, sc->nslo,
