@@ -146,31 +146,84 @@ static void cdn_begin(station_cfg_t *st)
     c->pos = st->pos;
 }
 
-/* Scheduled faults join the CDN's own purges and outages. */
-static const char *const cdn_faults[] = {"outage", "purge", NULL};
+/* Scheduled faults join the CDN's own purges and outages; the origin's
+ * outages are faults only. */
+static const char *const cdn_faults[] = {"outage", "purge", "origin_outage", "region_outage", NULL};
+
+#define FOREVER (3650 * 86400 * SIM_S) /* an outage's default duration: to the end of any run */
+
+/* Appends an outage of `where` (an edge's location, or NULL) for f's time
+ * to the list *list of *n. */
+static int add_outage(scenario_t *sc, cdn_outage_t **list, size_t *n, const char *where, const fault_spec_t *f,
+                      bool region, diag_t *d)
+{
+    cdn_outage_t *a = arena_append(sc->arena, *list, *n, sizeof *a);
+    if (!a) {
+        diag_oom(d, f->pos);
+        return 1;
+    }
+    a[(*n)++] = (cdn_outage_t){where, f->at, f->duration > 0 ? f->duration : FOREVER, -1, f->target_pos, region};
+    *list = a;
+    return 0;
+}
+
+/* region_outage at cdn.LOCATION: the edge there (if the CDN has one) and
+ * the origin (if it is there); a location with neither is an error. The
+ * edges are known (decoded, or every location by default) and so is
+ * regions.origin: faults are applied after every key is decoded. */
+static int region_outage(scenario_t *sc, cdn_cfg_t *c, const fault_spec_t *f, diag_t *d)
+{
+    const regions_cfg_t *rg = &platform_of(sc)->regions;
+    if (!f->detail) {
+        diag_error(d, f->target_pos, "faults: a region outage names its location, e.g. target: cdn.nairobi");
+        return 1;
+    }
+    int loc = geo_find(f->detail);
+    if (loc < 0) {
+        diag_error(d, f->target_pos, "faults: region_outage: unknown location '%s' (valid: %s)", f->detail,
+                   geo_valid_names());
+        return 1;
+    }
+    if (!rg->enabled)
+        return 0; /* cdn_check says the CDN needs regions */
+    bool edge = !c->edges_given;
+    for (int k = 0; k < c->nedges; k++)
+        edge |= c->edge_loc[k] == loc;
+    bool origin = loc == rg->origin;
+    if (!edge && !origin) {
+        diag_error(d, f->target_pos,
+                   "faults: region_outage at '%s': the CDN has no edge there and the origin is in %s (nothing to "
+                   "take down)",
+                   f->detail, geo_location(rg->origin)->name);
+        return 1;
+    }
+    const char *name = geo_location(loc)->name;
+    int errs = edge ? add_outage(sc, &c->outages, &c->noutages, name, f, true, d) : 0;
+    if (!errs && origin)
+        errs = add_outage(sc, &c->origin_outages, &c->norigin_outages, NULL, f, true, d);
+    return errs;
+}
 
 static int cdn_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, diag_t *d)
 {
     cdn_cfg_t *c = st->cfg;
+    if (strcmp(f->name, "region_outage") == 0)
+        return region_outage(sc, c, f, d);
     if (strcmp(f->name, "outage") == 0) {
         if (!f->detail) {
             diag_error(d, f->target_pos, "faults: an outage names its edge, e.g. target: cdn.london");
             return 1;
         }
-        cdn_outage_t *a = arena_append(sc->arena, c->outages, c->noutages, sizeof *a);
-        if (!a) {
-            diag_oom(d, f->pos);
-            return 1;
-        }
-        a[c->noutages++] = (cdn_outage_t){f->detail, f->at, f->duration > 0 ? f->duration : 3650 * 86400 * SIM_S,
-                                          -1, f->target_pos};
-        c->outages = a;
-        return 0;
+        return add_outage(sc, &c->outages, &c->noutages, f->detail, f, false, d);
     }
     if (f->detail) {
-        diag_error(d, f->target_pos, "faults: a purge is at every edge: target: cdn, not '%s' after it", f->detail);
+        diag_error(d, f->target_pos, "faults: %s: target: cdn, not '%s' after it",
+                   strcmp(f->name, "purge") == 0 ? "a purge is at every edge" : "an origin outage is of the origin",
+                   f->detail);
         return 1;
     }
+    if (strcmp(f->name, "origin_outage") == 0)
+        return add_outage(sc, &c->origin_outages, &c->norigin_outages, NULL, f, false, d);
     cdn_purge_t *a = arena_append(sc->arena, c->purges, c->npurges, sizeof *a);
     if (!a) {
         diag_oom(d, f->pos);
@@ -295,9 +348,11 @@ typedef struct cdn {
     const traffic_cfg_t *tr;
     cache_t cache[GEO_NLOCATIONS];
     bool up[GEO_NLOCATIONS];
+    bool origin_down;           /* an origin outage is active (set by their events) */
     uint64_t dns_key;
     /* measured requests */
     uint64_t hits, misses, bypass, dead, unreachable;
+    uint64_t origin_errors;     /* refused by the origin while it was down */
     uint64_t e_hits[GEO_NLOCATIONS], e_miss[GEO_NLOCATIONS], e_req[GEO_NLOCATIONS];
     uint64_t r_hits[GEO_NLOCATIONS], r_miss[GEO_NLOCATIONS];
     uint64_t c_hits[TRAFFIC_MAX_CLASSES], c_miss[TRAFFIC_MAX_CLASSES];
@@ -311,11 +366,13 @@ static inline uint64_t cache_key(const request_t *r) { return ((uint64_t)r->klas
 
 static inline int user_loc(const cdn_t *c, const request_t *r) { return c->rg->user_loc[r->region]; }
 
+static inline bool active(const cdn_outage_t *o, simtime_t t) { return t >= o->at && t - o->at < o->duration; }
+
 static bool up_at(const cdn_cfg_t *c, int slot, simtime_t t)
 {
     for (size_t i = 0; i < c->noutages; i++) {
         const cdn_outage_t *o = &c->outages[i];
-        if (o->slot == slot && t >= o->at && t - o->at < o->duration)
+        if (o->slot == slot && active(o, t))
             return false;
     }
     return true;
@@ -410,9 +467,8 @@ static void at_edge(world_t *w, cdn_t *c, request_t *r)
     later(w, r, regions_rtt(c->rg, cf->edge_loc[e], c->rg->origin) / 2, PH_TO_ORIGIN);
 }
 
-static void cdn_back(world_t *w, station_t *st, request_t *r, bool ok)
+static void back(world_t *w, cdn_t *c, request_t *r, bool ok)
 {
-    cdn_t *c = st->state;
     if (ok)
         r->flags |= F_OK;
     else
@@ -422,6 +478,8 @@ static void cdn_back(world_t *w, station_t *st, request_t *r, bool ok)
     else
         later(w, r, regions_rtt(c->rg, c->cfg->edge_loc[r->edge], c->rg->origin) / 2, PH_AT_EDGE_BACK);
 }
+
+static void cdn_back(world_t *w, station_t *st, request_t *r, bool ok) { back(w, st->state, r, ok); }
 
 static void cdn_event(void *ctx, void *obj, uint64_t arg)
 {
@@ -434,6 +492,14 @@ static void cdn_event(void *ctx, void *obj, uint64_t arg)
         at_edge(w, c, r);
         break;
     case PH_TO_ORIGIN:
+        if (c->origin_down) {
+            /* the origin is unreachable: the connection is refused, and the
+             * refusal travels back as an error reply would (nothing filled) */
+            if (r->measured)
+                c->origin_errors++;
+            back(w, c, r, false);
+            break;
+        }
         world_pass(w, r);
         break;
     case PH_AT_EDGE_BACK: {
@@ -499,7 +565,28 @@ static void on_outage(void *ctx, void *obj, uint64_t arg)
     c->up[o->slot] = up;
     char name[80];
     snprintf(name, sizeof name, "cdn.%s", o->edge);
-    world_event(w, name, "edge", up ? "down" : "up", up ? "up" : "down", up ? "recovered" : "outage");
+    world_event(w, name, "edge", up ? "down" : "up", up ? "up" : "down",
+                up ? "recovered" : o->region ? "region outage" : "outage");
+}
+
+/* The same for the origin's outages: only a start can take it down, so
+ * the outage named by arg is the one that did. */
+static void on_origin_outage(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    station_t *st = obj;
+    cdn_t *c = st->state;
+    const cdn_cfg_t *cf = c->cfg;
+    bool down = false;
+    for (size_t i = 0; i < cf->norigin_outages && !down; i++)
+        down = active(&cf->origin_outages[i], w->now);
+    if (down == c->origin_down)
+        return;
+    c->origin_down = down;
+    char name[80];
+    snprintf(name, sizeof name, "cdn.%s", geo_location(c->rg->origin)->name);
+    world_event(w, name, "origin", down ? "up" : "down", down ? "down" : "up",
+                !down ? "recovered" : cf->origin_outages[arg >> 1].region ? "region outage" : "origin outage");
 }
 
 static int cdn_init(world_t *w, station_t *st)
@@ -530,6 +617,13 @@ static int cdn_start(world_t *w, station_t *st)
             world_schedule(w, o->at, on_outage, st, i << 1);
         if (o->duration < w->end - o->at)
             world_schedule(w, o->at + o->duration, on_outage, st, (i << 1) | 1);
+    }
+    for (size_t i = 0; i < cf->norigin_outages; i++) {
+        const cdn_outage_t *o = &cf->origin_outages[i];
+        if (o->at <= w->end)
+            world_schedule(w, o->at, on_origin_outage, st, i << 1);
+        if (o->duration < w->end - o->at)
+            world_schedule(w, o->at + o->duration, on_origin_outage, st, (i << 1) | 1);
     }
     return 0;
 }
@@ -569,6 +663,9 @@ static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)c->dead, "cache.cdn.dead_edge_failures");
     metrics_add(m, (double)c->unreachable, "cache.cdn.unreachable");
     metrics_add(m, (double)c->purged, "cache.cdn.purged");
+    /* only with origin outages: every other scenario's summary.json stays as it was */
+    if (c->cfg->norigin_outages)
+        metrics_add(m, (double)c->origin_errors, "cache.cdn.origin_errors");
     const cost_cfg_t *price = &platform_of(w->sc)->cost;
     double egress = 0, gib = 0;
     for (int e = 0; e < c->cfg->nedges; e++) {

@@ -30,10 +30,31 @@
  * events.csv. Hit ratios count measured requests the layer could have
  * answered (cacheable ones); others are `bypass`.
  *
+ * Faults (the scenario's `faults:`) add to these: `outage` (cdn.EDGE) and
+ * `purge` (cdn) as above; `origin_outage` (cdn): the origin, the cluster at
+ * regions.origin, is unreachable for a while; `region_outage` (cdn.LOCATION):
+ * everything of the CDN's in that location is down, its edge (as `outage`)
+ * and the origin if it is there (as `origin_outage`); a location with
+ * neither is an error. While the origin is down, edges still answer fresh
+ * hits; a request that must reach the origin (a miss, a stale entry, an
+ * uncacheable class, or any request when there are no edges) crosses the
+ * leg to it, has its connection refused there and is answered with an
+ * error when the refusal is back at the edge (or the user): after the
+ * leg's round trip, without visiting the services. No stale entry is served
+ * on that error: Cloudflare serves stale content on origin errors only with
+ * Always Online or stale-if-error, which this model does not have. Those
+ * requests count as failed, and as cache.cdn.origin_errors. Overlapping
+ * outages of one edge, or of the origin, compose: it is down while any is
+ * active; each change of its state is a row of events.csv
+ * (`cdn.LOCATION/edge`, `cdn.LOCATION/origin`). The origin's state is a flag
+ * updated by its outages' events, so a request checks one bool.
+ *
  * Simplifications: the edge is chosen when the request leaves the user; one
  * already on its way when its edge goes down is still served there. A fetch
  * that missed before a purge and returns after it fills the cache with what
- * the origin sent (the purge does not chase requests in flight). */
+ * the origin sent (the purge does not chase requests in flight). The origin
+ * refuses a request when it reaches it: one already inside the origin when
+ * an outage starts is answered (its reply is not lost on the way back). */
 #ifndef MODELS_CDN_H
 #define MODELS_CDN_H
 
@@ -61,11 +82,13 @@ typedef struct cdn_purge {
     srcpos_t pos;
 } cdn_purge_t;
 
+/* An outage of an edge (in `outages`) or of the origin (`origin_outages`). */
 typedef struct cdn_outage {
-    const char *edge;
+    const char *edge;           /* the edge's location (the origin's: unused) */
     simtime_t at, duration;
-    int slot;                   /* resolved: index into edges */
+    int slot;                   /* resolved: index into edges (origin: -1) */
     srcpos_t pos;
+    bool region;                /* from a region_outage fault (its events say so) */
 } cdn_outage_t;
 
 typedef struct cdn_cfg {
@@ -85,6 +108,8 @@ typedef struct cdn_cfg {
     size_t npurges;
     cdn_outage_t *outages;
     size_t noutages;
+    cdn_outage_t *origin_outages;   /* faults: origin_outage, region_outage at the origin */
+    size_t norigin_outages;
     srcpos_t pos;
     /* resolved against traffic and regions */
     simtime_t class_ttl[TRAFFIC_MAX_CLASSES];   /* 0: not cacheable */
