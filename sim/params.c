@@ -41,16 +41,24 @@ const char *params_scalar(cfg_node_t *node, pctx_t *ctx, const char *path, const
     return node->str;
 }
 
-const char *params_path(pctx_t *ctx, const char *file)
+const char *params_path(pctx_t *ctx, const cfg_node_t *at, const char *file)
 {
     if (file[0] == '/' || !ctx->basedir)
         return arena_strdup(ctx->arena, file);
+    /* written in a base scenario: relative to that file's directory */
+    for (size_t i = 0; at && at->pos.file && i < ctx->nbases; i++)
+        if (strcmp(at->pos.file, ctx->bases[i]) == 0) {
+            const char *slash = strrchr(ctx->bases[i], '/');
+            if (!slash)
+                return arena_strdup(ctx->arena, file);
+            return arena_printf(ctx->arena, "%.*s/%s", (int)(slash - ctx->bases[i]), ctx->bases[i], file);
+        }
     return arena_printf(ctx->arena, "%s/%s", ctx->basedir, file);
 }
 
 const char *params_begin_ref(pctx_t *ctx, const cfg_node_t *at, const char *path, const char *key, const char *file)
 {
-    const char *full = params_path(ctx, file);
+    const char *full = params_path(ctx, at, file);
     if (!full) {
         diag_oom(ctx->diag, at->pos);
         return NULL;

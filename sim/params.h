@@ -42,6 +42,8 @@ typedef struct pctx {
     diag_t *diag;
     const char *basedir;   /* directory of the scenario (for relative files) */
     bool strict;           /* unknown fields in Kubernetes manifests are errors */
+    const char *const *bases; /* the files of the scenario's `base:` chain, as nodes name them */
+    size_t nbases;         /* (a relative path written in one is relative to its directory) */
 } pctx_t;
 
 typedef struct param param_t;
@@ -99,7 +101,7 @@ void params_describe(FILE *f, const param_t *tab, size_t n);
 void params_describe_tree(FILE *f, const char *title, const char *prefix, const param_table_t *t);
 /* A file named in the scenario: absolute, or relative to the scenario's
  * directory (in the arena; NULL when out of memory). */
-const char *params_path(pctx_t *ctx, const char *file);
+const char *params_path(pctx_t *ctx, const cfg_node_t *at, const char *file);
 /* The full path of the file named by the key `path.key` (its value node at),
  * entered as a reference (diag_push_ref), so that the file's errors, and a
  * file that cannot be read, name that key; the caller ends it with

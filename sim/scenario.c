@@ -361,7 +361,17 @@ static int check_slo(scenario_t *sc, diag_t *d)
     return errs;
 }
 
+/* `base:` was applied before decoding (apply_base); here it is only read. */
+static int decode_base(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p, (void)obj;
+    return params_scalar(node, ctx, path, "a file") ? 0 : 1;
+}
+
 static const param_t scenario_params[] = {
+    {"base", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_base, "file",
+     "a scenario file this one extends (relative to this file): its keys, with this file's on top (mappings "
+     "merged key by key; lists and values replaced; its `name` not inherited)"},
     {"name", P_CUSTOM, OFF(name), NULL, 0, 0, 0, NULL, decode_name, "string", "the run's name (default: the file name)"},
     {"seed", P_U64, OFF(seed), "1", 0, 0, PF_NO_BOUNDS, NULL, NULL, NULL,
      "random seed; replication i runs with seed + i"},
@@ -440,10 +450,116 @@ static simtime_t auto_interval(simtime_t duration)
     return duration / 1000 > SIM_S ? duration / 1000 / SIM_S * SIM_S : SIM_S;
 }
 
+/* ---- `base:` one scenario on top of another ------------------------------ */
+
+#define SCENARIO_MAX_BASES 8
+
+/* over on top of base (both mappings): base's keys in base's order, each
+ * replaced by over's value for the same key, or merged with it when both
+ * are mappings; then over's other keys. Lists and scalars are replaced
+ * whole. Nodes keep their own positions (and so their files). */
+static cfg_node_t *merge_maps(arena_t *a, const cfg_node_t *base, cfg_node_t *over, diag_t *d)
+{
+    cfg_node_t *m = arena_alloc(a, sizeof *m);
+    cfg_pair_t *pairs = arena_alloc(a, (base->n + over->n + 1) * sizeof *pairs);
+    if (!m || !pairs) {
+        diag_oom(d, over->pos);
+        return NULL;
+    }
+    *m = *over;
+    size_t n = 0;
+    for (size_t i = 0; i < base->n; i++) {
+        const cfg_pair_t *bp = &base->pairs[i];
+        cfg_pair_t *op = NULL;
+        for (size_t j = 0; j < over->n && !op; j++)
+            if (strcmp(over->pairs[j].key->str, bp->key->str) == 0)
+                op = &over->pairs[j];
+        if (!op) {
+            pairs[n++] = (cfg_pair_t){bp->key, bp->val, false};
+        } else if (op->val->kind == CFG_MAP && bp->val->kind == CFG_MAP) {
+            cfg_node_t *v = merge_maps(a, bp->val, op->val, d);
+            if (!v)
+                return NULL;
+            pairs[n++] = (cfg_pair_t){op->key, v, false};
+        } else {
+            pairs[n++] = (cfg_pair_t){op->key, op->val, false};
+        }
+    }
+    for (size_t j = 0; j < over->n; j++) {
+        bool seen = false;
+        for (size_t i = 0; i < base->n && !seen; i++)
+            seen = strcmp(over->pairs[j].key->str, base->pairs[i].key->str) == 0;
+        if (!seen)
+            pairs[n++] = (cfg_pair_t){over->pairs[j].key, over->pairs[j].val, false};
+    }
+    m->pairs = pairs;
+    m->n = n;
+    return m;
+}
+
+/* Resolves root's `base:` chain (each relative to the file naming it):
+ * the result is every base merged under root, in order, with the base's
+ * own `name` left out (a derived scenario is named by its own file). Each
+ * base file is added to bases[] (pctx_t.bases). NULL on error (reported). */
+static cfg_node_t *apply_base(arena_t *a, cfg_node_t *root, const char *file, const char **bases, size_t *nbases,
+                              diag_t *d)
+{
+    if (!root || root->kind != CFG_MAP)
+        return root;
+    cfg_node_t *bn = cfg_get(root, "base");
+    if (!bn)
+        return root;
+    if (bn->kind != CFG_SCALAR || cfg_is_null(bn)) {
+        diag_error(d, bn->pos, "base: expected the file of a scenario to extend, got %s", cfg_kind_name(bn));
+        return NULL;
+    }
+    if (*nbases >= SCENARIO_MAX_BASES) {
+        diag_error(d, bn->pos, "base: more than %d scenarios deep (does a base extend itself?)", SCENARIO_MAX_BASES);
+        return NULL;
+    }
+    const char *slash = strrchr(file, '/');
+    const char *path = bn->str[0] == '/' || !slash ? arena_strdup(a, bn->str)
+                                                     : arena_printf(a, "%.*s/%s", (int)(slash - file), file, bn->str);
+    if (!path) {
+        diag_oom(d, bn->pos);
+        return NULL;
+    }
+    diag_push_ref(d, bn->pos, "base");
+    cfg_node_t *parent = cfg_parse_file(a, path, d);
+    diag_pop_ref(d);
+    if (!parent)
+        return NULL;
+    if (parent->kind != CFG_MAP) {
+        diag_error(d, parent->pos, "a scenario is a mapping of keys, got %s (the base of %s)", cfg_kind_name(parent),
+                   file);
+        return NULL;
+    }
+    bases[(*nbases)++] = parent->pos.file;
+    parent = apply_base(a, parent, parent->pos.file, bases, nbases, d);
+    if (!parent)
+        return NULL;
+    /* the base's name is its own: leave it out */
+    cfg_node_t trimmed = *parent;
+    cfg_pair_t *keep = arena_alloc(a, (parent->n + 1) * sizeof *keep);
+    if (!keep) {
+        diag_oom(d, bn->pos);
+        return NULL;
+    }
+    trimmed.n = 0;
+    for (size_t i = 0; i < parent->n; i++)
+        if (strcmp(parent->pairs[i].key->str, "name") != 0)
+            keep[trimmed.n++] = parent->pairs[i];
+    trimmed.pairs = keep;
+    return merge_maps(a, &trimmed, root, d);
+}
+
 static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, const char *const *sets,
                              size_t nsets, const scenario_opts_t *o, diag_t *d)
 {
     const char *const *labels = o ? o->labels : NULL;
+    const char *bases[SCENARIO_MAX_BASES];
+    size_t nbases = 0;
+    root = apply_base(a, root, file, bases, &nbases, d);
     for (size_t i = 0; root && i < nsets; i++) {
         bool named = labels && labels[i];
         const char *label = named ? labels[i] : arena_printf(a, "--set[%zu]", i + 1);
@@ -466,7 +582,7 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash)
         *slash = '\0';
-    pctx_t ctx = {a, d, slash ? dir : ".", o && o->strict};
+    pctx_t ctx = {a, d, slash ? dir : ".", o && o->strict, bases, nbases};
     if (root->kind != CFG_MAP) {
         diag_error(d, root->pos, "a scenario is a mapping of keys (name, seed, duration, traffic, services, ...), "
                                  "got %s", cfg_kind_name(root));

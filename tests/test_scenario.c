@@ -728,6 +728,58 @@ static void test_merge_keys(void **state)
     assert_non_null(strstr(d.msgs[0].text, "merge.yaml:3:9: a merge key"));
 }
 
+/* `base:` (tests/scenarios/base/): the child's values replace the base's,
+ * mappings merge key by key, new keys are added after the base's (services
+ * keep the base's order: traffic still enters web), the base's name is not
+ * inherited, and a file named in the base is found beside the base. A base
+ * of a base applies in turn. A cycle, a missing base and an error inside a
+ * base are located errors. */
+static void test_base(void **state)
+{
+    (void)state;
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load("tests/scenarios/base/child.yaml", NULL, 0, &d);
+    if (!sc)
+        diag_print(&d, stderr);
+    assert_non_null(sc);
+    assert_string_equal(sc->name, "child");
+    assert_int_equal(sc->seed, 8);
+    assert_int_equal(sc->duration, 600 * SIM_S);
+    assert_int_equal(scenario_nservices(sc), 3);
+    const service_cfg_t *web = scenario_service(sc, 0);
+    assert_string_equal(web->name, "web");
+    assert_int_equal(web->replicas, 2);
+    assert_int_equal(web->concurrency, 5);     /* child */
+    assert_int_equal(web->queue_capacity, 9);  /* base, merged */
+    assert_int_equal(web->cpu_request_m, 250); /* sub/deploy.yaml, beside the base */
+    assert_int_equal(web->grace, 12 * SIM_S);
+    assert_string_equal(scenario_service(sc, 1)->name, "db");
+    assert_int_equal(scenario_service(sc, 1)->replicas, 4);
+    assert_string_equal(scenario_service(sc, 2)->name, "cache");
+    scenario_free(sc);
+
+    diag_init(&d);
+    sc = scenario_load("tests/scenarios/base/grandchild.yaml", NULL, 0, &d);
+    assert_non_null(sc);
+    assert_string_equal(sc->name, "grand");
+    assert_int_equal(sc->seed, 8);
+    assert_int_equal(scenario_service(sc, 0)->concurrency, 5);
+    assert_int_equal(scenario_service(sc, 1)->replicas, 6);
+    scenario_free(sc);
+
+    diag_init(&d);
+    assert_null(scenario_load("tests/scenarios/base/cycle.yaml", NULL, 0, &d));
+    assert_non_null(strstr(first_error(&d), "tests/scenarios/base/cycle.yaml:1:7: base: more than 8"));
+    diag_init(&d);
+    assert_null(scenario_load("tests/scenarios/base/missing.yaml", NULL, 0, &d));
+    assert_non_null(strstr(first_error(&d), "no-such-base.yaml"));
+    assert_non_null(strstr(first_error(&d), "cannot open"));
+    diag_init(&d);
+    assert_null(scenario_load("tests/scenarios/base/bad-in-base.yaml", NULL, 0, &d));
+    assert_non_null(strstr(first_error(&d), "tests/scenarios/base/sub/bad.yaml:2:19: services.web.replicas"));
+}
+
 /* `web:` with no value is a service with every default. */
 static void test_null_service(void **state)
 {
@@ -780,6 +832,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_keys),
+        cmocka_unit_test(test_base),
         cmocka_unit_test(test_null_service),
         cmocka_unit_test(test_labeled_overrides),
         cmocka_unit_test(test_quoted_number_and_big_seed),
