@@ -62,6 +62,8 @@ static const param_t regions_params[] = {
     {"diurnal", P_CUSTOM, 0, "true", 0, 0, 0, NULL, NULL, "boolean or 24 numbers",
      "rates follow a daily curve by local hour: true (the built-in curve: low at 04:00, peak at 20:00), false, "
      "or 24 hourly factors (scaled to mean 1)"},
+    {"start_utc", P_DURATION, OFF(start_utc), "0s", 0, 86399, 0, NULL, NULL, NULL,
+     "the UTC time of day at which the run starts, for the daily curves (16h: time 0 is 16:00 UTC)"},
     {"users", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, NULL, "mapping",
      "location: {share, utc_offset}: where requests come from (below)", .sub = &user_table,
      .sub_name = "users.LOCATION"},
@@ -224,13 +226,14 @@ int regions_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, c
     typedef struct scalars {
         const char *origin;
         int routing;
-        simtime_t dns_ttl, dead;
+        simtime_t dns_ttl, dead, start;
     } scalars_t;
     static const param_t rows[] = {
         {"origin", P_STRING, offsetof(scalars_t, origin), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL, NULL},
         {"routing", P_ENUM, offsetof(scalars_t, routing), "geo_dns", 0, 0, 0, routing_kinds, NULL, NULL, NULL},
         {"dns_ttl", P_DURATION, offsetof(scalars_t, dns_ttl), "60s", 0, 86400, 0, NULL, NULL, NULL, NULL},
         {"dead_edge_timeout", P_DURATION, offsetof(scalars_t, dead), "3s", 0, 600, 0, NULL, NULL, NULL, NULL},
+        {"start_utc", P_DURATION, offsetof(scalars_t, start), "0s", 0, 86399, 0, NULL, NULL, NULL, NULL},
     };
     scalars_t sv;
     memset(&sv, 0, sizeof sv);
@@ -253,6 +256,7 @@ int regions_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, c
     c->routing = sv.routing;
     c->dns_ttl = sv.dns_ttl;
     c->dead_edge_timeout = sv.dead;
+    c->start_utc = sv.start;
     if (sv.origin) {
         snprintf(sub, sizeof sub, "%s.origin", path);
         c->origin = find_location(cfg_get(node, "origin"), ctx, sub, sv.origin);
@@ -312,7 +316,7 @@ double regions_weight(const regions_cfg_t *c, int i, simtime_t t)
 {
     if (!c->diurnal)
         return c->share[i];
-    return c->share[i] * geo_diurnal(geo_local_hour(t, c->utc_offset[i]), c->curve);
+    return c->share[i] * geo_diurnal(geo_local_hour(t + c->start_utc, c->utc_offset[i]), c->curve);
 }
 
 double regions_weight_max(const regions_cfg_t *c)

@@ -51,6 +51,7 @@ typedef struct regions_cfg {
     double share[GEO_NLOCATIONS];
     double utc_offset[GEO_NLOCATIONS];
     srcpos_t user_pos[GEO_NLOCATIONS];
+    simtime_t start_utc;        /* the UTC time of day at time 0 */
     bool diurnal;               /* rates follow the curve */
     double curve[24];           /* mean 1 */
     /* the RTT matrix of the nine locations, ms */

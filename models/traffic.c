@@ -455,7 +455,7 @@ double traffic_modulation(const traffic_cfg_t *c, simtime_t t, double *w)
             w[0] = m;
         return m;
     }
-    double utc = utc_hour(t), sum = 0;
+    double utc = utc_hour(t + rg->start_utc), sum = 0;
     for (int i = 0; i < rg->nusers; i++) {
         double x = rg->share[i];
         if (rg->diurnal) {
@@ -479,7 +479,7 @@ static void new_segment(traffic_t *t, simtime_t now)
 {
     const regions_cfg_t *rg = t->cfg->regions;
     const simtime_t hour = 3600 * SIM_S;
-    double utc = utc_hour(now);
+    double utc = utc_hour(now + rg->start_utc);
     simtime_t end = now + hour;
     t->sa = t->sb = 0;
     for (int i = 0; i < rg->nusers; i++) {
