@@ -751,16 +751,17 @@ static void test_lru_che(void **state)
  * (Wilson-Hilferty). The local hour 20-21 (c 1.52 -> 1.49) against 04-05
  * (0.44 -> 0.47): a ratio of 3.01/0.91 = 3.31, within Z sqrt(1/E1 + 1/E2)
  * relative (delta method). */
-static void test_diurnal(void **state)
+static void diurnal_day(int start)
 {
-    (void)state;
-    const char *yaml =
-        "name: diurnal\nseed: 17\nduration: 1d\nsample_interval: 1h\n"
-        "traffic:\n  rate: 10/s\n  classes:\n    ping: {share: 1, method: POST, path: /api/ping, route: []}\n"
-        "regions:\n  origin: london\n  diurnal: true\n"
-        "  users:\n    london: {share: 0.6}\n    singapore: {share: 0.4}\n"
-        "cdn: {edges: []}\n"
-        "services:\n  web: {replicas: 1}\n";
+    char yaml[600];
+    snprintf(yaml, sizeof yaml,
+             "name: diurnal\nseed: 17\nduration: 1d\nsample_interval: 1h\n"
+             "traffic:\n  rate: 10/s\n  classes:\n    ping: {share: 1, method: POST, path: /api/ping, route: []}\n"
+             "regions:\n  origin: london\n  diurnal: true\n  start_utc: %dh\n"
+             "  users:\n    london: {share: 0.6}\n    singapore: {share: 0.4}\n"
+             "cdn: {edges: []}\n"
+             "services:\n  web: {replicas: 1}\n",
+             start);
     const double rate = 10;
     const char *names[2] = {"london", "singapore"};
     const double share[2] = {0.6, 0.4};
@@ -806,12 +807,12 @@ static void test_diurnal(void **state)
         }
     }
     fclose(series);
-    printf("diurnal curves, one day at 10/s: london (UTC+0) 0.6, singapore (UTC+8) 0.4\n");
+    printf("diurnal curves, one day at 10/s from %02d:00 UTC: london (UTC+0) 0.6, singapore (UTC+8) 0.4\n", start);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(seen[i], 24);
         double chi2 = 0, total = 0, e_local[24];
         for (int k = 0; k < 24; k++) {
-            int h = (k + off[i]) % 24;
+            int h = (k + start + off[i]) % 24;
             double e = rate * share[i] * 3600 * (c[h] + c[(h + 1) % 24]) / 2;
             e_local[h] = e;
             assert_true(fabs(cnt[i][k] - e) <= Z * sqrt(e));
@@ -825,7 +826,7 @@ static void test_diurnal(void **state)
         assert_true(day == total);
         printf("  %-44s chi-square over 24 hours %.2f (24 df; bound 66)\n", names[i], chi2);
         assert_true(chi2 < 66);
-        int k20 = (20 - off[i] + 24) % 24, k4 = (4 - off[i] + 24) % 24;
+        int k20 = (20 - start - off[i] + 48) % 24, k4 = (4 - start - off[i] + 48) % 24;
         double r = cnt[i][k20] / cnt[i][k4], want = (c[20] + c[21]) / (c[4] + c[5]);
         double tol = want * Z * sqrt(1 / e_local[20] + 1 / e_local[4]);
         printf("  %-44s local 20-21 h %.0f, 04-05 h %.0f: ratio %.4f, curve %.4f, tolerance %.4f\n", names[i],
@@ -834,6 +835,20 @@ static void test_diurnal(void **state)
     }
     metrics_free(&m);
     scenario_free(sc);
+}
+
+static void test_diurnal(void **state)
+{
+    (void)state;
+    diurnal_day(0);
+}
+
+/* The same day started at 05:00 UTC (regions.start_utc): hour k of the run
+ * is UTC hour k + 5, so each expectation above shifts by five hours. */
+static void test_diurnal_start_utc(void **state)
+{
+    (void)state;
+    diurnal_day(5);
 }
 
 int main(void)
@@ -849,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_ttl_hit_ratio),
         cmocka_unit_test(test_lru_che),
         cmocka_unit_test(test_diurnal),
+        cmocka_unit_test(test_diurnal_start_utc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
