@@ -180,8 +180,7 @@ static const param_t fault_params[] = {
      "what it hits: SECTION.NAME (`services.api`), a singleton's SECTION (`cdn`), and a detail after it "
      "(`cdn.london`: that edge)"},
     {"fault", P_STRING, FIOFF(fault), NULL, 0, 0, PF_REQUIRED, NULL, NULL, NULL,
-     "its name, one the target accepts (services: pod_crash, rollout; cdn: outage, purge; redis: failover; "
-     "database: replica_failure)"},
+     "its name, one the target accepts (each station kind's faults: see `clustersim describe`)"},
     {"duration", P_DURATION, FIOFF(duration), "0s", 0, MAX_SECONDS, 0, NULL, NULL, NULL,
      "how long, for faults that last (an outage; default: to the end)"},
 };
@@ -682,6 +681,31 @@ void scenario_describe(FILE *f)
     if (!rows)
         return;
     param_table_t t = {rows, top_rows(rows)};
+    /* faults[].fault lists what each station kind takes, from the catalog */
+    param_t frows[sizeof fault_params / sizeof fault_params[0]];
+    memcpy(frows, fault_params, sizeof frows);
+    char help[1024] = "its name, one the target accepts (";
+    bool first = true;
+    for (size_t i = 0; i < model_catalog.nkinds; i++) {
+        const station_kind_t *k = model_catalog.kinds[i];
+        for (size_t j = 0; k->faults && k->faults[j]; j++) {
+            size_t m = strlen(help);
+            if (j)
+                snprintf(help + m, sizeof help - m, ", %s", k->faults[j]);
+            else
+                snprintf(help + m, sizeof help - m, "%s%s: %s", first ? "" : "; ", k->section, k->faults[j]);
+            first = false;
+        }
+    }
+    size_t hl = strlen(help);
+    snprintf(help + hl, sizeof help - hl, ")");
+    for (size_t i = 0; i < sizeof frows / sizeof frows[0]; i++)
+        if (strcmp(frows[i].key, "fault") == 0)
+            frows[i].help = help;
+    param_table_t ft = {frows, sizeof frows / sizeof frows[0]};
+    for (size_t i = 0; i < t.n; i++)
+        if (strcmp(rows[i].key, "faults") == 0)
+            rows[i].sub = &ft;
     params_describe_tree(f, "Top level", "", &t);
     free(rows);
     for (size_t i = 0; i < model_catalog.nkinds; i++)
