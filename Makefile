@@ -17,7 +17,7 @@ CC       ?= cc
 PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
 DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3
-DEFAULT_SCENARIO := scenarios/quickstart.yaml
+DEFAULT_SCENARIO := scenarios/azora-baseline.yaml
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 -Wundef \
