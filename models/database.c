@@ -7,6 +7,7 @@
 
 #include "models/cache.h"
 #include "models/catalog.h"
+#include "models/geo.h"
 #include "models/server.h"
 #include "sim/gauge.h"
 #include "sim/world.h"
@@ -27,14 +28,45 @@ static int decode_policy(const param_t *p, cfg_node_t *node, void *obj, pctx_t *
     if (!name)
         return 1;
     const lb_kind_t *k = lb_find(name);
+    if (strcmp(name, "nearest") == 0) {
+        ((db_cfg_t *)obj)->policy = NULL;
+        return 0;
+    }
     if (!k || k == &lb_ip_hash || k == &lb_weighted_round_robin) {
         diag_error(ctx->diag, node->pos,
-                   "%s: unknown read_policy '%s' (valid: round_robin, least_connections, random, power_of_two)", path,
-                   name);
+                   "%s: unknown read_policy '%s' (valid: round_robin, least_connections, random, power_of_two, "
+                   "nearest)",
+                   path, name);
         return 1;
     }
     ((db_cfg_t *)obj)->policy = k;
     return 0;
+}
+
+/* Names are resolved here; their count against `replicas` in db_check. */
+static int decode_locations(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    db_cfg_t *c = obj;
+    const char **names;
+    size_t n;
+    int errs = params_decode_names(node, ctx, path, "location name", &names, &c->loc_pos, &n);
+    if (errs)
+        return errs;
+    for (size_t i = 0; i < n; i++) {
+        int g = geo_find(names[i]);
+        if (g < 0) {
+            diag_error(ctx->diag, c->loc_pos[i], "%s[%zu]: unknown location '%s' (valid: %s)", path, i, names[i],
+                       geo_valid_names());
+            errs++;
+        } else if (i < DB_MAX_REPLICAS) {
+            c->loc[i + 1] = g;
+        }
+    }
+    c->nlocs = n;
+    c->locs_pos = node->pos;
+    c->locs_given = errs == 0;
+    return errs;
 }
 
 static const param_t db_params[] = {
@@ -50,7 +82,12 @@ static const param_t db_params[] = {
      "distribution", "how far behind the primary a replica's data is, per read"},
     {"rtt", P_DURATION, OFF(rtt), "1ms", 0, 10, 0, NULL, NULL, NULL, "round trip between a pod and the database"},
     {"read_policy", P_CUSTOM, 0, "round_robin", 0, 0, 0, NULL, decode_policy, "name",
-     "how reads are spread over the healthy replicas"},
+     "how reads are spread over the healthy replicas (a load balancer, or nearest: the smallest network RTT "
+     "from the origin, ties in turn)"},
+    {"replica_locations", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_locations, "list of location names",
+     "where each replica runs, in order, one per replica (default: every one at regions.origin)"},
+    {"failover_time", P_DURATION, OFF(failover_time), "30s", 0, 3600, 0, NULL, NULL, NULL,
+     "from a primary_failure to a replica's promotion (Patroni's default leader ttl)"},
     {"pool_size", P_INT, OFF(pool_size), "10", 0, 10000, 0, NULL, NULL, NULL,
      "connections in each pod's pool (0: no pools)"},
     {"pool_timeout", P_DURATION, OFF(pool_timeout), "5s", 0, 3600, 0, NULL, NULL, NULL,
@@ -64,17 +101,66 @@ static const param_t db_params[] = {
 };
 static const param_table_t db_table = PARAM_TABLE(db_params);
 
-static const char *const db_faults[] = {"replica_failure", NULL};
+static void db_begin(station_cfg_t *st)
+{
+    db_cfg_t *c = st->cfg;
+    for (int i = 0; i <= DB_MAX_REPLICAS; i++)
+        c->loc[i] = -1;
+}
+
+static int db_check(scenario_t *sc, diag_t *d)
+{
+    size_t n;
+    station_cfg_t *st = scenario_stations_of(sc, &station_database, &n);
+    if (!st || !((db_cfg_t *)st->cfg)->locs_given)
+        return 0;
+    const db_cfg_t *c = st->cfg;
+    if (c->nlocs != (size_t)c->replicas) {
+        diag_error(d, c->locs_pos,
+                   "database.replica_locations: %zu location%s for %d replica%s (one per replica, in order)", c->nlocs,
+                   c->nlocs == 1 ? "" : "s", c->replicas, c->replicas == 1 ? "" : "s");
+        return 1;
+    }
+    const regions_cfg_t *rg = &platform_of(sc)->regions;
+    if (!rg->enabled) {
+        diag_warning(d, c->locs_pos,
+                     "database.replica_locations: without regions: every server is at one place (no network delay)");
+        return 0;
+    }
+    int errs = 0;
+    for (int i = 1; rg->model == NETWORK_MATRIX && rg->origin >= 0 && i <= c->replicas; i++)
+        if (c->loc[i] != rg->origin && !rg->rtt_given[rg->origin * GEO_NLOCATIONS + c->loc[i]]) {
+            diag_error(d, c->loc_pos[i - 1],
+                       "database.replica_locations[%d]: with network.model: matrix regions.rtt needs the round trip "
+                       "%s-%s",
+                       i - 1, geo_location(rg->origin)->name, geo_location(c->loc[i])->name);
+            errs++;
+        }
+    return errs;
+}
+
+static const char *const db_faults[] = {"replica_failure", "primary_failure", NULL};
 
 static int db_fault(scenario_t *sc, station_cfg_t *st, const fault_spec_t *f, diag_t *d)
 {
     db_cfg_t *c = st->cfg;
     char *end = NULL;
-    long n = f->detail ? strtol(f->detail, &end, 10) : 0;
-    if (!f->detail || *end || n < 1 || n > c->replicas) {
-        diag_error(d, f->target_pos, "faults: a replica_failure names its replica, database.1 to database.%d",
-                   c->replicas);
-        return 1;
+    long n = 0;
+    if (strcmp(f->name, "primary_failure") == 0) {
+        if (f->detail && strcmp(f->detail, "primary") != 0) {
+            diag_error(d, f->target_pos, "faults: a primary_failure targets database (or database.primary), not "
+                                         "database.%s",
+                       f->detail);
+            return 1;
+        }
+        c->nprimary_failures++;
+    } else {
+        n = f->detail ? strtol(f->detail, &end, 10) : 0;
+        if (!f->detail || *end || n < 1 || n > c->replicas) {
+            diag_error(d, f->target_pos, "faults: a replica_failure names its replica, database.1 to database.%d",
+                       c->replicas);
+            return 1;
+        }
     }
     db_failure_t *a = arena_append(sc->arena, c->failures, c->nfailures, sizeof *a);
     if (!a) {
@@ -95,7 +181,9 @@ typedef struct db_query {
     request_t *req;
     uint64_t pool;              /* the key of the pool whose connection it holds or awaits (0: none) */
     evq_handle_t timeout;
-    int server;                 /* 0 the primary, 1.. replicas */
+    evq_handle_t done;          /* its completion, while it executes (with exec) */
+    struct db_query *eprev, *enext; /* the queries executing at its server */
+    int server;                 /* 0.. replicas (0: the primary as configured) */
     bool write, dead;           /* dead: timed out while waiting in the pool */
     simtime_t sent, asked;
 } db_query_t;
@@ -117,13 +205,23 @@ typedef struct database {
     const db_cfg_t *cfg;
     rng_t *rng;
     server_t core[DB_MAX_REPLICAS + 1];
+    db_query_t *exec[DB_MAX_REPLICAS + 1];  /* executing at each server (kept only when a
+                                             * primary_failure may have to fail them) */
     lb_member_t member[DB_MAX_REPLICAS + 1];
-    lb_member_t *up[DB_MAX_REPLICAS];       /* the healthy replicas' members */
-    int up_index[DB_MAX_REPLICAS];
+    lb_member_t *up[DB_MAX_REPLICAS + 1];   /* the healthy replicas' members */
+    int up_index[DB_MAX_REPLICAS + 1];
     lb_view_t view;
     void *lb_state;
+    int primary;                /* the server that takes writes (down: none does) */
     bool down[DB_MAX_REPLICAS + 1];
     gauge_t busy[DB_MAX_REPLICAS + 1];
+    /* where the servers are: half of rtt + network RTT each (the time of a
+     * leg), and the network RTTs; the servers by (RTT, number), for nearest */
+    simtime_t half[DB_MAX_REPLICAS + 1], net[DB_MAX_REPLICAS + 1];
+    int near[DB_MAX_REPLICAS + 1];
+    uint32_t near_next;         /* the turn among the nearest (ties) */
+    int *victim;                /* per failure: the server a primary_failure took down (-1: none) */
+    simtime_t nowrite, nowrite_from;    /* time with no primary to write to; since (-1: there is one) */
     lastw_t lastw;
     cache_t qcache[DB_MAX_REPLICAS + 1];    /* per server */
     uint64_t qc_hits, qc_misses;
@@ -133,7 +231,7 @@ typedef struct database {
     gauge_t conn, conn_cap;     /* held, and the pools' size x pools */
     /* measured */
     uint64_t reads, writes, stale, refused, failed, to_primary;
-    uint64_t timeouts, too_many;
+    uint64_t timeouts, too_many, writes_failed, failovers;
     hist_t latency, pool_wait;
 } database_t;
 
@@ -185,17 +283,44 @@ static simtime_t *lastw_slot(world_t *w, lastw_t *m, uint64_t key, bool insert)
     return &m->at[j];
 }
 
+/* The replicas reads may go to: every healthy server but the primary. */
 static void refresh_view(database_t *db)
 {
     uint32_t n = 0;
-    for (int i = 1; i <= db->cfg->replicas; i++)
-        if (!db->down[i]) {
+    for (int i = 0; i <= db->cfg->replicas; i++)
+        if (!db->down[i] && i != db->primary) {
             db->up[n] = &db->member[i];
             db->up_index[n++] = i;
         }
     db->view = (lb_view_t){db->up, n};
-    if (n)
+    if (n && db->cfg->policy)
         db->cfg->policy->changed(db->lb_state, &db->view);
+}
+
+/* read_policy nearest: the first healthy replica in the order by RTT, and
+ * the ones tied with it in turn (db->view.n > 0: there is one). */
+static int pick_nearest(database_t *db)
+{
+    const int n = db->cfg->replicas + 1;
+    int first = -1;
+    uint32_t tied = 0;
+    for (int k = 0; k < n; k++) {
+        int s = db->near[k];
+        if (s == db->primary || db->down[s])
+            continue;
+        if (first < 0)
+            first = k;
+        else if (db->net[s] != db->net[db->near[first]])
+            break;
+        tied++;
+    }
+    uint32_t i = db->near_next < tied ? db->near_next : 0;
+    db->near_next = i + 1 == tied ? 0 : i + 1;
+    for (int k = first;; k++) {
+        int s = db->near[k];
+        if (s != db->primary && !db->down[s] && i-- == 0)
+            return s;
+    }
 }
 
 /* The pool of key (made on its pod's first query); pools move when the
@@ -238,7 +363,7 @@ static db_pool_t *pool_find(world_t *w, database_t *db, uint64_t key, bool make)
 static void send_query(world_t *w, database_t *db, db_query_t *q)
 {
     db->member[q->server].active++;
-    later(w, db->cfg->rtt / 2, q, EV_AT_SERVER);
+    later(w, db->half[q->server], q, EV_AT_SERVER);
 }
 
 /* q takes a connection now (it asked at q->asked); false when the server
@@ -265,12 +390,13 @@ static void db_arrive(world_t *w, station_t *st, request_t *r)
         return;
     int method = r->klass ? platform_of(w->sc)->traffic.mix[r->klass - 1].method : METHOD_GET;
     bool write = method != METHOD_GET && method != METHOD_HEAD;
-    int server = 0;
+    int server = db->primary;
     if (!write && db->view.n)
-        server = db->up_index[db->cfg->policy->pick(db->lb_state, &db->view, r->client, db->rng)];
+        server = db->cfg->policy ? db->up_index[db->cfg->policy->pick(db->lb_state, &db->view, r->client, db->rng)]
+                                 : pick_nearest(db);
     else if (!write && r->measured)
         db->to_primary++;
-    *q = (db_query_t){{NULL}, db, r, 0, 0, server, write, false, w->now, w->now};
+    *q = (db_query_t){.db = db, .req = r, .server = server, .write = write, .sent = w->now, .asked = w->now};
     if (db->cfg->pool_size == 0) {
         send_query(w, db, q);
         return;
@@ -323,7 +449,29 @@ static void release(world_t *w, database_t *db, db_query_t *q)
 static void execute(world_t *w, database_t *db, db_query_t *q)
 {
     gauge_add(&db->busy[q->server], w->now, 1);
-    later(w, dist_sample_ns(q->write ? &db->cfg->write_time : &db->cfg->read_time, db->rng), q, EV_DONE);
+    simtime_t dt = dist_sample_ns(q->write ? &db->cfg->write_time : &db->cfg->read_time, db->rng);
+    evq_handle_t done = world_schedule(w, w->now + dt, db_event, q, EV_DONE);
+    if (!db->cfg->nprimary_failures) /* nothing will need to find it */
+        return;
+    q->done = done;
+    db_query_t **head = &db->exec[q->server];
+    q->eprev = NULL;
+    q->enext = *head;
+    if (*head)
+        (*head)->eprev = q;
+    *head = q;
+}
+
+static void unlink_exec(database_t *db, db_query_t *q)
+{
+    if (!db->cfg->nprimary_failures)
+        return;
+    if (q->eprev)
+        q->eprev->enext = q->enext;
+    else
+        db->exec[q->server] = q->enext;
+    if (q->enext)
+        q->enext->eprev = q->eprev;
 }
 
 static void finish(world_t *w, database_t *db, db_query_t *q, bool ok)
@@ -333,7 +481,7 @@ static void finish(world_t *w, database_t *db, db_query_t *q, bool ok)
         if (ok)
             hist_add(&db->latency, w->now - q->sent);
         else
-            db->failed++;
+            db->failed++, db->writes_failed += q->write;
     }
     release(w, db, q);
     world_visit_put(w, q);
@@ -358,7 +506,7 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
                 db->refused++;
             if (!db->down[q->server])
                 q->req->rejected = true;
-            later(w, c->rtt / 2, q, EV_BACK_FAIL);
+            later(w, db->half[q->server], q, EV_BACK_FAIL);
             break;
         }
         if (!q->write && c->query_cache_ttl > 0 &&
@@ -367,7 +515,7 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
             db->member[q->server].active--;
             if (q->req->measured)
                 db->qc_hits++, db->reads++;
-            later(w, c->rtt / 2, q, EV_BACK_OK);
+            later(w, db->half[q->server], q, EV_BACK_OK);
             break;
         }
         if (!q->write && c->query_cache_ttl > 0 && q->req->measured)
@@ -377,6 +525,7 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
         break;
     }
     case EV_DONE: {
+        unlink_exec(db, q);
         gauge_add(&db->busy[q->server], w->now, -1);
         db->member[q->server].active--;
         server_item_t *next = server_release(&db->core[q->server]);
@@ -399,14 +548,14 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
             if (c->query_cache_ttl > 0 &&
                 cache_fill(&db->qcache[q->server], key, 1024, c->query_cache_ttl, w->now) != 0)
                 world_fail(w, "out of memory (query cache)");
-            if (q->server > 0) {
+            if (q->server != db->primary) {
                 simtime_t lag = dist_sample_ns(&c->lag, db->rng);
                 simtime_t *t = lastw_slot(w, &db->lastw, key, false);
                 if (t && r->measured && *t > w->now - lag)
                     db->stale++;
             }
         }
-        later(w, c->rtt / 2, q, EV_BACK_OK);
+        later(w, db->half[q->server], q, EV_BACK_OK);
         break;
     }
     case EV_BACK_OK:
@@ -422,10 +571,46 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
         q->timeout = 0;
         q->dead = true;
         if (r->measured)
-            db->timeouts++, db->failed++;
+            db->timeouts++, db->failed++, db->writes_failed += q->write;
         world_back(w, r, false);
         break;
     }
+    }
+}
+
+/* The time with no primary to write to: it starts, or ends, now. */
+static void no_primary(world_t *w, database_t *db, bool starts)
+{
+    if (starts && db->nowrite_from < 0) {
+        db->nowrite_from = w->now;
+    } else if (!starts && db->nowrite_from >= 0) {
+        db->nowrite += w->now - db->nowrite_from;
+        db->nowrite_from = -1;
+    }
+}
+
+/* Server s goes down: its waiting queries fail now, and so do the ones
+ * executing when `all` (a crash), else those finish. */
+static void fail_server(world_t *w, database_t *db, int s, bool all)
+{
+    server_t *core = &db->core[s];
+    if (all) {
+        for (db_query_t *q = db->exec[s]; q; q = q->enext) {
+            world_cancel(w, q->done);
+            gauge_add(&db->busy[s], w->now, -1);
+            db->member[s].active--;
+            later(w, db->half[s], q, EV_BACK_FAIL);
+        }
+        db->exec[s] = NULL;
+    }
+    int busy = all ? 0 : core->busy;
+    server_item_t *it = server_drain(core);
+    core->busy = busy;
+    while (it) {
+        db_query_t *q = (db_query_t *)it;
+        it = it->next;
+        db->member[s].active--;
+        later(w, db->half[s], q, EV_BACK_FAIL);
     }
 }
 
@@ -438,21 +623,87 @@ static void on_failure(void *ctx, void *obj, uint64_t arg)
     bool down = (arg & 1) == 0;
     db->down[replica] = down;
     refresh_view(db);
+    if (replica == db->primary) /* promoted earlier: writes wait for it */
+        no_primary(w, db, down);
     char name[64];
     snprintf(name, sizeof name, "database.%d", replica);
     world_event(w, name, "replica", down ? "up" : "down", down ? "down" : "up",
                 down ? "replica failure" : "recovered");
-    if (down) { /* its waiting reads fail now; those executing finish */
-        server_t *core = &db->core[replica];
-        int busy = core->busy;
-        server_item_t *it = server_drain(core);
-        core->busy = busy;
-        while (it) {
-            db_query_t *q = (db_query_t *)it;
-            it = it->next;
-            db->member[replica].active--;
-            later(w, db->cfg->rtt / 2, q, EV_BACK_FAIL);
+    if (down) /* its waiting reads fail now; those executing finish */
+        fail_server(w, db, replica, false);
+}
+
+/* A primary_failure's steps (arg: its index << 2 | step). */
+enum { PF_CRASH, PF_PROMOTE, PF_RECOVER };
+
+static void on_primary(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    station_t *st = obj;
+    database_t *db = st->state;
+    const db_cfg_t *c = db->cfg;
+    size_t i = (size_t)(arg >> 2);
+    const db_failure_t *f = &c->failures[i];
+    char name[64], reason[160];
+    switch ((int)(arg & 3)) {
+    case PF_CRASH: {
+        int s = db->primary;
+        if (db->down[s]) { /* no primary to kill: nothing happens */
+            db->victim[i] = -1;
+            world_event(w, "database", "primary", "none", "none", "primary failure: there is no primary (ignored)");
+            return;
         }
+        db->victim[i] = s;
+        db->down[s] = true;
+        no_primary(w, db, true);
+        snprintf(name, sizeof name, "database.%d", s);
+        world_event(w, name, "primary", "up", "down",
+                    "primary failure: its queries fail, writes fail until a failover");
+        fail_server(w, db, s, true);
+        if (w->now + c->failover_time <= w->end)
+            world_schedule(w, w->now + c->failover_time, on_primary, st, (uint64_t)i << 2 | PF_PROMOTE);
+        if (f->duration < w->end - w->now)
+            world_schedule(w, w->now + f->duration, on_primary, st, (uint64_t)i << 2 | PF_RECOVER);
+        return;
+    }
+    case PF_PROMOTE: {
+        int s = db->victim[i];
+        if (db->primary != s || !db->down[s]) /* back already: no failover */
+            return;
+        int p = -1;
+        for (int k = 0; k <= c->replicas && p < 0; k++)
+            if (k != s && !db->down[k])
+                p = k;
+        if (p < 0) {
+            snprintf(name, sizeof name, "database.%d", s);
+            world_event(w, name, "primary", "down", "down",
+                        "failover: no healthy replica to promote; writes fail until the primary recovers");
+            return;
+        }
+        db->primary = p;
+        refresh_view(db);
+        no_primary(w, db, false);
+        if (w->now >= w->warmup)
+            db->failovers++;
+        snprintf(name, sizeof name, "database.%d", p);
+        snprintf(reason, sizeof reason, "failover: promoted in place of database.%d", s);
+        world_event(w, name, "primary", "replica", "primary", reason);
+        return;
+    }
+    case PF_RECOVER: {
+        int s = db->victim[i];
+        db->down[s] = false;
+        snprintf(name, sizeof name, "database.%d", s);
+        if (db->primary == s) {
+            no_primary(w, db, false);
+            world_event(w, name, "primary", "down", "up", "recovered: the primary again (none was promoted)");
+        } else {
+            refresh_view(db);
+            snprintf(reason, sizeof reason, "recovered: a replica of database.%d", db->primary);
+            world_event(w, name, "replica", "down", "up", reason);
+        }
+        return;
+    }
     }
 }
 
@@ -462,12 +713,33 @@ static int db_init(world_t *w, station_t *st)
     const db_cfg_t *c = st->def->cfg;
     db->cfg = c;
     db->rng = rng_new(w->seed, "database");
-    db->lb_state = arena_alloc(w->arena, c->policy->state_size ? c->policy->state_size : 1);
+    db->lb_state = arena_alloc(w->arena, c->policy && c->policy->state_size ? c->policy->state_size : 1);
     if (!db->rng || !db->lb_state)
         return -1;
     for (int i = 0; i <= c->replicas; i++) {
         db->member[i] = (lb_member_t){0, (uint32_t)i, 1.0, 0};
         gauge_init(&db->busy[i], 0, 0);
+    }
+    /* where the servers are: the network RTT from the origin, and the
+     * servers by it (insertion, stable: ties by number) */
+    const regions_cfg_t *rg = &platform_of(w->sc)->regions;
+    for (int i = 0; i <= c->replicas; i++) {
+        int loc = c->loc[i];
+        db->net[i] = rg->enabled && i > 0 && loc >= 0 && loc != rg->origin ? regions_rtt(rg, rg->origin, loc) : 0;
+        db->half[i] = (c->rtt + db->net[i]) / 2;
+        int k = i;
+        while (k > 0 && db->net[db->near[k - 1]] > db->net[i]) {
+            db->near[k] = db->near[k - 1];
+            k--;
+        }
+        db->near[k] = i;
+    }
+    db->primary = 0;
+    db->nowrite_from = -1;
+    if (c->nprimary_failures) {
+        db->victim = arena_alloc(w->arena, c->nfailures * sizeof *db->victim);
+        if (!db->victim)
+            return -1;
     }
     for (int i = 0; c->query_cache_ttl > 0 && i <= c->replicas; i++)
         if (cache_init(&db->qcache[i], c->query_cache_b, CACHE_TTL_SET_ON_MISS) != 0)
@@ -483,6 +755,11 @@ static int db_start(world_t *w, station_t *st)
     const db_cfg_t *c = ((database_t *)st->state)->cfg;
     for (size_t i = 0; i < c->nfailures; i++) {
         const db_failure_t *f = &c->failures[i];
+        if (f->replica == 0) { /* a primary_failure: its later steps follow from it */
+            if (f->at <= w->end)
+                world_schedule(w, f->at, on_primary, st, (uint64_t)i << 2 | PF_CRASH);
+            continue;
+        }
         if (f->at <= w->end)
             world_schedule(w, f->at, on_failure, st, (uint64_t)f->replica << 1);
         if (f->duration < w->end - f->at)
@@ -513,6 +790,9 @@ static void db_restart(world_t *w, station_t *st)
         gauge_restart(&db->busy[i], w->now);
     gauge_restart(&db->conn, w->now);
     gauge_restart(&db->conn_cap, w->now);
+    db->nowrite = 0;
+    if (db->nowrite_from >= 0)
+        db->nowrite_from = w->now;
 }
 
 static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
@@ -545,6 +825,12 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     }
     for (int i = 1; i <= c->replicas; i++)
         metrics_add(m, gauge_mean(&db->busy[i], w->end) / c->cores, "database.replicas.%d.utilization", i);
+    if (c->nprimary_failures) {
+        simtime_t nowrite = db->nowrite + (db->nowrite_from >= 0 ? w->end - db->nowrite_from : 0);
+        metrics_add(m, (double)db->failovers, "database.primary_failovers");
+        metrics_add(m, (double)db->writes_failed, "database.writes_failed");
+        metrics_add(m, simtime_to_s(nowrite), "database.primary_unavailable_s");
+    }
 }
 
 static void db_report(FILE *f, const station_report_t *rep)
@@ -567,6 +853,8 @@ const station_kind_t station_database = {
     .visit_size = sizeof(db_query_t),
     .max_instances = 1,
     .singleton = true,
+    .begin = db_begin,
+    .check = db_check,
     .faults = db_faults,
     .fault = db_fault,
     .init = db_init,
