@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/browser.h"
 #include "models/cache.h"
 #include "models/catalog.h"
+#include "models/cdn.h"
 #include "models/geo.h"
+#include "models/redis.h"
 #include "models/server.h"
 #include "sim/gauge.h"
 #include "sim/world.h"
@@ -835,12 +838,37 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
 
 static void db_report(FILE *f, const station_report_t *rep)
 {
-    fprintf(f, "\n%-16s %12s %12s %9s %9s %9s %9s\n", "database", "reads", "writes", "stale", "p50 ms", "p95 ms",
-            "primary");
-    fprintf(f, "%-16s %12.0f %12.0f %8.3f%% %9.3f %9.3f %8.1f%%\n", "postgresql", metrics_value(rep->summary, "database.reads"),
-            metrics_value(rep->summary, "database.writes"), 100 * metrics_value(rep->summary, "database.stale_read_fraction"),
-            metrics_value(rep->summary, "database.latency_ms.p50"), metrics_value(rep->summary, "database.latency_ms.p95"),
-            100 * metrics_value(rep->summary, "database.primary.utilization"));
+    const metrics_t *m = rep->summary;
+    size_t n;
+    const db_cfg_t *c = scenario_stations_of(rep->sc, &station_database, &n)->cfg;
+    /* the fourth cache layer continues the cache table of the layers before */
+    if (c->query_cache_ttl > 0) {
+        if (!scenario_stations_of(rep->sc, &station_browser, &n) && !scenario_stations_of(rep->sc, &station_cdn, &n) &&
+            !scenario_stations_of(rep->sc, &station_redis, &n))
+            cache_report_header(f);
+        cache_report_row(f, "db query cache", metrics_value(m, "cache.db_query.hits"),
+                         metrics_value(m, "cache.db_query.misses"), NAN);
+    }
+    fprintf(f, "\n%-16s %12s %12s %9s %9s %9s %9s %9s\n", "database", "reads", "writes", "failed", "stale", "p50 ms",
+            "p95 ms", "p99 ms");
+    fprintf(f, "%-16s %12.0f %12.0f %9.0f %8.3f%% %9.3f %9.3f %9.3f\n", "postgresql", metrics_value(m, "database.reads"),
+            metrics_value(m, "database.writes"), metrics_value(m, "database.failed"),
+            100 * metrics_value(m, "database.stale_read_fraction"), metrics_value(m, "database.latency_ms.p50"),
+            metrics_value(m, "database.latency_ms.p95"), metrics_value(m, "database.latency_ms.p99"));
+    fprintf(f, "  %-14s %8.1f%% busy\n", "server 0", 100 * metrics_value(m, "database.primary.utilization"));
+    for (int i = 1; i <= c->replicas; i++) {
+        char path[64], label[32];
+        snprintf(path, sizeof path, "database.replicas.%d.utilization", i);
+        snprintf(label, sizeof label, "replica %d", i);
+        fprintf(f, "  %-14s %8.1f%% busy\n", label, 100 * metrics_value(m, path));
+    }
+    if (c->pool_size > 0)
+        fprintf(f,
+                "  pools: %.1f%% of their connections in use, wait p95 %.3f ms, %.0f timeouts; at most %.0f of "
+                "max_connections %d open, %.0f refused\n",
+                100 * metrics_value(m, "database.pool_utilization"), metrics_value(m, "database.pool_wait_ms.p95"),
+                metrics_value(m, "database.pool_timeouts"), metrics_value(m, "database.connections_max"),
+                c->max_connections, metrics_value(m, "database.too_many_connections"));
 }
 
 const station_kind_t station_database = {
