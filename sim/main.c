@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sim/diag.h"
+#include "sim/gate.h"
 #include "models/k8s.h"
 #include "models/replay.h"
 #include "sim/results.h"
@@ -33,6 +34,8 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run SCENARIO.yaml       simulate; print a table, write summary.json, timeseries.csv, events.csv\n"
+    "  check SCENARIO.yaml     run it and judge its slo: gates: exit 0 all pass, 1 one fails; with\n"
+    "                          replications on the whole 95% interval; --junit, --markdown reports\n"
     "  validate SCENARIO.yaml  check a scenario without running it\n"
     "  describe                print the scenario reference (every key, unit, default, bounds)\n"
     "  hpa replay HPA.yaml --metrics METRICS.csv\n"
@@ -54,6 +57,30 @@ static const char usage_run[] =
     "  -j, --threads N         threads for replications (default: one per core)\n"
     "  -q, --quiet             no table, no progress\n"
     "      --strict            an unknown field in a Kubernetes manifest is an error (kubectl's default)\n"
+    "  -h, --help\n";
+
+static const char usage_check[] =
+    "usage: clustersim check SCENARIO.yaml [options]\n"
+    "\n"
+    "Runs the scenario as `run` does and judges every gate of its slo: list. With\n"
+    "--replications R >= 2 a gate passes only if its whole 95% confidence interval is on\n"
+    "the passing side of the threshold (--gate-on mean: the mean decides); with one\n"
+    "replication there is no interval and the value decides. A gate with no sample fails.\n"
+    "Prints one line per gate and \"N of M gates pass (rule: ...)\"; exit 0 when every\n"
+    "gate passes, 1 when one fails, 2 on bad input (a scenario without slo: gates too).\n"
+    "\n"
+    "  -r, --replications R    independent runs, in parallel (default 1)\n"
+    "      --gate-on RULE      ci (default): the whole 95% interval; mean: the mean\n"
+    "      --junit FILE        JUnit XML, a testcase per gate (for CI test reports)\n"
+    "      --markdown FILE     a Markdown table for a pull-request comment\n"
+    "                          (reports are written whole, beside FILE then renamed)\n"
+    "  -o, --output DIR        also keep the results, as `run -o` (default: none written)\n"
+    "      --seed N            the scenario's seed (replication i uses N + i)\n"
+    "      --duration T        simulated time (same as --set duration=T)\n"
+    "      --set PATH=VALUE    override any key (repeatable)\n"
+    "  -j, --threads N         threads for replications (default: one per core)\n"
+    "  -q, --quiet             no progress, only the last line\n"
+    "      --strict            an unknown field in a Kubernetes manifest is an error\n"
     "  -h, --help\n";
 
 static const char usage_validate[] =
@@ -150,6 +177,42 @@ static int parse_count(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* Loads path with the --set overrides (sets[0..nsets), room for two more)
+ * and --seed and --duration, which are overrides like --set, checked the
+ * same way; they are built at their exact size, so the whole value reaches
+ * the loader. Prints the diagnostics; NULL with the exit code in *rc. */
+static scenario_t *load_scenario(const char *cmd, const char *path, const char **sets, const char **labels,
+                                 size_t nsets, const char *seed, const char *duration, bool strict, int *rc)
+{
+    char *seedset = seed ? concat("seed=", seed) : NULL;
+    char *durset = duration ? concat("duration=", duration) : NULL;
+    if ((seed && !seedset) || (duration && !durset)) {
+        free(seedset);
+        free(durset);
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = EXIT_INTERNAL;
+        return NULL;
+    }
+    if (seedset) {
+        labels[nsets] = "--seed";
+        sets[nsets++] = seedset;
+    }
+    if (durset) {
+        labels[nsets] = "--duration";
+        sets[nsets++] = durset;
+    }
+    diag_t d;
+    diag_init(&d);
+    scenario_opts_t so = {labels, strict};
+    scenario_t *sc = scenario_load_opts(path, sets, nsets, &so, &d);
+    diag_print(&d, stderr);
+    free(seedset);
+    free(durset);
+    if (!sc)
+        *rc = diag_exit_code(&d);
+    return sc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -196,33 +259,10 @@ static int cmd_run(int argc, char **argv)
                            optind >= argc ? NULL : argv[optind + 1]);
     if (outdir && !*outdir)
         return usage_error("run", "-o: the output directory name is empty", NULL);
-    /* --seed and --duration are overrides like --set, checked the same way;
-     * built at their exact size, so the whole value reaches the loader. */
-    char *seedset = seed ? concat("seed=", seed) : NULL;
-    char *durset = duration ? concat("duration=", duration) : NULL;
-    if ((seed && !seedset) || (duration && !durset)) {
-        free(seedset);
-        free(durset);
-        fprintf(stderr, "clustersim run: out of memory\n");
-        return EXIT_INTERNAL;
-    }
-    if (seedset) {
-        labels[nsets] = "--seed";
-        sets[nsets++] = seedset;
-    }
-    if (durset) {
-        labels[nsets] = "--duration";
-        sets[nsets++] = durset;
-    }
-    diag_t d;
-    diag_init(&d);
-    scenario_opts_t so = {labels, strict};
-    scenario_t *sc = scenario_load_opts(argv[optind], sets, nsets, &so, &d);
-    diag_print(&d, stderr);
-    free(seedset);
-    free(durset);
+    int rc = 0;
+    scenario_t *sc = load_scenario("run", argv[optind], sets, labels, nsets, seed, duration, strict, &rc);
     if (!sc)
-        return diag_exit_code(&d);
+        return rc;
     /* the loader allows only names that are one plain path component */
     char *defdir = outdir ? NULL : concat("results/", sc->name);
     if (!outdir && !defdir) {
@@ -236,7 +276,6 @@ static int cmd_run(int argc, char **argv)
     run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO), &stop_signal};
     run_result_t res;
     char err[8192];
-    int rc = 0;
     switch (run_scenario(sc, &o, &res, err, sizeof err)) {
     case RUN_OK:
         if (atomic_load(&stop_signal))
@@ -262,6 +301,134 @@ static int cmd_run(int argc, char **argv)
     run_result_free(&res);
     scenario_free(sc);
     free(defdir);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
+        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
+        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"junit", required_argument, 0, 'J'},
+        {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
+    size_t nsets = 0;
+    const char *outdir = NULL, *junit = NULL, *markdown = NULL;
+    long reps = 1, threads = 0;
+    int quiet = 0, strict = 0, c;
+    gate_rule_t rule = GATE_ON_CI;
+    const char *seed = NULL, *duration = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case 'S': seed = optarg; break;
+        case 'D': duration = optarg; break;
+        case 'J': junit = optarg; break;
+        case 'M': markdown = optarg; break;
+        case 'G':
+            if (!strcmp(optarg, "ci"))
+                rule = GATE_ON_CI;
+            else if (!strcmp(optarg, "mean"))
+                rule = GATE_ON_MEAN;
+            else
+                return usage_error("check", "--gate-on: expected ci or mean, got", optarg);
+            break;
+        case 'r':
+            if (parse_count(optarg, 1, 10000, &reps) != 0)
+                return usage_error("check", "--replications: expected an integer from 1 to 10000, got", optarg);
+            break;
+        case 'j':
+            if (parse_count(optarg, 1, 1024, &threads) != 0)
+                return usage_error("check", "--threads: expected an integer from 1 to 1024, got", optarg);
+            break;
+        case 's':
+            if (nsets == MAX_SETS)
+                return usage_error("check", "too many --set options", NULL);
+            sets[nsets++] = optarg;
+            break;
+        case 'q': quiet = 1; break;
+        case 'T': strict = 1; break;
+        case 'h': fputs(usage_check, stdout); return 0;
+        case ':': return usage_error("check", "missing value for", argv[optind - 1]);
+        default: return usage_error("check", "unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("check", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
+                           optind >= argc ? NULL : argv[optind + 1]);
+    if (outdir && !*outdir)
+        return usage_error("check", "-o: the output directory name is empty", NULL);
+    if (junit && markdown && !strcmp(junit, markdown))
+        return usage_error("check", "--junit and --markdown name the same file:", junit);
+    int rc = 0;
+    scenario_t *sc = load_scenario("check", argv[optind], sets, labels, nsets, seed, duration, strict, &rc);
+    if (!sc)
+        return rc;
+    char err[8192];
+    if (sc->nslo == 0) {
+        fprintf(stderr, "clustersim check: %s: the scenario has no `slo:` gates, so there is nothing to check (add "
+                        "a list such as `slo: [{name: p99, metric: latency_ms.p99, op: \"<\", threshold: 200}]`; "
+                        "see scenarios/README.md)\n",
+                argv[optind]);
+        scenario_free(sc);
+        return EXIT_INPUT;
+    }
+    /* the reports' places are checked before anything runs */
+    const char *reports[2] = {junit, markdown};
+    for (int i = 0; i < 2; i++)
+        if (reports[i] && gate_check_output(reports[i], err, sizeof err) != 0) {
+            fprintf(stderr, "clustersim check: %s %s\n", i ? "--markdown:" : "--junit:", err);
+            scenario_free(sc);
+            return EXIT_INPUT;
+        }
+    catch_stop_signals();
+    run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO), &stop_signal};
+    run_result_t res;
+    gate_report_t rep = {0};
+    switch (run_scenario(sc, &o, &res, err, sizeof err)) {
+    case RUN_OK:
+        if (atomic_load(&stop_signal))
+            break;
+        if (gate_evaluate(sc, &res, rule, &rep) != 0) {
+            fprintf(stderr, "clustersim check: out of memory\n");
+            rc = EXIT_INTERNAL;
+            break;
+        }
+        gate_print(stdout, &rep, quiet);
+        if (outdir && !quiet)
+            printf("results: %s/summary.json, timeseries.csv, events.csv\n", outdir);
+        fflush(stdout);
+        rc = rep.passed == rep.n ? 0 : EXIT_GATE;
+        if (junit && !atomic_load(&stop_signal) && gate_write_junit(junit, &rep, err, sizeof err) != 0) {
+            fprintf(stderr, "clustersim check: --junit: %s\n", err);
+            rc = EXIT_INTERNAL;
+        }
+        if (markdown && !atomic_load(&stop_signal) && gate_write_markdown(markdown, &rep, err, sizeof err) != 0) {
+            fprintf(stderr, "clustersim check: --markdown: %s\n", err);
+            rc = EXIT_INTERNAL;
+        }
+        break;
+    case RUN_BAD_OUTPUT:
+        fprintf(stderr, "clustersim check: %s\n", err);
+        rc = EXIT_INPUT;
+        break;
+    case RUN_STOPPED:
+        fprintf(stderr, "clustersim check: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    default:
+        fprintf(stderr, "clustersim check: %s\n", err);
+        rc = EXIT_INTERNAL;
+        break;
+    }
+    gate_report_free(&rep);
+    run_result_free(&res);
+    scenario_free(sc);
     if (atomic_load(&stop_signal))
         return die_by_stop_signal();
     return rc;
@@ -407,6 +574,7 @@ typedef struct command {
 
 static const command_t commands[] = {
     {"run", cmd_run},
+    {"check", cmd_check},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
     {"hpa", cmd_hpa},
