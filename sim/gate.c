@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sim/metrics.h"
+#include "sim/results.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -60,7 +61,7 @@ int gate_evaluate(const scenario_t *sc, const run_result_t *res, gate_rule_t rul
                 gv->samples += at < res->reps[k].n && !isnan(res->reps[k].v[at].value);
             gv->value = m->value;
             if (res->replications > 1 && gv->samples >= 2)
-                gv->half = m->ci95;
+                gv->half = results_ci95(m); /* for a percentile, never under the histogram's resolution */
         }
         gv->pass_mean = slo_pass(g, gv->value);
         if (isnan(gv->value)) {

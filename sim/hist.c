@@ -85,4 +85,17 @@ double hist_quantile(const hist_t *h, double q)
     return mid;
 }
 
+double hist_resolution(double v)
+{
+    if (isnan(v))
+        return NAN;
+    /* the bucket of the nearest integer: a reported midpoint lo + (w-1)/2
+     * rounds to an integer of its own bucket */
+    double r = floor(v + 0.5);
+    simtime_t t = r <= 0 ? 0 : r >= 0x1p62 ? (simtime_t)1 << 62 : (simtime_t)r;
+    uint64_t lo, w;
+    hist_bucket_range(hist_bucket(t), &lo, &w);
+    return (double)(w - 1) / 2.0;
+}
+
 double hist_mean(const hist_t *h) { return h->n ? h->sum / (double)h->n : NAN; }

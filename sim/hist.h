@@ -9,7 +9,15 @@
  * Merging adds counts, so a merged histogram equals one fed all the values.
  *
  * Quantile q of n values: the value of rank ceil(q*n) (at least 1) in sorted
- * order, reported as the midpoint of its bucket, clamped to [min, max]. */
+ * order, reported as the midpoint of its bucket, clamped to [min, max].
+ *
+ * Resolution: the exact value v (an integer number of ns) lies in the bucket
+ * [lo, lo+w-1] of the reported one, whose midpoint is lo + (w-1)/2, so the
+ * report is at most (w-1)/2 away from v (clamping to [min, max], which holds
+ * v, only brings it closer): 0 below 128 ns, between about 1/256 and 1/128 of
+ * the value above. hist_resolution() gives that bound at a reported value
+ * (the reported value and the exact one share a bucket). Past 2^43 ns the
+ * last bucket is open-ended and the bound does not hold. */
 #ifndef SIM_HIST_H
 #define SIM_HIST_H
 
@@ -63,6 +71,10 @@ void hist_bucket_range(unsigned b, uint64_t *lo, uint64_t *width);
 void hist_merge(hist_t *dst, const hist_t *src);
 /* Quantile q in [0,1] (ns), NAN when empty. */
 double hist_quantile(const hist_t *h, double q);
+/* The largest distance between a quantile reported as v (ns) and the exact
+ * order statistic it stands for: (w-1)/2, w the width of the bucket holding
+ * v (see above). NAN when v is NAN. */
+double hist_resolution(double v);
 /* Mean (ns), NAN when empty. */
 double hist_mean(const hist_t *h);
 

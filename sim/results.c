@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cJSON.h>
 
+#include "sim/hist.h"
 #include "sim/simtime.h"
 
 /* The object at the dotted prefix of path (created as needed), or NULL when
@@ -37,6 +38,26 @@ static cJSON *walk(cJSON *root, const char *path, char **leaf)
     memmove(buf, part, strlen(part) + 1);
     *leaf = buf;
     return cur;
+}
+
+bool results_is_percentile(const char *path)
+{
+    const char *leaf = strrchr(path, '.');
+    if (!leaf || leaf - path < 3 || strncmp(leaf - 3, "_ms", 3) != 0 || leaf[1] != 'p' || !leaf[2])
+        return false;
+    for (const char *c = leaf + 2; *c; c++)
+        if (*c < '0' || *c > '9')
+            return false;
+    return true;
+}
+
+double results_ci95(const metric_t *m)
+{
+    if (isnan(m->ci95) || isnan(m->value) || !results_is_percentile(m->path))
+        return m->ci95;
+    /* the percentile is in ms, the histogram in ns */
+    double floor_ms = hist_resolution(m->value * 1e6) / 1e6;
+    return m->ci95 > floor_ms ? m->ci95 : floor_ms;
 }
 
 static int add_number(cJSON *obj, const char *key, double v)
@@ -77,7 +98,7 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
             if (ci) {
                 memcpy(ci, leaf, n);
                 memcpy(ci + n, "_ci95", sizeof "_ci95");
-                bad |= add_number(obj, ci, m->ci95);
+                bad |= add_number(obj, ci, results_ci95(m));
             }
             bad |= !ci;
             free(ci);
@@ -102,7 +123,7 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
             bad |= add_number(o, "threshold", g->threshold);
             bad |= add_number(o, "value", v);
             if (res->replications > 1)
-                bad |= add_number(o, "value_ci95", m ? m->ci95 : NAN);
+                bad |= add_number(o, "value_ci95", m ? results_ci95(m) : NAN);
             bad |= !cJSON_AddBoolToObject(o, "pass", slo_pass(g, v));
         }
     }

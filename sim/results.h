@@ -6,10 +6,18 @@
  * interval. Numbers are printed by cJSON (shortest form that reads back
  * exactly), so equal runs give equal bytes; only wall_s differs. The seed
  * is a 64-bit integer written with all its digits (a double would round
- * seeds above 2^53). */
+ * seeds above 2^53).
+ *
+ * A percentile's interval is never narrower than the histogram it comes
+ * from can tell apart: its NAME_ci95 is the larger of the replications'
+ * Student-t half-width and hist_resolution() at its value (half a bucket,
+ * 0.39% to 0.78% of the value), so ten replications landing in one bucket
+ * report that bucket's half-width, not 0. results_ci95() is that number,
+ * for every reader of a run's intervals (summary.json, check's gates). */
 #ifndef SIM_RESULTS_H
 #define SIM_RESULTS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sim/run.h"
@@ -20,6 +28,12 @@
 /* The summary as JSON text (malloc'd), or NULL when out of memory;
  * run_scenario writes it and a newline to summary.json. */
 char *results_summary_json(const scenario_t *sc, const run_result_t *res);
+/* Whether path is a percentile of a latency histogram: PREFIX_ms.pNN. */
+bool results_is_percentile(const char *path);
+/* The 95% half-width of m as summary.json gives it: m->ci95, and for a
+ * percentile at least the histogram's resolution at its value (in ms). NaN
+ * when m has no interval (one replication, or no sample). */
+double results_ci95(const metric_t *m);
 /* Prints the per-service table. */
 void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res);
 

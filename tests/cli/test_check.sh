@@ -63,6 +63,25 @@ else
         "$(one_line "$OUT")" "$(first_err)"
 fi
 
+# ---- a percentile's interval is never narrower than its histogram bucket (item 3) --------
+# Ten identical replications all report p99 = 100 ms; the histogram's bucket
+# there is 2^20 ns wide (2^26 <= 10^8 < 2^27, 64 buckets per octave), so the
+# interval is +-(2^20-1)/2 ns = 0.5242875 ms, not +-0: a gate at 100.3 ms
+# passes on the mean and fails on the interval. The mean has no floor.
+
+run check "$DD1" -r 10 --set slo.2.threshold=100.3 -o "$TMP/dd1-r10"
+if [ $rc -eq 1 ] && grep -q '^p99-at-most .* 100  \[99.4757, 100.524\] .* FAIL (the mean passes; the interval crosses the threshold)$' "$OUT" &&
+    grep -q '^mean-under .* 100  \[100, 100\] .* PASS$' "$OUT" && python3 - "$TMP/dd1-r10/summary.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+lat = d["services"]["web"]["latency_ms"]
+assert lat["p99"] == 100 and lat["p99_ci95"] == 0.5242875 and lat["p50_ci95"] == 0.5242875, lat
+assert lat["mean_ci95"] == 0 and lat["max_ci95"] == 0, lat
+assert d["slo"][2]["value_ci95"] == 0.5242875, d["slo"][2]
+PY
+then ok "10 identical replications: p99 100 +- 0.5242875 ms (the bucket's half-width), not +-0; the CI rule fails a gate at 100.3"
+else not_ok "10 identical replications: p99 100 +- 0.5242875 ms, not +-0" "exit $rc" "$(cat "$OUT")" "$(first_err)"; fi
+
 # ---- M/M/1 with replications: the rules disagree where they should ------------------
 
 MM1=$TMP/mm1.yaml
