@@ -79,8 +79,10 @@ static inline bool fuzz_starts_with(const char *m, const char *name, size_t len)
 /* The files a scenario names: its scalar values, resolved as the loader
  * resolves them (absolute, or relative to the scenario's directory). A
  * message may start with one of them only if it exists: a file that cannot
- * be opened is reported at the key that names it. */
-static inline bool fuzz_names_file(const cfg_node_t *n, const char *dir, const char *m)
+ * be opened is reported at the key that names it. A named scenario (a
+ * `base:`) names files in turn, relative to its own directory, up to the
+ * loader's 8 deep. */
+static inline bool fuzz_names_file(arena_t *a, const cfg_node_t *n, const char *dir, const char *m, int depth)
 {
     if (!n)
         return false;
@@ -90,12 +92,27 @@ static inline bool fuzz_names_file(const cfg_node_t *n, const char *dir, const c
             return false;
         char path[8192];
         int k = s[0] == '/' ? snprintf(path, sizeof path, "%s", s) : snprintf(path, sizeof path, "%s/%s", dir, s);
-        if (k < 0 || (size_t)k >= sizeof path)
+        if (k < 0 || (size_t)k >= sizeof path || access(path, F_OK) != 0)
             return false;
-        return fuzz_starts_with(m, path, (size_t)k) && access(path, F_OK) == 0;
+        if (fuzz_starts_with(m, path, (size_t)k))
+            return true;
+        /* a scenario named as a `base:` names files of its own, beside it */
+        size_t len = (size_t)k;
+        if (depth >= 8 || len < 5 || strcmp(path + len - 5, ".yaml") != 0)
+            return false;
+        diag_t *scratch = calloc(1, sizeof *scratch);
+        if (!scratch)
+            return false;
+        cfg_node_t *root = cfg_parse_file(a, path, scratch);
+        free(scratch);
+        char sub[8192] = ".";
+        const char *slash = strrchr(path, '/');
+        if (slash)
+            snprintf(sub, sizeof sub, "%.*s", (int)(slash - path), path);
+        return fuzz_names_file(a, root, sub, m, depth + 1);
     }
     for (size_t i = 0; i < n->n; i++)
-        if (fuzz_names_file(n->kind == CFG_MAP ? n->pairs[i].val : n->items[i], dir, m))
+        if (fuzz_names_file(a, n->kind == CFG_MAP ? n->pairs[i].val : n->items[i], dir, m, depth))
             return true;
     return false;
 }
@@ -153,7 +170,7 @@ static inline int fuzz_check(const diag_t *d, bool loaded, const fuzz_names_t *n
         if (slash && (size_t)(slash - nm->input) < sizeof dir)
             snprintf(dir, sizeof dir, "%.*s", (int)(slash - nm->input), nm->input);
         for (size_t i = 0; i < d->n && !why; i++)
-            if (unplaced[i] && !fuzz_names_file(root, dir, d->msgs[i].text))
+            if (unplaced[i] && !fuzz_names_file(a, root, dir, d->msgs[i].text, 0))
                 why = "a message does not start with a place the input can name";
         free(scratch);
         arena_free(a);
