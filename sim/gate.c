@@ -17,6 +17,7 @@
 
 #include "sim/metrics.h"
 #include "sim/results.h"
+#include "sim/run.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -234,38 +235,6 @@ void gate_print(FILE *f, const gate_report_t *rep, bool quiet)
 
 /* ---- whole files -------------------------------------------------------------- */
 
-/* mkdir -p dir: 0, or -1 with errno set (ENOTDIR when a component is not a
- * directory). The same walk as run.c's for `-o`. */
-static int make_dirs(const char *dir)
-{
-    size_t n = strlen(dir);
-    char *p = malloc(n + 1);
-    if (!p)
-        return -1;
-    memcpy(p, dir, n + 1);
-    int rc = 0;
-    for (char *s = p + 1; *s && rc == 0; s++)
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                rc = -1;
-            *s = '/';
-        }
-    struct stat st;
-    if (rc == 0 && mkdir(p, 0777) != 0 && errno != EEXIST)
-        rc = -1;
-    if (rc == 0 && stat(p, &st) != 0)
-        rc = -1;
-    if (rc == 0 && !S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        rc = -1;
-    }
-    int e = errno;
-    free(p);
-    errno = e;
-    return rc;
-}
-
 /* A report's target: the file itself, or where a link to one points. */
 typedef struct target {
     char path[PATH_MAX];  /* the file to replace */
@@ -342,7 +311,7 @@ int gate_check_output(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "the report's name '%s' is too long for the temporary file written beside it", path);
         return -1;
     }
-    if (make_dirs(t.dir) != 0) {
+    if (run_make_dirs(t.dir) != 0) {
         snprintf(err, errlen, "cannot create '%s', the directory of the report '%s': %s", t.dir, path,
                  strerror(errno));
         return -1;

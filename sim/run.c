@@ -178,9 +178,7 @@ static int out_check_lengths(const outdir_t *od, int reps, char *err, size_t err
     return RUN_OK;
 }
 
-/* mkdir -p dir. 0, or -1 with errno set (ENOTDIR when a component is not a
- * directory). */
-static int make_dirs(const char *dir)
+int run_make_dirs(const char *dir)
 {
     char *p = str_printf("%s", dir);
     if (!p)
@@ -305,7 +303,7 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
                  strerror(errno));
         return RUN_BAD_OUTPUT;
     } else {
-        if (make_dirs(od->parent) != 0) {
+        if (run_make_dirs(od->parent) != 0) {
             snprintf(err, errlen, "cannot create '%s', the output directory's parent: %s",
                      shown(od->parent, b, sizeof b), strerror(errno));
             return errno == ENOMEM ? RUN_FAILED : RUN_BAD_OUTPUT;

@@ -64,4 +64,8 @@ enum {
 int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, char *err, size_t errlen);
 void run_result_free(run_result_t *res);
 
+/* mkdir -p dir: 0, or -1 with errno set (ENOTDIR when a component is not a
+ * directory). For `-o` and check's reports. */
+int run_make_dirs(const char *dir);
+
 #endif
