@@ -25,14 +25,39 @@
  * whole capacity is not stored (an older version of it is dropped). Capacity
  * 0 means unbounded: nothing is ever evicted.
  *
- * Cost. Entries come from a pool (sim/pool.h) and sit in a chained hash table
- * (keys mixed by rng_mix64) and a doubly linked recency list. Memory is
- * proportional to the objects actually filled, whatever the catalogue they
- * come from (10^4 objects requested out of 10^9 cost 10^4 entries); a cache
- * that was never filled holds no memory at all. Lookup, fill, remove and each
- * eviction are O(1) expected; the table doubles when entries outnumber its
- * buckets (amortised, rare), and nothing is allocated per lookup. Purges scan
- * every entry: they are scheduled events, not the hot path.
+ * Cost. The entries are the slots of one open-addressing table with linear
+ * probing (a key's home slot is the top bits of rng_mix64(key)). A 32-byte
+ * slot holds the key, the size, the expiry and the recency list's two links,
+ * which are 32-bit slot positions; the TTL, which only
+ * CACHE_TTL_REFRESH_ON_HIT reads again, is in a parallel array kept in that
+ * mode only. Slots are two to a 64-byte line, so a lookup, hit or miss, reads
+ * about one line (its home line, the next one prefetched), and a hit then
+ * writes into its two list neighbours. A fill reads the line where the key
+ * goes; an eviction reads the least recently used entry (prefetched while
+ * the key is probed for) and closes its gap by shifting the rest of its run
+ * back (backward-shift deletion: no chain to walk and no tombstones, so the
+ * table does not degrade with churn), relinking each entry it moves. The
+ * table doubles, rehashing every entry, when a new one would take it above
+ * 5/8 full: its load stays in (5/16, 5/8], which is 51 to 102 bytes per
+ * entry (8 more in REFRESH_ON_HIT mode), and 1.5 times the new table while it
+ * doubles. The trade-off, measured: an index of 8-byte slots (hash bits
+ * and an entry number) in front of an array of 32-byte entries took 43 to
+ * 55 bytes per entry, but a hit, or an eviction, then waited for two misses
+ * in a row (slot, then entry). On scenarios/azora-baseline.yaml's day (over
+ * a million browser entries; one run each) the table of entries ran in 84 s
+ * against 111 s, its peak 138 MB against 100 MB; the chained table of
+ * 56-byte entries with 8-byte buckets that both replaced (64 to 72 bytes per
+ * entry) took 127 s and 149 MB. Growth is amortised and rare, and nothing is
+ * allocated per lookup. Memory is proportional to the objects actually
+ * filled, whatever the catalogue they come from (10^4 objects requested out
+ * of 10^9 cost 10^4 entries); a cache that was never filled holds no memory
+ * at all. Purges walk every entry: they are scheduled events, not the hot
+ * path.
+ *
+ * Out of memory. A table that cannot double keeps working at a higher load
+ * (longer probes, the same results) up to 7/8 full; a fill of a new key
+ * beyond that returns -1 and changes nothing. Lookups, removals, purges and
+ * fills of keys already present never allocate and never fail.
  *
  * Invariants: used == sum of the sizes of the entries; count == number of
  * entries == length of the recency list == number of entries in the table;
@@ -44,18 +69,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "sim/pool.h"
 #include "sim/simtime.h"
 
 typedef enum { CACHE_TTL_SET_ON_MISS, CACHE_TTL_REFRESH_ON_HIT } cache_ttl_mode_t;
 typedef enum { CACHE_MISS, CACHE_HIT, CACHE_STALE } cache_result_t;
 
+/* An entry, which is a slot of the table, named by its position + 1: the
+ * links' 0 is "none" (the ends of the recency list), and a zeroed cache is
+ * an empty one. */
 typedef struct cache_entry {
-    struct cache_entry *hnext;          /* hash chain (first word: the pool's free link) */
-    struct cache_entry *newer, *older;  /* recency list, NULL at the ends */
     uint64_t key;
-    int64_t size;                       /* bytes */
-    simtime_t ttl, expiry;              /* fresh while now < expiry */
+    uint64_t size1;                     /* size in bytes + 1; 0 marks an empty slot */
+    simtime_t expiry;                   /* fresh while now < expiry */
+    uint32_t newer, older;              /* recency list */
 } cache_entry_t;
 
 /* Counters; the caller may clear them (at the end of a warm-up, say). */
@@ -71,10 +97,13 @@ typedef struct cache {
     cache_ttl_mode_t mode;
     int64_t used;                       /* bytes of the entries */
     size_t count;                       /* entries */
-    cache_entry_t **buckets;            /* NULL until the first fill */
-    size_t mask;                        /* buckets - 1 (a power of two minus one) */
-    cache_entry_t *mru, *lru;           /* ends of the recency list */
-    pool_t pool;
+    cache_entry_t *slots;               /* the table (entry p at slots[p - 1]); NULL until the first fill */
+    simtime_t *ttls;                    /* entry p's ttl at ttls[p - 1] (REFRESH_ON_HIT only) */
+    size_t mask;                        /* slots - 1 (a power of two minus one) */
+    unsigned shift;                     /* a key's home slot is rng_mix64(key) >> shift */
+    uint32_t mru, lru;                  /* ends of the recency list, 0 = empty */
+    size_t max_bytes;                   /* 0, or the table may not grow beyond cache_bytes() = this, as
+                                           if memory ran out (tests reach those paths through it) */
     cache_stats_t stats;
 } cache_t;
 
@@ -104,7 +133,11 @@ size_t cache_purge_all(cache_t *c);
 /* Entries, and the bytes they use (sizes of the objects). */
 static inline size_t cache_entries(const cache_t *c) { return c->count; }
 static inline int64_t cache_used(const cache_t *c) { return c->used; }
-/* Bytes of memory the cache holds (entries' pool and hash table). */
+/* Entry p (a position + 1, as the links name it), or NULL for 0: for walking
+ * the recency list from c->mru through older. */
+static inline const cache_entry_t *cache_entry(const cache_t *c, uint32_t p) { return p ? &c->slots[p - 1] : NULL; }
+/* Bytes of memory the cache holds (the table and, in REFRESH_ON_HIT mode,
+ * the TTLs). */
 size_t cache_bytes(const cache_t *c);
 
 /* The terminal table of the cache layers (browser, CDN and its edges): a

@@ -2,10 +2,16 @@
  * theory.
  *
  * Unit tests pin the contract of models/cache.h on hand-made sequences (LRU
- * order, byte capacity, expiry, purges) and compare every call of a long
- * random sequence with a reference LRU written naively here (an array in
- * recency order, linear scans), checking the invariants of cache.h after
- * every call.
+ * order, byte capacity, expiry, purges) and compare every call of long
+ * random sequences with a reference LRU written naively here (an array in
+ * recency order, linear scans), checking the invariants of cache.h and of
+ * its table after every call. The table (open addressing, linear probing,
+ * backward-shift deletion) is attacked where it could break: keys made to
+ * collide by choosing their hashes (key_with_hash inverts rng_mix64),
+ * deletions in the middle of runs and in runs that wrap around the table's
+ * end (exact slots worked out by hand), one run of hundreds of entries
+ * churned, and a table that cannot grow (max_bytes stands for the failed
+ * allocation).
  *
  * Validation drives the cache with Poisson request streams (exponential gaps
  * from sim/rng, times in integer nanoseconds) and compares hit ratios with
@@ -64,44 +70,76 @@
 /* ------------------------------------------------------------------ */
 /* Invariants of cache.h, checked by walking the list and the table.   */
 
+/* The table's view of a key, as models/cache.c places it: its home slot
+ * is the top bits of rng_mix64(key). */
+static size_t home_of(const cache_t *c, uint64_t key) { return (size_t)(rng_mix64(key) >> c->shift); }
+/* Entry p >= 1 (cache_entry, without its NULL for 0), and its size. */
+static const cache_entry_t *entry_at(const cache_t *c, uint32_t p) { return &c->slots[p - 1]; }
+static int64_t size_of(const cache_entry_t *e) { return (int64_t)(e->size1 - 1); }
+
+/* The contract's invariants (used, count, list, capacity) and the
+ * structure's: the list runs through occupied slots only, each once; every
+ * occupied slot is on it and reachable from its key's home with no empty
+ * slot on the way (what linear probing needs of a deletion); no key is in
+ * two slots; the load stays at most 7/8. */
 static void check_invariants(const cache_t *c)
 {
     size_t n = 0;
     int64_t used = 0;
-    const cache_entry_t *prev = NULL;
-    for (const cache_entry_t *e = c->mru; e; e = e->older) {
-        assert_ptr_equal(e->newer, prev);
-        assert_true(e->size >= 0);
+    uint32_t prev = 0;
+    size_t slots = c->slots ? c->mask + 1 : 0;
+    unsigned char *seen = calloc(slots + 1, 1);
+    assert_non_null(seen);
+    for (uint32_t p = c->mru; p; p = entry_at(c, p)->older) {
+        assert_true(p <= slots);
+        assert_int_equal(seen[p], 0); /* no cycle */
+        seen[p] = 1;
+        const cache_entry_t *e = entry_at(c, p);
+        assert_true(e->size1 != 0);
+        assert_int_equal(e->newer, prev);
+        assert_true(size_of(e) >= 0);
         if (c->capacity > 0)
-            assert_true(e->size <= c->capacity);
-        used += e->size;
+            assert_true(size_of(e) <= c->capacity);
+        used += size_of(e);
         n++;
-        prev = e;
+        prev = p;
     }
-    assert_ptr_equal(c->lru, prev);
+    assert_int_equal(c->lru, prev);
     assert_int_equal(n, c->count);
     assert_int_equal(used, c->used);
     if (c->capacity > 0)
         assert_true(c->used <= c->capacity);
     size_t in_table = 0;
-    if (c->buckets) {
-        for (size_t b = 0; b <= c->mask; b++)
-            for (const cache_entry_t *e = c->buckets[b]; e; e = e->hnext) {
-                assert_int_equal(rng_mix64(e->key) & c->mask, b);
-                in_table++;
+    if (c->slots) {
+        assert_true(slots >= 16 && (slots & c->mask) == 0);
+        assert_int_equal((size_t)1 << (64 - c->shift), slots);
+        for (size_t j = 0; j < slots; j++) {
+            const cache_entry_t *e = &c->slots[j];
+            if (!e->size1)
+                continue;
+            assert_int_equal(seen[j + 1], 1); /* on the list */
+            for (size_t k = home_of(c, e->key); k != j; k = (k + 1) & c->mask) {
+                assert_true(c->slots[k].size1 != 0);
+                assert_true(c->slots[k].key != e->key);
             }
+            in_table++;
+        }
+        assert_true(c->count <= slots - slots / 8);
+    } else {
+        assert_int_equal(c->count, 0);
     }
     assert_int_equal(in_table, c->count);
+    free(seen);
 }
 
 /* Asserts the recency order, most recent first. */
 static void check_order(const cache_t *c, const uint64_t *keys, size_t n)
 {
-    const cache_entry_t *e = c->mru;
+    const cache_entry_t *e = cache_entry(c, c->mru);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(e);
         assert_int_equal(e->key, keys[i]);
-        e = e->older;
+        e = cache_entry(c, e->older);
     }
     assert_null(e);
     check_invariants(c);
@@ -366,11 +404,11 @@ static void ref_fill(ref_lru_t *r, uint64_t key, int64_t size, simtime_t ttl, si
 
 static void check_same(const cache_t *c, const ref_lru_t *r)
 {
-    const cache_entry_t *e = c->mru;
-    for (size_t i = 0; i < r->n; i++, e = e->older) {
+    const cache_entry_t *e = cache_entry(c, c->mru);
+    for (size_t i = 0; i < r->n; i++, e = cache_entry(c, e->older)) {
         assert_non_null(e);
         assert_int_equal(e->key, r->e[i].key);
-        assert_int_equal(e->size, r->e[i].size);
+        assert_int_equal(size_of(e), r->e[i].size);
         assert_int_equal(e->expiry, r->e[i].expiry);
     }
     assert_null(e);
@@ -379,47 +417,88 @@ static void check_same(const cache_t *c, const ref_lru_t *r)
     check_invariants(c);
 }
 
-/* 40 keys, sizes 0..100 in 1000 bytes (or unbounded), TTLs from none to
- * longer than the gaps, times advancing by 0..30 ns (ties included):
- * every result and the whole state compared after every call. */
-static void random_vs_reference(cache_ttl_mode_t mode, int64_t cap, uint64_t seed)
+/* A key whose rng_mix64 is h: the SplitMix64 finaliser undone (each
+ * xorshift inverted by repeating it, each odd multiplier by its inverse
+ * mod 2^64), so a test chooses where the table puts a key. */
+static uint64_t inverse_odd(uint64_t a)
+{
+    uint64_t x = a; /* right to 3 bits; each Newton step doubles them */
+    for (int i = 0; i < 5; i++)
+        x *= 2 - a * x;
+    return x;
+}
+
+static uint64_t key_with_hash(uint64_t h)
+{
+    uint64_t x = h;
+    x ^= x >> 31 ^ x >> 62;
+    x *= inverse_odd(0x94d049bb133111ebULL);
+    x ^= x >> 27 ^ x >> 54;
+    x *= inverse_odd(0xbf58476d1ce4e5b9ULL);
+    x ^= x >> 30 ^ x >> 60;
+    x -= 0x9e3779b97f4a7c15ULL;
+    assert_int_equal(rng_mix64(x), h);
+    return x;
+}
+
+/* A random sequence of every call, each result and the whole state compared
+ * with the reference after every call: sizes 0..100 bytes (now and then
+ * one larger than the capacity), TTLs from none to longer than the gaps,
+ * times advancing by 0..30 ns (ties included). With `freeze`, the cache
+ * starts afresh every 5,000 calls and its table may not grow (max_bytes)
+ * from the 20th call to the 2,020th: a fill of a new key then fails once
+ * the table is 7/8 full, and must leave the state as it was. */
+static void random_vs_reference(cache_ttl_mode_t mode, int64_t cap, uint64_t seed, const uint64_t *keys, uint32_t nkeys,
+                                int ops, bool freeze)
 {
     static const simtime_t ttls[] = {0, 1, 50, 200, SIM_NEVER};
     rng_t *g = rng_new(seed, "cache.reference");
     assert_non_null(g);
+    assert_true(nkeys <= 64);
     cache_t c;
     ref_lru_t r = {.cap = cap, .mode = mode};
     assert_int_equal(cache_init(&c, cap, mode), 0);
     simtime_t now = 0;
-    size_t hits = 0, stale = 0, evictions_seen = 0;
-    for (int op = 0; op < 20000; op++) {
+    size_t hits = 0, stale = 0, refused = 0, purged = 0;
+    uint64_t evictions = 0;
+    for (int op = 0; op < ops; op++) {
+        if (freeze && op % 5000 == 0) {
+            evictions += r.evictions;
+            cache_destroy(&c);
+            assert_int_equal(cache_init(&c, cap, mode), 0);
+            r = (ref_lru_t){.cap = cap, .mode = mode};
+        }
+        bool frozen = freeze && op % 5000 >= 20 && op % 5000 < 2020;
+        c.max_bytes = frozen ? cache_bytes(&c) : 0;
         now += rng_below(g, 31);
-        uint64_t key = (uint64_t)rng_below(g, 40) * 0x100000001ULL; /* keys far apart */
-        uint32_t what = rng_below(g, 100);
-        if (what < 60) {
+        uint64_t key = keys[rng_below(g, nkeys)];
+        uint32_t what = rng_below(g, 1000);
+        int64_t size = -1;
+        simtime_t ttl = 0;
+        if (what < 600) {
             cache_result_t got = cache_lookup(&c, key, now);
             cache_result_t want = ref_lookup(&r, key, now);
             assert_int_equal(got, want);
             hits += got == CACHE_HIT;
             stale += got == CACHE_STALE;
             if (got != CACHE_HIT) {
-                int64_t size = (int64_t)rng_below(g, 101) + (rng_below(g, 50) == 0 ? (int64_t)cap : 0);
-                simtime_t ttl = ttls[rng_below(g, 5)];
-                assert_int_equal(cache_fill(&c, key, size, ttl, now), 0);
-                ref_fill(&r, key, size, ttl, now);
+                size = (int64_t)rng_below(g, 101) + (rng_below(g, 50) == 0 ? (int64_t)cap : 0);
+                ttl = ttls[rng_below(g, 5)];
             }
-        } else if (what < 95) {
-            int64_t size = (int64_t)rng_below(g, 101);
-            simtime_t ttl = ttls[rng_below(g, 5)];
-            assert_int_equal(cache_fill(&c, key, size, ttl, now), 0);
-            ref_fill(&r, key, size, ttl, now);
-        } else if (what < 99) {
+        } else if (what < 930) {
+            size = (int64_t)rng_below(g, 101);
+            ttl = ttls[rng_below(g, 5)];
+        } else if (what < 970) {
             long i = ref_find(&r, key);
             assert_int_equal(cache_remove(&c, key), i >= 0);
             if (i >= 0)
                 ref_take(&r, (size_t)i);
-        } else {
-            uint64_t lim = (uint64_t)rng_below(g, 40) * 0x100000001ULL;
+        } else if (what < 990) {
+            long i = ref_find(&r, key);
+            cache_result_t want = i < 0 ? CACHE_MISS : now < r.e[i].expiry ? CACHE_HIT : CACHE_STALE;
+            assert_int_equal(cache_peek(&c, key, now), want);
+        } else if (what < 999) {
+            uint64_t lim = keys[rng_below(g, nkeys)];
             size_t want = 0;
             for (size_t i = r.n; i-- > 0;)
                 if (r.e[i].key < lim) {
@@ -427,30 +506,310 @@ static void random_vs_reference(cache_ttl_mode_t mode, int64_t cap, uint64_t see
                     want++;
                 }
             assert_int_equal(cache_purge(&c, below, &lim), want);
+            purged += want;
+        } else {
+            assert_int_equal(cache_purge_all(&c), r.n);
+            r.n = 0;
+            r.used = 0;
+        }
+        if (size >= 0) {
+            bool had = ref_find(&r, key) >= 0;
+            size_t room = c.slots ? c.mask + 1 - (c.mask + 1) / 8 : 0;
+            if (cache_fill(&c, key, size, ttl, now) == 0) {
+                ref_fill(&r, key, size, ttl, now);
+            } else {
+                /* only a new key, only when the table could not grow and is 7/8 full */
+                assert_true(frozen && !had && c.count == room);
+                refused++;
+            }
         }
         check_same(&c, &r);
     }
-    evictions_seen = (size_t)r.evictions;
-    printf("  reference: %zu hits, %zu stale, %zu evictions\n", hits, stale, evictions_seen);
+    evictions += r.evictions;
+    printf("  reference, %u keys, capacity %lld%s: %zu hits, %zu stale, %llu evictions, %zu purged, %zu fills refused\n",
+           nkeys, (long long)cap, freeze ? ", table frozen at times" : "", hits, stale,
+           (unsigned long long)evictions, purged, refused);
     /* the sequence exercised what it is meant to */
-    assert_true(hits > 1000 && stale > 500);
-    assert_true(cap == 0 ? evictions_seen == 0 : evictions_seen > 1000);
+    assert_true(hits > (size_t)ops / 50 && stale > (size_t)ops / 50);
+    assert_true(cap == 0 ? evictions == 0 : evictions > (uint64_t)ops / 20);
+    assert_true(purged > 0);
+    assert_true(!freeze || refused > 0);
     cache_destroy(&c);
     rng_free(g);
+}
+
+/* 60 keys that collide on purpose (hashes chosen through key_with_hash), in
+ * every table size the reference runs reach (16 to 128 slots, homes the
+ * top 4 to 7 bits): 20 with the same top 8 bits (one home, one long run),
+ * 20 with the top 7 bits set (homes at the end of the table: runs wrap
+ * around to slot 0), 20 anywhere. */
+static void colliding_keys(uint64_t *keys, rng_t *g)
+{
+    for (uint32_t i = 0; i < 60; i++) {
+        uint64_t low = (uint64_t)rng_below(g, 1u << 30) << 20 | i;
+        uint64_t h = i < 20   ? 0x5aULL << 56 | low
+                     : i < 40 ? 0xfeULL << 56 | low << 1
+                              : (uint64_t)rng_below(g, 256) << 56 | low << 2;
+        keys[i] = key_with_hash(h);
+    }
 }
 
 static void test_random_vs_reference(void **state)
 {
     (void)state;
-    random_vs_reference(CACHE_TTL_SET_ON_MISS, 1000, 1);
-    random_vs_reference(CACHE_TTL_REFRESH_ON_HIT, 1000, 2);
-    random_vs_reference(CACHE_TTL_REFRESH_ON_HIT, 0, 3);
+    uint64_t spread[40], colliding[60];
+    for (uint32_t i = 0; i < 40; i++)
+        spread[i] = (uint64_t)i * 0x100000001ULL; /* keys far apart */
+    random_vs_reference(CACHE_TTL_SET_ON_MISS, 1000, 1, spread, 40, 20000, false);
+    random_vs_reference(CACHE_TTL_REFRESH_ON_HIT, 1000, 2, spread, 40, 20000, false);
+    random_vs_reference(CACHE_TTL_REFRESH_ON_HIT, 0, 3, spread, 40, 20000, false);
+    rng_t *g = rng_new(4, "cache.colliding");
+    assert_non_null(g);
+    colliding_keys(colliding, g);
+    rng_free(g);
+    random_vs_reference(CACHE_TTL_SET_ON_MISS, 300, 5, colliding, 60, 100000, false);
+    random_vs_reference(CACHE_TTL_REFRESH_ON_HIT, 2000, 6, colliding, 60, 100000, true);
+    random_vs_reference(CACHE_TTL_SET_ON_MISS, 0, 7, colliding, 60, 100000, true);
+    random_vs_reference(CACHE_TTL_REFRESH_ON_HIT, 0, 8, colliding, 60, 100000, false);
+}
+
+/* Probe lengths: the mean over the entries of the slots read to find each
+ * (1 + its distance from its home), and the largest. Linear probing with a
+ * random hash at load a reads (1 + 1/(1 - a))/2 slots on average (Knuth):
+ * 1.46 at a = 0.48, where 10^6 keys sit in 2^21 slots; a weak hash piles the
+ * patterns below into runs of thousands. */
+static double mean_probe(const cache_t *c, size_t *longest)
+{
+    double sum = 0;
+    size_t n = 0, m = 0;
+    for (size_t j = 0; j <= c->mask; j++) {
+        if (!c->slots[j].size1)
+            continue;
+        size_t d = (j - home_of(c, c->slots[j].key)) & c->mask;
+        sum += (double)(d + 1);
+        n++;
+        if (d + 1 > m)
+            m = d + 1;
+    }
+    *longest = m;
+    return sum / (double)n;
+}
+
+/* The slot of key, or -1 (scanning the whole table, as the cache does not). */
+static long slot_of(const cache_t *c, uint64_t key)
+{
+    for (size_t j = 0; c->slots && j <= c->mask; j++)
+        if (c->slots[j].size1 && c->slots[j].key == key)
+            return (long)j;
+    return -1;
+}
+
+/* A key whose home is slot `home` of a 16-slot table (the top 4 bits of its
+ * hash), the rest of the hash told apart by `n`. */
+static uint64_t key_at(unsigned home, uint64_t n) { return key_with_hash((uint64_t)home << 60 | n << 8 | 0x5a); }
+
+/* Deletions in the middle and at the start of a run, in a run that wraps
+ * around the end of the table, and next to an entry already at its home
+ * (which must not move back): exact slots worked out by hand from
+ * backward-shift deletion (an entry moves back into the hole unless its home
+ * lies after the hole), and every key still found, the recency order kept
+ * through the moves. 16 slots hold up to 10 entries before doubling; 8
+ * bytes of unit objects, so nothing is evicted until the end. */
+static void test_deletion_in_runs(void **state)
+{
+    (void)state;
+    cache_t c;
+    assert_int_equal(cache_init(&c, 8, CACHE_TTL_SET_ON_MISS), 0);
+    uint64_t a = key_at(3, 1), b = key_at(3, 2), d = key_at(3, 3), e = key_at(4, 4), f = key_at(5, 5);
+    uint64_t g = key_at(8, 6);
+    uint64_t fill[] = {a, b, d, e, f, g};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(cache_fill(&c, fill[i], 1, SIM_NEVER, 0), 0);
+    assert_int_equal(c.mask + 1, 16);
+    long want1[] = {3, 4, 5, 6, 7, 8}; /* a b d at 3..5 (home 3), e at 6, f at 7, g at its home 8 */
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(slot_of(&c, fill[i]), want1[i]);
+    assert_true(cache_remove(&c, b)); /* middle of the run: d, e, f each move back one */
+    assert_int_equal(slot_of(&c, a), 3);
+    assert_int_equal(slot_of(&c, d), 4);
+    assert_int_equal(slot_of(&c, e), 5);
+    assert_int_equal(slot_of(&c, f), 6);
+    assert_int_equal(slot_of(&c, g), 8); /* at its home: stays */
+    assert_int_equal(c.slots[7].size1, 0);
+    check_order(&c, (const uint64_t[]){g, f, e, d, a}, 5);
+    assert_true(cache_remove(&c, a)); /* start of the run: d back to its home; e, f are at theirs */
+    assert_int_equal(slot_of(&c, d), 3);
+    assert_int_equal(slot_of(&c, e), 4);
+    assert_int_equal(slot_of(&c, f), 5);
+    assert_int_equal(c.slots[6].size1, 0);
+    assert_true(cache_remove(&c, d)); /* e and f are at their homes: nothing moves */
+    assert_int_equal(slot_of(&c, e), 4);
+    assert_int_equal(slot_of(&c, f), 5);
+    assert_int_equal(c.slots[3].size1, 0);
+    check_order(&c, (const uint64_t[]){g, f, e}, 3);
+    /* a run that wraps: three keys of home 15 take 15, 0, 1; x (home 0) and
+     * y (home 1) follow at 2 and 3. Removing the first pulls all four back. */
+    uint64_t w1 = key_at(15, 7), w2 = key_at(15, 8), w3 = key_at(15, 9), x = key_at(0, 10), y = key_at(1, 11);
+    uint64_t wrap[] = {w1, w2, w3, x, y};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(cache_fill(&c, wrap[i], 1, SIM_NEVER, 1), 0);
+    long want2[] = {15, 0, 1, 2, 3};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(slot_of(&c, wrap[i]), want2[i]);
+    assert_int_equal(cache_lookup(&c, e, 2), CACHE_HIT); /* order: e y x w3 w2 w1 g f */
+    assert_true(cache_remove(&c, w1));
+    assert_int_equal(slot_of(&c, w2), 15);
+    assert_int_equal(slot_of(&c, w3), 0);
+    assert_int_equal(slot_of(&c, x), 1);
+    assert_int_equal(slot_of(&c, y), 2);
+    assert_int_equal(c.slots[3].size1, 0);
+    check_order(&c, (const uint64_t[]){e, y, x, w3, w2, g, f}, 7);
+    for (size_t i = 1; i < 5; i++)
+        assert_int_equal(cache_peek(&c, wrap[i], 3), CACHE_HIT);
+    assert_int_equal(cache_peek(&c, w1, 3), CACHE_MISS);
+    assert_int_equal(cache_peek(&c, key_at(15, 12), 3), CACHE_MISS); /* probes 15, 0, 1, 2 and stops at 3 */
+    /* an eviction deletes in a run too: 7 bytes + 2 > 8 evicts the least
+     * recent, f, at its home 5, where the new key (home 5) then goes */
+    assert_int_equal(cache_fill(&c, key_at(5, 13), 2, SIM_NEVER, 4), 0);
+    assert_int_equal(c.stats.evictions, 1);
+    assert_int_equal(cache_used(&c), 8);
+    assert_int_equal(slot_of(&c, f), -1);
+    assert_int_equal(slot_of(&c, key_at(5, 13)), 5);
+    cache_destroy(&c);
+}
+
+/* Many inserts and removes of keys that all have one home (the top 20 bits
+ * of their hashes agree, so they collide in any table up to 2^20 slots):
+ * one run of about 900 entries, wrapping around the end of the table (the
+ * home is the last slot), churned 50,000 times by fills, removals, lookups
+ * and purges, against a plain array of which keys are in. */
+static bool every_seventh(uint64_t key, void *arg)
+{
+    (void)arg;
+    return ((rng_mix64(key) >> 8) & 0xffff) % 7 == 0;
+}
+
+static void test_colliding_churn(void **state)
+{
+    (void)state;
+    enum { N = 1500, OPS = 50000 };
+    static uint64_t keys[N];
+    static bool in[N];
+    for (uint64_t i = 0; i < N; i++)
+        keys[i] = key_with_hash(0xfffffULL << 44 | i << 8 | 0x3c);
+    cache_t c;
+    assert_int_equal(cache_init(&c, 0, CACHE_TTL_SET_ON_MISS), 0);
+    rng_t *g = rng_new(9, "cache.churn");
+    assert_non_null(g);
+    size_t n = 0, purged = 0;
+    for (int op = 1; op <= OPS; op++) {
+        uint32_t i = rng_below(g, N), what = rng_below(g, 1000);
+        if (what < 500) {
+            assert_int_equal(cache_fill(&c, keys[i], 1, SIM_NEVER, op), 0);
+            n += !in[i];
+            in[i] = true;
+        } else if (what < 800) {
+            assert_int_equal(cache_remove(&c, keys[i]), in[i]);
+            n -= in[i];
+            in[i] = false;
+        } else if (what < 999) {
+            assert_int_equal(cache_lookup(&c, keys[i], op), in[i] ? CACHE_HIT : CACHE_MISS);
+        } else {
+            size_t want = 0;
+            for (size_t k = 0; k < N; k++)
+                if (in[k] && every_seventh(keys[k], NULL)) {
+                    in[k] = false;
+                    want++;
+                }
+            assert_int_equal(cache_purge(&c, every_seventh, NULL), want);
+            n -= want;
+            purged += want;
+        }
+        assert_int_equal(cache_entries(&c), n);
+        assert_int_equal(cache_used(&c), (int64_t)n);
+        if (op % 5000 == 0) {
+            check_invariants(&c);
+            for (size_t k = 0; k < N; k++)
+                assert_int_equal(cache_peek(&c, keys[k], op), in[k] ? CACHE_HIT : CACHE_MISS);
+        }
+    }
+    size_t longest;
+    double mean = mean_probe(&c, &longest);
+    printf("  one home, %zu entries in %zu slots: longest probe %zu (mean %.0f); %zu purged\n", n, c.mask + 1, longest,
+           mean, purged);
+    assert_int_equal(longest, n); /* one run indeed */
+    assert_true(purged > 0);
+    cache_destroy(&c);
+    rng_free(g);
+}
+
+/* A table that cannot double (max_bytes stands for the failed allocation)
+ * keeps working up to 7/8 full: 16 slots hold 10 entries before doubling,
+ * then 14 without; a 15th new key is refused and changes nothing, while
+ * lookups, refills, removals and purges go on; once memory is there again
+ * the table doubles at the next new key. Both modes (REFRESH_ON_HIT's TTLs
+ * sit in an array of their own), and a bounded cache, where the refused
+ * fill would have evicted: refused all the same, nothing evicted. */
+static void frozen_table(cache_ttl_mode_t mode, int64_t cap)
+{
+    cache_t c;
+    assert_int_equal(cache_init(&c, cap, mode), 0);
+    for (uint64_t k = 1; k <= 10; k++)
+        assert_int_equal(cache_fill(&c, k, 1, 100, 0), 0);
+    size_t held = cache_bytes(&c);
+    assert_int_equal(held, 16 * (sizeof(cache_entry_t) + (mode == CACHE_TTL_REFRESH_ON_HIT ? 8 : 0)));
+    c.max_bytes = held;
+    for (uint64_t k = 11; k <= 14; k++)
+        assert_int_equal(cache_fill(&c, k, 1, 100, 0), 0);
+    assert_int_equal(cache_bytes(&c), held);
+    assert_int_equal(cache_entries(&c), 14);
+    const uint64_t order[] = {14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+    check_order(&c, order, 14);
+    cache_stats_t before = c.stats;
+    assert_int_equal(cache_fill(&c, 15, 1, 100, 1), -1);
+    check_order(&c, order, 14);
+    assert_int_equal(cache_used(&c), 14);
+    assert_memory_equal(&c.stats, &before, sizeof before);
+    for (uint64_t k = 1; k <= 14; k++)
+        assert_int_equal(cache_peek(&c, k, 1), CACHE_HIT);
+    for (uint64_t k = 15; k <= 100; k++)
+        assert_int_equal(cache_peek(&c, k, 1), CACHE_MISS);
+    assert_int_equal(cache_fill(&c, 3, 1, 100, 2), 0); /* present: fine */
+    assert_int_equal(cache_lookup(&c, 5, 3), CACHE_HIT);
+    assert_int_equal(cache_lookup(&c, 6, 100), CACHE_STALE);
+    check_order(&c, (const uint64_t[]){5, 3, 14, 13, 12, 11, 10, 9, 8, 7, 6, 4, 2, 1}, 14);
+    assert_true(cache_remove(&c, 7));
+    assert_int_equal(cache_fill(&c, 15, 1, 100, 4), 0); /* room again */
+    assert_int_equal(cache_fill(&c, 16, 1, 100, 4), -1);
+    uint64_t lim = 3;
+    assert_int_equal(cache_purge(&c, below, &lim), 2);
+    assert_int_equal(cache_fill(&c, 16, 1, 100, 5), 0);
+    assert_int_equal(cache_fill(&c, 17, 1, 100, 5), 0);
+    assert_int_equal(cache_fill(&c, 18, 1, 100, 5), -1);
+    check_order(&c, (const uint64_t[]){17, 16, 15, 5, 3, 14, 13, 12, 11, 10, 9, 8, 6, 4}, 14);
+    assert_int_equal(c.stats.evictions, 0);
+    c.max_bytes = 0;
+    assert_int_equal(cache_fill(&c, 18, 1, 100, 6), 0);
+    assert_int_equal(c.mask + 1, 32);
+    if (cap == 0)
+        check_order(&c, (const uint64_t[]){18, 17, 16, 15, 5, 3, 14, 13, 12, 11, 10, 9, 8, 6, 4}, 15);
+    else /* 14 bytes: the least recent goes */
+        check_order(&c, (const uint64_t[]){18, 17, 16, 15, 5, 3, 14, 13, 12, 11, 10, 9, 8, 6}, 14);
+    cache_destroy(&c);
+}
+
+static void test_growth_fails(void **state)
+{
+    (void)state;
+    frozen_table(CACHE_TTL_SET_ON_MISS, 0);
+    frozen_table(CACHE_TTL_REFRESH_ON_HIT, 0);
+    frozen_table(CACHE_TTL_SET_ON_MISS, 14);
 }
 
 /* 10^4 distinct keys out of a catalogue of 10^9, each requested 3 times:
- * 10^4 entries, and memory in proportion. Bound: the pool's chunks double
- * from 16, so it holds fewer than 2n + 16 entries; the table doubles when
- * entries outnumber buckets, so it has at most 2n buckets (n >= 16). */
+ * 10^4 entries, and memory in proportion. Bound: the table doubles when a
+ * new entry would take it above 5/8 full, so it has fewer than
+ * 2 n 8/5 = 3.2 n slots of 32 bytes. */
 static void test_memory_only_requested(void **state)
 {
     (void)state;
@@ -476,7 +835,7 @@ static void test_memory_only_requested(void **state)
     assert_int_equal(cache_entries(&c), N);
     assert_int_equal(c.stats.misses, N);
     assert_int_equal(c.stats.hits, 2 * N);
-    size_t bound = (2 * N + 16) * sizeof(cache_entry_t) + 2 * N * sizeof(cache_entry_t *) + 4096;
+    size_t bound = 32 * N / 10 * sizeof(cache_entry_t);
     printf("  10^4 keys of 10^9: %zu bytes held (%.1f per entry; bound %zu)\n", cache_bytes(&c),
            (double)cache_bytes(&c) / N, bound);
     assert_true(cache_bytes(&c) >= N * sizeof(cache_entry_t));
@@ -486,25 +845,10 @@ static void test_memory_only_requested(void **state)
     rng_free(g);
 }
 
-/* Longest hash chain. n keys in n..2n buckets with a good hash: the longest
- * chain is about ln n / ln ln n (about 6 for 10^6); 16 would mean the keys
- * were not spread. */
-static size_t longest_chain(const cache_t *c)
-{
-    size_t m = 0;
-    for (size_t b = 0; b <= c->mask; b++) {
-        size_t l = 0;
-        for (const cache_entry_t *e = c->buckets[b]; e; e = e->hnext)
-            l++;
-        if (l > m)
-            m = l;
-    }
-    return m;
-}
-
 /* 10^6 keys in three patterns a weak hash would pile up (consecutive,
- * multiples of 2^32, multiples of 2^20): the table grows from 16 buckets
- * through 16 doublings and every key is still found, no absent one is. */
+ * multiples of 2^32, multiples of 2^20): the table grows from 16 slots
+ * through 17 doublings and every key is still found, no absent one is;
+ * removing every other key (half a million backward shifts) loses none. */
 static void test_many_keys(void **state)
 {
     (void)state;
@@ -516,19 +860,25 @@ static void test_many_keys(void **state)
         for (uint64_t i = 0; i < N; i++)
             assert_int_equal(cache_fill(&c, i << shifts[p], 1, SIM_NEVER, 0), 0);
         assert_int_equal(cache_entries(&c), N);
-        assert_true(c.mask + 1 >= N && c.mask + 1 <= 2 * (size_t)N);
+        /* load in (5/16, 5/8] */
+        assert_true((c.mask + 1) / 8 * 5 >= (size_t)N && (c.mask + 1) / 16 * 5 < (size_t)N);
         for (uint64_t i = 0; i < N; i++) {
             assert_int_equal(cache_peek(&c, i << shifts[p], 0), CACHE_HIT);
             assert_int_equal(cache_peek(&c, (i + N) << shifts[p], 0), CACHE_MISS);
         }
-        size_t chain = longest_chain(&c);
-        printf("  10^6 keys (i << %u): %zu buckets, longest chain %zu\n", shifts[p], c.mask + 1, chain);
-        assert_true(chain <= 16);
+        size_t longest;
+        double mean = mean_probe(&c, &longest);
+        double a = (double)N / (double)(c.mask + 1), theory = (1 + 1 / (1 - a)) / 2;
+        printf("  10^6 keys (i << %u): %zu slots, mean probe %.3f (random hash %.3f), longest %zu\n", shifts[p],
+               c.mask + 1, mean, theory, longest);
+        assert_true(fabs(mean - theory) < 0.05);
+        assert_true(longest <= 100);
         for (uint64_t i = 0; i < N; i += 2)
             assert_true(cache_remove(&c, i << shifts[p]));
         for (uint64_t i = 0; i < N; i++)
             assert_int_equal(cache_peek(&c, i << shifts[p], 0), i % 2 ? CACHE_HIT : CACHE_MISS);
         assert_int_equal(cache_entries(&c), N / 2);
+        check_invariants(&c);
         cache_destroy(&c);
     }
     /* bounded: 10^6 fills into 10^5 bytes of unit objects keep the last 10^5 */
@@ -1027,6 +1377,9 @@ int main(void)
         cmocka_unit_test(test_stale_after_expiry),
         cmocka_unit_test(test_refresh_on_hit),
         cmocka_unit_test(test_random_vs_reference),
+        cmocka_unit_test(test_deletion_in_runs),
+        cmocka_unit_test(test_colliding_churn),
+        cmocka_unit_test(test_growth_fails),
         cmocka_unit_test(test_memory_only_requested),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_ttl_single_object),
