@@ -2,18 +2,23 @@
  *
  * A 4-ary min-heap ordered by (time, seq), where seq is a counter stamped at
  * scheduling: events at the same instant fire in the order they were
- * scheduled, so a run repeats to the byte. Heap entries carry their keys
- * inline (no pointer chasing while sifting); the callback and its arguments
- * sit in a pool of nodes reused through a free list. Nothing is allocated per
- * event: the pool and heap only grow (doubling) when the number of pending
- * events reaches a new maximum.
+ * scheduled, so a run repeats to the byte. A heap entry is its key, 16 bytes:
+ * time, a 32-bit seq and the event's pool slot packed into one 128-bit
+ * integer, so a comparison is one unsigned comparison and sifting never
+ * touches the event records; the callback and its arguments sit in a pool of
+ * nodes reused through a free list. Nothing is allocated per event: the pool
+ * and heap only grow (doubling) when the number of pending events reaches a
+ * new maximum. (sim/evq.c says why this layout and what it was measured
+ * against.)
  *
  * A handle names one scheduled event: pool slot plus a generation, so a stale
  * handle (the event fired or was cancelled, the slot reused) is recognised
  * and cancel() on it does nothing. Cancel is O(log n).
  *
- * Invariants: heap[i] <= heap[(i-1)/4] by key; node[heap[i].slot].pos == i for
- * every pending event; a free node has pos == EVQ_FREE. */
+ * Invariants: heap[i] >= heap[(i-1)/4] by key; node[slot of heap[i]].pos == i
+ * for every pending event; a free node has pos == EVQ_FREE; every pending
+ * seq is below the next one to stamp, and the seqs, once 2^32 of them were
+ * stamped, are renumbered 0..n-1 in (time, seq) order. */
 #ifndef SIM_EVQ_H
 #define SIM_EVQ_H
 
@@ -53,5 +58,10 @@ bool evq_pop(evq_t *q, evq_event_t *ev);
 size_t evq_size(const evq_t *q);
 /* Bytes held by the set (for memory reports). */
 size_t evq_bytes(const evq_t *q);
+
+/* For tests only: makes `seq` (at most 2^32) the next sequence number to
+ * stamp, when it is above the current one, so that a test can reach the
+ * renumbering of the 32-bit seqs without 2^32 schedules. */
+void evq__skip_seq(evq_t *q, uint64_t seq);
 
 #endif

@@ -6,7 +6,10 @@
  * when its pool slot is reused; cancel of a stale or zero handle does
  * nothing. The randomized test checks every pop of ~200k mixed operations
  * against a brute-force reference (a list of live (time, seq) pairs searched
- * linearly for the minimum), which is slow but obviously right.
+ * linearly for the minimum), which is slow but obviously right; it runs
+ * twice, the second time with the set's 32-bit seqs pushed to their end
+ * (evq__skip_seq) every few thousand operations, so that their renumbering
+ * happens dozens of times amid ties, cancels and growth.
  *
  * The operation stream comes from a SplitMix64 generator local to this file
  * (fixed seed), so the test does not depend on sim/rng. */
@@ -256,6 +259,40 @@ static void test_growth_keeps_handles(void **state)
     evq_free(q);
 }
 
+static void test_seq_renumbering(void **state)
+{
+    (void)state;
+    /* 2^32 schedules stamp every 32-bit seq; the set then renumbers its
+     * pending events. Equal times must still pop in scheduling order across
+     * it, and handles issued before it must still cancel. 90 events at three
+     * instants (arg = scheduling index) are scheduled, a third of them
+     * before the seqs run out, the rest after one and then a second
+     * renumbering. */
+    evq_t *q = evq_new(4);
+    assert_non_null(q);
+    static const simtime_t inst[3] = {20, 10, 30};
+    evq_handle_t h[90];
+    for (uint64_t i = 0; i < 90; i++) {
+        if (i == 30 || i == 60)
+            evq__skip_seq(q, ((uint64_t)1 << 32) - 7); /* 7 more, then renumbered */
+        h[i] = evq_schedule(q, inst[i % 3], fn_a, NULL, i);
+        assert_true(h[i] != 0);
+    }
+    assert_int_equal(evq_size(q), 90);
+    /* cancel through old and new handles: every 4th */
+    for (uint64_t i = 0; i < 90; i += 4)
+        assert_true(evq_cancel(q, h[i]));
+    for (uint64_t i = 0; i < 90; i++)
+        assert_true(evq_pending(q, h[i]) == (i % 4 != 0));
+    static const int order[3] = {1, 0, 2}; /* instant 10, 20, 30 */
+    for (int k = 0; k < 3; k++)
+        for (uint64_t i = (uint64_t)order[k]; i < 90; i += 3)
+            if (i % 4 != 0)
+                expect_pop(q, inst[i % 3], i);
+    assert_int_equal(evq_size(q), 0);
+    evq_free(q);
+}
+
 /* ---- randomized comparison with a brute-force reference ----------------- */
 
 typedef struct ref {
@@ -266,9 +303,10 @@ typedef struct ref {
     evq_handle_t h;
 } ref_t;
 
-static void test_random_vs_reference(void **state)
+/* skip_every > 0: every skip_every operations, the set's next seq jumps to
+ * within 20 of 2^32, so the seqs are renumbered soon after. */
+static void random_vs_reference(uint64_t seed, int skip_every)
 {
-    (void)state;
     enum { OPS = 200000, MAXLIVE = 8192, NDEAD = 256 };
     static ref_t live[MAXLIVE];
     static char objs[64];
@@ -276,12 +314,14 @@ static void test_random_vs_reference(void **state)
     size_t nlive = 0, ndead = 0;
     uint64_t seq = 0, pops = 0, cancels = 0, stale_tries = 0;
     simtime_t now = 0;
-    sm_state = 20240501;
+    sm_state = seed;
     evq_t *q = evq_new(2);
     assert_non_null(q);
     size_t maxlive = 0;
 
     for (int op = 0; op < OPS; op++) {
+        if (skip_every > 0 && op % skip_every == skip_every - 1)
+            evq__skip_seq(q, ((uint64_t)1 << 32) - sm_below(20));
         /* Phases of 10k operations alternately grow and drain the set, so
          * the pool grows several times and the heap is often near empty. */
         bool grow = (op / 10000) % 2 == 0;
@@ -371,6 +411,18 @@ static void test_random_vs_reference(void **state)
     evq_free(q);
 }
 
+static void test_random_vs_reference(void **state)
+{
+    (void)state;
+    random_vs_reference(20240501, 0);
+}
+
+static void test_random_vs_reference_renumbering(void **state)
+{
+    (void)state;
+    random_vs_reference(777, 4999);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,7 +432,9 @@ int main(void)
         cmocka_unit_test(test_cancel_head_middle_last),
         cmocka_unit_test(test_stale_handle_after_reuse),
         cmocka_unit_test(test_growth_keeps_handles),
+        cmocka_unit_test(test_seq_renumbering),
         cmocka_unit_test(test_random_vs_reference),
+        cmocka_unit_test(test_random_vs_reference_renumbering),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
