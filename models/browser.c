@@ -75,6 +75,14 @@ static void browser_arrive(world_t *w, station_t *st, request_t *r)
     world_pass(w, r);
 }
 
+static void browser_prefetch(const station_t *st, const request_t *r)
+{
+    const browser_t *b = st->state;
+    const traffic_class_t *k = r->klass ? &b->tr->mix[r->klass - 1] : NULL;
+    if (k && k->max_age > 0)
+        cache_prefetch(&b->cache, key_of(r));
+}
+
 static void browser_back(world_t *w, station_t *st, request_t *r, bool ok)
 {
     browser_t *b = st->state;
@@ -155,6 +163,7 @@ const station_kind_t station_browser = {
     .init = browser_init,
     .destroy = browser_destroy,
     .arrive = browser_arrive,
+    .prefetch = browser_prefetch,
     .back = browser_back,
     .sample = browser_sample,
     .collect = browser_collect,

@@ -233,6 +233,12 @@ cache_result_t cache_lookup(cache_t *c, uint64_t key, simtime_t now)
     return CACHE_HIT;
 }
 
+void cache_prefetch(const cache_t *c, uint64_t key)
+{
+    if (c->slots)
+        PREFETCH(&c->slots[home_of(c, key)]);
+}
+
 cache_result_t cache_peek(const cache_t *c, uint64_t key, simtime_t now)
 {
     uint32_t p = find(c, key);

@@ -116,6 +116,11 @@ void cache_destroy(cache_t *c);
  * recently used and, in REFRESH_ON_HIT mode, sets its expiry to now + ttl.
  * Counted in c->stats. */
 cache_result_t cache_lookup(cache_t *c, uint64_t key, simtime_t now);
+/* Starts loading the line where `key` would be (a lookup or fill of it
+ * soon after then finds it in the processor's cache): a hint that changes
+ * nothing. A layer that knows a request's key well before it looks it up
+ * calls it then: the lookup no longer waits for memory. */
+void cache_prefetch(const cache_t *c, uint64_t key);
 /* As cache_lookup, changing nothing (no recency, expiry or counter). */
 cache_result_t cache_peek(const cache_t *c, uint64_t key, simtime_t now);
 /* Inserts or replaces `key` (size_bytes >= 0, ttl >= 0, SIM_NEVER for no

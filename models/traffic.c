@@ -518,6 +518,8 @@ static bool thin_keep(traffic_t *t, simtime_t at)
     return rng_uniform(t->rng_thin) * t->mod_max < sum;
 }
 
+static void identify(const world_t *w, traffic_t *t, uint64_t n, simtime_t at, request_t *q);
+
 static void schedule_next(world_t *w, traffic_t *t)
 {
     const traffic_cfg_t *c = t->cfg;
@@ -538,35 +540,69 @@ static void schedule_next(world_t *w, traffic_t *t)
             next = traffic_advance(c, &t->seg, next, e);
         } while (t->modulated && next != SIM_NEVER && next <= w->end && !thin_keep(t, next));
     }
-    if (next != SIM_NEVER && next <= w->end)
+    if (next != SIM_NEVER && next <= w->end) {
         world_schedule(w, next, arrival, t, 0);
+        /* Who comes next is known now (see identify): the first station
+         * may start loading what that request will read. */
+        identify(w, t, t->arrivals + 1, next, &t->ahead);
+        t->ahead_n = t->arrivals + 1;
+        world_prefetch(w, &t->ahead);
+    }
 }
 
-/* Classes, regions and objects of a request (scenarios that have them). */
-static void classify(world_t *w, traffic_t *t, request_t *req, const double *wts, double sum)
+/* Who arrival number n (counted from 1), due at time `at`, is: its route,
+ * client, class, user region and object. Nothing here depends on the state
+ * of the world, only on n, `at` and the traffic streams, so it is worked out
+ * when the arrival is scheduled (the one draw, the object, comes from a
+ * stream of its own and is drawn once per arrival in arrival order, as it
+ * would be at the arrival itself) and the arrival then counts it. */
+static void identify(const world_t *w, traffic_t *t, uint64_t n, simtime_t at, request_t *q)
 {
     const traffic_cfg_t *c = t->cfg;
+    q->route = t->plain.n ? &t->plain : &w->entry;
+    /* Client ids come from a counter-based generator (a hash of the arrival
+     * number with the stream's key): uniform, reproducible, and with no
+     * generator call per request. Multiply-shift maps 32 bits onto the range. */
+    uint64_t h = rng_mix64(t->client_key + n);
+    q->client = (uint32_t)(((h >> 32) * (uint64_t)c->clients) >> 32);
+    q->klass = 0;
+    if (c->nmix) {
+        double u = (double)(rng_mix64(t->mix_key + n) >> 11) * 0x1.0p-53;
+        for (size_t k = 0; k < c->nmix; k++)
+            if (u < t->mix_cum[k]) {
+                q->klass = (uint8_t)(k + 1);
+                break;
+            }
+    }
+    q->region = 0;
+    q->object = 0;
+    if (!t->extended)
+        return;
     const regions_cfg_t *rg = c->regions;
     if (rg && rg->enabled) {
-        double u = (double)(rng_mix64(t->region_key + t->arrivals) >> 11) * 0x1.0p-53 * sum;
+        /* the regions' weights at `at` */
+        double wts[GEO_NLOCATIONS], sum = 1;
+        if (t->segmented) {
+            if (at < t->seg_lo || at >= t->seg_hi)
+                new_segment(t, at);
+            double dt = (double)(at - t->seg_lo);
+            sum = t->sa + t->sb * dt;
+            for (int i = 0; i < rg->nusers; i++)
+                wts[i] = t->wa[i] + t->wb[i] * dt;
+        } else {
+            sum = traffic_modulation(c, at, wts);
+        }
+        double u = (double)(rng_mix64(t->region_key + n) >> 11) * 0x1.0p-53 * sum;
         int i = 0;
         while (i < rg->nusers - 1 && u >= wts[i])
             u -= wts[i++];
-        req->region = (uint8_t)i;
-        t->reg_iv[i]++;
-        if (req->measured)
-            t->reg_requests[i]++;
+        q->region = (uint8_t)i;
     }
-    if (req->klass) {
-        const traffic_class_t *k = &c->mix[req->klass - 1];
-        if (c->classes) {
-            req->route = &t->routes[req->klass - 1];
-            req->object = k->objects > 1 ? zipf_sample(&t->zipf[req->klass - 1], t->rng_objects) : 1;
-            if (req->measured)
-                t->cls_requests[req->klass - 1]++;
-        }
+    if (q->klass && c->classes) {
+        const traffic_class_t *k = &c->mix[q->klass - 1];
+        q->route = &t->routes[q->klass - 1];
+        q->object = k->objects > 1 ? zipf_sample(&t->zipf[q->klass - 1], t->rng_objects) : 1;
     }
-    (void)w;
 }
 
 static void arrival(void *ctx, void *obj, uint64_t arg)
@@ -574,42 +610,34 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     (void)arg;
     world_t *w = ctx;
     traffic_t *t = obj;
-    double wts[GEO_NLOCATIONS], sum = 1;
+    const traffic_cfg_t *c = t->cfg;
     /* (a kept candidate: thinning happened in schedule_next) */
-    if (t->segmented) {
-        if (w->now < t->seg_lo || w->now >= t->seg_hi)
-            new_segment(t, w->now);
-        double dt = (double)(w->now - t->seg_lo);
-        sum = t->sa + t->sb * dt;
-        for (int i = 0; i < t->cfg->regions->nusers; i++)
-            wts[i] = t->wa[i] + t->wb[i] * dt;
-    } else if (t->extended) {
-        sum = traffic_modulation(t->cfg, w->now, wts);
-    }
     t->arrivals++;
     t->iv_arrivals++;
     request_t *req = world_new_request(w);
     if (!req)
         return;
-    req->arrival = w->now;
-    req->route = t->plain.n ? &t->plain : &w->entry;
-    /* Client ids come from a counter-based generator (a hash of the arrival
-     * number with the stream's key): uniform, reproducible, and with no
-     * generator call per request. Multiply-shift maps 32 bits onto the range. */
-    uint64_t h = rng_mix64(t->client_key + t->arrivals);
-    req->client = (uint32_t)(((h >> 32) * (uint64_t)t->cfg->clients) >> 32);
-    if (t->cfg->nmix) {
-        double u = (double)(rng_mix64(t->mix_key + t->arrivals) >> 11) * 0x1.0p-53;
-        for (size_t k = 0; k < t->cfg->nmix; k++)
-            if (u < t->mix_cum[k]) {
-                t->class_arrivals[k]++;
-                req->klass = (uint8_t)(k + 1);
-                break;
-            }
+    if (t->ahead_n == t->arrivals) {
+        req->route = t->ahead.route;
+        req->client = t->ahead.client;
+        req->klass = t->ahead.klass;
+        req->region = t->ahead.region;
+        req->object = t->ahead.object;
+    } else {
+        identify(w, t, t->arrivals, w->now, req);
     }
+    req->arrival = w->now;
     world_admit(w, req);
-    if (t->extended)
-        classify(w, t, req, wts, sum);
+    if (req->klass) {
+        t->class_arrivals[req->klass - 1]++;
+        if (req->measured && c->classes)
+            t->cls_requests[req->klass - 1]++;
+    }
+    if (c->regions && c->regions->enabled) {
+        t->reg_iv[req->region]++;
+        if (req->measured)
+            t->reg_requests[req->region]++;
+    }
     world_enter(w, req);
     schedule_next(w, t);
 }

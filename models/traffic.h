@@ -130,6 +130,10 @@ typedef struct traffic {
     hist_t *reg_latency, *reg_iv_latency;         /* [nusers] */
     uint64_t cls_requests[TRAFFIC_MAX_CLASSES], cls_failed[TRAFFIC_MAX_CLASSES];
     hist_t *cls_latency;                          /* [nmix] with `classes` */
+    /* the next arrival, worked out when it was scheduled (ahead_n: its
+     * number; identify() in traffic.c) */
+    request_t ahead;
+    uint64_t ahead_n;
 } traffic_t;
 
 /* The request source of a run (the catalogue's): state is a traffic_t. */

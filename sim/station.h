@@ -158,6 +158,10 @@ struct station_kind {
     void (*destroy)(world_t *w, station_t *st);
     /* A request arrives at this station (r->hop is its index in the route). */
     void (*arrive)(world_t *w, station_t *st, request_t *r);
+    /* A hint (NULL: none): a request like r (its route, client, class,
+     * region and object are set) will arrive here soon; the kind may start
+     * loading what it will read then. Must change nothing. */
+    void (*prefetch)(const station_t *st, const request_t *r);
     /* The reply passes back through (NULL: straight through). Must end
      * with world_back(w, r, ok), now or from a later event. */
     void (*back)(world_t *w, station_t *st, request_t *r, bool ok);

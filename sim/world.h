@@ -127,6 +127,16 @@ static inline void world_enter(world_t *w, request_t *r)
     st->arrive(w, st, r);
 }
 
+/* A request like r (not yet made: a template) will enter its route soon:
+ * its first station may prefetch (station_kind_t.prefetch). */
+static inline void world_prefetch(world_t *w, const request_t *r)
+{
+    (void)w;
+    const station_t *st = r->route->n ? r->route->hops[0] : NULL;
+    if (st && st->def->kind->prefetch)
+        st->def->kind->prefetch(st, r);
+}
+
 /* The station at r's hop passes it on to the next one; past the end of its
  * route the origin answers it at once. */
 void world_pass(world_t *w, request_t *r);
