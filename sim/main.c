@@ -618,7 +618,7 @@ static int cmd_compare(int argc, char **argv)
             rc = EXIT_INTERNAL;
             goto done;
         }
-        size_t k = (size_t)snprintf(cand_label, lablen, "%s with --manifest", cand_file);
+        size_t k = (size_t)snprintf(cand_label, lablen, "%s with --manifest", nfiles == 2 ? cand_file : "the base");
         for (size_t i = 0; i < nmanifests; i++) {
             k += (size_t)snprintf(cand_label + k, lablen - k, "%s%s", i ? ", " : " ", manifests[i]);
             const char *eq = strchr(manifests[i], '=');
