@@ -507,7 +507,7 @@ static int cmd_compare(int argc, char **argv)
     const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
     const char *csets[MAX_SETS + MAX_MANIFESTS + 2], *clabels[MAX_SETS + MAX_MANIFESTS + 2] = {0};
     const char *manifests[MAX_MANIFESTS];
-    static compare_limit_t limits[MAX_LIMITS];
+    compare_limit_t limits[MAX_LIMITS];
     size_t nsets = 0, nmanifests = 0, nlimits = 0;
     const char *outdir = NULL, *junit = NULL, *markdown = NULL;
     long reps = 1, threads = 0;
@@ -651,12 +651,20 @@ static int cmd_compare(int argc, char **argv)
             rc = EXIT_INTERNAL;
             goto done;
         }
-        for (size_t i = 0; i < nlimits; i++)
+        for (size_t i = 0; i < nlimits; i++) {
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(limits[j].metric, limits[i].metric)) {
+                    fprintf(stderr, "--max-regression[%d]:1:%d: '%s' has a limit already (--max-regression[%d]:1:%d)\n",
+                            limits[i].option, limits[i].col, limits[i].metric, limits[j].option, limits[j].col);
+                    rc = EXIT_INPUT;
+                    goto done;
+                }
             if (compare_check_limit(&limits[i], &bpaths, &cpaths, base_file, err, sizeof err) != 0) {
                 fprintf(stderr, "%s\n", err);
                 rc = EXIT_INPUT;
                 goto done;
             }
+        }
     }
     /* the reports' places are checked before anything runs */
     if (outdir) {

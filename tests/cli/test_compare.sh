@@ -213,6 +213,9 @@ expect2 "a limit on a metric with no better direction" \
     compare "$MM1" "$MM1" --max-regression services.web.utilization=5
 expect2 "a limit that is not a percentage" "^--max-regression\[2\]:1:16: 'ten' is not a percentage" \
     compare "$MM1" "$MM1" --max-regression latency_ms.p99=1 --max-regression latency_ms.p99=ten
+expect2 "a metric limited twice" \
+    "^--max-regression\[2\]:1:1: 'latency_ms.p99' has a limit already \(--max-regression\[1\]:1:1\)$" \
+    compare "$MM1" "$MM1" --max-regression latency_ms.p99=1 --max-regression latency_ms.p99=2
 expect2 "--manifest naming no service of the scenario lists the services" \
     "^--manifest:1:1: no service 'api' in .*base.yaml \(services: web\)$" \
     compare "$HPA" --manifest "api=$DIR/hpa.yaml"
