@@ -1,14 +1,17 @@
 #include "models/autoscaler.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/service.h"
 #include "models/traffic.h"
 #include "models/k8s.h"
 #include "sim/limits.h"
+#include "sim/scenario.h"
 #include "sim/world.h"
 
 /* ---- configuration --------------------------------------------------------- */
@@ -114,6 +117,68 @@ int autoscaler_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
         }
     }
     return errs;
+}
+
+int autoscaler_manifest_override(const scenario_t *sc, const char *svc, const char *file, char **set, char *err,
+                                 size_t errlen)
+{
+    *set = NULL;
+    size_t n;
+    const station_cfg_t *st = scenario_stations_of(sc, &station_service, &n);
+    const service_cfg_t *c = NULL;
+    for (size_t i = 0; st && i < n && !c; i++)
+        if (strcmp(st[i].name, svc) == 0)
+            c = st[i].cfg;
+    if (!c) {
+        size_t k = (size_t)snprintf(err, errlen, "no service '%s' in %s (services:", svc, sc->file);
+        for (size_t i = 0; st && i < n && k < errlen; i++)
+            k += (size_t)snprintf(err + k, errlen - k, "%s %s", i ? "," : "", st[i].name);
+        if (k < errlen)
+            snprintf(err + k, errlen - k, "%s)", n ? "" : " none");
+        return -1;
+    }
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read the manifest '%s': %s", file, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    /* FILE as a YAML double-quoted scalar, absolute */
+    char cwd[4096] = "";
+    if (file[0] != '/' && !getcwd(cwd, sizeof cwd)) {
+        snprintf(err, errlen, "cannot make the manifest's path '%s' absolute: %s", file, strerror(errno));
+        return -1;
+    }
+    size_t len = strlen(cwd) + 1 + 2 * strlen(file) + 3;
+    char *q = malloc(len);
+    if (!q)
+        return -2;
+    size_t k = 0;
+    q[k++] = '"';
+    for (const char *p = cwd; *p; p++)
+        q[k++] = *p;
+    if (*cwd)
+        q[k++] = '/';
+    for (const char *p = file; *p; p++) {
+        if ((unsigned char)*p < 0x20) {
+            free(q);
+            snprintf(err, errlen, "the manifest's path holds a control character");
+            return -1;
+        }
+        if (*p == '"' || *p == '\\')
+            q[k++] = '\\';
+        q[k++] = *p;
+    }
+    q[k++] = '"';
+    q[k] = '\0';
+    bool hpa = c->autoscaler.kind == &autoscaler_hpa;
+    const char *pre = hpa ? ".manifest=" : "={kind: hpa, manifest: ", *post = hpa ? "" : "}";
+    int need = snprintf(NULL, 0, "services.%s.autoscaler%s%s%s", svc, pre, q, post);
+    *set = need < 0 ? NULL : malloc((size_t)need + 1);
+    if (*set)
+        snprintf(*set, (size_t)need + 1, "services.%s.autoscaler%s%s%s", svc, pre, q, post);
+    free(q);
+    return *set ? 0 : -2;
 }
 
 /* ---- running ------------------------------------------------------------------ */

@@ -113,4 +113,16 @@ int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, cons
 /* The `autoscaler` keys. */
 extern const param_table_t autoscaler_table;
 
+/* The override (a --set PATH=VALUE, malloc'd in *set) that gives service svc
+ * of sc the HPA manifest at file (absolute, or relative to the current
+ * directory: it is made absolute, since a scenario's own paths are relative
+ * to the scenario): `services.SVC.autoscaler.manifest="FILE"` when svc
+ * already has an hpa autoscaler (its other keys stay), else the whole
+ * `services.SVC.autoscaler={kind: hpa, manifest: "FILE"}`. For `compare
+ * --manifest`. 0; -1 with a message in err (no such service, the valid names
+ * listed; a file that cannot be read); -2 out of memory. */
+typedef struct scenario scenario_t;
+int autoscaler_manifest_override(const scenario_t *sc, const char *svc, const char *file, char **set, char *err,
+                                 size_t errlen);
+
 #endif

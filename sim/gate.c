@@ -323,10 +323,8 @@ int gate_check_output(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Writes a whole file: emit() into a temporary file beside path, synced,
- * then renamed over path. 0, or -1 with a message (no file left behind). */
-static int write_whole(const char *path, void (*emit)(FILE *, const gate_report_t *), const gate_report_t *rep,
-                       char *err, size_t errlen)
+int gate_write_file(const char *path, void (*emit)(FILE *, const void *), const void *ctx, char *err,
+                    size_t errlen)
 {
     target_t t;
     char tmp[PATH_MAX];
@@ -356,7 +354,7 @@ static int write_whole(const char *path, void (*emit)(FILE *, const gate_report_
         snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(e));
         return -1;
     }
-    emit(f, rep);
+    emit(f, ctx);
     int e = 0;
     errno = 0;
     if (fflush(f) != 0)
@@ -385,10 +383,7 @@ static int write_whole(const char *path, void (*emit)(FILE *, const gate_report_
 
 /* ---- JUnit XML ------------------------------------------------------------------ */
 
-/* s escaped for XML text and attribute values. XML 1.0 cannot hold control
- * characters other than tab, newline and carriage return, even escaped:
- * they become '?'. */
-static void xml_put(FILE *f, const char *s)
+void gate_xml_put(FILE *f, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -406,8 +401,9 @@ static void xml_put(FILE *f, const char *s)
     }
 }
 
-static void emit_junit(FILE *f, const gate_report_t *rep)
+static void emit_junit(FILE *f, const void *ctx)
 {
+    const gate_report_t *rep = ctx;
     size_t failures = rep->n - rep->passed;
     char rule[160], line[1024], seed[24];
     snprintf(seed, sizeof seed, "%" PRIu64, rep->seed);
@@ -415,30 +411,30 @@ static void emit_junit(FILE *f, const gate_report_t *rep)
     fprintf(f, "<testsuites name=\"clustersim check\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n",
             rep->n, failures, rep->wall_s);
     fputs("  <testsuite name=\"", f);
-    xml_put(f, rep->scenario);
+    gate_xml_put(f, rep->scenario);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n", rep->n, failures,
             rep->wall_s);
     fputs("    <properties>\n      <property name=\"rule\" value=\"", f);
-    xml_put(f, gate_rule_text(rep, rule, sizeof rule));
+    gate_xml_put(f, gate_rule_text(rep, rule, sizeof rule));
     fprintf(f, "\"/>\n      <property name=\"replications\" value=\"%d\"/>\n", rep->replications);
     fprintf(f, "      <property name=\"seed\" value=\"%s\"/>\n    </properties>\n", seed);
     for (size_t i = 0; i < rep->n; i++) {
         const gate_verdict_t *gv = &rep->v[i];
         sentence(rep, gv, line, sizeof line);
         fputs("    <testcase classname=\"", f);
-        xml_put(f, rep->scenario);
+        gate_xml_put(f, rep->scenario);
         fputs("\" name=\"", f);
-        xml_put(f, gv->slo->name);
+        gate_xml_put(f, gv->slo->name);
         fputs("\" time=\"0\">\n", f);
         if (!gv->pass) {
             fputs("      <failure type=\"slo\" message=\"", f);
-            xml_put(f, line);
+            gate_xml_put(f, line);
             fputs("\">", f);
-            xml_put(f, line);
+            gate_xml_put(f, line);
             fputs("</failure>\n", f);
         }
         fputs("      <system-out>", f);
-        xml_put(f, line);
+        gate_xml_put(f, line);
         fputs("</system-out>\n    </testcase>\n", f);
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
@@ -446,15 +442,12 @@ static void emit_junit(FILE *f, const gate_report_t *rep)
 
 int gate_write_junit(const char *path, const gate_report_t *rep, char *err, size_t errlen)
 {
-    return write_whole(path, emit_junit, rep, err, errlen);
+    return gate_write_file(path, emit_junit, rep, err, errlen);
 }
 
 /* ---- Markdown --------------------------------------------------------------------- */
 
-/* s as the text of a table cell: characters that would end the cell or start
- * inline syntax (emphasis, code, links, HTML, entities) are backslash-escaped;
- * line breaks become spaces. */
-static void md_put(FILE *f, const char *s)
+void gate_md_put(FILE *f, const char *s)
 {
     for (; *s; s++) {
         if (*s == '\n' || *s == '\r')
@@ -470,22 +463,23 @@ static void md_put(FILE *f, const char *s)
 #define MD_PASS "\xe2\x9c\x85 PASS"  /* U+2705 */
 #define MD_FAIL "\xe2\x9d\x8c FAIL"  /* U+274C */
 
-static void emit_markdown(FILE *f, const gate_report_t *rep)
+static void emit_markdown(FILE *f, const void *ctx)
 {
+    const gate_report_t *rep = ctx;
     char rule[160];
     fputs("### clustersim check ", f);
-    md_put(f, rep->scenario);
+    gate_md_put(f, rep->scenario);
     fprintf(f, ": %zu of %zu gates pass\n\n", rep->passed, rep->n);
     fputs("| gate | metric | value | threshold | verdict |\n|---|---|---|---|---|\n", f);
     for (size_t i = 0; i < rep->n; i++) {
         const gate_verdict_t *gv = &rep->v[i];
         char v[32], h[32], t[32], vd[96];
         fputs("| ", f);
-        md_put(f, gv->slo->name);
+        gate_md_put(f, gv->slo->name);
         /* a path in a code span, as written (paths hold no backquote) */
         if (strchr(gv->slo->metric, '`')) {
             fputs(" | ", f);
-            md_put(f, gv->slo->metric);
+            gate_md_put(f, gv->slo->metric);
             fputs(" | ", f);
         } else
             fprintf(f, " | `%s` | ", gv->slo->metric);
@@ -501,7 +495,7 @@ static void emit_markdown(FILE *f, const gate_report_t *rep)
         const char *why = strchr(vd, '(');
         if (why) {
             fputc(' ', f);
-            md_put(f, why);
+            gate_md_put(f, why);
         }
         fputs(" |\n", f);
     }
@@ -515,5 +509,5 @@ static void emit_markdown(FILE *f, const gate_report_t *rep)
 
 int gate_write_markdown(const char *path, const gate_report_t *rep, char *err, size_t errlen)
 {
-    return write_whole(path, emit_markdown, rep, err, errlen);
+    return gate_write_file(path, emit_markdown, rep, err, errlen);
 }

@@ -89,4 +89,19 @@ int gate_write_junit(const char *path, const gate_report_t *rep, char *err, size
  * 0, or -1 with a message in err (the target is then unchanged). */
 int gate_write_markdown(const char *path, const gate_report_t *rep, char *err, size_t errlen);
 
+/* The pieces the writers above are made of, for other reports (compare):
+ * writes a whole file, emit(f, ctx) into a temporary file beside path,
+ * synced, then renamed over path (a link to a file: the file it points to).
+ * 0, or -1 with a message in err (no file left behind, the target unchanged). */
+int gate_write_file(const char *path, void (*emit)(FILE *, const void *), const void *ctx, char *err,
+                    size_t errlen);
+/* s escaped for XML text and attribute values. XML 1.0 cannot hold control
+ * characters other than tab, newline and carriage return, even escaped:
+ * they become '?'. */
+void gate_xml_put(FILE *f, const char *s);
+/* s as the text of a Markdown table cell: characters that would end the cell
+ * or start inline syntax (emphasis, code, links, HTML, entities) are
+ * backslash-escaped; line breaks become spaces. */
+void gate_md_put(FILE *f, const char *s);
+
 #endif

@@ -4,6 +4,7 @@
  * or the command line is wrong, 3 an internal error. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/compare.h"
 #include "sim/diag.h"
 #include "sim/gate.h"
+#include "models/autoscaler.h"
 #include "models/k8s.h"
 #include "models/replay.h"
 #include "sim/results.h"
@@ -24,6 +27,8 @@
 #define EXIT_INPUT 2
 #define EXIT_INTERNAL 3
 #define MAX_SETS 256
+#define MAX_MANIFESTS 16
+#define MAX_LIMITS 256
 
 static const char usage_main[] =
     "usage: clustersim COMMAND [ARGS]\n"
@@ -36,6 +41,9 @@ static const char usage_main[] =
     "  run SCENARIO.yaml       simulate; print a table, write summary.json, timeseries.csv, events.csv\n"
     "  check SCENARIO.yaml     run it and judge its slo: gates: exit 0 all pass, 1 one fails; with\n"
     "                          replications on the whole 95% interval; --junit, --markdown reports\n"
+    "  compare BASE.yaml [CANDIDATE.yaml] [--manifest SERVICE=HPA.yaml] [--max-regression METRIC=PCT,...]\n"
+    "                          run both with the same seeds, pair replications, print each headline\n"
+    "                          metric's difference and 95% interval; exit 1 when a limit is exceeded\n"
     "  validate SCENARIO.yaml  check a scenario without running it\n"
     "  describe                print the scenario reference (every key, unit, default, bounds)\n"
     "  hpa replay HPA.yaml --metrics METRICS.csv\n"
@@ -80,6 +88,41 @@ static const char usage_check[] =
     "      --set PATH=VALUE    override any key (repeatable)\n"
     "  -j, --threads N         threads for replications (default: one per core)\n"
     "  -q, --quiet             no progress, only the last line\n"
+    "      --strict            an unknown field in a Kubernetes manifest is an error\n"
+    "  -h, --help\n";
+
+static const char usage_compare[] =
+    "usage: clustersim compare BASE.yaml [CANDIDATE.yaml] [options]\n"
+    "\n"
+    "Runs the base and the candidate with the same seeds (replication k of both with seed + k,\n"
+    "the candidate taking the base's seed: common random numbers), pairs replication k of one\n"
+    "with replication k of the other, and prints, for every headline metric, the base and\n"
+    "candidate means, the difference (candidate - base, also in % of the base) and the 95%\n"
+    "interval of the paired differences (Student t; for a latency percentile never narrower than\n"
+    "the histograms' resolution). Headline: latency_ms.p50/p95/p99, requests.error_rate,\n"
+    "services.*.latency_ms.p50/p95/p99, services.*.replicas.mean/max, services.*.pod_hours,\n"
+    "services.*.scale_up_response_s, regions.*.latency_ms.p50/p95/p99, cache.*.hit_ratio,\n"
+    "cost.total_usd. Exit 0 when no limit is exceeded, 1 when one is, 2 on bad input.\n"
+    "\n"
+    "  -r, --replications R    paired runs of each, in parallel (default 1: no interval)\n"
+    "      --max-regression METRIC=PCT[,METRIC=PCT]...\n"
+    "                          fail (exit 1) when METRIC regresses by more than PCT % of the base:\n"
+    "                          lower is better for latencies, errors, costs, pod-hours, replicas and\n"
+    "                          scale-up response, higher for hit ratios (repeatable)\n"
+    "      --gate-on RULE      ci (default): the interval's worse end must be within the limit;\n"
+    "                          mean: the mean difference (with one replication the difference decides)\n"
+    "      --manifest SERVICE=PATH\n"
+    "                          the candidate is CANDIDATE (default: BASE) with SERVICE's HPA replaced\n"
+    "                          by the autoscaling/v2 manifest PATH (relative to the current directory)\n"
+    "      --junit FILE        JUnit XML, a testcase per metric of the table (only limited ones fail)\n"
+    "      --markdown FILE     a Markdown table for a pull-request comment\n"
+    "  -o, --output DIR        DIR/compare.json and DIR/compare.csv (every metric both have), and the\n"
+    "                          two runs' results in DIR/base and DIR/candidate\n"
+    "      --seed N            the seed of both (replication i uses N + i)\n"
+    "      --duration T        simulated time of both (same as --set duration=T)\n"
+    "      --set PATH=VALUE    override a key of both (repeatable)\n"
+    "  -j, --threads N         threads for replications (default: one per core)\n"
+    "  -q, --quiet             no table, no progress, only the last line\n"
     "      --strict            an unknown field in a Kubernetes manifest is an error\n"
     "  -h, --help\n";
 
@@ -434,6 +477,271 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
+/* Runs sc for compare into outdir (NULL: none); prints what went wrong.
+ * 0, or the exit code; RUN_STOPPED ends the process. */
+static int compare_run(const scenario_t *sc, const char *outdir, long reps, long threads, bool progress,
+                       run_result_t *res)
+{
+    char err[8192];
+    run_opts_t o = {outdir, (int)reps, (int)threads, progress, &stop_signal};
+    switch (run_scenario(sc, &o, res, err, sizeof err)) {
+    case RUN_OK: return 0;
+    case RUN_BAD_OUTPUT: fprintf(stderr, "clustersim compare: %s\n", err); return EXIT_INPUT;
+    case RUN_STOPPED:
+        fprintf(stderr, "clustersim compare: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    default: fprintf(stderr, "clustersim compare: %s\n", err); return EXIT_INTERNAL;
+    }
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
+        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
+        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"junit", required_argument, 0, 'J'},
+        {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'},
+        {"max-regression", required_argument, 0, 'X'}, {"manifest", required_argument, 0, 'F'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
+    const char *csets[MAX_SETS + MAX_MANIFESTS + 2], *clabels[MAX_SETS + MAX_MANIFESTS + 2] = {0};
+    const char *manifests[MAX_MANIFESTS];
+    compare_limit_t limits[MAX_LIMITS];
+    size_t nsets = 0, nmanifests = 0, nlimits = 0;
+    const char *outdir = NULL, *junit = NULL, *markdown = NULL;
+    long reps = 1, threads = 0;
+    int quiet = 0, strict = 0, c, nlimit_opts = 0;
+    gate_rule_t rule = GATE_ON_CI;
+    const char *seed = NULL, *duration = NULL;
+    char err[8192];
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case 'S': seed = optarg; break;
+        case 'D': duration = optarg; break;
+        case 'J': junit = optarg; break;
+        case 'M': markdown = optarg; break;
+        case 'G':
+            if (!strcmp(optarg, "ci"))
+                rule = GATE_ON_CI;
+            else if (!strcmp(optarg, "mean"))
+                rule = GATE_ON_MEAN;
+            else
+                return usage_error("compare", "--gate-on: expected ci or mean, got", optarg);
+            break;
+        case 'X':
+            if (compare_parse_limits(optarg, ++nlimit_opts, limits, MAX_LIMITS, &nlimits, err, sizeof err) != 0) {
+                fprintf(stderr, "%s\n", err);
+                return EXIT_INPUT;
+            }
+            break;
+        case 'F':
+            if (nmanifests == MAX_MANIFESTS)
+                return usage_error("compare", "too many --manifest options", NULL);
+            if (!strchr(optarg, '=') || optarg[0] == '=' || strchr(optarg, '=')[1] == '\0')
+                return usage_error("compare", "--manifest: expected SERVICE=PATH (e.g. api=new-hpa.yaml), got",
+                                   optarg);
+            manifests[nmanifests++] = optarg;
+            break;
+        case 'r':
+            if (parse_count(optarg, 1, 10000, &reps) != 0)
+                return usage_error("compare", "--replications: expected an integer from 1 to 10000, got", optarg);
+            break;
+        case 'j':
+            if (parse_count(optarg, 1, 1024, &threads) != 0)
+                return usage_error("compare", "--threads: expected an integer from 1 to 1024, got", optarg);
+            break;
+        case 's':
+            if (nsets == MAX_SETS)
+                return usage_error("compare", "too many --set options", NULL);
+            sets[nsets++] = optarg;
+            break;
+        case 'q': quiet = 1; break;
+        case 'T': strict = 1; break;
+        case 'h': fputs(usage_compare, stdout); return 0;
+        case ':': return usage_error("compare", "missing value for", argv[optind - 1]);
+        default: return usage_error("compare", "unknown option", argv[optind - 1]);
+        }
+    }
+    int nfiles = argc - optind;
+    if (nfiles < 1)
+        return usage_error("compare", "missing BASE.yaml", NULL);
+    if (nfiles > 2)
+        return usage_error("compare", "two scenarios at most (BASE and CANDIDATE); extra:", argv[optind + 2]);
+    if (nfiles == 1 && nmanifests == 0)
+        return usage_error("compare", "missing CANDIDATE.yaml (it may be left out only with --manifest "
+                                      "SERVICE=PATH, the candidate then being BASE with that manifest)", NULL);
+    const char *base_file = argv[optind], *cand_file = nfiles == 2 ? argv[optind + 1] : base_file;
+    if (outdir && !*outdir)
+        return usage_error("compare", "-o: the output directory name is empty", NULL);
+    if (junit && markdown && !strcmp(junit, markdown))
+        return usage_error("compare", "--junit and --markdown name the same file:", junit);
+    memcpy(csets, sets, nsets * sizeof *sets);
+
+    int rc = 0;
+    scenario_t *base = NULL, *cand = NULL, *cand0 = NULL;
+    char *manifest_sets[MAX_MANIFESTS] = {0};
+    char *base_out = NULL, *cand_out = NULL, *json = NULL, *csv = NULL, *cand_label = NULL;
+    metrics_t bpaths, cpaths;
+    run_result_t bres, cres;
+    compare_report_t rep = {0};
+    bool ran_base = false, ran_cand = false;
+    metrics_init(&bpaths);
+    metrics_init(&cpaths);
+
+    base = load_scenario("compare", base_file, sets, labels, nsets, seed, duration, strict, &rc);
+    if (!base)
+        goto done;
+    /* the candidate runs with the base's seed: the same traffic */
+    char seedbuf[24];
+    snprintf(seedbuf, sizeof seedbuf, "%" PRIu64, base->seed);
+    size_t ncsets = nsets;
+    if (nmanifests) {
+        /* the scenario the manifests go into: CANDIDATE, or BASE */
+        const scenario_t *into = base;
+        if (nfiles == 2) {
+            memcpy(clabels, labels, sizeof clabels[0] * nsets);
+            cand0 = load_scenario("compare", cand_file, csets, clabels, nsets, seedbuf, duration, strict, &rc);
+            if (!cand0)
+                goto done;
+            into = cand0;
+        }
+        size_t lablen = strlen(cand_file) + 32;
+        for (size_t i = 0; i < nmanifests; i++)
+            lablen += strlen(manifests[i]) + 2;
+        cand_label = malloc(lablen);
+        if (!cand_label) {
+            fprintf(stderr, "clustersim compare: out of memory\n");
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        size_t k = (size_t)snprintf(cand_label, lablen, "%s with --manifest", nfiles == 2 ? cand_file : "the base");
+        for (size_t i = 0; i < nmanifests; i++) {
+            k += (size_t)snprintf(cand_label + k, lablen - k, "%s%s", i ? ", " : " ", manifests[i]);
+            const char *eq = strchr(manifests[i], '=');
+            char svc[128];
+            snprintf(svc, sizeof svc, "%.*s", (int)(eq - manifests[i]), manifests[i]);
+            int mr = autoscaler_manifest_override(into, svc, eq + 1, &manifest_sets[i], err, sizeof err);
+            if (mr != 0) {
+                if (mr == -2)
+                    fprintf(stderr, "clustersim compare: out of memory\n");
+                else
+                    fprintf(stderr, "--manifest:1:%d: %s\n", mr == -1 && !strncmp(err, "no service", 10) ? 1
+                                                            : (int)(eq - manifests[i]) + 2, err);
+                rc = mr == -2 ? EXIT_INTERNAL : EXIT_INPUT;
+                goto done;
+            }
+            clabels[ncsets] = "--manifest";
+            csets[ncsets++] = manifest_sets[i];
+        }
+    }
+    for (size_t i = 0; i < nsets; i++)
+        clabels[i] = labels[i];
+    cand = load_scenario("compare", cand_file, csets, clabels, ncsets, seedbuf, duration, strict, &rc);
+    if (!cand)
+        goto done;
+
+    /* every limit names a path both write, with a direction */
+    if (nlimits) {
+        if (scenario_metric_paths(base, &bpaths) != 0 || scenario_metric_paths(cand, &cpaths) != 0) {
+            fprintf(stderr, "clustersim compare: out of memory\n");
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        for (size_t i = 0; i < nlimits; i++) {
+            for (size_t j = 0; j < i; j++)
+                if (!strcmp(limits[j].metric, limits[i].metric)) {
+                    fprintf(stderr, "--max-regression[%d]:1:%d: '%s' has a limit already (--max-regression[%d]:1:%d)\n",
+                            limits[i].option, limits[i].col, limits[i].metric, limits[j].option, limits[j].col);
+                    rc = EXIT_INPUT;
+                    goto done;
+                }
+            if (compare_check_limit(&limits[i], &bpaths, &cpaths, base_file, err, sizeof err) != 0) {
+                fprintf(stderr, "%s\n", err);
+                rc = EXIT_INPUT;
+                goto done;
+            }
+        }
+    }
+    /* the reports' places are checked before anything runs */
+    if (outdir) {
+        base_out = concat(outdir, "/base");
+        cand_out = concat(outdir, "/candidate");
+        json = concat(outdir, "/compare.json");
+        csv = concat(outdir, "/compare.csv");
+        if (!base_out || !cand_out || !json || !csv) {
+            fprintf(stderr, "clustersim compare: out of memory\n");
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+    }
+    const char *reports[4] = {junit, markdown, json, csv};
+    static const char *const report_opt[4] = {"--junit:", "--markdown:", "-o:", "-o:"};
+    for (int i = 0; i < 4; i++)
+        if (reports[i] && gate_check_output(reports[i], err, sizeof err) != 0) {
+            fprintf(stderr, "clustersim compare: %s %s\n", report_opt[i], err);
+            rc = EXIT_INPUT;
+            goto done;
+        }
+
+    catch_stop_signals();
+    bool progress = !quiet && isatty(STDERR_FILENO);
+    rc = compare_run(base, base_out, reps, threads, progress, &bres);
+    ran_base = true;
+    if (rc || atomic_load(&stop_signal))
+        goto done;
+    rc = compare_run(cand, cand_out, reps, threads, progress, &cres);
+    ran_cand = true;
+    if (rc || atomic_load(&stop_signal))
+        goto done;
+    if (compare_evaluate(&bres, &cres, limits, nlimits, rule, &rep) != 0) {
+        fprintf(stderr, "clustersim compare: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    rep.base_label = base_file;
+    rep.cand_label = cand_label ? cand_label : cand_file;
+    rep.seed = base->seed;
+    compare_print(stdout, &rep, quiet);
+    if (outdir && !quiet)
+        printf("results: %s/compare.json, compare.csv; the runs in %s/base and %s/candidate\n", outdir, outdir,
+               outdir);
+    fflush(stdout);
+    rc = rep.passed == rep.nlimited ? 0 : EXIT_GATE;
+    int (*const writers[4])(const char *, const compare_report_t *, char *, size_t) = {
+        compare_write_junit, compare_write_markdown, compare_write_json, compare_write_csv};
+    for (int i = 0; i < 4; i++)
+        if (reports[i] && !atomic_load(&stop_signal) && writers[i](reports[i], &rep, err, sizeof err) != 0) {
+            fprintf(stderr, "clustersim compare: %s %s\n", report_opt[i], err);
+            rc = EXIT_INTERNAL;
+        }
+
+done:
+    compare_report_free(&rep);
+    if (ran_base)
+        run_result_free(&bres);
+    if (ran_cand)
+        run_result_free(&cres);
+    metrics_free(&bpaths);
+    metrics_free(&cpaths);
+    for (size_t i = 0; i < nmanifests; i++)
+        free(manifest_sets[i]);
+    free(base_out);
+    free(cand_out);
+    free(json);
+    free(csv);
+    free(cand_label);
+    scenario_free(cand0);
+    scenario_free(cand);
+    scenario_free(base);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
+    return rc;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"strict", no_argument, 0, 'T'},
@@ -575,6 +883,7 @@ typedef struct command {
 static const command_t commands[] = {
     {"run", cmd_run},
     {"check", cmd_check},
+    {"compare", cmd_compare},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
     {"hpa", cmd_hpa},

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,48 @@ const metric_t *metrics_find(const metrics_t *m, const char *path)
         if (strcmp(m->v[i].path, path) == 0)
             return &m->v[i];
     return NULL;
+}
+
+/* Edit distance of two paths (bounded: paths are short). */
+static size_t distance(const char *a, const char *b)
+{
+    size_t n = strlen(b), row[256];
+    if (n > 255 || strlen(a) > 255)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= n; j++)
+        row[j] = j;
+    for (size_t i = 1; a[i - 1]; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= n; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[n];
+}
+
+void metrics_nearest(const metrics_t *m, const char *path, const char *near[3])
+{
+    size_t best[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, at[3] = {0, 0, 0};
+    for (size_t k = 0; k < m->n; k++) {
+        size_t dk = distance(path, m->v[k].path);
+        for (int r = 0; r < 3; r++)
+            if (dk < best[r]) {
+                for (int q = 2; q > r; q--)
+                    best[q] = best[q - 1], at[q] = at[q - 1];
+                best[r] = dk, at[r] = k;
+                break;
+            }
+    }
+    for (size_t r = 0; r < 3; r++)
+        near[r] = r < m->n ? m->v[at[r]].path : "-";
 }
 
 int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r)

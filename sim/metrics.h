@@ -43,6 +43,9 @@ static inline double metrics_ratio(uint64_t hits, uint64_t misses)
 }
 /* The metric at path, or NULL. */
 const metric_t *metrics_find(const metrics_t *m, const char *path);
+/* The three paths of m nearest to path by edit distance, nearest first, in
+ * near[] ("-" where m has fewer), for "did you mean" messages. */
+void metrics_nearest(const metrics_t *m, const char *path, const char *near[3]);
 /* out = mean of runs[0..r) per path, with ci95 when r > 1. -1 when the runs
  * do not have the same paths (an internal error) or memory ran out. */
 int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r);

@@ -51,12 +51,19 @@ bool results_is_percentile(const char *path)
     return true;
 }
 
+double results_resolution(const char *path, double value)
+{
+    if (isnan(value) || !results_is_percentile(path))
+        return 0;
+    /* the percentile is in ms, the histogram in ns */
+    return hist_resolution(value * 1e6) / 1e6;
+}
+
 double results_ci95(const metric_t *m)
 {
-    if (isnan(m->ci95) || isnan(m->value) || !results_is_percentile(m->path))
+    if (isnan(m->ci95) || isnan(m->value))
         return m->ci95;
-    /* the percentile is in ms, the histogram in ns */
-    double floor_ms = hist_resolution(m->value * 1e6) / 1e6;
+    double floor_ms = results_resolution(m->path, m->value);
     return m->ci95 > floor_ms ? m->ci95 : floor_ms;
 }
 

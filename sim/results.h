@@ -30,6 +30,10 @@
 char *results_summary_json(const scenario_t *sc, const run_result_t *res);
 /* Whether path is a percentile of a latency histogram: PREFIX_ms.pNN. */
 bool results_is_percentile(const char *path);
+/* How far the value at path may be from what it stands for because of the
+ * histogram it was read from: for a percentile (PREFIX_ms.pNN) at value ms,
+ * hist_resolution there, in ms; 0 for any other metric or a NaN value. */
+double results_resolution(const char *path, double value);
 /* The 95% half-width of m as summary.json gives it: m->ci95, and for a
  * percentile at least the histogram's resolution at its value (in ms). NaN
  * when m has no interval (one replication, or no sample). */

@@ -291,45 +291,28 @@ static int decode_slo(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
     return errs;
 }
 
-/* Edit distance of two paths, for "did you mean" (bounded: paths are short). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t n = strlen(b), row[256];
-    if (n > 255 || strlen(a) > 255)
-        return SIZE_MAX;
-    for (size_t j = 0; j <= n; j++)
-        row[j] = j;
-    for (size_t i = 1; a[i - 1]; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= n; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[n];
-}
-
 /* Every gate's metric must be a path the run writes: the paths depend only
  * on the configuration, so a world that has not run lists them. */
+int scenario_metric_paths(const scenario_t *sc, metrics_t *out)
+{
+    metrics_init(out);
+    world_t *w = world_new(sc, 0, NULL, NULL);
+    if (w)
+        world_collect(w, out);
+    world_free(w);
+    if (!w || out->oom) {
+        metrics_free(out);
+        return -1;
+    }
+    return 0;
+}
+
 static int check_slo(scenario_t *sc, diag_t *d)
 {
     if (!sc->nslo)
         return 0;
-    world_t *w = world_new(sc, 0, NULL, NULL);
     metrics_t m;
-    metrics_init(&m);
-    if (w)
-        world_collect(w, &m);
-    world_free(w);
-    if (!w || m.oom) {
-        metrics_free(&m);
+    if (scenario_metric_paths(sc, &m) != 0) {
         diag_oom(d, sc->slo[0].pos);
         return 1;
     }
@@ -338,22 +321,11 @@ static int check_slo(scenario_t *sc, diag_t *d)
         const slo_t *g = &sc->slo[i];
         if (metrics_find(&m, g->metric))
             continue;
-        /* the three nearest paths */
-        size_t best[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}, at[3] = {0, 0, 0};
-        for (size_t k = 0; k < m.n; k++) {
-            size_t dk = distance(g->metric, m.v[k].path);
-            for (int r = 0; r < 3; r++)
-                if (dk < best[r]) {
-                    for (int q = 2; q > r; q--)
-                        best[q] = best[q - 1], at[q] = at[q - 1];
-                    best[r] = dk, at[r] = k;
-                    break;
-                }
-        }
+        const char *near[3];
+        metrics_nearest(&m, g->metric, near);
         diag_error(d, g->metric_pos, "slo[%zu].metric: '%s' is not a path of this scenario's summary.json (nearest: "
                                      "%s, %s, %s)",
-                   i, g->metric, m.n > 0 ? m.v[at[0]].path : "-", m.n > 1 ? m.v[at[1]].path : "-",
-                   m.n > 2 ? m.v[at[2]].path : "-");
+                   i, g->metric, near[0], near[1], near[2]);
         errs++;
     }
     metrics_free(&m);

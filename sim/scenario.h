@@ -16,6 +16,7 @@
 
 #include "sim/arena.h"
 #include "sim/diag.h"
+#include "sim/metrics.h"
 #include "sim/simtime.h"
 #include "sim/station.h"
 
@@ -81,6 +82,10 @@ const station_cfg_t *scenario_station(const scenario_t *s, const station_kind_t 
 station_cfg_t *scenario_stations_of(const scenario_t *s, const station_kind_t *k, size_t *n);
 /* The block of the models' top-level keys. */
 static inline void *scenario_models(const scenario_t *s) { return (void *)(uintptr_t)s->models; }
+/* Every metric path a run of s writes to summary.json, in order (values
+ * meaningless): the paths depend only on the configuration, so a world that
+ * has not run lists them. 0, or -1 when out of memory (out is then empty). */
+int scenario_metric_paths(const scenario_t *s, metrics_t *out);
 /* Writes the scenario reference (Markdown tables of every key). */
 void scenario_describe(FILE *f);
 
