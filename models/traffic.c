@@ -520,6 +520,42 @@ static bool thin_keep(traffic_t *t, simtime_t at)
 
 static void identify(const world_t *w, traffic_t *t, uint64_t n, simtime_t at, request_t *q);
 
+/* The next arrival of a Poisson process of rate `rate` x the regions' weight
+ * sum, by the time change: the arrival comes when the integrated rate from
+ * now reaches e (an exponential of mean 1). On a piece [seg_lo, seg_hi) the
+ * rate is linear, r(x) = a + s x from the piece's start of the search, so
+ * its integral a d + s d^2 / 2 = e is solved in closed form; a piece whose
+ * integral falls short hands the rest of e to the next. Exact, as thinning
+ * is, and one draw per arrival where thinning the built-in curve drew about
+ * three candidates and three uniforms. SIM_NEVER past the end of the run. */
+static simtime_t invert_next(const world_t *w, traffic_t *t, double e)
+{
+    const double rate = t->cfg->rate;
+    simtime_t at = w->now;
+    while (at <= w->end) {
+        if (at < t->seg_lo || at >= t->seg_hi)
+            new_segment(t, at);
+        double a = rate * (t->sa + t->sb * (double)(at - t->seg_lo)); /* per s */
+        double sl = rate * t->sb * (double)SIM_S;                       /* per s^2 */
+        double span = simtime_to_s(t->seg_hi - at);
+        if (a < 0)
+            a = 0;
+        double area = a * span + 0.5 * sl * span * span;
+        if (e <= area) {
+            /* the smallest d >= 0 with a d + sl d^2 / 2 = e (stable form) */
+            double disc = a * a + 2.0 * sl * e;
+            double d = disc > 0 ? 2.0 * e / (a + sqrt(disc)) : span;
+            simtime_t dt = simtime_from_s(d < span ? d : span);
+            if (dt < 1)
+                dt = 1; /* time moves forward: two arrivals never share an instant */
+            return at + dt;
+        }
+        e -= area > 0 ? area : 0;
+        at = t->seg_hi;
+    }
+    return SIM_NEVER;
+}
+
 static void schedule_next(world_t *w, traffic_t *t)
 {
     const traffic_cfg_t *c = t->cfg;
@@ -527,6 +563,8 @@ static void schedule_next(world_t *w, traffic_t *t)
     if (!t->extended && !c->timestamps) { /* the plain process: the hot path */
         double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
         next = traffic_advance(c, &t->seg, w->now, e);
+    } else if (t->inverted) {
+        next = invert_next(w, t, rng_exp1(t->rng_arrivals));
     } else if (c->timestamps) {
         /* a replayed trace: every request at its recorded time */
         next = t->next_ts < c->ntimestamps ? c->timestamps[t->next_ts++] : SIM_NEVER;
@@ -725,6 +763,10 @@ static int traffic_init(world_t *w, void *state)
         return -1;
     t->extended = t->modulated || rg || t->routes;
     t->segmented = rg && rg->diurnal && cfg->nflash == 0 && !cfg->timestamps;
+    /* a constant rate times the regions' curves: Poisson arrivals come by the
+     * time change (invert_next); the rest (profiles, flash crowds, other
+     * arrival processes) by thinning */
+    t->inverted = t->segmented && cfg->nprofile == 0 && cfg->arrivals == ARRIVALS_POISSON;
     t->seg_lo = t->seg_hi = 0;
     w->source_done = rg || cfg->classes;
     /* The first arrival: from time 0, as if the process had just started. */

@@ -116,6 +116,7 @@ typedef struct traffic {
     /* the regions' weights are linear in time between two hours of any
      * region's day: w_i(t) = wa_i + wb_i (t - seg_lo) on [seg_lo, seg_hi) */
     bool segmented;
+    bool inverted;              /* Poisson by the time change on the segments (no thinning) */
     simtime_t seg_lo, seg_hi;
     double wa[GEO_NLOCATIONS], wb[GEO_NLOCATIONS], sa, sb;
     double mod_max;             /* bound of the modulation */
