@@ -98,7 +98,7 @@ extern const double rng__zig_w[256];
 double rng__exp1_slow(rng_t *r, unsigned i, uint64_t m);
 
 /* Exponential with mean 1, exact in distribution: one 64-bit draw, a table
- * look-up and a multiply in 98.9% of the draws (sim/rng.c). */
+ * look-up and a multiply in 97.8% of the draws (sim/rng.c). */
 static inline double rng_exp1(rng_t *r)
 {
     uint64_t u = rng_next(r);
