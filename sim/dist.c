@@ -15,10 +15,9 @@
 
 /* ---- samplers ---------------------------------------------------------- */
 
-/* -mean ln U with U uniform on (0,1): the inversion GSL uses, but with log
- * instead of log1p(-U) (U and 1-U have the same law), which is half the
- * cost on the hot path. */
-static double s_exponential(const dist_t *d, rng_t *r) { return -d->mean * log(gsl_rng_uniform_pos(r)); }
+/* mean times sim/rng's ziggurat: exact, and without a log on the hot path
+ * (GSL's gsl_ran_exponential inverts, -mean log1p(-U)). */
+static double s_exponential(const dist_t *d, rng_t *r) { return d->mean * rng_exp1(r); }
 static double s_deterministic(const dist_t *d, rng_t *r) { (void)r; return d->value; }
 static double s_lognormal(const dist_t *d, rng_t *r) { return gsl_ran_lognormal(r, d->a, d->b); }
 static double s_gamma(const dist_t *d, rng_t *r) { return gsl_ran_gamma(r, d->a, d->b); }

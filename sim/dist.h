@@ -9,7 +9,9 @@
  * Values are durations, sampled in seconds. Kinds are descriptors in one
  * static table (dist.c): name, parameter rows, prepare, sample. Sampling uses
  * GSL's gsl_ran_* algorithms, which do not depend on the platform's libm
- * beyond IEEE arithmetic. An empirical distribution resamples the values of
+ * beyond IEEE arithmetic, on sim/rng's generator; the exponential is
+ * sim/rng's ziggurat (its tables are constants, not computed by the libm at
+ * hand). An empirical distribution resamples the values of
  * a CSV file uniformly (a bootstrap of the observed service times). */
 #ifndef SIM_DIST_H
 #define SIM_DIST_H

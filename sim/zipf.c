@@ -85,23 +85,13 @@ int zipf_init(zipf_t *z, uint64_t n, double s)
     return 0;
 }
 
-/* Uniform on [0, 1) with 53 random bits: gsl_rng_uniform() of MT19937 is a
- * multiple of 2^-32, so the 21 low bits come from a second draw. The sum is
- * exact (the two parts do not overlap) and at most 1 - 2^-53. */
-static double uniform53(rng_t *r)
-{
-    double hi = rng_uniform(r);
-    double lo = floor(rng_uniform(r) * 2097152.0);      /* 2^21 */
-    return hi + lo * 0x1p-53;
-}
-
 uint64_t zipf_sample(const zipf_t *z, rng_t *r)
 {
     double q = 1.0 - z->s;
     double nd = (double)z->n;
     for (;;) {
         /* u runs from h_hi down to (but excluding) h_lo */
-        double u = z->h_hi + uniform53(r) * (z->h_lo - z->h_hi);
+        double u = z->h_hi + rng_uniform(r) * (z->h_lo - z->h_hi);
         double x = hat_integral_inv(u, q);
         double kd = floor(x + 0.5);
         if (kd < 1.0)

@@ -15,10 +15,10 @@
  * expected number of proposals per draw, (hat mass) / H(n, s), is below
  * 1.017 for every n and s (largest near s = 3; 1.000 for s = 0, 1.006 for
  * s = 1 and n = 10, computed while writing this); a draw costs about 50-75 ns
- * at -O2 on a 2020s x86-64. Each proposal takes one 53-bit uniform made of
- * two rng_uniform() draws: with one 32-bit MT19937 draw the objects of a
- * uniform population of 10^9 would own 4 or 5 of the 2^32 grid points each,
- * so their probabilities would differ by 25%.
+ * at -O2 on a 2020s x86-64. Each proposal takes one rng_uniform(), which
+ * has 53 random bits: with a 32-bit uniform (as GSL's MT19937 gave) the
+ * objects of a uniform population of 10^9 would own 4 or 5 of the 2^32 grid
+ * points each, so their probabilities would differ by 25%.
  *
  * Limits: n <= ZIPF_N_MAX = 2^53, where consecutive integers are still
  * distinct doubles; s finite. Rounding: rank k owns a stretch of width k^-s

@@ -172,21 +172,23 @@ static void test_streams(void **state)
         same_e += x == w;
     }
     /* different name, different seed: unrelated sequences (two independent
-     * uniform doubles coincide with probability ~2^-32 each) */
+     * uniform doubles coincide with probability 2^-53 each) */
     assert_true(same_c == 0);
     assert_true(same_e == 0);
     rng_free(a), rng_free(b), rng_free(c), rng_free(e);
 
-    /* rng_stream_seed is a function of (seed, name) and is what rng_new gives
-     * MT19937 (sim/rng.h): a GSL generator seeded with it by hand must
-     * produce the same raw outputs. */
-    assert_int_equal(rng_stream_seed(7, "traffic"), rng_stream_seed(7, "traffic"));
+    /* rng_stream_seed is a function of (seed, name), all 64 bits of the
+     * seed count, and it is what rng_new fills the state from (sim/rng.h):
+     * a gsl_rng of type rng_xoshiro256pp seeded with it by gsl_rng_set must
+     * produce the same raw outputs (tests/test_rng.c pins the values). */
+    assert_true(rng_stream_seed(7, "traffic") == rng_stream_seed(7, "traffic"));
     assert_true(rng_stream_seed(7, "traffic") != rng_stream_seed(7, "traffic2"));
     assert_true(rng_stream_seed(7, "traffic") != rng_stream_seed(8, "traffic"));
+    assert_true(rng_stream_seed(7, "traffic") != rng_stream_seed(7 + (UINT64_C(1) << 32), "traffic"));
     assert_true(rng_stream_seed(7, "") != rng_stream_seed(7, "a"));
     rng_t *r = rng_new(7, "traffic");
-    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
-    assert_non_null(g);
+    gsl_rng *g = gsl_rng_alloc(&rng_xoshiro256pp);
+    assert_non_null(r), assert_non_null(g);
     gsl_rng_set(g, rng_stream_seed(7, "traffic"));
     for (int i = 0; i < K; i++)
         assert_int_equal(gsl_rng_get(r), gsl_rng_get(g));
@@ -256,6 +258,12 @@ static void test_exponential(void **state)
     decode_ok(f, "t:\n  dist: exponential\n  mean: 250us\n", &d);
     double m = 250e-6;
     check_moments("exponential.250us", &d, m, m * m, 9 * m * m * m * m);
+    /* it is mean x rng_exp1 (the ziggurat, tests/test_rng.c) */
+    rng_t *a = rng_new(9, "exp.twin"), *b = rng_new(9, "exp.twin");
+    assert_non_null(a), assert_non_null(b);
+    for (int i = 0; i < 100000; i++)
+        assert_true(dist_sample(&d, a) == m * rng_exp1(b));
+    rng_free(a), rng_free(b);
 }
 
 static void test_deterministic(void **state)
