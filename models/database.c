@@ -287,7 +287,7 @@ static simtime_t *lastw_slot(world_t *w, lastw_t *m, uint64_t key, bool insert)
 }
 
 /* The replicas reads may go to: every healthy server but the primary. */
-static void refresh_view(database_t *db)
+static void refresh_view(world_t *w, database_t *db)
 {
     uint32_t n = 0;
     for (int i = 0; i <= db->cfg->replicas; i++)
@@ -296,8 +296,8 @@ static void refresh_view(database_t *db)
             db->up_index[n++] = i;
         }
     db->view = (lb_view_t){db->up, n};
-    if (n && db->cfg->policy)
-        db->cfg->policy->changed(db->lb_state, &db->view);
+    if (n && db->cfg->policy && db->cfg->policy->changed(db->lb_state, &db->view) != 0)
+        world_fail(w, "out of memory (read_policy)");
 }
 
 /* read_policy nearest: the first healthy replica in the order by RTT, and
@@ -363,9 +363,20 @@ static db_pool_t *pool_find(world_t *w, database_t *db, uint64_t key, bool make)
     return &db->pools[j];
 }
 
+/* Every change of a server's load goes through here, so that an indexed
+ * read_policy (least_connections) hears of it. */
+static void server_load(database_t *db, int i, int delta)
+{
+    lb_member_t *m = &db->member[i];
+    if (db->cfg->policy)
+        lb_set_active(db->cfg->policy, db->lb_state, &db->view, m, m->active + delta);
+    else
+        m->active += delta;
+}
+
 static void send_query(world_t *w, database_t *db, db_query_t *q)
 {
-    db->member[q->server].active++;
+    server_load(db, q->server, 1);
     later(w, db->half[q->server], q, EV_AT_SERVER);
 }
 
@@ -504,7 +515,7 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
     case EV_AT_SERVER: {
         server_t *core = &db->core[q->server];
         if (db->down[q->server] || !server_has_room(core, c->cores, c->queue_capacity)) {
-            db->member[q->server].active--;
+            server_load(db, q->server, -1);
             if (q->req->measured && !db->down[q->server])
                 db->refused++;
             if (!db->down[q->server])
@@ -515,7 +526,7 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
         if (!q->write && c->query_cache_ttl > 0 &&
             cache_lookup(&db->qcache[q->server], key_of(q->req), w->now) == CACHE_HIT) {
             /* answered from the query cache: no execution */
-            db->member[q->server].active--;
+            server_load(db, q->server, -1);
             if (q->req->measured)
                 db->qc_hits++, db->reads++;
             later(w, db->half[q->server], q, EV_BACK_OK);
@@ -530,7 +541,7 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
     case EV_DONE: {
         unlink_exec(db, q);
         gauge_add(&db->busy[q->server], w->now, -1);
-        db->member[q->server].active--;
+        server_load(db, q->server, -1);
         server_item_t *next = server_release(&db->core[q->server]);
         if (next)
             execute(w, db, (db_query_t *)next);
@@ -601,7 +612,7 @@ static void fail_server(world_t *w, database_t *db, int s, bool all)
         for (db_query_t *q = db->exec[s]; q; q = q->enext) {
             world_cancel(w, q->done);
             gauge_add(&db->busy[s], w->now, -1);
-            db->member[s].active--;
+            server_load(db, s, -1);
             later(w, db->half[s], q, EV_BACK_FAIL);
         }
         db->exec[s] = NULL;
@@ -612,7 +623,7 @@ static void fail_server(world_t *w, database_t *db, int s, bool all)
     while (it) {
         db_query_t *q = (db_query_t *)it;
         it = it->next;
-        db->member[s].active--;
+        server_load(db, s, -1);
         later(w, db->half[s], q, EV_BACK_FAIL);
     }
 }
@@ -625,7 +636,7 @@ static void on_failure(void *ctx, void *obj, uint64_t arg)
     int replica = (int)(arg >> 1);
     bool down = (arg & 1) == 0;
     db->down[replica] = down;
-    refresh_view(db);
+    refresh_view(w, db);
     if (replica == db->primary) /* promoted earlier: writes wait for it */
         no_primary(w, db, down);
     char name[64];
@@ -684,7 +695,7 @@ static void on_primary(void *ctx, void *obj, uint64_t arg)
             return;
         }
         db->primary = p;
-        refresh_view(db);
+        refresh_view(w, db);
         no_primary(w, db, false);
         if (w->now >= w->warmup)
             db->failovers++;
@@ -701,7 +712,7 @@ static void on_primary(void *ctx, void *obj, uint64_t arg)
             no_primary(w, db, false);
             world_event(w, name, "primary", "down", "up", "recovered: the primary again (none was promoted)");
         } else {
-            refresh_view(db);
+            refresh_view(w, db);
             snprintf(reason, sizeof reason, "recovered: a replica of database.%d", db->primary);
             world_event(w, name, "replica", "down", "up", reason);
         }
@@ -720,7 +731,7 @@ static int db_init(world_t *w, station_t *st)
     if (!db->rng || !db->lb_state)
         return -1;
     for (int i = 0; i <= c->replicas; i++) {
-        db->member[i] = (lb_member_t){0, (uint32_t)i, 1.0, 0};
+        db->member[i] = (lb_member_t){.uid = (uint32_t)i, .weight = 1.0};
         gauge_init(&db->busy[i], 0, 0);
     }
     /* where the servers are: the network RTT from the origin, and the
@@ -749,7 +760,7 @@ static int db_init(world_t *w, station_t *st)
             return -1;
     gauge_init(&db->conn, 0, 0);
     gauge_init(&db->conn_cap, 0, 0);
-    refresh_view(db);
+    refresh_view(w, db);
     return 0;
 }
 
@@ -775,6 +786,8 @@ static void db_destroy(world_t *w, station_t *st)
 {
     (void)w;
     database_t *db = st->state;
+    if (db->cfg && db->cfg->policy)
+        lb_fini(db->cfg->policy, db->lb_state);
     rng_free(db->rng);
     free(db->lastw.keys);
     free(db->lastw.at);

@@ -4,7 +4,11 @@
 #include "models/lb.h"
 #include "models/service.h"
 
-static void p2_changed(void *state, const lb_view_t *v) { (void)state, (void)v; }
+static int p2_changed(void *state, const lb_view_t *v)
+{
+    (void)state, (void)v;
+    return 0;
+}
 
 static uint32_t p2_pick(void *state, const lb_view_t *v, uint32_t client, rng_t *r)
 {
@@ -18,4 +22,5 @@ static uint32_t p2_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
     return v->members[b]->active < v->members[a]->active ? b : a;
 }
 
-const lb_kind_t lb_power_of_two = {"power_of_two", "the less loaded of two random pods", 0, p2_changed, p2_pick};
+const lb_kind_t lb_power_of_two = {.name = "power_of_two", .help = "the less loaded of two random pods",
+                                   .changed = p2_changed, .pick = p2_pick};

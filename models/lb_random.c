@@ -3,7 +3,11 @@
 #include "models/lb.h"
 #include "models/service.h"
 
-static void rnd_changed(void *state, const lb_view_t *v) { (void)state, (void)v; }
+static int rnd_changed(void *state, const lb_view_t *v)
+{
+    (void)state, (void)v;
+    return 0;
+}
 
 static uint32_t rnd_pick(void *state, const lb_view_t *v, uint32_t client, rng_t *r)
 {
@@ -11,4 +15,4 @@ static uint32_t rnd_pick(void *state, const lb_view_t *v, uint32_t client, rng_t
     return v->n == 1 ? 0 : rng_below(r, v->n);
 }
 
-const lb_kind_t lb_random = {"random", "a uniformly random pod", 0, rnd_changed, rnd_pick};
+const lb_kind_t lb_random = {.name = "random", .help = "a uniformly random pod", .changed = rnd_changed, .pick = rnd_pick};

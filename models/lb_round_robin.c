@@ -7,11 +7,12 @@ typedef struct {
     uint32_t next;
 } rr_t;
 
-static void rr_changed(void *state, const lb_view_t *v)
+static int rr_changed(void *state, const lb_view_t *v)
 {
     rr_t *s = state;
     if (v->n)
         s->next %= v->n;
+    return 0;
 }
 
 static uint32_t rr_pick(void *state, const lb_view_t *v, uint32_t client, rng_t *r)
@@ -23,4 +24,6 @@ static uint32_t rr_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
     return i;
 }
 
-const lb_kind_t lb_round_robin = {"round_robin", "each ready pod in turn", sizeof(rr_t), rr_changed, rr_pick};
+const lb_kind_t lb_round_robin = {
+    .name = "round_robin", .help = "each ready pod in turn", .state_size = sizeof(rr_t), .changed = rr_changed,
+    .pick = rr_pick};

@@ -338,7 +338,8 @@ bool pod_running(const pod_t *p)
 static void view_changed(world_t *w, service_t *s)
 {
     s->view.members = s->members;
-    s->cfg->lb->changed(s->lb_state, &s->view);
+    if (s->cfg->lb->changed(s->lb_state, &s->view) != 0)
+        world_fail(w, "out of memory (balancer)");
     gauge_set(&s->ready_pods, w->now, s->view.n);
     autoscaler_ready_changed(w, s);
 }
@@ -586,7 +587,7 @@ static void complete(world_t *w, job_t *j, bool ok)
             p->slots[j->bslot] = last;
             last->bslot = j->bslot;
         }
-        p->lb.active--;
+        lb_set_active(s->cfg->lb, s->lb_state, &s->view, &p->lb, p->lb.active - 1);
         p->served++;
         gauge_add(&s->busy, now, -1);
         gauge_add(&s->in_system, now, -1);
@@ -617,7 +618,7 @@ void service_submit(world_t *w, service_t *s, job_t *j)
         p->arrivals++;
         if (server_has_room(&p->core, s->cfg->concurrency, s->cfg->queue_capacity)) {
             j->pod = p;
-            p->lb.active++;
+            lb_set_active(s->cfg->lb, s->lb_state, &s->view, &p->lb, p->lb.active + 1);
             gauge_add(&s->in_system, w->now, 1);
             if (server_take(&p->core, s->cfg->concurrency, &j->link)) {
                 start(w, s, p, j);
@@ -686,7 +687,7 @@ static void kill_jobs(world_t *w, pod_t *p)
     gauge_add(&s->busy, w->now, -p->core.busy);
     gauge_add(&s->in_system, w->now, -p->lb.active);
     server_drain(&p->core);
-    p->lb.active = 0;
+    lb_set_active(s->cfg->lb, s->lb_state, &s->view, &p->lb, 0);
     while (failed) {
         job_t *j = failed;
         failed = (job_t *)j->link.next;
@@ -975,6 +976,8 @@ int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t in
 
 void service_destroy(service_t *s)
 {
+    if (s->cfg)
+        lb_fini(s->cfg->lb, s->lb_state);
     rng_free(s->rng_time);
     rng_free(s->rng_lb);
     rng_free(s->rng_life);

@@ -49,7 +49,7 @@ static void bed_init(bed_t *b, const char *policy, uint32_t n)
     b->view = (lb_view_t){b->ptr, n};
     b->state = calloc(1, b->kind->state_size + 1);
     assert_non_null(b->state);
-    b->kind->changed(b->state, &b->view);
+    assert_int_equal(b->kind->changed(b->state, &b->view), 0);
 }
 
 static uint32_t bed_pick(bed_t *b, uint32_t client, rng_t *r)
@@ -59,13 +59,48 @@ static uint32_t bed_pick(bed_t *b, uint32_t client, rng_t *r)
     return i;
 }
 
-static void bed_free(bed_t *b) { free(b->state); }
+/* Pod i's load, set as the core sets it (the policy is told). */
+static void bed_set(bed_t *b, uint32_t i, int active)
+{
+    lb_set_active(b->kind, b->state, &b->view, &b->pods[i], active);
+}
+
+static void bed_free(bed_t *b)
+{
+    lb_fini(b->kind, b->state);
+    free(b->state);
+}
 
 static void check_binomial(const char *what, long count, long n, double p)
 {
     double sd = sqrt((double)n * p * (1 - p));
     if (!(fabs((double)count - (double)n * p) <= 5 * sd)) {
         print_error("%s: count %ld, expected %.1f +- 5*%.1f\n", what, count, (double)n * p, sd);
+        fail();
+    }
+}
+
+/* ip_hash's ring (models/lb_ip_hash.c, IH_V virtual nodes per pod): the n*V
+ * points on the circle cut it into arcs that are uniform spacings,
+ * Dirichlet(1, ..., 1); a pod owns the arcs ending at its V points, so its
+ * share s of the circle is Beta(V, (n-1) V): mean 1/n, variance
+ * (n-1) / (n^2 (n V + 1)). The clients on it, given s, are Binomial(C, s):
+ * the count has variance C^2 var(s) + C E[s (1 - s)]. A check allows 5
+ * standard deviations of that (the hash plays the uniform points). */
+#define RING_V 100
+
+static double ring_sd(long C, double n)
+{
+    double var = (n - 1) / (n * n * (n * RING_V + 1));
+    double es1s = 1 / n - (var + 1 / (n * n));
+    return sqrt((double)C * (double)C * var + (double)C * es1s);
+}
+
+static void check_ring(const char *what, long count, long C, double n)
+{
+    double sd = ring_sd(C, n);
+    if (!(fabs((double)count - (double)C / n) <= 5 * sd)) {
+        print_error("%s: count %ld, expected %.1f +- 5*%.1f\n", what, count, (double)C / n, sd);
         fail();
     }
 }
@@ -116,13 +151,13 @@ static void test_round_robin(void **state)
      * 1, 0, 1, ... (the rotation goes on) */
     assert_int_equal(bed_pick(&b, 0, NULL), 0);
     b.view.n = 2;
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     assert_int_equal(bed_pick(&b, 0, NULL), 1);
     assert_int_equal(bed_pick(&b, 0, NULL), 0);
     assert_int_equal(bed_pick(&b, 0, NULL), 1);
     /* one pod: always it */
     b.view.n = 1;
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     for (int k = 0; k < 5; k++)
         assert_int_equal(bed_pick(&b, 0, NULL), 0);
     bed_free(&b);
@@ -134,16 +169,16 @@ static void test_least_connections(void **state)
     bed_t b;
     bed_init(&b, "least_connections", 3);
     /* a unique minimum wins, every time */
-    b.pods[0].active = 3, b.pods[1].active = 1, b.pods[2].active = 2;
+    bed_set(&b, 0, 3), bed_set(&b, 1, 1), bed_set(&b, 2, 2);
     for (int k = 0; k < 5; k++)
         assert_int_equal(bed_pick(&b, 0, NULL), 1);
     /* idle: ties go round, not always to pod 0 */
-    b.pods[0].active = b.pods[1].active = b.pods[2].active = 0;
+    bed_set(&b, 0, 0), bed_set(&b, 1, 0), bed_set(&b, 2, 0);
     uint32_t first = bed_pick(&b, 0, NULL);
     for (uint32_t k = 1; k < 7; k++)
         assert_int_equal(bed_pick(&b, 0, NULL), (first + k) % 3);
     /* a tie between pods 1 and 2 (pod 0 busier): they alternate */
-    b.pods[0].active = 5, b.pods[1].active = 1, b.pods[2].active = 1;
+    bed_set(&b, 0, 5), bed_set(&b, 1, 1), bed_set(&b, 2, 1);
     uint32_t p = bed_pick(&b, 0, NULL);
     assert_true(p == 1 || p == 2);
     for (int k = 0; k < 6; k++) {
@@ -152,9 +187,12 @@ static void test_least_connections(void **state)
         p = q;
     }
     /* the core adds the request to the pod: an idle service spreads evenly */
-    b.pods[0].active = b.pods[1].active = b.pods[2].active = 0;
+    bed_set(&b, 0, 0), bed_set(&b, 1, 0), bed_set(&b, 2, 0);
     for (int k = 0; k < 30; k++)
-        b.pods[bed_pick(&b, 0, NULL)].active++;
+        {
+            uint32_t q = bed_pick(&b, 0, NULL);
+            bed_set(&b, q, b.pods[q].active + 1);
+        }
     for (int i = 0; i < 3; i++)
         assert_int_equal(b.pods[i].active, 10);
     bed_free(&b);
@@ -163,7 +201,7 @@ static void test_least_connections(void **state)
     bed_init(&b, "least_connections", 3);
     (void)bed_pick(&b, 0, NULL), (void)bed_pick(&b, 0, NULL); /* cursor at 2 */
     b.view.n = 2;
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     uint32_t prev = bed_pick(&b, 0, NULL);
     assert_true(prev < 2);
     for (int k = 0; k < 4; k++) {           /* idle: the two take turns */
@@ -184,7 +222,7 @@ static void test_least_connections_always_min(void **state)
      * (A scan from the moving `best` rather than from the start would visit
      * pod 0 twice and never pod 2.) */
     bed_init(&b, "least_connections", 3);
-    b.pods[0].active = 2, b.pods[1].active = 1, b.pods[2].active = 0;
+    bed_set(&b, 0, 2), bed_set(&b, 1, 1), bed_set(&b, 2, 0);
     uint32_t hand = bed_pick(&b, 0, NULL);
     bed_free(&b);
 
@@ -197,7 +235,7 @@ static void test_least_connections_always_min(void **state)
     for (int it = 0; it < 20000; it++) {
         int mn = 1 << 30;
         for (int i = 0; i < 7; i++) {
-            b.pods[i].active = (int)rng_below(r, 3);
+            bed_set(&b, (uint32_t)i, (int)rng_below(r, 3));
             mn = b.pods[i].active < mn ? b.pods[i].active : mn;
         }
         uint32_t q = bed_pick(&b, 0, NULL);
@@ -221,7 +259,7 @@ static void test_weighted_round_robin(void **state)
     bed_t b;
     bed_init(&b, "weighted_round_robin", 3);
     b.pods[0].weight = 5, b.pods[1].weight = 1, b.pods[2].weight = 1;
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     /* nginx smooth WRR by hand, weights (5,1,1), total 7. Each step adds the
      * weights to the current values, picks the largest (first on a tie) and
      * subtracts 7 from it:
@@ -243,7 +281,7 @@ static void test_weighted_round_robin(void **state)
     assert_int_equal(cnt[0], 15), assert_int_equal(cnt[1], 3), assert_int_equal(cnt[2], 3);
     /* changed() restarts the cycle */
     (void)bed_pick(&b, 0, NULL), (void)bed_pick(&b, 0, NULL), (void)bed_pick(&b, 0, NULL);
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     for (int k = 0; k < 7; k++)
         assert_int_equal(bed_pick(&b, 0, NULL), seq571[k]);
     bed_free(&b);
@@ -260,7 +298,7 @@ static void test_weighted_round_robin(void **state)
      * values are multiples of 0.5: exact in binary floating point.) */
     bed_init(&b, "weighted_round_robin", 2);
     b.pods[0].weight = 2.5, b.pods[1].weight = 1;
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     static const uint32_t seq25[7] = {0, 1, 0, 0, 0, 1, 0};
     for (int k = 0; k < 14; k++)
         assert_int_equal(bed_pick(&b, 0, NULL), seq25[k % 7]);
@@ -271,7 +309,7 @@ static void test_weighted_round_robin(void **state)
     static const double w[5] = {3, 1, 4, 1, 5};
     for (int i = 0; i < 5; i++)
         b.pods[i].weight = w[i];
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     long c5[5] = {0};
     for (int k = 0; k < 14 * 3; k++)
         c5[bed_pick(&b, 0, NULL)]++;
@@ -287,7 +325,7 @@ static void test_ip_hash(void **state)
     bed_t b;
     bed_init(&b, "ip_hash", N + 1);
     b.view.n = N; /* pods 0..4 ready; pod 5 (uid 105) joins later */
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     static uint32_t before[C];
     long per_pod[N] = {0};
     for (uint32_t c = 0; c < C; c++) {
@@ -299,14 +337,14 @@ static void test_ip_hash(void **state)
         assert_int_equal(b.view.members[bed_pick(&b, c, NULL)]->uid, before[c]);
     /* and spread: each pod about C/N clients */
     for (int i = 0; i < N; i++)
-        check_binomial("ip_hash share", per_pod[i], C, 1.0 / N);
+        check_ring("ip_hash share", per_pod[i], C, N);
 
     /* the mapping is by uid, not position: the reversed view agrees */
     lb_member_t *rev[N];
     for (int i = 0; i < N; i++)
         rev[i] = &b.pods[N - 1 - i];
     lb_view_t rv = {rev, N};
-    b.kind->changed(b.state, &rv);
+    assert_int_equal(b.kind->changed(b.state, &rv), 0);
     for (uint32_t c = 0; c < C; c += 3)
         assert_int_equal(rv.members[b.kind->pick(b.state, &rv, c, NULL)]->uid, before[c]);
 
@@ -316,7 +354,7 @@ static void test_ip_hash(void **state)
         if (i != 2)
             less[k++] = &b.pods[i];
     lb_view_t lv = {less, N - 1};
-    b.kind->changed(b.state, &lv);
+    assert_int_equal(b.kind->changed(b.state, &lv), 0);
     long moved = 0;
     for (uint32_t c = 0; c < C; c++) {
         uint32_t u = lv.members[b.kind->pick(b.state, &lv, c, NULL)]->uid;
@@ -330,7 +368,7 @@ static void test_ip_hash(void **state)
 
     /* add pod uid 105: clients move only to it, about C/(N+1) of them */
     b.view.n = N + 1;
-    b.kind->changed(b.state, &b.view);
+    assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     moved = 0;
     for (uint32_t c = 0; c < C; c++) {
         uint32_t u = b.view.members[bed_pick(&b, c, NULL)]->uid;
@@ -339,7 +377,7 @@ static void test_ip_hash(void **state)
             moved++;
         }
     }
-    check_binomial("ip_hash moved to new pod", moved, C, 1.0 / (N + 1));
+    check_ring("ip_hash moved to new pod", moved, C, N + 1);
     bed_free(&b);
 }
 
@@ -377,10 +415,10 @@ static void test_power_of_two(void **state)
 
     /* two pods, one loaded: the idle one, always (whichever side) */
     bed_init(&b, "power_of_two", 2);
-    b.pods[0].active = 10, b.pods[1].active = 0;
+    bed_set(&b, 0, 10), bed_set(&b, 1, 0);
     for (int k = 0; k < 1000; k++)
         assert_int_equal(bed_pick(&b, 0, r), 1);
-    b.pods[0].active = 0, b.pods[1].active = 10;
+    bed_set(&b, 0, 0), bed_set(&b, 1, 10);
     for (int k = 0; k < 1000; k++)
         assert_int_equal(bed_pick(&b, 0, r), 0);
     bed_free(&b);
@@ -388,7 +426,7 @@ static void test_power_of_two(void **state)
     /* five pods, pod 3 heavily loaded: never chosen (its partner is always
      * another, idle pod); by symmetry the idle four share evenly */
     bed_init(&b, "power_of_two", 5);
-    b.pods[3].active = 100;
+    bed_set(&b, 3, 100);
     long cnt[5] = {0};
     for (int k = 0; k < P; k++)
         cnt[bed_pick(&b, 0, r)]++;
@@ -402,7 +440,7 @@ static void test_power_of_two(void **state)
      * is chosen when paired with one of the 4 - i busier pods:
      * P(i) = (4 - i)/10 = .4, .3, .2, .1, 0. */
     for (int i = 0; i < 5; i++)
-        b.pods[i].active = i;
+        bed_set(&b, i, i);
     memset(cnt, 0, sizeof cnt);
     for (int k = 0; k < P; k++)
         cnt[bed_pick(&b, 0, r)]++;
@@ -412,7 +450,7 @@ static void test_power_of_two(void **state)
 
     /* equal loads: uniform */
     for (int i = 0; i < 5; i++)
-        b.pods[i].active = 2;
+        bed_set(&b, i, 2);
     memset(cnt, 0, sizeof cnt);
     for (int k = 0; k < P; k++)
         cnt[bed_pick(&b, 0, r)]++;
@@ -426,6 +464,387 @@ static void test_power_of_two(void **state)
     bed_free(&b);
 }
 
+/* ---- the indexed policies against their definitions ----------------------
+ * A pool of M members and a view over a random subset of them in a random
+ * order, changed now and then as a service's ready set changes. */
+
+typedef struct mpool {
+    uint32_t m;
+    lb_member_t *pods;
+    lb_member_t **ptr;
+    lb_view_t view;
+} mpool_t;
+
+static void mpool_init(mpool_t *p, uint32_t m)
+{
+    p->m = m;
+    p->pods = calloc(m, sizeof *p->pods);
+    p->ptr = calloc(m, sizeof *p->ptr);
+    assert_true(p->pods && p->ptr);
+    for (uint32_t i = 0; i < m; i++) {
+        p->pods[i].uid = 1000 + 7 * i;
+        p->pods[i].weight = 1;
+        p->ptr[i] = &p->pods[i];
+    }
+    p->view = (lb_view_t){p->ptr, m};
+}
+
+static void mpool_free(mpool_t *p) { free(p->pods), free(p->ptr); }
+
+/* A view of n members: a random subset in a random order. */
+static void mpool_shuffle(mpool_t *p, uint32_t n, rng_t *r)
+{
+    for (uint32_t i = 0; i < p->m; i++)
+        p->ptr[i] = &p->pods[i];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = i + rng_below(r, p->m - i);
+        lb_member_t *t = p->ptr[i];
+        p->ptr[i] = p->ptr[j], p->ptr[j] = t;
+    }
+    p->view.n = n;
+}
+
+static void *state_new(const lb_kind_t *k, const lb_view_t *v)
+{
+    void *st = calloc(1, k->state_size + 1);
+    assert_non_null(st);
+    assert_int_equal(k->changed(st, v), 0);
+    return st;
+}
+
+static void state_free(const lb_kind_t *k, void *st)
+{
+    lb_fini(k, st);
+    free(st);
+}
+
+/* The old least_connections, a scan from the rotating start: the reference. */
+static uint32_t ref_lc_pick(uint32_t *start, const lb_view_t *v)
+{
+    uint32_t n = v->n, s = *start < n ? *start : 0, best = s;
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t i = s + k < n ? s + k : s + k - n;
+        if (v->members[i]->active < v->members[best]->active)
+            best = i;
+    }
+    *start = best + 1 == n ? 0 : best + 1;
+    return best;
+}
+
+/* 400,000 random steps on up to 300 members: a change of the view (about
+ * 1 in 100: sizes 1 to 300, new order), a change of any member's load (in
+ * the view or not, to a small value so that ties abound, or by one), or a
+ * pick, then mostly the picked member's load up by one as the core does.
+ * Every pick must be the scan's. */
+static void test_least_connections_vs_scan(void **state)
+{
+    (void)state;
+    enum { M = 300, STEPS = 400000 };
+    const lb_kind_t *k = &lb_least_connections;
+    rng_t *r = rng_new(11, "test.lc.ref");
+    mpool_t p;
+    mpool_init(&p, M);
+    mpool_shuffle(&p, 37, r);
+    void *st = state_new(k, &p.view);
+    uint32_t ref_start = 0;
+    long picks = 0, changes = 0, mismatches = 0;
+    for (int it = 0; it < STEPS; it++) {
+        uint32_t u = rng_below(r, 100);
+        if (u == 0) {
+            uint32_t n = rng_below(r, 4) == 0 ? 1 + rng_below(r, 3) : 1 + rng_below(r, M);
+            mpool_shuffle(&p, n, r);
+            assert_int_equal(k->changed(st, &p.view), 0);
+            ref_start %= n;
+            changes++;
+        } else if (u < 45) {
+            lb_member_t *m = &p.pods[rng_below(r, M)];
+            int a = rng_below(r, 3) ? m->active + (rng_below(r, 2) ? 1 : -1) : (int)rng_below(r, 5);
+            lb_set_active(k, st, &p.view, m, a < 0 ? 0 : a);
+        } else {
+            uint32_t want = ref_lc_pick(&ref_start, &p.view);
+            uint32_t got = k->pick(st, &p.view, 0, NULL);
+            if (got != want && mismatches++ < 3)
+                print_error("step %d: picked %u, the scan picks %u (n %u)\n", it, got, want, p.view.n);
+            picks++;
+            if (rng_below(r, 10) < 7)
+                lb_set_active(k, st, &p.view, p.view.members[got], p.view.members[got]->active + 1);
+        }
+    }
+    assert_true(picks > 200000 && changes > 3000);
+    assert_int_equal(mismatches, 0);
+    state_free(k, st);
+    mpool_free(&p);
+    rng_free(r);
+}
+
+/* nginx's smooth weighted round robin as it was, a scan: the reference.
+ * cur[] is indexed by pool position (the member's scratch). */
+static uint32_t ref_wrr_pick(double *cur, const mpool_t *p)
+{
+    double total = 0;
+    uint32_t best = 0;
+    for (uint32_t i = 0; i < p->view.n; i++) {
+        uint32_t id = (uint32_t)(p->view.members[i] - p->pods);
+        cur[id] += p->view.members[i]->weight;
+        total += p->view.members[i]->weight;
+        if (cur[id] > cur[p->view.members[best] - p->pods])
+            best = i;
+    }
+    cur[p->view.members[best] - p->pods] -= total;
+    return best;
+}
+
+static void ref_wrr_changed(double *cur, const mpool_t *p)
+{
+    for (uint32_t i = 0; i < p->view.n; i++)
+        cur[p->view.members[i] - p->pods] = 0;
+}
+
+/* Pick for pick the same as the scan: weights drawn from a few values
+ * (integers and halves, exact in binary), views changed about every 300
+ * picks; then one weight for all (round robin from the first pod) and
+ * all weights distinct (one group per pod). */
+static void test_weighted_round_robin_vs_nginx(void **state)
+{
+    (void)state;
+    enum { M = 60, STEPS = 300000 };
+    static const double values[] = {1, 2, 3, 5, 0.5, 2.5, 1, 1};
+    const lb_kind_t *k = &lb_weighted_round_robin;
+    rng_t *r = rng_new(12, "test.wrr.ref");
+    mpool_t p;
+    mpool_init(&p, M);
+    static double cur[M];
+    for (int round = 0; round < 3; round++) {
+        for (uint32_t i = 0; i < M; i++)
+            p.pods[i].weight = round == 0 ? values[rng_below(r, 8)] : round == 1 ? 1.0 : 1.0 + i;
+        mpool_shuffle(&p, 1 + rng_below(r, M), r);
+        void *st = state_new(k, &p.view);
+        ref_wrr_changed(cur, &p);
+        long mismatches = 0;
+        for (int it = 0; it < STEPS; it++) {
+            if (rng_below(r, 300) == 0) {
+                mpool_shuffle(&p, 1 + rng_below(r, M), r);
+                assert_int_equal(k->changed(st, &p.view), 0);
+                ref_wrr_changed(cur, &p);
+            }
+            uint32_t want = ref_wrr_pick(cur, &p), got = k->pick(st, &p.view, 0, NULL);
+            if (got != want && mismatches++ < 3)
+                print_error("round %d step %d: picked %u, nginx picks %u\n", round, it, got, want);
+        }
+        assert_int_equal(mismatches, 0);
+        if (round == 1) { /* equal weights: round robin from the first pod, restarted by changed */
+            assert_int_equal(k->changed(st, &p.view), 0);
+            for (uint32_t i = 0; i < 3 * p.view.n; i++)
+                assert_int_equal(k->pick(st, &p.view, 0, NULL), i % p.view.n);
+        }
+        state_free(k, st);
+    }
+    mpool_free(&p);
+    rng_free(r);
+}
+
+/* Shares and smoothness. With exact arithmetic, after k picks member i's
+ * current weight is cur_i = k w_i - W c_i (c_i its picks so far), and the
+ * current weights sum to 0 after every pick. Right after the additions they
+ * sum to W, so the largest is >= W/n and the picked member drops to more
+ * than W/n - W > -W; a current weight only drops when picked, hence
+ * cur_i > -W at all times: d_i = c_i - k w_i / W = -cur_i / W < 1 (never a
+ * whole pick ahead of its share). The d_i sum to 0, so d_i > -(n - 1).
+ * And every W picks (integer weights) the current weights are all 0 again
+ * (Tijdeman-style cycle): c_i = w_i exactly per cycle. Checked after every
+ * pick for 20 cycles of random integer weights on 2 to 24 members. */
+static void test_weighted_round_robin_smooth(void **state)
+{
+    (void)state;
+    enum { M = 24 };
+    const lb_kind_t *k = &lb_weighted_round_robin;
+    rng_t *r = rng_new(13, "test.wrr.smooth");
+    mpool_t p;
+    mpool_init(&p, M);
+    double worst_ahead = -1e9, worst_behind = 1e9;
+    for (int trial = 0; trial < 40; trial++) {
+        uint32_t n = 2 + rng_below(r, M - 1);
+        long W = 0;
+        for (uint32_t i = 0; i < M; i++)
+            p.pods[i].weight = 1 + rng_below(r, trial % 2 ? 3 : 12);
+        mpool_shuffle(&p, n, r);
+        for (uint32_t i = 0; i < n; i++)
+            W += (long)p.view.members[i]->weight;
+        void *st = state_new(k, &p.view);
+        long c[M] = {0};
+        for (long kk = 1; kk <= 20 * W; kk++) {
+            c[k->pick(st, &p.view, 0, NULL)]++;
+            for (uint32_t i = 0; i < n; i++) {
+                double d = (double)c[i] - (double)kk * p.view.members[i]->weight / (double)W;
+                worst_ahead = d > worst_ahead ? d : worst_ahead;
+                worst_behind = d < worst_behind ? d : worst_behind;
+                assert_true(d < 1);
+                assert_true(d > -(double)(n - 1));
+            }
+            if (kk % W == 0)
+                for (uint32_t i = 0; i < n; i++)
+                    assert_int_equal(c[i], (long)p.view.members[i]->weight * (kk / W));
+        }
+        state_free(k, st);
+    }
+    assert_true(worst_ahead < 1 && worst_behind > -(M - 1));
+    mpool_free(&p);
+    rng_free(r);
+}
+
+/* The uid of each client's member. */
+static void ih_map(const lb_kind_t *k, void *st, const lb_view_t *v, uint32_t C, uint32_t *out)
+{
+    for (uint32_t c = 0; c < C; c++)
+        out[c] = v->members[k->pick(st, v, c, NULL)]->uid;
+}
+
+static bool in_view(const lb_view_t *v, uint32_t uid)
+{
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->members[i]->uid == uid)
+            return true;
+    return false;
+}
+
+/* ip_hash at scale: balance, remapping on a leave and a join, then 60
+ * random changes of the set (several pods at once, new orders), after each
+ * of which (a) the state kept up incrementally maps every client as a state
+ * built from nothing on the same set does, in another order, and (b) a
+ * client moved only if its pod left or its new pod just joined. */
+static void test_ip_hash_ring(void **state)
+{
+    (void)state;
+    enum { M = 400, N = 200, C = 100000 };
+    const lb_kind_t *k = &lb_ip_hash;
+    rng_t *r = rng_new(14, "test.ih.ring");
+    mpool_t p;
+    mpool_init(&p, M);
+    mpool_shuffle(&p, N, r);
+    void *st = state_new(k, &p.view);
+    uint32_t *before = malloc(C * sizeof *before), *after = malloc(C * sizeof *after);
+    uint32_t *fresh = malloc(C * sizeof *fresh);
+    long *cnt = calloc(1, (1000 + 7 * M) * sizeof *cnt);
+    assert_true(before && after && fresh && cnt);
+
+    /* balance: each pod's clients within the ring's 5 sd, and the sum of
+     * squared standardized deviations near its mean n (sd ~ sqrt(2n)) */
+    ih_map(k, st, &p.view, C, before);
+    for (uint32_t c = 0; c < C; c++)
+        cnt[before[c]]++;
+    double chi = 0, sd = ring_sd(C, N);
+    long mx = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        long x = cnt[p.view.members[i]->uid];
+        check_ring("ring share", x, C, N);
+        chi += ((double)x - (double)C / N) * ((double)x - (double)C / N) / (sd * sd);
+        mx = x > mx ? x : mx;
+    }
+    if (!(fabs(chi - N) <= 5 * sqrt(2.0 * N))) {
+        print_error("ring balance: sum of squares %.1f, expected %d +- 5*%.1f\n", chi, N, sqrt(2.0 * N));
+        fail();
+    }
+    /* max/mean: below 1 + 5 relative sd (about 1.5 at V = 100) */
+    assert_true((double)mx / ((double)C / N) < 1 + 5 * sd / ((double)C / N));
+
+    /* one leaves (the view's 17th): only its clients move */
+    uint32_t gone = p.view.members[17]->uid;
+    lb_member_t *t17 = p.view.members[17];
+    p.view.members[17] = p.view.members[N - 1], p.view.members[N - 1] = t17;
+    p.view.n = N - 1;
+    assert_int_equal(k->changed(st, &p.view), 0);
+    ih_map(k, st, &p.view, C, after);
+    long moved = 0;
+    for (uint32_t c = 0; c < C; c++) {
+        if (before[c] == gone) {
+            assert_true(after[c] != gone);
+            moved++;
+        } else {
+            assert_int_equal(after[c], before[c]);
+        }
+    }
+    assert_int_equal(moved, cnt[gone]);
+
+    /* one joins: clients move only to it, a 1/N share (of N members) */
+    mpool_shuffle(&p, N, r);
+    assert_int_equal(k->changed(st, &p.view), 0);
+    ih_map(k, st, &p.view, C, before);
+    uint32_t joined = p.ptr[N]->uid; /* ptr is a permutation of the pool */
+    p.view.n = N + 1;
+    assert_int_equal(k->changed(st, &p.view), 0);
+    ih_map(k, st, &p.view, C, after);
+    moved = 0;
+    for (uint32_t c = 0; c < C; c++)
+        if (after[c] != before[c]) {
+            assert_int_equal(after[c], joined);
+            moved++;
+        }
+    check_ring("ring join moved", moved, C, N + 1);
+
+    /* random changes, kept up incrementally, against a fresh build */
+    memcpy(before, after, C * sizeof *before);
+    lb_view_t prev;
+    lb_member_t **prevm = malloc(M * sizeof *prevm);
+    assert_non_null(prevm);
+    for (int ch = 0; ch < 60; ch++) {
+        memcpy(prevm, p.view.members, p.view.n * sizeof *prevm);
+        prev = (lb_view_t){prevm, p.view.n};
+        /* mostly a few pods in or out (a subset overlapping the old one) */
+        uint32_t n = p.view.n;
+        int d = (int)rng_below(r, 7) - 3;
+        n = (uint32_t)((int)n + d < 1 ? 1 : (int)n + d > M ? M : (int)n + d);
+        if (ch % 10 == 9)
+            n = 1 + rng_below(r, M);
+        /* keep most of the old members: swap a few out, then order anew */
+        for (uint32_t i = 0; i < M; i++)
+            p.ptr[i] = &p.pods[i];
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < prev.n && kept < n; i++)
+            if (rng_below(r, 10) != 0) {
+                uint32_t id = (uint32_t)(prev.members[i] - p.pods);
+                for (uint32_t j = kept; j < M; j++)
+                    if (p.ptr[j] == &p.pods[id]) {
+                        p.ptr[j] = p.ptr[kept], p.ptr[kept++] = &p.pods[id];
+                        break;
+                    }
+            }
+        for (uint32_t i = kept; i < n; i++) {
+            uint32_t j = i + rng_below(r, M - i);
+            lb_member_t *t = p.ptr[i];
+            p.ptr[i] = p.ptr[j], p.ptr[j] = t;
+        }
+        for (uint32_t i = n; i-- > 1;) {
+            uint32_t j = rng_below(r, i + 1);
+            lb_member_t *t = p.ptr[i];
+            p.ptr[i] = p.ptr[j], p.ptr[j] = t;
+        }
+        p.view = (lb_view_t){p.ptr, n};
+        assert_int_equal(k->changed(st, &p.view), 0);
+        ih_map(k, st, &p.view, C, after);
+        /* a fresh state on the same set in reverse order */
+        lb_member_t **rev = malloc(n * sizeof *rev);
+        assert_non_null(rev);
+        for (uint32_t i = 0; i < n; i++)
+            rev[i] = p.view.members[n - 1 - i];
+        lb_view_t rv = {rev, n};
+        void *st2 = state_new(k, &rv);
+        ih_map(k, st2, &rv, C, fresh);
+        state_free(k, st2);
+        free(rev);
+        for (uint32_t c = 0; c < C; c++) {
+            assert_int_equal(after[c], fresh[c]);
+            if (after[c] != before[c])
+                assert_true(!in_view(&p.view, before[c]) || !in_view(&prev, after[c]));
+        }
+        memcpy(before, after, C * sizeof *before);
+    }
+    free(prevm);
+    free(before), free(after), free(fresh), free(cnt);
+    state_free(k, st);
+    mpool_free(&p);
+    rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +856,10 @@ int main(void)
         cmocka_unit_test(test_ip_hash),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_power_of_two),
+        cmocka_unit_test(test_least_connections_vs_scan),
+        cmocka_unit_test(test_weighted_round_robin_vs_nginx),
+        cmocka_unit_test(test_weighted_round_robin_smooth),
+        cmocka_unit_test(test_ip_hash_ring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
