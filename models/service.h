@@ -234,6 +234,8 @@ struct service {
     uint32_t next_uid;
     uint64_t next_seq;
     bool throttled;             /* pods may be CPU-throttled (processor sharing) */
+    double ps_limit;            /* throttled: the CPU limit, cores */
+    double *ps_rates;           /* throttled: [n] the rate of each of n working jobs, n <= concurrency */
     /* CPU accounting and the busy-job slots cost two updates per request;
      * a service with no resources, autoscaler, rollouts or memory limit has
      * no reader of the one and no pod to kill for the other, and skips them */
