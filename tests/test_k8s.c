@@ -593,6 +593,114 @@ static void test_ps_reference(void **state)
     assert_int_equal(ps_against_reference("1", "1s", 150, 0, 4), 0);
 }
 
+/* Simultaneous completions come out in the order of the reference's scan
+ * of the working jobs (swap each finished one with the last, look at the
+ * same place again, at most 64 per event), which is the order in which the
+ * jobs make their downstream calls. Limit 1 core, 1 s of CPU each: 5 jobs
+ * at 1 s, 7 at 1.3 s, 80 at 1.6 s (client = arrival number). Each group
+ * ends at one instant; the 5 leave holes that the last jobs fill, and the
+ * 80 pass the 64 of an event. The web calls `sink`, one worker busy for
+ * 10^4 s: its worker and FIFO queue hold the calls in arrival order. */
+static uint32_t ps_next_client;
+static void ev_inject_numbered(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    for (uint64_t i = 0; i < arg; i++) {
+        request_t *r = world_new_request(w);
+        job_t *j = service_job_new(w);
+        assert_true(r && j);
+        r->arrival = w->now;
+        r->route = &w->entry;
+        r->client = ps_next_client++;
+        world_admit(w, r);
+        j->req = r;
+        service_submit(w, obj, j);
+    }
+}
+
+static int ps_sink_order[128], ps_sink_seen;
+static void ev_read_sink(void *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx, (void)arg;
+    const pod_t *p = ((const service_t *)obj)->pods[0];
+    ps_sink_seen = 0;
+    if (p->core.busy == 1)
+        ps_sink_order[ps_sink_seen++] = (int)p->slots[0]->req->client;
+    for (const server_item_t *it = p->core.qhead; it && ps_sink_seen < 128; it = it->next)
+        ps_sink_order[ps_sink_seen++] = (int)((const job_t *)it)->req->client;
+}
+
+static void test_ps_simultaneous_order(void **state)
+{
+    (void)state;
+    enum { N = 92 };
+    const int group[3] = {5, 7, 80};
+    const double at_s[3] = {1.0, 1.3, 1.6};
+    /* the reference, as in ps_reference, recording the order of completion */
+    simtime_t a[N], d[N];
+    for (int g = 0, i = 0; g < 3; g++)
+        for (int k = 0; k < group[g]; k++, i++)
+            a[i] = SEC(at_s[g]), d[i] = SEC(1);
+    int wk[N], order[N], nw = 0, next = 0, finished = 0;
+    double left[N], rate = 1.0;
+    simtime_t last = 0, ev = -1;
+    while (finished < N) {
+        bool arrival = next < N && (ev < 0 || a[next] <= ev);
+        simtime_t now = arrival ? a[next] : ev;
+        double dn = rate * (double)(now - last);
+        if (dn > 0)
+            for (int i = 0; i < nw; i++)
+                left[wk[i]] -= dn;
+        last = now;
+        if (arrival) {
+            left[next] = (double)d[next];
+            wk[nw++] = next++;
+        } else {
+            int nf = 0;
+            for (int i = 0; i < nw && nf < 64;) {
+                if (left[wk[i]] <= 0.5) {
+                    order[finished++] = wk[i];
+                    wk[i] = wk[--nw];
+                    nf++;
+                } else {
+                    i++;
+                }
+            }
+        }
+        rate = nw <= 1 ? 1.0 : 1.0 / nw;
+        ev = -1;
+        if (nw > 0) {
+            double least = left[wk[0]];
+            for (int i = 1; i < nw; i++)
+                if (left[wk[i]] < least)
+                    least = left[wk[i]];
+            ev = now + (simtime_t)(least > 0 ? ceil(least / rate) : 0);
+        }
+    }
+    scenario_t *sc = load("duration: 2000s\nwarmup: 0s\n"
+                          "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                          "services:\n"
+                          "  web:\n    concurrency: 1000\n    service_time: 1s\n    calls: [sink]\n"
+                          "    resources: {limits: {cpu: \"1\"}}\n"
+                          "  sink:\n    concurrency: 1\n    service_time: 10000s\n"
+                          "    resources: {requests: {cpu: 100m}}\n");
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *web = world_service(w, 0), *sink = world_service(w, 1);
+    assert_true(web->throttled && sink->tracked);
+    ps_next_client = 0;
+    for (int g = 0; g < 3; g++)
+        at(w, at_s[g], ev_inject_numbered, web, (uint64_t)group[g]);
+    at(w, 1000.0, ev_read_sink, sink, 0);
+    run(w);
+    assert_int_equal(ps_sink_seen, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(ps_sink_order[i], order[i]);
+    printf("  %d completions in 3 instants, in the reference's order: %d %d %d %d %d | %d ... | %d %d %d ...\n", N,
+           order[0], order[1], order[2], order[3], order[4], order[5], order[12], order[13], order[14]);
+    world_free(w);
+    scenario_free(sc);
+}
+
 /* ---- 2. CPU accounting ------------------------------------------------------------ */
 
 /* (a) 2 pods requesting 500m, a request every 0.25 s (round robin: each pod
@@ -1788,6 +1896,7 @@ int main(void)
         cmocka_unit_test(test_tracked_mm4),
         cmocka_unit_test(test_ps_by_hand),
         cmocka_unit_test(test_ps_reference),
+        cmocka_unit_test(test_ps_simultaneous_order),
         cmocka_unit_test(test_cpu_accounting),
         cmocka_unit_test(test_startup_pipeline),
         cmocka_unit_test(test_scale_down_order),
