@@ -480,10 +480,11 @@ static inline simtime_t ceil_ns(double x)
     return c + ((double)c < x);
 }
 
-/* Adds an entry to a heap of n entries. */
-static void ps_push(ps_entry_t *h, int n, ps_entry_t e)
+/* Adds job j with tag t to a heap of n entries. (The tag and the job come
+ * apart: an entry passed whole, just written as two halves, would be read
+ * back before the stores can forward to the load.) */
+static void ps_push(ps_entry_t *h, int n, psv_t t, job_t *j)
 {
-    psv_t t = ps_tag(&e);
     int i = n;
     while (i > 0) {
         int up = (i - 1) / 2;
@@ -492,7 +493,9 @@ static void ps_push(ps_entry_t *h, int n, ps_entry_t e)
         h[i] = h[up];
         i = up;
     }
-    h[i] = e;
+    h[i].hi = (uint64_t)(t >> 64);
+    h[i].lo = (uint64_t)t;
+    h[i].job = j;
 }
 
 /* Removes and returns the least entry of a heap of n > 0 entries. */
@@ -554,11 +557,7 @@ static void ps_start(world_t *w, pod_t *p, job_t *j, simtime_t demand)
     ps_advance(p, w->now);
     j->wslot = (uint32_t)p->nworking;
     p->working[p->nworking] = j;
-    ps_entry_t e = {0, 0, j};
-    psv_t tag = ps_vnow(p) + psv_from_ns((double)demand);
-    e.hi = (uint64_t)(tag >> 64);
-    e.lo = (uint64_t)tag;
-    ps_push(p->ps_heap, p->nworking++, e);
+    ps_push(p->ps_heap, p->nworking++, ps_vnow(p) + psv_from_ns((double)demand), j);
     ps_reschedule(w, p);
 }
 
@@ -687,7 +686,7 @@ static void ps_done(void *ctx, void *obj, uint64_t arg)
     int hn = n - k;
     for (int i = lo; i <= hi; i++) {
         ps_entry_t e = s[i];
-        ps_push(h, hn++, e);
+        ps_push(h, hn++, ps_tag(&e), e.job);
     }
     if (hn != p->nworking) {
         world_fail(w, "internal error: a throttled pod's heap and working jobs disagree");
