@@ -131,7 +131,6 @@ struct job {
     pod_t *pod;                 /* NULL once detached from a killed pod */
     simtime_t enq, start;
     evq_handle_t ev;            /* its completion (unthrottled pods) */
-    double work_left;           /* CPU work still to do, ns at one core (throttled pods) */
     uint32_t next_call;
     uint32_t bslot;             /* index in pod->slots while it holds a worker */
     uint32_t wslot;             /* index in pod->working (throttled pods) */
@@ -165,6 +164,15 @@ typedef struct pod_metrics {
     bool has_cpu;               /* running through the window: rates exist */
 } pod_metrics_t;
 
+/* A working job of a throttled pod in the pod's heap: its finish tag, the
+ * pod's virtual time at which its CPU work is done, in ns at one core with
+ * 64 fractional bits (hi:lo), kept in the entry so that the heap compares
+ * without reading the job. */
+typedef struct ps_entry {
+    uint64_t hi, lo;
+    job_t *job;
+} ps_entry_t;
+
 struct pod {
     void *pool_link;
     /* what the balancer sees: lb.active (busy + queued), lb.uid (stable for
@@ -187,11 +195,15 @@ struct pod {
     simtime_t cpu_last;
     job_t **slots;              /* the jobs holding a worker, [0, busy) */
     /* jobs using CPU now (own work, not waiting on a call); throttled pods
-     * keep them in `working` and share one completion event */
+     * keep them in `working` (the order in which simultaneous completions
+     * are handled) and in `ps_heap` by finish tag, and share one
+     * completion event, for the least tag (processor sharing, service.c) */
     int nworking;
     job_t **working;
+    ps_entry_t *ps_heap;        /* a min-heap of nworking entries, concurrency allocated */
+    uint64_t ps_vhi, ps_vlo;    /* virtual time: work each working job has had (fixed point, as tags) */
     evq_handle_t ps_ev;
-    simtime_t ps_last;
+    simtime_t ps_last;          /* when virtual time was last advanced */
     double ps_rate;             /* work progress per ns for each job */
     int restarts;
     simtime_t backoff;          /* the next CrashLoopBackOff delay */
@@ -222,6 +234,8 @@ struct service {
     uint32_t next_uid;
     uint64_t next_seq;
     bool throttled;             /* pods may be CPU-throttled (processor sharing) */
+    double ps_limit;            /* throttled: the CPU limit, cores */
+    double *ps_rates;           /* throttled: [n] the rate of each of n working jobs, n <= concurrency */
     /* CPU accounting and the busy-job slots cost two updates per request;
      * a service with no resources, autoscaler, rollouts or memory limit has
      * no reader of the one and no pod to kill for the other, and skips them */

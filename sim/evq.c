@@ -287,6 +287,22 @@ bool evq_cancel(evq_t *q, evq_handle_t h)
     return true;
 }
 
+evq_handle_t evq_reschedule(evq_t *q, evq_handle_t h, simtime_t t)
+{
+    if (!evq_pending(q, h))
+        return 0;
+    if (q->seq == SEQ_LIMIT)
+        renumber(q);
+    uint32_t slot = (uint32_t)h;
+    size_t i = q->nodes[slot].pos;
+    entry_t e = entry(t, q->seq++, slot);
+    if (i > 0 && less(e, q->heap[(i - 1) / ARITY]))
+        sift_up(q, i, e);
+    else
+        sift_down(q, i, e);
+    return h;
+}
+
 simtime_t evq_peek_time(const evq_t *q) { return q->n ? entry_time(q->heap[0]) : SIM_NEVER; }
 
 bool evq_pop(evq_t *q, evq_event_t *ev)

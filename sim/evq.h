@@ -48,6 +48,12 @@ void evq_free(evq_t *q);
 evq_handle_t evq_schedule(evq_t *q, simtime_t t, evq_fn fn, void *obj, uint64_t arg);
 /* Removes a pending event; false when h is not pending (fired, cancelled, 0). */
 bool evq_cancel(evq_t *q, evq_handle_t h);
+/* Moves a pending event to time t as if it were cancelled and scheduled
+ * again with the same action (it takes the next seq, so it fires after the
+ * events already due at t), in one sift instead of two; returns h, or 0 when
+ * h is not pending (the set is unchanged). The free list and every other
+ * event are left as cancel-then-schedule would leave them. */
+evq_handle_t evq_reschedule(evq_t *q, evq_handle_t h, simtime_t t);
 /* True when h names a pending event. */
 bool evq_pending(const evq_t *q, evq_handle_t h);
 /* Time of the earliest pending event, SIM_NEVER when empty. */

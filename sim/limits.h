@@ -31,7 +31,9 @@
  *     request (an idle pod goes at once), so they are bounded by the requests
  *     in flight, not by the configuration.
  *   - 10,000,000 workers per run (pods x concurrency, summed as above): a
- *     pod's worker slots are allocated when it is created, 8-16 bytes each.
+ *     pod's worker slots are allocated when it is created, 8-16 bytes each
+ *     (40 in a pod that a CPU limit can throttle: its processor-sharing heap
+ *     of 24-byte entries), so at most about 400 MB.
  *   - 1,000 services: each carries four latency histograms (about 80 KiB)
  *     and 11 time series, so 1,000 services are about 80 MB and 11,000
  *     series.

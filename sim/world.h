@@ -86,6 +86,13 @@ static inline evq_handle_t world_schedule(world_t *w, simtime_t t, evq_fn fn, vo
 /* Cancels a pending event (its handle from world_schedule). */
 static inline void world_cancel(world_t *w, evq_handle_t h) { evq_cancel(w->q, h); }
 
+/* Moves a pending event to time t, as cancel then schedule would (its
+ * handle stays valid). */
+static inline evq_handle_t world_reschedule(world_t *w, evq_handle_t h, simtime_t t)
+{
+    return evq_reschedule(w->q, h, t);
+}
+
 /* A new request arrived now: measured when after warm-up, and counted. */
 static inline void world_admit(world_t *w, request_t *r)
 {

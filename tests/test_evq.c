@@ -423,6 +423,78 @@ static void test_random_vs_reference_renumbering(void **state)
     random_vs_reference(777, 4999);
 }
 
+/* ---- reschedule: the same as cancel then schedule ------------------------ */
+
+/* Two sets driven alike, except that a move is evq_reschedule in one and
+ * evq_cancel + evq_schedule in the other: every pop must agree (time, action,
+ * argument), through ties at equal times, moves to now, earlier and later,
+ * growth and renumberings of the seqs (every 5000 operations). A stale or
+ * zero handle is not moved. */
+static void test_reschedule_as_cancel_schedule(void **state)
+{
+    (void)state;
+    enum { OPS = 100000, MAXLIVE = 2048 };
+    static evq_handle_t ha[MAXLIVE], hb[MAXLIVE];
+    static uint64_t args[MAXLIVE];
+    size_t nlive = 0;
+    uint64_t moves = 0, pops = 0;
+    simtime_t now = 0;
+    sm_state = 77;
+    evq_t *a = evq_new(2), *b = evq_new(2);
+    assert_true(a && b);
+    assert_true(evq_reschedule(a, 0, 5) == 0);
+    for (int op = 0; op < OPS; op++) {
+        if (op % 5000 == 4999) {
+            uint64_t s = ((uint64_t)1 << 32) - sm_below(20);
+            evq__skip_seq(a, s);
+            evq__skip_seq(b, s);
+        }
+        unsigned r = (unsigned)sm_below(100);
+        simtime_t t = now + (simtime_t)(sm_below(2) ? sm_below(4) : sm_below(100000));
+        if (r < 40 && nlive < MAXLIVE) {
+            uint64_t arg = sm_next();
+            ha[nlive] = evq_schedule(a, t, fn_a, NULL, arg);
+            hb[nlive] = evq_schedule(b, t, fn_a, NULL, arg);
+            assert_true(ha[nlive] && hb[nlive]);
+            args[nlive++] = arg;
+        } else if (r < 80 && nlive > 0) {
+            size_t k = (size_t)sm_below(nlive);
+            assert_true(evq_reschedule(a, ha[k], t) == ha[k]);
+            assert_true(evq_pending(a, ha[k]));
+            assert_true(evq_cancel(b, hb[k]));
+            hb[k] = evq_schedule(b, t, fn_a, NULL, args[k]);
+            assert_true(hb[k] != 0);
+            moves++;
+        } else if (nlive > 0) {
+            evq_event_t ea, eb;
+            assert_true(evq_pop(a, &ea));
+            assert_true(evq_pop(b, &eb));
+            assert_int_equal(ea.time, eb.time);
+            assert_int_equal(ea.arg, eb.arg);
+            size_t k = 0;
+            while (args[k] != ea.arg)
+                k++;
+            assert_false(evq_pending(a, ha[k]));
+            assert_true(evq_reschedule(a, ha[k], now) == 0); /* fired: stale */
+            nlive--;
+            ha[k] = ha[nlive], hb[k] = hb[nlive], args[k] = args[nlive];
+            now = ea.time;
+            pops++;
+        }
+        assert_int_equal(evq_size(a), evq_size(b));
+    }
+    assert_true(moves > 20000 && pops > 10000);
+    evq_event_t ea, eb;
+    while (evq_pop(b, &eb)) {
+        assert_true(evq_pop(a, &ea));
+        assert_int_equal(ea.time, eb.time);
+        assert_int_equal(ea.arg, eb.arg);
+    }
+    assert_int_equal(evq_size(a), 0);
+    evq_free(a);
+    evq_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_seq_renumbering),
         cmocka_unit_test(test_random_vs_reference),
         cmocka_unit_test(test_random_vs_reference_renumbering),
+        cmocka_unit_test(test_reschedule_as_cancel_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,19 @@ static void check(world_t *w)
             fail_if(p->core.queued > c->queue_capacity || p->core.queued < 0, "0 <= queued <= queue_capacity", w, s);
             fail_if(n != p->core.queued, "the queue list holds `queued` jobs", w, s);
             fail_if(p->nworking < 0 || p->nworking > p->core.busy, "0 <= working <= busy", w, s);
+            if (s->throttled) {
+                /* processor sharing: the heap holds the working jobs, by tag */
+                for (int m = 0; m < p->nworking; m++) {
+                    const ps_entry_t *e = &p->ps_heap[m], *up = &p->ps_heap[(m - 1) / 2];
+                    const job_t *j = p->working[m];
+                    fail_if(j->wslot != (uint32_t)m || j->state != JOB_WORKING, "working[wslot] is the job", w, s);
+                    fail_if(e->job->wslot >= (uint32_t)p->nworking || p->working[e->job->wslot] != e->job,
+                            "a heap entry is a working job", w, s);
+                    fail_if(m > 0 && (up->hi > e->hi || (up->hi == e->hi && up->lo > e->lo)),
+                            "a tag is >= its parent's in the heap", w, s);
+                }
+                fail_if(p->nworking == 0 && (p->ps_vhi || p->ps_vlo), "virtual time is 0 with no job working", w, s);
+            }
             bool runs = p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
             fail_if(!runs && p->lb.active != 0, "only a running container holds requests", w, s);
             busy += p->core.busy, queued += p->core.queued, active += p->lb.active;

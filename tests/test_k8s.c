@@ -42,6 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/rng.h"
 #include "sim/run.h"
 #include "sim/stats.h"
 #include "models/deployment.h"
@@ -419,6 +420,283 @@ static void test_ps_by_hand(void **state)
     assert_int_equal(s->latency.min, SEC(2.0));
     assert_int_equal(s->latency.max, SEC(2.0));
     assert_double_close(s->cpu.max, 0.5, 0);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* Processor sharing against the method it replaced (the reference): there,
+ * at each start and completion every working job's work left was reduced by
+ * rate x elapsed, the next completion was ceil(least left / rate) ns ahead,
+ * the jobs within 0.5 ns of done finished (at most 64 per event, in the
+ * order of a scan of the working jobs that swaps each finished one with the
+ * last). service.c keeps a virtual clock and a heap of finish tags instead;
+ * its arithmetic is exact where the reference rounded each subtraction, so
+ * an instant may differ by 1 ns where the reference's rounding error carried
+ * left / rate across a whole nanosecond. Jobs arrive at a[i] (increasing)
+ * needing d[i]; done[i] is when the reference finishes job i. */
+static void ps_reference(int n, const simtime_t *a, const simtime_t *d, double limit, simtime_t *done)
+{
+    int *wk = malloc((size_t)n * sizeof *wk);
+    double *left = malloc((size_t)n * sizeof *left);
+    assert_non_null(wk);
+    assert_non_null(left);
+    int nw = 0, next = 0, finished = 0;
+    double rate = 1.0;
+    simtime_t last = 0, ev = -1;
+    while (finished < n) {
+        /* an arrival at the instant of a completion comes first (it was
+         * scheduled first) */
+        bool arrival = next < n && (ev < 0 || a[next] <= ev);
+        simtime_t now = arrival ? a[next] : ev;
+        double dn = rate * (double)(now - last);
+        if (dn > 0)
+            for (int i = 0; i < nw; i++)
+                left[wk[i]] -= dn;
+        last = now;
+        if (arrival) {
+            left[next] = (double)d[next];
+            wk[nw++] = next++;
+        } else {
+            int nf = 0;
+            for (int i = 0; i < nw && nf < 64;) {
+                if (left[wk[i]] <= 0.5) {
+                    done[wk[i]] = now;
+                    wk[i] = wk[--nw];
+                    nf++, finished++;
+                } else {
+                    i++;
+                }
+            }
+        }
+        rate = nw <= limit ? 1.0 : limit / nw;
+        ev = -1;
+        if (nw > 0) {
+            double least = left[wk[0]];
+            for (int i = 1; i < nw; i++)
+                if (left[wk[i]] < least)
+                    least = left[wk[i]];
+            ev = now + (simtime_t)(least > 0 ? ceil(least / rate) : 0);
+        }
+    }
+    free(wk);
+    free(left);
+}
+
+static uint64_t *ps_probe_seen;
+static void ev_probe(void *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx;
+    ps_probe_seen[arg] = ((const service_t *)obj)->completed;
+}
+
+static int cmp_time(const void *x, const void *y)
+{
+    simtime_t a = *(const simtime_t *)x, b = *(const simtime_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Completions of the reference before t (sorted instants). */
+static uint64_t ref_before(const simtime_t *sorted, int n, simtime_t t)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint64_t)lo;
+}
+
+/* One pod with 1000 workers (no queue) and the given limit and service
+ * time: n jobs injected at random instants (gaps exponential with mean
+ * `gap` s, or all at 1 s when gap is 0), their demands drawn from the
+ * service's own stream as the pod draws them. Probes at each reference
+ * instant t and at t + 1 (scheduled first, so they see the completions
+ * before t, then those at t) count the completions. Returns the probes
+ * that disagree; each must be off by one completion at most 1 ns away. */
+static int ps_against_reference(const char *limit, const char *svc, int n, double gap, uint64_t seed)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "duration: 1000000s\nwarmup: 0s\n"
+             "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+             "services:\n  web:\n    concurrency: 1000\n    service_time: %s\n"
+             "    resources: {limits: {cpu: \"%s\"}}\n",
+             svc, limit);
+    scenario_t *sc = load(yaml);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *ws = world_service(w, 0);
+    assert_true(ws->throttled);
+    simtime_t *a = malloc((size_t)n * sizeof *a), *d = malloc((size_t)n * sizeof *d);
+    simtime_t *done = malloc((size_t)n * sizeof *done), *sorted = malloc((size_t)n * sizeof *sorted);
+    ps_probe_seen = calloc(2 * (size_t)n, sizeof *ps_probe_seen);
+    assert_true(a && d && done && sorted && ps_probe_seen);
+    rng_t *ra = rng_new(seed, "test.ps.arrivals"), *rd = rng_new(w->seed, "service.web.time");
+    assert_true(ra && rd);
+    simtime_t t = SEC(1);
+    for (int i = 0; i < n; i++) {
+        if (gap > 0)
+            t += 1 + (simtime_t)(rng_exp1(ra) * gap * 1e9);
+        a[i] = t;
+        d[i] = dist_sample_ns(&ws->cfg->service_time, rd);
+    }
+    rng_free(ra);
+    rng_free(rd);
+    ps_reference(n, a, d, (double)ws->cfg->cpu_limit_m / 1000.0, done);
+    memcpy(sorted, done, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_time);
+    for (int i = 0; i < n; i++)
+        if (i == 0 || a[i] != a[i - 1])
+            assert_true(world_schedule(w, a[i], ev_inject, ws, gap > 0 ? 1 : (uint64_t)n) != 0);
+    for (int i = 0; i < n; i++) {
+        assert_true(world_schedule(w, sorted[i], ev_probe, ws, 2 * (uint64_t)i) != 0);
+        assert_true(world_schedule(w, sorted[i] + 1, ev_probe, ws, 2 * (uint64_t)i + 1) != 0);
+    }
+    run(w);
+    assert_int_equal(ws->completed, n);
+    int off = 0;
+    for (int i = 0; i < 2 * n; i++) {
+        simtime_t x = sorted[i / 2] + i % 2;
+        uint64_t seen = ps_probe_seen[i], want = ref_before(sorted, n, x);
+        if (seen != want) {
+            off++;
+            assert_true(seen >= ref_before(sorted, n, x - 1) && seen <= ref_before(sorted, n, x + 1));
+        }
+    }
+    printf("  limit %s, S = %s, %d jobs: %d of %d probes off by 1 ns\n", limit, svc, n, off, 2 * n);
+    free(a);
+    free(d);
+    free(done);
+    free(sorted);
+    free(ps_probe_seen);
+    ps_probe_seen = NULL;
+    world_free(w);
+    scenario_free(sc);
+    return off;
+}
+
+static void test_ps_reference(void **state)
+{
+    (void)state;
+    /* rho 0.9 at a 2-core limit (rates 2/n), and at 500m (0.5/n), over
+     * thousands of rate changes; 1/3-core shares (limit 1, n = 3) */
+    int off = ps_against_reference("2", "{dist: lognormal, mean: 1s, cv: 1}", 4000, 1.0 / 1.8, 1);
+    assert_true(off <= 2 * 4000 / 20);
+    off = ps_against_reference("500m", "{dist: exponential, mean: 100ms}", 4000, 0.1 / 0.45, 2);
+    assert_true(off <= 2 * 4000 / 20);
+    off = ps_against_reference("1", "{dist: gamma, mean: 5ms, cv: 1}", 4000, 0.005 / 0.95, 3);
+    assert_true(off <= 2 * 4000 / 20);
+    /* 150 equal jobs at once: every tag equal, 64 finish, then 64 and 22
+     * more at the same instant (events due now) */
+    assert_int_equal(ps_against_reference("1", "1s", 150, 0, 4), 0);
+}
+
+/* Simultaneous completions come out in the order of the reference's scan
+ * of the working jobs (swap each finished one with the last, look at the
+ * same place again, at most 64 per event), which is the order in which the
+ * jobs make their downstream calls. Limit 1 core, 1 s of CPU each: 5 jobs
+ * at 1 s, 7 at 1.3 s, 80 at 1.6 s (client = arrival number). Each group
+ * ends at one instant; the 5 leave holes that the last jobs fill, and the
+ * 80 pass the 64 of an event. The web calls `sink`, one worker busy for
+ * 10^4 s: its worker and FIFO queue hold the calls in arrival order. */
+static uint32_t ps_next_client;
+static void ev_inject_numbered(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    for (uint64_t i = 0; i < arg; i++) {
+        request_t *r = world_new_request(w);
+        job_t *j = service_job_new(w);
+        assert_true(r && j);
+        r->arrival = w->now;
+        r->route = &w->entry;
+        r->client = ps_next_client++;
+        world_admit(w, r);
+        j->req = r;
+        service_submit(w, obj, j);
+    }
+}
+
+static int ps_sink_order[128], ps_sink_seen;
+static void ev_read_sink(void *ctx, void *obj, uint64_t arg)
+{
+    (void)ctx, (void)arg;
+    const pod_t *p = ((const service_t *)obj)->pods[0];
+    ps_sink_seen = 0;
+    if (p->core.busy == 1)
+        ps_sink_order[ps_sink_seen++] = (int)p->slots[0]->req->client;
+    for (const server_item_t *it = p->core.qhead; it && ps_sink_seen < 128; it = it->next)
+        ps_sink_order[ps_sink_seen++] = (int)((const job_t *)it)->req->client;
+}
+
+static void test_ps_simultaneous_order(void **state)
+{
+    (void)state;
+    enum { N = 92 };
+    const int group[3] = {5, 7, 80};
+    const double at_s[3] = {1.0, 1.3, 1.6};
+    /* the reference, as in ps_reference, recording the order of completion */
+    simtime_t a[N], d[N];
+    for (int g = 0, i = 0; g < 3; g++)
+        for (int k = 0; k < group[g]; k++, i++)
+            a[i] = SEC(at_s[g]), d[i] = SEC(1);
+    int wk[N], order[N], nw = 0, next = 0, finished = 0;
+    double left[N], rate = 1.0;
+    simtime_t last = 0, ev = -1;
+    while (finished < N) {
+        bool arrival = next < N && (ev < 0 || a[next] <= ev);
+        simtime_t now = arrival ? a[next] : ev;
+        double dn = rate * (double)(now - last);
+        if (dn > 0)
+            for (int i = 0; i < nw; i++)
+                left[wk[i]] -= dn;
+        last = now;
+        if (arrival) {
+            left[next] = (double)d[next];
+            wk[nw++] = next++;
+        } else {
+            int nf = 0;
+            for (int i = 0; i < nw && nf < 64;) {
+                if (left[wk[i]] <= 0.5) {
+                    order[finished++] = wk[i];
+                    wk[i] = wk[--nw];
+                    nf++;
+                } else {
+                    i++;
+                }
+            }
+        }
+        rate = nw <= 1 ? 1.0 : 1.0 / nw;
+        ev = -1;
+        if (nw > 0) {
+            double least = left[wk[0]];
+            for (int i = 1; i < nw; i++)
+                if (left[wk[i]] < least)
+                    least = left[wk[i]];
+            ev = now + (simtime_t)(least > 0 ? ceil(least / rate) : 0);
+        }
+    }
+    scenario_t *sc = load("duration: 2000s\nwarmup: 0s\n"
+                          "traffic: {profile: [{at: 0s, rate: 0/s}]}\n"
+                          "services:\n"
+                          "  web:\n    concurrency: 1000\n    service_time: 1s\n    calls: [sink]\n"
+                          "    resources: {limits: {cpu: \"1\"}}\n"
+                          "  sink:\n    concurrency: 1\n    service_time: 10000s\n"
+                          "    resources: {requests: {cpu: 100m}}\n");
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *web = world_service(w, 0), *sink = world_service(w, 1);
+    assert_true(web->throttled && sink->tracked);
+    ps_next_client = 0;
+    for (int g = 0; g < 3; g++)
+        at(w, at_s[g], ev_inject_numbered, web, (uint64_t)group[g]);
+    at(w, 1000.0, ev_read_sink, sink, 0);
+    run(w);
+    assert_int_equal(ps_sink_seen, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(ps_sink_order[i], order[i]);
+    printf("  %d completions in 3 instants, in the reference's order: %d %d %d %d %d | %d ... | %d %d %d ...\n", N,
+           order[0], order[1], order[2], order[3], order[4], order[5], order[12], order[13], order[14]);
     world_free(w);
     scenario_free(sc);
 }
@@ -1617,6 +1895,8 @@ int main(void)
         cmocka_unit_test(test_ps_insensitivity),
         cmocka_unit_test(test_tracked_mm4),
         cmocka_unit_test(test_ps_by_hand),
+        cmocka_unit_test(test_ps_reference),
+        cmocka_unit_test(test_ps_simultaneous_order),
         cmocka_unit_test(test_cpu_accounting),
         cmocka_unit_test(test_startup_pipeline),
         cmocka_unit_test(test_scale_down_order),
