@@ -142,7 +142,8 @@ fi
 # ---- interrupted, then --resume ----------------------------------------------------------------------
 
 # 8 points of about 0.2 s each, one at a time: long enough to stop in the middle
-SLOW=(sweep "$MMC" --duration 20000s --vary traffic.rate=10,11,12,13,14,15,16,17 -j 1 -q)
+LOUD=(sweep "$MMC" --duration 20000s --vary traffic.rate=10,11,12,13,14,15,16,17 -j 1)
+SLOW=("${LOUD[@]}" -q)
 "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/whole" >/dev/null 2>&1
 rc_whole=$?
 
@@ -242,6 +243,27 @@ if [ $rc_same -eq 0 ] && [ $rc -eq 2 ] && grep -q 'holds another sweep' "$ERR"; 
     ok "--resume on a finished sweep: exit 0 (complete); with another grid: exit 2"
 else
     not_ok "--resume on a finished sweep" "exits $rc_same $rc" "$(one_line "$ERR")"
+fi
+
+# ---- the progress line: on a terminal only ---------------------------------------------------------
+
+run "${LOUD[@]}" -o "$TMP/notty"
+if [ $rc -eq 0 ] && [ ! -s "$ERR" ] && grep -q '^8 points x 1 replication' "$OUT"; then
+    ok "stderr not a terminal: no progress line (stderr empty), the last line on stdout"
+else
+    not_ok "no progress line without a terminal" "exit $rc" "$(one_line "$ERR")"
+fi
+if command -v script >/dev/null; then
+    # script(1) gives the command a terminal; its output is stdout and stderr
+    script -qec "$(printf '%q ' "$CLUSTERSIM" "${LOUD[@]}" -o "$TMP/tty")" /dev/null >"$TMP/tty.out" 2>&1
+    if tr '\r' '\n' <"$TMP/tty.out" | grep -Eq '^mmc sweep \[[#.]+\] [0-9]/8 points  [0-9]+s elapsed, ~[0-9?]+s? left' &&
+        cmp -s "$TMP/tty/sweep.csv" "$TMP/whole/sweep.csv"; then
+        ok "on a terminal: 'mmc sweep [###...] N/8 points  Ts elapsed, ~Ts left' on stderr; the same files"
+    else
+        not_ok "a progress line on a terminal" "$(one_line "$TMP/tty.out")"
+    fi
+else
+    echo "skipped: no script(1) to give the progress line a terminal"
 fi
 
 # ---- bad --vary: exit 2, located ----------------------------------------------------------------------
