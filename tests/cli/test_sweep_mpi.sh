@@ -86,7 +86,6 @@ else
     not_ok "clustersim-mpi --resume of a single-process journal" "exit $rc" "$(one_line "$ERR")"
 fi
 
-# mpirun forwards SIGTERM after a delay (a second here): a longer grid
 SLOW=(sweep "$MMC" --duration 20000s --vary traffic.rate=5..16:0.5 -j 1 -q)
 run "${SLOW[@]}" -o "$TMP/whole" -j 2
 D=$TMP/resume-single
@@ -96,13 +95,14 @@ for i in $(seq 1 300); do
     [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 3 ] && break
     sleep 0.02
 done
-kill -TERM $pid
+# SIGTERM to the ranks themselves (mpirun forwards its own SIGTERM only after
+# a delay, or not at all before the ranks finish): they stop within 0.1 s
+kill -TERM $(pgrep -P $pid) 2>/dev/null
 wait $pid 2>/dev/null
-sleep 0.2
 partial=$([ -f "$D/sweep.csv.partial" ] && [ ! -e "$D/sweep.csv" ] && echo yes || echo no)
 run "${SLOW[@]}" -o "$D" --resume
 if [ "$partial" = yes ] && [ $rc -eq 0 ] && cmp -s "$D/sweep.csv" "$TMP/whole/sweep.csv"; then
-    ok "bin/clustersim --resume finishes an MPI sweep stopped by SIGTERM to mpirun: the uninterrupted bytes"
+    ok "bin/clustersim --resume finishes an MPI sweep whose ranks got SIGTERM: the uninterrupted bytes"
 else
     not_ok "bin/clustersim --resume of an MPI journal" "journal left: $partial, exit $rc" "$(one_line "$ERR")"
 fi
