@@ -820,12 +820,17 @@ static int journal_append(sweep_t *s, const char *line)
 {
     if (s->jfd < 0)
         return 0;
+    if (s->closed)
+        return EIO; /* an earlier write failed */
     size_t n = strlen(line);
     char *buf = malloc(n + 1);
     if (!buf)
         return ENOMEM;
     memcpy(buf, line, n);
     buf[n] = '\n';
+    /* a write cut short (a full disk) is taken back, so that a later line
+     * cannot be glued to half of this one */
+    off_t end = lseek(s->jfd, 0, SEEK_END);
     size_t off = 0;
     int e = 0;
     while (off < n + 1) {
@@ -841,6 +846,8 @@ static int journal_append(sweep_t *s, const char *line)
     free(buf);
     if (!e && fsync(s->jfd) != 0 && errno != EINVAL)
         e = errno;
+    if (e && off && end >= 0 && ftruncate(s->jfd, end) != 0)
+        s->closed = true; /* cannot be taken back: write nothing more */
     return e;
 }
 
@@ -1234,8 +1241,10 @@ static void finish_point(sweep_t *s, size_t p)
     }
     s->computed[p] = true;
     int e = store_row(s, p, row, true);
-    if (e)
+    if (e) {
+        s->closed = true; /* the journal ends with the last whole row */
         set_error(s, "writing point %zu's row to '%s' failed: %s", p, s->journal, strerror(e > 0 ? e : EIO));
+    }
     s->rows_done++;
 }
 

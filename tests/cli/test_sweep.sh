@@ -245,6 +245,35 @@ else
     not_ok "--resume on a finished sweep" "exits $rc_same $rc" "$(one_line "$ERR")"
 fi
 
+# A full disk while rows are journaled (root: a tmpfs with one free page, which
+# 60 rows of about 130 bytes overflow): exit 3, the journal ends with a whole
+# row (a line written in part is taken back); with room again, --resume
+# gives the bytes of a sweep that never failed.
+FULL=(sweep "$MMC" --duration 500s --vary services.web.concurrency=1,2 --vary traffic.rate=5..19.5:0.5 -q)
+FS=$TMP/fs
+mkdir -p "$FS"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m clustersim-test "$FS" 2>/dev/null; then
+    trap 'umount "$FS" 2>/dev/null; rm -rf "$TMP"' EXIT
+    avail=$(df --output=avail -B1 "$FS" | tail -n 1)
+    dd if=/dev/zero of="$FS/filler" bs=4096 count=$((avail / 4096 - 1)) 2>/dev/null
+    run "${FULL[@]}" -o "$FS/s"
+    rc_full=$rc
+    err_full=$(first_err)
+    lines=$(whole_lines "$FS/s/sweep.csv.partial")
+    rm -f "$FS/filler"
+    run "${FULL[@]}" -o "$FS/s" --resume
+    "$CLUSTERSIM" "${FULL[@]}" -o "$TMP/full-ref" >/dev/null 2>&1
+    if [ $rc_full -eq 3 ] && echo "$err_full" | grep -q "sweep.csv.partial' failed: No space left on device" &&
+        [ "$lines" = ok ] && [ $rc -eq 0 ] && cmp -s "$FS/s/sweep.csv" "$TMP/full-ref/sweep.csv"; then
+        ok "ENOSPC while journaling: exit 3, the journal ends with a whole row; --resume then gives the same bytes"
+    else
+        not_ok "ENOSPC while journaling" "exit $rc_full: $err_full; journal $lines; resume exit $rc" "$(one_line "$ERR")"
+    fi
+    umount "$FS"
+else
+    echo "skipped: the full-disk check needs root to mount a tmpfs"
+fi
+
 # ---- the progress line: on a terminal only ---------------------------------------------------------
 
 run "${LOUD[@]}" -o "$TMP/notty"
