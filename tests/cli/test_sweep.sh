@@ -105,6 +105,18 @@ else
     not_ok "-j 1 and -j 2 byte-identical" "exits $rc1 $rc" "$(diff "$TMP/j1/sweep.csv" "$TMP/j2/sweep.csv" | head -3)"
 fi
 
+# ---- the default directory; --resume with nothing to resume starts afresh ------------------------
+
+mkdir -p "$TMP/cwd"
+(cd "$TMP/cwd" && "$CLUSTERSIM" sweep "$MMC" --duration 200s --vary traffic.rate=5,6 --resume >"$OUT" 2>"$ERR")
+rc=$?
+if [ $rc -eq 0 ] && [ -f "$TMP/cwd/results/sweep-mmc/sweep.csv" ] && [ -f "$TMP/cwd/results/sweep-mmc/sweep.json" ] &&
+    grep -q 'results/sweep-mmc/sweep.csv' "$OUT"; then
+    ok "no -o: results/sweep-NAME; --resume of nothing is a fresh sweep"
+else
+    not_ok "the default directory results/sweep-NAME" "exit $rc" "$(one_line "$ERR")"
+fi
+
 # ---- sweep.json ------------------------------------------------------------------------------------
 
 json=$(python3 - "$TMP/grid/sweep.json" "$TMP/grid/sweep.csv" <<'PY'
