@@ -437,7 +437,7 @@ struct sweep {
     _Atomic size_t next;
     _Atomic int failed;
     bool closed;
-    size_t jobs_done, rows_done;
+    size_t jobs_done;
     _Atomic int64_t *prog;
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -1245,7 +1245,6 @@ static void finish_point(sweep_t *s, size_t p)
         s->closed = true; /* the journal ends with the last whole row */
         set_error(s, "writing point %zu's row to '%s' failed: %s", p, s->journal, strerror(e > 0 ? e : EIO));
     }
-    s->rows_done++;
 }
 
 typedef struct worker_arg {
