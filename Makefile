@@ -1,6 +1,6 @@
 # clustersim: a plain Makefile.
 #
-#   make            build bin/clustersim
+#   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
 #   make bench      run the benchmarks (events/s, event set, peak memory)
@@ -16,7 +16,8 @@
 CC       ?= cc
 PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
-DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3
+DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3 \
+            libopenmpi-dev openmpi-bin
 DEFAULT_SCENARIO := scenarios/azora-baseline.yaml
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -55,17 +56,22 @@ else
 endif
 
 LIB_SRC  := $(sort $(wildcard sim/*.c models/*.c))
-LIB_SRC  := $(filter-out sim/main.c,$(LIB_SRC))
+LIB_SRC  := $(filter-out sim/main.c sim/sweep_mpi.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libclustersim.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
+# bin/clustersim-mpi (`mpirun -np N clustersim-mpi sweep ...`) is main.c built
+# by mpicc with -DCLUSTERSIM_MPI plus sim/sweep_mpi.c, the only file that
+# includes mpi.h; it is built only where mpicc exists, so nothing else needs MPI.
+MPICC   ?= mpicc
+MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BIN)/clustersim-mpi)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
 .PHONY: all run test check-tests bench docs deps install-packages clean help fuzz fuzz-build fuzz-run
-all: $(BIN)/clustersim
+all: $(BIN)/clustersim $(MPI_BIN)
 
 help:
 	@sed -n '3,13p' Makefile
@@ -88,6 +94,16 @@ $(BIN)/clustersim: $(BUILD)/sim/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/mpi/sim/%.o: sim/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MPICC   $<")
+	$(Q)$(MPICC) -DCLUSTERSIM_MPI $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BIN)/clustersim-mpi: $(BUILD)/mpi/sim/main.o $(BUILD)/mpi/sim/sweep_mpi.o $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(MPICC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BIN)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -113,7 +129,7 @@ test: deps
 
 # Every tests/test_*.c is one CMocka binary; each runs from the repository
 # root (fixtures are found relative to it). CLI-level tests are shell scripts.
-check-tests: $(BIN)/clustersim $(TEST_BIN)
+check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
 	@fail=0; pass=0; \
 	for t in $(TEST_BIN); do \
 	  echo "== $$t"; \

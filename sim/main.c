@@ -21,6 +21,10 @@
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/sweep.h"
+#ifdef CLUSTERSIM_MPI
+#include "sim/sweep_mpi.h"
+#endif
 
 #define VERSION "0.1.0"
 #define EXIT_GATE 1
@@ -29,6 +33,7 @@
 #define MAX_SETS 256
 #define MAX_MANIFESTS 16
 #define MAX_LIMITS 256
+#define MAX_VARY 32
 
 static const char usage_main[] =
     "usage: clustersim COMMAND [ARGS]\n"
@@ -44,6 +49,9 @@ static const char usage_main[] =
     "  compare BASE.yaml [CANDIDATE.yaml] [--manifest SERVICE=HPA.yaml] [--max-regression METRIC=PCT,...]\n"
     "                          run both with the same seeds, pair replications, print each headline\n"
     "                          metric's difference and 95% interval; exit 1 when a limit is exceeded\n"
+    "  sweep SCENARIO.yaml --vary PATH=V1,V2,... [--vary PATH=LO..HI:STEP]...\n"
+    "                          run every point of the grid (same seeds at each point), one CSV row\n"
+    "                          of headline metrics per point; interrupted sweeps continue with --resume\n"
     "  validate SCENARIO.yaml  check a scenario without running it\n"
     "  describe                print the scenario reference (every key, unit, default, bounds)\n"
     "  hpa replay HPA.yaml --metrics METRICS.csv\n"
@@ -125,6 +133,39 @@ static const char usage_compare[] =
     "  -q, --quiet             no table, no progress, only the last line\n"
     "      --strict            an unknown field in a Kubernetes manifest is an error\n"
     "  -h, --help\n";
+
+static const char usage_sweep[] =
+    "usage: clustersim sweep SCENARIO.yaml --vary PATH=VALUES [--vary PATH=VALUES]... [options]\n"
+    "\n"
+    "Runs the scenario at every point of the Cartesian grid of the --vary values (the first\n"
+    "--vary varies slowest) and writes one row per point: DIR/sweep.csv and DIR/sweep.json.\n"
+    "Each point's values are applied as --set applies them (units such as 500m or 30s work).\n"
+    "Replication k of every point runs with seed + k (common random numbers), so the\n"
+    "differences between points are not noise of different traffic. Rows: point, the varied\n"
+    "values, the headline metrics (compare's list) and every slo: gate's value and pass (the\n"
+    "whole 95% interval decides, as in check), each number with NAME_ci95 when R >= 2. The\n"
+    "output is the same whatever -j is. Exit 0 when the sweep is complete, 2 on bad input.\n"
+    "\n"
+    "      --vary PATH=V1,V2,...     the values of a scenario key, e.g. services.web.replicas=1,2,4\n"
+    "      --vary PATH=LO..HI:STEP   LO, LO+STEP, ... up to HI, e.g. traffic.rate=10..50:10 or\n"
+    "                                services.web.service_time.mean=20ms..60ms:20ms (repeatable)\n"
+    "  -r, --replications R    runs per point (default 1: no interval)\n"
+    "  -j, --threads N         threads over (point, replication) jobs (default: one per core)\n"
+    "  -o, --output DIR        where sweep.csv and sweep.json go (default results/sweep-NAME)\n"
+    "      --resume            keep the rows an interrupted sweep of the same scenario, grid, --set,\n"
+    "                          seed and replications left in DIR/sweep.csv.partial; run the rest\n"
+    "      --seed N            the scenario's seed (replication i uses N + i at every point)\n"
+    "      --duration T        simulated time (same as --set duration=T)\n"
+    "      --set PATH=VALUE    override a key at every point (repeatable)\n"
+    "  -q, --quiet             no progress, no last line\n"
+    "      --strict            an unknown field in a Kubernetes manifest is an error\n"
+    "  -h, --help\n"
+    "\n"
+    "Finished rows are appended whole to DIR/sweep.csv.partial as they complete; sweep.csv and\n"
+    "sweep.json are written whole at the end (the journal is then removed). Ctrl-C or a kill\n"
+    "leaves only whole rows; --resume runs the missing points and gives the same files as a\n"
+    "sweep never interrupted. With MPI: mpirun -np N clustersim-mpi sweep ... spreads the points\n"
+    "over the ranks; rank 0 writes the same files.\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
@@ -742,6 +783,191 @@ done:
     return rc;
 }
 
+/* Prints a sweep_* failure; the exit code. */
+static int sweep_fail(int rc, const char *err)
+{
+    fprintf(stderr, "clustersim sweep: %s\n", err);
+    return rc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
+        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
+        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
+        {"vary", required_argument, 0, 'V'}, {"resume", no_argument, 0, 'R'},
+        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
+    const char *varies[MAX_VARY];
+    size_t nsets = 0, nvary = 0;
+    const char *outdir = NULL;
+    long reps = 1, threads = 0;
+    int quiet = 0, strict = 0, resume = 0, c;
+    const char *seed = NULL, *duration = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': outdir = optarg; break;
+        case 'S': seed = optarg; break;
+        case 'D': duration = optarg; break;
+        case 'R': resume = 1; break;
+        case 'V':
+            if (nvary == MAX_VARY)
+                return usage_error("sweep", "too many --vary options", NULL);
+            varies[nvary++] = optarg;
+            break;
+        case 'r':
+            if (parse_count(optarg, 1, 10000, &reps) != 0)
+                return usage_error("sweep", "--replications: expected an integer from 1 to 10000, got", optarg);
+            break;
+        case 'j':
+            if (parse_count(optarg, 1, 1024, &threads) != 0)
+                return usage_error("sweep", "--threads: expected an integer from 1 to 1024, got", optarg);
+            break;
+        case 's':
+            if (nsets == MAX_SETS)
+                return usage_error("sweep", "too many --set options", NULL);
+            sets[nsets++] = optarg;
+            break;
+        case 'q': quiet = 1; break;
+        case 'T': strict = 1; break;
+        case 'h': fputs(usage_sweep, stdout); return 0;
+        case ':': return usage_error("sweep", "missing value for", argv[optind - 1]);
+        default: return usage_error("sweep", "unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("sweep", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
+                           optind >= argc ? NULL : argv[optind + 1]);
+    if (nvary == 0)
+        return usage_error("sweep", "nothing to vary: give at least one --vary PATH=V1,V2,... "
+                                    "(e.g. --vary services.web.replicas=1,2,4)", NULL);
+    if (outdir && !*outdir)
+        return usage_error("sweep", "-o: the output directory name is empty", NULL);
+
+    int rank = 0, nranks = 1;
+#ifdef CLUSTERSIM_MPI
+    if (sweep_mpi_init(&rank, &nranks) != 0) {
+        fprintf(stderr, "clustersim sweep: MPI could not start\n");
+        return EXIT_INTERNAL;
+    }
+    if (rank != 0)
+        quiet = 1; /* rank 0 speaks for all; the others' messages would repeat it */
+#define SWEEP_RETURN(code) return sweep_mpi_end(code)
+#else
+#define SWEEP_RETURN(code) return (code)
+#endif
+    char err[8192];
+    sweep_grid_t grid = {0};
+    for (size_t i = 0; i < nvary; i++) {
+        int gr = sweep_grid_add(&grid, varies[i], (int)i + 1, err, sizeof err);
+        if (gr != 0) {
+            if (rank == 0)
+                fprintf(stderr, "%s\n", gr == -2 ? "clustersim sweep: out of memory" : err);
+            sweep_grid_free(&grid);
+            SWEEP_RETURN(gr == -2 ? EXIT_INTERNAL : EXIT_INPUT);
+        }
+    }
+    char *seedset = seed ? concat("seed=", seed) : NULL;
+    char *durset = duration ? concat("duration=", duration) : NULL;
+    if (seedset) {
+        labels[nsets] = "--seed";
+        sets[nsets++] = seedset;
+    }
+    if (durset) {
+        labels[nsets] = "--duration";
+        sets[nsets++] = durset;
+    }
+    int rc = 0;
+    sweep_t *sw = NULL;
+    char *defdir = NULL;
+    if ((seed && !seedset) || (duration && !durset)) {
+        fprintf(stderr, "clustersim sweep: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    sweep_opts_t so = {argv[optind], sets, labels, nsets, strict, &grid, (int)reps, (int)threads,
+                       !quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
+    diag_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        fprintf(stderr, "clustersim sweep: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    diag_init(d);
+    int nrc;
+    sw = sweep_new(&so, d, &nrc);
+    if (rank == 0)
+        diag_print(d, stderr);
+    free(d);
+    if (!sw) {
+        if (nrc == SWEEP_FAILED && rank == 0)
+            fprintf(stderr, "clustersim sweep: out of memory\n");
+        rc = nrc == SWEEP_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
+        goto done;
+    }
+    /* the loader allows only names that are one plain path component */
+    if (!outdir && !(outdir = defdir = concat("results/sweep-", sweep_name(sw)))) {
+        fprintf(stderr, "clustersim sweep: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    int orc = rank == 0 ? sweep_open(sw, outdir, resume, err, sizeof err) : SWEEP_OK;
+#ifdef CLUSTERSIM_MPI
+    orc = sweep_mpi_share(sw, orc); /* rank 0's verdict and rows done, to every rank */
+#endif
+    if (orc == SWEEP_COMPLETE) {
+        if (!quiet)
+            printf("%s: the sweep is complete already (%zu points): %s/sweep.csv, sweep.json\n", outdir,
+                   sweep_points(sw), outdir);
+        goto done;
+    }
+    if (orc != SWEEP_OK) {
+        rc = rank == 0 ? sweep_fail(orc, err) : (orc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
+        goto done;
+    }
+    catch_stop_signals();
+    size_t before = sweep_done(sw);
+    int src = sweep_run(sw, err, sizeof err);
+    if (src == SWEEP_STOPPED) {
+        /* replications may still be running: end now, freeing nothing */
+        fprintf(stderr, "clustersim sweep: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    }
+#ifdef CLUSTERSIM_MPI
+    src = sweep_mpi_gather(sw, src, err, sizeof err);
+#endif
+    if (src != SWEEP_OK) {
+        rc = sweep_fail(src, err);
+        goto done;
+    }
+    if (rank == 0) {
+        int frc = sweep_finish(sw, err, sizeof err);
+        if (frc != SWEEP_OK) {
+            rc = sweep_fail(frc, err);
+            goto done;
+        }
+        if (!quiet)
+            printf("%zu points x %ld replication%s (%zu run now, %zu kept from the journal): %s/sweep.csv, "
+                   "sweep.json\n", sweep_points(sw), reps, reps == 1 ? "" : "s", sweep_points(sw) - before, before,
+                   outdir);
+    }
+
+done:
+    sweep_free(sw);
+    sweep_grid_free(&grid);
+    free(seedset);
+    free(durset);
+    free(defdir);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
+    SWEEP_RETURN(rc);
+#undef SWEEP_RETURN
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"strict", no_argument, 0, 'T'},
@@ -884,6 +1110,7 @@ static const command_t commands[] = {
     {"run", cmd_run},
     {"check", cmd_check},
     {"compare", cmd_compare},
+    {"sweep", cmd_sweep},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
     {"hpa", cmd_hpa},

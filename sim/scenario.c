@@ -534,7 +534,8 @@ static scenario_t *load_tree(arena_t *a, cfg_node_t *root, const char *file, con
     for (size_t i = 0; root && i < nsets; i++) {
         bool named = labels && labels[i];
         const char *label = named ? labels[i] : arena_printf(a, "--set[%zu]", i + 1);
-        if (!label || cfg_apply_set(a, root, sets[i], label, named, d) != 0)
+        bool whole = !named || (o->whole && o->whole[i]);
+        if (!label || cfg_apply_set(a, root, sets[i], label, !whole, d) != 0)
             return NULL;
     }
     if (!root)

@@ -68,6 +68,8 @@ typedef struct scenario_opts {
     const char *const *labels;  /* per override: its name in messages (NULL entries or
                                    array: "--set[i]"), columns counted in its value */
     bool strict;                /* unknown fields in referenced manifests are errors */
+    const bool *whole;          /* per override (NULL: none): a labelled override's columns count
+                                   in the whole PATH=VALUE, as an unlabelled one's (sweep's --vary) */
 } scenario_opts_t;
 /* The same, with options (NULL: none). */
 scenario_t *scenario_load_opts(const char *path, const char *const *sets, size_t nsets, const scenario_opts_t *o,

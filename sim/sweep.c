@@ -1,0 +1,1459 @@
+/* sweep: the grid, the jobs, the rows, the journal (sweep.h says what is
+ * guaranteed).
+ *
+ * Invariants kept here:
+ * - A row's text depends only on the point and on its replications'
+ *   metrics: numbers are printed in the shortest form that reads back
+ *   exactly, so a row written to the journal, read back on --resume and
+ *   put into sweep.json gives the same bytes as one computed in this run.
+ * - The journal is appended to only under s->lock and only while the sweep
+ *   is not closed; a stop closes it under the same lock, so no line is
+ *   being written when sweep_run returns SWEEP_STOPPED.
+ * - A point's scenario and replications' metrics live from the first job
+ *   of the point to its row; pt->reps[k] is written by the one job (p, k)
+ *   only, the rest of the point state under s->lock. */
+#include "sim/sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/compare.h"
+#include "sim/gate.h"
+#include "sim/results.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+#include "sim/world.h"
+
+#define JOURNAL "sweep.csv.partial"
+#define JOURNAL_MAGIC "# clustersim sweep journal v1 id="
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* A growing string. */
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} sbuf_t;
+
+static void sb_add(sbuf_t *b, const char *t, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, t, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf_t *b, const char *t) { sb_add(b, t, strlen(t)); }
+
+/* v in the shortest of 15, 16, 17 significant digits that reads back
+ * exactly (cJSON's rule); "" for NaN and infinities (no value). */
+static void fmt_num(char *buf, size_t size, double v)
+{
+    if (!isfinite(v)) {
+        buf[0] = '\0';
+        return;
+    }
+    if (v == 0)
+        v = 0; /* no "-0" */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static void sb_num(sbuf_t *b, double v)
+{
+    char buf[40];
+    fmt_num(buf, sizeof buf, v);
+    sb_str(b, buf);
+}
+
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+static void sb_csv(sbuf_t *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        sb_str(b, s);
+        return;
+    }
+    sb_add(b, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"')
+            sb_add(b, "\"", 1);
+        sb_add(b, s, 1);
+    }
+    sb_add(b, "\"", 1);
+}
+
+/* Whether s is a JSON number. */
+static bool is_json_number(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9')
+            s++;
+    else
+        return false;
+    if (*s == '.') {
+        s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s, strlen(s) + 1); }
+
+/* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
+ * errno set. */
+static char *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sbuf_t b = {0};
+    char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_add(&b, buf, k);
+    int bad = ferror(f);
+    fclose(f);
+    if (!b.s && !b.oom)
+        sb_add(&b, "", 0);
+    if (b.oom || bad) {
+        free(b.s);
+        errno = bad ? EIO : ENOMEM;
+        return NULL;
+    }
+    *n = b.n;
+    return b.s;
+}
+
+/* ---- the grid ---------------------------------------------------------------------- */
+
+static int grid_err(char *err, size_t errlen, int option, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int grid_err(char *err, size_t errlen, int option, int col, const char *fmt, ...)
+{
+    int k = snprintf(err, errlen, "--vary[%d]:1:%d: ", option, col);
+    va_list ap;
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < errlen)
+        vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A number with an optional unit suffix ("100ms", "2.5", "-1"): the number
+ * in *v, the suffix (letters, '/', '%') in suf. 0 or -1. */
+static int parse_bound(const char *s, size_t n, double *v, char *suf, size_t sufsize)
+{
+    char buf[128];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    *v = strtod(buf, &end);
+    if (end == buf || errno || !isfinite(*v))
+        return -1;
+    for (const char *p = end; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '/' || *p == '%'))
+            return -1;
+    if (strlen(end) >= sufsize)
+        return -1;
+    strcpy(suf, end);
+    return 0;
+}
+
+static int axis_push(sweep_axis_t *ax, char *value, int col)
+{
+    char **v = realloc(ax->values, (ax->n + 1) * sizeof *v);
+    if (v)
+        ax->values = v;
+    int *c = v ? realloc(ax->cols, (ax->n + 1) * sizeof *c) : NULL;
+    if (c)
+        ax->cols = c;
+    if (!v || !c || !value) {
+        free(value);
+        return -2;
+    }
+    ax->values[ax->n] = value;
+    ax->cols[ax->n++] = col;
+    return 0;
+}
+
+static void axis_free(sweep_axis_t *ax)
+{
+    for (size_t i = 0; i < ax->n; i++)
+        free(ax->values[i]);
+    free(ax->values);
+    free(ax->cols);
+    free(ax->path);
+    memset(ax, 0, sizeof *ax);
+}
+
+static int parse_range(sweep_axis_t *ax, const char *vals, int vcol, int option, char *err, size_t errlen)
+{
+    const char *dots = strstr(vals, ".."), *colon = strchr(dots + 2, ':');
+    if (!colon)
+        return grid_err(err, errlen, option, vcol, "a range is LO..HI:STEP (e.g. 1..8:1, 100ms..500ms:100ms), "
+                                                   "got '%s'", vals);
+    double lo, hi, step;
+    char slo[32], shi[32], sst[32];
+    if (parse_bound(vals, (size_t)(dots - vals), &lo, slo, sizeof slo) != 0)
+        return grid_err(err, errlen, option, vcol, "the range's start '%.*s' is not a number (with an optional unit)",
+                        (int)(dots - vals), vals);
+    if (parse_bound(dots + 2, (size_t)(colon - dots - 2), &hi, shi, sizeof shi) != 0)
+        return grid_err(err, errlen, option, vcol + (int)(dots + 2 - vals),
+                        "the range's end '%.*s' is not a number (with an optional unit)", (int)(colon - dots - 2),
+                        dots + 2);
+    if (parse_bound(colon + 1, strlen(colon + 1), &step, sst, sizeof sst) != 0)
+        return grid_err(err, errlen, option, vcol + (int)(colon + 1 - vals),
+                        "the range's step '%s' is not a number (with an optional unit)", colon + 1);
+    if (strcmp(slo, shi) != 0 || (sst[0] && strcmp(sst, slo) != 0))
+        return grid_err(err, errlen, option, vcol, "the range's start, end and step must have the same unit "
+                                                   "(or the step none), got '%s', '%s' and '%s'", slo, shi, sst);
+    if (!(step > 0))
+        return grid_err(err, errlen, option, vcol + (int)(colon + 1 - vals), "the range's step must be above 0, "
+                                                                             "got '%s'", colon + 1);
+    if (hi < lo)
+        return grid_err(err, errlen, option, vcol, "the range %s is empty: its end is below its start", vals);
+    double count = floor((hi - lo) / step + 1e-9) + 1;
+    if (count > SWEEP_MAX_POINTS)
+        return grid_err(err, errlen, option, vcol, "the range %s has %.0f values, over the limit of %d", vals, count,
+                        SWEEP_MAX_POINTS);
+    for (long i = 0; i < (long)count; i++) {
+        double v = lo + (double)i * step;
+        char num[40];
+        snprintf(num, sizeof num, "%.15g", v == 0 ? 0.0 : v);
+        if (axis_push(ax, str_printf("%s%s", num, slo), vcol) != 0)
+            return -2;
+    }
+    return 0;
+}
+
+int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, size_t errlen)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec)
+        return grid_err(err, errlen, option, 1, "expected PATH=V1,V2,... or PATH=LO..HI:STEP (e.g. "
+                                                "services.web.replicas=1,2,4), got '%s'", spec);
+    for (const char *p = spec; p < eq; p++)
+        if (*p == ' ' || *p == '\t')
+            return grid_err(err, errlen, option, (int)(p - spec) + 1, "a space in the path");
+    const char *vals = eq + 1;
+    int vcol = (int)(vals - spec) + 1;
+    if (!*vals)
+        return grid_err(err, errlen, option, vcol, "no values after '='");
+    for (size_t a = 0; a < g->naxes; a++)
+        if (strlen(g->axes[a].path) == (size_t)(eq - spec) && !strncmp(g->axes[a].path, spec, (size_t)(eq - spec)))
+            return grid_err(err, errlen, option, 1, "'%s' is varied already (--vary[%d])", g->axes[a].path,
+                            g->axes[a].option);
+    sweep_axis_t ax = {0};
+    ax.option = option;
+    ax.path = str_printf("%.*s", (int)(eq - spec), spec);
+    if (!ax.path)
+        return -2;
+    int rc = 0;
+    if (strstr(vals, "..") && !strchr(vals, ',')) {
+        rc = parse_range(&ax, vals, vcol, option, err, errlen);
+    } else {
+        const char *p = vals;
+        for (;;) {
+            const char *end = strchr(p, ',');
+            if (!end)
+                end = p + strlen(p);
+            const char *a = p, *b = end;
+            while (a < b && (*a == ' ' || *a == '\t'))
+                a++;
+            while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                b--;
+            int col = vcol + (int)(a - vals);
+            if (a == b) {
+                rc = grid_err(err, errlen, option, col, "an empty value in the list");
+                break;
+            }
+            for (size_t i = 0; i < ax.n; i++)
+                if (strlen(ax.values[i]) == (size_t)(b - a) && !strncmp(ax.values[i], a, (size_t)(b - a))) {
+                    rc = grid_err(err, errlen, option, col, "the value '%s' is in the list twice", ax.values[i]);
+                    break;
+                }
+            if (rc)
+                break;
+            if ((rc = axis_push(&ax, str_printf("%.*s", (int)(b - a), a), col)) != 0)
+                break;
+            if (!*end)
+                break;
+            p = end + 1;
+        }
+    }
+    if (rc == 0 && (double)(g->npoints ? g->npoints : 1) * (double)ax.n > SWEEP_MAX_POINTS)
+        rc = grid_err(err, errlen, option, 1, "the grid would have more than %d points", SWEEP_MAX_POINTS);
+    sweep_axis_t *axes = rc ? NULL : realloc(g->axes, (g->naxes + 1) * sizeof *axes);
+    if (rc == 0 && !axes)
+        rc = -2;
+    if (rc) {
+        axis_free(&ax);
+        return rc;
+    }
+    g->axes = axes;
+    g->axes[g->naxes++] = ax;
+    g->npoints = (g->npoints ? g->npoints : 1) * ax.n;
+    return 0;
+}
+
+void sweep_grid_free(sweep_grid_t *g)
+{
+    for (size_t a = 0; a < g->naxes; a++)
+        axis_free(&g->axes[a]);
+    free(g->axes);
+    memset(g, 0, sizeof *g);
+}
+
+size_t sweep_grid_index(const sweep_grid_t *g, size_t p, size_t a)
+{
+    for (size_t b = g->naxes; b-- > a + 1;)
+        p /= g->axes[b].n;
+    return p % g->axes[a].n;
+}
+
+/* ---- the sweep ------------------------------------------------------------------------ */
+
+typedef struct point {
+    scenario_t *sc;      /* loaded by its first job, freed with its row */
+    metrics_t *reps;     /* per replication, while it runs */
+    int left;            /* replications still running or to run */
+} point_t;
+
+struct sweep {
+    const sweep_opts_t *o;
+    const sweep_grid_t *g;
+    size_t npoints;
+    int reps;
+    simtime_t duration;   /* the first point's, for the progress line */
+    char *name;
+    char id[17];
+    char **cols;          /* metric paths */
+    size_t ncols;
+    char **slos;          /* gate names (the first point's) */
+    size_t nslos;
+    char *header;
+    size_t fields;        /* fields of a row */
+    char **rows;          /* per point: its row (no newline), or NULL */
+    bool *done;           /* rows[p] != NULL, for MPI */
+    bool *computed;       /* computed by this process */
+    size_t ndone;
+    /* the directory */
+    char *dir, *journal;
+    int jfd;
+    /* a run */
+    point_t *pt;
+    size_t *mine;
+    size_t nmine, njobs;
+    _Atomic size_t next;
+    _Atomic int failed;
+    bool closed;
+    size_t jobs_done;
+    _Atomic int64_t *prog;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    char err[1024];
+};
+
+/* The overrides of point p: the --set ones, then one per axis, its value
+ * placed so that its column is the one it has in the --vary (sweep.h). The
+ * arrays have nsets + naxes entries; assign[] holds the malloc'd ones. */
+static int point_sets(const sweep_t *s, size_t p, const char **sets, const char **labels, bool *whole,
+                      char **assign, char (*names)[24])
+{
+    const sweep_opts_t *o = s->o;
+    for (size_t i = 0; i < o->nsets; i++) {
+        sets[i] = o->sets[i];
+        labels[i] = o->labels ? o->labels[i] : NULL;
+        whole[i] = false;
+    }
+    for (size_t a = 0; a < s->g->naxes; a++) {
+        const sweep_axis_t *ax = &s->g->axes[a];
+        size_t k = sweep_grid_index(s->g, p, a);
+        int pad = ax->cols[k] - (int)strlen(ax->path) - 2;
+        assign[a] = str_printf("%s=%*s%s", ax->path, pad > 0 ? pad : 0, "", ax->values[k]);
+        if (!assign[a])
+            return -1;
+        snprintf(names[a], sizeof names[a], "--vary[%d]", ax->option);
+        sets[o->nsets + a] = assign[a];
+        labels[o->nsets + a] = names[a];
+        whole[o->nsets + a] = true;
+    }
+    return 0;
+}
+
+/* Loads the scenario at point p; NULL with diagnostics in d. */
+static scenario_t *load_point(const sweep_t *s, size_t p, diag_t *d)
+{
+    size_t n = s->o->nsets + s->g->naxes;
+    const char **sets = calloc(n + 1, sizeof *sets), **labels = calloc(n + 1, sizeof *labels);
+    bool *whole = calloc(n + 1, sizeof *whole);
+    char **assign = calloc(s->g->naxes + 1, sizeof *assign);
+    char(*names)[24] = calloc(s->g->naxes + 1, sizeof *names);
+    scenario_t *sc = NULL;
+    if (!sets || !labels || !whole || !assign || !names || point_sets(s, p, sets, labels, whole, assign, names) != 0)
+        diag_oom(d, (srcpos_t){s->o->file, 1, 1});
+    else {
+        scenario_opts_t so = {labels, s->o->strict, whole};
+        sc = scenario_load_opts(s->o->file, sets, n, &so, d);
+    }
+    for (size_t a = 0; assign && a < s->g->naxes; a++)
+        free(assign[a]);
+    free(sets);
+    free(labels);
+    free(whole);
+    free(assign);
+    free(names);
+    return sc;
+}
+
+static bool has_str(char **v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return true;
+    return false;
+}
+
+static int push_str(char ***v, size_t *n, const char *s)
+{
+    char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    *v = nv;
+    if (!(nv[*n] = str_printf("%s", s)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* The CSV prefix of point p's row: its index and values. */
+static void row_prefix(const sweep_t *s, size_t p, sbuf_t *b)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%zu", p);
+    sb_str(b, num);
+    for (size_t a = 0; a < s->g->naxes; a++) {
+        sb_add(b, ",", 1);
+        sb_csv(b, s->g->axes[a].values[sweep_grid_index(s->g, p, a)]);
+    }
+}
+
+static int make_header(sweep_t *s)
+{
+    sbuf_t b = {0};
+    sb_str(&b, "point");
+    s->fields = 1 + s->g->naxes;
+    for (size_t a = 0; a < s->g->naxes; a++) {
+        sb_add(&b, ",", 1);
+        sb_csv(&b, s->g->axes[a].path);
+    }
+    for (size_t i = 0; i < s->ncols; i++) {
+        sb_add(&b, ",", 1);
+        sb_csv(&b, s->cols[i]);
+        s->fields++;
+        if (s->reps >= 2) {
+            sb_add(&b, ",", 1);
+            sb_csv(&b, s->cols[i]);
+            sb_str(&b, "_ci95");
+            s->fields++;
+        }
+    }
+    for (size_t i = 0; i < s->nslos; i++) {
+        const char *suffix[3] = {".value", ".value_ci95", ".pass"};
+        for (int k = 0; k < 3; k++) {
+            if (k == 1 && s->reps < 2)
+                continue;
+            char *name = str_printf("slo.%s%s", s->slos[i], suffix[k]);
+            if (!name) {
+                b.oom = true;
+                break;
+            }
+            sb_add(&b, ",", 1);
+            sb_csv(&b, name);
+            free(name);
+            s->fields++;
+        }
+    }
+    if (b.oom) {
+        free(b.s);
+        return -1;
+    }
+    s->header = b.s;
+    return 0;
+}
+
+static void make_id(sweep_t *s, const char *text, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv_str(h, SWEEP_SCHEMA);
+    h = fnv(h, text, n);
+    h = fnv(h, "", 1);
+    for (size_t i = 0; i < s->o->nsets; i++)
+        h = fnv_str(h, s->o->sets[i]);
+    for (size_t a = 0; a < s->g->naxes; a++) {
+        h = fnv_str(h, "--vary");
+        h = fnv_str(h, s->g->axes[a].path);
+        for (size_t k = 0; k < s->g->axes[a].n; k++)
+            h = fnv_str(h, s->g->axes[a].values[k]);
+    }
+    char r[24];
+    snprintf(r, sizeof r, "R%d", s->reps);
+    h = fnv_str(h, r);
+    h = fnv_str(h, s->header);
+    snprintf(s->id, sizeof s->id, "%016" PRIx64, h);
+}
+
+sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
+{
+    *rc = SWEEP_FAILED;
+    sweep_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->o = o;
+    s->g = o->grid;
+    s->npoints = s->g->npoints ? s->g->npoints : 1;
+    s->reps = o->replications > 0 ? o->replications : 1;
+    s->jfd = -1;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->changed, NULL);
+    s->rows = calloc(s->npoints, sizeof *s->rows);
+    s->done = calloc(s->npoints, sizeof *s->done);
+    s->computed = calloc(s->npoints, sizeof *s->computed);
+    if (!s->rows || !s->done || !s->computed) {
+        sweep_free(s);
+        return NULL;
+    }
+    metrics_t paths, prev;
+    metrics_init(&prev);
+    bool oom = false;
+    for (size_t p = 0; p < s->npoints && !oom; p++) {
+        /* the warnings of a manifest are the same at every point: once */
+        diag_t *pd = p == 0 ? d : calloc(1, sizeof *pd);
+        if (!pd) {
+            oom = true;
+            break;
+        }
+        if (p)
+            diag_init(pd);
+        scenario_t *sc = load_point(s, p, pd);
+        if (!sc && pd != d) {
+            for (size_t i = 0; i < pd->n; i++)
+                if (!pd->msgs[i].warning && d->n < DIAG_MAX)
+                    d->msgs[d->n++] = pd->msgs[i];
+            d->errors += pd->errors;
+            d->oom |= pd->oom;
+        }
+        if (pd != d)
+            free(pd);
+        if (!sc) {
+            metrics_free(&prev);
+            *rc = diag_exit_code(d) == 3 ? SWEEP_FAILED : SWEEP_BAD_INPUT;
+            sweep_free(s);
+            return NULL;
+        }
+        metrics_init(&paths);
+        if (scenario_metric_paths(sc, &paths) != 0)
+            oom = true;
+        /* most grids leave the paths as they are: compare with the last */
+        bool same = paths.n == prev.n;
+        for (size_t i = 0; same && i < paths.n; i++)
+            same = !strcmp(paths.v[i].path, prev.v[i].path);
+        for (size_t i = 0; !same && !oom && i < paths.n; i++)
+            if (compare_is_headline(paths.v[i].path) && !has_str(s->cols, s->ncols, paths.v[i].path))
+                oom = push_str(&s->cols, &s->ncols, paths.v[i].path) != 0;
+        if (p == 0) {
+            s->duration = sc->duration;
+            oom = oom || !(s->name = str_printf("%s", sc->name));
+            for (size_t i = 0; !oom && i < sc->nslo; i++)
+                if (!has_str(s->slos, s->nslos, sc->slo[i].name))
+                    oom = push_str(&s->slos, &s->nslos, sc->slo[i].name) != 0;
+        }
+        metrics_free(&prev);
+        prev = paths;
+        scenario_free(sc);
+    }
+    metrics_free(&prev);
+    size_t n = 0;
+    char *text = oom ? NULL : read_all(o->file, &n);
+    if (oom || !text || make_header(s) != 0) {
+        free(text);
+        sweep_free(s);
+        return NULL;
+    }
+    make_id(s, text, n);
+    free(text);
+    *rc = SWEEP_OK;
+    return s;
+}
+
+void sweep_free(sweep_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ncols; i++)
+        free(s->cols[i]);
+    for (size_t i = 0; i < s->nslos; i++)
+        free(s->slos[i]);
+    for (size_t p = 0; s->rows && p < s->npoints; p++)
+        free(s->rows[p]);
+    free(s->cols);
+    free(s->slos);
+    free(s->rows);
+    free(s->done);
+    free(s->computed);
+    free(s->header);
+    free(s->name);
+    free(s->dir);
+    free(s->journal);
+    if (s->jfd >= 0)
+        close(s->jfd);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->changed);
+    free(s);
+}
+
+const char *sweep_name(const sweep_t *s) { return s->name; }
+size_t sweep_points(const sweep_t *s) { return s->npoints; }
+size_t sweep_done(const sweep_t *s) { return s->ndone; }
+const char *sweep_id(const sweep_t *s) { return s->id; }
+bool *sweep_done_flags(sweep_t *s) { return s->done; }
+
+/* ---- rows ------------------------------------------------------------------------------ */
+
+/* Point p's row from its replications (pt->reps, s->reps of them). NULL
+ * when out of memory. */
+static char *make_row(const sweep_t *s, size_t p, const scenario_t *sc, metrics_t *reps)
+{
+    run_result_t res = {0};
+    res.reps = reps;
+    res.replications = s->reps;
+    if (metrics_aggregate(&res.summary, reps, (size_t)s->reps) != 0) {
+        metrics_free(&res.summary);
+        return NULL;
+    }
+    gate_report_t rep = {0};
+    if (s->nslos && gate_evaluate(sc, &res, GATE_ON_CI, &rep) != 0) {
+        metrics_free(&res.summary);
+        return NULL;
+    }
+    sbuf_t b = {0};
+    row_prefix(s, p, &b);
+    for (size_t i = 0; i < s->ncols; i++) {
+        const metric_t *m = metrics_find(&res.summary, s->cols[i]);
+        sb_add(&b, ",", 1);
+        if (m)
+            sb_num(&b, m->value);
+        if (s->reps >= 2) {
+            sb_add(&b, ",", 1);
+            if (m)
+                sb_num(&b, results_ci95(m));
+        }
+    }
+    for (size_t i = 0; i < s->nslos; i++) {
+        const gate_verdict_t *v = NULL;
+        for (size_t k = 0; k < rep.n; k++)
+            if (!strcmp(rep.v[k].slo->name, s->slos[i]))
+                v = &rep.v[k];
+        sb_add(&b, ",", 1);
+        if (v)
+            sb_num(&b, v->value);
+        if (s->reps >= 2) {
+            sb_add(&b, ",", 1);
+            if (v)
+                sb_num(&b, v->half);
+        }
+        sb_add(&b, ",", 1);
+        if (v)
+            sb_str(&b, v->pass ? "true" : "false");
+    }
+    gate_report_free(&rep);
+    metrics_free(&res.summary);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* Whether the fields after the prefix are values a row can hold: numbers,
+ * true, false or nothing, fields - 1 - naxes of them. */
+static bool valid_tail(const sweep_t *s, const char *t)
+{
+    size_t n = 0;
+    for (;;) {
+        if (*t != ',')
+            return false;
+        t++;
+        const char *end = t;
+        while (*end && *end != ',')
+            end++;
+        char buf[48];
+        size_t len = (size_t)(end - t);
+        if (len >= sizeof buf)
+            return false;
+        memcpy(buf, t, len);
+        buf[len] = '\0';
+        if (len && strcmp(buf, "true") && strcmp(buf, "false") && !is_json_number(buf))
+            return false;
+        n++;
+        t = end;
+        if (!*t)
+            break;
+    }
+    return n == s->fields - 1 - s->g->naxes;
+}
+
+/* Checks a line (no newline) as a row of this sweep: its point in *p.
+ * 0, or -1. */
+static int parse_row(const sweep_t *s, const char *line, size_t *p)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(line, &end, 10);
+    if (end == line || *end != ',' || errno || v >= s->npoints || line[0] == '-' || line[0] == '+')
+        return -1;
+    sbuf_t b = {0};
+    row_prefix(s, (size_t)v, &b);
+    if (b.oom)
+        return -1;
+    bool ok = !strncmp(line, b.s, b.n) && (s->fields == 1 + s->g->naxes ? line[b.n] == '\0'
+                                                                         : valid_tail(s, line + b.n));
+    free(b.s);
+    if (!ok)
+        return -1;
+    *p = (size_t)v;
+    return 0;
+}
+
+/* Appends line and a newline to the journal in one write, then syncs. */
+static int journal_append(sweep_t *s, const char *line)
+{
+    if (s->jfd < 0)
+        return 0;
+    if (s->closed)
+        return EIO; /* an earlier write failed */
+    size_t n = strlen(line);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return ENOMEM;
+    memcpy(buf, line, n);
+    buf[n] = '\n';
+    /* a write cut short (a full disk) is taken back, so that a later line
+     * cannot be glued to half of this one */
+    off_t end = lseek(s->jfd, 0, SEEK_END);
+    size_t off = 0;
+    int e = 0;
+    while (off < n + 1) {
+        ssize_t w = write(s->jfd, buf + off, n + 1 - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            e = errno;
+            break;
+        }
+        off += (size_t)w;
+    }
+    free(buf);
+    if (!e && fsync(s->jfd) != 0 && errno != EINVAL)
+        e = errno;
+    if (e && off && end >= 0 && ftruncate(s->jfd, end) != 0)
+        s->closed = true; /* cannot be taken back: write nothing more */
+    return e;
+}
+
+/* Keeps row (taking it) as point p's; journals it when journal. */
+static int store_row(sweep_t *s, size_t p, char *row, bool journal)
+{
+    if (s->rows[p]) {
+        int same = !strcmp(s->rows[p], row);
+        free(row);
+        return same ? 0 : -1;
+    }
+    int e = journal ? journal_append(s, row) : 0;
+    s->rows[p] = row;
+    s->done[p] = true;
+    s->ndone++;
+    return e;
+}
+
+int sweep_add_rows(sweep_t *s, const char *text, char *err, size_t errlen)
+{
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl ? (size_t)(nl - text) : strlen(text);
+        char *line = str_printf("%.*s", (int)n, text);
+        size_t p;
+        if (!line) {
+            snprintf(err, errlen, "out of memory");
+            return SWEEP_FAILED;
+        }
+        if (parse_row(s, line, &p) != 0) {
+            snprintf(err, errlen, "a row from another process is not a row of this sweep: '%.80s'", line);
+            free(line);
+            return SWEEP_FAILED;
+        }
+        int e = store_row(s, p, line, true);
+        if (e) {
+            if (e < 0)
+                snprintf(err, errlen, "point %zu has two different rows", p);
+            else
+                snprintf(err, errlen, "writing the journal failed: %s", strerror(e));
+            return SWEEP_FAILED;
+        }
+        text += n + (nl ? 1 : 0);
+    }
+    return SWEEP_OK;
+}
+
+char *sweep_rows_text(const sweep_t *s)
+{
+    sbuf_t b = {0};
+    sb_add(&b, "", 0);
+    for (size_t p = 0; p < s->npoints; p++)
+        if (s->computed[p] && s->rows[p]) {
+            sb_str(&b, s->rows[p]);
+            sb_add(&b, "\n", 1);
+        }
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* ---- the directory ------------------------------------------------------------------------ */
+
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return errno;
+    int e = fsync(fd) == 0 || errno == EINVAL || errno == EBADF || errno == ENOTSUP ? 0 : errno;
+    close(fd);
+    return e;
+}
+
+/* Reads the journal at s->journal, keeping its rows; truncates a last line
+ * without its newline. */
+static int read_journal(sweep_t *s, char *err, size_t errlen)
+{
+    size_t n;
+    char *text = read_all(s->journal, &n);
+    if (!text) {
+        snprintf(err, errlen, "cannot read '%s': %s", s->journal, strerror(errno));
+        return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
+    }
+    int rc = SWEEP_OK;
+    size_t lineno = 0, complete = 0;
+    char *line = text;
+    while (rc == SWEEP_OK && line < text + n) {
+        char *nl = memchr(line, '\n', (size_t)(text + n - line));
+        if (!nl)
+            break; /* cut by a crash: dropped */
+        *nl = '\0';
+        lineno++;
+        if (lineno == 1) {
+            if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
+                snprintf(err, errlen, "%s:1:1: not a clustersim sweep journal", s->journal);
+                rc = SWEEP_BAD_INPUT;
+            } else if (strcmp(line + strlen(JOURNAL_MAGIC), s->id) != 0) {
+                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another sweep (id %.16s, this one's is %s: "
+                                      "the scenario file, --set, --seed, --duration, the --vary grid or "
+                                      "--replications differ); --resume continues only the same sweep: use another "
+                                      "-o directory, or remove this one to start over",
+                         s->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), s->id);
+                rc = SWEEP_BAD_INPUT;
+            }
+        } else if (lineno == 2) {
+            if (strcmp(line, s->header) != 0) {
+                snprintf(err, errlen, "%s:2:1: the journal's columns are not this sweep's", s->journal);
+                rc = SWEEP_BAD_INPUT;
+            }
+        } else {
+            size_t p;
+            char *row = parse_row(s, line, &p) == 0 ? str_printf("%s", line) : NULL;
+            if (!row || store_row(s, p, row, false) != 0) {
+                snprintf(err, errlen, "%s:%zu:1: not a row of this sweep", s->journal, lineno);
+                rc = SWEEP_BAD_INPUT;
+            }
+        }
+        complete = (size_t)(nl + 1 - text);
+        line = nl + 1;
+    }
+    free(text);
+    if (rc == SWEEP_OK && lineno < 2) {
+        snprintf(err, errlen, "%s: the journal has no header", s->journal);
+        rc = SWEEP_BAD_INPUT;
+    }
+    if (rc != SWEEP_OK)
+        return rc;
+    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
+    if (s->jfd < 0 || (complete < n && ftruncate(s->jfd, (off_t)complete) != 0)) {
+        snprintf(err, errlen, "cannot append to '%s': %s", s->journal, strerror(errno));
+        return SWEEP_BAD_INPUT;
+    }
+    return SWEEP_OK;
+}
+
+/* A new journal holding its two header lines, put in place whole. */
+static int new_journal(sweep_t *s, char *err, size_t errlen)
+{
+    char *tmp = str_printf("%s/." JOURNAL ".tmp-%ld", s->dir, (long)getpid());
+    char *text = str_printf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
+    if (!tmp || !text) {
+        free(tmp);
+        free(text);
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int e = fd < 0 ? errno : 0;
+    size_t len = strlen(text);
+    if (!e && write(fd, text, len) != (ssize_t)len)
+        e = errno ? errno : EIO;
+    if (!e && fsync(fd) != 0 && errno != EINVAL)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!e && rename(tmp, s->journal) != 0)
+        e = errno;
+    if (e)
+        unlink(tmp);
+    free(tmp);
+    free(text);
+    if (e) {
+        snprintf(err, errlen, "cannot create '%s': %s", s->journal, strerror(e));
+        return SWEEP_BAD_INPUT;
+    }
+    sync_dir(s->dir);
+    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
+    if (s->jfd < 0) {
+        snprintf(err, errlen, "cannot open '%s': %s", s->journal, strerror(errno));
+        return SWEEP_BAD_INPUT;
+    }
+    return SWEEP_OK;
+}
+
+int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errlen)
+{
+    if (run_make_dirs(dir) != 0) {
+        snprintf(err, errlen, "cannot create the output directory '%s': %s", dir, strerror(errno));
+        return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
+    }
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, errlen, "cannot write to the output directory '%s': %s", dir, strerror(errno));
+        return SWEEP_BAD_INPUT;
+    }
+    s->dir = str_printf("%s", dir);
+    s->journal = str_printf("%s/%s", dir, JOURNAL);
+    char *json = str_printf("%s/sweep.json", dir);
+    if (!s->dir || !s->journal || !json) {
+        free(json);
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    struct stat st;
+    int rc;
+    if (lstat(s->journal, &st) == 0) {
+        if (!resume) {
+            snprintf(err, errlen, "'%s' holds an unfinished sweep (%s): add --resume to finish it, or remove "
+                                  "that file to start over", dir, JOURNAL);
+            rc = SWEEP_BAD_INPUT;
+        } else
+            rc = read_journal(s, err, errlen);
+    } else if (resume && lstat(json, &st) == 0) {
+        /* finished: the same sweep, or another */
+        size_t n;
+        char *text = read_all(json, &n);
+        char *at = text ? strstr(text, "\"id\": \"") : NULL;
+        if (at && !strncmp(at + 7, s->id, 16) && at[23] == '"')
+            rc = SWEEP_COMPLETE;
+        else {
+            snprintf(err, errlen, "'%s' holds another sweep (%.16s; this one's id is %s: the scenario file, --set, "
+                                  "--seed, --duration, the --vary grid or --replications differ); --resume continues "
+                                  "only the same sweep: use another -o directory", json, at ? at + 7 : "no id",
+                     s->id);
+            rc = SWEEP_BAD_INPUT;
+        }
+        free(text);
+    } else
+        rc = new_journal(s, err, errlen);
+    free(json);
+    return rc;
+}
+
+static void emit_csv(FILE *f, const void *ctx)
+{
+    const sweep_t *s = ctx;
+    fprintf(f, "%s\n", s->header);
+    for (size_t p = 0; p < s->npoints; p++)
+        fprintf(f, "%s\n", s->rows[p]);
+}
+
+/* A value as given: a JSON number when it reads as one, else a string. */
+static void json_value(FILE *f, const char *v)
+{
+    if (is_json_number(v))
+        fputs(v, f);
+    else
+        json_str(f, v);
+}
+
+/* The next field of a row's tail (after a comma) into buf; the rest. */
+static const char *next_field(const char *t, char *buf, size_t size)
+{
+    t++; /* the comma */
+    size_t n = strcspn(t, ",");
+    snprintf(buf, size, "%.*s", (int)n, t);
+    return t + n;
+}
+
+static void json_field(FILE *f, const char *v) { fputs(*v ? v : "null", f); }
+
+static void emit_json(FILE *f, const void *ctx)
+{
+    const sweep_t *s = ctx;
+    fprintf(f, "{\n  \"schema\": \"%s\",\n  \"scenario\": ", SWEEP_SCHEMA);
+    json_str(f, s->name);
+    fputs(",\n  \"file\": ", f);
+    json_str(f, s->o->file);
+    fprintf(f, ",\n  \"id\": \"%s\",\n  \"replications\": %d,\n  \"points\": %zu,\n  \"grid\": [", s->id, s->reps,
+            s->npoints);
+    for (size_t a = 0; a < s->g->naxes; a++) {
+        const sweep_axis_t *ax = &s->g->axes[a];
+        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        json_str(f, ax->path);
+        fputs(", \"values\": [", f);
+        for (size_t k = 0; k < ax->n; k++) {
+            if (k)
+                fputs(", ", f);
+            json_value(f, ax->values[k]);
+        }
+        fputs("]}", f);
+    }
+    fputs(s->g->naxes ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
+    for (size_t p = 0; p < s->npoints; p++) {
+        sbuf_t b = {0};
+        row_prefix(s, p, &b);
+        const char *t = s->rows[p] + (b.oom ? 0 : b.n);
+        free(b.s);
+        fprintf(f, "%s\n    {\"point\": %zu, \"values\": {", p ? "," : "", p);
+        for (size_t a = 0; a < s->g->naxes; a++) {
+            if (a)
+                fputs(", ", f);
+            json_str(f, s->g->axes[a].path);
+            fputs(": ", f);
+            json_value(f, s->g->axes[a].values[sweep_grid_index(s->g, p, a)]);
+        }
+        fputs("},\n     \"metrics\": {", f);
+        char v[48], h[48];
+        for (size_t i = 0; i < s->ncols; i++) {
+            t = next_field(t, v, sizeof v);
+            fputs(i ? ",\n       " : "\n       ", f);
+            json_str(f, s->cols[i]);
+            fputs(": {\"value\": ", f);
+            json_field(f, v);
+            if (s->reps >= 2) {
+                t = next_field(t, h, sizeof h);
+                fputs(", \"ci95\": ", f);
+                json_field(f, h);
+            }
+            fputs("}", f);
+        }
+        fputs(s->ncols ? "\n     }" : "}", f);
+        if (s->nslos) {
+            fputs(",\n     \"slo\": [", f);
+            for (size_t i = 0; i < s->nslos; i++) {
+                t = next_field(t, v, sizeof v);
+                fputs(i ? ",\n       {\"name\": " : "\n       {\"name\": ", f);
+                json_str(f, s->slos[i]);
+                fputs(", \"value\": ", f);
+                json_field(f, v);
+                if (s->reps >= 2) {
+                    t = next_field(t, h, sizeof h);
+                    fputs(", \"ci95\": ", f);
+                    json_field(f, h);
+                }
+                t = next_field(t, v, sizeof v);
+                fputs(", \"pass\": ", f);
+                json_field(f, v);
+                fputs("}", f);
+            }
+            fputs("\n     ]", f);
+        }
+        fputs("}", f);
+    }
+    fputs("\n  ]\n}\n", f);
+}
+
+int sweep_finish(sweep_t *s, char *err, size_t errlen)
+{
+    if (s->ndone != s->npoints) {
+        snprintf(err, errlen, "%zu of %zu points have no row", s->npoints - s->ndone, s->npoints);
+        return SWEEP_FAILED;
+    }
+    char *csv = str_printf("%s/sweep.csv", s->dir), *json = str_printf("%s/sweep.json", s->dir);
+    int rc = SWEEP_OK;
+    if (!csv || !json) {
+        snprintf(err, errlen, "out of memory");
+        rc = SWEEP_FAILED;
+    } else if (gate_write_file(csv, emit_csv, s, err, errlen) != 0 ||
+               gate_write_file(json, emit_json, s, err, errlen) != 0)
+        rc = SWEEP_FAILED;
+    else {
+        /* both are whole: the journal has done its work */
+        if (s->jfd >= 0) {
+            close(s->jfd);
+            s->jfd = -1;
+        }
+        unlink(s->journal);
+        sync_dir(s->dir);
+    }
+    free(csv);
+    free(json);
+    return rc;
+}
+
+/* ---- running ---------------------------------------------------------------------------- */
+
+static void set_error(sweep_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Under s->lock. */
+static void set_error(sweep_t *s, const char *fmt, ...)
+{
+    if (!atomic_load(&s->failed)) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->err, sizeof s->err, fmt, ap);
+        va_end(ap);
+    }
+    atomic_store(&s->failed, 1);
+    pthread_cond_broadcast(&s->changed);
+}
+
+/* Point p's last replication ended: its row. Under s->lock. */
+static void finish_point(sweep_t *s, size_t p)
+{
+    point_t *pt = &s->pt[p];
+    char *row = make_row(s, p, pt->sc, pt->reps);
+    for (int k = 0; k < s->reps; k++)
+        metrics_free(&pt->reps[k]);
+    free(pt->reps);
+    pt->reps = NULL;
+    scenario_free(pt->sc);
+    pt->sc = NULL;
+    if (!row) {
+        set_error(s, "out of memory forming point %zu's row", p);
+        return;
+    }
+    if (s->closed) {
+        free(row);
+        return;
+    }
+    s->computed[p] = true;
+    int e = store_row(s, p, row, true);
+    if (e) {
+        s->closed = true; /* the journal ends with the last whole row */
+        set_error(s, "writing point %zu's row to '%s' failed: %s", p, s->journal, strerror(e > 0 ? e : EIO));
+    }
+}
+
+typedef struct worker_arg {
+    sweep_t *s;
+    int slot;
+} worker_arg_t;
+
+static void *worker(void *arg)
+{
+    worker_arg_t *wa = arg;
+    sweep_t *s = wa->s;
+    for (;;) {
+        if (atomic_load(&s->failed))
+            break;
+        size_t j = atomic_fetch_add(&s->next, 1);
+        if (j >= s->njobs)
+            break;
+        size_t p = s->mine[j / (size_t)s->reps];
+        int k = (int)(j % (size_t)s->reps);
+        pthread_mutex_lock(&s->lock);
+        point_t *pt = &s->pt[p];
+        if (!pt->sc && !s->closed && !atomic_load(&s->failed)) {
+            diag_t *d = calloc(1, sizeof *d);
+            pt->reps = calloc((size_t)s->reps, sizeof *pt->reps);
+            if (d)
+                diag_init(d);
+            if (!d || !pt->reps)
+                set_error(s, "out of memory");
+            else if (!(pt->sc = load_point(s, p, d)))
+                set_error(s, "point %zu no longer loads: %s", p, d->n ? d->msgs[0].text : "?");
+            free(d);
+        }
+        const scenario_t *sc = pt->sc;
+        pthread_mutex_unlock(&s->lock);
+        if (!sc)
+            break;
+        _Atomic int64_t *prog = &s->prog[wa->slot];
+        atomic_store(prog, 0);
+        world_t *w = world_new(sc, k, NULL, NULL);
+        if (w) {
+            w->progress = prog;
+            if (world_run(w) == 0)
+                world_collect(w, &pt->reps[k]);
+        }
+        pthread_mutex_lock(&s->lock);
+        if (!w)
+            set_error(s, "out of memory setting up point %zu", p);
+        else if (w->failed)
+            set_error(s, "point %zu, replication %d: %s", p, k, w->error);
+        else if (pt->reps[k].oom)
+            set_error(s, "out of memory collecting results");
+        world_free(w);
+        atomic_store(prog, 0);
+        s->jobs_done++;
+        if (!atomic_load(&s->failed) && --pt->left == 0)
+            finish_point(s, p);
+        pthread_cond_broadcast(&s->changed);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void fmt_dur(char *buf, size_t size, double s)
+{
+    if (s < 60)
+        snprintf(buf, size, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, size, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+    else
+        snprintf(buf, size, "%.0fh%02.0fm", floor(s / 3600), floor(fmod(s, 3600) / 60));
+}
+
+/* Under s->lock. The fraction of this run's jobs done (running ones by
+ * their simulated time) gives the time left. */
+static void draw_progress(sweep_t *s, int nt, double elapsed)
+{
+    double sum = (double)s->jobs_done;
+    for (int i = 0; s->duration > 0 && i < nt; i++)
+        sum += (double)atomic_load_explicit(&s->prog[i], memory_order_relaxed) / (double)s->duration;
+    double frac = s->njobs ? sum / (double)s->njobs : 1;
+    if (frac > 1)
+        frac = 1;
+    int width = 30, filled = (int)(frac * width);
+    char bar[64], el[32], left[32];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    fmt_dur(el, sizeof el, elapsed);
+    if (frac > 0.01)
+        fmt_dur(left, sizeof left, elapsed * (1 - frac) / frac);
+    else
+        snprintf(left, sizeof left, "?");
+    fprintf(stderr, "\r%s sweep [%s] %zu/%zu points  %s elapsed, ~%s left ", s->name, bar, s->ndone, s->npoints, el,
+            left);
+    fflush(stderr);
+}
+
+int sweep_run(sweep_t *s, char *err, size_t errlen)
+{
+    const sweep_opts_t *o = s->o;
+    int nranks = o->nranks > 0 ? o->nranks : 1;
+    s->mine = calloc(s->npoints, sizeof *s->mine);
+    s->pt = calloc(s->npoints, sizeof *s->pt);
+    if (!s->mine || !s->pt) {
+        free(s->mine);
+        free(s->pt);
+        s->mine = NULL;
+        s->pt = NULL;
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    size_t pending = 0;
+    for (size_t p = 0; p < s->npoints; p++)
+        if (!s->done[p]) {
+            if ((int)(pending % (size_t)nranks) == o->rank) {
+                s->mine[s->nmine++] = p;
+                s->pt[p].left = s->reps;
+            }
+            pending++;
+        }
+    s->njobs = s->nmine * (size_t)s->reps;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
+    if ((size_t)nt > s->njobs)
+        nt = (int)s->njobs;
+    if (nt == 0)
+        return SWEEP_OK;
+    /* not freed after a stop: abandoned workers may still use them */
+    s->prog = calloc((size_t)nt, sizeof *s->prog);
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    worker_arg_t *wa = calloc((size_t)nt, sizeof *wa);
+    if (!s->prog || !th || !wa) {
+        free(th);
+        free(wa);
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    double t0 = now_s();
+    int started = 0;
+    for (int i = 0; i < nt; i++) {
+        wa[i] = (worker_arg_t){s, i};
+        if (pthread_create(&th[started], NULL, worker, &wa[i]) == 0)
+            started++;
+    }
+    if (started == 0)
+        worker(&wa[0]);
+    bool drawn = false, stopped = false;
+    pthread_mutex_lock(&s->lock);
+    while (started && s->jobs_done < s->njobs && !atomic_load(&s->failed)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+        if (o->stop && atomic_load(o->stop)) {
+            /* under the lock: no row is being written, none will be */
+            s->closed = true;
+            stopped = true;
+            break;
+        }
+        double el = now_s() - t0;
+        if (o->progress && el > 0.5 && s->jobs_done < s->njobs) {
+            draw_progress(s, nt, el);
+            drawn = true;
+        }
+    }
+    if (drawn && !stopped)
+        draw_progress(s, nt, now_s() - t0);
+    pthread_mutex_unlock(&s->lock);
+    if (drawn)
+        fputc('\n', stderr);
+    if (stopped) {
+        snprintf(err, errlen, "stopped; %zu of %zu points have their row in the journal (--resume runs the rest)",
+                 s->ndone, s->npoints);
+        return SWEEP_STOPPED;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    free(wa);
+    free(s->prog);
+    s->prog = NULL;
+    int rc = SWEEP_OK;
+    if (atomic_load(&s->failed)) {
+        snprintf(err, errlen, "%s", s->err);
+        rc = SWEEP_FAILED;
+    }
+    for (size_t i = 0; i < s->nmine; i++) {
+        point_t *pt = &s->pt[s->mine[i]];
+        for (int k = 0; pt->reps && k < s->reps; k++)
+            metrics_free(&pt->reps[k]);
+        free(pt->reps);
+        scenario_free(pt->sc);
+    }
+    free(s->pt);
+    free(s->mine);
+    s->pt = NULL;
+    s->mine = NULL;
+    s->nmine = s->njobs = 0;
+    atomic_store(&s->next, 0);
+    return rc;
+}
