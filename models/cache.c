@@ -55,6 +55,11 @@ static inline uint32_t find(const cache_t *c, uint64_t key)
 
 /* ---- recency list: mru is the newest end ------------------------------------ */
 
+/* Only a cache with a capacity keeps the list: without one nothing is ever
+ * evicted, so recency decides nothing, and a hit writes nothing (its
+ * entry's links stay 0; mru and lru stay 0). */
+static inline bool ordered(const cache_t *c) { return c->capacity > 0; }
+
 static void list_unlink(cache_t *c, uint32_t p)
 {
     const cache_entry_t *e = at(c, p);
@@ -89,6 +94,8 @@ static void move_slot(cache_t *c, size_t from, size_t to)
     if (c->ttls)
         c->ttls[to] = c->ttls[from];
     uint32_t p = (uint32_t)to + 1;
+    if (!ordered(c))
+        return;
     if (e->newer)
         at(c, e->newer)->older = p;
     else
@@ -119,7 +126,8 @@ static void unslot(cache_t *c, size_t hole)
 /* Takes the entry at p out of the list, the table and the accounting. */
 static void drop(cache_t *c, uint32_t p)
 {
-    list_unlink(c, p);
+    if (ordered(c))
+        list_unlink(c, p);
     c->used -= size_of(at(c, p));
     c->count--;
     unslot(c, p - 1);
@@ -224,7 +232,7 @@ cache_result_t cache_lookup(cache_t *c, uint64_t key, simtime_t now)
         return CACHE_STALE;
     }
     c->stats.hits++;
-    if (c->mru != p) {
+    if (ordered(c) && c->mru != p) {
         list_unlink(c, p);
         list_push_mru(c, p);
     }
@@ -263,7 +271,7 @@ int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simt
         /* most recent first: the evictions below take the least recent
          * first and stop once the object fits, which they do before
          * reaching it (with it alone, used - its size = 0) */
-        if (c->mru != p) {
+        if (ordered(c) && c->mru != p) {
             list_unlink(c, p);
             list_push_mru(c, p);
         }
@@ -282,14 +290,18 @@ int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simt
         }
     }
     if (p) {
-        p = c->mru; /* evictions may have moved it back */
+        if (ordered(c))
+            p = c->mru; /* evictions may have moved it back */
     } else {
         size_t j = home_of(c, key);
         while (c->slots[j].size1)
             j = (j + 1) & c->mask;
         p = (uint32_t)j + 1;
         c->slots[j].key = key;
-        list_push_mru(c, p);
+        if (ordered(c))
+            list_push_mru(c, p);
+        else
+            c->slots[j].newer = c->slots[j].older = 0;
         c->count++;
     }
     cache_entry_t *e = at(c, p);
@@ -313,6 +325,20 @@ bool cache_remove(cache_t *c, uint64_t key)
 size_t cache_purge(cache_t *c, bool (*match)(uint64_t key, void *arg), void *arg)
 {
     size_t n = 0;
+    if (!ordered(c)) {
+        /* no list: the table in slot order; a removal shifts later entries
+         * of the run back into the slot, so the slot is looked at again
+         * (an entry seen before may be seen twice: it did not match) */
+        for (size_t j = 0; c->slots && j <= c->mask;) {
+            if (c->slots[j].size1 && match(c->slots[j].key, arg)) {
+                drop(c, (uint32_t)j + 1);
+                n++;
+            } else {
+                j++;
+            }
+        }
+        return n;
+    }
     for (uint32_t p = c->lru; p;) {
         uint32_t next = at(c, p)->newer;
         if (match(at(c, p)->key, arg)) {

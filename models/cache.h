@@ -23,7 +23,9 @@
  * expiry now + ttl, then evicts least recently used entries (fresh or stale
  * alike) until the bytes used fit the capacity. An object larger than the
  * whole capacity is not stored (an older version of it is dropped). Capacity
- * 0 means unbounded: nothing is ever evicted.
+ * 0 means unbounded: nothing is ever evicted, so no recency is kept at all
+ * (the list is empty, and a hit writes nothing: an unbounded CDN edge's
+ * hits cost one read each).
  *
  * Cost. The entries are the slots of one open-addressing table with linear
  * probing (a key's home slot is the top bits of rng_mix64(key)). A 32-byte
@@ -60,7 +62,8 @@
  * fills of keys already present never allocate and never fail.
  *
  * Invariants: used == sum of the sizes of the entries; count == number of
- * entries == length of the recency list == number of entries in the table;
+ * entries == number of entries in the table == (capacity > 0) the length
+ * of the recency list, (capacity == 0) the list is empty;
  * capacity == 0 or used <= capacity after every call; every entry has
  * 0 <= size and (capacity == 0 or size <= capacity). */
 #ifndef MODELS_CACHE_H

@@ -90,6 +90,19 @@ static void check_invariants(const cache_t *c)
     size_t slots = c->slots ? c->mask + 1 : 0;
     unsigned char *seen = calloc(slots + 1, 1);
     assert_non_null(seen);
+    if (c->capacity == 0 && c->slots) {
+        /* unbounded: no recency list; the table alone is counted */
+        assert_int_equal(c->mru, 0);
+        assert_int_equal(c->lru, 0);
+        for (size_t j = 0; j < slots; j++)
+            if (c->slots[j].size1) {
+                assert_int_equal(c->slots[j].newer, 0);
+                assert_int_equal(c->slots[j].older, 0);
+                seen[j + 1] = 1;
+                used += size_of(&c->slots[j]);
+                n++;
+            }
+    }
     for (uint32_t p = c->mru; p; p = entry_at(c, p)->older) {
         assert_true(p <= slots);
         assert_int_equal(seen[p], 0); /* no cycle */
@@ -132,9 +145,21 @@ static void check_invariants(const cache_t *c)
     free(seen);
 }
 
-/* Asserts the recency order, most recent first. */
+/* Asserts the recency order, most recent first; an unbounded cache keeps
+ * none, so there only that it holds exactly those keys. */
 static void check_order(const cache_t *c, const uint64_t *keys, size_t n)
 {
+    if (c->capacity == 0) {
+        assert_int_equal(c->count, n);
+        for (size_t i = 0; i < n; i++) {
+            bool found = false;
+            for (size_t j = 0; c->slots && j <= c->mask; j++)
+                found |= c->slots[j].size1 && c->slots[j].key == keys[i];
+            assert_true(found);
+        }
+        check_invariants(c);
+        return;
+    }
     const cache_entry_t *e = cache_entry(c, c->mru);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(e);
@@ -236,11 +261,12 @@ static bool is_even(uint64_t key, void *arg)
 
 static bool below(uint64_t key, void *arg) { return key < *(const uint64_t *)arg; }
 
-static void test_purge(void **state)
+/* A purge, in a cache that keeps recency (a capacity far above its
+ * contents) and in an unbounded one, which keeps none and walks its table. */
+static void purge_case(int64_t cap)
 {
-    (void)state;
     cache_t c;
-    assert_int_equal(cache_init(&c, 0, CACHE_TTL_SET_ON_MISS), 0);
+    assert_int_equal(cache_init(&c, cap, CACHE_TTL_SET_ON_MISS), 0);
     for (uint64_t k = 0; k < 100; k++)
         assert_int_equal(cache_fill(&c, k, 10, SIM_NEVER, 0), 0);
     size_t held = cache_bytes(&c);
@@ -251,7 +277,8 @@ static void test_purge(void **state)
     uint64_t odd[50];
     for (size_t i = 0; i < 50; i++)
         odd[i] = 99 - 2 * i; /* recency order kept: newest first */
-    check_order(&c, odd, 50);
+    if (cap > 0)
+        check_order(&c, odd, 50);
     for (uint64_t k = 0; k < 100; k++)
         assert_int_equal(cache_peek(&c, k, 0), k % 2 ? CACHE_HIT : CACHE_MISS);
     uint64_t lim = 51;
@@ -271,11 +298,19 @@ static void test_purge(void **state)
     cache_destroy(&c);
 }
 
+static void test_purge(void **state)
+{
+    (void)state;
+    purge_case((int64_t)1 << 40);
+    purge_case(0);
+}
+
 static void test_stale_after_expiry(void **state)
 {
     (void)state;
     cache_t c;
-    assert_int_equal(cache_init(&c, 0, CACHE_TTL_SET_ON_MISS), 0);
+    /* a capacity far above its contents: recency is kept (see check_order) */
+    assert_int_equal(cache_init(&c, (int64_t)1 << 40, CACHE_TTL_SET_ON_MISS), 0);
     assert_int_equal(cache_fill(&c, 1, 1, 500, 1000), 0);
     assert_int_equal(cache_fill(&c, 2, 1, 5000, 1000), 0); /* its own, longer, ttl */
     assert_int_equal(cache_lookup(&c, 1, 1499), CACHE_HIT); /* fresh while now < 1000 + 500 */
@@ -404,6 +439,25 @@ static void ref_fill(ref_lru_t *r, uint64_t key, int64_t size, simtime_t ttl, si
 
 static void check_same(const cache_t *c, const ref_lru_t *r)
 {
+    if (c->capacity == 0) {
+        /* unbounded: no order to compare; the same entries, key by key */
+        for (size_t i = 0; i < r->n; i++) {
+            const cache_entry_t *f = NULL;
+            for (size_t j = 0; c->slots && j <= c->mask; j++)
+                if (c->slots[j].size1 && c->slots[j].key == r->e[i].key)
+                    f = &c->slots[j];
+            assert_non_null(f);
+            if (!f)
+                return;
+            assert_int_equal(size_of(f), r->e[i].size);
+            assert_int_equal(f->expiry, r->e[i].expiry);
+        }
+        assert_int_equal(c->count, r->n);
+        assert_int_equal(c->used, r->used);
+        assert_int_equal(c->stats.evictions, r->evictions);
+        check_invariants(c);
+        return;
+    }
     const cache_entry_t *e = cache_entry(c, c->mru);
     for (size_t i = 0; i < r->n; i++, e = cache_entry(c, e->older)) {
         assert_non_null(e);
