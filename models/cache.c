@@ -283,11 +283,19 @@ int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simt
             return -1;
     }
     if (c->capacity > 0) {
+        bool evicted = false;
         while (c->used + size_bytes > c->capacity) {
             /* the list is not empty: used > capacity - size >= 0 counts some entry in it */
             drop(c, c->lru);
             c->stats.evictions++;
+            evicted = true;
         }
+        /* The next eviction writes into the next victim's newer neighbour:
+         * after an eviction the victim (the new lru) is in the processor's
+         * cache (its link was just written), so that neighbour's position
+         * is known at no cost and its line can load meanwhile. */
+        if (evicted && c->lru && at(c, c->lru)->newer)
+            PREFETCH(at(c, at(c, c->lru)->newer));
     }
     if (p) {
         if (ordered(c))
