@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/prefetch.h"
 #include "sim/rng.h"
 
 /* A small first table (16 slots, 512 bytes): a simulator may hold one cache
@@ -14,13 +15,6 @@
 /* Slots are aligned to cache lines, two to a line. */
 #define CACHE_LINE 64
 
-/* A hint to start loading a line that will be read soon (nothing where the
- * compiler has no such builtin). */
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 
 /* The table doubles when a new entry would take it above load_soft; when it
  * cannot, it fills up to load_hard, which leaves empty slots to end every

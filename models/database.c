@@ -13,6 +13,7 @@
 #include "models/redis.h"
 #include "models/server.h"
 #include "sim/gauge.h"
+#include "sim/prefetch.h"
 #include "sim/world.h"
 
 /* ---- configuration --------------------------------------------------------------- */
@@ -197,10 +198,15 @@ struct db_pool {
     server_t core;
 };
 
-/* last write time per object key: open addressing, grown at half load */
+/* last write time per object key: open addressing, grown at half load;
+ * a key and its time share a slot, so a lookup reads one line */
+typedef struct lastw_slot {
+    uint64_t key;               /* 0: empty (keys are never 0: object + 1) */
+    simtime_t at;
+} lastw_slot_t;
+
 typedef struct lastw {
-    uint64_t *keys;             /* 0: empty (keys are never 0: class >= 1) */
-    simtime_t *at;
+    lastw_slot_t *slots;
     size_t mask, n;
 } lastw_t;
 
@@ -255,35 +261,51 @@ static simtime_t *lastw_slot(world_t *w, lastw_t *m, uint64_t key, bool insert)
 {
     if (insert && (m->n + 1) * 2 > m->mask + 1) {
         size_t cap = m->mask ? (m->mask + 1) * 2 : 1024;
-        uint64_t *k = calloc(cap, sizeof *k);
-        simtime_t *a = calloc(cap, sizeof *a);
-        if (!k || !a) {
-            free(k), free(a);
+        lastw_slot_t *t = calloc(cap, sizeof *t);
+        if (!t) {
             world_fail(w, "out of memory (database)");
             return NULL;
         }
         for (size_t i = 0; m->mask && i <= m->mask; i++)
-            if (m->keys[i]) {
-                size_t j = rng_mix64(m->keys[i]) & (cap - 1);
-                while (k[j])
+            if (m->slots[i].key) {
+                size_t j = rng_mix64(m->slots[i].key) & (cap - 1);
+                while (t[j].key)
                     j = (j + 1) & (cap - 1);
-                k[j] = m->keys[i], a[j] = m->at[i];
+                t[j] = m->slots[i];
             }
-        free(m->keys), free(m->at);
-        m->keys = k, m->at = a, m->mask = cap - 1;
+        free(m->slots);
+        m->slots = t, m->mask = cap - 1;
     }
     if (!m->mask)
         return NULL;
     size_t j = rng_mix64(key) & m->mask;
-    while (m->keys[j] && m->keys[j] != key)
+    while (m->slots[j].key && m->slots[j].key != key)
         j = (j + 1) & m->mask;
-    if (!m->keys[j]) {
+    if (!m->slots[j].key) {
         if (!insert)
             return NULL;
-        m->keys[j] = key;
+        m->slots[j].key = key;
         m->n++;
     }
-    return &m->at[j];
+    return &m->slots[j].at;
+}
+
+/* Starts loading what a query's completion will read: its row's last-write
+ * slot and its result's place in the query caches (a hint; the query runs
+ * for a while first). */
+static void prefetch_done(const database_t *db, const db_query_t *q)
+{
+    uint64_t key = key_of(q->req);
+    if (db->lastw.mask)
+        PREFETCH(&db->lastw.slots[rng_mix64(key) & db->lastw.mask]);
+    if (db->cfg->query_cache_ttl <= 0)
+        return;
+    if (!q->write) {
+        cache_prefetch(&db->qcache[q->server], key);
+        return;
+    }
+    for (int i = 0; i <= db->cfg->replicas; i++)
+        cache_prefetch(&db->qcache[i], key);
 }
 
 /* The replicas reads may go to: every healthy server but the primary. */
@@ -465,6 +487,7 @@ static void execute(world_t *w, database_t *db, db_query_t *q)
     gauge_add(&db->busy[q->server], w->now, 1);
     simtime_t dt = dist_sample_ns(q->write ? &db->cfg->write_time : &db->cfg->read_time, db->rng);
     evq_handle_t done = world_schedule(w, w->now + dt, db_event, q, EV_DONE);
+    prefetch_done(db, q);
     if (!db->cfg->nprimary_failures) /* nothing will need to find it */
         return;
     q->done = done;
@@ -789,8 +812,7 @@ static void db_destroy(world_t *w, station_t *st)
     if (db->cfg && db->cfg->policy)
         lb_fini(db->cfg->policy, db->lb_state);
     rng_free(db->rng);
-    free(db->lastw.keys);
-    free(db->lastw.at);
+    free(db->lastw.slots);
     free(db->pools);
     db->pools = NULL;
     for (int i = 0; i <= DB_MAX_REPLICAS; i++)
