@@ -4,7 +4,7 @@
 #   make MPI=1      build bin/clustersim-mpi too, an error without mpicc (MPI=0: never)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
-#   make bench      run the benchmarks (events/s, event set, peak memory)
+#   make bench      run the benchmarks (events/s, event set, peak memory, parallel efficiency)
 #   make fuzz       fuzz every reader with libFuzzer, FUZZ_SECONDS=60 each (clang)
 #   make deps       install the Debian packages the project needs, OpenMPI included (root or sudo)
 #   make docs       regenerate scenarios/README.md's reference from `clustersim describe`
@@ -157,7 +157,7 @@ check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
 	[ $$fail -eq 0 ]
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN)/clustersim $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BIN)/clustersim $(MPI_BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do CLUSTERSIM=$(BIN)/clustersim $$b || exit 1; done
 
 # The reference block of scenarios/README.md is `clustersim describe`'s
