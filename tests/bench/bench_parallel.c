@@ -113,10 +113,10 @@ static int measure(config_t *c, int n)
 static void report(config_t *c, int n, int ncores)
 {
     double t1 = median3(c[0].t);
-    printf("  %-40s %7.2f s\n", c[0].label, t1);
+    printf("  %-44s %7.2f s\n", c[0].label, t1);
     for (int i = 1; i < n; i++) {
         double tn = median3(c[i].t);
-        printf("  %-40s %7.2f s   speed-up %.2f   efficiency %.2f\n", c[i].label, tn, t1 / tn,
+        printf("  %-44s %7.2f s   speed-up %.2f   efficiency %.2f\n", c[i].label, tn, t1 / tn,
                t1 / ((double)ncores * tn));
     }
 }
