@@ -295,8 +295,8 @@ else
     not_ok "no progress line without a terminal" "exit $rc" "$(one_line "$ERR")"
 fi
 # A terminal on stderr only (python's pty): the line is drawn after half a
-# second, so this sweep is longer (8 points of 60000 s, one at a time)
-TTY=(sweep "$MMC" --duration 60000s --vary traffic.rate=10,11,12,13,14,15,16,17 -j 1)
+# second, so this sweep is longer (8 points of 300000 s, one at a time, ~3 s)
+TTY=(sweep "$MMC" --duration 300000s --vary traffic.rate=10,11,12,13,14,15,16,17 -j 1)
 python3 - "$CLUSTERSIM" "${TTY[@]}" -o "$TMP/tty" >"$TMP/tty.out" <<'PY'
 import os, pty, subprocess, sys
 m, s = pty.openpty()
