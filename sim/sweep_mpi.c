@@ -66,8 +66,10 @@ static int wait_message(int source, int tag, const atomic_int *stop, MPI_Status 
     }
 }
 
-/* Receives the probed message st as a string (malloc'd; NULL: out of
- * memory, the message taken off the wire all the same). */
+/* Receives the probed message st as a string (malloc'd). NULL: out of
+ * memory; the zero-byte receive that stands in for it is then a truncation,
+ * which MPI's default handler reports by ending the job (a row is a few
+ * hundred bytes: a process that cannot hold one cannot go on anyway). */
 static char *recv_text(const MPI_Status *st)
 {
     int n = 0;
