@@ -1,11 +1,12 @@
 # clustersim: a plain Makefile.
 #
 #   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there)
+#   make MPI=1      build bin/clustersim-mpi too, an error without mpicc (MPI=0: never)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
-#   make bench      run the benchmarks (events/s, event set, peak memory)
+#   make bench      run the benchmarks (events/s, event set, peak memory, parallel efficiency)
 #   make fuzz       fuzz every reader with libFuzzer, FUZZ_SECONDS=60 each (clang)
-#   make deps       install the Debian packages the project needs (root or sudo)
+#   make deps       install the Debian packages the project needs, OpenMPI included (root or sudo)
 #   make docs       regenerate scenarios/README.md's reference from `clustersim describe`
 #   make SANITIZER=address|undefined test    sanitizer build (objects kept apart)
 #   make V=1        show the commands
@@ -63,9 +64,20 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 # bin/clustersim-mpi (`mpirun -np N clustersim-mpi sweep ...`) is main.c built
 # by mpicc with -DCLUSTERSIM_MPI plus sim/sweep_mpi.c, the only file that
-# includes mpi.h; it is built only where mpicc exists, so nothing else needs MPI.
+# includes mpi.h. Plain `make` builds it where mpicc exists, so nothing else
+# needs MPI; MPI=1 asks for it (the build stops, naming the fix, without
+# mpicc); MPI=0 never builds it. OpenMPI stays in DEB_PKGS: `make deps`
+# installs everything the project uses.
 MPICC   ?= mpicc
-MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BIN)/clustersim-mpi)
+MPI_CHECK = @command -v $(MPICC) >/dev/null 2>&1 || { echo "make: no $(MPICC) for bin/clustersim-mpi \
+	(make deps installs OpenMPI: libopenmpi-dev openmpi-bin)" >&2; exit 1; }
+ifeq ($(MPI),1)
+  MPI_BIN := $(BIN)/clustersim-mpi
+else ifeq ($(MPI),0)
+  MPI_BIN :=
+else
+  MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BIN)/clustersim-mpi)
+endif
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
@@ -74,7 +86,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 all: $(BIN)/clustersim $(MPI_BIN)
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -96,11 +108,13 @@ $(BIN)/clustersim: $(BUILD)/sim/main.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/mpi/sim/%.o: sim/%.c
+	$(MPI_CHECK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  MPICC   $<")
 	$(Q)$(MPICC) -DCLUSTERSIM_MPI $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BIN)/clustersim-mpi: $(BUILD)/mpi/sim/main.o $(BUILD)/mpi/sim/sweep_mpi.o $(LIB)
+	$(MPI_CHECK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(MPICC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -143,7 +157,7 @@ check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
 	[ $$fail -eq 0 ]
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN)/clustersim $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BIN)/clustersim $(MPI_BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do CLUSTERSIM=$(BIN)/clustersim $$b || exit 1; done
 
 # The reference block of scenarios/README.md is `clustersim describe`'s

@@ -164,8 +164,8 @@ static const char usage_sweep[] =
     "Finished rows are appended whole to DIR/sweep.csv.partial as they complete; sweep.csv and\n"
     "sweep.json are written whole at the end (the journal is then removed). Ctrl-C or a kill\n"
     "leaves only whole rows; --resume runs the missing points and gives the same files as a\n"
-    "sweep never interrupted. With MPI: mpirun -np N clustersim-mpi sweep ... spreads the points\n"
-    "over the ranks; rank 0 writes the same files.\n";
+    "sweep never interrupted. With MPI: mpirun -np N clustersim-mpi sweep ... hands the points\n"
+    "out to ranks 1..N-1 as they ask; rank 0 journals each row as it arrives and writes the same files.\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
@@ -931,17 +931,19 @@ static int cmd_sweep(int argc, char **argv)
     }
     catch_stop_signals();
     size_t before = sweep_done(sw);
+#ifdef CLUSTERSIM_MPI
+    int src = sweep_mpi_run(sw, &stop_signal, err, sizeof err);
+#else
     int src = sweep_run(sw, err, sizeof err);
+#endif
     if (src == SWEEP_STOPPED) {
         /* replications may still be running: end now, freeing nothing */
         fprintf(stderr, "clustersim sweep: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
         return die_by_stop_signal();
     }
-#ifdef CLUSTERSIM_MPI
-    src = sweep_mpi_gather(sw, src, err, sizeof err);
-#endif
     if (src != SWEEP_OK) {
-        rc = sweep_fail(src, err);
+        /* under MPI a worker's message went to rank 0, which prints it */
+        rc = rank == 0 ? sweep_fail(src, err) : EXIT_INTERNAL;
         goto done;
     }
     if (rank == 0) {

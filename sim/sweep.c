@@ -1349,10 +1349,9 @@ static void draw_progress(sweep_t *s, int nt, double elapsed)
     fflush(stderr);
 }
 
-int sweep_run(sweep_t *s, char *err, size_t errlen)
+/* Allocates the run's per-point state; 0, or -1 (out of memory, in err). */
+static int run_alloc(sweep_t *s, char *err, size_t errlen)
 {
-    const sweep_opts_t *o = s->o;
-    int nranks = o->nranks > 0 ? o->nranks : 1;
     s->mine = calloc(s->npoints, sizeof *s->mine);
     s->pt = calloc(s->npoints, sizeof *s->pt);
     if (!s->mine || !s->pt) {
@@ -1361,8 +1360,19 @@ int sweep_run(sweep_t *s, char *err, size_t errlen)
         s->mine = NULL;
         s->pt = NULL;
         snprintf(err, errlen, "out of memory");
-        return SWEEP_FAILED;
+        return -1;
     }
+    return 0;
+}
+
+static int run_mine(sweep_t *s, char *err, size_t errlen);
+
+int sweep_run(sweep_t *s, char *err, size_t errlen)
+{
+    const sweep_opts_t *o = s->o;
+    int nranks = o->nranks > 0 ? o->nranks : 1;
+    if (run_alloc(s, err, errlen) != 0)
+        return SWEEP_FAILED;
     size_t pending = 0;
     for (size_t p = 0; p < s->npoints; p++)
         if (!s->done[p]) {
@@ -1372,13 +1382,42 @@ int sweep_run(sweep_t *s, char *err, size_t errlen)
             }
             pending++;
         }
+    return run_mine(s, err, errlen);
+}
+
+int sweep_run_point(sweep_t *s, size_t p, char *err, size_t errlen)
+{
+    if (p >= s->npoints || s->done[p]) {
+        snprintf(err, errlen, "point %zu is not a pending point of this sweep", p);
+        return SWEEP_FAILED;
+    }
+    if (run_alloc(s, err, errlen) != 0)
+        return SWEEP_FAILED;
+    s->mine[s->nmine++] = p;
+    s->pt[p].left = s->reps;
+    return run_mine(s, err, errlen);
+}
+
+const char *sweep_row(const sweep_t *s, size_t p) { return p < s->npoints ? s->rows[p] : NULL; }
+
+/* Runs the points in s->mine (allocated by run_alloc) in threads. */
+static int run_mine(sweep_t *s, char *err, size_t errlen)
+{
+    const sweep_opts_t *o = s->o;
     s->njobs = s->nmine * (size_t)s->reps;
+    s->jobs_done = 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int nt = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
     if ((size_t)nt > s->njobs)
         nt = (int)s->njobs;
-    if (nt == 0)
+    if (nt == 0) {
+        free(s->pt);
+        free(s->mine);
+        s->pt = NULL;
+        s->mine = NULL;
+        s->nmine = s->njobs = 0;
         return SWEEP_OK;
+    }
     /* not freed after a stop: abandoned workers may still use them */
     s->prog = calloc((size_t)nt, sizeof *s->prog);
     pthread_t *th = calloc((size_t)nt, sizeof *th);

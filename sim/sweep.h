@@ -34,9 +34,11 @@
  * nothing to do). Since a row's text is the same whenever it is computed,
  * the final files equal those of an uninterrupted sweep, byte for byte.
  *
- * Ranks. For a spread over processes (MPI), a process runs only the i-th
- * pending points with i mod nranks == rank; the rows computed elsewhere are
- * added with sweep_add_row. Library code: errors are returned. */
+ * Ranks. For a spread over processes (MPI), a process either runs a static
+ * share (sweep_run: the i-th pending points with i mod nranks == rank) or
+ * the points a coordinator hands it one at a time (sweep_run_point); the
+ * rows computed elsewhere are added with sweep_add_rows. Library code:
+ * errors are returned. */
 #ifndef SIM_SWEEP_H
 #define SIM_SWEEP_H
 
@@ -126,6 +128,12 @@ int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errle
  * joined (they still read s): the caller must end the process at once
  * without freeing s. */
 int sweep_run(sweep_t *s, char *err, size_t errlen);
+/* Runs point p (pending: no row yet) alone, its replications in threads as
+ * sweep_run does; it may be called again for another point. Returns as
+ * sweep_run (SWEEP_STOPPED likewise ends the process). */
+int sweep_run_point(sweep_t *s, size_t p, char *err, size_t errlen);
+/* Point p's row (no newline), or NULL while it has none. */
+const char *sweep_row(const sweep_t *s, size_t p);
 /* The rows computed by this process's sweep_run, each a line, in grid
  * order (malloc'd; "" when none), for sweep_add_row elsewhere. NULL: out of
  * memory. */

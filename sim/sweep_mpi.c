@@ -1,5 +1,7 @@
-/* sweep_mpi: a sweep over MPI ranks (sweep_mpi.h). Messages: status ints,
- * then a row text as a length (unsigned long long) and its bytes. */
+/* sweep_mpi: a sweep over MPI ranks (sweep_mpi.h). Messages: a worker
+ * sends TAG_ROW (a row's text, or "" when it has none yet: a request) or
+ * TAG_FAIL (its error message, its last word); rank 0 answers each TAG_ROW
+ * with TAG_POINT, a point index (unsigned long long) or NO_POINT: stop. */
 #include "sim/sweep_mpi.h"
 
 #include <mpi.h>
@@ -7,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-enum { TAG_STATUS = 1, TAG_LEN, TAG_TEXT };
+enum { TAG_ROW = 1, TAG_FAIL, TAG_POINT };
+#define NO_POINT (~0ULL)
 
 int sweep_mpi_init(int *rank, int *nranks)
 {
@@ -45,53 +49,115 @@ int sweep_mpi_share(sweep_t *s, int status)
     return status;
 }
 
-int sweep_mpi_gather(sweep_t *s, int status, char *err, size_t errlen)
+/* Waits for a message that matches (source, tag), checking *stop every
+ * millisecond: rank 0 must notice a SIGINT while no worker speaks, and a
+ * polling wait leaves the cores to the workers (MPI's blocking receive
+ * spins). 0 with its status, or -1 when stopped. */
+static int wait_message(int source, int tag, const atomic_int *stop, MPI_Status *st)
+{
+    for (;;) {
+        int flag = 0;
+        MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, st);
+        if (flag)
+            return 0;
+        if (stop && atomic_load(stop))
+            return -1;
+        nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+    }
+}
+
+/* Receives the probed message st as a string (malloc'd). NULL: out of
+ * memory; the zero-byte receive that stands in for it is then a truncation,
+ * which MPI's default handler reports by ending the job (a row is a few
+ * hundred bytes: a process that cannot hold one cannot go on anyway). */
+static char *recv_text(const MPI_Status *st)
+{
+    int n = 0;
+    MPI_Get_count(st, MPI_CHAR, &n);
+    char *t = malloc((size_t)n + 1);
+    char sink;
+    MPI_Recv(t ? t : &sink, t ? n : 0, MPI_CHAR, st->MPI_SOURCE, st->MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (t)
+        t[n] = '\0';
+    return t;
+}
+
+static int coordinate(sweep_t *s, int nranks, const atomic_int *stop, char *err, size_t errlen)
+{
+    size_t np = sweep_points(s), next = 0;
+    const bool *done = sweep_done_flags(s);
+    int status = SWEEP_OK, active = nranks - 1;
+    while (active > 0) {
+        MPI_Status st;
+        if (wait_message(MPI_ANY_SOURCE, MPI_ANY_TAG, stop, &st) != 0) {
+            snprintf(err, errlen, "stopped; %zu of %zu points have their row in the journal (--resume runs the rest)",
+                     sweep_done(s), np);
+            return SWEEP_STOPPED;
+        }
+        int r = st.MPI_SOURCE;
+        char *text = recv_text(&st);
+        if (!text && status == SWEEP_OK) {
+            snprintf(err, errlen, "out of memory receiving rank %d's row", r);
+            status = SWEEP_FAILED;
+        }
+        if (st.MPI_TAG == TAG_FAIL) {
+            if (status == SWEEP_OK) {
+                snprintf(err, errlen, "rank %d: %s", r, text ? text : "?");
+                status = SWEEP_FAILED;
+            }
+            free(text);
+            active--; /* it has ended */
+            continue;
+        }
+        if (text && *text && status == SWEEP_OK)
+            status = sweep_add_rows(s, text, err, errlen); /* journaled now */
+        free(text);
+        while (next < np && done[next])
+            next++;
+        unsigned long long p = status == SWEEP_OK && next < np ? (unsigned long long)next++ : NO_POINT;
+        MPI_Send(&p, 1, MPI_UNSIGNED_LONG_LONG, r, TAG_POINT, MPI_COMM_WORLD);
+        if (p == NO_POINT)
+            active--;
+    }
+    return status;
+}
+
+static int work(sweep_t *s, const atomic_int *stop, char *err, size_t errlen)
+{
+    const char *row = "";
+    for (;;) {
+        MPI_Send(row, (int)strlen(row), MPI_CHAR, 0, TAG_ROW, MPI_COMM_WORLD);
+        MPI_Status st;
+        if (wait_message(0, TAG_POINT, stop, &st) != 0) {
+            snprintf(err, errlen, "stopped while waiting for a point");
+            return SWEEP_STOPPED;
+        }
+        unsigned long long p;
+        MPI_Recv(&p, 1, MPI_UNSIGNED_LONG_LONG, 0, TAG_POINT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (p == NO_POINT)
+            return SWEEP_OK;
+        int rc = sweep_run_point(s, (size_t)p, err, errlen);
+        if (rc == SWEEP_STOPPED)
+            return rc;
+        if (rc == SWEEP_OK && !(row = sweep_row(s, (size_t)p))) {
+            snprintf(err, errlen, "point %llu has no row", p);
+            rc = SWEEP_FAILED;
+        }
+        if (rc != SWEEP_OK) {
+            MPI_Send(err, (int)strlen(err), MPI_CHAR, 0, TAG_FAIL, MPI_COMM_WORLD);
+            return rc;
+        }
+    }
+}
+
+int sweep_mpi_run(sweep_t *s, const atomic_int *stop, char *err, size_t errlen)
 {
     int rank, nranks;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-    if (rank != 0) {
-        char *text = status == SWEEP_OK ? sweep_rows_text(s) : NULL;
-        if (status == SWEEP_OK && !text)
-            status = SWEEP_FAILED;
-        MPI_Send(&status, 1, MPI_INT, 0, TAG_STATUS, MPI_COMM_WORLD);
-        /* a failure's message goes with it; rows only after success */
-        const char *body = status == SWEEP_OK ? text : err;
-        unsigned long long len = strlen(body);
-        MPI_Send(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, TAG_LEN, MPI_COMM_WORLD);
-        MPI_Send(body, (int)len, MPI_CHAR, 0, TAG_TEXT, MPI_COMM_WORLD);
-        free(text);
-        return status;
-    }
-    for (int r = 1; r < nranks; r++) {
-        int st;
-        unsigned long long len;
-        MPI_Recv(&st, 1, MPI_INT, r, TAG_STATUS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        MPI_Recv(&len, 1, MPI_UNSIGNED_LONG_LONG, r, TAG_LEN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        char *body = len < 0x7fffffffULL ? malloc(len + 1) : NULL;
-        if (!body) {
-            /* the message must still be taken off the wire */
-            char *sink = malloc(len ? len : 1);
-            MPI_Recv(sink, (int)len, MPI_CHAR, r, TAG_TEXT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            free(sink);
-            if (status == SWEEP_OK) {
-                snprintf(err, errlen, "out of memory receiving rank %d's rows", r);
-                status = SWEEP_FAILED;
-            }
-            continue;
-        }
-        MPI_Recv(body, (int)len, MPI_CHAR, r, TAG_TEXT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        body[len] = '\0';
-        if (st != SWEEP_OK) {
-            if (status == SWEEP_OK) {
-                snprintf(err, errlen, "rank %d: %s", r, body);
-                status = SWEEP_FAILED;
-            }
-        } else if (status == SWEEP_OK)
-            status = sweep_add_rows(s, body, err, errlen);
-        free(body);
-    }
-    return status;
+    if (nranks == 1)
+        return sweep_run(s, err, errlen);
+    return rank == 0 ? coordinate(s, nranks, stop, err, errlen) : work(s, stop, err, errlen);
 }
 
 int sweep_mpi_end(int code)

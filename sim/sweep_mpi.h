@@ -5,20 +5,33 @@
  *
  * Every rank parses the same command line and loads the same grid. Rank 0
  * alone opens the output directory (and reads the journal on --resume); it
- * then broadcasts its verdict and which points have a row, so that every
- * rank sees the same list of pending points and runs the i-th of them with
- * i mod N == its rank, in threads as a single process would (sweep.h). At
- * the end each rank sends its rows to rank 0, which journals them and writes
- * sweep.csv and sweep.json: a row's text does not depend on where it was
- * computed, so the files equal a single process's, byte for byte.
+ * then broadcasts its verdict and which points have a row.
  *
- * What holds on interruption: rank 0 journals its own rows as they finish,
- * the other ranks' only when they are gathered at the end; a stopped MPI
+ * Dynamic scheduling: points differ in cost (a higher load runs longer), so
+ * rank 0 hands the next pending point, in grid order, to whichever rank
+ * asks; that rank runs its replications in -j threads (sweep_run_point),
+ * sends the row back at once and asks again. Rank 0 only coordinates when
+ * N > 1: it journals each row as it arrives (write + fsync, in completion
+ * order; resume and the final writer place rows by their point) and waits
+ * for messages by polling every millisecond, so it costs next to no CPU
+ * and never makes a worker wait for a point while it computes one. The
+ * trade-off: N ranks give N - 1 workers (run N = workers + 1, and with
+ * -np 2 one rank computes); a point is the unit handed out, so a rank
+ * whose -j threads outnumber the replications leaves some cores idle. At
+ * the end rank 0 writes sweep.csv and sweep.json: a row's text does not
+ * depend on where it was computed, so the files equal a single process's,
+ * byte for byte. With N == 1 the process runs the sweep as bin/clustersim.
+ *
+ * What holds on interruption: every finished row, whichever rank computed
+ * it, is in the journal as soon as rank 0 has received it; a stopped MPI
  * sweep leaves whole rows, and --resume (with clustersim-mpi or with
- * bin/clustersim, the journal being the same) runs only the rest. */
+ * bin/clustersim, the journal being the same) runs only the rest. Each rank
+ * notices its own SIGINT or SIGTERM (rank 0 within 1 ms, a worker within
+ * 0.1 s) and ends. */
 #ifndef SIM_SWEEP_MPI_H
 #define SIM_SWEEP_MPI_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "sim/sweep.h"
@@ -29,10 +42,12 @@ int sweep_mpi_init(int *rank, int *nranks);
 /* Rank 0's status (a SWEEP_* of sweep_open) and, when it is SWEEP_OK, its
  * points that have a row, to every rank. Returns the status. */
 int sweep_mpi_share(sweep_t *s, int status);
-/* Every rank's status and rows to rank 0, which adds the rows (journaling
- * them). The status of the whole: SWEEP_OK, or SWEEP_FAILED with a message
- * in err (on rank 0: naming the rank that failed). */
-int sweep_mpi_gather(sweep_t *s, int status, char *err, size_t errlen);
+/* Runs the pending points over the ranks (see above); on rank 0 every row
+ * ends up added and journaled. SWEEP_OK, SWEEP_FAILED with a message in err
+ * (on rank 0: naming the rank that failed; a worker has sent its message
+ * to rank 0), or SWEEP_STOPPED once *stop is nonzero (as sweep_run: end
+ * the process at once). */
+int sweep_mpi_run(sweep_t *s, const atomic_int *stop, char *err, size_t errlen);
 /* Ends MPI; returns code (the exit code). */
 int sweep_mpi_end(int code);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_sweep_mpi.sh: `mpirun -np N clustersim-mpi sweep ...` (issue 9, item 5):
-# the points spread over ranks give the very bytes of a single process's
+# the points handed out dynamically over ranks give the very bytes of a single process's
 # sweep.csv and sweep.json; a journal left by either binary is resumed by
 # the other; bad input is exit 2 with one message.
 #
@@ -105,6 +105,29 @@ if [ "$partial" = yes ] && [ $rc -eq 0 ] && cmp -s "$D/sweep.csv" "$TMP/whole/sw
     ok "bin/clustersim --resume finishes an MPI sweep whose ranks got SIGTERM: the uninterrupted bytes"
 else
     not_ok "bin/clustersim --resume of an MPI journal" "journal left: $partial, exit $rc" "$(one_line "$ERR")"
+fi
+
+# dynamic scheduling: rank 0 only coordinates, so every journaled row came
+# from a worker; the first two points go to the two workers' first requests,
+# and both rows (field 1: the point) are in the journal of a sweep stopped
+# midway. Resumed under MPI: the uninterrupted bytes.
+D=$TMP/stop-np3
+mpirun -np 3 --oversubscribe "$MPI_BIN" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 1 500); do
+    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 6 ] && break
+    sleep 0.02
+done
+kill -TERM $(pgrep -P $pid) 2>/dev/null
+wait $pid 2>/dev/null
+firsts=$(tail -n +3 "$D/sweep.csv.partial" 2>/dev/null | cut -d, -f1 | sort -n | head -2 | tr '\n' ' ')
+rows=$(($(wc -l <"$D/sweep.csv.partial" 2>/dev/null || echo 2) - 2))
+mpi 3 "${SLOW[@]}" -o "$D" --resume
+if [ "$firsts" = "0 1 " ] && [ "$rows" -ge 4 ] && [ "$rows" -lt 23 ] && [ $rc -eq 0 ] &&
+    cmp -s "$D/sweep.csv" "$TMP/whole/sweep.csv" && cmp -s "$D/sweep.json" "$TMP/whole/sweep.json"; then
+    ok "mpirun -np 3 stopped midway: both workers' rows journaled ($rows of 23); --resume gives the same bytes"
+else
+    not_ok "mpirun -np 3 stopped midway" "rows $rows, first points '$firsts', exit $rc" "$(one_line "$ERR")"
 fi
 
 # bad input: every rank stops, rank 0 alone speaks
