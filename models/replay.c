@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/gate.h"
 #include "sim/units.h"
 
 typedef struct row {
@@ -314,20 +315,6 @@ static void fmt_int(char *buf, size_t n, int32_t v)
         snprintf(buf, n, "%" PRId32, v);
 }
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(out, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(out, "\\u%04x", *s);
-        else
-            fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, replay_format_t fmt, FILE *out, diag_t *d)
 {
     const hpa_spec_t *spec = &h->spec;
@@ -364,7 +351,7 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
         fprintf(out, " %5s %10s %5s  %s\n", "raw", "stabilized", "final", "reason");
     } else {
         fputs("{\n  \"hpa\": ", out);
-        json_str(out, name);
+        gate_json_put(out, name);
         fprintf(out, ",\n  \"min_replicas\": %d,\n  \"max_replicas\": %d,\n  \"syncs\": [", spec->min_replicas,
                 spec->max_replicas);
     }
@@ -462,19 +449,19 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
             for (size_t m = 0; m < spec->n_metrics; m++) {
                 const hpa_metric_result_t *mr = m < dec.n_metrics ? &dec.metrics[m] : NULL;
                 fprintf(out, "%s{\"name\": ", m ? ", " : "");
-                json_str(out, spec->metrics[m].name);
+                gate_json_put(out, spec->metrics[m].name);
                 if (mr && mr->valid) {
                     fmt_value(val, sizeof val, &spec->metrics[m], mr);
                     fprintf(out, ", \"value\": %s, \"proposal\": %d}", val, mr->proposal);
                 } else {
                     fprintf(out, ", \"value\": null, \"proposal\": null, \"error\": ");
-                    json_str(out, mr ? hpa_metric_err_str(mr->err) : "not computed");
+                    gate_json_put(out, mr ? hpa_metric_err_str(mr->err) : "not computed");
                     fputc('}', out);
                 }
             }
             fprintf(out, "], \"raw\": %s, \"stabilized\": %s, \"final\": %d, \"reason\": ", dec.raw >= 0 ? raw : "null",
                     dec.stabilized >= 0 ? stab : "null", dec.desired);
-            json_str(out, reason);
+            gate_json_put(out, reason);
             fputc('}', out);
         }
         current = dec.desired;

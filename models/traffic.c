@@ -584,7 +584,7 @@ static void schedule_next(world_t *w, traffic_t *t)
          * may start loading what that request will read. */
         identify(w, t, t->arrivals + 1, next, &t->ahead);
         t->ahead_n = t->arrivals + 1;
-        world_prefetch(w, &t->ahead);
+        world_prefetch(&t->ahead);
     }
 }
 

@@ -547,19 +547,7 @@ static void emit_junit(FILE *f, const void *ctx)
         if (!shown(row))
             continue;
         sentence(rep, row, line, sizeof line);
-        fputs("    <testcase classname=\"compare\" name=\"", f);
-        gate_xml_put(f, row->path);
-        fputs("\" time=\"0\">\n", f);
-        if (row->limit && !row->pass) {
-            fputs("      <failure type=\"regression\" message=\"", f);
-            gate_xml_put(f, line);
-            fputs("\">", f);
-            gate_xml_put(f, line);
-            fputs("</failure>\n", f);
-        }
-        fputs("      <system-out>", f);
-        gate_xml_put(f, line);
-        fputs("</system-out>\n    </testcase>\n", f);
+        gate_junit_case(f, "compare", row->path, row->limit && !row->pass ? "regression" : NULL, line);
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
 }
@@ -631,21 +619,6 @@ int compare_write_markdown(const char *path, const compare_report_t *rep, char *
 
 /* ---- compare.json, compare.csv ---------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 /* A JSON number (17 digits: reads back exactly), null for NaN or infinity. */
 static void json_num(FILE *f, double v)
 {
@@ -667,12 +640,12 @@ static void emit_json(FILE *f, const void *ctx)
     const compare_report_t *rep = ctx;
     char rule[200];
     fputs("{\n  \"schema\": \"" COMPARE_SCHEMA "\",\n  \"base\": ", f);
-    json_str(f, rep->base_label);
+    gate_json_put(f, rep->base_label);
     fputs(",\n  \"candidate\": ", f);
-    json_str(f, rep->cand_label);
+    gate_json_put(f, rep->cand_label);
     fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"replications\": %d,\n  \"rule\": \"%s\",\n  \"rule_text\": ", rep->seed,
             rep->replications, rep->rule == GATE_ON_MEAN ? "mean" : "ci");
-    json_str(f, compare_rule_text(rep, rule, sizeof rule));
+    gate_json_put(f, compare_rule_text(rep, rule, sizeof rule));
     fprintf(f, ",\n  \"identical\": %s,\n  \"limits\": %zu,\n  \"limits_passed\": %zu,\n  \"wall_s\": ",
             rep->identical ? "true" : "false", rep->nlimited, rep->passed);
     json_num(f, rep->wall_s);
@@ -680,10 +653,10 @@ static void emit_json(FILE *f, const void *ctx)
     for (size_t i = 0; i < rep->n; i++) {
         const compare_row_t *row = &rep->rows[i];
         fputs(i ? ",\n    {\"metric\": " : "\n    {\"metric\": ", f);
-        json_str(f, row->path);
+        gate_json_put(f, row->path);
         fprintf(f, ", \"headline\": %s, \"direction\": ", row->headline ? "true" : "false");
         if (dir_name(row->dir))
-            json_str(f, dir_name(row->dir));
+            gate_json_put(f, dir_name(row->dir));
         else
             fputs("null", f);
         const struct {

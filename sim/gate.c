@@ -401,6 +401,26 @@ void gate_xml_put(FILE *f, const char *s)
     }
 }
 
+void gate_junit_case(FILE *f, const char *classname, const char *name, const char *failure_type,
+                     const char *line)
+{
+    fputs("    <testcase classname=\"", f);
+    gate_xml_put(f, classname);
+    fputs("\" name=\"", f);
+    gate_xml_put(f, name);
+    fputs("\" time=\"0\">\n", f);
+    if (failure_type) {
+        fprintf(f, "      <failure type=\"%s\" message=\"", failure_type);
+        gate_xml_put(f, line);
+        fputs("\">", f);
+        gate_xml_put(f, line);
+        fputs("</failure>\n", f);
+    }
+    fputs("      <system-out>", f);
+    gate_xml_put(f, line);
+    fputs("</system-out>\n    </testcase>\n", f);
+}
+
 static void emit_junit(FILE *f, const void *ctx)
 {
     const gate_report_t *rep = ctx;
@@ -421,21 +441,7 @@ static void emit_junit(FILE *f, const void *ctx)
     for (size_t i = 0; i < rep->n; i++) {
         const gate_verdict_t *gv = &rep->v[i];
         sentence(rep, gv, line, sizeof line);
-        fputs("    <testcase classname=\"", f);
-        gate_xml_put(f, rep->scenario);
-        fputs("\" name=\"", f);
-        gate_xml_put(f, gv->slo->name);
-        fputs("\" time=\"0\">\n", f);
-        if (!gv->pass) {
-            fputs("      <failure type=\"slo\" message=\"", f);
-            gate_xml_put(f, line);
-            fputs("\">", f);
-            gate_xml_put(f, line);
-            fputs("</failure>\n", f);
-        }
-        fputs("      <system-out>", f);
-        gate_xml_put(f, line);
-        fputs("</system-out>\n    </testcase>\n", f);
+        gate_junit_case(f, rep->scenario, gv->slo->name, gv->pass ? NULL : "slo", line);
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
 }
@@ -443,6 +449,23 @@ static void emit_junit(FILE *f, const void *ctx)
 int gate_write_junit(const char *path, const gate_report_t *rep, char *err, size_t errlen)
 {
     return gate_write_file(path, emit_junit, rep, err, errlen);
+}
+
+/* ---- JSON strings ------------------------------------------------------------------ */
+
+void gate_json_put(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
 }
 
 /* ---- Markdown --------------------------------------------------------------------- */

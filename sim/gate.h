@@ -103,5 +103,12 @@ void gate_xml_put(FILE *f, const char *s);
  * or start inline syntax (emphasis, code, links, HTML, entities) are
  * backslash-escaped; line breaks become spaces. */
 void gate_md_put(FILE *f, const char *s);
+/* s as a JSON string, quotes included (", \ and control characters escaped). */
+void gate_json_put(FILE *f, const char *s);
+/* One JUnit <testcase> of class `classname` named `name`, `line` its
+ * system-out; a <failure> of `failure_type` carrying `line` when that is not
+ * NULL (a passing case: NULL). */
+void gate_junit_case(FILE *f, const char *classname, const char *name, const char *failure_type,
+                     const char *line);
 
 #endif

@@ -297,76 +297,135 @@ static scenario_t *load_scenario(const char *cmd, const char *path, const char *
     return sc;
 }
 
+/* ---- the options run, check, compare and sweep share ---------------------------- */
+
+/* Their values; each command has its own options beside them. */
+typedef struct common_opts {
+    const char *sets[MAX_SETS + 2]; /* --set (room for sweep's --seed and --duration as sets) */
+    size_t nsets;
+    const char *outdir, *seed, *duration;
+    long reps, threads; /* --replications (default 1), --threads (0: one per core) */
+    int quiet, strict;
+} common_opts_t;
+
+#define COMMON_INIT {.reps = 1}
+#define COMMON_SHORT ":o:r:j:qh"
+#define COMMON_LONG                                                                                      \
+    {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},                         \
+        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},           \
+        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},                      \
+        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"help", no_argument, 0, 'h'}
+
+/* getopt_long's answer c (its argument in optarg) when it is a shared
+ * option or a missing value: 0 once taken, or the exit code of a usage
+ * error; -1 when c is none of them. */
+static int common_option(const char *cmd, int c, char **argv, common_opts_t *o)
+{
+    switch (c) {
+    case 'o': o->outdir = optarg; return 0;
+    case 'S': o->seed = optarg; return 0;
+    case 'D': o->duration = optarg; return 0;
+    case 'r':
+        if (parse_count(optarg, 1, 10000, &o->reps) != 0)
+            return usage_error(cmd, "--replications: expected an integer from 1 to 10000, got", optarg);
+        return 0;
+    case 'j':
+        if (parse_count(optarg, 1, 1024, &o->threads) != 0)
+            return usage_error(cmd, "--threads: expected an integer from 1 to 1024, got", optarg);
+        return 0;
+    case 's':
+        if (o->nsets == MAX_SETS)
+            return usage_error(cmd, "too many --set options", NULL);
+        o->sets[o->nsets++] = optarg;
+        return 0;
+    case 'q': o->quiet = 1; return 0;
+    case 'T': o->strict = 1; return 0;
+    case ':': return usage_error(cmd, "missing value for", argv[optind - 1]);
+    default: return -1;
+    }
+}
+
+/* An option that is not the command's own: a shared one, or unknown. 0 once
+ * taken, else the exit code of a usage error. */
+static int other_option(const char *cmd, int c, char **argv, common_opts_t *o)
+{
+    int rc = common_option(cmd, c, argv, o);
+    return rc >= 0 ? rc : usage_error(cmd, "unknown option", argv[optind - 1]);
+}
+
+/* A command of one SCENARIO.yaml: 0, or the exit code of a usage error. */
+static int one_scenario(const char *cmd, int argc, char **argv)
+{
+    if (optind == argc - 1)
+        return 0;
+    return usage_error(cmd, optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
+                       optind >= argc ? NULL : argv[optind + 1]);
+}
+
+/* -o given empty: the exit code of a usage error; else 0. */
+static int outdir_given_empty(const char *cmd, const common_opts_t *o)
+{
+    return o->outdir && !*o->outdir ? usage_error(cmd, "-o: the output directory name is empty", NULL) : 0;
+}
+
+/* --gate-on ci|mean (check, compare): 0, or the exit code of a usage error. */
+static int gate_on_arg(const char *cmd, const char *arg, gate_rule_t *rule)
+{
+    if (!strcmp(arg, "ci"))
+        *rule = GATE_ON_CI;
+    else if (!strcmp(arg, "mean"))
+        *rule = GATE_ON_MEAN;
+    else
+        return usage_error(cmd, "--gate-on: expected ci or mean, got", arg);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
-        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
-        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
-        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
-    size_t nsets = 0;
-    const char *outdir = NULL;
-    long reps = 1, threads = 0;
-    int quiet = 0, strict = 0, c;
-    const char *seed = NULL, *duration = NULL;
+        COMMON_LONG, {0, 0, 0, 0}};
+    common_opts_t co = COMMON_INIT;
+    const char *labels[MAX_SETS + 2] = {0};
+    int rc = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
         switch (c) {
-        case 'o': outdir = optarg; break;
-        case 'S': seed = optarg; break;
-        case 'D': duration = optarg; break;
-        case 'r':
-            if (parse_count(optarg, 1, 10000, &reps) != 0)
-                return usage_error("run", "--replications: expected an integer from 1 to 10000, got", optarg);
-            break;
-        case 'j':
-            if (parse_count(optarg, 1, 1024, &threads) != 0)
-                return usage_error("run", "--threads: expected an integer from 1 to 1024, got", optarg);
-            break;
-        case 's':
-            if (nsets == MAX_SETS)
-                return usage_error("run", "too many --set options", NULL);
-            sets[nsets++] = optarg;
-            break;
-        case 'q': quiet = 1; break;
-        case 'T': strict = 1; break;
         case 'h': fputs(usage_run, stdout); return 0;
-        case ':': return usage_error("run", "missing value for", argv[optind - 1]);
-        default: return usage_error("run", "unknown option", argv[optind - 1]);
+        default:
+            if ((rc = other_option("run", c, argv, &co)) != 0)
+                return rc;
+            break;
         }
     }
-    if (optind != argc - 1)
-        return usage_error("run", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
-                           optind >= argc ? NULL : argv[optind + 1]);
-    if (outdir && !*outdir)
-        return usage_error("run", "-o: the output directory name is empty", NULL);
-    int rc = 0;
-    scenario_t *sc = load_scenario("run", argv[optind], sets, labels, nsets, seed, duration, strict, &rc);
+    if ((rc = one_scenario("run", argc, argv)) != 0)
+        return rc;
+    if ((rc = outdir_given_empty("run", &co)) != 0)
+        return rc;
+    scenario_t *sc =
+        load_scenario("run", argv[optind], co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
     if (!sc)
         return rc;
     /* the loader allows only names that are one plain path component */
-    char *defdir = outdir ? NULL : concat("results/", sc->name);
-    if (!outdir && !defdir) {
+    char *defdir = co.outdir ? NULL : concat("results/", sc->name);
+    if (!co.outdir && !defdir) {
         scenario_free(sc);
         fprintf(stderr, "clustersim run: out of memory\n");
         return EXIT_INTERNAL;
     }
-    if (!outdir)
-        outdir = defdir;
+    if (!co.outdir)
+        co.outdir = defdir;
     catch_stop_signals();
-    run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO), &stop_signal};
+    run_opts_t o = {co.outdir, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
     run_result_t res;
     char err[8192];
     switch (run_scenario(sc, &o, &res, err, sizeof err)) {
     case RUN_OK:
         if (atomic_load(&stop_signal))
             break; /* the results are whole; the signal still ends the process */
-        if (!quiet) {
+        if (!co.quiet) {
             results_print_table(stdout, sc, &res);
-            printf("\nresults: %s/summary.json, timeseries.csv, events.csv\n", outdir);
+            printf("\nresults: %s/summary.json, timeseries.csv, events.csv\n", co.outdir);
         }
         break;
     case RUN_BAD_OUTPUT:
@@ -393,65 +452,39 @@ static int cmd_run(int argc, char **argv)
 static int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
-        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
-        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
-        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"junit", required_argument, 0, 'J'},
-        {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
-    size_t nsets = 0;
-    const char *outdir = NULL, *junit = NULL, *markdown = NULL;
-    long reps = 1, threads = 0;
-    int quiet = 0, strict = 0, c;
+        COMMON_LONG,
+        {"junit", required_argument, 0, 'J'},
+        {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'}, {0, 0, 0, 0}};
+    common_opts_t co = COMMON_INIT;
+    const char *labels[MAX_SETS + 2] = {0};
+    const char *junit = NULL, *markdown = NULL;
+    int rc = 0, c;
     gate_rule_t rule = GATE_ON_CI;
-    const char *seed = NULL, *duration = NULL;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
         switch (c) {
-        case 'o': outdir = optarg; break;
-        case 'S': seed = optarg; break;
-        case 'D': duration = optarg; break;
         case 'J': junit = optarg; break;
         case 'M': markdown = optarg; break;
         case 'G':
-            if (!strcmp(optarg, "ci"))
-                rule = GATE_ON_CI;
-            else if (!strcmp(optarg, "mean"))
-                rule = GATE_ON_MEAN;
-            else
-                return usage_error("check", "--gate-on: expected ci or mean, got", optarg);
+            if ((rc = gate_on_arg("check", optarg, &rule)) != 0)
+                return rc;
             break;
-        case 'r':
-            if (parse_count(optarg, 1, 10000, &reps) != 0)
-                return usage_error("check", "--replications: expected an integer from 1 to 10000, got", optarg);
-            break;
-        case 'j':
-            if (parse_count(optarg, 1, 1024, &threads) != 0)
-                return usage_error("check", "--threads: expected an integer from 1 to 1024, got", optarg);
-            break;
-        case 's':
-            if (nsets == MAX_SETS)
-                return usage_error("check", "too many --set options", NULL);
-            sets[nsets++] = optarg;
-            break;
-        case 'q': quiet = 1; break;
-        case 'T': strict = 1; break;
         case 'h': fputs(usage_check, stdout); return 0;
-        case ':': return usage_error("check", "missing value for", argv[optind - 1]);
-        default: return usage_error("check", "unknown option", argv[optind - 1]);
+        default:
+            if ((rc = other_option("check", c, argv, &co)) != 0)
+                return rc;
+            break;
         }
     }
-    if (optind != argc - 1)
-        return usage_error("check", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
-                           optind >= argc ? NULL : argv[optind + 1]);
-    if (outdir && !*outdir)
-        return usage_error("check", "-o: the output directory name is empty", NULL);
+    if ((rc = one_scenario("check", argc, argv)) != 0)
+        return rc;
+    if ((rc = outdir_given_empty("check", &co)) != 0)
+        return rc;
     if (junit && markdown && !strcmp(junit, markdown))
         return usage_error("check", "--junit and --markdown name the same file:", junit);
-    int rc = 0;
-    scenario_t *sc = load_scenario("check", argv[optind], sets, labels, nsets, seed, duration, strict, &rc);
+    scenario_t *sc =
+        load_scenario("check", argv[optind], co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
     if (!sc)
         return rc;
     char err[8192];
@@ -472,7 +505,7 @@ static int cmd_check(int argc, char **argv)
             return EXIT_INPUT;
         }
     catch_stop_signals();
-    run_opts_t o = {outdir, (int)reps, (int)threads, !quiet && isatty(STDERR_FILENO), &stop_signal};
+    run_opts_t o = {co.outdir, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
     run_result_t res;
     gate_report_t rep = {0};
     switch (run_scenario(sc, &o, &res, err, sizeof err)) {
@@ -484,9 +517,9 @@ static int cmd_check(int argc, char **argv)
             rc = EXIT_INTERNAL;
             break;
         }
-        gate_print(stdout, &rep, quiet);
-        if (outdir && !quiet)
-            printf("results: %s/summary.json, timeseries.csv, events.csv\n", outdir);
+        gate_print(stdout, &rep, co.quiet);
+        if (co.outdir && !co.quiet)
+            printf("results: %s/summary.json, timeseries.csv, events.csv\n", co.outdir);
         fflush(stdout);
         rc = rep.passed == rep.n ? 0 : EXIT_GATE;
         if (junit && !atomic_load(&stop_signal) && gate_write_junit(junit, &rep, err, sizeof err) != 0) {
@@ -538,40 +571,30 @@ static int compare_run(const scenario_t *sc, const char *outdir, long reps, long
 static int cmd_compare(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
-        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
-        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
-        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"junit", required_argument, 0, 'J'},
+        COMMON_LONG,
+        {"junit", required_argument, 0, 'J'},
         {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'},
         {"max-regression", required_argument, 0, 'X'}, {"manifest", required_argument, 0, 'F'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
+        {0, 0, 0, 0}};
+    common_opts_t co = COMMON_INIT;
+    const char *labels[MAX_SETS + 2] = {0};
     const char *csets[MAX_SETS + MAX_MANIFESTS + 2], *clabels[MAX_SETS + MAX_MANIFESTS + 2] = {0};
     const char *manifests[MAX_MANIFESTS];
     compare_limit_t limits[MAX_LIMITS];
-    size_t nsets = 0, nmanifests = 0, nlimits = 0;
-    const char *outdir = NULL, *junit = NULL, *markdown = NULL;
-    long reps = 1, threads = 0;
-    int quiet = 0, strict = 0, c, nlimit_opts = 0;
+    size_t nmanifests = 0, nlimits = 0;
+    const char *junit = NULL, *markdown = NULL;
+    int rc = 0, c, nlimit_opts = 0;
     gate_rule_t rule = GATE_ON_CI;
-    const char *seed = NULL, *duration = NULL;
     char err[8192];
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
         switch (c) {
-        case 'o': outdir = optarg; break;
-        case 'S': seed = optarg; break;
-        case 'D': duration = optarg; break;
         case 'J': junit = optarg; break;
         case 'M': markdown = optarg; break;
         case 'G':
-            if (!strcmp(optarg, "ci"))
-                rule = GATE_ON_CI;
-            else if (!strcmp(optarg, "mean"))
-                rule = GATE_ON_MEAN;
-            else
-                return usage_error("compare", "--gate-on: expected ci or mean, got", optarg);
+            if ((rc = gate_on_arg("compare", optarg, &rule)) != 0)
+                return rc;
             break;
         case 'X':
             if (compare_parse_limits(optarg, ++nlimit_opts, limits, MAX_LIMITS, &nlimits, err, sizeof err) != 0) {
@@ -587,24 +610,11 @@ static int cmd_compare(int argc, char **argv)
                                    optarg);
             manifests[nmanifests++] = optarg;
             break;
-        case 'r':
-            if (parse_count(optarg, 1, 10000, &reps) != 0)
-                return usage_error("compare", "--replications: expected an integer from 1 to 10000, got", optarg);
-            break;
-        case 'j':
-            if (parse_count(optarg, 1, 1024, &threads) != 0)
-                return usage_error("compare", "--threads: expected an integer from 1 to 1024, got", optarg);
-            break;
-        case 's':
-            if (nsets == MAX_SETS)
-                return usage_error("compare", "too many --set options", NULL);
-            sets[nsets++] = optarg;
-            break;
-        case 'q': quiet = 1; break;
-        case 'T': strict = 1; break;
         case 'h': fputs(usage_compare, stdout); return 0;
-        case ':': return usage_error("compare", "missing value for", argv[optind - 1]);
-        default: return usage_error("compare", "unknown option", argv[optind - 1]);
+        default:
+            if ((rc = other_option("compare", c, argv, &co)) != 0)
+                return rc;
+            break;
         }
     }
     int nfiles = argc - optind;
@@ -616,13 +626,12 @@ static int cmd_compare(int argc, char **argv)
         return usage_error("compare", "missing CANDIDATE.yaml (it may be left out only with --manifest "
                                       "SERVICE=PATH, the candidate then being BASE with that manifest)", NULL);
     const char *base_file = argv[optind], *cand_file = nfiles == 2 ? argv[optind + 1] : base_file;
-    if (outdir && !*outdir)
-        return usage_error("compare", "-o: the output directory name is empty", NULL);
+    if ((rc = outdir_given_empty("compare", &co)) != 0)
+        return rc;
     if (junit && markdown && !strcmp(junit, markdown))
         return usage_error("compare", "--junit and --markdown name the same file:", junit);
-    memcpy(csets, sets, nsets * sizeof *sets);
+    memcpy(csets, co.sets, co.nsets * sizeof *co.sets);
 
-    int rc = 0;
     scenario_t *base = NULL, *cand = NULL, *cand0 = NULL;
     char *manifest_sets[MAX_MANIFESTS] = {0};
     char *base_out = NULL, *cand_out = NULL, *json = NULL, *csv = NULL, *cand_label = NULL;
@@ -633,19 +642,19 @@ static int cmd_compare(int argc, char **argv)
     metrics_init(&bpaths);
     metrics_init(&cpaths);
 
-    base = load_scenario("compare", base_file, sets, labels, nsets, seed, duration, strict, &rc);
+    base = load_scenario("compare", base_file, co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
     if (!base)
         goto done;
     /* the candidate runs with the base's seed: the same traffic */
     char seedbuf[24];
     snprintf(seedbuf, sizeof seedbuf, "%" PRIu64, base->seed);
-    size_t ncsets = nsets;
+    size_t ncsets = co.nsets;
     if (nmanifests) {
         /* the scenario the manifests go into: CANDIDATE, or BASE */
         const scenario_t *into = base;
         if (nfiles == 2) {
-            memcpy(clabels, labels, sizeof clabels[0] * nsets);
-            cand0 = load_scenario("compare", cand_file, csets, clabels, nsets, seedbuf, duration, strict, &rc);
+            memcpy(clabels, labels, sizeof clabels[0] * co.nsets);
+            cand0 = load_scenario("compare", cand_file, csets, clabels, co.nsets, seedbuf, co.duration, co.strict, &rc);
             if (!cand0)
                 goto done;
             into = cand0;
@@ -679,9 +688,9 @@ static int cmd_compare(int argc, char **argv)
             csets[ncsets++] = manifest_sets[i];
         }
     }
-    for (size_t i = 0; i < nsets; i++)
+    for (size_t i = 0; i < co.nsets; i++)
         clabels[i] = labels[i];
-    cand = load_scenario("compare", cand_file, csets, clabels, ncsets, seedbuf, duration, strict, &rc);
+    cand = load_scenario("compare", cand_file, csets, clabels, ncsets, seedbuf, co.duration, co.strict, &rc);
     if (!cand)
         goto done;
 
@@ -708,11 +717,11 @@ static int cmd_compare(int argc, char **argv)
         }
     }
     /* the reports' places are checked before anything runs */
-    if (outdir) {
-        base_out = concat(outdir, "/base");
-        cand_out = concat(outdir, "/candidate");
-        json = concat(outdir, "/compare.json");
-        csv = concat(outdir, "/compare.csv");
+    if (co.outdir) {
+        base_out = concat(co.outdir, "/base");
+        cand_out = concat(co.outdir, "/candidate");
+        json = concat(co.outdir, "/compare.json");
+        csv = concat(co.outdir, "/compare.csv");
         if (!base_out || !cand_out || !json || !csv) {
             fprintf(stderr, "clustersim compare: out of memory\n");
             rc = EXIT_INTERNAL;
@@ -729,12 +738,12 @@ static int cmd_compare(int argc, char **argv)
         }
 
     catch_stop_signals();
-    bool progress = !quiet && isatty(STDERR_FILENO);
-    rc = compare_run(base, base_out, reps, threads, progress, &bres);
+    bool progress = !co.quiet && isatty(STDERR_FILENO);
+    rc = compare_run(base, base_out, co.reps, co.threads, progress, &bres);
     ran_base = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
-    rc = compare_run(cand, cand_out, reps, threads, progress, &cres);
+    rc = compare_run(cand, cand_out, co.reps, co.threads, progress, &cres);
     ran_cand = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
@@ -746,10 +755,10 @@ static int cmd_compare(int argc, char **argv)
     rep.base_label = base_file;
     rep.cand_label = cand_label ? cand_label : cand_file;
     rep.seed = base->seed;
-    compare_print(stdout, &rep, quiet);
-    if (outdir && !quiet)
-        printf("results: %s/compare.json, compare.csv; the runs in %s/base and %s/candidate\n", outdir, outdir,
-               outdir);
+    compare_print(stdout, &rep, co.quiet);
+    if (co.outdir && !co.quiet)
+        printf("results: %s/compare.json, compare.csv; the runs in %s/base and %s/candidate\n", co.outdir, co.outdir,
+               co.outdir);
     fflush(stdout);
     rc = rep.passed == rep.nlimited ? 0 : EXIT_GATE;
     int (*const writers[4])(const char *, const compare_report_t *, char *, size_t) = {
@@ -793,60 +802,38 @@ static int sweep_fail(int rc, const char *err)
 static int cmd_sweep(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'}, {"seed", required_argument, 0, 'S'},
-        {"replications", required_argument, 0, 'r'}, {"duration", required_argument, 0, 'D'},
-        {"set", required_argument, 0, 's'}, {"threads", required_argument, 0, 'j'},
+        COMMON_LONG,
         {"vary", required_argument, 0, 'V'}, {"resume", no_argument, 0, 'R'},
-        {"quiet", no_argument, 0, 'q'}, {"strict", no_argument, 0, 'T'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *sets[MAX_SETS + 2], *labels[MAX_SETS + 2] = {0};
+    common_opts_t co = COMMON_INIT;
+    const char *labels[MAX_SETS + 2] = {0};
     const char *varies[MAX_VARY];
-    size_t nsets = 0, nvary = 0;
-    const char *outdir = NULL;
-    long reps = 1, threads = 0;
-    int quiet = 0, strict = 0, resume = 0, c;
-    const char *seed = NULL, *duration = NULL;
+    size_t nvary = 0;
+    int rc = 0, resume = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:r:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
         switch (c) {
-        case 'o': outdir = optarg; break;
-        case 'S': seed = optarg; break;
-        case 'D': duration = optarg; break;
         case 'R': resume = 1; break;
         case 'V':
             if (nvary == MAX_VARY)
                 return usage_error("sweep", "too many --vary options", NULL);
             varies[nvary++] = optarg;
             break;
-        case 'r':
-            if (parse_count(optarg, 1, 10000, &reps) != 0)
-                return usage_error("sweep", "--replications: expected an integer from 1 to 10000, got", optarg);
-            break;
-        case 'j':
-            if (parse_count(optarg, 1, 1024, &threads) != 0)
-                return usage_error("sweep", "--threads: expected an integer from 1 to 1024, got", optarg);
-            break;
-        case 's':
-            if (nsets == MAX_SETS)
-                return usage_error("sweep", "too many --set options", NULL);
-            sets[nsets++] = optarg;
-            break;
-        case 'q': quiet = 1; break;
-        case 'T': strict = 1; break;
         case 'h': fputs(usage_sweep, stdout); return 0;
-        case ':': return usage_error("sweep", "missing value for", argv[optind - 1]);
-        default: return usage_error("sweep", "unknown option", argv[optind - 1]);
+        default:
+            if ((rc = other_option("sweep", c, argv, &co)) != 0)
+                return rc;
+            break;
         }
     }
-    if (optind != argc - 1)
-        return usage_error("sweep", optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
-                           optind >= argc ? NULL : argv[optind + 1]);
+    if ((rc = one_scenario("sweep", argc, argv)) != 0)
+        return rc;
     if (nvary == 0)
         return usage_error("sweep", "nothing to vary: give at least one --vary PATH=V1,V2,... "
                                     "(e.g. --vary services.web.replicas=1,2,4)", NULL);
-    if (outdir && !*outdir)
-        return usage_error("sweep", "-o: the output directory name is empty", NULL);
+    if ((rc = outdir_given_empty("sweep", &co)) != 0)
+        return rc;
 
     int rank = 0, nranks = 1;
 #ifdef CLUSTERSIM_MPI
@@ -855,7 +842,7 @@ static int cmd_sweep(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     if (rank != 0)
-        quiet = 1; /* rank 0 speaks for all; the others' messages would repeat it */
+        co.quiet = 1; /* rank 0 speaks for all; the others' messages would repeat it */
 #define SWEEP_RETURN(code) return sweep_mpi_end(code)
 #else
 #define SWEEP_RETURN(code) return (code)
@@ -871,26 +858,25 @@ static int cmd_sweep(int argc, char **argv)
             SWEEP_RETURN(gr == -2 ? EXIT_INTERNAL : EXIT_INPUT);
         }
     }
-    char *seedset = seed ? concat("seed=", seed) : NULL;
-    char *durset = duration ? concat("duration=", duration) : NULL;
+    char *seedset = co.seed ? concat("seed=", co.seed) : NULL;
+    char *durset = co.duration ? concat("duration=", co.duration) : NULL;
     if (seedset) {
-        labels[nsets] = "--seed";
-        sets[nsets++] = seedset;
+        labels[co.nsets] = "--seed";
+        co.sets[co.nsets++] = seedset;
     }
     if (durset) {
-        labels[nsets] = "--duration";
-        sets[nsets++] = durset;
+        labels[co.nsets] = "--duration";
+        co.sets[co.nsets++] = durset;
     }
-    int rc = 0;
     sweep_t *sw = NULL;
     char *defdir = NULL;
-    if ((seed && !seedset) || (duration && !durset)) {
+    if ((co.seed && !seedset) || (co.duration && !durset)) {
         fprintf(stderr, "clustersim sweep: out of memory\n");
         rc = EXIT_INTERNAL;
         goto done;
     }
-    sweep_opts_t so = {argv[optind], sets, labels, nsets, strict, &grid, (int)reps, (int)threads,
-                       !quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
+    sweep_opts_t so = {argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+                       !co.quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
     diag_t *d = calloc(1, sizeof *d);
     if (!d) {
         fprintf(stderr, "clustersim sweep: out of memory\n");
@@ -910,19 +896,19 @@ static int cmd_sweep(int argc, char **argv)
         goto done;
     }
     /* the loader allows only names that are one plain path component */
-    if (!outdir && !(outdir = defdir = concat("results/sweep-", sweep_name(sw)))) {
+    if (!co.outdir && !(co.outdir = defdir = concat("results/sweep-", sweep_name(sw)))) {
         fprintf(stderr, "clustersim sweep: out of memory\n");
         rc = EXIT_INTERNAL;
         goto done;
     }
-    int orc = rank == 0 ? sweep_open(sw, outdir, resume, err, sizeof err) : SWEEP_OK;
+    int orc = rank == 0 ? sweep_open(sw, co.outdir, resume, err, sizeof err) : SWEEP_OK;
 #ifdef CLUSTERSIM_MPI
     orc = sweep_mpi_share(sw, orc); /* rank 0's verdict and rows done, to every rank */
 #endif
     if (orc == SWEEP_COMPLETE) {
-        if (!quiet)
-            printf("%s: the sweep is complete already (%zu points): %s/sweep.csv, sweep.json\n", outdir,
-                   sweep_points(sw), outdir);
+        if (!co.quiet)
+            printf("%s: the sweep is complete already (%zu points): %s/sweep.csv, sweep.json\n", co.outdir,
+                   sweep_points(sw), co.outdir);
         goto done;
     }
     if (orc != SWEEP_OK) {
@@ -952,10 +938,10 @@ static int cmd_sweep(int argc, char **argv)
             rc = sweep_fail(frc, err);
             goto done;
         }
-        if (!quiet)
+        if (!co.quiet)
             printf("%zu points x %ld replication%s (%zu run now, %zu kept from the journal): %s/sweep.csv, "
-                   "sweep.json\n", sweep_points(sw), reps, reps == 1 ? "" : "s", sweep_points(sw) - before, before,
-                   outdir);
+                   "sweep.json\n", sweep_points(sw), co.reps, co.reps == 1 ? "" : "s", sweep_points(sw) - before,
+                   before, co.outdir);
     }
 
 done:

@@ -47,8 +47,7 @@
 static const char *const result_files[] = {"summary.json", "timeseries.csv", "events.csv"};
 #define NRESULT_FILES (sizeof result_files / sizeof result_files[0])
 
-/* A malloc'd formatted string (exact size), or NULL when out of memory. */
-static char *str_printf(const char *fmt, ...)
+char *run_strprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -128,11 +127,11 @@ static int out_split(outdir_t *od, const char *dir, char *err, size_t errlen)
         return RUN_BAD_OUTPUT;
     }
     if (!slash)
-        od->parent = str_printf(".");
+        od->parent = run_strprintf(".");
     else if (slash == od->target)
-        od->parent = str_printf("/");
+        od->parent = run_strprintf("/");
     else
-        od->parent = str_printf("%.*s", (int)(slash - od->target), od->target);
+        od->parent = run_strprintf("%.*s", (int)(slash - od->target), od->target);
     if (!od->parent) {
         snprintf(err, errlen, "out of memory");
         return RUN_FAILED;
@@ -144,7 +143,7 @@ static int out_split(outdir_t *od, const char *dir, char *err, size_t errlen)
 static char *sibling_template(const outdir_t *od, const char *what)
 {
     const char *sep = od->parent[strlen(od->parent) - 1] == '/' ? "" : "/";
-    return str_printf("%s%s.%s.%s-%ld-XXXXXX", od->parent, sep, od->base, what, (long)getpid());
+    return run_strprintf("%s%s.%s.%s-%ld-XXXXXX", od->parent, sep, od->base, what, (long)getpid());
 }
 
 /* Whether every path the run creates fits the system's limits. */
@@ -180,7 +179,7 @@ static int out_check_lengths(const outdir_t *od, int reps, char *err, size_t err
 
 int run_make_dirs(const char *dir)
 {
-    char *p = str_printf("%s", dir);
+    char *p = run_strprintf("%s", dir);
     if (!p)
         return -1;
     int rc = 0;
@@ -223,7 +222,7 @@ static int find_foreign(const char *dir, char **foreign)
         if (is_result_name(e->d_name) && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISREG(st.st_mode))
             continue;
-        *foreign = str_printf("%s", e->d_name);
+        *foreign = run_strprintf("%s", e->d_name);
         if (!*foreign) {
             closedir(d);
             errno = ENOMEM;
@@ -459,7 +458,7 @@ static int finish_file(FILE *f, bool sync)
 
 static char *part_path(const char *dir, const char *what, int rep)
 {
-    return str_printf("%s/%s.r%d.part", dir, what, rep);
+    return run_strprintf("%s/%s.r%d.part", dir, what, rep);
 }
 
 /* ---- replications ------------------------------------------------------------ */
@@ -563,7 +562,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static double now_s(void)
+double run_clock_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -591,7 +590,7 @@ static void draw_progress(shared_t *sh, int r, double elapsed)
  * removing each part. 0, or -1 with a message in err. */
 static int merge_files(const char *dir, const char *what, const char *name, int r, char *err, size_t errlen)
 {
-    char *path = str_printf("%s/%s", dir, name);
+    char *path = run_strprintf("%s/%s", dir, name);
     FILE *out = path ? fopen(path, "w") : NULL;
     free(path);
     if (!out) {
@@ -634,7 +633,7 @@ static int merge_files(const char *dir, const char *what, const char *name, int 
 static int write_summary(const char *dir, const scenario_t *sc, const run_result_t *res, char *err, size_t errlen)
 {
     char *text = results_summary_json(sc, res);
-    char *path = text ? str_printf("%s/summary.json", dir) : NULL;
+    char *path = text ? run_strprintf("%s/summary.json", dir) : NULL;
     if (!path) {
         free(text);
         snprintf(err, errlen, "out of memory writing summary.json");
@@ -697,7 +696,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     int nt = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
     if (nt > r)
         nt = r;
-    double t0 = now_s();
+    double t0 = run_clock_s();
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     int started = 0;
     for (int i = 0; th && i < nt; i++)
@@ -724,7 +723,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
             stopped = true;
             break;
         }
-        double el = now_s() - t0;
+        double el = run_clock_s() - t0;
         if (o->progress && el > 0.5 && atomic_load(&sh->done) < r) {
             draw_progress(sh, r, el);
             drawn = true;
@@ -733,7 +732,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     pthread_mutex_unlock(&sh->lock);
     if (drawn) {
         if (!stopped)
-            draw_progress(sh, r, now_s() - t0);
+            draw_progress(sh, r, run_clock_s() - t0);
         fputc('\n', stderr);
     }
     if (stopped) {
@@ -748,7 +747,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     free(th);
-    res->wall_s = now_s() - t0;
+    res->wall_s = run_clock_s() - t0;
     res->reps = reps;
     int rc = RUN_OK;
     if (atomic_load(&sh->failed)) {

@@ -67,5 +67,10 @@ void run_result_free(run_result_t *res);
 /* mkdir -p dir: 0, or -1 with errno set (ENOTDIR when a component is not a
  * directory). For `-o` and check's reports. */
 int run_make_dirs(const char *dir);
+/* A malloc'd formatted string of exact size (the caller frees it), or NULL
+ * when out of memory. */
+char *run_strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Seconds on the monotonic clock (for elapsed times and progress lines). */
+double run_clock_s(void);
 
 #endif

@@ -39,24 +39,6 @@
 
 /* ---- small helpers ------------------------------------------------------------- */
 
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* A growing string. */
 typedef struct sbuf {
     char *s;
@@ -156,21 +138,6 @@ static bool is_json_number(const char *s)
             s++;
     }
     return *s == '\0';
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
 }
 
 /* FNV-1a, 64 bits. */
@@ -310,7 +277,7 @@ static int parse_range(sweep_axis_t *ax, const char *vals, int vcol, int option,
         double v = lo + (double)i * step;
         char num[40];
         snprintf(num, sizeof num, "%.15g", v == 0 ? 0.0 : v);
-        if (axis_push(ax, str_printf("%s%s", num, slo), vcol) != 0)
+        if (axis_push(ax, run_strprintf("%s%s", num, slo), vcol) != 0)
             return -2;
     }
     return 0;
@@ -335,7 +302,7 @@ int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, siz
                             g->axes[a].option);
     sweep_axis_t ax = {0};
     ax.option = option;
-    ax.path = str_printf("%.*s", (int)(eq - spec), spec);
+    ax.path = run_strprintf("%.*s", (int)(eq - spec), spec);
     if (!ax.path)
         return -2;
     int rc = 0;
@@ -364,7 +331,7 @@ int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, siz
                 }
             if (rc)
                 break;
-            if ((rc = axis_push(&ax, str_printf("%.*s", (int)(b - a), a), col)) != 0)
+            if ((rc = axis_push(&ax, run_strprintf("%.*s", (int)(b - a), a), col)) != 0)
                 break;
             if (!*end)
                 break;
@@ -460,7 +427,7 @@ static int point_sets(const sweep_t *s, size_t p, const char **sets, const char 
         const sweep_axis_t *ax = &s->g->axes[a];
         size_t k = sweep_grid_index(s->g, p, a);
         int pad = ax->cols[k] - (int)strlen(ax->path) - 2;
-        assign[a] = str_printf("%s=%*s%s", ax->path, pad > 0 ? pad : 0, "", ax->values[k]);
+        assign[a] = run_strprintf("%s=%*s%s", ax->path, pad > 0 ? pad : 0, "", ax->values[k]);
         if (!assign[a])
             return -1;
         snprintf(names[a], sizeof names[a], "--vary[%d]", ax->option);
@@ -510,7 +477,7 @@ static int push_str(char ***v, size_t *n, const char *s)
     if (!nv)
         return -1;
     *v = nv;
-    if (!(nv[*n] = str_printf("%s", s)))
+    if (!(nv[*n] = run_strprintf("%s", s)))
         return -1;
     (*n)++;
     return 0;
@@ -553,7 +520,7 @@ static int make_header(sweep_t *s)
         for (int k = 0; k < 3; k++) {
             if (k == 1 && s->reps < 2)
                 continue;
-            char *name = str_printf("slo.%s%s", s->slos[i], suffix[k]);
+            char *name = run_strprintf("slo.%s%s", s->slos[i], suffix[k]);
             if (!name) {
                 b.oom = true;
                 break;
@@ -653,7 +620,7 @@ sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
                 oom = push_str(&s->cols, &s->ncols, paths.v[i].path) != 0;
         if (p == 0) {
             s->duration = sc->duration;
-            oom = oom || !(s->name = str_printf("%s", sc->name));
+            oom = oom || !(s->name = run_strprintf("%s", sc->name));
             for (size_t i = 0; !oom && i < sc->nslo; i++)
                 if (!has_str(s->slos, s->nslos, sc->slo[i].name))
                     oom = push_str(&s->slos, &s->nslos, sc->slo[i].name) != 0;
@@ -871,7 +838,7 @@ int sweep_add_rows(sweep_t *s, const char *text, char *err, size_t errlen)
     while (*text) {
         const char *nl = strchr(text, '\n');
         size_t n = nl ? (size_t)(nl - text) : strlen(text);
-        char *line = str_printf("%.*s", (int)n, text);
+        char *line = run_strprintf("%.*s", (int)n, text);
         size_t p;
         if (!line) {
             snprintf(err, errlen, "out of memory");
@@ -961,7 +928,7 @@ static int read_journal(sweep_t *s, char *err, size_t errlen)
             }
         } else {
             size_t p;
-            char *row = parse_row(s, line, &p) == 0 ? str_printf("%s", line) : NULL;
+            char *row = parse_row(s, line, &p) == 0 ? run_strprintf("%s", line) : NULL;
             if (!row || store_row(s, p, row, false) != 0) {
                 snprintf(err, errlen, "%s:%zu:1: not a row of this sweep", s->journal, lineno);
                 rc = SWEEP_BAD_INPUT;
@@ -988,8 +955,8 @@ static int read_journal(sweep_t *s, char *err, size_t errlen)
 /* A new journal holding its two header lines, put in place whole. */
 static int new_journal(sweep_t *s, char *err, size_t errlen)
 {
-    char *tmp = str_printf("%s/." JOURNAL ".tmp-%ld", s->dir, (long)getpid());
-    char *text = str_printf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
+    char *tmp = run_strprintf("%s/." JOURNAL ".tmp-%ld", s->dir, (long)getpid());
+    char *text = run_strprintf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
     if (!tmp || !text) {
         free(tmp);
         free(text);
@@ -1034,9 +1001,9 @@ int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errle
         snprintf(err, errlen, "cannot write to the output directory '%s': %s", dir, strerror(errno));
         return SWEEP_BAD_INPUT;
     }
-    s->dir = str_printf("%s", dir);
-    s->journal = str_printf("%s/%s", dir, JOURNAL);
-    char *json = str_printf("%s/sweep.json", dir);
+    s->dir = run_strprintf("%s", dir);
+    s->journal = run_strprintf("%s/%s", dir, JOURNAL);
+    char *json = run_strprintf("%s/sweep.json", dir);
     if (!s->dir || !s->journal || !json) {
         free(json);
         snprintf(err, errlen, "out of memory");
@@ -1086,7 +1053,7 @@ static void json_value(FILE *f, const char *v)
     if (is_json_number(v))
         fputs(v, f);
     else
-        json_str(f, v);
+        gate_json_put(f, v);
 }
 
 /* The next field of a row's tail (after a comma) into buf; the rest. */
@@ -1104,15 +1071,15 @@ static void emit_json(FILE *f, const void *ctx)
 {
     const sweep_t *s = ctx;
     fprintf(f, "{\n  \"schema\": \"%s\",\n  \"scenario\": ", SWEEP_SCHEMA);
-    json_str(f, s->name);
+    gate_json_put(f, s->name);
     fputs(",\n  \"file\": ", f);
-    json_str(f, s->o->file);
+    gate_json_put(f, s->o->file);
     fprintf(f, ",\n  \"id\": \"%s\",\n  \"replications\": %d,\n  \"points\": %zu,\n  \"grid\": [", s->id, s->reps,
             s->npoints);
     for (size_t a = 0; a < s->g->naxes; a++) {
         const sweep_axis_t *ax = &s->g->axes[a];
         fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        json_str(f, ax->path);
+        gate_json_put(f, ax->path);
         fputs(", \"values\": [", f);
         for (size_t k = 0; k < ax->n; k++) {
             if (k)
@@ -1131,7 +1098,7 @@ static void emit_json(FILE *f, const void *ctx)
         for (size_t a = 0; a < s->g->naxes; a++) {
             if (a)
                 fputs(", ", f);
-            json_str(f, s->g->axes[a].path);
+            gate_json_put(f, s->g->axes[a].path);
             fputs(": ", f);
             json_value(f, s->g->axes[a].values[sweep_grid_index(s->g, p, a)]);
         }
@@ -1140,7 +1107,7 @@ static void emit_json(FILE *f, const void *ctx)
         for (size_t i = 0; i < s->ncols; i++) {
             t = next_field(t, v, sizeof v);
             fputs(i ? ",\n       " : "\n       ", f);
-            json_str(f, s->cols[i]);
+            gate_json_put(f, s->cols[i]);
             fputs(": {\"value\": ", f);
             json_field(f, v);
             if (s->reps >= 2) {
@@ -1156,7 +1123,7 @@ static void emit_json(FILE *f, const void *ctx)
             for (size_t i = 0; i < s->nslos; i++) {
                 t = next_field(t, v, sizeof v);
                 fputs(i ? ",\n       {\"name\": " : "\n       {\"name\": ", f);
-                json_str(f, s->slos[i]);
+                gate_json_put(f, s->slos[i]);
                 fputs(", \"value\": ", f);
                 json_field(f, v);
                 if (s->reps >= 2) {
@@ -1182,7 +1149,7 @@ int sweep_finish(sweep_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "%zu of %zu points have no row", s->npoints - s->ndone, s->npoints);
         return SWEEP_FAILED;
     }
-    char *csv = str_printf("%s/sweep.csv", s->dir), *json = str_printf("%s/sweep.json", s->dir);
+    char *csv = run_strprintf("%s/sweep.csv", s->dir), *json = run_strprintf("%s/sweep.json", s->dir);
     int rc = SWEEP_OK;
     if (!csv || !json) {
         snprintf(err, errlen, "out of memory");
@@ -1307,13 +1274,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void fmt_dur(char *buf, size_t size, double s)
 {
     if (s < 60)
@@ -1428,7 +1388,7 @@ static int run_mine(sweep_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return SWEEP_FAILED;
     }
-    double t0 = now_s();
+    double t0 = run_clock_s();
     int started = 0;
     for (int i = 0; i < nt; i++) {
         wa[i] = (worker_arg_t){s, i};
@@ -1454,14 +1414,14 @@ static int run_mine(sweep_t *s, char *err, size_t errlen)
             stopped = true;
             break;
         }
-        double el = now_s() - t0;
+        double el = run_clock_s() - t0;
         if (o->progress && el > 0.5 && s->jobs_done < s->njobs) {
             draw_progress(s, nt, el);
             drawn = true;
         }
     }
     if (drawn && !stopped)
-        draw_progress(s, nt, now_s() - t0);
+        draw_progress(s, nt, run_clock_s() - t0);
     pthread_mutex_unlock(&s->lock);
     if (drawn)
         fputc('\n', stderr);

@@ -136,9 +136,8 @@ static inline void world_enter(world_t *w, request_t *r)
 
 /* A request like r (not yet made: a template) will enter its route soon:
  * its first station may prefetch (station_kind_t.prefetch). */
-static inline void world_prefetch(world_t *w, const request_t *r)
+static inline void world_prefetch(const request_t *r)
 {
-    (void)w;
     const station_t *st = r->route->n ? r->route->hops[0] : NULL;
     if (st && st->def->kind->prefetch)
         st->def->kind->prefetch(st, r);
