@@ -12,7 +12,7 @@
 typedef struct row {
     double time;
     int metric;          /* index into the spec's metrics */
-    int64_t milli;       /* value x 1000 */
+    int64_t milli;       /* value x 1000; -1: empty (the metric failed) */
     int32_t ready;       /* -1: not given */
 } row_t;
 
@@ -208,7 +208,9 @@ static int parse_rows(const hpa_spec_t *spec, const textfile_t *f, rows_t *rows,
             errs++;
             break;
         }
-        if (units_quantity(v, 3, &r.milli) != NULL || r.milli < 0) {
+        if (!*v) {
+            r.milli = -1; /* no value: the metric failed at this sync */
+        } else if (units_quantity(v, 3, &r.milli) != NULL || r.milli < 0) {
             diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[2]]},
                        "value: expected a non-negative number (or quantity such as 500m), got '%.*s%s'", SHOW(v));
             errs++;
@@ -411,6 +413,8 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
             for (size_t k = i; k < j; k++)
                 if (rows.v[k].metric == (int)m)
                     row = &rows.v[k];
+            if (row && row->milli < 0)
+                row = NULL; /* an empty value: failed, as no row */
             hpa_sample_t *sm = samples ? samples + m * cap_pods : NULL;
             obs[m] = (hpa_obs_t){.failed = row == NULL, .samples = sm, .value = row ? row->milli : 0};
             for (size_t p = 0; row && p < npods; p++) {

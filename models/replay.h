@@ -10,7 +10,10 @@
  *   value       Resource Utilization: percent of the request; Resource
  *               AverageValue: per-pod average (cores, bytes); Pods: per-pod
  *               average; Object/External: the total value. Kubernetes
- *               quantity syntax is accepted (`500m`, `1.2Gi`).
+ *               quantity syntax is accepted (`500m`, `1.2Gi`). Empty: the
+ *               metric failed at that time (as no row; a sync in which
+ *               every metric failed can so be written, as autoscaler.csv
+ *               records it).
  *   ready_pods  optional: how many of the current pods are ready; the others
  *               are Pending (no sample; unready for every metric)
  * A sync runs at each distinct time: every pod reports the given average; a
