@@ -269,38 +269,41 @@ def load_sweep(path):
     varied columns keep their values as written (`40/s`, `2`), as text when
     any is not a number; metric columns are numbers (empty: NaN); the
     `slo.NAME.pass` columns are booleans (pandas' nullable boolean). The
-    frame's attrs["axes"] names the varied columns in grid order."""
+    frame's attrs["axes"] names the varied columns in grid order, attrs["scenario"]
+    the scenario (from sweep.json beside the CSV; else the CSV's folder)."""
     p = Path(path)
     if p.is_dir():
         p = p / "sweep.csv"
     df = pd.read_csv(p, keep_default_na=True)
     if not len(df.columns) or df.columns[0] != "point":
         raise ValueError(f"{p}: not a sweep.csv (its first column is not 'point')")
-    axes = _axes_of(df, p)
+    axes, scenario = _axes_of(df, p)
     for c in df.columns:
         if c.startswith("slo.") and c.endswith(".pass"):
             df[c] = _bool_column(df[c])
         elif c not in axes and c != "point":
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df.attrs["axes"] = axes
+    df.attrs["scenario"] = scenario
     return df
 
 
 def _axes_of(df, p):
-    """The varied columns: from sweep.json's grid when it is beside the CSV,
-    else every column between `point` and the first headline metric
-    (`requests.error_rate`, which every summary.json has)."""
+    """(the varied columns, the scenario's name): from sweep.json's grid when
+    it is beside the CSV, else every column between `point` and the first
+    headline metric (`requests.error_rate`, which every summary.json has),
+    and the name of the CSV's folder."""
     side = Path(p).with_name("sweep.json")
     if side.exists():
         with open(side, encoding="utf-8") as f:
-            grid = json.load(f).get("grid", [])
-        axes = [g["path"] for g in grid]
+            meta = json.load(f)
+        axes = [g["path"] for g in meta.get("grid", [])]
         if all(a in df.columns for a in axes):
-            return axes
+            return axes, meta.get("scenario", Path(p).parent.name)
     cols = list(df.columns)
     if "requests.error_rate" not in cols:
         raise ValueError(f"{p}: no requests.error_rate column: cannot tell the varied columns")
-    return cols[1:cols.index("requests.error_rate")]
+    return cols[1:cols.index("requests.error_rate")], Path(p).resolve().parent.name
 
 
 def sweep_axes(df):

@@ -156,6 +156,7 @@ class Sweep(unittest.TestCase):
     def test_axes_without_json(self):
         sw = cr.load_sweep(FIX / "sweep-nojson" / "sweep.csv")
         self.assertEqual(cr.sweep_axes(sw), ["services.web.replicas", "traffic.rate"])
+        self.assertEqual(sw.attrs["scenario"], "sweep-nojson")
         self.assertEqual(list(sw["traffic.rate"]), ["40/s", "60/s", "40/s", "60/s"])
         self.assertTrue(math.isnan(sw.loc[1, "latency_ms.p99"]))    # empty cell: no sample
         self.assertEqual(list(sw["slo.p99.pass"].astype(object)), [True, False, True, True])
@@ -164,6 +165,7 @@ class Sweep(unittest.TestCase):
     def test_axes_from_json(self):
         sw = cr.load_sweep(FIX / "sweep-grid")
         self.assertEqual(cr.sweep_axes(sw), ["services.web.replicas"])
+        self.assertEqual(sw.attrs["scenario"], "fixture")
         self.assertEqual(sw.loc[1, "latency_ms.p99_ci95"], 5)
 
     def test_meets_slos(self):
