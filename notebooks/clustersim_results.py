@@ -13,6 +13,8 @@ simulates. Every function reads one of the public result formats (README.md,
   load_compare(dir)      compare.json        -> frame of paired differences
   load_autoscaler(dir)   autoscaler.csv      -> frame, or None when the run has none
   pareto_front(df, objectives, constraints)  the non-dominated feasible rows
+  check_figure(fig), save_figure(fig, path)  a plot has titles, labelled axes with
+                                             units and legends, or an error says what lacks
 
 and a few helpers the notebooks share: where the binary and the results are
 (environment variables CLUSTERSIM, CLUSTERSIM_RESULTS, CLUSTERSIM_NB_QUICK)
@@ -36,6 +38,7 @@ __all__ = [
     "load_timeseries", "split_series", "wide",
     "load_events", "load_sweep", "sweep_axes", "meets_slos",
     "load_compare", "load_autoscaler", "pareto_front",
+    "check_figure", "save_figure",
 ]
 
 # The repository: this file lives in REPO/notebooks/.
@@ -411,3 +414,74 @@ def pareto_front(df, objectives, constraints=None):
             keep.append(cand.index[i])
     first = next(iter(objectives))
     return df.loc[keep].sort_values(first, ascending=objectives[first] == "min", kind="stable")
+
+
+# ---- figures ------------------------------------------------------------------------------
+
+def _numeric_ticks(labels):
+    """True when the tick labels are numbers (mathtext such as 10^2 included):
+    the axis is a quantity, and its label must say which, in which unit."""
+    texts = [l.get_text().replace("\u2212", "-") for l in labels if l.get_text()]
+    if not texts:
+        return True
+    for s in texts:
+        if s.startswith("$"):
+            continue
+        try:
+            float(s.replace(",", ""))
+        except ValueError:
+            return False
+    return True
+
+
+def check_figure(fig):
+    """The problems of a figure, as a list of sentences (empty: none).
+
+    Every axes that shows data (colour bars aside) needs a title (its own, the
+    figure's suptitle, or that of the axes it is twinned with); a label on
+    each numeric axis, with its unit in parentheses (`latency (ms)`), unless an
+    axes sharing that axis carries it (stacked panels, twins); and a legend
+    when it draws more than one labelled line or set of points. An axis whose
+    tick labels are names (services, regions) needs no label."""
+    fig.canvas.draw()
+    problems = []
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    data_axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>" and ax.get_visible()
+                 and (ax.lines or ax.collections or ax.images or ax.patches or ax.containers)]
+    for n, ax in enumerate(data_axes):
+        name = ax.get_title() or f"axes {n}"
+        twins = [o for o in fig.axes if o is not ax and o.get_position().bounds == ax.get_position().bounds]
+        if not (ax.get_title() or suptitle or any(o.get_title() for o in twins)):
+            problems.append(f"{name}: no title")
+        for axis in ("x", "y"):
+            label = ax.get_xlabel() if axis == "x" else ax.get_ylabel()
+            ticks = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+            shared = (ax.get_shared_x_axes() if axis == "x" else ax.get_shared_y_axes()).get_siblings(ax)
+            if axis == "x":
+                shared = list(shared) + twins
+            others = [o.get_xlabel() if axis == "x" else o.get_ylabel() for o in shared if o is not ax]
+            if not any(l.get_text() for l in ticks):       # hidden by sharing: the siblings' ticks
+                ticks = [l for o in shared for l in (o.get_xticklabels() if axis == "x" else o.get_yticklabels())]
+            if not _numeric_ticks(ticks):
+                continue
+            if not label:
+                if not any(others):
+                    problems.append(f"{name}: no {axis} label")
+            elif not ("(" in label and label.rstrip().endswith(")")):
+                problems.append(f"{name}: {axis} label {label!r} has no unit in parentheses")
+        labelled = [a for a in list(ax.lines) + list(ax.collections) + list(ax.containers)
+                    if a.get_label() and not a.get_label().startswith("_")]
+        if len(labelled) > 1 and ax.get_legend() is None and not fig.legends:
+            problems.append(f"{name}: {len(labelled)} labelled series and no legend")
+    return problems
+
+
+def save_figure(fig, path, **kwargs):
+    """Check the figure (check_figure) and save it; a figure that lacks a
+    title, an axis label, a unit or a legend raises ValueError instead."""
+    problems = check_figure(fig)
+    if problems:
+        raise ValueError("figure not saved: " + "; ".join(problems))
+    kwargs.setdefault("dpi", 110)
+    fig.savefig(path, **kwargs)
+    return Path(path)

@@ -125,7 +125,7 @@ for nb in $NOTEBOOKS; do
     fi
 done
 for f in 01-quickstart/figures/quickstart.png 01-quickstart/run/summary.json \
-         02-compare-policies/replicas.png 03-sweep/sweep/sweep.csv 03-sweep/sweep/pareto.png; do
+         02-compare-policies/replicas.png 03-sweep/sweep/sweep.csv 03-sweep/pareto.png; do
     [ -s "$TMP/results/$f" ] && ok "written under CLUSTERSIM_RESULTS: $f" \
         || not_ok "not written under CLUSTERSIM_RESULTS: $f"
 done

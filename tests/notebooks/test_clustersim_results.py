@@ -15,7 +15,10 @@ import tempfile
 import unittest
 from pathlib import Path
 
-import pandas as pd
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -238,6 +241,81 @@ class CompareAndAutoscaler(unittest.TestCase):
         self.assertEqual(list(a["final"]), [3, 4])
         self.assertTrue(pd.isna(a["reason"].iloc[0]))
         self.assertEqual(a["reason"].iloc[1], "ScaleUpLimit")
+
+
+class Figures(unittest.TestCase):
+    def tearDown(self):
+        plt.close("all")
+
+    def good(self):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 2], label="web")
+        ax.plot([0, 1], [2, 3], label="api")
+        ax.set_title("latency")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("latency (ms)")
+        ax.legend()
+        return fig, ax
+
+    def test_a_good_figure(self):
+        fig, _ = self.good()
+        self.assertEqual(cr.check_figure(fig), [])
+
+    def test_each_missing_piece(self):
+        fig, ax = self.good()
+        ax.set_title("")
+        self.assertEqual(cr.check_figure(fig), ["axes 0: no title"])
+        fig.suptitle("a run")                       # the figure's title will do
+        self.assertEqual(cr.check_figure(fig), [])
+        ax.set_ylabel("")
+        self.assertEqual(cr.check_figure(fig), ["axes 0: no y label"])
+        ax.set_ylabel("latency")
+        self.assertEqual(cr.check_figure(fig), ["axes 0: y label 'latency' has no unit in parentheses"])
+        ax.set_ylabel("latency (ms)")
+        ax.get_legend().remove()
+        self.assertEqual(cr.check_figure(fig), ["axes 0: 2 labelled series and no legend"])
+
+    def test_names_need_no_label(self):
+        fig, ax = plt.subplots()
+        ax.barh(["web", "api"], [1.0, 2.0])
+        ax.set_title("cost")
+        ax.set_xlabel("cost (USD)")                 # the y axis holds names
+        self.assertEqual(cr.check_figure(fig), [])
+        ax.set_xlabel("")
+        self.assertEqual(cr.check_figure(fig), ["cost: no x label"])
+
+    def test_shared_and_twinned_axes(self):
+        fig, (top, bottom) = plt.subplots(2, 1, sharex=True)
+        top.plot([0, 1], [0, 1])
+        top.set_title("load")
+        top.set_ylabel("load (requests/s)")
+        bottom.plot([0, 1], [1, 0])
+        bottom.set_title("replicas")
+        bottom.set_ylabel("replicas (pods)")
+        bottom.set_xlabel("time (min)")             # carries the shared x axis
+        twin = bottom.twinx()
+        twin.plot([0, 1], [5, 6])
+        twin.set_ylabel("cost (USD)")
+        self.assertEqual(cr.check_figure(fig), [])
+        twin.set_ylabel("")
+        self.assertEqual(cr.check_figure(fig), ["axes 2: no y label"])
+        fig, (a, b) = plt.subplots(1, 2, sharey=True)   # b's category ticks are hidden
+        for ax in (a, b):
+            ax.barh(["web", "api"], [1.0, 2.0])
+            ax.set_title("t")
+            ax.set_xlabel("x (s)")
+        self.assertEqual(cr.check_figure(fig), [])
+
+    def test_save_refuses_an_unlabelled_figure(self):
+        with tempfile.TemporaryDirectory() as d:
+            fig, ax = self.good()
+            self.assertEqual(cr.save_figure(fig, Path(d, "ok.png")), Path(d, "ok.png"))
+            self.assertTrue(Path(d, "ok.png").stat().st_size > 0)
+            ax.set_xlabel("")
+            with self.assertRaises(ValueError) as e:
+                cr.save_figure(fig, Path(d, "bad.png"))
+            self.assertIn("no x label", str(e.exception))
+            self.assertFalse(Path(d, "bad.png").exists())
 
 
 class Environment(unittest.TestCase):
