@@ -5,7 +5,8 @@ Run by tests/cli/test_notebooks.sh with Debian's python3:
 
 Every expected value below is read off the fixture files in
 tests/notebooks/fixtures/ (written by hand in the formats of README.md,
-"Results") or worked out by hand from them; none comes from a clustersim run.
+"Results") or worked out by hand from them; none comes from a clustersim run. The figure checks build
+small matplotlib figures (Agg) in the tests themselves.
 """
 
 import math
