@@ -4,6 +4,7 @@
 #   make MPI=1      build bin/clustersim-mpi too, an error without mpicc (MPI=0: never)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
+#                   (the notebooks too, executed on short runs with Debian's python3)
 #   make bench      run the benchmarks (events/s, event set, peak memory, parallel efficiency)
 #   make fuzz       fuzz every reader with libFuzzer, FUZZ_SECONDS=60 each (clang)
 #   make deps       install the Debian packages the project needs, OpenMPI included (root or sudo)
@@ -18,7 +19,14 @@ CC       ?= cc
 PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
 DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3 \
-            libopenmpi-dev openmpi-bin
+            libopenmpi-dev openmpi-bin $(NB_PKGS)
+# The notebooks (notebooks/, run by tests/cli/test_notebooks.sh) use Debian's
+# python3 and these packages, never an interpreter found first on PATH (a
+# pyenv or virtualenv python3 would not have them): NB_PYTHON is passed to the
+# tests, and the test runs the kernel it names.
+NB_PKGS  := python3-pandas python3-matplotlib python3-numpy python3-yaml python3-nbformat \
+            python3-nbconvert jupyter-nbconvert python3-ipykernel python3-jupyter-client
+NB_PYTHON ?= /usr/bin/python3
 DEFAULT_SCENARIO := scenarios/azora-baseline.yaml
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -86,7 +94,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 all: $(BIN)/clustersim $(MPI_BIN)
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,15p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -151,7 +159,7 @@ check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
 	done; \
 	for s in tests/cli/test_*.sh; do \
 	  [ -f "$$s" ] || continue; echo "== $$s"; \
-	  if CLUSTERSIM=$(BIN)/clustersim bash $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$s"; fi; \
+	  if CLUSTERSIM=$(BIN)/clustersim NB_PYTHON=$(NB_PYTHON) bash $$s; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$s"; fi; \
 	done; \
 	echo "suites: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
