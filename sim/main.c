@@ -22,6 +22,7 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/sweep.h"
+#include "sim/tune.h"
 #ifdef CLUSTERSIM_MPI
 #include "sim/sweep_mpi.h"
 #endif
@@ -52,6 +53,10 @@ static const char usage_main[] =
     "  sweep SCENARIO.yaml --vary PATH=V1,V2,... [--vary PATH=LO..HI:STEP]...\n"
     "                          run every point of the grid (same seeds at each point), one CSV row\n"
     "                          of headline metrics per point; interrupted sweeps continue with --resume\n"
+    "  tune SCENARIO.yaml --vary PATH=V1,V2,... [--vary ...] [--objective PATH] [--budget N]\n"
+    "                          the grid point that meets every slo: gate at the lowest objective\n"
+    "                          (default cost.total_usd), raced with common random numbers; writes\n"
+    "                          winner.yaml; exit 1 when no candidate meets the gates\n"
     "  validate SCENARIO.yaml  check a scenario without running it\n"
     "  describe                print the scenario reference (every key, unit, default, bounds)\n"
     "  hpa replay HPA.yaml --metrics METRICS.csv\n"
@@ -166,6 +171,33 @@ static const char usage_sweep[] =
     "leaves only whole rows; --resume runs the missing points and gives the same files as a\n"
     "sweep never interrupted. With MPI: mpirun -np N clustersim-mpi sweep ... hands the points\n"
     "out to ranks 1..N-1 as they ask; rank 0 journals each row as it arrives and writes the same files.\n";
+
+static const char usage_tune[] =
+    "usage: clustersim tune SCENARIO.yaml --vary PATH=VALUES [--vary PATH=VALUES]... [options]\n"
+    "\n"
+    "Finds the point of the --vary grid (as sweep's) that meets every slo: gate of the scenario\n"
+    "at the lowest objective. Racing: every candidate gets --initial replications; a candidate\n"
+    "is dropped when a gate's whole 95% interval fails, or when a candidate meeting every gate\n"
+    "has a lower objective with confidence (95% interval of the paired differences: replication\n"
+    "k of every candidate runs with seed + k); the survivors' replications double up to R. The\n"
+    "winner is judged at R replications. Writes DIR/tune.json, tune.csv, tune.md (every\n"
+    "candidate, its objective and SLO margins with intervals, the Pareto front of objective\n"
+    "against the least margin) and winner.yaml (the scenario file with the winning values in\n"
+    "place). Exit 0 with a winner, 1 when no candidate meets every gate, 2 on bad input.\n"
+    "\n"
+    "      --vary PATH=V1,V2,...     a key's values (each must be written in the scenario file)\n"
+    "      --vary PATH=LO..HI:STEP   LO, LO+STEP, ... up to HI (repeatable)\n"
+    "      --objective PATH    the summary.json metric to minimize (default cost.total_usd)\n"
+    "      --maximize          maximize it instead\n"
+    "  -r, --replications R    replications of the winner: full fidelity (default 4, at least 2)\n"
+    "      --initial N         replications of every candidate in the first round (default 2)\n"
+    "      --budget N          simulations at most (default: points x R, the exhaustive sweep's)\n"
+    "  -o, --output DIR        where the files go (default results/tune-NAME)\n"
+    "      --resume            continue the search journaled in DIR/tune.journal\n"
+    "  -j, --threads N         threads over (candidate, replication) jobs (default: one per core)\n"
+    "      --seed N, --duration T, --set PATH=VALUE, --strict: as for run\n"
+    "  -q, --quiet             no summary\n"
+    "  -h, --help\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
@@ -956,6 +988,174 @@ done:
 #undef SWEEP_RETURN
 }
 
+/* Prints a tune_* failure; the exit code. */
+static int tune_fail(int rc, const char *err)
+{
+    fprintf(stderr, "clustersim tune: %s\n", err);
+    return rc == TUNE_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+static int cmd_tune(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_LONG,
+        {"vary", required_argument, 0, 'V'}, {"resume", no_argument, 0, 'R'},
+        {"objective", required_argument, 0, 'O'}, {"maximize", no_argument, 0, 'X'},
+        {"initial", required_argument, 0, 'I'}, {"budget", required_argument, 0, 'B'},
+        {0, 0, 0, 0}};
+    common_opts_t co = COMMON_INIT;
+    const char *labels[MAX_SETS + 2] = {0};
+    const char *varies[MAX_VARY];
+    size_t nvary = 0;
+    long initial = 2, budget = 0;
+    int rc = 0, resume = 0, maximize = 0, reps_given = 0, c;
+    const char *objective = "cost.total_usd";
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        switch (c) {
+        case 'R': resume = 1; break;
+        case 'X': maximize = 1; break;
+        case 'O':
+            if (!*optarg)
+                return usage_error("tune", "--objective: the metric path is empty", NULL);
+            objective = optarg;
+            break;
+        case 'I':
+            if (parse_count(optarg, 2, 10000, &initial) != 0)
+                return usage_error("tune", "--initial: expected an integer from 2 to 10000, got", optarg);
+            break;
+        case 'B':
+            if (parse_count(optarg, 1, 1000000000L, &budget) != 0)
+                return usage_error("tune", "--budget: expected an integer from 1 to 1000000000, got", optarg);
+            break;
+        case 'V':
+            if (nvary == MAX_VARY)
+                return usage_error("tune", "too many --vary options", NULL);
+            varies[nvary++] = optarg;
+            break;
+        case 'h': fputs(usage_tune, stdout); return 0;
+        default:
+            reps_given |= c == 'r';
+            if ((rc = other_option("tune", c, argv, &co)) != 0)
+                return rc;
+            break;
+        }
+    }
+    if ((rc = one_scenario("tune", argc, argv)) != 0)
+        return rc;
+    if (nvary == 0)
+        return usage_error("tune", "nothing to search: give at least one --vary PATH=V1,V2,... "
+                                   "(e.g. --vary services.web.replicas=1,2,4)", NULL);
+    if ((rc = outdir_given_empty("tune", &co)) != 0)
+        return rc;
+    if (!reps_given)
+        co.reps = 4;
+#ifdef CLUSTERSIM_MPI
+    int rank = 0, nranks = 1;
+    if (sweep_mpi_init(&rank, &nranks) != 0) {
+        fprintf(stderr, "clustersim tune: MPI could not start\n");
+        return EXIT_INTERNAL;
+    }
+    if (nranks > 1) {
+        if (rank == 0)
+            fprintf(stderr, "clustersim tune: tune runs in one process (threads, -j), not over MPI ranks yet: "
+                            "run it with -np 1 or with bin/clustersim\n");
+        return sweep_mpi_end(EXIT_INPUT);
+    }
+    sweep_mpi_end(0);
+#endif
+    char err[8192];
+    sweep_grid_t grid = {0};
+    tune_t *t = NULL;
+    char *defdir = NULL, *seedset = NULL, *durset = NULL;
+    for (size_t i = 0; i < nvary; i++) {
+        int gr = sweep_grid_add(&grid, varies[i], (int)i + 1, err, sizeof err);
+        if (gr != 0) {
+            fprintf(stderr, "%s\n", gr == -2 ? "clustersim tune: out of memory" : err);
+            rc = gr == -2 ? EXIT_INTERNAL : EXIT_INPUT;
+            goto done;
+        }
+    }
+    seedset = co.seed ? concat("seed=", co.seed) : NULL;
+    durset = co.duration ? concat("duration=", co.duration) : NULL;
+    if ((co.seed && !seedset) || (co.duration && !durset)) {
+        fprintf(stderr, "clustersim tune: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    if (seedset) {
+        labels[co.nsets] = "--seed";
+        co.sets[co.nsets++] = seedset;
+    }
+    if (durset) {
+        labels[co.nsets] = "--duration";
+        co.sets[co.nsets++] = durset;
+    }
+    tune_opts_t to = {{argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+                       false, &stop_signal, 0, 1},
+                      objective, maximize, (int)initial, budget};
+    diag_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        fprintf(stderr, "clustersim tune: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    diag_init(d);
+    int nrc;
+    t = tune_new(&to, d, &nrc);
+    diag_print(d, stderr);
+    free(d);
+    if (!t) {
+        if (nrc == TUNE_FAILED)
+            fprintf(stderr, "clustersim tune: out of memory\n");
+        rc = nrc == TUNE_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
+        goto done;
+    }
+    if (!co.outdir && !(co.outdir = defdir = concat("results/tune-", tune_name(t)))) {
+        fprintf(stderr, "clustersim tune: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    int orc = tune_open(t, co.outdir, resume, err, sizeof err);
+    if (orc == TUNE_COMPLETE) {
+        if (!co.quiet)
+            printf("%s: the search is complete already: %s/tune.json, tune.csv, tune.md\n", co.outdir, co.outdir);
+        goto done;
+    }
+    if (orc != TUNE_OK) {
+        rc = tune_fail(orc, err);
+        goto done;
+    }
+    catch_stop_signals();
+    int src = tune_run(t, err, sizeof err);
+    if (src == TUNE_STOPPED) {
+        /* replications may still be running: end now, freeing nothing */
+        fprintf(stderr, "clustersim tune: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    }
+    if (src != TUNE_OK || (src = tune_finish(t, err, sizeof err)) != TUNE_OK) {
+        rc = tune_fail(src, err);
+        goto done;
+    }
+    if (!co.quiet) {
+        tune_print(stdout, t);
+        printf("(%ld of the simulations read from the journal)\nresults: %s/tune.json, tune.csv, tune.md%s\n",
+               tune_from_journal(t), co.outdir, tune_has_winner(t) ? ", winner.yaml" : "");
+    }
+    rc = tune_has_winner(t) ? 0 : EXIT_GATE;
+
+done:
+    tune_free(t);
+    sweep_grid_free(&grid);
+    free(seedset);
+    free(durset);
+    free(defdir);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
+    return rc;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"strict", no_argument, 0, 'T'},
@@ -1099,6 +1299,7 @@ static const command_t commands[] = {
     {"check", cmd_check},
     {"compare", cmd_compare},
     {"sweep", cmd_sweep},
+    {"tune", cmd_tune},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
     {"hpa", cmd_hpa},

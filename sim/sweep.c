@@ -71,7 +71,7 @@ static void sb_str(sbuf_t *b, const char *t) { sb_add(b, t, strlen(t)); }
 
 /* v in the shortest of 15, 16, 17 significant digits that reads back
  * exactly (cJSON's rule); "" for NaN and infinities (no value). */
-static void fmt_num(char *buf, size_t size, double v)
+void sweep_fmt_num(char *buf, size_t size, double v)
 {
     if (!isfinite(v)) {
         buf[0] = '\0';
@@ -89,7 +89,7 @@ static void fmt_num(char *buf, size_t size, double v)
 static void sb_num(sbuf_t *b, double v)
 {
     char buf[40];
-    fmt_num(buf, sizeof buf, v);
+    sweep_fmt_num(buf, sizeof buf, v);
     sb_str(b, buf);
 }
 
@@ -141,7 +141,7 @@ static bool is_json_number(const char *s)
 }
 
 /* FNV-1a, 64 bits. */
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
+uint64_t sweep_fnv(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) {
@@ -151,11 +151,9 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s, strlen(s) + 1); }
+static uint64_t fnv_str(uint64_t h, const char *s) { return sweep_fnv(h, s, strlen(s) + 1); }
 
-/* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
- * errno set. */
-static char *read_all(const char *path, size_t *n)
+char *sweep_read_all(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -414,18 +412,17 @@ struct sweep {
 /* The overrides of point p: the --set ones, then one per axis, its value
  * placed so that its column is the one it has in the --vary (sweep.h). The
  * arrays have nsets + naxes entries; assign[] holds the malloc'd ones. */
-static int point_sets(const sweep_t *s, size_t p, const char **sets, const char **labels, bool *whole,
+static int point_sets(const sweep_opts_t *o, size_t p, const char **sets, const char **labels, bool *whole,
                       char **assign, char (*names)[24])
 {
-    const sweep_opts_t *o = s->o;
     for (size_t i = 0; i < o->nsets; i++) {
         sets[i] = o->sets[i];
         labels[i] = o->labels ? o->labels[i] : NULL;
         whole[i] = false;
     }
-    for (size_t a = 0; a < s->g->naxes; a++) {
-        const sweep_axis_t *ax = &s->g->axes[a];
-        size_t k = sweep_grid_index(s->g, p, a);
+    for (size_t a = 0; a < o->grid->naxes; a++) {
+        const sweep_axis_t *ax = &o->grid->axes[a];
+        size_t k = sweep_grid_index(o->grid, p, a);
         int pad = ax->cols[k] - (int)strlen(ax->path) - 2;
         assign[a] = run_strprintf("%s=%*s%s", ax->path, pad > 0 ? pad : 0, "", ax->values[k]);
         if (!assign[a])
@@ -438,22 +435,21 @@ static int point_sets(const sweep_t *s, size_t p, const char **sets, const char 
     return 0;
 }
 
-/* Loads the scenario at point p; NULL with diagnostics in d. */
-static scenario_t *load_point(const sweep_t *s, size_t p, diag_t *d)
+scenario_t *sweep_load_point(const sweep_opts_t *o, size_t p, diag_t *d)
 {
-    size_t n = s->o->nsets + s->g->naxes;
+    size_t naxes = o->grid->naxes, n = o->nsets + naxes;
     const char **sets = calloc(n + 1, sizeof *sets), **labels = calloc(n + 1, sizeof *labels);
     bool *whole = calloc(n + 1, sizeof *whole);
-    char **assign = calloc(s->g->naxes + 1, sizeof *assign);
-    char(*names)[24] = calloc(s->g->naxes + 1, sizeof *names);
+    char **assign = calloc(naxes + 1, sizeof *assign);
+    char(*names)[24] = calloc(naxes + 1, sizeof *names);
     scenario_t *sc = NULL;
-    if (!sets || !labels || !whole || !assign || !names || point_sets(s, p, sets, labels, whole, assign, names) != 0)
-        diag_oom(d, (srcpos_t){s->o->file, 1, 1});
+    if (!sets || !labels || !whole || !assign || !names || point_sets(o, p, sets, labels, whole, assign, names) != 0)
+        diag_oom(d, (srcpos_t){o->file, 1, 1});
     else {
-        scenario_opts_t so = {labels, s->o->strict, whole};
-        sc = scenario_load_opts(s->o->file, sets, n, &so, d);
+        scenario_opts_t so = {labels, o->strict, whole};
+        sc = scenario_load_opts(o->file, sets, n, &so, d);
     }
-    for (size_t a = 0; assign && a < s->g->naxes; a++)
+    for (size_t a = 0; assign && a < naxes; a++)
         free(assign[a]);
     free(sets);
     free(labels);
@@ -543,8 +539,8 @@ static void make_id(sweep_t *s, const char *text, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     h = fnv_str(h, SWEEP_SCHEMA);
-    h = fnv(h, text, n);
-    h = fnv(h, "", 1);
+    h = sweep_fnv(h, text, n);
+    h = sweep_fnv(h, "", 1);
     for (size_t i = 0; i < s->o->nsets; i++)
         h = fnv_str(h, s->o->sets[i]);
     for (size_t a = 0; a < s->g->naxes; a++) {
@@ -592,7 +588,7 @@ sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
         }
         if (p)
             diag_init(pd);
-        scenario_t *sc = load_point(s, p, pd);
+        scenario_t *sc = sweep_load_point(s->o, p, pd);
         if (!sc && pd != d) {
             for (size_t i = 0; i < pd->n; i++)
                 if (!pd->msgs[i].warning && d->n < DIAG_MAX)
@@ -631,7 +627,7 @@ sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
     }
     metrics_free(&prev);
     size_t n = 0;
-    char *text = oom ? NULL : read_all(o->file, &n);
+    char *text = oom ? NULL : sweep_read_all(o->file, &n);
     if (oom || !text || make_header(s) != 0) {
         free(text);
         sweep_free(s);
@@ -782,13 +778,8 @@ static int parse_row(const sweep_t *s, const char *line, size_t *p)
     return 0;
 }
 
-/* Appends line and a newline to the journal in one write, then syncs. */
-static int journal_append(sweep_t *s, const char *line)
+int sweep_append_line(int fd, const char *line, bool *cut)
 {
-    if (s->jfd < 0)
-        return 0;
-    if (s->closed)
-        return EIO; /* an earlier write failed */
     size_t n = strlen(line);
     char *buf = malloc(n + 1);
     if (!buf)
@@ -797,11 +788,11 @@ static int journal_append(sweep_t *s, const char *line)
     buf[n] = '\n';
     /* a write cut short (a full disk) is taken back, so that a later line
      * cannot be glued to half of this one */
-    off_t end = lseek(s->jfd, 0, SEEK_END);
+    off_t end = lseek(fd, 0, SEEK_END);
     size_t off = 0;
     int e = 0;
     while (off < n + 1) {
-        ssize_t w = write(s->jfd, buf + off, n + 1 - off);
+        ssize_t w = write(fd, buf + off, n + 1 - off);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -811,11 +802,21 @@ static int journal_append(sweep_t *s, const char *line)
         off += (size_t)w;
     }
     free(buf);
-    if (!e && fsync(s->jfd) != 0 && errno != EINVAL)
+    if (!e && fsync(fd) != 0 && errno != EINVAL)
         e = errno;
-    if (e && off && end >= 0 && ftruncate(s->jfd, end) != 0)
-        s->closed = true; /* cannot be taken back: write nothing more */
+    if (e && off && end >= 0 && ftruncate(fd, end) != 0)
+        *cut = true; /* cannot be taken back: write nothing more */
     return e;
+}
+
+/* Appends line and a newline to the journal in one write, then syncs. */
+static int journal_append(sweep_t *s, const char *line)
+{
+    if (s->jfd < 0)
+        return 0;
+    if (s->closed)
+        return EIO; /* an earlier write failed */
+    return sweep_append_line(s->jfd, line, &s->closed);
 }
 
 /* Keeps row (taking it) as point p's; journals it when journal. */
@@ -880,7 +881,7 @@ char *sweep_rows_text(const sweep_t *s)
 
 /* ---- the directory ------------------------------------------------------------------------ */
 
-static int sync_dir(const char *dir)
+int sweep_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0)
@@ -895,7 +896,7 @@ static int sync_dir(const char *dir)
 static int read_journal(sweep_t *s, char *err, size_t errlen)
 {
     size_t n;
-    char *text = read_all(s->journal, &n);
+    char *text = sweep_read_all(s->journal, &n);
     if (!text) {
         snprintf(err, errlen, "cannot read '%s': %s", s->journal, strerror(errno));
         return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
@@ -952,16 +953,15 @@ static int read_journal(sweep_t *s, char *err, size_t errlen)
     return SWEEP_OK;
 }
 
-/* A new journal holding its two header lines, put in place whole. */
-static int new_journal(sweep_t *s, char *err, size_t errlen)
+int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen)
 {
-    char *tmp = run_strprintf("%s/." JOURNAL ".tmp-%ld", s->dir, (long)getpid());
-    char *text = run_strprintf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
-    if (!tmp || !text) {
+    char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
+    char *path = run_strprintf("%s/%s", dir, name);
+    if (!tmp || !path) {
         free(tmp);
-        free(text);
+        free(path);
         snprintf(err, errlen, "out of memory");
-        return SWEEP_FAILED;
+        return -1;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     int e = fd < 0 ? errno : 0;
@@ -972,23 +972,34 @@ static int new_journal(sweep_t *s, char *err, size_t errlen)
         e = errno;
     if (fd >= 0)
         close(fd);
-    if (!e && rename(tmp, s->journal) != 0)
+    if (!e && rename(tmp, path) != 0)
         e = errno;
     if (e)
         unlink(tmp);
     free(tmp);
+    fd = -1;
+    if (e)
+        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
+    else {
+        sweep_sync_dir(dir);
+        if ((fd = open(path, O_WRONLY | O_APPEND)) < 0)
+            snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    }
+    free(path);
+    return fd;
+}
+
+/* A new journal holding its two header lines, put in place whole. */
+static int new_journal(sweep_t *s, char *err, size_t errlen)
+{
+    char *text = run_strprintf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    s->jfd = sweep_create_journal(s->dir, JOURNAL, text, err, errlen);
     free(text);
-    if (e) {
-        snprintf(err, errlen, "cannot create '%s': %s", s->journal, strerror(e));
-        return SWEEP_BAD_INPUT;
-    }
-    sync_dir(s->dir);
-    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
-    if (s->jfd < 0) {
-        snprintf(err, errlen, "cannot open '%s': %s", s->journal, strerror(errno));
-        return SWEEP_BAD_INPUT;
-    }
-    return SWEEP_OK;
+    return s->jfd < 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
 }
 
 int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errlen)
@@ -1021,7 +1032,7 @@ int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errle
     } else if (resume && lstat(json, &st) == 0) {
         /* finished: the same sweep, or another */
         size_t n;
-        char *text = read_all(json, &n);
+        char *text = sweep_read_all(json, &n);
         char *at = text ? strstr(text, "\"id\": \"") : NULL;
         if (at && !strncmp(at + 7, s->id, 16) && at[23] == '"')
             rc = SWEEP_COMPLETE;
@@ -1164,7 +1175,7 @@ int sweep_finish(sweep_t *s, char *err, size_t errlen)
             s->jfd = -1;
         }
         unlink(s->journal);
-        sync_dir(s->dir);
+        sweep_sync_dir(s->dir);
     }
     free(csv);
     free(json);
@@ -1240,7 +1251,7 @@ static void *worker(void *arg)
                 diag_init(d);
             if (!d || !pt->reps)
                 set_error(s, "out of memory");
-            else if (!(pt->sc = load_point(s, p, d)))
+            else if (!(pt->sc = sweep_load_point(s->o, p, d)))
                 set_error(s, "point %zu no longer loads: %s", p, d->n ? d->msgs[0].text : "?");
             free(d);
         }
