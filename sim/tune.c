@@ -252,9 +252,12 @@ static void check_point(tune_t *t, size_t p, const scenario_t *sc, diag_t *d)
     } else if (!metrics_find(&paths, o->objective)) {
         const char *near[3];
         metrics_nearest(&paths, o->objective, near);
+        char at[48] = "";
+        if (p)
+            snprintf(at, sizeof at, " at point %zu", p);
         diag_error(d, (srcpos_t){"--objective", 1, 1},
-                   "'%s' is not a metric of %s%s%zu (its summary.json has no such path; nearest: %s, %s, %s)",
-                   o->objective, o->so.file, p ? " at point " : "", p, near[0], near[1], near[2]);
+                   "'%s' is not a metric of %s%s (its summary.json has no such path; nearest: %s, %s, %s)",
+                   o->objective, o->so.file, at, near[0], near[1], near[2]);
     }
     metrics_free(&paths);
 }
