@@ -824,10 +824,70 @@ done:
     return rc;
 }
 
-/* Prints a sweep_* failure; the exit code. */
-static int sweep_fail(int rc, const char *err)
+/* ---- what sweep and tune share ------------------------------------------------------ */
+
+/* A --vary value: 0, or the exit code of a usage error. */
+static int vary_option(const char *cmd, const char **varies, size_t *nvary)
 {
-    fprintf(stderr, "clustersim sweep: %s\n", err);
+    if (*nvary == MAX_VARY)
+        return usage_error(cmd, "too many --vary options", NULL);
+    varies[(*nvary)++] = optarg;
+    return 0;
+}
+
+/* The grid of the --vary values; 0, or the exit code (the message printed
+ * when speak). */
+static int make_grid(const char *cmd, const char *const *varies, size_t nvary, sweep_grid_t *grid, bool speak)
+{
+    char err[8192];
+    for (size_t i = 0; i < nvary; i++) {
+        int gr = sweep_grid_add(grid, varies[i], (int)i + 1, err, sizeof err);
+        if (gr != 0) {
+            if (speak && gr == -2)
+                fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+            else if (speak)
+                fprintf(stderr, "%s\n", err);
+            return gr == -2 ? EXIT_INTERNAL : EXIT_INPUT;
+        }
+    }
+    return 0;
+}
+
+/* --seed and --duration as overrides after the --set ones (malloc'd in
+ * *seedset and *durset, labelled in labels[]): 0, or EXIT_INTERNAL. */
+static int seed_duration_sets(const char *cmd, common_opts_t *co, const char **labels, char **seedset, char **durset)
+{
+    *seedset = co->seed ? concat("seed=", co->seed) : NULL;
+    *durset = co->duration ? concat("duration=", co->duration) : NULL;
+    if ((co->seed && !*seedset) || (co->duration && !*durset)) {
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        return EXIT_INTERNAL;
+    }
+    if (*seedset) {
+        labels[co->nsets] = "--seed";
+        co->sets[co->nsets++] = *seedset;
+    }
+    if (*durset) {
+        labels[co->nsets] = "--duration";
+        co->sets[co->nsets++] = *durset;
+    }
+    return 0;
+}
+
+/* The checks after a grid command's options (sweep, tune): one scenario,
+ * a --vary, -o not empty. 0, or the exit code of a usage error. */
+static int grid_args(const char *cmd, int argc, char **argv, size_t nvary, const common_opts_t *co, const char *none)
+{
+    int rc = one_scenario(cmd, argc, argv);
+    if (rc == 0 && nvary == 0)
+        rc = usage_error(cmd, none, NULL);
+    return rc ? rc : outdir_given_empty(cmd, co);
+}
+
+/* Prints a sweep_* or tune_* failure; the exit code. */
+static int grid_fail(const char *cmd, int rc, const char *err)
+{
+    fprintf(stderr, "clustersim %s: %s\n", cmd, err);
     return rc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
 }
 
@@ -848,9 +908,8 @@ static int cmd_sweep(int argc, char **argv)
         switch (c) {
         case 'R': resume = 1; break;
         case 'V':
-            if (nvary == MAX_VARY)
-                return usage_error("sweep", "too many --vary options", NULL);
-            varies[nvary++] = optarg;
+            if ((rc = vary_option("sweep", varies, &nvary)) != 0)
+                return rc;
             break;
         case 'h': fputs(usage_sweep, stdout); return 0;
         default:
@@ -859,12 +918,8 @@ static int cmd_sweep(int argc, char **argv)
             break;
         }
     }
-    if ((rc = one_scenario("sweep", argc, argv)) != 0)
-        return rc;
-    if (nvary == 0)
-        return usage_error("sweep", "nothing to vary: give at least one --vary PATH=V1,V2,... "
-                                    "(e.g. --vary services.web.replicas=1,2,4)", NULL);
-    if ((rc = outdir_given_empty("sweep", &co)) != 0)
+    if ((rc = grid_args("sweep", argc, argv, nvary, &co, "nothing to vary: give at least one --vary "
+                                                         "PATH=V1,V2,... (e.g. --vary services.web.replicas=1,2,4)")))
         return rc;
 
     int rank = 0, nranks = 1;
@@ -881,32 +936,14 @@ static int cmd_sweep(int argc, char **argv)
 #endif
     char err[8192];
     sweep_grid_t grid = {0};
-    for (size_t i = 0; i < nvary; i++) {
-        int gr = sweep_grid_add(&grid, varies[i], (int)i + 1, err, sizeof err);
-        if (gr != 0) {
-            if (rank == 0)
-                fprintf(stderr, "%s\n", gr == -2 ? "clustersim sweep: out of memory" : err);
-            sweep_grid_free(&grid);
-            SWEEP_RETURN(gr == -2 ? EXIT_INTERNAL : EXIT_INPUT);
-        }
+    if ((rc = make_grid("sweep", varies, nvary, &grid, rank == 0)) != 0) {
+        sweep_grid_free(&grid);
+        SWEEP_RETURN(rc);
     }
-    char *seedset = co.seed ? concat("seed=", co.seed) : NULL;
-    char *durset = co.duration ? concat("duration=", co.duration) : NULL;
-    if (seedset) {
-        labels[co.nsets] = "--seed";
-        co.sets[co.nsets++] = seedset;
-    }
-    if (durset) {
-        labels[co.nsets] = "--duration";
-        co.sets[co.nsets++] = durset;
-    }
+    char *seedset = NULL, *durset = NULL, *defdir = NULL;
     sweep_t *sw = NULL;
-    char *defdir = NULL;
-    if ((co.seed && !seedset) || (co.duration && !durset)) {
-        fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if ((rc = seed_duration_sets("sweep", &co, labels, &seedset, &durset)) != 0)
         goto done;
-    }
     sweep_opts_t so = {argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        !co.quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
     diag_t *d = calloc(1, sizeof *d);
@@ -944,7 +981,7 @@ static int cmd_sweep(int argc, char **argv)
         goto done;
     }
     if (orc != SWEEP_OK) {
-        rc = rank == 0 ? sweep_fail(orc, err) : (orc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
+        rc = rank == 0 ? grid_fail("sweep", orc, err) : (orc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
         goto done;
     }
     catch_stop_signals();
@@ -961,13 +998,13 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (src != SWEEP_OK) {
         /* under MPI a worker's message went to rank 0, which prints it */
-        rc = rank == 0 ? sweep_fail(src, err) : EXIT_INTERNAL;
+        rc = rank == 0 ? grid_fail("sweep", src, err) : EXIT_INTERNAL;
         goto done;
     }
     if (rank == 0) {
         int frc = sweep_finish(sw, err, sizeof err);
         if (frc != SWEEP_OK) {
-            rc = sweep_fail(frc, err);
+            rc = grid_fail("sweep", frc, err);
             goto done;
         }
         if (!co.quiet)
@@ -986,13 +1023,6 @@ done:
         return die_by_stop_signal();
     SWEEP_RETURN(rc);
 #undef SWEEP_RETURN
-}
-
-/* Prints a tune_* failure; the exit code. */
-static int tune_fail(int rc, const char *err)
-{
-    fprintf(stderr, "clustersim tune: %s\n", err);
-    return rc == TUNE_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
 }
 
 static int cmd_tune(int argc, char **argv)
@@ -1030,9 +1060,8 @@ static int cmd_tune(int argc, char **argv)
                 return usage_error("tune", "--budget: expected an integer from 1 to 1000000000, got", optarg);
             break;
         case 'V':
-            if (nvary == MAX_VARY)
-                return usage_error("tune", "too many --vary options", NULL);
-            varies[nvary++] = optarg;
+            if ((rc = vary_option("tune", varies, &nvary)) != 0)
+                return rc;
             break;
         case 'h': fputs(usage_tune, stdout); return 0;
         default:
@@ -1042,12 +1071,8 @@ static int cmd_tune(int argc, char **argv)
             break;
         }
     }
-    if ((rc = one_scenario("tune", argc, argv)) != 0)
-        return rc;
-    if (nvary == 0)
-        return usage_error("tune", "nothing to search: give at least one --vary PATH=V1,V2,... "
-                                   "(e.g. --vary services.web.replicas=1,2,4)", NULL);
-    if ((rc = outdir_given_empty("tune", &co)) != 0)
+    if ((rc = grid_args("tune", argc, argv, nvary, &co, "nothing to search: give at least one --vary "
+                                                       "PATH=V1,V2,... (e.g. --vary services.web.replicas=1,2,4)")))
         return rc;
     if (!reps_given)
         co.reps = 4;
@@ -1069,29 +1094,9 @@ static int cmd_tune(int argc, char **argv)
     sweep_grid_t grid = {0};
     tune_t *t = NULL;
     char *defdir = NULL, *seedset = NULL, *durset = NULL;
-    for (size_t i = 0; i < nvary; i++) {
-        int gr = sweep_grid_add(&grid, varies[i], (int)i + 1, err, sizeof err);
-        if (gr != 0) {
-            fprintf(stderr, "%s\n", gr == -2 ? "clustersim tune: out of memory" : err);
-            rc = gr == -2 ? EXIT_INTERNAL : EXIT_INPUT;
-            goto done;
-        }
-    }
-    seedset = co.seed ? concat("seed=", co.seed) : NULL;
-    durset = co.duration ? concat("duration=", co.duration) : NULL;
-    if ((co.seed && !seedset) || (co.duration && !durset)) {
-        fprintf(stderr, "clustersim tune: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if ((rc = make_grid("tune", varies, nvary, &grid, true)) != 0 ||
+        (rc = seed_duration_sets("tune", &co, labels, &seedset, &durset)) != 0)
         goto done;
-    }
-    if (seedset) {
-        labels[co.nsets] = "--seed";
-        co.sets[co.nsets++] = seedset;
-    }
-    if (durset) {
-        labels[co.nsets] = "--duration";
-        co.sets[co.nsets++] = durset;
-    }
     tune_opts_t to = {{argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        false, &stop_signal, 0, 1},
                       objective, maximize, (int)initial, budget};
@@ -1124,7 +1129,7 @@ static int cmd_tune(int argc, char **argv)
         goto done;
     }
     if (orc != TUNE_OK) {
-        rc = tune_fail(orc, err);
+        rc = grid_fail("tune", orc, err);
         goto done;
     }
     catch_stop_signals();
@@ -1135,7 +1140,7 @@ static int cmd_tune(int argc, char **argv)
         return die_by_stop_signal();
     }
     if (src != TUNE_OK || (src = tune_finish(t, err, sizeof err)) != TUNE_OK) {
-        rc = tune_fail(src, err);
+        rc = grid_fail("tune", src, err);
         goto done;
     }
     if (!co.quiet) {

@@ -891,18 +891,19 @@ int sweep_sync_dir(const char *dir)
     return e;
 }
 
-/* Reads the journal at s->journal, keeping its rows; truncates a last line
- * without its newline. */
-static int read_journal(sweep_t *s, char *err, size_t errlen)
+/* Reads the journal j->path: its first line must be j->magic and j->id,
+ * the others go to j->line; a last line without its newline is cut off.
+ * The descriptor, open for appending, in *fd. */
+static int read_journal(const sweep_journal_t *j, const char *path, int *fd, char *err, size_t errlen)
 {
     size_t n;
-    char *text = sweep_read_all(s->journal, &n);
+    char *text = sweep_read_all(path, &n);
     if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", s->journal, strerror(errno));
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
         return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
     }
     int rc = SWEEP_OK;
-    size_t lineno = 0, complete = 0;
+    size_t lineno = 0, complete = 0, mlen = strlen(j->magic);
     char *line = text;
     while (rc == SWEEP_OK && line < text + n) {
         char *nl = memchr(line, '\n', (size_t)(text + n - line));
@@ -911,49 +912,39 @@ static int read_journal(sweep_t *s, char *err, size_t errlen)
         *nl = '\0';
         lineno++;
         if (lineno == 1) {
-            if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
-                snprintf(err, errlen, "%s:1:1: not a clustersim sweep journal", s->journal);
+            if (strncmp(line, j->magic, mlen) != 0) {
+                snprintf(err, errlen, "%s:1:1: not a clustersim %s journal", path, j->what);
                 rc = SWEEP_BAD_INPUT;
-            } else if (strcmp(line + strlen(JOURNAL_MAGIC), s->id) != 0) {
-                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another sweep (id %.16s, this one's is %s: "
-                                      "the scenario file, --set, --seed, --duration, the --vary grid or "
-                                      "--replications differ); --resume continues only the same sweep: use another "
-                                      "-o directory, or remove this one to start over",
-                         s->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), s->id);
-                rc = SWEEP_BAD_INPUT;
-            }
-        } else if (lineno == 2) {
-            if (strcmp(line, s->header) != 0) {
-                snprintf(err, errlen, "%s:2:1: the journal's columns are not this sweep's", s->journal);
+            } else if (strcmp(line + mlen, j->id) != 0) {
+                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another %s (id %.16s, this one's is %s: "
+                                      "%s differ); --resume continues only the same %s: use another -o directory, "
+                                      "or remove this one to start over",
+                         path, mlen + 1, j->what, line + mlen, j->id, j->inputs, j->what);
                 rc = SWEEP_BAD_INPUT;
             }
-        } else {
-            size_t p;
-            char *row = parse_row(s, line, &p) == 0 ? run_strprintf("%s", line) : NULL;
-            if (!row || store_row(s, p, row, false) != 0) {
-                snprintf(err, errlen, "%s:%zu:1: not a row of this sweep", s->journal, lineno);
-                rc = SWEEP_BAD_INPUT;
-            }
-        }
+        } else if (j->line(j->ctx, line, lineno, path, err, errlen) != 0)
+            rc = SWEEP_BAD_INPUT;
         complete = (size_t)(nl + 1 - text);
         line = nl + 1;
     }
     free(text);
-    if (rc == SWEEP_OK && lineno < 2) {
-        snprintf(err, errlen, "%s: the journal has no header", s->journal);
+    if (rc == SWEEP_OK && lineno < j->min_lines) {
+        snprintf(err, errlen, "%s: the journal has no header", path);
         rc = SWEEP_BAD_INPUT;
     }
     if (rc != SWEEP_OK)
         return rc;
-    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
-    if (s->jfd < 0 || (complete < n && ftruncate(s->jfd, (off_t)complete) != 0)) {
-        snprintf(err, errlen, "cannot append to '%s': %s", s->journal, strerror(errno));
+    *fd = open(path, O_WRONLY | O_APPEND);
+    if (*fd < 0 || (complete < n && ftruncate(*fd, (off_t)complete) != 0)) {
+        snprintf(err, errlen, "cannot append to '%s': %s", path, strerror(errno));
         return SWEEP_BAD_INPUT;
     }
     return SWEEP_OK;
 }
 
-int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen)
+/* Creates dir/name holding text, whole (beside, synced, renamed), and opens
+ * it for appending: the descriptor, or -1 with a message in err. */
+static int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen)
 {
     char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
     char *path = run_strprintf("%s/%s", dir, name);
@@ -989,64 +980,96 @@ int sweep_create_journal(const char *dir, const char *name, const char *text, ch
     return fd;
 }
 
-/* A new journal holding its two header lines, put in place whole. */
-static int new_journal(sweep_t *s, char *err, size_t errlen)
+int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen)
 {
-    char *text = run_strprintf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
-    if (!text) {
-        snprintf(err, errlen, "out of memory");
-        return SWEEP_FAILED;
-    }
-    s->jfd = sweep_create_journal(s->dir, JOURNAL, text, err, errlen);
-    free(text);
-    return s->jfd < 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
-}
-
-int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errlen)
-{
-    if (run_make_dirs(dir) != 0) {
-        snprintf(err, errlen, "cannot create the output directory '%s': %s", dir, strerror(errno));
+    *fd = -1;
+    if (run_make_dirs(j->dir) != 0) {
+        snprintf(err, errlen, "cannot create the output directory '%s': %s", j->dir, strerror(errno));
         return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
     }
-    if (access(dir, W_OK) != 0) {
-        snprintf(err, errlen, "cannot write to the output directory '%s': %s", dir, strerror(errno));
+    if (access(j->dir, W_OK) != 0) {
+        snprintf(err, errlen, "cannot write to the output directory '%s': %s", j->dir, strerror(errno));
         return SWEEP_BAD_INPUT;
     }
-    s->dir = run_strprintf("%s", dir);
-    s->journal = run_strprintf("%s/%s", dir, JOURNAL);
-    char *json = run_strprintf("%s/sweep.json", dir);
-    if (!s->dir || !s->journal || !json) {
-        free(json);
+    char *path = run_strprintf("%s/%s", j->dir, j->name), *final = run_strprintf("%s/%s", j->dir, j->final);
+    if (!path || !final) {
+        free(path);
+        free(final);
         snprintf(err, errlen, "out of memory");
         return SWEEP_FAILED;
     }
     struct stat st;
     int rc;
-    if (lstat(s->journal, &st) == 0) {
+    if (lstat(path, &st) == 0) {
         if (!resume) {
-            snprintf(err, errlen, "'%s' holds an unfinished sweep (%s): add --resume to finish it, or remove "
-                                  "that file to start over", dir, JOURNAL);
+            snprintf(err, errlen, "'%s' holds an unfinished %s (%s): add --resume to finish it, or remove "
+                                  "that file to start over", j->dir, j->what, j->name);
             rc = SWEEP_BAD_INPUT;
         } else
-            rc = read_journal(s, err, errlen);
-    } else if (resume && lstat(json, &st) == 0) {
-        /* finished: the same sweep, or another */
+            rc = read_journal(j, path, fd, err, errlen);
+    } else if (resume && lstat(final, &st) == 0) {
+        /* finished: the same one, or another */
         size_t n;
-        char *text = sweep_read_all(json, &n);
+        char *text = sweep_read_all(final, &n);
         char *at = text ? strstr(text, "\"id\": \"") : NULL;
-        if (at && !strncmp(at + 7, s->id, 16) && at[23] == '"')
+        if (at && !strncmp(at + 7, j->id, 16) && at[23] == '"')
             rc = SWEEP_COMPLETE;
         else {
-            snprintf(err, errlen, "'%s' holds another sweep (%.16s; this one's id is %s: the scenario file, --set, "
-                                  "--seed, --duration, the --vary grid or --replications differ); --resume continues "
-                                  "only the same sweep: use another -o directory", json, at ? at + 7 : "no id",
-                     s->id);
+            snprintf(err, errlen, "'%s' holds another %s (%.16s; this one's id is %s: %s differ); --resume "
+                                  "continues only the same %s: use another -o directory", final, j->what,
+                     at ? at + 7 : "no id", j->id, j->inputs, j->what);
             rc = SWEEP_BAD_INPUT;
         }
         free(text);
-    } else
-        rc = new_journal(s, err, errlen);
-    free(json);
+    } else {
+        char *head = run_strprintf("%s%s\n%s", j->magic, j->id, j->header);
+        if (!head) {
+            snprintf(err, errlen, "out of memory");
+            rc = SWEEP_FAILED;
+        } else {
+            *fd = sweep_create_journal(j->dir, j->name, head, err, errlen);
+            rc = *fd < 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
+        }
+        free(head);
+    }
+    free(path);
+    free(final);
+    return rc;
+}
+
+/* A journal line of the sweep: the header (line 2), then rows. */
+static int sweep_line(void *ctx, char *line, size_t lineno, const char *path, char *err, size_t errlen)
+{
+    sweep_t *s = ctx;
+    if (lineno == 2) {
+        if (strcmp(line, s->header) == 0)
+            return 0;
+        snprintf(err, errlen, "%s:2:1: the journal's columns are not this sweep's", path);
+        return -1;
+    }
+    size_t p;
+    char *row = parse_row(s, line, &p) == 0 ? run_strprintf("%s", line) : NULL;
+    if (row && store_row(s, p, row, false) == 0)
+        return 0;
+    snprintf(err, errlen, "%s:%zu:1: not a row of this sweep", path, lineno);
+    return -1;
+}
+
+int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errlen)
+{
+    s->dir = run_strprintf("%s", dir);
+    s->journal = run_strprintf("%s/%s", dir, JOURNAL);
+    char *header = run_strprintf("%s\n", s->header);
+    if (!s->dir || !s->journal || !header) {
+        free(header);
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    sweep_journal_t j = {dir, JOURNAL, "sweep.json", JOURNAL_MAGIC, s->id, header, "sweep",
+                         "the scenario file, --set, --seed, --duration, the --vary grid or --replications", 2,
+                         sweep_line, s};
+    int rc = sweep_journal_open(&j, resume, &s->jfd, err, errlen);
+    free(header);
     return rc;
 }
 
@@ -1411,14 +1434,7 @@ static int run_mine(sweep_t *s, char *err, size_t errlen)
     bool drawn = false, stopped = false;
     pthread_mutex_lock(&s->lock);
     while (started && s->jobs_done < s->njobs && !atomic_load(&s->failed)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+        run_wait_100ms(&s->changed, &s->lock);
         if (o->stop && atomic_load(o->stop)) {
             /* under the lock: no row is being written, none will be */
             s->closed = true;

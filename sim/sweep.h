@@ -162,9 +162,26 @@ uint64_t sweep_fnv(uint64_t h, const void *data, size_t n);
 char *sweep_read_all(const char *path, size_t *n);
 /* fsync of a directory (after a rename in it): 0 or an errno. */
 int sweep_sync_dir(const char *dir);
-/* Creates dir/name holding text, whole (beside, synced, renamed), and opens
- * it for appending: the descriptor, or -1 with a message in err. */
-int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen);
+/* A journal of results appended as they come (sweep's and tune's): the
+ * file dir/name, whose first line is magic then id, then header (lines,
+ * each with its newline, or ""), then one line per result. */
+typedef struct sweep_journal {
+    const char *dir, *name;
+    const char *final;      /* the finished result in dir, holding "id": "ID" */
+    const char *magic, *id, *header;
+    const char *what;       /* "sweep", "search": for messages */
+    const char *inputs;     /* what the id hashes, for messages */
+    size_t min_lines;       /* a journal has at least these lines (its header) */
+    /* a line after the first (lineno 2, ...): 0, or -1 with a message in err */
+    int (*line)(void *ctx, char *line, size_t lineno, const char *path, char *err, size_t errlen);
+    void *ctx;
+} sweep_journal_t;
+/* Makes j->dir (mkdir -p), then: an existing journal is read (resume; else
+ * bad input) and *fd opened to append to it; on resume a finished result
+ * of the same id is SWEEP_COMPLETE, of another bad input; else a new
+ * journal holding the header is put in place whole. SWEEP_OK,
+ * SWEEP_COMPLETE, or SWEEP_BAD_INPUT / SWEEP_FAILED with a message. */
+int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen);
 /* Appends line and a newline to fd in one write, then syncs: 0 or an errno.
  * A write cut short is taken back; *cut is set when it could not be (the
  * file then ends in a partial line: write nothing more). */

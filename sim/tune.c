@@ -14,13 +14,10 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sim/cfg.h"
@@ -484,124 +481,36 @@ static int journal_read_line(tune_t *t, char *line)
     return 0;
 }
 
-static int read_journal(tune_t *t, char *err, size_t errlen)
+/* A journal line of the search (tune_open). */
+static int tune_line(void *ctx, char *line, size_t lineno, const char *path, char *err, size_t errlen)
 {
-    size_t n;
-    char *text = sweep_read_all(t->journal, &n);
-    if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", t->journal, strerror(errno));
-        return errno == ENOMEM ? TUNE_FAILED : TUNE_BAD_INPUT;
-    }
-    int rc = TUNE_OK;
-    size_t lineno = 0, complete = 0;
-    char *line = text;
-    while (rc == TUNE_OK && line < text + n) {
-        char *nl = memchr(line, '\n', (size_t)(text + n - line));
-        if (!nl)
-            break; /* cut by a crash: dropped */
-        *nl = '\0';
-        lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
-                snprintf(err, errlen, "%s:1:1: not a clustersim tune journal", t->journal);
-                rc = TUNE_BAD_INPUT;
-            } else if (strcmp(line + strlen(JOURNAL_MAGIC), t->id) != 0) {
-                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another search (id %.16s, this one's is %s: "
-                                      "the scenario file, --set, --seed, --duration, the --vary grid, --objective, "
-                                      "--replications, --initial or --budget differ); --resume continues only the "
-                                      "same search: use another -o directory, or remove this one to start over",
-                         t->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), t->id);
-                rc = TUNE_BAD_INPUT;
-            }
-        } else if (journal_read_line(t, line) != 0) {
-            snprintf(err, errlen, "%s:%zu:1: not a line of this search's journal", t->journal, lineno);
-            rc = TUNE_BAD_INPUT;
-        }
-        complete = (size_t)(nl + 1 - text);
-        line = nl + 1;
-    }
-    free(text);
-    if (rc == TUNE_OK && lineno < 1) {
-        snprintf(err, errlen, "%s: the journal has no header", t->journal);
-        rc = TUNE_BAD_INPUT;
-    }
-    if (rc != TUNE_OK)
-        return rc;
-    t->jfd = open(t->journal, O_WRONLY | O_APPEND);
-    if (t->jfd < 0 || (complete < n && ftruncate(t->jfd, (off_t)complete) != 0)) {
-        snprintf(err, errlen, "cannot append to '%s': %s", t->journal, strerror(errno));
-        return TUNE_BAD_INPUT;
-    }
-    return TUNE_OK;
+    if (journal_read_line(ctx, line) == 0)
+        return 0;
+    snprintf(err, errlen, "%s:%zu:1: not a line of this search's journal", path, lineno);
+    return -1;
 }
 
 int tune_open(tune_t *t, const char *dir, bool resume, char *err, size_t errlen)
 {
-    if (run_make_dirs(dir) != 0) {
-        snprintf(err, errlen, "cannot create the output directory '%s': %s", dir, strerror(errno));
-        return errno == ENOMEM ? TUNE_FAILED : TUNE_BAD_INPUT;
-    }
-    if (access(dir, W_OK) != 0) {
-        snprintf(err, errlen, "cannot write to the output directory '%s': %s", dir, strerror(errno));
-        return TUNE_BAD_INPUT;
-    }
     t->dir = run_strprintf("%s", dir);
     t->journal = run_strprintf("%s/%s", dir, JOURNAL);
-    char *json = run_strprintf("%s/tune.json", dir);
-    if (!t->dir || !t->journal || !json) {
-        free(json);
+    if (!t->dir || !t->journal) {
         snprintf(err, errlen, "out of memory");
         return TUNE_FAILED;
     }
-    struct stat st;
-    int rc;
-    if (lstat(t->journal, &st) == 0) {
-        if (!resume) {
-            snprintf(err, errlen, "'%s' holds an unfinished search (%s): add --resume to finish it, or remove "
-                                  "that file to start over", dir, JOURNAL);
-            rc = TUNE_BAD_INPUT;
-        } else
-            rc = read_journal(t, err, errlen);
-    } else if (resume && lstat(json, &st) == 0) {
-        size_t n;
-        char *text = sweep_read_all(json, &n);
-        char *at = text ? strstr(text, "\"id\": \"") : NULL;
-        if (at && !strncmp(at + 7, t->id, 16) && at[23] == '"')
-            rc = TUNE_COMPLETE;
-        else {
-            snprintf(err, errlen, "'%s' holds another search (%.16s; this one's id is %s); --resume continues only "
-                                  "the same search: use another -o directory", json, at ? at + 7 : "no id", t->id);
-            rc = TUNE_BAD_INPUT;
-        }
-        free(text);
-    } else {
-        char *head = run_strprintf(JOURNAL_MAGIC "%s\n", t->id);
-        if (!head) {
-            snprintf(err, errlen, "out of memory");
-            rc = TUNE_FAILED;
-        } else {
-            t->jfd = sweep_create_journal(dir, JOURNAL, head, err, errlen);
-            rc = t->jfd < 0 ? TUNE_BAD_INPUT : TUNE_OK;
-        }
-        free(head);
-    }
-    free(json);
-    return rc;
+    sweep_journal_t j = {dir, JOURNAL, "tune.json", JOURNAL_MAGIC, t->id, "", "search",
+                         "the scenario file, --set, --seed, --duration, the --vary grid, --objective, "
+                         "--replications, --initial or --budget", 1, tune_line, t};
+    return sweep_journal_open(&j, resume, &t->jfd, err, errlen);
 }
 
 /* ---- running a round ------------------------------------------------------------------- */
 
-static void set_error(tune_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Under t->lock. */
-static void set_error(tune_t *t, const char *fmt, ...)
+/* The first failure's message is kept; the others wake up. Under t->lock. */
+static void fail(tune_t *t, const char *msg)
 {
-    if (!atomic_load(&t->failed)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(t->err, sizeof t->err, fmt, ap);
-        va_end(ap);
-    }
-    atomic_store(&t->failed, 1);
+    if (!atomic_exchange(&t->failed, 1))
+        snprintf(t->err, sizeof t->err, "%s", msg);
     pthread_cond_broadcast(&t->changed);
 }
 
@@ -621,14 +530,14 @@ static void *worker(void *arg)
         world_t *w = world_new(t->sc[p], k, NULL, NULL);
         if (w && world_run(w) == 0)
             world_collect(w, &m);
+        char msg[512];
         pthread_mutex_lock(&t->lock);
-        if (!w)
-            set_error(t, "out of memory setting up point %zu", p);
-        else if (w->failed)
-            set_error(t, "point %zu, replication %d: %s", p, k, w->error);
-        else if (m.oom)
-            set_error(t, "out of memory collecting results");
-        else if (!t->closed) {
+        if (!w || m.oom)
+            fail(t, "out of memory running a replication");
+        else if (w->failed) {
+            snprintf(msg, sizeof msg, "point %zu, replication %d: %s", p, k, w->error);
+            fail(t, msg);
+        } else if (!t->closed) {
             double *v = &t->vals[cell * t->nvals];
             for (size_t i = 0; i < t->nvals; i++)
                 v[i] = metrics_value(&m, t->paths[i]);
@@ -637,7 +546,8 @@ static void *worker(void *arg)
             free(line);
             if (e) {
                 t->closed = true;
-                set_error(t, "writing to '%s' failed: %s", t->journal, strerror(e));
+                snprintf(msg, sizeof msg, "writing to '%s' failed: %s", t->journal, strerror(e));
+                fail(t, msg);
             } else
                 t->have[cell] = true;
         }
@@ -699,14 +609,7 @@ static int run_round(tune_t *t, const size_t *pts, size_t n, int r, char *err, s
     bool stopped = false;
     pthread_mutex_lock(&t->lock);
     while (started && t->jobs_done < t->njobs && !atomic_load(&t->failed)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&t->changed, &t->lock, &ts);
+        run_wait_100ms(&t->changed, &t->lock);
         if (t->o->so.stop && atomic_load(t->o->so.stop)) {
             t->closed = true; /* under the lock: no line is being written, none will be */
             stopped = true;
@@ -945,21 +848,6 @@ static void put_num(FILE *f, double v, const char *none)
     fputs(*buf ? buf : none, f);
 }
 
-static void put_csv(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static const char *value_of(const tune_t *t, size_t p, size_t a)
 {
     return t->g->axes[a].values[sweep_grid_index(t->g, p, a)];
@@ -971,18 +859,18 @@ static void emit_csv(FILE *f, const void *ctx)
     fputs("point", f);
     for (size_t a = 0; a < t->g->naxes; a++) {
         fputc(',', f);
-        put_csv(f, t->g->axes[a].path);
+        world_csv_field(f, t->g->axes[a].path);
     }
     fputs(",status,dominated_by,replications,", f);
-    put_csv(f, t->o->objective);
+    world_csv_field(f, t->o->objective);
     fputc(',', f);
-    put_csv(f, t->o->objective);
+    world_csv_field(f, t->o->objective);
     fputs("_ci95,margin,margin_ci95,pareto", f);
     for (size_t i = 0; i < t->sc0->nslo; i++) {
         const char *sfx[4] = {".value", ".value_ci95", ".margin", ".pass"};
         for (int k = 0; k < 4; k++) {
             fputs(",slo.", f);
-            put_csv(f, t->sc0->slo[i].name);
+            world_csv_field(f, t->sc0->slo[i].name);
             fputs(sfx[k], f);
         }
     }
@@ -992,7 +880,7 @@ static void emit_csv(FILE *f, const void *ctx)
         fprintf(f, "%zu", p);
         for (size_t a = 0; a < t->g->naxes; a++) {
             fputc(',', f);
-            put_csv(f, value_of(t, p, a));
+            world_csv_field(f, value_of(t, p, a));
         }
         fprintf(f, ",%s,", status_of(t, p));
         if (t->state[p] == DOMINATED)

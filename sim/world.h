@@ -68,6 +68,9 @@ void world_free(world_t *w);
 int world_run(world_t *w);
 /* Appends this run's results to m. */
 void world_collect(const world_t *w, metrics_t *m);
+/* s as a CSV field: quoted (quotes doubled) when it holds a comma, a quote
+ * or a line break. */
+void world_csv_field(FILE *f, const char *s);
 /* Writes the CSV headers of the time series and the event log. */
 void world_write_headers(FILE *series, FILE *eventlog);
 
