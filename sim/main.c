@@ -1076,30 +1076,32 @@ static int cmd_tune(int argc, char **argv)
         return rc;
     if (!reps_given)
         co.reps = 4;
+    int rank = 0;
 #ifdef CLUSTERSIM_MPI
-    int rank = 0, nranks = 1;
+    int nranks = 1;
     if (sweep_mpi_init(&rank, &nranks) != 0) {
         fprintf(stderr, "clustersim tune: MPI could not start\n");
         return EXIT_INTERNAL;
     }
-    if (nranks > 1) {
-        if (rank == 0)
-            fprintf(stderr, "clustersim tune: tune runs in one process (threads, -j), not over MPI ranks yet: "
-                            "run it with -np 1 or with bin/clustersim\n");
-        return sweep_mpi_end(EXIT_INPUT);
-    }
-    sweep_mpi_end(0);
+    if (rank != 0)
+        co.quiet = 1; /* rank 0 speaks for all */
+#define TUNE_RETURN(code) return sweep_mpi_end(code)
+#else
+#define TUNE_RETURN(code) return (code)
 #endif
     char err[8192];
     sweep_grid_t grid = {0};
     tune_t *t = NULL;
     char *defdir = NULL, *seedset = NULL, *durset = NULL;
-    if ((rc = make_grid("tune", varies, nvary, &grid, true)) != 0 ||
+    if ((rc = make_grid("tune", varies, nvary, &grid, rank == 0)) != 0 ||
         (rc = seed_duration_sets("tune", &co, labels, &seedset, &durset)) != 0)
         goto done;
     tune_opts_t to = {{argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        false, &stop_signal, 0, 1},
-                      objective, maximize, (int)initial, budget};
+                      objective, maximize, (int)initial, budget, NULL};
+#ifdef CLUSTERSIM_MPI
+    to.runner = tune_mpi_cells;
+#endif
     diag_t *d = calloc(1, sizeof *d);
     if (!d) {
         fprintf(stderr, "clustersim tune: out of memory\n");
@@ -1109,10 +1111,11 @@ static int cmd_tune(int argc, char **argv)
     diag_init(d);
     int nrc;
     t = tune_new(&to, d, &nrc);
-    diag_print(d, stderr);
+    if (rank == 0)
+        diag_print(d, stderr);
     free(d);
     if (!t) {
-        if (nrc == TUNE_FAILED)
+        if (nrc == TUNE_FAILED && rank == 0)
             fprintf(stderr, "clustersim tune: out of memory\n");
         rc = nrc == TUNE_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
         goto done;
@@ -1122,14 +1125,17 @@ static int cmd_tune(int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    int orc = tune_open(t, co.outdir, resume, err, sizeof err);
+    int orc = rank == 0 ? tune_open(t, co.outdir, resume, err, sizeof err) : TUNE_OK;
+#ifdef CLUSTERSIM_MPI
+    orc = tune_mpi_share(t, orc); /* rank 0's verdict and journaled values, to every rank */
+#endif
     if (orc == TUNE_COMPLETE) {
         if (!co.quiet)
             printf("%s: the search is complete already: %s/tune.json, tune.csv, tune.md\n", co.outdir, co.outdir);
         goto done;
     }
     if (orc != TUNE_OK) {
-        rc = grid_fail("tune", orc, err);
+        rc = rank == 0 ? grid_fail("tune", orc, err) : (orc == TUNE_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
         goto done;
     }
     catch_stop_signals();
@@ -1139,8 +1145,8 @@ static int cmd_tune(int argc, char **argv)
         fprintf(stderr, "clustersim tune: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
         return die_by_stop_signal();
     }
-    if (src != TUNE_OK || (src = tune_finish(t, err, sizeof err)) != TUNE_OK) {
-        rc = grid_fail("tune", src, err);
+    if (src != TUNE_OK || (rank == 0 && (src = tune_finish(t, err, sizeof err)) != TUNE_OK)) {
+        rc = rank == 0 ? grid_fail("tune", src, err) : EXIT_INTERNAL;
         goto done;
     }
     if (!co.quiet) {
@@ -1158,7 +1164,8 @@ done:
     free(defdir);
     if (atomic_load(&stop_signal))
         return die_by_stop_signal();
-    return rc;
+    TUNE_RETURN(rc);
+#undef TUNE_RETURN
 }
 
 static int cmd_validate(int argc, char **argv)

@@ -78,6 +78,7 @@ struct tune {
     int jfd;
     /* a round */
     size_t *jobs, njobs, jobs_done;
+    size_t *pending;          /* a round's cells without values */
     scenario_t **sc;          /* per point, loaded for the round */
     _Atomic size_t next;
     _Atomic int failed;
@@ -359,6 +360,13 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
         return NULL;
     }
     t->nvals = 1 + t->sc0->nslo;
+    if (t->nvals > TUNE_MAX_VALS) {
+        diag_error(d, (srcpos_t){o->so.file, 1, 1}, "%zu slo: gates are over tune's limit of %d", t->sc0->nslo,
+                   TUNE_MAX_VALS - 1);
+        *rc = TUNE_BAD_INPUT;
+        tune_free(t);
+        return NULL;
+    }
     size_t cells = t->npoints * (size_t)t->R;
     t->paths = calloc(t->nvals, sizeof *t->paths);
     t->vals = calloc(cells * t->nvals, sizeof *t->vals);
@@ -370,9 +378,10 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     t->pareto = calloc(t->npoints, sizeof *t->pareto);
     t->sc = calloc(t->npoints, sizeof *t->sc);
     t->jobs = calloc(cells, sizeof *t->jobs);
+    t->pending = calloc(cells, sizeof *t->pending);
     t->name = run_strprintf("%s", t->sc0->name);
     if (!t->paths || !t->vals || !t->have || !t->state || !t->dropped_at || !t->by || !t->ev || !t->pareto ||
-        !t->sc || !t->jobs || !t->name) {
+        !t->sc || !t->jobs || !t->pending || !t->name) {
         tune_free(t);
         return NULL;
     }
@@ -403,6 +412,7 @@ void tune_free(tune_t *t)
     free(t->pareto);
     free(t->sc);
     free(t->jobs);
+    free(t->pending);
     free(t->rounds);
     free(t->name);
     free(t->text);
@@ -452,10 +462,7 @@ static int journal_read_line(tune_t *t, char *line)
     long k = strtol(s, &end, 10);
     if (end == s || *end != ',' || k < 0 || k >= t->R || !(s[0] >= '0' && s[0] <= '9'))
         return -1;
-    double v[1024];
-    double *vals = t->nvals <= 1024 ? v : NULL;
-    if (!vals)
-        return -1;
+    double vals[TUNE_MAX_VALS];
     for (size_t i = 0; i < t->nvals; i++) {
         if (*end != ',')
             return -1;
@@ -514,6 +521,36 @@ static void fail(tune_t *t, const char *msg)
     pthread_cond_broadcast(&t->changed);
 }
 
+/* Keeps v (t->nvals values) as cell's and journals them: 0 or an errno
+ * (the journal is then closed). Under t->lock. */
+static int store_cell(tune_t *t, size_t cell, const double *v)
+{
+    if (t->have[cell])
+        return 0;
+    memcpy(&t->vals[cell * t->nvals], v, t->nvals * sizeof *v);
+    char *line = t->jfd >= 0 ? journal_line(t, cell / (size_t)t->R, (int)(cell % (size_t)t->R)) : NULL;
+    int e = t->jfd < 0 ? 0 : !line ? ENOMEM : sweep_append_line(t->jfd, line, &t->closed);
+    free(line);
+    if (e)
+        t->closed = true;
+    else
+        t->have[cell] = true;
+    return e;
+}
+
+int tune_store(tune_t *t, size_t cell, const double *v)
+{
+    pthread_mutex_lock(&t->lock);
+    int e = t->closed ? EIO : store_cell(t, cell, v);
+    pthread_mutex_unlock(&t->lock);
+    return e;
+}
+
+size_t tune_nvals(const tune_t *t) { return t->nvals; }
+size_t tune_cells(const tune_t *t) { return t->npoints * (size_t)t->R; }
+bool *tune_have(tune_t *t) { return t->have; }
+double *tune_table(tune_t *t) { return t->vals; }
+
 static void *worker(void *arg)
 {
     tune_t *t = arg;
@@ -538,18 +575,14 @@ static void *worker(void *arg)
             snprintf(msg, sizeof msg, "point %zu, replication %d: %s", p, k, w->error);
             fail(t, msg);
         } else if (!t->closed) {
-            double *v = &t->vals[cell * t->nvals];
+            double v[TUNE_MAX_VALS];
             for (size_t i = 0; i < t->nvals; i++)
                 v[i] = metrics_value(&m, t->paths[i]);
-            char *line = journal_line(t, p, k);
-            int e = !line ? ENOMEM : t->jfd >= 0 ? sweep_append_line(t->jfd, line, &t->closed) : 0;
-            free(line);
+            int e = store_cell(t, cell, v);
             if (e) {
-                t->closed = true;
                 snprintf(msg, sizeof msg, "writing to '%s' failed: %s", t->journal, strerror(e));
                 fail(t, msg);
-            } else
-                t->have[cell] = true;
+            }
         }
         world_free(w);
         metrics_free(&m);
@@ -561,17 +594,31 @@ static void *worker(void *arg)
 }
 
 /* Runs the replications [0, r) of the points in pts[0..n) that the table
- * does not hold yet. TUNE_OK, TUNE_FAILED or TUNE_STOPPED (see tune_run). */
+ * does not hold yet, by the runner of the options (default: threads).
+ * TUNE_OK, TUNE_FAILED or TUNE_STOPPED (see tune_run). */
 static int run_round(tune_t *t, const size_t *pts, size_t n, int r, char *err, size_t errlen)
 {
-    t->njobs = t->jobs_done = 0;
-    atomic_store(&t->next, 0);
+    size_t nc = 0;
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < r; k++) {
             size_t cell = pts[i] * (size_t)t->R + (size_t)k;
             if (!t->have[cell])
-                t->jobs[t->njobs++] = cell;
+                t->pending[nc++] = cell;
         }
+    if (nc == 0)
+        return TUNE_OK;
+    if (t->o->runner)
+        return t->o->runner(t, t->pending, nc, t->o->so.stop, err, errlen);
+    return tune_run_cells(t, t->pending, nc, err, errlen);
+}
+
+int tune_run_cells(tune_t *t, const size_t *cells, size_t n, char *err, size_t errlen)
+{
+    t->njobs = t->jobs_done = 0;
+    atomic_store(&t->next, 0);
+    for (size_t i = 0; i < n; i++)
+        if (!t->have[cells[i]])
+            t->jobs[t->njobs++] = cells[i];
     if (t->njobs == 0)
         return TUNE_OK;
     diag_t *d = calloc(1, sizeof *d);

@@ -60,6 +60,7 @@
 #ifndef SIM_TUNE_H
 #define SIM_TUNE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -68,6 +69,9 @@
 
 #define TUNE_SCHEMA "clustersim.tune/v1"
 #define TUNE_MAX_JOBS 10000000 /* points x R: the race's table of values */
+#define TUNE_MAX_VALS 1025     /* values per replication: the objective and up to 1024 gates */
+
+typedef struct tune tune_t;
 
 typedef struct tune_opts {
     sweep_opts_t so;        /* the scenario, overrides, grid, R (replications), threads, progress, stop */
@@ -75,9 +79,11 @@ typedef struct tune_opts {
     bool maximize;          /* higher is better */
     int initial;            /* r0: the first round's replications, 2 <= r0 <= R */
     long budget;            /* simulations at most (0: points x R) */
+    /* runs cells (replication k of point p is cell p * R + k) that have no
+     * values yet, storing them (tune_store or tune_run_cells), as
+     * tune_run_cells does; NULL: tune_run_cells (threads). For MPI. */
+    int (*runner)(tune_t *t, const size_t *cells, size_t n, const atomic_int *stop, char *err, size_t errlen);
 } tune_opts_t;
-
-typedef struct tune tune_t;
 
 /* What the functions below return (sweep's codes). */
 enum {
@@ -113,5 +119,19 @@ bool tune_has_winner(const tune_t *t);
 /* Simulations the race spent, and of them those read from the journal. */
 long tune_spent(const tune_t *t);
 long tune_from_journal(const tune_t *t);
+
+/* For runners of cells elsewhere (MPI: sim/sweep_mpi.c). */
+/* Runs cells[0..n) in this process's threads, storing their values (and
+ * journaling them when this process opened the journal). Returns as tune_run. */
+int tune_run_cells(tune_t *t, const size_t *cells, size_t n, char *err, size_t errlen);
+/* Stores the tune_nvals(t) values v of cell computed elsewhere, journaled
+ * when this process opened the journal: 0 or an errno. */
+int tune_store(tune_t *t, size_t cell, const double *v);
+/* Values per cell; cells (points x R); the table: tune_have(t)[cell] says
+ * whether tune_table(t)[cell * nvals ...] holds cell's values. */
+size_t tune_nvals(const tune_t *t);
+size_t tune_cells(const tune_t *t);
+bool *tune_have(tune_t *t);
+double *tune_table(tune_t *t);
 
 #endif
