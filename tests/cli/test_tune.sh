@@ -182,6 +182,16 @@ else
     not_ok "--resume of a finished search with other inputs: exit 2" "exit $rc" "$(one_line "$ERR")"
 fi
 
+# ---- the worked example's files (README.md) load, with every candidate manifest -------------------
+run validate scenarios/azora-tune.yaml --set services.education.autoscaler.manifest=manifests/education-hpa-min3.yaml \
+    --set services.payments.autoscaler.manifest=manifests/payments-hpa-min2.yaml
+if [ $rc -eq 0 ] && grep -q 'azora-tune.yaml: ok' "$OUT" &&
+    [ "$(diff scenarios/manifests/payments-hpa.yaml scenarios/manifests/payments-hpa-min2.yaml | grep -c '^[<>] *[a-zA-Z]')" -eq 2 ]; then
+    ok "scenarios/azora-tune.yaml validates with the variant manifests (which differ in minReplicas only)"
+else
+    not_ok "the worked example's files" "exit $rc" "$(one_line "$ERR")"
+fi
+
 # ---- bad input, and no feasible point ------------------------------------------------------------------
 expect2() { # DESC PATTERN ARGS...
     local desc=$1 pat=$2
