@@ -197,7 +197,12 @@ static const char usage_tune[] =
     "  -j, --threads N         threads over (candidate, replication) jobs (default: one per core)\n"
     "      --seed N, --duration T, --set PATH=VALUE, --strict: as for run\n"
     "  -q, --quiet             no summary\n"
-    "  -h, --help\n";
+    "  -h, --help\n"
+    "\n"
+    "Each replication's values go to DIR/tune.journal as it ends; Ctrl-C or a kill leaves whole\n"
+    "lines, and --resume replays the race from them: the files equal an uninterrupted search's.\n"
+    "With MPI: mpirun -np N clustersim-mpi tune ... hands each round's replications out to ranks\n"
+    "1..N-1; every rank runs the same race, rank 0 journals and writes the same files.\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
