@@ -889,6 +889,45 @@ static int grid_args(const char *cmd, int argc, char **argv, size_t nvary, const
     return rc ? rc : outdir_given_empty(cmd, co);
 }
 
+/* Makes a grid command's object with make(opts) (sweep_new, tune_new),
+ * rank 0 printing the diagnostics, and sets the default output directory
+ * results/PREFIX-NAME (in *defdir, malloc'd) when -o was not given. NULL
+ * with the exit code in *rc. */
+static void *grid_new(const char *cmd, int rank, void *(*make)(const void *, diag_t *, int *), const void *opts,
+                      const char *(*name)(const void *), const char *prefix, common_opts_t *co, char **defdir,
+                      int *rc)
+{
+    diag_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = EXIT_INTERNAL;
+        return NULL;
+    }
+    diag_init(d);
+    int nrc;
+    void *obj = make(opts, d, &nrc);
+    if (rank == 0)
+        diag_print(d, stderr);
+    free(d);
+    if (!obj) {
+        if (nrc == SWEEP_FAILED && rank == 0)
+            fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = nrc == SWEEP_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
+        return NULL;
+    }
+    /* the loader allows only names that are one plain path component */
+    if (!co->outdir && !(co->outdir = *defdir = concat(prefix, name(obj)))) {
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = EXIT_INTERNAL;
+    }
+    return obj;
+}
+
+static void *make_sweep(const void *o, diag_t *d, int *rc) { return sweep_new(o, d, rc); }
+static const char *name_sweep(const void *s) { return sweep_name(s); }
+static void *make_tune(const void *o, diag_t *d, int *rc) { return tune_new(o, d, rc); }
+static const char *name_tune(const void *t) { return tune_name(t); }
+
 /* Prints a sweep_* or tune_* failure; the exit code. */
 static int grid_fail(const char *cmd, int rc, const char *err)
 {
@@ -951,30 +990,8 @@ static int cmd_sweep(int argc, char **argv)
         goto done;
     sweep_opts_t so = {argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        !co.quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
-    diag_t *d = calloc(1, sizeof *d);
-    if (!d) {
-        fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if (!(sw = grid_new("sweep", rank, make_sweep, &so, name_sweep, "results/sweep-", &co, &defdir, &rc)) || rc)
         goto done;
-    }
-    diag_init(d);
-    int nrc;
-    sw = sweep_new(&so, d, &nrc);
-    if (rank == 0)
-        diag_print(d, stderr);
-    free(d);
-    if (!sw) {
-        if (nrc == SWEEP_FAILED && rank == 0)
-            fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = nrc == SWEEP_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
-        goto done;
-    }
-    /* the loader allows only names that are one plain path component */
-    if (!co.outdir && !(co.outdir = defdir = concat("results/sweep-", sweep_name(sw)))) {
-        fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
     int orc = rank == 0 ? sweep_open(sw, co.outdir, resume, err, sizeof err) : SWEEP_OK;
 #ifdef CLUSTERSIM_MPI
     orc = sweep_mpi_share(sw, orc); /* rank 0's verdict and rows done, to every rank */
@@ -1107,29 +1124,8 @@ static int cmd_tune(int argc, char **argv)
 #ifdef CLUSTERSIM_MPI
     to.runner = tune_mpi_cells;
 #endif
-    diag_t *d = calloc(1, sizeof *d);
-    if (!d) {
-        fprintf(stderr, "clustersim tune: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if (!(t = grid_new("tune", rank, make_tune, &to, name_tune, "results/tune-", &co, &defdir, &rc)) || rc)
         goto done;
-    }
-    diag_init(d);
-    int nrc;
-    t = tune_new(&to, d, &nrc);
-    if (rank == 0)
-        diag_print(d, stderr);
-    free(d);
-    if (!t) {
-        if (nrc == TUNE_FAILED && rank == 0)
-            fprintf(stderr, "clustersim tune: out of memory\n");
-        rc = nrc == TUNE_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
-        goto done;
-    }
-    if (!co.outdir && !(co.outdir = defdir = concat("results/tune-", tune_name(t)))) {
-        fprintf(stderr, "clustersim tune: out of memory\n");
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
     int orc = rank == 0 ? tune_open(t, co.outdir, resume, err, sizeof err) : TUNE_OK;
 #ifdef CLUSTERSIM_MPI
     orc = tune_mpi_share(t, orc); /* rank 0's verdict and journaled values, to every rank */

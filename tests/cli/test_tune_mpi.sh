@@ -6,32 +6,16 @@
 #
 #   CLUSTERSIM=bin/clustersim bash tests/cli/test_tune_mpi.sh     (from the repository root)
 #
-# As test_sweep_mpi.sh: skipped (and passing) without mpirun or
-# bin/clustersim-mpi; OpenMPI's root and transport variables set here; leak
-# checking off under ASan for OpenMPI's own allocations at finalize (the
-# search's code is leak-checked by test_tune.sh).
+# Skipped (and passing) without mpirun or bin/clustersim-mpi (lib.sh's
+# mpi_init); the search's code is leak-checked by test_tune.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 cli_init tune-mpi
 
-MPI_BIN=${CLUSTERSIM_MPI:-$(dirname "$CLUSTERSIM")/clustersim-mpi}
-if ! command -v mpirun >/dev/null || [ ! -x "$MPI_BIN" ]; then
-    echo "skipped: $(command -v mpirun >/dev/null && echo "no $MPI_BIN (make builds it when mpicc exists)" ||
-        echo "no mpirun (make deps installs openmpi-bin)")"
-    finish
-fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+mpi_init
 
 cp tests/tune/mmc.yaml "$TMP/mmc.yaml"
 MMC=$TMP/mmc.yaml
-mpi() { # NP ARGS...: clustersim-mpi under mpirun, stdout and stderr as run's
-    local np=$1
-    shift
-    mpirun -np "$np" --oversubscribe "$MPI_BIN" "$@" >"$OUT" 2>"$ERR"
-    rc=$?
-}
 same() { # DIR1 DIR2: the four files equal
     local f
     for f in tune.json tune.csv tune.md winner.yaml; do
