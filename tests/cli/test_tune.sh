@@ -141,7 +141,7 @@ lines_in() { if [ -f "$1" ]; then echo $(($(wc -l <"$1") - 1)); else echo 0; fi;
 python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
     "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/int" >/dev/null 2>"$TMP/int.err" &
 pid=$!
-for i in $(seq 1 500); do
+for i in $(seq 1 1500); do
     [ "$(lines_in "$TMP/int/tune.journal")" -ge 3 ] && break
     sleep 0.02
 done
