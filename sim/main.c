@@ -22,6 +22,7 @@
 #include "sim/run.h"
 #include "sim/scenario.h"
 #include "sim/sweep.h"
+#include "sim/tune.h"
 #ifdef CLUSTERSIM_MPI
 #include "sim/sweep_mpi.h"
 #endif
@@ -53,6 +54,10 @@ static const char usage_main[] =
     "  sweep SCENARIO.yaml --vary PATH=V1,V2,... [--vary PATH=LO..HI:STEP]...\n"
     "                          run every point of the grid (same seeds at each point), one CSV row\n"
     "                          of headline metrics per point; interrupted sweeps continue with --resume\n"
+    "  tune SCENARIO.yaml --vary PATH=V1,V2,... [--vary ...] [--objective PATH] [--budget N]\n"
+    "                          the grid point that meets every slo: gate at the lowest objective\n"
+    "                          (default cost.total_usd), raced with common random numbers; writes\n"
+    "                          winner.yaml; exit 1 when no candidate meets the gates\n"
     "  validate SCENARIO.yaml  check a scenario without running it\n"
     "  describe                print the scenario reference (every key, unit, default, bounds)\n"
     "  hpa replay HPA.yaml --metrics METRICS.csv\n"
@@ -167,6 +172,38 @@ static const char usage_sweep[] =
     "leaves only whole rows; --resume runs the missing points and gives the same files as a\n"
     "sweep never interrupted. With MPI: mpirun -np N clustersim-mpi sweep ... hands the points\n"
     "out to ranks 1..N-1 as they ask; rank 0 journals each row as it arrives and writes the same files.\n";
+
+static const char usage_tune[] =
+    "usage: clustersim tune SCENARIO.yaml --vary PATH=VALUES [--vary PATH=VALUES]... [options]\n"
+    "\n"
+    "Finds the point of the --vary grid (as sweep's) that meets every slo: gate of the scenario\n"
+    "at the lowest objective. Racing: every candidate gets --initial replications; a candidate\n"
+    "is dropped when a gate's whole 95% interval fails, or when a candidate meeting every gate\n"
+    "has a lower objective with confidence (95% interval of the paired differences: replication\n"
+    "k of every candidate runs with seed + k); the survivors' replications double up to R. The\n"
+    "winner is judged at R replications. Writes DIR/tune.json, tune.csv, tune.md (every\n"
+    "candidate, its objective and SLO margins with intervals, the Pareto front of objective\n"
+    "against the least margin) and winner.yaml (the scenario file with the winning values in\n"
+    "place). Exit 0 with a winner, 1 when no candidate meets every gate, 2 on bad input.\n"
+    "\n"
+    "      --vary PATH=V1,V2,...     a key's values (each must be written in the scenario file)\n"
+    "      --vary PATH=LO..HI:STEP   LO, LO+STEP, ... up to HI (repeatable)\n"
+    "      --objective PATH    the summary.json metric to minimize (default cost.total_usd)\n"
+    "      --maximize          maximize it instead\n"
+    "  -r, --replications R    replications of the winner: full fidelity (default 4, at least 2)\n"
+    "      --initial N         replications of every candidate in the first round (default 2)\n"
+    "      --budget N          simulations at most (default: points x R, the exhaustive sweep's)\n"
+    "  -o, --output DIR        where the files go (default results/tune-NAME)\n"
+    "      --resume            continue the search journaled in DIR/tune.journal\n"
+    "  -j, --threads N         threads over (candidate, replication) jobs (default: one per core)\n"
+    "      --seed N, --duration T, --set PATH=VALUE, --strict: as for run\n"
+    "  -q, --quiet             no summary\n"
+    "  -h, --help\n"
+    "\n"
+    "Each replication's values go to DIR/tune.journal as it ends; Ctrl-C or a kill leaves whole\n"
+    "lines, and --resume replays the race from them: the files equal an uninterrupted search's.\n"
+    "With MPI: mpirun -np N clustersim-mpi tune ... hands each round's replications out to ranks\n"
+    "1..N-1; every rank runs the same race, rank 0 journals and writes the same files.\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
@@ -793,10 +830,109 @@ done:
     return rc;
 }
 
-/* Prints a sweep_* failure; the exit code. */
-static int sweep_fail(int rc, const char *err)
+/* ---- what sweep and tune share ------------------------------------------------------ */
+
+/* A --vary value: 0, or the exit code of a usage error. */
+static int vary_option(const char *cmd, const char **varies, size_t *nvary)
 {
-    fprintf(stderr, "clustersim sweep: %s\n", err);
+    if (*nvary == MAX_VARY)
+        return usage_error(cmd, "too many --vary options", NULL);
+    varies[(*nvary)++] = optarg;
+    return 0;
+}
+
+/* The grid of the --vary values; 0, or the exit code (the message printed
+ * when speak). */
+static int make_grid(const char *cmd, const char *const *varies, size_t nvary, sweep_grid_t *grid, bool speak)
+{
+    char err[8192];
+    for (size_t i = 0; i < nvary; i++) {
+        int gr = sweep_grid_add(grid, varies[i], (int)i + 1, err, sizeof err);
+        if (gr != 0) {
+            if (speak && gr == -2)
+                fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+            else if (speak)
+                fprintf(stderr, "%s\n", err);
+            return gr == -2 ? EXIT_INTERNAL : EXIT_INPUT;
+        }
+    }
+    return 0;
+}
+
+/* --seed and --duration as overrides after the --set ones (malloc'd in
+ * *seedset and *durset, labelled in labels[]): 0, or EXIT_INTERNAL. */
+static int seed_duration_sets(const char *cmd, common_opts_t *co, const char **labels, char **seedset, char **durset)
+{
+    *seedset = co->seed ? concat("seed=", co->seed) : NULL;
+    *durset = co->duration ? concat("duration=", co->duration) : NULL;
+    if ((co->seed && !*seedset) || (co->duration && !*durset)) {
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        return EXIT_INTERNAL;
+    }
+    if (*seedset) {
+        labels[co->nsets] = "--seed";
+        co->sets[co->nsets++] = *seedset;
+    }
+    if (*durset) {
+        labels[co->nsets] = "--duration";
+        co->sets[co->nsets++] = *durset;
+    }
+    return 0;
+}
+
+/* The checks after a grid command's options (sweep, tune): one scenario,
+ * a --vary, -o not empty. 0, or the exit code of a usage error. */
+static int grid_args(const char *cmd, int argc, char **argv, size_t nvary, const common_opts_t *co, const char *none)
+{
+    int rc = one_scenario(cmd, argc, argv);
+    if (rc == 0 && nvary == 0)
+        rc = usage_error(cmd, none, NULL);
+    return rc ? rc : outdir_given_empty(cmd, co);
+}
+
+/* Makes a grid command's object with make(opts) (sweep_new, tune_new),
+ * rank 0 printing the diagnostics, and sets the default output directory
+ * results/PREFIX-NAME (in *defdir, malloc'd) when -o was not given. NULL
+ * with the exit code in *rc. */
+static void *grid_new(const char *cmd, int rank, void *(*make)(const void *, diag_t *, int *), const void *opts,
+                      const char *(*name)(const void *), const char *prefix, common_opts_t *co, char **defdir,
+                      int *rc)
+{
+    diag_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = EXIT_INTERNAL;
+        return NULL;
+    }
+    diag_init(d);
+    int nrc;
+    void *obj = make(opts, d, &nrc);
+    if (rank == 0)
+        diag_print(d, stderr);
+    free(d);
+    if (!obj) {
+        if (nrc == SWEEP_FAILED && rank == 0)
+            fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = nrc == SWEEP_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
+        return NULL;
+    }
+    /* the loader allows only names that are one plain path component */
+    if (!co->outdir && !(co->outdir = *defdir = concat(prefix, name(obj)))) {
+        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+        *rc = EXIT_INTERNAL;
+    }
+    return obj;
+}
+
+static void *make_sweep(const void *o, diag_t *d, int *rc) { return sweep_new(o, d, rc); }
+static const char *name_sweep(const void *s) { return sweep_name(s); }
+static void *make_tune(const void *o, diag_t *d, int *rc) { return tune_new(o, d, rc); }
+static const char *name_tune(const void *t) { return tune_name(t); }
+
+/* Prints a sweep_* or tune_* failure; the exit code. */
+static int grid_fail(const char *cmd, int rc, const char *err)
+{
+    fprintf(stderr, "clustersim %s: %s\n", cmd, err);
     return rc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
 }
 
@@ -817,9 +953,8 @@ static int cmd_sweep(int argc, char **argv)
         switch (c) {
         case 'R': resume = 1; break;
         case 'V':
-            if (nvary == MAX_VARY)
-                return usage_error("sweep", "too many --vary options", NULL);
-            varies[nvary++] = optarg;
+            if ((rc = vary_option("sweep", varies, &nvary)) != 0)
+                return rc;
             break;
         case 'h': fputs(usage_sweep, stdout); return 0;
         default:
@@ -828,12 +963,8 @@ static int cmd_sweep(int argc, char **argv)
             break;
         }
     }
-    if ((rc = one_scenario("sweep", argc, argv)) != 0)
-        return rc;
-    if (nvary == 0)
-        return usage_error("sweep", "nothing to vary: give at least one --vary PATH=V1,V2,... "
-                                    "(e.g. --vary services.web.replicas=1,2,4)", NULL);
-    if ((rc = outdir_given_empty("sweep", &co)) != 0)
+    if ((rc = grid_args("sweep", argc, argv, nvary, &co, "nothing to vary: give at least one --vary "
+                                                         "PATH=V1,V2,... (e.g. --vary services.web.replicas=1,2,4)")))
         return rc;
 
     int rank = 0, nranks = 1;
@@ -850,58 +981,18 @@ static int cmd_sweep(int argc, char **argv)
 #endif
     char err[8192];
     sweep_grid_t grid = {0};
-    for (size_t i = 0; i < nvary; i++) {
-        int gr = sweep_grid_add(&grid, varies[i], (int)i + 1, err, sizeof err);
-        if (gr != 0) {
-            if (rank == 0)
-                fprintf(stderr, "%s\n", gr == -2 ? "clustersim sweep: out of memory" : err);
-            sweep_grid_free(&grid);
-            SWEEP_RETURN(gr == -2 ? EXIT_INTERNAL : EXIT_INPUT);
-        }
+    if ((rc = make_grid("sweep", varies, nvary, &grid, rank == 0)) != 0) {
+        sweep_grid_free(&grid);
+        SWEEP_RETURN(rc);
     }
-    char *seedset = co.seed ? concat("seed=", co.seed) : NULL;
-    char *durset = co.duration ? concat("duration=", co.duration) : NULL;
-    if (seedset) {
-        labels[co.nsets] = "--seed";
-        co.sets[co.nsets++] = seedset;
-    }
-    if (durset) {
-        labels[co.nsets] = "--duration";
-        co.sets[co.nsets++] = durset;
-    }
+    char *seedset = NULL, *durset = NULL, *defdir = NULL;
     sweep_t *sw = NULL;
-    char *defdir = NULL;
-    if ((co.seed && !seedset) || (co.duration && !durset)) {
-        fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if ((rc = seed_duration_sets("sweep", &co, labels, &seedset, &durset)) != 0)
         goto done;
-    }
     sweep_opts_t so = {argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        !co.quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
-    diag_t *d = calloc(1, sizeof *d);
-    if (!d) {
-        fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if (!(sw = grid_new("sweep", rank, make_sweep, &so, name_sweep, "results/sweep-", &co, &defdir, &rc)) || rc)
         goto done;
-    }
-    diag_init(d);
-    int nrc;
-    sw = sweep_new(&so, d, &nrc);
-    if (rank == 0)
-        diag_print(d, stderr);
-    free(d);
-    if (!sw) {
-        if (nrc == SWEEP_FAILED && rank == 0)
-            fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = nrc == SWEEP_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
-        goto done;
-    }
-    /* the loader allows only names that are one plain path component */
-    if (!co.outdir && !(co.outdir = defdir = concat("results/sweep-", sweep_name(sw)))) {
-        fprintf(stderr, "clustersim sweep: out of memory\n");
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
     int orc = rank == 0 ? sweep_open(sw, co.outdir, resume, err, sizeof err) : SWEEP_OK;
 #ifdef CLUSTERSIM_MPI
     orc = sweep_mpi_share(sw, orc); /* rank 0's verdict and rows done, to every rank */
@@ -913,7 +1004,7 @@ static int cmd_sweep(int argc, char **argv)
         goto done;
     }
     if (orc != SWEEP_OK) {
-        rc = rank == 0 ? sweep_fail(orc, err) : (orc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
+        rc = rank == 0 ? grid_fail("sweep", orc, err) : (orc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
         goto done;
     }
     catch_stop_signals();
@@ -930,13 +1021,13 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (src != SWEEP_OK) {
         /* under MPI a worker's message went to rank 0, which prints it */
-        rc = rank == 0 ? sweep_fail(src, err) : EXIT_INTERNAL;
+        rc = rank == 0 ? grid_fail("sweep", src, err) : EXIT_INTERNAL;
         goto done;
     }
     if (rank == 0) {
         int frc = sweep_finish(sw, err, sizeof err);
         if (frc != SWEEP_OK) {
-            rc = sweep_fail(frc, err);
+            rc = grid_fail("sweep", frc, err);
             goto done;
         }
         if (!co.quiet)
@@ -955,6 +1046,128 @@ done:
         return die_by_stop_signal();
     SWEEP_RETURN(rc);
 #undef SWEEP_RETURN
+}
+
+static int cmd_tune(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_LONG,
+        {"vary", required_argument, 0, 'V'}, {"resume", no_argument, 0, 'R'},
+        {"objective", required_argument, 0, 'O'}, {"maximize", no_argument, 0, 'X'},
+        {"initial", required_argument, 0, 'I'}, {"budget", required_argument, 0, 'B'},
+        {0, 0, 0, 0}};
+    common_opts_t co = COMMON_INIT;
+    const char *labels[MAX_SETS + 2] = {0};
+    const char *varies[MAX_VARY];
+    size_t nvary = 0;
+    long initial = 2, budget = 0;
+    int rc = 0, resume = 0, maximize = 0, reps_given = 0, c;
+    const char *objective = "cost.total_usd";
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        switch (c) {
+        case 'R': resume = 1; break;
+        case 'X': maximize = 1; break;
+        case 'O':
+            if (!*optarg)
+                return usage_error("tune", "--objective: the metric path is empty", NULL);
+            objective = optarg;
+            break;
+        case 'I':
+            if (parse_count(optarg, 2, 10000, &initial) != 0)
+                return usage_error("tune", "--initial: expected an integer from 2 to 10000, got", optarg);
+            break;
+        case 'B':
+            if (parse_count(optarg, 1, 1000000000L, &budget) != 0)
+                return usage_error("tune", "--budget: expected an integer from 1 to 1000000000, got", optarg);
+            break;
+        case 'V':
+            if ((rc = vary_option("tune", varies, &nvary)) != 0)
+                return rc;
+            break;
+        case 'h': fputs(usage_tune, stdout); return 0;
+        default:
+            reps_given |= c == 'r';
+            if ((rc = other_option("tune", c, argv, &co)) != 0)
+                return rc;
+            break;
+        }
+    }
+    if ((rc = grid_args("tune", argc, argv, nvary, &co, "nothing to search: give at least one --vary "
+                                                       "PATH=V1,V2,... (e.g. --vary services.web.replicas=1,2,4)")))
+        return rc;
+    if (!reps_given)
+        co.reps = 4;
+    int rank = 0;
+#ifdef CLUSTERSIM_MPI
+    int nranks = 1;
+    if (sweep_mpi_init(&rank, &nranks) != 0) {
+        fprintf(stderr, "clustersim tune: MPI could not start\n");
+        return EXIT_INTERNAL;
+    }
+    if (rank != 0)
+        co.quiet = 1; /* rank 0 speaks for all */
+#define TUNE_RETURN(code) return sweep_mpi_end(code)
+#else
+#define TUNE_RETURN(code) return (code)
+#endif
+    char err[8192];
+    sweep_grid_t grid = {0};
+    tune_t *t = NULL;
+    char *defdir = NULL, *seedset = NULL, *durset = NULL;
+    if ((rc = make_grid("tune", varies, nvary, &grid, rank == 0)) != 0 ||
+        (rc = seed_duration_sets("tune", &co, labels, &seedset, &durset)) != 0)
+        goto done;
+    tune_opts_t to = {{argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+                       false, &stop_signal, 0, 1},
+                      objective, maximize, (int)initial, budget, NULL};
+#ifdef CLUSTERSIM_MPI
+    to.runner = tune_mpi_cells;
+#endif
+    if (!(t = grid_new("tune", rank, make_tune, &to, name_tune, "results/tune-", &co, &defdir, &rc)) || rc)
+        goto done;
+    int orc = rank == 0 ? tune_open(t, co.outdir, resume, err, sizeof err) : TUNE_OK;
+#ifdef CLUSTERSIM_MPI
+    orc = tune_mpi_share(t, orc); /* rank 0's verdict and journaled values, to every rank */
+#endif
+    if (orc == TUNE_COMPLETE) {
+        if (!co.quiet)
+            printf("%s: the search is complete already: %s/tune.json, tune.csv, tune.md\n", co.outdir, co.outdir);
+        goto done;
+    }
+    if (orc != TUNE_OK) {
+        rc = rank == 0 ? grid_fail("tune", orc, err) : (orc == TUNE_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
+        goto done;
+    }
+    catch_stop_signals();
+    int src = tune_run(t, err, sizeof err);
+    if (src == TUNE_STOPPED) {
+        /* replications may still be running: end now, freeing nothing */
+        fprintf(stderr, "clustersim tune: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    }
+    if (src != TUNE_OK || (rank == 0 && (src = tune_finish(t, err, sizeof err)) != TUNE_OK)) {
+        rc = rank == 0 ? grid_fail("tune", src, err) : EXIT_INTERNAL;
+        goto done;
+    }
+    if (!co.quiet) {
+        tune_print(stdout, t);
+        printf("(%ld of the simulations read from the journal)\nresults: %s/tune.json, tune.csv, tune.md%s\n",
+               tune_from_journal(t), co.outdir, tune_has_winner(t) ? ", winner.yaml" : "");
+    }
+    rc = tune_has_winner(t) ? 0 : EXIT_GATE;
+
+done:
+    tune_free(t);
+    sweep_grid_free(&grid);
+    free(seedset);
+    free(durset);
+    free(defdir);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
+    TUNE_RETURN(rc);
+#undef TUNE_RETURN
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -1100,6 +1313,7 @@ static const command_t commands[] = {
     {"check", cmd_check},
     {"compare", cmd_compare},
     {"sweep", cmd_sweep},
+    {"tune", cmd_tune},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
     {"hpa", cmd_hpa},

@@ -576,6 +576,18 @@ static void *worker(void *arg)
     return NULL;
 }
 
+void run_wait_100ms(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(c, m, &ts);
+}
+
 double run_clock_s(void)
 {
     struct timespec ts;
@@ -725,14 +737,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     bool drawn = false, stopped = false;
     pthread_mutex_lock(&sh->lock);
     while (started && atomic_load(&sh->done) < r && !atomic_load(&sh->failed)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&sh->changed, &sh->lock, &ts);
+        run_wait_100ms(&sh->changed, &sh->lock);
         if (stop_requested(o)) {
             /* under the lock: from here on no worker creates a file */
             atomic_store(&sh->failed, 1);

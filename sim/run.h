@@ -24,6 +24,7 @@
 #ifndef SIM_RUN_H
 #define SIM_RUN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,6 +71,9 @@ int run_make_dirs(const char *dir);
 /* A malloc'd formatted string of exact size (the caller frees it), or NULL
  * when out of memory. */
 char *run_strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Waits on c (m locked) until it is signalled or 100 ms have passed: the
+ * coordinating threads' poll of progress and stop requests. */
+void run_wait_100ms(pthread_cond_t *c, pthread_mutex_t *m);
 /* Seconds on the monotonic clock (for elapsed times and progress lines). */
 double run_clock_s(void);
 

@@ -71,7 +71,7 @@ static void sb_str(sbuf_t *b, const char *t) { sb_add(b, t, strlen(t)); }
 
 /* v in the shortest of 15, 16, 17 significant digits that reads back
  * exactly (cJSON's rule); "" for NaN and infinities (no value). */
-static void fmt_num(char *buf, size_t size, double v)
+void sweep_fmt_num(char *buf, size_t size, double v)
 {
     if (!isfinite(v)) {
         buf[0] = '\0';
@@ -89,7 +89,7 @@ static void fmt_num(char *buf, size_t size, double v)
 static void sb_num(sbuf_t *b, double v)
 {
     char buf[40];
-    fmt_num(buf, sizeof buf, v);
+    sweep_fmt_num(buf, sizeof buf, v);
     sb_str(b, buf);
 }
 
@@ -141,7 +141,7 @@ static bool is_json_number(const char *s)
 }
 
 /* FNV-1a, 64 bits. */
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
+uint64_t sweep_fnv(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) {
@@ -151,11 +151,9 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n)
     return h;
 }
 
-static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s, strlen(s) + 1); }
+static uint64_t fnv_str(uint64_t h, const char *s) { return sweep_fnv(h, s, strlen(s) + 1); }
 
-/* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
- * errno set. */
-static char *read_all(const char *path, size_t *n)
+char *sweep_read_all(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -414,18 +412,17 @@ struct sweep {
 /* The overrides of point p: the --set ones, then one per axis, its value
  * placed so that its column is the one it has in the --vary (sweep.h). The
  * arrays have nsets + naxes entries; assign[] holds the malloc'd ones. */
-static int point_sets(const sweep_t *s, size_t p, const char **sets, const char **labels, bool *whole,
+static int point_sets(const sweep_opts_t *o, size_t p, const char **sets, const char **labels, bool *whole,
                       char **assign, char (*names)[24])
 {
-    const sweep_opts_t *o = s->o;
     for (size_t i = 0; i < o->nsets; i++) {
         sets[i] = o->sets[i];
         labels[i] = o->labels ? o->labels[i] : NULL;
         whole[i] = false;
     }
-    for (size_t a = 0; a < s->g->naxes; a++) {
-        const sweep_axis_t *ax = &s->g->axes[a];
-        size_t k = sweep_grid_index(s->g, p, a);
+    for (size_t a = 0; a < o->grid->naxes; a++) {
+        const sweep_axis_t *ax = &o->grid->axes[a];
+        size_t k = sweep_grid_index(o->grid, p, a);
         int pad = ax->cols[k] - (int)strlen(ax->path) - 2;
         assign[a] = run_strprintf("%s=%*s%s", ax->path, pad > 0 ? pad : 0, "", ax->values[k]);
         if (!assign[a])
@@ -438,22 +435,21 @@ static int point_sets(const sweep_t *s, size_t p, const char **sets, const char 
     return 0;
 }
 
-/* Loads the scenario at point p; NULL with diagnostics in d. */
-static scenario_t *load_point(const sweep_t *s, size_t p, diag_t *d)
+scenario_t *sweep_load_point(const sweep_opts_t *o, size_t p, diag_t *d)
 {
-    size_t n = s->o->nsets + s->g->naxes;
+    size_t naxes = o->grid->naxes, n = o->nsets + naxes;
     const char **sets = calloc(n + 1, sizeof *sets), **labels = calloc(n + 1, sizeof *labels);
     bool *whole = calloc(n + 1, sizeof *whole);
-    char **assign = calloc(s->g->naxes + 1, sizeof *assign);
-    char(*names)[24] = calloc(s->g->naxes + 1, sizeof *names);
+    char **assign = calloc(naxes + 1, sizeof *assign);
+    char(*names)[24] = calloc(naxes + 1, sizeof *names);
     scenario_t *sc = NULL;
-    if (!sets || !labels || !whole || !assign || !names || point_sets(s, p, sets, labels, whole, assign, names) != 0)
-        diag_oom(d, (srcpos_t){s->o->file, 1, 1});
+    if (!sets || !labels || !whole || !assign || !names || point_sets(o, p, sets, labels, whole, assign, names) != 0)
+        diag_oom(d, (srcpos_t){o->file, 1, 1});
     else {
-        scenario_opts_t so = {labels, s->o->strict, whole};
-        sc = scenario_load_opts(s->o->file, sets, n, &so, d);
+        scenario_opts_t so = {labels, o->strict, whole};
+        sc = scenario_load_opts(o->file, sets, n, &so, d);
     }
-    for (size_t a = 0; assign && a < s->g->naxes; a++)
+    for (size_t a = 0; assign && a < naxes; a++)
         free(assign[a]);
     free(sets);
     free(labels);
@@ -543,8 +539,8 @@ static void make_id(sweep_t *s, const char *text, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     h = fnv_str(h, SWEEP_SCHEMA);
-    h = fnv(h, text, n);
-    h = fnv(h, "", 1);
+    h = sweep_fnv(h, text, n);
+    h = sweep_fnv(h, "", 1);
     for (size_t i = 0; i < s->o->nsets; i++)
         h = fnv_str(h, s->o->sets[i]);
     for (size_t a = 0; a < s->g->naxes; a++) {
@@ -592,7 +588,7 @@ sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
         }
         if (p)
             diag_init(pd);
-        scenario_t *sc = load_point(s, p, pd);
+        scenario_t *sc = sweep_load_point(s->o, p, pd);
         if (!sc && pd != d) {
             for (size_t i = 0; i < pd->n; i++)
                 if (!pd->msgs[i].warning && d->n < DIAG_MAX)
@@ -631,7 +627,7 @@ sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
     }
     metrics_free(&prev);
     size_t n = 0;
-    char *text = oom ? NULL : read_all(o->file, &n);
+    char *text = oom ? NULL : sweep_read_all(o->file, &n);
     if (oom || !text || make_header(s) != 0) {
         free(text);
         sweep_free(s);
@@ -782,13 +778,8 @@ static int parse_row(const sweep_t *s, const char *line, size_t *p)
     return 0;
 }
 
-/* Appends line and a newline to the journal in one write, then syncs. */
-static int journal_append(sweep_t *s, const char *line)
+int sweep_append_line(int fd, const char *line, bool *cut)
 {
-    if (s->jfd < 0)
-        return 0;
-    if (s->closed)
-        return EIO; /* an earlier write failed */
     size_t n = strlen(line);
     char *buf = malloc(n + 1);
     if (!buf)
@@ -797,11 +788,11 @@ static int journal_append(sweep_t *s, const char *line)
     buf[n] = '\n';
     /* a write cut short (a full disk) is taken back, so that a later line
      * cannot be glued to half of this one */
-    off_t end = lseek(s->jfd, 0, SEEK_END);
+    off_t end = lseek(fd, 0, SEEK_END);
     size_t off = 0;
     int e = 0;
     while (off < n + 1) {
-        ssize_t w = write(s->jfd, buf + off, n + 1 - off);
+        ssize_t w = write(fd, buf + off, n + 1 - off);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -811,11 +802,21 @@ static int journal_append(sweep_t *s, const char *line)
         off += (size_t)w;
     }
     free(buf);
-    if (!e && fsync(s->jfd) != 0 && errno != EINVAL)
+    if (!e && fsync(fd) != 0 && errno != EINVAL)
         e = errno;
-    if (e && off && end >= 0 && ftruncate(s->jfd, end) != 0)
-        s->closed = true; /* cannot be taken back: write nothing more */
+    if (e && off && end >= 0 && ftruncate(fd, end) != 0)
+        *cut = true; /* cannot be taken back: write nothing more */
     return e;
+}
+
+/* Appends line and a newline to the journal in one write, then syncs. */
+static int journal_append(sweep_t *s, const char *line)
+{
+    if (s->jfd < 0)
+        return 0;
+    if (s->closed)
+        return EIO; /* an earlier write failed */
+    return sweep_append_line(s->jfd, line, &s->closed);
 }
 
 /* Keeps row (taking it) as point p's; journals it when journal. */
@@ -880,7 +881,7 @@ char *sweep_rows_text(const sweep_t *s)
 
 /* ---- the directory ------------------------------------------------------------------------ */
 
-static int sync_dir(const char *dir)
+int sweep_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd < 0)
@@ -890,18 +891,19 @@ static int sync_dir(const char *dir)
     return e;
 }
 
-/* Reads the journal at s->journal, keeping its rows; truncates a last line
- * without its newline. */
-static int read_journal(sweep_t *s, char *err, size_t errlen)
+/* Reads the journal j->path: its first line must be j->magic and j->id,
+ * the others go to j->line; a last line without its newline is cut off.
+ * The descriptor, open for appending, in *fd. */
+static int read_journal(const sweep_journal_t *j, const char *path, int *fd, char *err, size_t errlen)
 {
     size_t n;
-    char *text = read_all(s->journal, &n);
+    char *text = sweep_read_all(path, &n);
     if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", s->journal, strerror(errno));
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
         return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
     }
     int rc = SWEEP_OK;
-    size_t lineno = 0, complete = 0;
+    size_t lineno = 0, complete = 0, mlen = strlen(j->magic);
     char *line = text;
     while (rc == SWEEP_OK && line < text + n) {
         char *nl = memchr(line, '\n', (size_t)(text + n - line));
@@ -910,58 +912,47 @@ static int read_journal(sweep_t *s, char *err, size_t errlen)
         *nl = '\0';
         lineno++;
         if (lineno == 1) {
-            if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
-                snprintf(err, errlen, "%s:1:1: not a clustersim sweep journal", s->journal);
+            if (strncmp(line, j->magic, mlen) != 0) {
+                snprintf(err, errlen, "%s:1:1: not a clustersim %s journal", path, j->what);
                 rc = SWEEP_BAD_INPUT;
-            } else if (strcmp(line + strlen(JOURNAL_MAGIC), s->id) != 0) {
-                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another sweep (id %.16s, this one's is %s: "
-                                      "the scenario file, --set, --seed, --duration, the --vary grid or "
-                                      "--replications differ); --resume continues only the same sweep: use another "
-                                      "-o directory, or remove this one to start over",
-                         s->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), s->id);
-                rc = SWEEP_BAD_INPUT;
-            }
-        } else if (lineno == 2) {
-            if (strcmp(line, s->header) != 0) {
-                snprintf(err, errlen, "%s:2:1: the journal's columns are not this sweep's", s->journal);
+            } else if (strcmp(line + mlen, j->id) != 0) {
+                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another %s (id %.16s, this one's is %s: "
+                                      "%s differ); --resume continues only the same %s: use another -o directory, "
+                                      "or remove this one to start over",
+                         path, mlen + 1, j->what, line + mlen, j->id, j->inputs, j->what);
                 rc = SWEEP_BAD_INPUT;
             }
-        } else {
-            size_t p;
-            char *row = parse_row(s, line, &p) == 0 ? run_strprintf("%s", line) : NULL;
-            if (!row || store_row(s, p, row, false) != 0) {
-                snprintf(err, errlen, "%s:%zu:1: not a row of this sweep", s->journal, lineno);
-                rc = SWEEP_BAD_INPUT;
-            }
-        }
+        } else if (j->line(j->ctx, line, lineno, path, err, errlen) != 0)
+            rc = SWEEP_BAD_INPUT;
         complete = (size_t)(nl + 1 - text);
         line = nl + 1;
     }
     free(text);
-    if (rc == SWEEP_OK && lineno < 2) {
-        snprintf(err, errlen, "%s: the journal has no header", s->journal);
+    if (rc == SWEEP_OK && lineno < j->min_lines) {
+        snprintf(err, errlen, "%s: the journal has no header", path);
         rc = SWEEP_BAD_INPUT;
     }
     if (rc != SWEEP_OK)
         return rc;
-    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
-    if (s->jfd < 0 || (complete < n && ftruncate(s->jfd, (off_t)complete) != 0)) {
-        snprintf(err, errlen, "cannot append to '%s': %s", s->journal, strerror(errno));
+    *fd = open(path, O_WRONLY | O_APPEND);
+    if (*fd < 0 || (complete < n && ftruncate(*fd, (off_t)complete) != 0)) {
+        snprintf(err, errlen, "cannot append to '%s': %s", path, strerror(errno));
         return SWEEP_BAD_INPUT;
     }
     return SWEEP_OK;
 }
 
-/* A new journal holding its two header lines, put in place whole. */
-static int new_journal(sweep_t *s, char *err, size_t errlen)
+/* Creates dir/name holding text, whole (beside, synced, renamed), and opens
+ * it for appending: the descriptor, or -1 with a message in err. */
+static int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen)
 {
-    char *tmp = run_strprintf("%s/." JOURNAL ".tmp-%ld", s->dir, (long)getpid());
-    char *text = run_strprintf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
-    if (!tmp || !text) {
+    char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
+    char *path = run_strprintf("%s/%s", dir, name);
+    if (!tmp || !path) {
         free(tmp);
-        free(text);
+        free(path);
         snprintf(err, errlen, "out of memory");
-        return SWEEP_FAILED;
+        return -1;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     int e = fd < 0 ? errno : 0;
@@ -972,70 +963,113 @@ static int new_journal(sweep_t *s, char *err, size_t errlen)
         e = errno;
     if (fd >= 0)
         close(fd);
-    if (!e && rename(tmp, s->journal) != 0)
+    if (!e && rename(tmp, path) != 0)
         e = errno;
     if (e)
         unlink(tmp);
     free(tmp);
-    free(text);
-    if (e) {
-        snprintf(err, errlen, "cannot create '%s': %s", s->journal, strerror(e));
-        return SWEEP_BAD_INPUT;
+    fd = -1;
+    if (e)
+        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
+    else {
+        sweep_sync_dir(dir);
+        if ((fd = open(path, O_WRONLY | O_APPEND)) < 0)
+            snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
     }
-    sync_dir(s->dir);
-    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
-    if (s->jfd < 0) {
-        snprintf(err, errlen, "cannot open '%s': %s", s->journal, strerror(errno));
-        return SWEEP_BAD_INPUT;
-    }
-    return SWEEP_OK;
+    free(path);
+    return fd;
 }
 
-int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errlen)
+int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen)
 {
-    if (run_make_dirs(dir) != 0) {
-        snprintf(err, errlen, "cannot create the output directory '%s': %s", dir, strerror(errno));
+    *fd = -1;
+    if (run_make_dirs(j->dir) != 0) {
+        snprintf(err, errlen, "cannot create the output directory '%s': %s", j->dir, strerror(errno));
         return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
     }
-    if (access(dir, W_OK) != 0) {
-        snprintf(err, errlen, "cannot write to the output directory '%s': %s", dir, strerror(errno));
+    if (access(j->dir, W_OK) != 0) {
+        snprintf(err, errlen, "cannot write to the output directory '%s': %s", j->dir, strerror(errno));
         return SWEEP_BAD_INPUT;
     }
-    s->dir = run_strprintf("%s", dir);
-    s->journal = run_strprintf("%s/%s", dir, JOURNAL);
-    char *json = run_strprintf("%s/sweep.json", dir);
-    if (!s->dir || !s->journal || !json) {
-        free(json);
+    char *path = run_strprintf("%s/%s", j->dir, j->name), *final = run_strprintf("%s/%s", j->dir, j->final);
+    if (!path || !final) {
+        free(path);
+        free(final);
         snprintf(err, errlen, "out of memory");
         return SWEEP_FAILED;
     }
     struct stat st;
     int rc;
-    if (lstat(s->journal, &st) == 0) {
+    if (lstat(path, &st) == 0) {
         if (!resume) {
-            snprintf(err, errlen, "'%s' holds an unfinished sweep (%s): add --resume to finish it, or remove "
-                                  "that file to start over", dir, JOURNAL);
+            snprintf(err, errlen, "'%s' holds an unfinished %s (%s): add --resume to finish it, or remove "
+                                  "that file to start over", j->dir, j->what, j->name);
             rc = SWEEP_BAD_INPUT;
         } else
-            rc = read_journal(s, err, errlen);
-    } else if (resume && lstat(json, &st) == 0) {
-        /* finished: the same sweep, or another */
+            rc = read_journal(j, path, fd, err, errlen);
+    } else if (resume && lstat(final, &st) == 0) {
+        /* finished: the same one, or another */
         size_t n;
-        char *text = read_all(json, &n);
+        char *text = sweep_read_all(final, &n);
         char *at = text ? strstr(text, "\"id\": \"") : NULL;
-        if (at && !strncmp(at + 7, s->id, 16) && at[23] == '"')
+        if (at && !strncmp(at + 7, j->id, 16) && at[23] == '"')
             rc = SWEEP_COMPLETE;
         else {
-            snprintf(err, errlen, "'%s' holds another sweep (%.16s; this one's id is %s: the scenario file, --set, "
-                                  "--seed, --duration, the --vary grid or --replications differ); --resume continues "
-                                  "only the same sweep: use another -o directory", json, at ? at + 7 : "no id",
-                     s->id);
+            snprintf(err, errlen, "'%s' holds another %s (%.16s; this one's id is %s: %s differ); --resume "
+                                  "continues only the same %s: use another -o directory", final, j->what,
+                     at ? at + 7 : "no id", j->id, j->inputs, j->what);
             rc = SWEEP_BAD_INPUT;
         }
         free(text);
-    } else
-        rc = new_journal(s, err, errlen);
-    free(json);
+    } else {
+        char *head = run_strprintf("%s%s\n%s", j->magic, j->id, j->header);
+        if (!head) {
+            snprintf(err, errlen, "out of memory");
+            rc = SWEEP_FAILED;
+        } else {
+            *fd = sweep_create_journal(j->dir, j->name, head, err, errlen);
+            rc = *fd < 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
+        }
+        free(head);
+    }
+    free(path);
+    free(final);
+    return rc;
+}
+
+/* A journal line of the sweep: the header (line 2), then rows. */
+static int sweep_line(void *ctx, char *line, size_t lineno, const char *path, char *err, size_t errlen)
+{
+    sweep_t *s = ctx;
+    if (lineno == 2) {
+        if (strcmp(line, s->header) == 0)
+            return 0;
+        snprintf(err, errlen, "%s:2:1: the journal's columns are not this sweep's", path);
+        return -1;
+    }
+    size_t p;
+    char *row = parse_row(s, line, &p) == 0 ? run_strprintf("%s", line) : NULL;
+    if (row && store_row(s, p, row, false) == 0)
+        return 0;
+    snprintf(err, errlen, "%s:%zu:1: not a row of this sweep", path, lineno);
+    return -1;
+}
+
+int sweep_open(sweep_t *s, const char *dir, bool resume, char *err, size_t errlen)
+{
+    s->dir = run_strprintf("%s", dir);
+    s->journal = run_strprintf("%s/%s", dir, JOURNAL);
+    char *header = run_strprintf("%s\n", s->header);
+    if (!s->dir || !s->journal || !header) {
+        free(header);
+        snprintf(err, errlen, "out of memory");
+        return SWEEP_FAILED;
+    }
+    sweep_journal_t j = {dir, JOURNAL, "sweep.json", JOURNAL_MAGIC, s->id, header, "sweep",
+                         "the scenario file, --set, --seed, --duration, the --vary grid or --replications", 2,
+                         sweep_line, s};
+    int rc = sweep_journal_open(&j, resume, &s->jfd, err, errlen);
+    free(header);
     return rc;
 }
 
@@ -1164,7 +1198,7 @@ int sweep_finish(sweep_t *s, char *err, size_t errlen)
             s->jfd = -1;
         }
         unlink(s->journal);
-        sync_dir(s->dir);
+        sweep_sync_dir(s->dir);
     }
     free(csv);
     free(json);
@@ -1240,7 +1274,7 @@ static void *worker(void *arg)
                 diag_init(d);
             if (!d || !pt->reps)
                 set_error(s, "out of memory");
-            else if (!(pt->sc = load_point(s, p, d)))
+            else if (!(pt->sc = sweep_load_point(s->o, p, d)))
                 set_error(s, "point %zu no longer loads: %s", p, d->n ? d->msgs[0].text : "?");
             free(d);
         }
@@ -1400,14 +1434,7 @@ static int run_mine(sweep_t *s, char *err, size_t errlen)
     bool drawn = false, stopped = false;
     pthread_mutex_lock(&s->lock);
     while (started && s->jobs_done < s->njobs && !atomic_load(&s->failed)) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&s->changed, &s->lock, &ts);
+        run_wait_100ms(&s->changed, &s->lock);
         if (o->stop && atomic_load(o->stop)) {
             /* under the lock: no row is being written, none will be */
             s->closed = true;

@@ -48,6 +48,7 @@
 #include <stdint.h>
 
 #include "sim/diag.h"
+#include "sim/scenario.h"
 
 #define SWEEP_SCHEMA "clustersim.sweep/v1"
 #define SWEEP_MAX_POINTS 1000000
@@ -145,5 +146,45 @@ int sweep_add_rows(sweep_t *s, const char *text, char *err, size_t errlen);
 /* Writes dir/sweep.csv and dir/sweep.json (each whole) and removes the
  * journal. Every point must have a row. SWEEP_OK or SWEEP_FAILED. */
 int sweep_finish(sweep_t *s, char *err, size_t errlen);
+
+/* The pieces of the sweep that `tune` (sim/tune.c) shares. */
+
+/* Loads the scenario at point p of o->grid: the --set overrides, then the
+ * point's values as --vary[i] overrides. NULL with diagnostics in d. */
+scenario_t *sweep_load_point(const sweep_opts_t *o, size_t p, diag_t *d);
+/* v in the shortest of 15, 16, 17 significant digits that reads back
+ * exactly; "" for NaN and infinities (no value). */
+void sweep_fmt_num(char *buf, size_t size, double v);
+/* FNV-1a, 64 bits, of n bytes, continuing from h (start: 0xcbf29ce484222325). */
+uint64_t sweep_fnv(uint64_t h, const void *data, size_t n);
+/* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
+ * errno set. */
+char *sweep_read_all(const char *path, size_t *n);
+/* fsync of a directory (after a rename in it): 0 or an errno. */
+int sweep_sync_dir(const char *dir);
+/* A journal of results appended as they come (sweep's and tune's): the
+ * file dir/name, whose first line is magic then id, then header (lines,
+ * each with its newline, or ""), then one line per result. */
+typedef struct sweep_journal {
+    const char *dir, *name;
+    const char *final;      /* the finished result in dir, holding "id": "ID" */
+    const char *magic, *id, *header;
+    const char *what;       /* "sweep", "search": for messages */
+    const char *inputs;     /* what the id hashes, for messages */
+    size_t min_lines;       /* a journal has at least these lines (its header) */
+    /* a line after the first (lineno 2, ...): 0, or -1 with a message in err */
+    int (*line)(void *ctx, char *line, size_t lineno, const char *path, char *err, size_t errlen);
+    void *ctx;
+} sweep_journal_t;
+/* Makes j->dir (mkdir -p), then: an existing journal is read (resume; else
+ * bad input) and *fd opened to append to it; on resume a finished result
+ * of the same id is SWEEP_COMPLETE, of another bad input; else a new
+ * journal holding the header is put in place whole. SWEEP_OK,
+ * SWEEP_COMPLETE, or SWEEP_BAD_INPUT / SWEEP_FAILED with a message. */
+int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen);
+/* Appends line and a newline to fd in one write, then syncs: 0 or an errno.
+ * A write cut short is taken back; *cut is set when it could not be (the
+ * file then ends in a partial line: write nothing more). */
+int sweep_append_line(int fd, const char *line, bool *cut);
 
 #endif

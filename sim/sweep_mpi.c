@@ -1,7 +1,9 @@
-/* sweep_mpi: a sweep over MPI ranks (sweep_mpi.h). Messages: a worker
- * sends TAG_ROW (a row's text, or "" when it has none yet: a request) or
- * TAG_FAIL (its error message, its last word); rank 0 answers each TAG_ROW
- * with TAG_POINT, a point index (unsigned long long) or NO_POINT: stop. */
+/* sweep_mpi: a sweep, or a tune's rounds, over MPI ranks (sweep_mpi.h).
+ * Messages: a worker sends TAG_ROW (a row's text, or "" when it has none
+ * yet: a request; tune: TAG_VALS, a cell and its values as doubles, or
+ * nothing) or TAG_FAIL (its error message, its last word); rank 0 answers
+ * each with TAG_POINT, a point (tune: cell) index (unsigned long long) or
+ * NO_POINT: stop. */
 #include "sim/sweep_mpi.h"
 
 #include <mpi.h>
@@ -11,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { TAG_ROW = 1, TAG_FAIL, TAG_POINT };
+enum { TAG_ROW = 1, TAG_FAIL, TAG_POINT, TAG_VALS };
 #define NO_POINT (~0ULL)
 
 int sweep_mpi_init(int *rank, int *nranks)
@@ -168,4 +170,151 @@ int sweep_mpi_end(int code)
     if (inited && !finalized)
         MPI_Finalize();
     return code;
+}
+
+/* ---- tune ---------------------------------------------------------------------------- */
+
+int tune_mpi_share(tune_t *t, int status)
+{
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (status != TUNE_OK)
+        return status;
+    size_t n = tune_cells(t), nv = tune_nvals(t);
+    unsigned char *b = malloc(n);
+    int ok = b != NULL && n * nv <= 0x7fffffff;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!ok) {
+        free(b);
+        return TUNE_FAILED;
+    }
+    bool *have = tune_have(t);
+    for (size_t i = 0; i < n; i++)
+        b[i] = have[i];
+    MPI_Bcast(b, (int)n, MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
+    for (size_t i = 0; i < n; i++)
+        have[i] = b[i] != 0;
+    free(b);
+    MPI_Bcast(tune_table(t), (int)(n * nv), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    return TUNE_OK;
+}
+
+/* Rank 0: hands the cells out one at a time, stores (and journals) the
+ * values as they come. */
+static int tune_coordinate(tune_t *t, const size_t *cells, size_t n, int nranks, const atomic_int *stop, char *err,
+                           size_t errlen)
+{
+    size_t nv = tune_nvals(t), next = 0;
+    double *buf = malloc((nv + 1) * sizeof *buf);
+    int status = buf ? TUNE_OK : TUNE_FAILED, active = nranks - 1;
+    if (!buf)
+        snprintf(err, errlen, "out of memory");
+    while (active > 0) {
+        MPI_Status st;
+        if (wait_message(MPI_ANY_SOURCE, MPI_ANY_TAG, stop, &st) != 0) {
+            snprintf(err, errlen, "stopped; the replications done are in the journal (--resume continues)");
+            free(buf);
+            return TUNE_STOPPED;
+        }
+        int r = st.MPI_SOURCE;
+        if (st.MPI_TAG == TAG_FAIL) {
+            char *text = recv_text(&st);
+            if (status == TUNE_OK) {
+                snprintf(err, errlen, "rank %d: %s", r, text ? text : "?");
+                status = TUNE_FAILED;
+            }
+            free(text);
+            active--; /* it has ended its share */
+            continue;
+        }
+        int count = 0;
+        MPI_Get_count(&st, MPI_DOUBLE, &count);
+        double sink;
+        bool fits = buf && (size_t)count <= nv + 1;
+        MPI_Recv(fits ? buf : &sink, fits ? count : 0, MPI_DOUBLE, r, TAG_VALS, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (fits && (size_t)count == nv + 1 && status == TUNE_OK) {
+            int e = tune_store(t, (size_t)buf[0], buf + 1);
+            if (e) {
+                snprintf(err, errlen, "writing the journal failed: %s", strerror(e));
+                status = TUNE_FAILED;
+            }
+        }
+        unsigned long long c = status == TUNE_OK && next < n ? (unsigned long long)cells[next++] : NO_POINT;
+        MPI_Send(&c, 1, MPI_UNSIGNED_LONG_LONG, r, TAG_POINT, MPI_COMM_WORLD);
+        if (c == NO_POINT)
+            active--;
+    }
+    free(buf);
+    return status;
+}
+
+/* A worker: asks for cells, runs each in its threads, sends the values. */
+static int tune_work(tune_t *t, const atomic_int *stop, char *err, size_t errlen)
+{
+    size_t nv = tune_nvals(t);
+    double *buf = malloc((nv + 1) * sizeof *buf);
+    int count = 0, rc = buf ? TUNE_OK : TUNE_FAILED;
+    if (!buf)
+        snprintf(err, errlen, "out of memory");
+    while (rc == TUNE_OK) {
+        MPI_Send(buf, count, MPI_DOUBLE, 0, TAG_VALS, MPI_COMM_WORLD);
+        MPI_Status st;
+        if (wait_message(0, TAG_POINT, stop, &st) != 0) {
+            snprintf(err, errlen, "stopped while waiting for a replication");
+            free(buf);
+            return TUNE_STOPPED;
+        }
+        unsigned long long c;
+        MPI_Recv(&c, 1, MPI_UNSIGNED_LONG_LONG, 0, TAG_POINT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (c == NO_POINT)
+            break;
+        size_t cell = (size_t)c;
+        if ((rc = tune_run_cells(t, &cell, 1, err, errlen)) == TUNE_STOPPED) {
+            free(buf);
+            return rc;
+        }
+        buf[0] = (double)cell; /* exact: cells are below 2^53 */
+        memcpy(buf + 1, tune_table(t) + cell * nv, nv * sizeof *buf);
+        count = (int)nv + 1;
+    }
+    if (rc != TUNE_OK)
+        MPI_Send(err, (int)strlen(err), MPI_CHAR, 0, TAG_FAIL, MPI_COMM_WORLD);
+    free(buf);
+    return rc;
+}
+
+int tune_mpi_cells(tune_t *t, const size_t *cells, size_t n, const atomic_int *stop, char *err, size_t errlen)
+{
+    int rank, nranks;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    if (nranks == 1)
+        return tune_run_cells(t, cells, n, err, errlen);
+    int rc = rank == 0 ? tune_coordinate(t, cells, n, nranks, stop, err, errlen) : tune_work(t, stop, err, errlen);
+    if (rc == TUNE_STOPPED)
+        return rc;
+    /* every rank takes the round's values from rank 0, so that all run the same race */
+    int status = rc;
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (status != TUNE_OK) {
+        if (rank != 0 && rc == TUNE_OK)
+            snprintf(err, errlen, "another rank failed (rank 0 says which)");
+        return TUNE_FAILED;
+    }
+    size_t nv = tune_nvals(t);
+    double *vals = n * nv <= 0x7fffffff ? malloc(n * nv * sizeof *vals + 1) : NULL;
+    int ok = vals != NULL;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!ok) {
+        free(vals);
+        snprintf(err, errlen, "out of memory sharing a round's values");
+        return TUNE_FAILED;
+    }
+    if (rank == 0)
+        for (size_t i = 0; i < n; i++)
+            memcpy(vals + i * nv, tune_table(t) + cells[i] * nv, nv * sizeof *vals);
+    MPI_Bcast(vals, (int)(n * nv), MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    for (size_t i = 0; rank != 0 && i < n; i++)
+        tune_store(t, cells[i], vals + i * nv); /* no journal on a worker: cannot fail */
+    free(vals);
+    return TUNE_OK;
 }

@@ -35,6 +35,7 @@
 #include <stddef.h>
 
 #include "sim/sweep.h"
+#include "sim/tune.h"
 
 /* Starts MPI (threads funnelled through the main thread): this process's
  * rank and the number of ranks. 0, or -1. */
@@ -48,6 +49,18 @@ int sweep_mpi_share(sweep_t *s, int status);
  * to rank 0), or SWEEP_STOPPED once *stop is nonzero (as sweep_run: end
  * the process at once). */
 int sweep_mpi_run(sweep_t *s, const atomic_int *stop, char *err, size_t errlen);
+/* tune over ranks. Every rank loads the grid and runs the same race: its
+ * decisions depend only on the values, and every rank gets every value.
+ * Rank 0 alone opens the directory; tune_mpi_share gives its status (a
+ * TUNE_* of tune_open) and, when TUNE_OK, the table of values read from the
+ * journal to every rank. tune_mpi_cells is tune_opts_t.runner: rank 0
+ * hands a round's cells out one at a time to whichever rank asks (ranks
+ * 1..N-1 run each in their threads and send the values back) and journals
+ * them as they come; at the end of the round rank 0 broadcasts them all.
+ * Returns as tune_run_cells; a rank that failed makes the round fail on
+ * every rank. */
+int tune_mpi_share(tune_t *t, int status);
+int tune_mpi_cells(tune_t *t, const size_t *cells, size_t n, const atomic_int *stop, char *err, size_t errlen);
 /* Ends MPI; returns code (the exit code). */
 int sweep_mpi_end(int code);
 

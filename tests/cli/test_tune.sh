@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# test_tune.sh: `clustersim tune` (issue 13): on a grid small enough for an
+# exhaustive sweep, tune finds the sweep's optimum (the cheapest point whose
+# gates all pass, computed here from sweep.csv) with fewer simulations;
+# winner.yaml is the scenario with the winning values and passes `check`;
+# the files do not depend on -j; an interrupted search resumes to the bytes
+# of an uninterrupted one; bad input is exit 2, no feasible point exit 1.
+#
+#   CLUSTERSIM=bin/clustersim bash tests/cli/test_tune.sh     (from the repository root)
+#
+# The grid (tests/tune/mmc.yaml): replicas 1-4 x workers per pod 1, 2, 4, 8
+# at 3 requests/s of 1 s exponential work. The cost is the pods' (no
+# requests: each billed as the smallest pod), exactly proportional to the
+# replicas in every replication, so the optimum is clear-cut, not within
+# noise: one pod with 8 workers (M/M/8 at 3 Erlang: p99 near the service
+# time's own 4.6 s, under the 5.5 s gate) is the only feasible point at the
+# cost of one pod; one pod with 4 workers (rho 0.75) has a p99 above 5.5 s
+# and fewer workers lose requests. No number is copied from an output: the
+# optimum comes from the sweep's own rows.
+set -u
+. "$(dirname "$0")/lib.sh"
+cli_init tune
+
+if ! command -v python3 >/dev/null; then
+    not_ok "python3 is needed to read sweep.csv and tune.json"
+    finish
+fi
+
+cp tests/tune/mmc.yaml "$TMP/mmc.yaml"
+MMC=$TMP/mmc.yaml
+GRID=(--vary services.web.replicas=1,2,3,4 --vary services.web.concurrency=1,2,4,8)
+
+# ---- help --------------------------------------------------------------------------------
+run tune --help
+if [ $rc -eq 0 ] && grep -q 'usage: clustersim tune' "$OUT" && grep -q -- '--budget' "$OUT"; then
+    ok "tune --help: the usage, exit 0"
+else
+    not_ok "tune --help" "exit $rc"
+fi
+
+# ---- the exhaustive sweep's optimum, and tune's ---------------------------------------------
+run sweep "$MMC" "${GRID[@]}" -r 8 -q -o "$TMP/sweep"
+rc_sweep=$rc
+run tune "$MMC" "${GRID[@]}" -r 8 -o "$TMP/tune"
+rc_tune=$rc
+read -r best best_cost feasible < <(python3 - "$TMP/sweep/sweep.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+passes = [k for k in rows[0] if k.startswith("slo.") and k.endswith(".pass")]
+ok = [r for r in rows if all(r[k] == "true" for k in passes)]
+best = min(ok, key=lambda r: (float(r["cost.total_usd"]), int(r["point"])))
+print(best["point"], best["cost.total_usd"], len(ok))
+PY
+)
+read -r winner winner_cost spent exhaustive < <(python3 - "$TMP/tune/tune.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+w = j["winner"]
+print(w["point"], repr(w["objective"]["value"]), j["simulations"]["spent"], j["simulations"]["exhaustive"])
+PY
+)
+if [ $rc_sweep -eq 0 ] && [ $rc_tune -eq 0 ] && [ "$winner" = "$best" ]; then
+    ok "tune's winner is the exhaustive sweep's optimum: point $best ($feasible of 16 points feasible)"
+else
+    not_ok "tune finds the sweep's optimum" "sweep exit $rc_sweep, tune exit $rc_tune, tune: $winner, sweep: $best" \
+        "$(one_line "$ERR")"
+fi
+if python3 -c 'import sys; sys.exit(float(sys.argv[1]) != float(sys.argv[2]))' "$winner_cost" "$best_cost"; then
+    ok "the winner's cost is the sweep's at that point (the same seeds, the same 8 replications)"
+else
+    not_ok "the winner's cost equals the sweep's" "tune $winner_cost, sweep $best_cost"
+fi
+if [ "$exhaustive" = 128 ] && [ "$spent" -lt 128 ] && grep -q "$spent simulations" "$OUT"; then
+    ok "tune spent $spent simulations, fewer than the sweep's 16 x 8 = 128"
+else
+    not_ok "tune spends fewer simulations than the sweep" "spent $spent of $exhaustive"
+fi
+
+# ---- the files -----------------------------------------------------------------------------------
+bad=$(python3 - "$TMP/tune" "$best" <<'PY'
+import csv, json, sys
+d, best = sys.argv[1], int(sys.argv[2])
+j = json.load(open(d + "/tune.json"))
+rows = list(csv.DictReader(open(d + "/tune.csv")))
+bad = []
+if j["schema"] != "clustersim.tune/v1": bad.append("schema")
+if len(j["candidates"]) != 16 or len(rows) != 16: bad.append("16 candidates")
+if [r["status"] for r in rows].count("winner") != 1 or rows[best]["status"] != "winner": bad.append("one winner")
+if sum(r["replications"] and int(r["replications"]) for r in rows) != j["simulations"]["spent"]:
+    bad.append("replications add up to the simulations spent")
+if sum(x["simulations"] for x in j["rounds"]) != j["simulations"]["spent"]: bad.append("rounds add up")
+if rows[best]["replications"] != "8": bad.append("the winner at full fidelity")
+for r in rows:  # a dropped candidate: a gate surely failing, or beaten by a feasible one
+    if r["status"] == "dominated":
+        q = rows[int(r["dominated_by"])]
+        if not float(q["cost.total_usd"]) < float(r["cost.total_usd"]): bad.append("dominated by a cheaper one")
+front = j["pareto"]
+if best not in front: bad.append("the winner on the Pareto front")
+for p in front:
+    for q in j["candidates"]:
+        a, b = j["candidates"][p], q
+        if (b["objective"]["value"] <= a["objective"]["value"] and b["margin"]["value"] is not None and
+                b["margin"]["value"] >= a["margin"]["value"] and
+                (b["objective"]["value"] < a["objective"]["value"] or b["margin"]["value"] > a["margin"]["value"])):
+            bad.append("front point %d dominated by %d" % (p, q["point"]))
+print(" ".join(bad) or "none")
+PY
+)
+if [ "$bad" = none ] && [ -s "$TMP/tune/tune.md" ] && grep -q 'Winner: point' "$TMP/tune/tune.md"; then
+    ok "tune.json, tune.csv, tune.md: one winner at 8 replications, drops justified, a Pareto front of undominated points"
+else
+    not_ok "the files hold together" "$bad"
+fi
+
+# winner.yaml: the file with the two values replaced, nothing else; beside the original it passes check -r 8
+cp "$TMP/tune/winner.yaml" "$TMP/winner.yaml"
+changed=$(diff "$MMC" "$TMP/winner.yaml" | grep -c '^>')
+run check "$TMP/winner.yaml" -r 8 -q
+if [ "$changed" -le 2 ] && grep -q '^    replicas: 1$' "$TMP/winner.yaml" && grep -q '^    concurrency: 8 .*# workers per pod' "$TMP/winner.yaml" &&
+    [ $rc -eq 0 ]; then
+    ok "winner.yaml is the scenario with the winning values in place (comments kept), and check passes on it"
+else
+    not_ok "winner.yaml" "$changed lines changed, check exit $rc" "$(diff "$MMC" "$TMP/winner.yaml" | head -4 | tr '\n' '|')"
+fi
+
+# ---- determinism ---------------------------------------------------------------------------------
+run tune "$MMC" "${GRID[@]}" -r 8 -j 1 -q -o "$TMP/tune-j1"
+if [ $rc -eq 0 ] && cmp -s "$TMP/tune/tune.json" "$TMP/tune-j1/tune.json" && cmp -s "$TMP/tune/tune.csv" "$TMP/tune-j1/tune.csv" &&
+    cmp -s "$TMP/tune/tune.md" "$TMP/tune-j1/tune.md" && cmp -s "$TMP/tune/winner.yaml" "$TMP/tune-j1/winner.yaml"; then
+    ok "-j 1 writes the same bytes as one thread per core"
+else
+    not_ok "tune's files do not depend on -j" "exit $rc"
+fi
+
+# ---- interruption and --resume ---------------------------------------------------------------------
+# a longer run, one thread: stopped once three replications are journaled
+SLOW=(tune "$MMC" --vary services.web.replicas=1,2 --vary services.web.concurrency=4,8 --duration 200000s -j 1 -q)
+run "${SLOW[@]}" -o "$TMP/whole"
+rc_whole=$rc
+lines_in() { if [ -f "$1" ]; then echo $(($(wc -l <"$1") - 1)); else echo 0; fi; }
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/int" >/dev/null 2>"$TMP/int.err" &
+pid=$!
+for i in $(seq 1 1500); do
+    [ "$(lines_in "$TMP/int/tune.journal")" -ge 3 ] && break
+    sleep 0.02
+done
+kill -s INT $pid
+wait $pid 2>/dev/null
+irc=$?
+n=$(lines_in "$TMP/int/tune.journal")
+if [ $rc_whole -eq 0 ] && [ $irc -eq 130 ] && [ ! -e "$TMP/int/tune.json" ] && [ "$n" -ge 3 ]; then
+    ok "SIGINT mid-search: exit 130, no tune.json, $n replications in the journal"
+else
+    not_ok "SIGINT mid-search" "exit $irc (whole: $rc_whole), $n lines" "$(one_line "$TMP/int.err")"
+fi
+cp "$TMP/int/tune.journal" "$TMP/journal.before"
+run tune "$MMC" --vary services.web.replicas=1,2,3 --vary services.web.concurrency=4,8 --duration 200000s -j 1 -q \
+    -o "$TMP/int" --resume
+if [ $rc -eq 2 ] && grep -q 'belongs to another search' "$ERR" && cmp -s "$TMP/int/tune.journal" "$TMP/journal.before"; then
+    ok "--resume with another grid: exit 2, 'belongs to another search', the journal untouched"
+else
+    not_ok "--resume with other inputs: exit 2" "exit $rc" "$(one_line "$ERR")"
+fi
+run "${SLOW[@]}" -o "$TMP/int"
+if [ $rc -eq 2 ] && grep -q 'add --resume' "$ERR"; then
+    ok "an unfinished search without --resume: exit 2, the journal kept"
+else
+    not_ok "an unfinished search without --resume: exit 2" "exit $rc" "$(one_line "$ERR")"
+fi
+run "${SLOW[@]}" -o "$TMP/int" --resume
+if [ $rc -eq 0 ] && [ ! -e "$TMP/int/tune.journal" ] && cmp -s "$TMP/int/tune.json" "$TMP/whole/tune.json" &&
+    cmp -s "$TMP/int/tune.csv" "$TMP/whole/tune.csv" && cmp -s "$TMP/int/winner.yaml" "$TMP/whole/winner.yaml"; then
+    ok "--resume: the files equal an uninterrupted search's, byte for byte"
+else
+    not_ok "--resume gives the uninterrupted bytes" "exit $rc" "$(one_line "$ERR")"
+fi
+run "${SLOW[@]}" -o "$TMP/int" --resume -r 5
+if [ $rc -eq 2 ] && grep -q 'holds another search' "$ERR"; then
+    ok "--resume of a finished search with another -r: exit 2"
+else
+    not_ok "--resume of a finished search with other inputs: exit 2" "exit $rc" "$(one_line "$ERR")"
+fi
+
+# ---- the worked example's files (README.md) load, with every candidate manifest -------------------
+run validate scenarios/azora-tune.yaml --set services.education.autoscaler.manifest=manifests/education-hpa-min3.yaml \
+    --set services.payments.autoscaler.manifest=manifests/payments-hpa-min2.yaml
+if [ $rc -eq 0 ] && grep -q 'azora-tune.yaml: ok' "$OUT" &&
+    [ "$(diff scenarios/manifests/payments-hpa.yaml scenarios/manifests/payments-hpa-min2.yaml | grep -c '^[<>] *[a-zA-Z]')" -eq 2 ]; then
+    ok "scenarios/azora-tune.yaml validates with the variant manifests (which differ in minReplicas only)"
+else
+    not_ok "the worked example's files" "exit $rc" "$(one_line "$ERR")"
+fi
+
+# ---- bad input, and no feasible point ------------------------------------------------------------------
+expect2() { # DESC PATTERN ARGS...
+    local desc=$1 pat=$2
+    shift 2
+    run tune "$@"
+    if [ $rc -eq 2 ] && grep -q -- "$pat" "$ERR" && [ ! -s "$OUT" ]; then
+        ok "$desc: exit 2, $(first_err | cut -c1-90)"
+    else
+        not_ok "$desc: exit 2 with '$pat'" "exit $rc" "$(one_line "$ERR")"
+    fi
+}
+expect2 "an unknown --objective" "^--objective:1:1: 'cost.totl_usd' is not a metric.*nearest: cost.total_usd" \
+    "$MMC" --vary services.web.replicas=1,2 --objective cost.totl_usd -o "$TMP/bad"
+expect2 "an empty range" "^--vary\[1\]:1:23: the range 5..1:1 is empty" "$MMC" --vary services.web.replicas=5..1:1 -o "$TMP/bad"
+expect2 "no --vary" "nothing to search" "$MMC" -o "$TMP/bad"
+expect2 "a scenario without slo:" "has no slo: gates" "$MMC" --vary services.web.replicas=1,2 --set 'slo=[]' -o "$TMP/bad"
+expect2 "a varied key not written in the file" "^--vary\[2\]:1:1: 'sample_interval' is not a value written" \
+    "$MMC" --vary services.web.replicas=1,2 --vary sample_interval=10s,20s -o "$TMP/bad"
+expect2 "a budget below the first round" "^--budget:1:1: a budget of 5 simulations is too small" \
+    "$MMC" --vary services.web.replicas=1,2 --budget 5 -o "$TMP/bad"
+expect2 "one replication" "tune needs 2 <= --initial" "$MMC" --vary services.web.replicas=1,2 -r 1 -o "$TMP/bad"
+expect2 "a bad value" "^--vary\[1\]:1:25: services.web.replicas: expected an integer" \
+    "$MMC" --vary services.web.replicas=1,x -o "$TMP/bad"
+[ ! -e "$TMP/bad" ] && ok "bad input writes nothing" || not_ok "bad input writes nothing"
+
+run tune "$MMC" --vary services.web.replicas=1 --vary services.web.concurrency=1,2 -q -o "$TMP/none"
+if [ $rc -eq 1 ] && [ -s "$TMP/none/tune.json" ] && [ ! -e "$TMP/none/winner.yaml" ] &&
+    grep -q '"winner": null' "$TMP/none/tune.json"; then
+    ok "no candidate meets every gate: exit 1, tune.json with \"winner\": null, no winner.yaml"
+else
+    not_ok "no feasible candidate: exit 1" "exit $rc" "$(one_line "$ERR")"
+fi
+
+finish

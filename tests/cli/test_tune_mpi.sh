@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_tune_mpi.sh: `mpirun -np N clustersim-mpi tune ...` (issue 13): the
+# rounds' replications handed out over ranks give the very bytes of one
+# process's tune.json, tune.csv, tune.md and winner.yaml; a journal left by
+# one binary is resumed by the other; bad input is exit 2 with one message.
+#
+#   CLUSTERSIM=bin/clustersim bash tests/cli/test_tune_mpi.sh     (from the repository root)
+#
+# Skipped (and passing) without mpirun or bin/clustersim-mpi (lib.sh's
+# mpi_init); the search's code is leak-checked by test_tune.sh.
+set -u
+. "$(dirname "$0")/lib.sh"
+cli_init tune-mpi
+
+mpi_init
+
+cp tests/tune/mmc.yaml "$TMP/mmc.yaml"
+MMC=$TMP/mmc.yaml
+same() { # DIR1 DIR2: the four files equal
+    local f
+    for f in tune.json tune.csv tune.md winner.yaml; do
+        cmp -s "$1/$f" "$2/$f" || return 1
+    done
+}
+
+SEARCH=(tune "$MMC" --vary services.web.replicas=1,2,3,4 --vary services.web.concurrency=1,2,4,8 -r 8 -q)
+run "${SEARCH[@]}" -o "$TMP/single"
+rc_single=$rc
+for np in 2 3; do
+    mpi $np "${SEARCH[@]}" -o "$TMP/np$np"
+    if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && same "$TMP/single" "$TMP/np$np" && [ ! -e "$TMP/np$np/tune.journal" ]; then
+        ok "mpirun -np $np: the four files byte-identical to one process's"
+    else
+        not_ok "mpirun -np $np gives one process's bytes" "exit $rc (single: $rc_single)" "$(one_line "$ERR")"
+    fi
+done
+
+# a journal left by a single process stopped by SIGINT, resumed under mpirun
+SLOW=(tune "$MMC" --vary services.web.replicas=1,2 --vary services.web.concurrency=4,8 --duration 200000s -j 1 -q)
+run "${SLOW[@]}" -o "$TMP/whole"
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/int" >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 1 1500); do
+    [ -f "$TMP/int/tune.journal" ] && [ "$(wc -l <"$TMP/int/tune.journal")" -ge 3 ] && break
+    sleep 0.02
+done
+kill -s INT $pid
+wait $pid 2>/dev/null
+[ -f "$TMP/int/tune.journal" ] && [ ! -e "$TMP/int/tune.json" ] && stopped=yes || stopped=no
+mpi 2 "${SLOW[@]}" -o "$TMP/int" --resume
+if [ $stopped = yes ] && [ $rc -eq 0 ] && same "$TMP/whole" "$TMP/int" && [ ! -e "$TMP/int/tune.journal" ]; then
+    ok "mpirun --resume of a single process's journal: the uninterrupted bytes"
+else
+    not_ok "MPI resumes a journal" "stopped mid-search: $stopped, exit $rc" "$(one_line "$ERR")"
+fi
+
+mpi 2 tune "$MMC" --vary services.web.replicas=1,2 --objective cost.totl_usd -o "$TMP/bad"
+if [ $rc -eq 2 ] && [ "$(grep -c 'is not a metric' "$ERR")" -eq 1 ] && [ ! -e "$TMP/bad" ]; then
+    ok "bad input under mpirun: exit 2, one message"
+else
+    not_ok "bad input under mpirun: exit 2, one message" "exit $rc" "$(one_line "$ERR")"
+fi
+
+finish
