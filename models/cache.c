@@ -79,6 +79,20 @@ static void list_push_mru(cache_t *c, uint32_t p)
     c->mru = p;
 }
 
+static inline void settle(cache_t *c)
+{
+    uint32_t p = c->touch;
+    if (p) {
+        c->touch = 0;
+        if (c->mru != p) {
+            list_unlink(c, p);
+            list_push_mru(c, p);
+        }
+    }
+}
+
+void cache_settle(cache_t *c) { settle(c); }
+
 /* Moves the entry in slot `from` to the empty slot `to`, relinking its
  * neighbours. */
 static void move_slot(cache_t *c, size_t from, size_t to)
@@ -215,6 +229,7 @@ static inline simtime_t expiry_of(simtime_t now, simtime_t ttl)
 
 cache_result_t cache_lookup(cache_t *c, uint64_t key, simtime_t now)
 {
+    settle(c);
     uint32_t p = find(c, key);
     if (!p) {
         c->stats.misses++;
@@ -227,8 +242,11 @@ cache_result_t cache_lookup(cache_t *c, uint64_t key, simtime_t now)
     }
     c->stats.hits++;
     if (ordered(c) && c->mru != p) {
-        list_unlink(c, p);
-        list_push_mru(c, p);
+        /* the move writes both neighbours: it waits for the next call */
+        PREFETCH(at(c, e->newer));
+        if (e->older)
+            PREFETCH(at(c, e->older));
+        c->touch = p;
     }
     if (c->mode == CACHE_TTL_REFRESH_ON_HIT)
         e->expiry = expiry_of(now, c->ttls[p - 1]);
@@ -252,6 +270,7 @@ cache_result_t cache_peek(const cache_t *c, uint64_t key, simtime_t now)
 int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simtime_t now)
 {
     assert(size_bytes >= 0 && ttl >= 0);
+    settle(c);
     if (c->capacity > 0 && size_bytes > c->capacity) {
         cache_remove(c, key);
         return 0;
@@ -317,6 +336,7 @@ int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simt
 
 bool cache_remove(cache_t *c, uint64_t key)
 {
+    settle(c);
     uint32_t p = find(c, key);
     if (!p)
         return false;
@@ -327,6 +347,7 @@ bool cache_remove(cache_t *c, uint64_t key)
 size_t cache_purge(cache_t *c, bool (*match)(uint64_t key, void *arg), void *arg)
 {
     size_t n = 0;
+    settle(c);
     if (!ordered(c)) {
         /* no list: the table in slot order; a removal shifts later entries
          * of the run back into the slot, so the slot is looked at again
@@ -361,7 +382,7 @@ size_t cache_purge_all(cache_t *c)
     size_t n = c->count;
     if (c->slots)
         memset(c->slots, 0, (c->mask + 1) * sizeof *c->slots);
-    c->mru = c->lru = 0;
+    c->mru = c->lru = c->touch = 0;
     c->used = 0;
     c->count = 0;
     return n;

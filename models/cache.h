@@ -105,6 +105,7 @@ typedef struct cache {
     size_t mask;                        /* slots - 1 (a power of two minus one) */
     unsigned shift;                     /* a key's home slot is rng_mix64(key) >> shift */
     uint32_t mru, lru;                  /* ends of the recency list, 0 = empty */
+    uint32_t touch;                     /* a hit whose move to the mru end is pending (0: none) */
     size_t max_bytes;                   /* 0, or the table may not grow beyond cache_bytes() = this, as
                                            if memory ran out (tests reach those paths through it) */
     cache_stats_t stats;
@@ -141,8 +142,14 @@ size_t cache_purge_all(cache_t *c);
 /* Entries, and the bytes they use (sizes of the objects). */
 static inline size_t cache_entries(const cache_t *c) { return c->count; }
 static inline int64_t cache_used(const cache_t *c) { return c->used; }
+/* A hit's move to the most recent end of the list is applied at the start
+ * of the next call that changes the cache (its neighbours' lines load
+ * meanwhile: the move writes them); no call between reads the order, so
+ * every eviction sees the order the moves made at once would have left.
+ * This applies a pending move: call it before walking the list. */
+void cache_settle(cache_t *c);
 /* Entry p (a position + 1, as the links name it), or NULL for 0: for walking
- * the recency list from c->mru through older. */
+ * the recency list from c->mru through older (after cache_settle). */
 static inline const cache_entry_t *cache_entry(const cache_t *c, uint32_t p) { return p ? &c->slots[p - 1] : NULL; }
 /* Bytes of memory the cache holds (the table and, in REFRESH_ON_HIT mode,
  * the TTLs). */

@@ -82,8 +82,9 @@ static int64_t size_of(const cache_entry_t *e) { return (int64_t)(e->size1 - 1);
  * occupied slot is on it and reachable from its key's home with no empty
  * slot on the way (what linear probing needs of a deletion); no key is in
  * two slots; the load stays at most 7/8. */
-static void check_invariants(const cache_t *c)
+static void check_invariants(cache_t *c)
 {
+    cache_settle(c); /* a hit's pending move first: the list is then whole */
     size_t n = 0;
     int64_t used = 0;
     uint32_t prev = 0;
@@ -147,8 +148,9 @@ static void check_invariants(const cache_t *c)
 
 /* Asserts the recency order, most recent first; an unbounded cache keeps
  * none, so there only that it holds exactly those keys. */
-static void check_order(const cache_t *c, const uint64_t *keys, size_t n)
+static void check_order(cache_t *c, const uint64_t *keys, size_t n)
 {
+    cache_settle(c); /* a hit's pending move first: the list is then whole */
     if (c->capacity == 0) {
         assert_int_equal(c->count, n);
         for (size_t i = 0; i < n; i++) {
@@ -437,8 +439,9 @@ static void ref_fill(ref_lru_t *r, uint64_t key, int64_t size, simtime_t ttl, si
     ref_push_front(r, (ref_entry_t){key, size, ttl, ref_expiry(now, ttl)});
 }
 
-static void check_same(const cache_t *c, const ref_lru_t *r)
+static void check_same(cache_t *c, const ref_lru_t *r)
 {
+    cache_settle(c); /* a hit's pending move first: the list is then whole */
     if (c->capacity == 0) {
         /* unbounded: no order to compare; the same entries, key by key */
         for (size_t i = 0; i < r->n; i++) {
