@@ -467,24 +467,26 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
         char xtext[40];
         fmt_exact(xtext, sizeof xtext, x);
         probe_t p;
-        diag_t *dd = end == 2 ? calloc(1, sizeof *dd) : d;
+        /* the base load gave the warnings already: only errors are kept */
+        diag_t *dd = calloc(1, sizeof *dd);
         if (!dd) {
             *rc = CAPACITY_FAILED;
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
-        if (end == 2)
-            diag_init(dd);
+        diag_init(dd);
         *rc = load_at(c, x, xtext, &p, dd, err, errlen);
         probe_free(&p);
-        if (end == 2) {
-            bool integer = *rc == CAPACITY_BAD_INPUT && dd->n && strstr(dd->msgs[0].text, "expected an integer");
-            free(dd);
-            if (integer) {
-                c->integer = true;
-                *rc = CAPACITY_OK;
-            }
+        if (end == 2 && *rc == CAPACITY_BAD_INPUT && dd->errors && strstr(dd->msgs[dd->n - 1].text, "expected an integer")) {
+            c->integer = true;
+            *rc = CAPACITY_OK;
         }
+        for (size_t m = 0; *rc != CAPACITY_OK && m < dd->n && d->n < DIAG_MAX; m++)
+            if (!dd->msgs[m].warning) {
+                d->msgs[d->n++] = dd->msgs[m];
+                d->errors++;
+            }
+        free(dd);
         if (*rc != CAPACITY_OK)
             goto fail;
     }
