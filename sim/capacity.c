@@ -139,6 +139,7 @@ static void station_names(const scenario_t *sc, char *buf, size_t size)
 static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p, diag_t *d, char *err, size_t errlen)
 {
     const capacity_opts_t *o = c->o;
+    memset(p, 0, sizeof *p);
     size_t cap = o->nsets + 1 + MAX_PROFILE_SETS;
     const char **sets = calloc(cap, sizeof *sets);
     const char **labels = calloc(cap, sizeof *labels);
@@ -152,15 +153,12 @@ static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p,
         rc = CAPACITY_FAILED;
     } else {
         scenario_opts_t so = {labels, o->strict, whole};
-        memset(p, 0, sizeof *p);
-        diag_t *dd = d;
-        p->sc = scenario_load_opts(o->file, sets, (size_t)n, &so, dd);
-        if (!p->sc) {
-            rc = diag_exit_code(dd) == 2 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
-            err[0] = '\0';
-        } else if (!(p->gates = calloc(p->sc->nslo ? p->sc->nslo : 1, sizeof *p->gates))) {
-            snprintf(err, errlen, "out of memory");
-            rc = CAPACITY_FAILED;
+        int prc = probe_open(p, o->file, sets, (size_t)n, &so, d);
+        err[0] = '\0';
+        if (prc != 0) {
+            rc = prc == -1 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
+            if (prc == -2 && p->sc)
+                snprintf(err, errlen, "out of memory");
         } else if (c->base && p->sc->nstations != c->base->nstations) {
             /* `--set services.wbe.replicas=3` makes a service: not a key of this scenario */
             char names[512];
@@ -168,9 +166,6 @@ static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p,
             snprintf(err, errlen, "--metric:1:1: '%s' is not a key of %s: setting it adds a component (the "
                                   "scenario has: %s)", c->path, o->file, names);
             rc = CAPACITY_BAD_INPUT;
-        } else {
-            metrics_init(&p->summary);
-            p->verdict = PROBE_UNSURE;
         }
     }
     for (size_t i = 0; i < nowned; i++)
@@ -763,7 +758,7 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
 
 /* ---- the bottleneck report ------------------------------------------------------------ */
 
-enum { SIG_SAT, SIG_OVERFLOW, SIG_PINNED, SIG_INFO };
+enum { SIG_SAT, SIG_CPU, SIG_OVERFLOW, SIG_PINNED, SIG_INFO };
 
 typedef struct signal {
     char path[120];
@@ -789,13 +784,28 @@ typedef struct report {
     double first_gate_x;
 } report_t;
 
+static const service_cfg_t *service_cfg(const scenario_t *sc, const char *name)
+{
+    const station_cfg_t *st = scenario_station(sc, &station_service, name);
+    return st ? st->cfg : NULL;
+}
+
+/* cpu_utilization (CPU used over requested) as a share of the CPU limit,
+ * where saturation is (throttling): request / limit, or 1 without both. */
+static double cpu_scale(const scenario_t *sc, const char *name)
+{
+    const service_cfg_t *cfg = service_cfg(sc, name);
+    if (!cfg || cfg->cpu_request_m <= 0 || cfg->cpu_limit_m <= 0)
+        return 1;
+    return (double)cfg->cpu_request_m / (double)cfg->cpu_limit_m;
+}
+
 /* The most replicas sc's autoscaler of service NAME allows, or -1 (none). */
 static double max_replicas(const scenario_t *sc, const char *name)
 {
-    const station_cfg_t *st = scenario_station(sc, &station_service, name);
-    if (!st)
+    const service_cfg_t *cfg = service_cfg(sc, name);
+    if (!cfg)
         return -1;
-    const service_cfg_t *cfg = st->cfg;
     const autoscaler_cfg_t *a = &cfg->autoscaler;
     if (!a->kind)
         return -1;
@@ -836,7 +846,7 @@ static const struct {
     int kind;
 } signals[] = {
     {"services.", ".utilization", "services.", "utilization (busy workers / workers)", SIG_SAT},
-    {"services.", ".cpu_utilization", "services.", "cpu_utilization (CPU used / requested)", SIG_SAT},
+    {"services.", ".cpu_utilization", "services.", "cpu_utilization (CPU used / requested)", SIG_CPU},
     {"services.", ".rejected", "services.", "rejected (queue full)", SIG_OVERFLOW},
     {"services.", ".queue_length_mean", "services.", "queue_length_mean", SIG_INFO},
     {"services.", ".replicas.max", "services.", "replicas.max (autoscaler's max)", SIG_PINNED},
@@ -911,11 +921,13 @@ static int build_report(const capacity_t *c, report_t *r)
             const metric_t *m0 = r->pass ? metrics_find(&r->pass->p.summary, mt->path) : NULL;
             sg->v0 = m0 ? m0->value : NAN;
             sg->ci0 = m0 ? m0->ci95 : NAN;
-            /* 1 means saturated: a utilisation is its own score; requests
+            /* 1 means saturated: a utilisation is its own score (CPU: its
+             * share of the limit, where throttling starts); requests
              * turned away score 1 plus their share of all requests; an
              * autoscaler at its maximum scores 1; context scores nothing */
             switch (sg->kind) {
             case SIG_SAT: sg->score = isnan(sg->v) ? 0 : sg->v; break;
+            case SIG_CPU: sg->score = isnan(sg->v) ? 0 : sg->v * cpu_scale(r->brk->p.sc, mid); break;
             case SIG_OVERFLOW: sg->score = sg->v > 0 ? 1 + (total > 0 ? sg->v / total : 0) : 0; break;
             case SIG_PINNED: sg->score = sg->v >= limit ? 1 : 0; break;
             default: sg->score = -1; break;
@@ -971,8 +983,10 @@ static void answer(FILE *f, const capacity_t *c)
                 c->probes[c->lp].xtext, c->probes[c->ff].xtext);
     else
         fprintf(f, "; no value in the range fails with confidence");
-    if (!isnan(ulo))
-        fprintf(f, " (undecided at %d replications from %.6g to %.6g)", c->o->max_replications, ulo, uhi);
+    if (!isnan(ulo) && ulo == uhi)
+        fprintf(f, " (undecided at %.6g with %d replications)", ulo, c->o->max_replications);
+    else if (!isnan(ulo))
+        fprintf(f, " (undecided from %.6g to %.6g with %d replications)", ulo, uhi, c->o->max_replications);
     if (!c->converged)
         fprintf(f, " (--max-probes %d reached before the tolerance)", c->o->max_probes);
 }
@@ -1019,15 +1033,15 @@ void capacity_print(FILE *f, const capacity_t *c)
     if (r.brk) {
         fprintf(f, "bottlenecks at %s (ranked; 1 = saturated), beside %s:\n", r.brk->xtext,
                 r.pass ? r.pass->xtext : "-");
-        fprintf(f, "rank  %-28s %-40s %-22s %s\n", "component", "signal", "at break", "at last pass");
+        fprintf(f, "rank  %-28s %-40s %6s  %-22s %s\n", "component", "signal", "score", "at break", "at last pass");
         size_t rank = 0;
         for (size_t i = 0; i < r.ncomp; i++) {
             const component_t *cp = &r.comp[i];
             if (cp->score < 0)
                 continue;
             const signal_t *s = &cp->sig[cp->lead];
-            fprintf(f, "%4zu  %-28s %-40s %-22s %s\n", ++rank, cp->name, s->what, pm(b1, sizeof b1, s->v, s->ci),
-                    pm(b2, sizeof b2, s->v0, s->ci0));
+            fprintf(f, "%4zu  %-28s %-40s %6.3f  %-22s %s\n", ++rank, cp->name, s->what, cp->score,
+                    pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
         }
     }
     free(r.comp);
@@ -1175,8 +1189,8 @@ static void emit_md(FILE *f, const void *ctx)
         fprintf(f, "** (from %.6g).\n", r.first_gate_x);
     }
     if (r.brk && !oom) {
-        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | at %s | at %s |\n"
-                   "|---:|---|---|---:|---:|\n",
+        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | score | at %s | at %s |\n"
+                   "|---:|---|---|---:|---:|---:|\n",
                 r.brk->xtext, r.pass ? r.pass->xtext : "-", r.brk->xtext, r.pass ? r.pass->xtext : "-");
         size_t rank = 0;
         for (size_t i = 0; i < r.ncomp; i++) {
@@ -1188,7 +1202,7 @@ static void emit_md(FILE *f, const void *ctx)
             gate_md_put(f, cp->name);
             fputs(" | ", f);
             gate_md_put(f, s->what);
-            fprintf(f, " | %s | %s |\n", pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+            fprintf(f, " | %.3f | %s | %s |\n", cp->score, pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
         }
     }
     free(r.comp);

@@ -9,13 +9,12 @@
 #include "sim/gate.h"
 #include "sim/run.h"
 
-int probe_open(probe_t *p, const char *file, const char *const *sets, const char *const *labels, size_t nsets,
-               bool strict, diag_t *d)
+int probe_open(probe_t *p, const char *file, const char *const *sets, size_t nsets, const scenario_opts_t *so,
+               diag_t *d)
 {
     memset(p, 0, sizeof *p);
     metrics_init(&p->summary);
-    scenario_opts_t so = {labels, strict, NULL};
-    p->sc = scenario_load_opts(file, sets, nsets, &so, d);
+    p->sc = scenario_load_opts(file, sets, nsets, so, d);
     if (!p->sc)
         return diag_exit_code(d) == 2 ? -1 : -2;
     p->gates = calloc(p->sc->nslo ? p->sc->nslo : 1, sizeof *p->gates);
@@ -63,12 +62,12 @@ static int judge(probe_t *p)
         bool lower_better = g->op == SLO_LT || g->op == SLO_LE;
         double scale = g->threshold != 0 ? fabs(g->threshold) : 1;
         pg->margin = (lower_better ? g->threshold - gv->value : gv->value - g->threshold) / scale;
-        if (gv->pass)
-            pg->verdict = PROBE_PASS;
-        else if (gv->basis == GATE_NO_SAMPLE)
+        if (gv->basis == GATE_NO_SAMPLE)
             pg->verdict = PROBE_FAIL;
-        else if (gv->basis == GATE_NO_INTERVAL || isnan(gv->half))
+        else if (isnan(gv->half)) /* one replication, or one with a sample: no interval */
             pg->verdict = PROBE_UNSURE;
+        else if (gv->pass)
+            pg->verdict = PROBE_PASS;
         else /* the interval's better end fails too: the whole interval does */
             pg->verdict = slo_pass(g, lower_better ? gv->value - gv->half : gv->value + gv->half) ? PROBE_UNSURE
                                                                                                   : PROBE_FAIL;

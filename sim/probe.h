@@ -50,11 +50,11 @@ typedef struct probe {
     probe_verdict_t verdict;
 } probe_t;
 
-/* Loads the scenario at this setting (file with sets[0..nsets), their
- * names in messages in labels, as scenario_load_opts). 0; -1 bad input
- * (diagnostics in d); -2 out of memory. */
-int probe_open(probe_t *p, const char *file, const char *const *sets, const char *const *labels, size_t nsets,
-               bool strict, diag_t *d);
+/* Loads the scenario at this setting (file with sets[0..nsets), as
+ * scenario_load_opts with so). 0; -1 bad input (diagnostics in d); -2 out
+ * of memory. p needs probe_free in every case. */
+int probe_open(probe_t *p, const char *file, const char *const *sets, size_t nsets, const scenario_opts_t *so,
+               diag_t *d);
 void probe_free(probe_t *p);
 /* Frees the replications' metrics, keeping the summary, the gates and
  * nreps: a finished probe (no probe_run or probe_add after it). */
