@@ -621,32 +621,17 @@ int capacity_open(capacity_t *c, const char *dir, bool resume, char *err, size_t
         return read_journal(c, err, errlen);
     }
     /* a new journal: its header line, put in place whole */
-    char *tmp = run_strprintf("%s/." JOURNAL ".tmp-%ld", dir, (long)getpid());
     char *head = run_strprintf(JOURNAL_MAGIC "%s\n", c->id);
-    int e = !tmp || !head ? ENOMEM : 0;
-    int fd = e ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (!e && fd < 0)
-        e = errno;
-    if (!e && write(fd, head, strlen(head)) != (ssize_t)strlen(head))
-        e = errno ? errno : EIO;
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
-        e = errno;
-    if (fd >= 0)
-        close(fd);
-    if (!e && rename(tmp, c->journal) != 0)
-        e = errno;
-    if (e && tmp)
-        unlink(tmp);
-    free(tmp);
+    if (!head) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    const char *what;
+    int e = journal_create(dir, c->journal, head, &c->jfd, &what);
     free(head);
     if (e) {
-        snprintf(err, errlen, "cannot create '%s': %s", c->journal, strerror(e));
+        snprintf(err, errlen, "cannot %s '%s': %s", what, c->journal, strerror(e));
         return e == ENOMEM ? CAPACITY_FAILED : CAPACITY_BAD_INPUT;
-    }
-    c->jfd = open(c->journal, O_WRONLY | O_APPEND);
-    if (c->jfd < 0) {
-        snprintf(err, errlen, "cannot open '%s': %s", c->journal, strerror(errno));
-        return CAPACITY_BAD_INPUT;
     }
     return CAPACITY_OK;
 }

@@ -2,6 +2,7 @@
 #include "sim/journal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,4 +115,39 @@ size_t journal_complete(const char *text, size_t n)
     while (n > 0 && text[n - 1] != '\n')
         n--;
     return n;
+}
+
+int journal_create(const char *dir, const char *path, const char *head, int *fd, const char **what)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t len = strlen(dir) + strlen(base) + 40;
+    char *tmp = malloc(len);
+    *what = "create";
+    if (!tmp)
+        return ENOMEM;
+    snprintf(tmp, len, "%s/.%s.tmp-%ld", dir, base, (long)getpid());
+    int tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int e = tfd < 0 ? errno : 0;
+    size_t n = strlen(head);
+    if (!e && write(tfd, head, n) != (ssize_t)n)
+        e = errno ? errno : EIO;
+    if (!e && fsync(tfd) != 0 && errno != EINVAL)
+        e = errno;
+    if (tfd >= 0)
+        close(tfd);
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e)
+        unlink(tmp);
+    free(tmp);
+    if (e)
+        return e;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        (void)fsync(dfd); /* the rename, on disk (best effort, as sweep's files) */
+        close(dfd);
+    }
+    *what = "open";
+    *fd = open(path, O_WRONLY | O_APPEND);
+    return *fd < 0 ? errno : 0;
 }

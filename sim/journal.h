@@ -31,6 +31,11 @@ char *journal_read_all(const char *path, size_t *n);
  * value; *closed is set when a failed write could not be taken back (write
  * nothing more), and while it is set nothing is written (EIO). */
 int journal_append(int fd, const char *line, bool *closed);
+/* Creates the journal path (in directory dir) holding head, its header
+ * lines, whole: written to dir/.NAME.tmp-PID beside it, synced, renamed;
+ * then opens it for appending (*fd). 0, or an errno value with what failed
+ * in *what ("create" or "open"). */
+int journal_create(const char *dir, const char *path, const char *head, int *fd, const char **what);
 /* The length of text's whole lines (up to and including its last newline):
  * what a reader keeps. */
 size_t journal_complete(const char *text, size_t n);

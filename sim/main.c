@@ -299,6 +299,31 @@ static int parse_count(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* --seed N and --duration T as the overrides "seed=N" and "duration=T"
+ * after sets[0..*nsets) (room for two more), named in messages by labels;
+ * owned[0..2) hold the strings (free them). 0, or -1 when out of memory. */
+static int seed_duration_sets(const char **sets, const char **labels, size_t *nsets, const char *seed,
+                              const char *duration, char *owned[2])
+{
+    owned[0] = seed ? concat("seed=", seed) : NULL;
+    owned[1] = duration ? concat("duration=", duration) : NULL;
+    if ((seed && !owned[0]) || (duration && !owned[1])) {
+        free(owned[0]);
+        free(owned[1]);
+        owned[0] = owned[1] = NULL;
+        return -1;
+    }
+    if (owned[0]) {
+        labels[*nsets] = "--seed";
+        sets[(*nsets)++] = owned[0];
+    }
+    if (owned[1]) {
+        labels[*nsets] = "--duration";
+        sets[(*nsets)++] = owned[1];
+    }
+    return 0;
+}
+
 /* Loads path with the --set overrides (sets[0..nsets), room for two more)
  * and --seed and --duration, which are overrides like --set, checked the
  * same way; they are built at their exact size, so the whole value reaches
@@ -306,30 +331,19 @@ static int parse_count(const char *s, long lo, long hi, long *out)
 static scenario_t *load_scenario(const char *cmd, const char *path, const char **sets, const char **labels,
                                  size_t nsets, const char *seed, const char *duration, bool strict, int *rc)
 {
-    char *seedset = seed ? concat("seed=", seed) : NULL;
-    char *durset = duration ? concat("duration=", duration) : NULL;
-    if ((seed && !seedset) || (duration && !durset)) {
-        free(seedset);
-        free(durset);
+    char *owned[2];
+    if (seed_duration_sets(sets, labels, &nsets, seed, duration, owned) != 0) {
         fprintf(stderr, "clustersim %s: out of memory\n", cmd);
         *rc = EXIT_INTERNAL;
         return NULL;
-    }
-    if (seedset) {
-        labels[nsets] = "--seed";
-        sets[nsets++] = seedset;
-    }
-    if (durset) {
-        labels[nsets] = "--duration";
-        sets[nsets++] = durset;
     }
     diag_t d;
     diag_init(&d);
     scenario_opts_t so = {labels, strict};
     scenario_t *sc = scenario_load_opts(path, sets, nsets, &so, &d);
     diag_print(&d, stderr);
-    free(seedset);
-    free(durset);
+    free(owned[0]);
+    free(owned[1]);
     if (!sc)
         *rc = diag_exit_code(&d);
     return sc;
@@ -896,19 +910,11 @@ static int cmd_sweep(int argc, char **argv)
             SWEEP_RETURN(gr == -2 ? EXIT_INTERNAL : EXIT_INPUT);
         }
     }
-    char *seedset = co.seed ? concat("seed=", co.seed) : NULL;
-    char *durset = co.duration ? concat("duration=", co.duration) : NULL;
-    if (seedset) {
-        labels[co.nsets] = "--seed";
-        co.sets[co.nsets++] = seedset;
-    }
-    if (durset) {
-        labels[co.nsets] = "--duration";
-        co.sets[co.nsets++] = durset;
-    }
+    char *owned[2];
+    int orc0 = seed_duration_sets(co.sets, labels, &co.nsets, co.seed, co.duration, owned);
     sweep_t *sw = NULL;
     char *defdir = NULL;
-    if ((co.seed && !seedset) || (co.duration && !durset)) {
+    if (orc0 != 0) {
         fprintf(stderr, "clustersim sweep: out of memory\n");
         rc = EXIT_INTERNAL;
         goto done;
@@ -985,8 +991,8 @@ static int cmd_sweep(int argc, char **argv)
 done:
     sweep_free(sw);
     sweep_grid_free(&grid);
-    free(seedset);
-    free(durset);
+    free(owned[0]);
+    free(owned[1]);
     free(defdir);
     if (atomic_load(&stop_signal))
         return die_by_stop_signal();
@@ -1052,21 +1058,13 @@ static int cmd_capacity(int argc, char **argv)
         return usage_error("capacity", "--max-replications: must be at least --replications", NULL);
     if (metric && !*metric)
         return usage_error("capacity", "--metric: the path is empty", NULL);
-    char *seedset = co.seed ? concat("seed=", co.seed) : NULL;
-    char *durset = co.duration ? concat("duration=", co.duration) : NULL;
-    if (seedset) {
-        labels[co.nsets] = "--seed";
-        co.sets[co.nsets++] = seedset;
-    }
-    if (durset) {
-        labels[co.nsets] = "--duration";
-        co.sets[co.nsets++] = durset;
-    }
+    char *owned[2];
+    int orc0 = seed_duration_sets(co.sets, labels, &co.nsets, co.seed, co.duration, owned);
     char err[8192] = "";
     capacity_t *cap = NULL;
     char *defdir = NULL;
     diag_t *d = calloc(1, sizeof *d);
-    if ((co.seed && !seedset) || (co.duration && !durset) || !d) {
+    if (orc0 != 0 || !d) {
         fprintf(stderr, "clustersim capacity: out of memory\n");
         rc = EXIT_INTERNAL;
         goto done;
@@ -1117,8 +1115,8 @@ static int cmd_capacity(int argc, char **argv)
 done:
     capacity_free(cap);
     free(d);
-    free(seedset);
-    free(durset);
+    free(owned[0]);
+    free(owned[1]);
     free(defdir);
     if (atomic_load(&stop_signal))
         return die_by_stop_signal();

@@ -868,38 +868,17 @@ static int read_journal(sweep_t *s, char *err, size_t errlen)
 /* A new journal holding its two header lines, put in place whole. */
 static int new_journal(sweep_t *s, char *err, size_t errlen)
 {
-    char *tmp = run_strprintf("%s/." JOURNAL ".tmp-%ld", s->dir, (long)getpid());
     char *text = run_strprintf(JOURNAL_MAGIC "%s\n%s\n", s->id, s->header);
-    if (!tmp || !text) {
-        free(tmp);
-        free(text);
+    if (!text) {
         snprintf(err, errlen, "out of memory");
         return SWEEP_FAILED;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    int e = fd < 0 ? errno : 0;
-    size_t len = strlen(text);
-    if (!e && write(fd, text, len) != (ssize_t)len)
-        e = errno ? errno : EIO;
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
-        e = errno;
-    if (fd >= 0)
-        close(fd);
-    if (!e && rename(tmp, s->journal) != 0)
-        e = errno;
-    if (e)
-        unlink(tmp);
-    free(tmp);
+    const char *what;
+    int e = journal_create(s->dir, s->journal, text, &s->jfd, &what);
     free(text);
     if (e) {
-        snprintf(err, errlen, "cannot create '%s': %s", s->journal, strerror(e));
-        return SWEEP_BAD_INPUT;
-    }
-    sync_dir(s->dir);
-    s->jfd = open(s->journal, O_WRONLY | O_APPEND);
-    if (s->jfd < 0) {
-        snprintf(err, errlen, "cannot open '%s': %s", s->journal, strerror(errno));
-        return SWEEP_BAD_INPUT;
+        snprintf(err, errlen, "cannot %s '%s': %s", what, s->journal, strerror(e));
+        return e == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
     }
     return SWEEP_OK;
 }
