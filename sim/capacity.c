@@ -9,7 +9,12 @@
  *   steps and writes the same files with or without --resume.
  * - Probes are kept in the order they ran; values are never probed twice.
  *   A finished probe keeps its scenario, summary and gates, not its
- *   replications. */
+ *   replications.
+ *
+ * A tool above the engine, it reads a few keys of the models'
+ * configuration that summary.json does not carry: traffic's rate and
+ * profile (to multiply them), a service's CPU request and limit and its
+ * autoscaler's maximum (to say how close to its limits a service is). */
 #include "sim/capacity.h"
 
 #include <errno.h>
@@ -833,6 +838,7 @@ static const struct {
     {"services.", ".utilization", "services.", "utilization (busy workers / workers)", SIG_SAT},
     {"services.", ".cpu_utilization", "services.", "cpu_utilization (CPU used / requested)", SIG_CPU},
     {"services.", ".rejected", "services.", "rejected (queue full)", SIG_OVERFLOW},
+    {"services.", ".oom_kills", "services.", "oom_kills (memory limit)", SIG_OVERFLOW},
     {"services.", ".queue_length_mean", "services.", "queue_length_mean", SIG_INFO},
     {"services.", ".replicas.max", "services.", "replicas.max (autoscaler's max)", SIG_PINNED},
     {"database.primary.utilization", "", "database.primary", "utilization", SIG_SAT},
