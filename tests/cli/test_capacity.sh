@@ -78,6 +78,35 @@ else
     not_ok "output independent of -j" "exit $rc" "$(diff "$TMP/mmc/capacity.json" "$TMP/mmc-j1/capacity.json" | head -3)"
 fi
 
+# ---- --metric PATH: the same queue at 100/s, searching the mean service time ------------------------
+# Wq at lambda = 100/s as a function of the mean service time s (mu = 1/s); the breaking s* solves
+# Wq = 5 ms (about 25 ms), computed from the same formula
+run capacity "$DIR/mmc.yaml" --metric services.web.service_time.mean --range 0.002..0.039 -o "$TMP/svc" -j 2 -q
+verdict=$(python3 - "$TMP/svc/capacity.json" <<'PY'
+import json, math, sys
+c, lam, W = 4, 100.0, 0.005
+def wq(s):
+    a = lam * s
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c / s - lam)
+lo, hi = 1e-6, c / lam * (1 - 1e-12)
+for _ in range(200):
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if wq(mid) <= W else (lo, mid)
+d = json.load(open(sys.argv[1]))
+r = d["result"]
+lp, ff = r["holds_up_to"], r["fails_by"]
+ok = d["metric"]["kind"] == "number" and ff is not None and lp <= lo <= ff and (ff - lp) <= 0.05 * lo
+print("ok" if ok else "bad", "s*=%.5f" % lo, "interval [%s, %s]" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "--metric services.web.service_time.mean: the Erlang C breaking service time lies in the interval ($verdict)"
+else
+    not_ok "--metric PATH search" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
 # ---- the bottleneck: the undersized tier of two ---------------------------------------------------
 run capacity "$DIR/two-tier.yaml" -o "$TMP/two" -j 2
 first=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bottlenecks"]["components"]; print(b[0]["component"], b[0]["lead"])' \
