@@ -992,11 +992,12 @@ void capacity_print(FILE *f, const capacity_t *c)
     fprintf(f, "probe  %-12s %-7s reps  gates not passing\n", "value", "verdict");
     for (size_t i = 0; i < c->nprobes; i++) {
         const cap_probe_t *cp = &c->probes[i];
-        fprintf(f, "%5zu  %-12s %-7s %4d ", i + 1, cp->xtext, probe_verdict_name(cp->p.verdict), cp->p.nreps);
+        fprintf(f, "%5zu  %-12s %-7s %4d", i + 1, cp->xtext, probe_verdict_name(cp->p.verdict), cp->p.nreps);
         int shown = 0;
         for (size_t g = 0; g < c->base->nslo; g++)
             if (cp->p.gates[g].verdict != PROBE_PASS && shown++ < 3)
-                fprintf(f, " %s (%s)", c->base->slo[g].name, probe_verdict_name(cp->p.gates[g].verdict));
+                fprintf(f, "%s%s (%s)", shown == 1 ? "  " : " ", c->base->slo[g].name,
+                        probe_verdict_name(cp->p.gates[g].verdict));
         if (shown > 3)
             fprintf(f, " and %d more", shown - 3);
         fputc('\n', f);
