@@ -231,6 +231,139 @@ static int journal_rep(capacity_t *c, const cap_probe_t *cp, int k, const metric
     return e;
 }
 
+/* Journals replications [from, from + n) of cp, which it holds. */
+static int journal_batch(capacity_t *c, const cap_probe_t *cp, int from, int n, char *err, size_t errlen)
+{
+    for (int k = from; k < from + n; k++) {
+        int e = journal_rep(c, cp, k, &cp->p.reps[k]);
+        if (e) {
+            snprintf(err, errlen, "writing the journal '%s' failed: %s", c->journal, strerror(e));
+            return CAPACITY_FAILED;
+        }
+    }
+    return CAPACITY_OK;
+}
+
+/* batch() over processes (see capacity.h): every process ends with the
+ * same n replications added to cp. */
+static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, char *err, size_t errlen)
+{
+    const capacity_opts_t *o = c->o;
+    int from = cp->p.nreps, nr = o->nranks;
+    /* rank 0 says whether its journal holds the batch */
+    double flag = journaled;
+    int zero = 0;
+    if (o->share(&flag, 1, 1, &zero) != 0)
+        goto mpi_failed;
+    journaled = flag != 0;
+    metrics_t paths;
+    metrics_init(&paths);
+    size_t per = scenario_metric_paths(cp->p.sc, &paths) == 0 ? paths.n : 0;
+    double *v = calloc((size_t)n * (per ? per : 1), sizeof *v);
+    int *owner = calloc((size_t)(n > nr ? n : nr), sizeof *owner);
+    metrics_t *mine = calloc((size_t)n, sizeof *mine);
+    double status = v && owner && mine && per ? 0 : -2;
+    int lo = 0, hi = 0, rc = CAPACITY_OK;
+    if (status == 0 && journaled) {
+        for (int k = 0; k < n && o->rank == 0; k++) {
+            metrics_t m;
+            metrics_init(&m);
+            if (rec_metrics(find_rec(c, cp->xtext, from + k), cp->p.sc, &m) != 0 || m.n != per)
+                status = -4;
+            for (size_t i = 0; status == 0 && i < per; i++)
+                v[(size_t)k * per + i] = m.v[i].value;
+            metrics_free(&m);
+        }
+    } else if (status == 0) {
+        /* contiguous blocks: process r runs [r n / nr, (r + 1) n / nr) */
+        for (int r = 0; r < nr; r++)
+            for (int k = r * n / nr; k < (r + 1) * n / nr; k++)
+                owner[k] = r;
+        lo = o->rank * n / nr;
+        hi = (o->rank + 1) * n / nr;
+        if (hi > lo)
+            status = probe_simulate(&cp->p, from + lo, hi - lo, o->threads, o->stop, mine, err, errlen);
+        if (status == -3) {
+            rc = CAPACITY_STOPPED; /* end the process at once */
+            goto done;
+        }
+        for (int k = lo; status == 0 && k < hi; k++)
+            for (size_t i = 0; i < per; i++)
+                v[(size_t)k * per + i] = mine[k - lo].v[i].value;
+    }
+    /* every process's status, then the rows */
+    double *st = calloc((size_t)nr, sizeof *st);
+    int *who = calloc((size_t)nr, sizeof *who);
+    if (!st || !who) {
+        free(st);
+        free(who);
+        rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "out of memory");
+        goto done; /* the others wait: the process ends, and mpirun with it */
+    }
+    for (int r = 0; r < nr; r++)
+        who[r] = r;
+    st[o->rank] = status;
+    int sr = o->share(st, 1, nr, who);
+    double worst = 0;
+    int bad = 0;
+    for (int r = 0; r < nr; r++)
+        if (st[r] < worst) {
+            worst = st[r];
+            bad = r;
+        }
+    free(st);
+    free(who);
+    if (sr != 0)
+        goto mpi_failed_free;
+    if (worst != 0) {
+        if (bad != o->rank || status == -2 || status == -4)
+            snprintf(err, errlen, "%s on rank %d", worst == -4 ? "the journal does not fit this scenario's results"
+                                                   : worst == -2 ? "out of memory" : "a replication failed", bad);
+        rc = worst == -4 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
+        goto done;
+    }
+    if (o->share(v, per, n, owner) != 0)
+        goto mpi_failed_free;
+    for (int k = 0; k < n && rc == CAPACITY_OK; k++) {
+        metrics_t m;
+        metrics_init(&m);
+        if (scenario_metric_paths(cp->p.sc, &m) != 0 || m.n != per) {
+            rc = CAPACITY_FAILED;
+            snprintf(err, errlen, "out of memory");
+        }
+        for (size_t i = 0; rc == CAPACITY_OK && i < per; i++) {
+            m.v[i].value = v[(size_t)k * per + i];
+            m.v[i].ci95 = NAN;
+        }
+        if (rc == CAPACITY_OK && probe_add(&cp->p, &m) != 0) {
+            rc = CAPACITY_FAILED;
+            snprintf(err, errlen, "out of memory");
+        }
+        metrics_free(&m);
+    }
+    if (rc == CAPACITY_OK && !journaled && o->rank == 0)
+        rc = journal_batch(c, cp, from, n, err, errlen);
+done:
+    for (int k = 0; mine && k < hi - lo; k++)
+        metrics_free(&mine[k]);
+    free(mine);
+    free(v);
+    free(owner);
+    metrics_free(&paths);
+    return rc;
+mpi_failed_free:
+    for (int k = 0; mine && k < hi - lo; k++)
+        metrics_free(&mine[k]);
+    free(mine);
+    free(v);
+    free(owner);
+    metrics_free(&paths);
+mpi_failed:
+    snprintf(err, errlen, "sharing replications between processes failed");
+    return CAPACITY_FAILED;
+}
+
 /* Replications [from, from + n) of cp: from the journal when it holds all
  * of them, else run (and journaled). */
 static int batch(capacity_t *c, cap_probe_t *cp, int n, char *err, size_t errlen)
@@ -239,6 +372,8 @@ static int batch(capacity_t *c, cap_probe_t *cp, int n, char *err, size_t errlen
     bool all = c->nrecs > 0;
     for (int k = from; all && k < from + n; k++)
         all = find_rec(c, cp->xtext, k) != NULL;
+    if (c->o->nranks > 1)
+        return batch_shared(c, cp, n, all, err, errlen);
     if (all) {
         for (int k = from; k < from + n; k++) {
             metrics_t m;
@@ -259,14 +394,7 @@ static int batch(capacity_t *c, cap_probe_t *cp, int n, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
     if (rc != 0)
         return CAPACITY_FAILED;
-    for (int k = from; k < from + n; k++) {
-        int e = journal_rep(c, cp, k, &cp->p.reps[k]);
-        if (e) {
-            snprintf(err, errlen, "writing the journal '%s' failed: %s", c->journal, strerror(e));
-            return CAPACITY_FAILED;
-        }
-    }
-    return CAPACITY_OK;
+    return journal_batch(c, cp, from, n, err, errlen);
 }
 
 /* Probes x to its final verdict; *out its index. */

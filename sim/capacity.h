@@ -49,6 +49,16 @@
  * are the bytes of a search never interrupted. A journal of another ID is
  * bad input; without --resume an existing journal is bad input too.
  *
+ * Processes (MPI). Every process runs the same search: the same probes,
+ * loaded alike, judged on the same replications. A batch of replications
+ * is split into contiguous blocks, one per process, each run in its
+ * threads; the rows of numbers are then shared so that every process holds
+ * every replication, in seed order, and takes the same next step. Only
+ * rank 0 opens the directory and the journal; on --resume it tells the
+ * others which batches the journal holds and shares their rows. Since a
+ * replication's numbers do not depend on where it ran, the files equal a
+ * single process's, byte for byte.
+ *
  * Outputs, written whole at the end (the journal is then removed):
  * DIR/capacity.json (schema clustersim.capacity/v1) and DIR/capacity.md; the
  * terminal report is capacity_print's. Library code: errors are returned. */
@@ -79,6 +89,11 @@ typedef struct capacity_opts {
     int threads;                         /* 0: one per core */
     bool progress;                       /* a line on stderr per probe */
     const atomic_int *stop;              /* nonzero: stop (NULL: never) */
+    /* Processes (MPI): this one's rank of nranks (one process: 0, 1), and
+     * share(v, per, n, owner), which gives every process the n rows of per
+     * numbers in v that the process owner[k] filled (row k); 0, or -1. */
+    int rank, nranks;
+    int (*share)(double *v, size_t per, int n, const int *owner);
 } capacity_opts_t;
 
 typedef struct capacity capacity_t;

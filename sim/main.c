@@ -203,7 +203,10 @@ static const char usage_capacity[] =
     "  -j, --threads N         threads for a probe's replications (default: one per core)\n"
     "  -q, --quiet             no progress, no report (the files only)\n"
     "      --strict            an unknown field in a Kubernetes manifest is an error\n"
-    "  -h, --help\n";
+    "  -h, --help\n"
+    "\n"
+    "With MPI: mpirun -np N clustersim-mpi capacity ... splits each probe's replications over the\n"
+    "N ranks (the same files as one process); rank 0 writes the journal and the files.\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
@@ -1058,6 +1061,18 @@ static int cmd_capacity(int argc, char **argv)
         return usage_error("capacity", "--max-replications: must be at least --replications", NULL);
     if (metric && !*metric)
         return usage_error("capacity", "--metric: the path is empty", NULL);
+    int rank = 0, nranks = 1;
+#ifdef CLUSTERSIM_MPI
+    if (sweep_mpi_init(&rank, &nranks) != 0) {
+        fprintf(stderr, "clustersim capacity: MPI could not start\n");
+        return EXIT_INTERNAL;
+    }
+    if (rank != 0)
+        co.quiet = 1; /* rank 0 speaks for all */
+#define CAPACITY_RETURN(code) return sweep_mpi_end(code)
+#else
+#define CAPACITY_RETURN(code) return (code)
+#endif
     char *owned[2];
     int orc0 = seed_duration_sets(co.sets, labels, &co.nsets, co.seed, co.duration, owned);
     char err[8192] = "";
@@ -1071,13 +1086,17 @@ static int cmd_capacity(int argc, char **argv)
     }
     capacity_opts_t o = {argv[optind], co.sets, labels, co.nsets, co.strict, metric, range, tolerance, (int)co.reps,
                          (int)max_reps, (int)max_probes, (int)co.threads, !co.quiet && isatty(STDERR_FILENO),
-                         &stop_signal};
+                         &stop_signal, rank, nranks, NULL};
+#ifdef CLUSTERSIM_MPI
+    o.share = sweep_mpi_rows;
+#endif
     diag_init(d);
     int nrc;
     cap = capacity_new(&o, d, err, sizeof err, &nrc);
-    diag_print(d, stderr);
+    if (rank == 0)
+        diag_print(d, stderr);
     if (!cap) {
-        rc = capacity_fail(nrc, err);
+        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
         goto done;
     }
     /* the loader allows only names that are one plain path component */
@@ -1086,8 +1105,16 @@ static int cmd_capacity(int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if ((nrc = capacity_open(cap, co.outdir, resume, err, sizeof err)) != CAPACITY_OK) {
-        rc = capacity_fail(nrc, err);
+    nrc = rank == 0 ? capacity_open(cap, co.outdir, resume, err, sizeof err) : CAPACITY_OK;
+#ifdef CLUSTERSIM_MPI
+    double status = nrc; /* rank 0's verdict, to every rank */
+    int zero = 0;
+    if (sweep_mpi_rows(&status, 1, 1, &zero) != 0)
+        status = CAPACITY_FAILED;
+    nrc = (int)status;
+#endif
+    if (nrc != CAPACITY_OK) {
+        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
         goto done;
     }
     catch_stop_signals();
@@ -1098,14 +1125,14 @@ static int cmd_capacity(int argc, char **argv)
         return die_by_stop_signal();
     }
     if (nrc != CAPACITY_OK) {
-        rc = capacity_fail(nrc, err);
+        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
         goto done;
     }
     if (!co.quiet) {
         capacity_print(stdout, cap);
         fflush(stdout);
     }
-    if ((nrc = capacity_finish(cap, err, sizeof err)) != CAPACITY_OK) {
+    if (rank == 0 && (nrc = capacity_finish(cap, err, sizeof err)) != CAPACITY_OK) {
         rc = capacity_fail(nrc, err);
         goto done;
     }
@@ -1120,7 +1147,8 @@ done:
     free(defdir);
     if (atomic_load(&stop_signal))
         return die_by_stop_signal();
-    return rc;
+    CAPACITY_RETURN(rc);
+#undef CAPACITY_RETURN
 }
 
 static int cmd_validate(int argc, char **argv)

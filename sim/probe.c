@@ -111,14 +111,13 @@ int probe_add(probe_t *p, metrics_t *m)
     return judge(p);
 }
 
-int probe_run(probe_t *p, int n, int threads, const atomic_int *stop, char *err, size_t errlen)
+int probe_simulate(probe_t *p, int first, int n, int threads, const atomic_int *stop, metrics_t *out, char *err,
+                   size_t errlen)
 {
-    if (grow(p, n) != 0)
-        return -2;
     /* replication i of run_scenario runs with sc->seed + i: the batch
-     * starts where the replications already there end */
+     * starts at seed + first */
     uint64_t seed = p->sc->seed;
-    p->sc->seed = seed + (uint64_t)p->nreps;
+    p->sc->seed = seed + (uint64_t)first;
     run_opts_t o = {NULL, n, threads, false, stop};
     run_result_t res;
     int rc = run_scenario(p->sc, &o, &res, err, errlen);
@@ -130,10 +129,21 @@ int probe_run(probe_t *p, int n, int threads, const atomic_int *stop, char *err,
         return -1;
     }
     for (int i = 0; i < n; i++) {
-        p->reps[p->nreps++] = res.reps[i];
+        out[i] = res.reps[i];
         metrics_init(&res.reps[i]);
     }
     run_result_free(&res);
+    return 0;
+}
+
+int probe_run(probe_t *p, int n, int threads, const atomic_int *stop, char *err, size_t errlen)
+{
+    if (grow(p, n) != 0)
+        return -2;
+    int rc = probe_simulate(p, p->nreps, n, threads, stop, p->reps + p->nreps, err, errlen);
+    if (rc != 0)
+        return rc;
+    p->nreps += n;
     return judge(p) == 0 ? 0 : -2;
 }
 

@@ -64,6 +64,12 @@ void probe_trim(probe_t *p);
  * memory; -3 stopped by *stop (replications may still be running, reading
  * p->sc: end the process without freeing p). */
 int probe_run(probe_t *p, int n, int threads, const atomic_int *stop, char *err, size_t errlen);
+/* Runs replications first..first+n-1 (seeds S + first, ...) in threads
+ * into out[0..n), without adding them (for a share of a batch computed by
+ * one process of many). Returns as probe_run; out[] needs metrics_free
+ * after 0. */
+int probe_simulate(probe_t *p, int first, int n, int threads, const atomic_int *stop, metrics_t *out, char *err,
+                   size_t errlen);
 /* Adds replication metrics computed elsewhere (taken: m is left empty) as
  * the next replication and judges again. 0, or -1 when m's paths are not
  * the scenario's or memory ran out. */
