@@ -253,8 +253,10 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
     /* rank 0 says whether its journal holds the batch */
     double flag = journaled;
     int zero = 0;
-    if (o->share(&flag, 1, 1, &zero) != 0)
-        goto mpi_failed;
+    if (o->share(&flag, 1, 1, &zero) != 0) {
+        snprintf(err, errlen, "sharing replications between processes failed");
+        return CAPACITY_FAILED;
+    }
     journaled = flag != 0;
     metrics_t paths;
     metrics_init(&paths);
@@ -314,8 +316,11 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
         }
     free(st);
     free(who);
-    if (sr != 0)
-        goto mpi_failed_free;
+    if (sr != 0) {
+        rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "sharing replications between processes failed");
+        goto done;
+    }
     if (worst != 0) {
         if (bad != o->rank || status == -2 || status == -4)
             snprintf(err, errlen, "%s on rank %d", worst == -4 ? "the journal does not fit this scenario's results"
@@ -323,8 +328,11 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
         rc = worst == -4 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
         goto done;
     }
-    if (o->share(v, per, n, owner) != 0)
-        goto mpi_failed_free;
+    if (o->share(v, per, n, owner) != 0) {
+        rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "sharing replications between processes failed");
+        goto done;
+    }
     for (int k = 0; k < n && rc == CAPACITY_OK; k++) {
         metrics_t m;
         metrics_init(&m);
@@ -352,16 +360,6 @@ done:
     free(owner);
     metrics_free(&paths);
     return rc;
-mpi_failed_free:
-    for (int k = 0; mine && k < hi - lo; k++)
-        metrics_free(&mine[k]);
-    free(mine);
-    free(v);
-    free(owner);
-    metrics_free(&paths);
-mpi_failed:
-    snprintf(err, errlen, "sharing replications between processes failed");
-    return CAPACITY_FAILED;
 }
 
 /* Replications [from, from + n) of cp: from the journal when it holds all

@@ -6,32 +6,14 @@
 #
 #   CLUSTERSIM=bin/clustersim bash tests/cli/test_capacity_mpi.sh     (from the repository root)
 #
-# As test_sweep_mpi.sh: bin/clustersim-mpi is looked for beside $CLUSTERSIM;
-# without it or without mpirun the suite says so and passes; as root OpenMPI
-# wants the OMPI_ALLOW_RUN_AS_ROOT variables; under the address sanitizer
-# OpenMPI's own allocations at MPI_Finalize are not leak-checked (the
-# search's code is, by test_capacity.sh).
+# Without bin/clustersim-mpi or mpirun the suite says so and passes
+# (lib.sh's mpi_setup); the search's code is leak-checked by test_capacity.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 cli_init capacity-mpi
 
-MPI_BIN=${CLUSTERSIM_MPI:-$(dirname "$CLUSTERSIM")/clustersim-mpi}
-if ! command -v mpirun >/dev/null || [ ! -x "$MPI_BIN" ]; then
-    echo "skipped: $(command -v mpirun >/dev/null && echo "no $MPI_BIN (make builds it when mpicc exists)" ||
-        echo "no mpirun (make deps installs openmpi-bin)")"
-    finish
-fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+mpi_setup || finish
 MMC=$(cd "$(dirname "$0")/../capacity" && pwd)/mmc.yaml
-
-mpi() { # NP ARGS...: clustersim-mpi under mpirun, stdout and stderr as run's
-    local np=$1
-    shift
-    mpirun -np "$np" --oversubscribe "$MPI_BIN" "$@" >"$OUT" 2>"$ERR"
-    rc=$?
-}
 
 CAP=(capacity "$MMC" -j 1 -q)
 run "${CAP[@]}" -o "$TMP/single"

@@ -9,26 +9,12 @@
 # bin/clustersim-mpi is looked for beside $CLUSTERSIM; without it or without
 # mpirun the suite says so and passes (make builds it where mpicc exists;
 # make deps installs OpenMPI). As root, OpenMPI wants the two
-# OMPI_ALLOW_RUN_AS_ROOT variables, set here.
+# OMPI_ALLOW_RUN_AS_ROOT variables (lib.sh's mpi_setup sets them).
 set -u
 . "$(dirname "$0")/lib.sh"
 cli_init sweep-mpi
 
-MPI_BIN=${CLUSTERSIM_MPI:-$(dirname "$CLUSTERSIM")/clustersim-mpi}
-if ! command -v mpirun >/dev/null || [ ! -x "$MPI_BIN" ]; then
-    echo "skipped: $(command -v mpirun >/dev/null && echo "no $MPI_BIN (make builds it when mpicc exists)" ||
-        echo "no mpirun (make deps installs openmpi-bin)")"
-    finish
-fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# no network probing for a single machine
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-# Under the address sanitizer (make SANITIZER=address test), OpenMPI itself
-# leaves allocations at MPI_Finalize (libmpi and components it loads and
-# unloads, whose frames LeakSanitizer cannot name, so no suppression can
-# match them): leak checking is off for this suite. The sweep's own code is
-# leak-checked by test_sweep.sh, which runs the same library without MPI.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+mpi_setup || finish
 
 MMC=$TMP/mmc.yaml
 cat >"$MMC" <<'EOF'
@@ -42,13 +28,6 @@ services:
 slo:
   - {name: p99, metric: latency_ms.p99, op: "<", threshold: 500}
 EOF
-
-mpi() { # NP ARGS...: clustersim-mpi under mpirun, stdout and stderr as run's
-    local np=$1
-    shift
-    mpirun -np "$np" --oversubscribe "$MPI_BIN" "$@" >"$OUT" 2>"$ERR"
-    rc=$?
-}
 
 GRID=(sweep "$MMC" --vary services.web.concurrency=1,2 --vary traffic.rate=10..14:2 -r 2 -q)
 run "${GRID[@]}" -o "$TMP/single"
