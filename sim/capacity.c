@@ -82,6 +82,7 @@ struct capacity {
     size_t nprobes;
     int lp, ff;                 /* indices of the largest pass, the smallest fail (-1: none) */
     bool converged, hit_max;
+    bool unbracketed;           /* the search ended: its range does not bracket the answer */
 };
 
 /* ---- values and probes ---------------------------------------------------------- */
@@ -490,8 +491,8 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
         if (!(c->lo < c->hi))
             return opt_err(err, errlen, "--range", 1, "the range %s is empty: LO must be below HI", o->range);
         if (c->multiple && c->lo <= 0)
-            return opt_err(err, errlen, "--range", 1, "a traffic multiple must be above 0, got LO = %s",
-                           o->range);
+            return opt_err(err, errlen, "--range", 1, "a traffic multiple must be above 0: LO is %.*s",
+                           (int)(dots - o->range), o->range);
     }
     c->tol = 0.02;
     c->tol_rel = true;
@@ -821,27 +822,46 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
     if (rc != CAPACITY_OK)
         return rc > 0 ? CAPACITY_BAD_INPUT : rc;
     if (c->probes[i].p.verdict != PROBE_PASS) {
-        snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: the slo: gates %s already at "
-                              "LO = %s (%d replications); give a lower LO",
-                 c->probes[i].p.verdict == PROBE_FAIL ? "fail" : "cannot be shown to hold", lo_t,
-                 c->probes[i].p.nreps);
+        const char *empty = NULL; /* a gate with nothing measured */
+        c->unbracketed = true;
+        for (size_t g = 0; g < c->base->nslo && !empty; g++)
+            if (isnan(c->probes[i].p.gates[g].value))
+                empty = c->base->slo[g].name;
+        if (empty)
+            snprintf(err, errlen, "--range:1:1: nothing was measured at LO = %s (%d replications): gate '%s' has no "
+                                  "sample there; give a higher LO", lo_t, c->probes[i].p.nreps, empty);
+        else
+            snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: the slo: gates %s already "
+                                  "at LO = %s (%d replications); give a lower LO",
+                     c->probes[i].p.verdict == PROBE_FAIL ? "fail" : "cannot be shown to hold", lo_t,
+                     c->probes[i].p.nreps);
         return CAPACITY_BAD_INPUT;
     }
     take(c, i);
     /* bracketing: doubling from LO, capped at HI */
-    double x = c->lo;
+    double x = c->lo, ulo, uhi;
     while (c->ff < 0) {
         double nx = c->lo > 0 && 2 * x < c->hi ? 2 * x : c->hi;
-        if ((rc = probe_at(c, nx, &i, err, errlen)) != CAPACITY_OK)
-            return rc > 0 ? CAPACITY_OK : rc;
+        if ((rc = probe_at(c, nx, &i, err, errlen)) < 0)
+            return rc;
+        if (rc > 0) {
+            unsure_band(c, &ulo, &uhi);
+            if (!isnan(ulo))
+                return CAPACITY_OK; /* an unsure band, not narrowed: said in the answer */
+            c->unbracketed = true;
+            snprintf(err, errlen, "--max-probes:1:1: every slo: gate still holds at %s after %d probes, short of "
+                                  "HI = %s: raise LO, or --max-probes", c->probes[c->lp].xtext, c->o->max_probes,
+                     hi_t);
+            return CAPACITY_BAD_INPUT;
+        }
         take(c, i);
         if (nx == c->hi)
             break;
         x = nx;
     }
-    double ulo, uhi;
     unsure_band(c, &ulo, &uhi);
     if (c->ff < 0 && isnan(ulo)) {
+        c->unbracketed = true;
         snprintf(err, errlen, "--range:1:%zu: the range does not bracket the answer: every slo: gate still holds "
                               "at HI = %s; give a higher HI",
                  strlen(lo_t) + 3, hi_t);
@@ -1326,6 +1346,15 @@ static void emit_md(FILE *f, const void *ctx)
     free(r.comp);
 }
 
+void capacity_abandon(capacity_t *c)
+{
+    if (c->jfd < 0 || !c->unbracketed)
+        return;
+    close(c->jfd);
+    c->jfd = -1;
+    unlink(c->journal);
+}
+
 int capacity_finish(capacity_t *c, char *err, size_t errlen)
 {
     char *json = run_strprintf("%s/capacity.json", c->dir);
@@ -1336,12 +1365,8 @@ int capacity_finish(capacity_t *c, char *err, size_t errlen)
         rc = CAPACITY_FAILED;
     } else if (gate_write_file(json, emit_json, c, err, errlen) != 0 || gate_write_file(md, emit_md, c, err, errlen) != 0)
         rc = CAPACITY_FAILED;
-    else {
-        if (c->jfd >= 0)
-            close(c->jfd);
-        c->jfd = -1;
-        unlink(c->journal);
-    }
+    else
+        capacity_abandon(c);
     free(json);
     free(md);
     return rc;

@@ -119,6 +119,10 @@ int capacity_open(capacity_t *c, const char *dir, bool resume, char *err, size_t
 int capacity_search(capacity_t *c, char *err, size_t errlen);
 /* The terminal report of a finished search. */
 void capacity_print(FILE *f, const capacity_t *c);
+/* After capacity_search found that the range does not bracket the answer,
+ * removes the journal: that search is over, and another range is another
+ * search. Otherwise (a journal that does not fit, say) does nothing. */
+void capacity_abandon(capacity_t *c);
 /* Writes dir/capacity.json and dir/capacity.md whole, removes the journal. */
 int capacity_finish(capacity_t *c, char *err, size_t errlen);
 

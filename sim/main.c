@@ -1124,6 +1124,8 @@ static int cmd_capacity(int argc, char **argv)
         fprintf(stderr, "clustersim capacity: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
         return die_by_stop_signal();
     }
+    if (nrc == CAPACITY_BAD_INPUT && rank == 0)
+        capacity_abandon(cap);
     if (nrc != CAPACITY_OK) {
         rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
         goto done;
