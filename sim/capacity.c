@@ -1346,13 +1346,19 @@ static void emit_md(FILE *f, const void *ctx)
     free(r.comp);
 }
 
-void capacity_abandon(capacity_t *c)
+static void remove_journal(capacity_t *c)
 {
-    if (c->jfd < 0 || !c->unbracketed)
+    if (c->jfd < 0)
         return;
     close(c->jfd);
     c->jfd = -1;
     unlink(c->journal);
+}
+
+void capacity_abandon(capacity_t *c)
+{
+    if (c->unbracketed)
+        remove_journal(c);
 }
 
 int capacity_finish(capacity_t *c, char *err, size_t errlen)
@@ -1366,7 +1372,7 @@ int capacity_finish(capacity_t *c, char *err, size_t errlen)
     } else if (gate_write_file(json, emit_json, c, err, errlen) != 0 || gate_write_file(md, emit_md, c, err, errlen) != 0)
         rc = CAPACITY_FAILED;
     else
-        capacity_abandon(c);
+        remove_journal(c);
     free(json);
     free(md);
     return rc;
