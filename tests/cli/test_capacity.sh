@@ -135,6 +135,11 @@ expect2 "a --metric path naming no component" "not a key of" "$DIR/mmc.yaml" --m
 expect2 "an empty range" "--range:1:1: the range 4..1 is empty" "$DIR/mmc.yaml" --range 4..1 -o "$TMP/bad"
 expect2 "a range where everything holds" "still holds at HI = 1" "$DIR/mmc.yaml" --range 0.5..1 -o "$TMP/bad1"
 expect2 "a range where everything fails" "fail already at LO = 3.5" "$DIR/mmc.yaml" --range 3.5..8 -o "$TMP/bad2"
+if [ ! -e "$TMP/bad1/capacity.journal" ] && [ ! -e "$TMP/bad2/capacity.journal" ]; then
+    ok "a search whose range does not bracket the answer leaves no journal behind"
+else
+    not_ok "no journal after a range error" "$(ls "$TMP/bad1" "$TMP/bad2")"
+fi
 expect2 "--metric without --range" "needs a --range" "$DIR/mmc.yaml" --metric services.web.concurrency
 expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo=[]' -o "$TMP/bad"
 expect2 "one replication" "at least 2" "$DIR/mmc.yaml" -r 1
