@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/capacity.h"
 #include "sim/compare.h"
 #include "sim/diag.h"
 #include "sim/gate.h"
@@ -58,6 +59,9 @@ static const char usage_main[] =
     "                          the grid point that meets every slo: gate at the lowest objective\n"
     "                          (default cost.total_usd), raced with common random numbers; writes\n"
     "                          winner.yaml; exit 1 when no candidate meets the gates\n"
+    "  capacity SCENARIO.yaml [--metric PATH] [--range LO..HI]\n"
+    "                          the largest traffic multiple (or value of PATH) at which every slo: gate\n"
+    "                          still holds, with its interval, and the bottleneck at the breaking point\n"
     "  validate SCENARIO.yaml  check a scenario without running it\n"
     "  describe                print the scenario reference (every key, unit, default, bounds)\n"
     "  hpa replay HPA.yaml --metrics METRICS.csv\n"
@@ -204,6 +208,43 @@ static const char usage_tune[] =
     "lines, and --resume replays the race from them: the files equal an uninterrupted search's.\n"
     "With MPI: mpirun -np N clustersim-mpi tune ... hands each round's replications out to ranks\n"
     "1..N-1; every rank runs the same race, rank 0 journals and writes the same files.\n";
+
+static const char usage_capacity[] =
+    "usage: clustersim capacity SCENARIO.yaml [options]\n"
+    "\n"
+    "Finds the largest traffic multiple m (traffic.rate x m; or, with --metric PATH, the value of\n"
+    "any numeric key) at which every slo: gate still holds, and the interval of the answer:\n"
+    "\"holds up to X; fails by Y\". Each probe runs R replications with the same seeds at every\n"
+    "value (common random numbers); it passes when every gate's whole 95% interval passes, fails\n"
+    "when one gate's whole interval fails, and is given more replications (doubling, up to\n"
+    "--max-replications) while it can tell neither. The search doubles the value from LO until a\n"
+    "probe fails, then bisects to --tolerance. Beside the answer: the gate that fails first and\n"
+    "the components ranked by saturation at the breaking point (utilisation, rejections,\n"
+    "autoscalers at their maximum, database pool and servers, Redis), against the last passing\n"
+    "probe. Prints the report; writes DIR/capacity.json and DIR/capacity.md. Exit 0 when the\n"
+    "search ends, 2 on bad input (a scenario without slo:, an unknown key, a range that is empty\n"
+    "or does not bracket the answer), 3 on an internal error.\n"
+    "\n"
+    "      --metric PATH       the key to search (default: the traffic multiple; traffic.rate is the same)\n"
+    "      --range LO..HI      where to search (default 0.5..8 for the multiple; required with --metric)\n"
+    "      --tolerance T       stop when the interval is this narrow: a number in the key's unit, or\n"
+    "                          a percentage of the answer (default 2%)\n"
+    "  -r, --replications R    per probe, at least 2 (default 5)\n"
+    "      --max-replications N  an unsure probe's cap (default 4 R)\n"
+    "      --max-probes N      at most N probes (default 30)\n"
+    "  -o, --output DIR        where capacity.json, capacity.md and the journal go\n"
+    "                          (default results/capacity-NAME)\n"
+    "      --resume            continue an interrupted search from DIR/capacity.journal\n"
+    "      --seed N            the scenario's seed (replication i uses N + i at every probe)\n"
+    "      --duration T        simulated time (same as --set duration=T)\n"
+    "      --set PATH=VALUE    override a key at every probe (repeatable)\n"
+    "  -j, --threads N         threads for a probe's replications (default: one per core)\n"
+    "  -q, --quiet             no progress, no report (the files only)\n"
+    "      --strict            an unknown field in a Kubernetes manifest is an error\n"
+    "  -h, --help\n"
+    "\n"
+    "With MPI: mpirun -np N clustersim-mpi capacity ... splits each probe's replications over the\n"
+    "N ranks (the same files as one process); rank 0 writes the journal and the files.\n";
 
 static const char usage_validate[] =
     "usage: clustersim validate SCENARIO.yaml [--set PATH=VALUE]... [--strict]\n"
@@ -1170,6 +1211,157 @@ done:
 #undef TUNE_RETURN
 }
 
+/* Prints a capacity_* failure; the exit code. */
+static int capacity_fail(int rc, const char *err)
+{
+    if (err[0])
+        fprintf(stderr, "%s%s\n", strncmp(err, "--", 2) ? "clustersim capacity: " : "", err);
+    return rc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+static int cmd_capacity(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        COMMON_LONG,
+        {"metric", required_argument, 0, 'm'}, {"range", required_argument, 0, 'g'},
+        {"tolerance", required_argument, 0, 't'}, {"max-replications", required_argument, 0, 'x'},
+        {"max-probes", required_argument, 0, 'p'}, {"resume", no_argument, 0, 'R'},
+        {0, 0, 0, 0}};
+    common_opts_t co = COMMON_INIT;
+    co.reps = 5;
+    const char *labels[MAX_SETS + 2] = {0};
+    const char *metric = NULL, *range = NULL, *tolerance = NULL;
+    long max_reps = 0, max_probes = 30;
+    int rc = 0, resume = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': metric = optarg; break;
+        case 'g': range = optarg; break;
+        case 't': tolerance = optarg; break;
+        case 'x':
+            if (parse_count(optarg, 2, 10000, &max_reps) != 0)
+                return usage_error("capacity", "--max-replications: expected an integer from 2 to 10000, got", optarg);
+            break;
+        case 'p':
+            if (parse_count(optarg, 2, 200, &max_probes) != 0)
+                return usage_error("capacity", "--max-probes: expected an integer from 2 to 200, got", optarg);
+            break;
+        case 'R': resume = 1; break;
+        case 'h': fputs(usage_capacity, stdout); return 0;
+        default:
+            if ((rc = other_option("capacity", c, argv, &co)) != 0)
+                return rc;
+            break;
+        }
+    }
+    if ((rc = one_scenario("capacity", argc, argv)) != 0)
+        return rc;
+    if ((rc = outdir_given_empty("capacity", &co)) != 0)
+        return rc;
+    if (co.reps < 2)
+        return usage_error("capacity", "--replications: a probe needs at least 2 (a verdict needs an interval), got",
+                           "1");
+    if (max_reps == 0)
+        max_reps = 4 * co.reps > 10000 ? 10000 : 4 * co.reps;
+    if (max_reps < co.reps)
+        return usage_error("capacity", "--max-replications: must be at least --replications", NULL);
+    if (metric && !*metric)
+        return usage_error("capacity", "--metric: the path is empty", NULL);
+    int rank = 0, nranks = 1;
+#ifdef CLUSTERSIM_MPI
+    if (sweep_mpi_init(&rank, &nranks) != 0) {
+        fprintf(stderr, "clustersim capacity: MPI could not start\n");
+        return EXIT_INTERNAL;
+    }
+    if (rank != 0)
+        co.quiet = 1; /* rank 0 speaks for all */
+#define CAPACITY_RETURN(code) return sweep_mpi_end(code)
+#else
+#define CAPACITY_RETURN(code) return (code)
+#endif
+    char *seedset = NULL, *durset = NULL;
+    char err[8192] = "";
+    capacity_t *cap = NULL;
+    char *defdir = NULL;
+    diag_t *d = NULL;
+    if ((rc = seed_duration_sets("capacity", &co, labels, &seedset, &durset)) != 0)
+        goto done;
+    if (!(d = calloc(1, sizeof *d))) {
+        fprintf(stderr, "clustersim capacity: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    capacity_opts_t o = {argv[optind], co.sets, labels, co.nsets, co.strict, metric, range, tolerance, (int)co.reps,
+                         (int)max_reps, (int)max_probes, (int)co.threads, !co.quiet && isatty(STDERR_FILENO),
+                         &stop_signal, rank, nranks, NULL};
+#ifdef CLUSTERSIM_MPI
+    o.share = sweep_mpi_rows;
+#endif
+    diag_init(d);
+    int nrc;
+    cap = capacity_new(&o, d, err, sizeof err, &nrc);
+    if (rank == 0)
+        diag_print(d, stderr);
+    if (!cap) {
+        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        goto done;
+    }
+    /* the loader allows only names that are one plain path component */
+    if (!co.outdir && !(co.outdir = defdir = concat("results/capacity-", capacity_name(cap)))) {
+        fprintf(stderr, "clustersim capacity: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    nrc = rank == 0 ? capacity_open(cap, co.outdir, resume, err, sizeof err) : CAPACITY_OK;
+#ifdef CLUSTERSIM_MPI
+    double status = nrc; /* rank 0's verdict, to every rank */
+    int zero = 0;
+    if (sweep_mpi_rows(&status, 1, 1, &zero) != 0)
+        status = CAPACITY_FAILED;
+    nrc = (int)status;
+#endif
+    if (nrc != CAPACITY_OK) {
+        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        goto done;
+    }
+    catch_stop_signals();
+    nrc = capacity_search(cap, err, sizeof err);
+    if (nrc == CAPACITY_STOPPED) {
+        /* replications may still be running: end now, freeing nothing */
+        fprintf(stderr, "clustersim capacity: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
+        return die_by_stop_signal();
+    }
+    if (nrc == CAPACITY_BAD_INPUT && rank == 0)
+        capacity_abandon(cap);
+    if (nrc != CAPACITY_OK) {
+        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        goto done;
+    }
+    if (!co.quiet) {
+        capacity_print(stdout, cap);
+        fflush(stdout);
+    }
+    if (rank == 0 && (nrc = capacity_finish(cap, err, sizeof err)) != CAPACITY_OK) {
+        rc = capacity_fail(nrc, err);
+        goto done;
+    }
+    if (!co.quiet)
+        printf("results: %s/capacity.json, capacity.md\n", co.outdir);
+
+done:
+    capacity_free(cap);
+    free(d);
+    free(seedset);
+    free(durset);
+    free(defdir);
+    if (atomic_load(&stop_signal))
+        return die_by_stop_signal();
+    CAPACITY_RETURN(rc);
+#undef CAPACITY_RETURN
+}
+
 static int cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {{"set", required_argument, 0, 's'}, {"strict", no_argument, 0, 'T'},
@@ -1313,6 +1505,7 @@ static const command_t commands[] = {
     {"check", cmd_check},
     {"compare", cmd_compare},
     {"sweep", cmd_sweep},
+    {"capacity", cmd_capacity},
     {"tune", cmd_tune},
     {"validate", cmd_validate},
     {"describe", cmd_describe},

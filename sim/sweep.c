@@ -29,6 +29,7 @@
 
 #include "sim/compare.h"
 #include "sim/gate.h"
+#include "sim/journal.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -69,27 +70,10 @@ static void sb_add(sbuf_t *b, const char *t, size_t n)
 
 static void sb_str(sbuf_t *b, const char *t) { sb_add(b, t, strlen(t)); }
 
-/* v in the shortest of 15, 16, 17 significant digits that reads back
- * exactly (cJSON's rule); "" for NaN and infinities (no value). */
-void sweep_fmt_num(char *buf, size_t size, double v)
-{
-    if (!isfinite(v)) {
-        buf[0] = '\0';
-        return;
-    }
-    if (v == 0)
-        v = 0; /* no "-0" */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 static void sb_num(sbuf_t *b, double v)
 {
     char buf[40];
-    sweep_fmt_num(buf, sizeof buf, v);
+    journal_fmt_num(buf, sizeof buf, v);
     sb_str(b, buf);
 }
 
@@ -138,42 +122,6 @@ static bool is_json_number(const char *s)
             s++;
     }
     return *s == '\0';
-}
-
-/* FNV-1a, 64 bits. */
-uint64_t sweep_fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static uint64_t fnv_str(uint64_t h, const char *s) { return sweep_fnv(h, s, strlen(s) + 1); }
-
-char *sweep_read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    sbuf_t b = {0};
-    char buf[65536];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_add(&b, buf, k);
-    int bad = ferror(f);
-    fclose(f);
-    if (!b.s && !b.oom)
-        sb_add(&b, "", 0);
-    if (b.oom || bad) {
-        free(b.s);
-        errno = bad ? EIO : ENOMEM;
-        return NULL;
-    }
-    *n = b.n;
-    return b.s;
 }
 
 /* ---- the grid ---------------------------------------------------------------------- */
@@ -538,21 +486,21 @@ static int make_header(sweep_t *s)
 static void make_id(sweep_t *s, const char *text, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    h = fnv_str(h, SWEEP_SCHEMA);
-    h = sweep_fnv(h, text, n);
-    h = sweep_fnv(h, "", 1);
+    h = journal_fnv_str(h, SWEEP_SCHEMA);
+    h = journal_fnv(h, text, n);
+    h = journal_fnv(h, "", 1);
     for (size_t i = 0; i < s->o->nsets; i++)
-        h = fnv_str(h, s->o->sets[i]);
+        h = journal_fnv_str(h, s->o->sets[i]);
     for (size_t a = 0; a < s->g->naxes; a++) {
-        h = fnv_str(h, "--vary");
-        h = fnv_str(h, s->g->axes[a].path);
+        h = journal_fnv_str(h, "--vary");
+        h = journal_fnv_str(h, s->g->axes[a].path);
         for (size_t k = 0; k < s->g->axes[a].n; k++)
-            h = fnv_str(h, s->g->axes[a].values[k]);
+            h = journal_fnv_str(h, s->g->axes[a].values[k]);
     }
     char r[24];
     snprintf(r, sizeof r, "R%d", s->reps);
-    h = fnv_str(h, r);
-    h = fnv_str(h, s->header);
+    h = journal_fnv_str(h, r);
+    h = journal_fnv_str(h, s->header);
     snprintf(s->id, sizeof s->id, "%016" PRIx64, h);
 }
 
@@ -627,7 +575,7 @@ sweep_t *sweep_new(const sweep_opts_t *o, diag_t *d, int *rc)
     }
     metrics_free(&prev);
     size_t n = 0;
-    char *text = oom ? NULL : sweep_read_all(o->file, &n);
+    char *text = oom ? NULL : journal_read_all(o->file, &n);
     if (oom || !text || make_header(s) != 0) {
         free(text);
         sweep_free(s);
@@ -778,47 +726,6 @@ static int parse_row(const sweep_t *s, const char *line, size_t *p)
     return 0;
 }
 
-int sweep_append_line(int fd, const char *line, bool *cut)
-{
-    size_t n = strlen(line);
-    char *buf = malloc(n + 1);
-    if (!buf)
-        return ENOMEM;
-    memcpy(buf, line, n);
-    buf[n] = '\n';
-    /* a write cut short (a full disk) is taken back, so that a later line
-     * cannot be glued to half of this one */
-    off_t end = lseek(fd, 0, SEEK_END);
-    size_t off = 0;
-    int e = 0;
-    while (off < n + 1) {
-        ssize_t w = write(fd, buf + off, n + 1 - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            e = errno;
-            break;
-        }
-        off += (size_t)w;
-    }
-    free(buf);
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
-        e = errno;
-    if (e && off && end >= 0 && ftruncate(fd, end) != 0)
-        *cut = true; /* cannot be taken back: write nothing more */
-    return e;
-}
-
-/* Appends line and a newline to the journal in one write, then syncs. */
-static int journal_append(sweep_t *s, const char *line)
-{
-    if (s->jfd < 0)
-        return 0;
-    if (s->closed)
-        return EIO; /* an earlier write failed */
-    return sweep_append_line(s->jfd, line, &s->closed);
-}
-
 /* Keeps row (taking it) as point p's; journals it when journal. */
 static int store_row(sweep_t *s, size_t p, char *row, bool journal)
 {
@@ -827,7 +734,7 @@ static int store_row(sweep_t *s, size_t p, char *row, bool journal)
         free(row);
         return same ? 0 : -1;
     }
-    int e = journal ? journal_append(s, row) : 0;
+    int e = journal ? journal_append(s->jfd, row, &s->closed) : 0;
     s->rows[p] = row;
     s->done[p] = true;
     s->ndone++;
@@ -897,7 +804,7 @@ int sweep_sync_dir(const char *dir)
 static int read_journal(const sweep_journal_t *j, const char *path, int *fd, char *err, size_t errlen)
 {
     size_t n;
-    char *text = sweep_read_all(path, &n);
+    char *text = journal_read_all(path, &n);
     if (!text) {
         snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
         return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
@@ -1010,7 +917,7 @@ int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err
     } else if (resume && lstat(final, &st) == 0) {
         /* finished: the same one, or another */
         size_t n;
-        char *text = sweep_read_all(final, &n);
+        char *text = journal_read_all(final, &n);
         char *at = text ? strstr(text, "\"id\": \"") : NULL;
         if (at && !strncmp(at + 7, j->id, 16) && at[23] == '"')
             rc = SWEEP_COMPLETE;

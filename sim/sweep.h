@@ -147,19 +147,12 @@ int sweep_add_rows(sweep_t *s, const char *text, char *err, size_t errlen);
  * journal. Every point must have a row. SWEEP_OK or SWEEP_FAILED. */
 int sweep_finish(sweep_t *s, char *err, size_t errlen);
 
-/* The pieces of the sweep that `tune` (sim/tune.c) shares. */
+/* The pieces of the sweep that `tune` (sim/tune.c) shares (and sim/journal.h:
+ * the hash, the number format, reading a file, appending a line). */
 
 /* Loads the scenario at point p of o->grid: the --set overrides, then the
  * point's values as --vary[i] overrides. NULL with diagnostics in d. */
 scenario_t *sweep_load_point(const sweep_opts_t *o, size_t p, diag_t *d);
-/* v in the shortest of 15, 16, 17 significant digits that reads back
- * exactly; "" for NaN and infinities (no value). */
-void sweep_fmt_num(char *buf, size_t size, double v);
-/* FNV-1a, 64 bits, of n bytes, continuing from h (start: 0xcbf29ce484222325). */
-uint64_t sweep_fnv(uint64_t h, const void *data, size_t n);
-/* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
- * errno set. */
-char *sweep_read_all(const char *path, size_t *n);
 /* fsync of a directory (after a rename in it): 0 or an errno. */
 int sweep_sync_dir(const char *dir);
 /* A journal of results appended as they come (sweep's and tune's): the
@@ -182,9 +175,5 @@ typedef struct sweep_journal {
  * journal holding the header is put in place whole. SWEEP_OK,
  * SWEEP_COMPLETE, or SWEEP_BAD_INPUT / SWEEP_FAILED with a message. */
 int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen);
-/* Appends line and a newline to fd in one write, then syncs: 0 or an errno.
- * A write cut short is taken back; *cut is set when it could not be (the
- * file then ends in a partial line: write nothing more). */
-int sweep_append_line(int fd, const char *line, bool *cut);
 
 #endif

@@ -162,6 +162,16 @@ int sweep_mpi_run(sweep_t *s, const atomic_int *stop, char *err, size_t errlen)
     return rank == 0 ? coordinate(s, nranks, stop, err, errlen) : work(s, stop, err, errlen);
 }
 
+int sweep_mpi_rows(double *v, size_t per, int n, const int *owner)
+{
+    if (per > 0x7fffffff)
+        return -1;
+    for (int k = 0; k < n; k++)
+        if (MPI_Bcast(v + (size_t)k * per, (int)per, MPI_DOUBLE, owner[k], MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+    return 0;
+}
+
 int sweep_mpi_end(int code)
 {
     int inited = 0, finalized = 0;

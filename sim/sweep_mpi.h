@@ -1,5 +1,6 @@
 /* sweep_mpi: `mpirun -np N clustersim-mpi sweep ...`, a sweep's points
- * spread over MPI ranks. Only bin/clustersim-mpi links this file (the
+ * spread over MPI ranks (and, through sweep_mpi_rows, the replications of
+ * `capacity`'s probes: sim/capacity.h). Only bin/clustersim-mpi links this file (the
  * library and bin/clustersim know nothing of MPI); it is the only file that
  * includes mpi.h.
  *
@@ -61,6 +62,9 @@ int sweep_mpi_run(sweep_t *s, const atomic_int *stop, char *err, size_t errlen);
  * every rank. */
 int tune_mpi_share(tune_t *t, int status);
 int tune_mpi_cells(tune_t *t, const size_t *cells, size_t n, const atomic_int *stop, char *err, size_t errlen);
+/* For `capacity` (sim/capacity.h): gives every rank the n rows of per
+ * numbers in v, row k from rank owner[k]. 0, or -1. */
+int sweep_mpi_rows(double *v, size_t per, int n, const int *owner);
 /* Ends MPI; returns code (the exit code). */
 int sweep_mpi_end(int code);
 

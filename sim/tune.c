@@ -22,6 +22,7 @@
 
 #include "sim/cfg.h"
 #include "sim/compare.h"
+#include "sim/journal.h"
 #include "sim/evaluate.h"
 #include "sim/gate.h"
 #include "sim/results.h"
@@ -141,7 +142,7 @@ static size_t token_len(const char *s)
 static int find_spots(tune_t *t, diag_t *d)
 {
     const char *file = t->o->so.file;
-    t->text = sweep_read_all(file, &t->textlen);
+    t->text = journal_read_all(file, &t->textlen);
     t->spots = calloc(t->g->naxes + 1, sizeof *t->spots);
     arena_t *a = arena_new();
     if (!t->text || !t->spots || !a) {
@@ -263,11 +264,11 @@ static void check_point(tune_t *t, size_t p, const scenario_t *sc, diag_t *d)
 static void make_id(tune_t *t)
 {
     const tune_opts_t *o = t->o;
-    uint64_t h = 0xcbf29ce484222325ULL;
-#define H(s) (h = sweep_fnv(h, (s), strlen(s) + 1))
+    uint64_t h = JOURNAL_FNV_INIT;
+#define H(s) (h = journal_fnv(h, (s), strlen(s) + 1))
     H(TUNE_SCHEMA);
-    h = sweep_fnv(h, t->text, t->textlen);
-    h = sweep_fnv(h, "", 1);
+    h = journal_fnv(h, t->text, t->textlen);
+    h = journal_fnv(h, "", 1);
     for (size_t i = 0; i < o->so.nsets; i++)
         H(o->so.sets[i]);
     for (size_t a = 0; a < t->g->naxes; a++) {
@@ -444,7 +445,7 @@ static char *journal_line(const tune_t *t, size_t p, int k)
     const double *v = &t->vals[(p * (size_t)t->R + (size_t)k) * t->nvals];
     for (size_t i = 0; i < t->nvals; i++) {
         char num[40];
-        sweep_fmt_num(num, sizeof num, v[i]);
+        journal_fmt_num(num, sizeof num, v[i]);
         n += (size_t)snprintf(line + n, cap - n, ",%s", num);
     }
     return line;
@@ -529,7 +530,7 @@ static int store_cell(tune_t *t, size_t cell, const double *v)
         return 0;
     memcpy(&t->vals[cell * t->nvals], v, t->nvals * sizeof *v);
     char *line = t->jfd >= 0 ? journal_line(t, cell / (size_t)t->R, (int)(cell % (size_t)t->R)) : NULL;
-    int e = t->jfd < 0 ? 0 : !line ? ENOMEM : sweep_append_line(t->jfd, line, &t->closed);
+    int e = t->jfd < 0 ? 0 : !line ? ENOMEM : journal_append(t->jfd, line, &t->closed);
     free(line);
     if (e)
         t->closed = true;
@@ -891,7 +892,7 @@ static const char *status_of(const tune_t *t, size_t p)
 static void put_num(FILE *f, double v, const char *none)
 {
     char buf[40];
-    sweep_fmt_num(buf, sizeof buf, v);
+    journal_fmt_num(buf, sizeof buf, v);
     fputs(*buf ? buf : none, f);
 }
 
@@ -1179,7 +1180,7 @@ void tune_print(FILE *f, const tune_t *t)
     for (size_t a = 0; a < t->g->naxes; a++)
         fprintf(f, " %s=%s", t->g->axes[a].path, value_of(t, t->winner, a));
     char v[40], h[40], m[40], mh[40];
-    sweep_fmt_num(v, sizeof v, e->objective);
+    journal_fmt_num(v, sizeof v, e->objective);
     snprintf(h, sizeof h, "%.4g", e->objective_half);
     snprintf(m, sizeof m, "%.4g", e->margin);
     snprintf(mh, sizeof mh, "%.3g", e->margin_half);

@@ -7,8 +7,9 @@
 #   first_err         the first line of stderr
 #   one_line FILE     the start of FILE on one line, for failure reports
 #   finish            prints "N passed, M failed" and exits 0 or 1
-#   mpi_init          for the MPI suites: $MPI_BIN and OpenMPI's variables, or
-#                     "skipped" and finish when there is no mpirun or binary
+#   mpi_setup         $MPI_BIN and OpenMPI's environment for one machine; status 1
+#                     (having said why) when there is no MPI to test
+#   mpi_init          mpi_setup, or "skipped" and finish when there is no MPI
 #   mpi NP ARGS...    clustersim-mpi under mpirun, as run
 
 cli_init() {
@@ -45,27 +46,28 @@ finish() {
     exit
 }
 
-# bin/clustersim-mpi is looked for beside $CLUSTERSIM; without it or without
-# mpirun the suite says so and passes (make builds it where mpicc exists;
-# make deps installs OpenMPI). As root, OpenMPI wants the two
-# OMPI_ALLOW_RUN_AS_ROOT variables, set here.
-mpi_init() {
+# bin/clustersim-mpi is looked for beside $CLUSTERSIM ($CLUSTERSIM_MPI overrides);
+# without it or without mpirun there is nothing to test (make builds it where
+# mpicc exists; make deps installs OpenMPI). As root, OpenMPI wants the two
+# OMPI_ALLOW_RUN_AS_ROOT variables. Under the address sanitizer (make
+# SANITIZER=address test), OpenMPI itself leaves allocations at MPI_Finalize
+# (libmpi and components it loads and unloads, whose frames LeakSanitizer
+# cannot name, so no suppression can match them): leak checking is off for
+# MPI suites; the same code is leak-checked by the suites without MPI.
+mpi_setup() {
     MPI_BIN=${CLUSTERSIM_MPI:-$(dirname "$CLUSTERSIM")/clustersim-mpi}
     if ! command -v mpirun >/dev/null || [ ! -x "$MPI_BIN" ]; then
         echo "skipped: $(command -v mpirun >/dev/null && echo "no $MPI_BIN (make builds it when mpicc exists)" ||
             echo "no mpirun (make deps installs openmpi-bin)")"
-        finish
+        return 1
     fi
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     # no network probing for a single machine
     export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-    # Under the address sanitizer (make SANITIZER=address test), OpenMPI itself
-    # leaves allocations at MPI_Finalize (libmpi and components it loads and
-    # unloads, whose frames LeakSanitizer cannot name, so no suppression can
-    # match them): leak checking is off for the MPI suites. The library's own
-    # code is leak-checked by the suites that run it without MPI.
     export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 }
+
+mpi_init() { mpi_setup || finish; }
 
 mpi() {
     local np=$1

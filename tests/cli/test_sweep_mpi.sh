@@ -9,12 +9,12 @@
 # bin/clustersim-mpi is looked for beside $CLUSTERSIM; without it or without
 # mpirun the suite says so and passes (make builds it where mpicc exists;
 # make deps installs OpenMPI). As root, OpenMPI wants the two
-# OMPI_ALLOW_RUN_AS_ROOT variables, set here.
+# OMPI_ALLOW_RUN_AS_ROOT variables (lib.sh's mpi_setup sets them).
 set -u
 . "$(dirname "$0")/lib.sh"
 cli_init sweep-mpi
 
-mpi_init
+mpi_setup || finish
 
 MMC=$TMP/mmc.yaml
 cat >"$MMC" <<'EOF'
@@ -28,7 +28,6 @@ services:
 slo:
   - {name: p99, metric: latency_ms.p99, op: "<", threshold: 500}
 EOF
-
 
 GRID=(sweep "$MMC" --vary services.web.concurrency=1,2 --vary traffic.rate=10..14:2 -r 2 -q)
 run "${GRID[@]}" -o "$TMP/single"

@@ -1,0 +1,1379 @@
+/* capacity: the search, its journal, the bottleneck report and the outputs
+ * (capacity.h says what is guaranteed).
+ *
+ * Invariants kept here:
+ * - A probe's verdict depends only on its value and its replications'
+ *   metrics, and those only on the value and the seeds; a replication read
+ *   back from the journal has the bytes it had when computed (numbers in the
+ *   shortest form that reads back exactly), so the search takes the same
+ *   steps and writes the same files with or without --resume.
+ * - Probes are kept in the order they ran; values are never probed twice.
+ *   A finished probe keeps its scenario, summary and gates, not its
+ *   replications.
+ *
+ * A tool above the engine, it reads a few keys of the models'
+ * configuration that summary.json does not carry: traffic's rate and
+ * profile (to multiply them), a service's CPU request and limit and its
+ * autoscaler's maximum (to say how close to its limits a service is). */
+#include "sim/capacity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "models/autoscaler.h"
+#include "models/catalog.h"
+#include "models/hpa.h"
+#include "models/service.h"
+#include "models/traffic.h"
+#include "sim/gate.h"
+#include "sim/journal.h"
+#include "sim/probe.h"
+#include "sim/run.h"
+#include "sim/scenario.h"
+
+#define JOURNAL "capacity.journal"
+#define JOURNAL_MAGIC "# clustersim capacity journal v1 id="
+#define MAX_PROBES_HARD 200
+#define MAX_PROFILE_SETS 64
+
+typedef struct cap_probe {
+    double x;
+    char xtext[40];
+    probe_t p;
+} cap_probe_t;
+
+/* A replication read from the journal: its value's text, index and numbers. */
+typedef struct jrec {
+    char *xtext;
+    int k;
+    char *nums;
+} jrec_t;
+
+struct capacity {
+    const capacity_opts_t *o;
+    scenario_t *base;           /* the scenario with the user's overrides */
+    char name[160];
+    bool multiple;              /* the traffic multiple (else --metric PATH) */
+    const char *path;           /* --metric PATH */
+    double rate;                /* the base traffic.rate (multiple) */
+    size_t nprof;               /* profile points given as a rate */
+    size_t prof_idx[MAX_PROFILE_SETS];
+    double prof_rate[MAX_PROFILE_SETS];
+    double lo, hi;
+    bool integer;               /* PATH takes integers */
+    double tol;                 /* absolute, or relative when tol_rel */
+    bool tol_rel;
+    char id[17];
+    /* the journal */
+    char *dir, *journal;
+    int jfd;
+    bool closed;
+    jrec_t *recs;
+    size_t nrecs;
+    /* the search */
+    cap_probe_t *probes;
+    size_t nprobes;
+    int lp, ff;                 /* indices of the largest pass, the smallest fail (-1: none) */
+    bool converged, hit_max;
+    bool unbracketed;           /* the search ended: its range does not bracket the answer */
+};
+
+/* ---- values and probes ---------------------------------------------------------- */
+
+static void fmt_exact(char *buf, size_t size, double v)
+{
+    if (isfinite(v))
+        journal_fmt_num(buf, size, v);
+    else
+        snprintf(buf, size, "%g", v);
+}
+
+/* The overrides of value x after the user's: sets and labels (room for
+ * nsets + 1 + MAX_PROFILE_SETS), their texts malloc'd in owned[]. The count,
+ * or -1 when out of memory. */
+static int value_sets(const capacity_t *c, double x, const char *xtext, const char **sets, const char **labels,
+                      bool *whole, char **owned, size_t *nowned)
+{
+    const capacity_opts_t *o = c->o;
+    size_t n = o->nsets;
+    for (size_t i = 0; i < o->nsets; i++) {
+        sets[i] = o->sets[i];
+        labels[i] = o->labels ? o->labels[i] : NULL;
+        whole[i] = false;
+    }
+    *nowned = 0;
+    char buf[40];
+    if (c->multiple) {
+        fmt_exact(buf, sizeof buf, c->rate * x);
+        owned[(*nowned)++] = run_strprintf("traffic.rate=%s", buf);
+        for (size_t i = 0; i < c->nprof; i++) {
+            fmt_exact(buf, sizeof buf, c->prof_rate[i] * x);
+            owned[(*nowned)++] = run_strprintf("traffic.profile.%zu.rate=%s", c->prof_idx[i], buf);
+        }
+    } else {
+        owned[(*nowned)++] = run_strprintf("%s=%s", c->path, xtext);
+    }
+    for (size_t i = 0; i < *nowned; i++) {
+        if (!owned[i])
+            return -1;
+        sets[n] = owned[i];
+        labels[n] = "--metric";
+        whole[n] = true;
+        n++;
+    }
+    return (int)n;
+}
+
+/* The station names of sc, joined (for messages), into buf. */
+static void station_names(const scenario_t *sc, char *buf, size_t size)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sc->nstations && k + 1 < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%s%s", i ? ", " : "", sc->stations[i].name);
+}
+
+/* Loads the scenario at x into p. CAPACITY_OK, or an error (diagnostics in
+ * d, or a message in err). */
+static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p, diag_t *d, char *err, size_t errlen)
+{
+    const capacity_opts_t *o = c->o;
+    memset(p, 0, sizeof *p);
+    size_t cap = o->nsets + 1 + MAX_PROFILE_SETS;
+    const char **sets = calloc(cap, sizeof *sets);
+    const char **labels = calloc(cap, sizeof *labels);
+    bool *whole = calloc(cap, sizeof *whole);
+    char *owned[1 + MAX_PROFILE_SETS] = {0};
+    size_t nowned = 0;
+    int n = sets && labels && whole ? value_sets(c, x, xtext, sets, labels, whole, owned, &nowned) : -1;
+    int rc = CAPACITY_OK;
+    if (n < 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = CAPACITY_FAILED;
+    } else {
+        scenario_opts_t so = {labels, o->strict, whole};
+        int prc = probe_open(p, o->file, sets, (size_t)n, &so, d);
+        err[0] = '\0';
+        if (prc != 0) {
+            rc = prc == -1 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
+            if (prc == -2 && p->sc)
+                snprintf(err, errlen, "out of memory");
+        } else if (c->base && p->sc->nstations != c->base->nstations) {
+            /* `--set services.wbe.replicas=3` makes a service: not a key of this scenario */
+            char names[512];
+            station_names(c->base, names, sizeof names);
+            snprintf(err, errlen, "--metric:1:1: '%s' is not a key of %s: setting it adds a component (the "
+                                  "scenario has: %s)", c->path, o->file, names);
+            rc = CAPACITY_BAD_INPUT;
+        }
+    }
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(sets);
+    free(labels);
+    free(whole);
+    return rc;
+}
+
+/* The journal's replication k of the value xtext, or NULL. */
+static const jrec_t *find_rec(const capacity_t *c, const char *xtext, int k)
+{
+    for (size_t i = 0; i < c->nrecs; i++)
+        if (c->recs[i].k == k && !strcmp(c->recs[i].xtext, xtext))
+            return &c->recs[i];
+    return NULL;
+}
+
+/* rec's numbers as metrics with the paths of sc. 0, or -1 (they do not fit). */
+static int rec_metrics(const jrec_t *rec, const scenario_t *sc, metrics_t *m)
+{
+    if (scenario_metric_paths(sc, m) != 0)
+        return -1;
+    const char *s = rec->nums;
+    for (size_t i = 0; i < m->n; i++) {
+        char *end;
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            return -1;
+        m->v[i].value = strtod(s, &end);
+        m->v[i].ci95 = NAN;
+        if (end == s)
+            return -1;
+        s = end;
+    }
+    return *s ? -1 : 0;
+}
+
+/* Appends replication k of probe cp (its metrics m) to the journal. */
+static int journal_rep(capacity_t *c, const cap_probe_t *cp, int k, const metrics_t *m)
+{
+    if (c->jfd < 0 || find_rec(c, cp->xtext, k))
+        return 0;
+    size_t cap = 64 + strlen(cp->xtext) + m->n * 26;
+    char *line = malloc(cap);
+    if (!line)
+        return ENOMEM;
+    size_t n = (size_t)snprintf(line, cap, "%s\t%d\t", cp->xtext, k);
+    for (size_t i = 0; i < m->n; i++) {
+        char buf[40];
+        fmt_exact(buf, sizeof buf, m->v[i].value);
+        n += (size_t)snprintf(line + n, cap - n, "%s%s", i ? " " : "", buf);
+    }
+    int e = journal_append(c->jfd, line, &c->closed);
+    free(line);
+    return e;
+}
+
+/* Journals replications [from, from + n) of cp, which it holds. */
+static int journal_batch(capacity_t *c, const cap_probe_t *cp, int from, int n, char *err, size_t errlen)
+{
+    for (int k = from; k < from + n; k++) {
+        int e = journal_rep(c, cp, k, &cp->p.reps[k]);
+        if (e) {
+            snprintf(err, errlen, "writing the journal '%s' failed: %s", c->journal, strerror(e));
+            return CAPACITY_FAILED;
+        }
+    }
+    return CAPACITY_OK;
+}
+
+/* batch() over processes (see capacity.h): every process ends with the
+ * same n replications added to cp. */
+static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, char *err, size_t errlen)
+{
+    const capacity_opts_t *o = c->o;
+    int from = cp->p.nreps, nr = o->nranks;
+    /* rank 0 says whether its journal holds the batch */
+    double flag = journaled;
+    int zero = 0;
+    if (o->share(&flag, 1, 1, &zero) != 0) {
+        snprintf(err, errlen, "sharing replications between processes failed");
+        return CAPACITY_FAILED;
+    }
+    journaled = flag != 0;
+    metrics_t paths;
+    metrics_init(&paths);
+    size_t per = scenario_metric_paths(cp->p.sc, &paths) == 0 ? paths.n : 0;
+    double *v = calloc((size_t)n * (per ? per : 1), sizeof *v);
+    int *owner = calloc((size_t)(n > nr ? n : nr), sizeof *owner);
+    metrics_t *mine = calloc((size_t)n, sizeof *mine);
+    double status = v && owner && mine && per ? 0 : -2;
+    int lo = 0, hi = 0, rc = CAPACITY_OK;
+    if (status == 0 && journaled) {
+        for (int k = 0; k < n && o->rank == 0; k++) {
+            metrics_t m;
+            metrics_init(&m);
+            if (rec_metrics(find_rec(c, cp->xtext, from + k), cp->p.sc, &m) != 0 || m.n != per)
+                status = -4;
+            for (size_t i = 0; status == 0 && i < per; i++)
+                v[(size_t)k * per + i] = m.v[i].value;
+            metrics_free(&m);
+        }
+    } else if (status == 0) {
+        /* contiguous blocks: process r runs [r n / nr, (r + 1) n / nr) */
+        for (int r = 0; r < nr; r++)
+            for (int k = r * n / nr; k < (r + 1) * n / nr; k++)
+                owner[k] = r;
+        lo = o->rank * n / nr;
+        hi = (o->rank + 1) * n / nr;
+        if (hi > lo)
+            status = probe_simulate(&cp->p, from + lo, hi - lo, o->threads, o->stop, mine, err, errlen);
+        if (status == -3) {
+            rc = CAPACITY_STOPPED; /* end the process at once */
+            goto done;
+        }
+        for (int k = lo; status == 0 && k < hi; k++)
+            for (size_t i = 0; i < per; i++)
+                v[(size_t)k * per + i] = mine[k - lo].v[i].value;
+    }
+    /* every process's status, then the rows */
+    double *st = calloc((size_t)nr, sizeof *st);
+    int *who = calloc((size_t)nr, sizeof *who);
+    if (!st || !who) {
+        free(st);
+        free(who);
+        rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "out of memory");
+        goto done; /* the others wait: the process ends, and mpirun with it */
+    }
+    for (int r = 0; r < nr; r++)
+        who[r] = r;
+    st[o->rank] = status;
+    int sr = o->share(st, 1, nr, who);
+    double worst = 0;
+    int bad = 0;
+    for (int r = 0; r < nr; r++)
+        if (st[r] < worst) {
+            worst = st[r];
+            bad = r;
+        }
+    free(st);
+    free(who);
+    if (sr != 0) {
+        rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "sharing replications between processes failed");
+        goto done;
+    }
+    if (worst != 0) {
+        if (bad != o->rank || status == -2 || status == -4)
+            snprintf(err, errlen, "%s on rank %d", worst == -4 ? "the journal does not fit this scenario's results"
+                                                   : worst == -2 ? "out of memory" : "a replication failed", bad);
+        rc = worst == -4 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
+        goto done;
+    }
+    if (o->share(v, per, n, owner) != 0) {
+        rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "sharing replications between processes failed");
+        goto done;
+    }
+    for (int k = 0; k < n && rc == CAPACITY_OK; k++) {
+        metrics_t m;
+        metrics_init(&m);
+        if (scenario_metric_paths(cp->p.sc, &m) != 0 || m.n != per) {
+            rc = CAPACITY_FAILED;
+            snprintf(err, errlen, "out of memory");
+        }
+        for (size_t i = 0; rc == CAPACITY_OK && i < per; i++) {
+            m.v[i].value = v[(size_t)k * per + i];
+            m.v[i].ci95 = NAN;
+        }
+        if (rc == CAPACITY_OK && probe_add(&cp->p, &m) != 0) {
+            rc = CAPACITY_FAILED;
+            snprintf(err, errlen, "out of memory");
+        }
+        metrics_free(&m);
+    }
+    if (rc == CAPACITY_OK && !journaled && o->rank == 0)
+        rc = journal_batch(c, cp, from, n, err, errlen);
+done:
+    for (int k = 0; mine && k < hi - lo; k++)
+        metrics_free(&mine[k]);
+    free(mine);
+    free(v);
+    free(owner);
+    metrics_free(&paths);
+    return rc;
+}
+
+/* Replications [from, from + n) of cp: from the journal when it holds all
+ * of them, else run (and journaled). */
+static int batch(capacity_t *c, cap_probe_t *cp, int n, char *err, size_t errlen)
+{
+    int from = cp->p.nreps;
+    bool all = c->nrecs > 0;
+    for (int k = from; all && k < from + n; k++)
+        all = find_rec(c, cp->xtext, k) != NULL;
+    if (c->o->nranks > 1)
+        return batch_shared(c, cp, n, all, err, errlen);
+    if (all) {
+        for (int k = from; k < from + n; k++) {
+            metrics_t m;
+            metrics_init(&m);
+            if (rec_metrics(find_rec(c, cp->xtext, k), cp->p.sc, &m) != 0 || probe_add(&cp->p, &m) != 0) {
+                metrics_free(&m);
+                snprintf(err, errlen, "%s: replication %d of the value %s does not fit this scenario's results "
+                                      "(remove the journal to start over)", c->journal, k, cp->xtext);
+                return CAPACITY_BAD_INPUT;
+            }
+        }
+        return CAPACITY_OK;
+    }
+    int rc = probe_run(&cp->p, n, c->o->threads, c->o->stop, err, errlen);
+    if (rc == -3)
+        return CAPACITY_STOPPED;
+    if (rc == -2)
+        snprintf(err, errlen, "out of memory");
+    if (rc != 0)
+        return CAPACITY_FAILED;
+    return journal_batch(c, cp, from, n, err, errlen);
+}
+
+/* Probes x to its final verdict; *out its index. */
+static int probe_at(capacity_t *c, double x, size_t *out, char *err, size_t errlen)
+{
+    if (c->nprobes == (size_t)c->o->max_probes) {
+        c->hit_max = true;
+        return CAPACITY_OK + 1; /* no more probes */
+    }
+    cap_probe_t *cp = &c->probes[c->nprobes];
+    memset(cp, 0, sizeof *cp);
+    cp->x = x;
+    fmt_exact(cp->xtext, sizeof cp->xtext, x);
+    diag_t *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    diag_init(d);
+    int rc = load_at(c, x, cp->xtext, &cp->p, d, err, errlen);
+    if (rc != CAPACITY_OK && !err[0]) /* checked at both ends before: unexpected here */
+        snprintf(err, errlen, "%s", d->n ? d->msgs[0].text : "the scenario did not load");
+    free(d);
+    if (rc != CAPACITY_OK) {
+        probe_free(&cp->p);
+        return rc;
+    }
+    c->nprobes++;
+    rc = batch(c, cp, c->o->replications, err, errlen);
+    while (rc == CAPACITY_OK && cp->p.verdict == PROBE_UNSURE && cp->p.nreps < c->o->max_replications) {
+        int more = cp->p.nreps;
+        if (cp->p.nreps + more > c->o->max_replications)
+            more = c->o->max_replications - cp->p.nreps;
+        rc = batch(c, cp, more, err, errlen);
+    }
+    if (rc != CAPACITY_OK)
+        return rc;
+    probe_trim(&cp->p);
+    if (c->o->progress)
+        fprintf(stderr, "capacity %s: probe %zu at %s: %s (%d replications)\n", c->name, c->nprobes, cp->xtext,
+                probe_verdict_name(cp->p.verdict), cp->p.nreps);
+    *out = c->nprobes - 1;
+    return CAPACITY_OK;
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+
+static int opt_err(char *err, size_t errlen, const char *opt, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int opt_err(char *err, size_t errlen, const char *opt, int col, const char *fmt, ...)
+{
+    int k = snprintf(err, errlen, "%s:1:%d: ", opt, col);
+    va_list ap;
+    va_start(ap, fmt);
+    if (k >= 0 && (size_t)k < errlen)
+        vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+    va_end(ap);
+    return CAPACITY_BAD_INPUT;
+}
+
+/* A plain number (no unit), the whole of s. */
+static int parse_number(const char *s, size_t n, double *v)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    *v = strtod(buf, &end);
+    return *end || !isfinite(*v) ? -1 : 0;
+}
+
+static int parse_options(capacity_t *c, char *err, size_t errlen)
+{
+    const capacity_opts_t *o = c->o;
+    c->multiple = !o->metric || !strcmp(o->metric, "traffic.rate");
+    c->path = c->multiple ? "traffic.rate" : o->metric;
+    if (!c->multiple && !o->range)
+        return opt_err(err, errlen, "--range", 1, "--metric %s needs a --range LO..HI (in the key's own unit, bare "
+                                                  "numbers: per second, seconds, cores, bytes)", o->metric);
+    c->lo = 0.5;
+    c->hi = 8;
+    if (o->range) {
+        const char *dots = strstr(o->range, "..");
+        if (!dots)
+            return opt_err(err, errlen, "--range", 1, "expected LO..HI (e.g. 0.5..8), got '%s'", o->range);
+        if (parse_number(o->range, (size_t)(dots - o->range), &c->lo) != 0)
+            return opt_err(err, errlen, "--range", 1, "LO: expected a number, got '%.*s'",
+                           (int)(dots - o->range), o->range);
+        if (parse_number(dots + 2, strlen(dots + 2), &c->hi) != 0)
+            return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number, got '%s'",
+                           dots + 2);
+        if (!(c->lo < c->hi))
+            return opt_err(err, errlen, "--range", 1, "the range %s is empty: LO must be below HI", o->range);
+        if (c->multiple && c->lo <= 0)
+            return opt_err(err, errlen, "--range", 1, "a traffic multiple must be above 0: LO is %.*s",
+                           (int)(dots - o->range), o->range);
+    }
+    c->tol = 0.02;
+    c->tol_rel = true;
+    if (o->tolerance) {
+        size_t n = strlen(o->tolerance);
+        c->tol_rel = n > 0 && o->tolerance[n - 1] == '%';
+        if (parse_number(o->tolerance, n - c->tol_rel, &c->tol) != 0 || !(c->tol > 0))
+            return opt_err(err, errlen, "--tolerance", 1, "expected a number above 0, or a percentage such as "
+                                                          "2%%, got '%s'", o->tolerance);
+        if (c->tol_rel)
+            c->tol /= 100;
+        if (c->tol_rel && c->tol >= 1)
+            return opt_err(err, errlen, "--tolerance", 1, "a relative tolerance must be below 100%%, got '%s'",
+                           o->tolerance);
+    }
+    return CAPACITY_OK;
+}
+
+/* The traffic multiple: the base rate and the profile points given as rates. */
+static int traffic_base(capacity_t *c, char *err, size_t errlen)
+{
+    const traffic_cfg_t *t = &platform_of(c->base)->traffic;
+    if (t->replay)
+        return opt_err(err, errlen, "--metric", 1, "%s replays a trace (traffic.replay: %s): there is no rate to "
+                                                   "multiply; search another key with --metric PATH --range LO..HI",
+                       c->o->file, t->replay);
+    if (!(t->rate > 0) && t->nprofile == 0)
+        return opt_err(err, errlen, "--metric", 1, "%s has traffic.rate 0: a multiple of it is 0", c->o->file);
+    c->rate = t->rate;
+    for (size_t i = 0; i < t->nprofile; i++) {
+        if (!isnan(t->profile[i].factor))
+            continue;
+        if (c->nprof == MAX_PROFILE_SETS)
+            return opt_err(err, errlen, "--metric", 1, "more than %d traffic.profile points given as rates",
+                           MAX_PROFILE_SETS);
+        c->prof_idx[c->nprof] = i;
+        c->prof_rate[c->nprof++] = t->profile[i].rate;
+    }
+    return CAPACITY_OK;
+}
+
+static void make_id(capacity_t *c, const char *text, size_t n)
+{
+    const capacity_opts_t *o = c->o;
+    uint64_t h = journal_fnv_str(JOURNAL_FNV_INIT, CAPACITY_SCHEMA);
+    h = journal_fnv(h, text, n);
+    h = journal_fnv(h, "", 1);
+    for (size_t i = 0; i < o->nsets; i++)
+        h = journal_fnv_str(h, o->sets[i]);
+    char buf[160];
+    snprintf(buf, sizeof buf, "metric=%s range=%.17g..%.17g tol=%.17g%s R=%d max=%d probes=%d", c->path, c->lo,
+             c->hi, c->tol, c->tol_rel ? "rel" : "abs", o->replications, o->max_replications, o->max_probes);
+    h = journal_fnv_str(h, buf);
+    snprintf(c->id, sizeof c->id, "%016" PRIx64, h);
+}
+
+capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t errlen, int *rc)
+{
+    err[0] = '\0';
+    capacity_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        *rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->o = o;
+    c->jfd = -1;
+    c->lp = c->ff = -1;
+    c->probes = calloc((size_t)o->max_probes, sizeof *c->probes);
+    if (!c->probes) {
+        *rc = CAPACITY_FAILED;
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if ((*rc = parse_options(c, err, errlen)) != CAPACITY_OK)
+        goto fail;
+    scenario_opts_t so = {o->labels, o->strict, NULL};
+    c->base = scenario_load_opts(o->file, o->sets, o->nsets, &so, d);
+    if (!c->base) {
+        *rc = diag_exit_code(d) == 2 ? CAPACITY_BAD_INPUT : CAPACITY_FAILED;
+        goto fail;
+    }
+    snprintf(c->name, sizeof c->name, "%s", c->base->name);
+    if (c->base->nslo == 0) {
+        *rc = CAPACITY_BAD_INPUT;
+        snprintf(err, errlen, "%s: the scenario has no `slo:` gates, so no value can be said to meet them (add a "
+                              "list such as `slo: [{name: p99, metric: latency_ms.p99, op: \"<\", threshold: 200}]`, "
+                              "or --set 'slo=[...]'; see scenarios/README.md)", o->file);
+        goto fail;
+    }
+    if (c->multiple && (*rc = traffic_base(c, err, errlen)) != CAPACITY_OK)
+        goto fail;
+    /* both ends load (a bad path or value is found before anything runs);
+     * a key that refuses a half takes integers */
+    for (int end = 0; end < 3; end++) {
+        double x = end == 0 ? c->lo : end == 1 ? c->hi : floor(c->lo) + 0.5;
+        if (end == 2 && (c->multiple || c->lo != floor(c->lo) || c->hi != floor(c->hi) || c->hi - c->lo < 1))
+            break;
+        char xtext[40];
+        fmt_exact(xtext, sizeof xtext, x);
+        probe_t p;
+        /* the base load gave the warnings already: only errors are kept */
+        diag_t *dd = calloc(1, sizeof *dd);
+        if (!dd) {
+            *rc = CAPACITY_FAILED;
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        diag_init(dd);
+        *rc = load_at(c, x, xtext, &p, dd, err, errlen);
+        probe_free(&p);
+        if (end == 2 && *rc == CAPACITY_BAD_INPUT && dd->errors && strstr(dd->msgs[dd->n - 1].text, "expected an integer")) {
+            c->integer = true;
+            *rc = CAPACITY_OK;
+        }
+        for (size_t m = 0; *rc != CAPACITY_OK && m < dd->n && d->n < DIAG_MAX; m++)
+            if (!dd->msgs[m].warning) {
+                d->msgs[d->n++] = dd->msgs[m];
+                d->errors++;
+            }
+        free(dd);
+        if (*rc != CAPACITY_OK)
+            goto fail;
+    }
+    size_t n;
+    char *text = journal_read_all(o->file, &n);
+    if (!text) {
+        *rc = CAPACITY_BAD_INPUT;
+        snprintf(err, errlen, "cannot read '%s': %s", o->file, strerror(errno));
+        goto fail;
+    }
+    make_id(c, text, n);
+    free(text);
+    return c;
+fail:
+    capacity_free(c);
+    return NULL;
+}
+
+void capacity_free(capacity_t *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nprobes; i++)
+        probe_free(&c->probes[i].p);
+    free(c->probes);
+    for (size_t i = 0; i < c->nrecs; i++) {
+        free(c->recs[i].xtext);
+        free(c->recs[i].nums);
+    }
+    free(c->recs);
+    if (c->jfd >= 0)
+        close(c->jfd);
+    free(c->dir);
+    free(c->journal);
+    scenario_free(c->base);
+    free(c);
+}
+
+const char *capacity_name(const capacity_t *c) { return c->name; }
+
+/* ---- the journal -------------------------------------------------------------------- */
+
+static int read_journal(capacity_t *c, char *err, size_t errlen)
+{
+    size_t n;
+    char *text = journal_read_all(c->journal, &n);
+    if (!text) {
+        snprintf(err, errlen, "cannot read '%s': %s", c->journal, strerror(errno));
+        return errno == ENOMEM ? CAPACITY_FAILED : CAPACITY_BAD_INPUT;
+    }
+    size_t complete = journal_complete(text, n);
+    int rc = CAPACITY_OK;
+    size_t lineno = 0;
+    char *line = text;
+    while (rc == CAPACITY_OK && line < text + complete) {
+        char *nl = strchr(line, '\n');
+        *nl = '\0';
+        lineno++;
+        if (lineno == 1) {
+            if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
+                snprintf(err, errlen, "%s:1:1: not a clustersim capacity journal", c->journal);
+                rc = CAPACITY_BAD_INPUT;
+            } else if (strcmp(line + strlen(JOURNAL_MAGIC), c->id) != 0) {
+                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another search (id %.16s, this one's is "
+                                      "%s: the scenario file, --set, --seed, --duration, --metric, --range, "
+                                      "--tolerance or the replication options differ); use another -o directory, "
+                                      "or remove this one to start over",
+                         c->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), c->id);
+                rc = CAPACITY_BAD_INPUT;
+            }
+        } else {
+            char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+            char *end = NULL;
+            long k = t2 ? strtol(t1 + 1, &end, 10) : -1;
+            if (!t2 || end != t2 || k < 0 || k > 100000) {
+                snprintf(err, errlen, "%s:%zu:1: not a line of a capacity journal", c->journal, lineno);
+                rc = CAPACITY_BAD_INPUT;
+                break;
+            }
+            jrec_t *r = realloc(c->recs, (c->nrecs + 1) * sizeof *r);
+            if (!r) {
+                rc = CAPACITY_FAILED;
+                snprintf(err, errlen, "out of memory");
+                break;
+            }
+            c->recs = r;
+            *t1 = '\0';
+            r[c->nrecs].xtext = run_strprintf("%s", line);
+            r[c->nrecs].k = (int)k;
+            r[c->nrecs].nums = run_strprintf("%s", t2 + 1);
+            c->nrecs++;
+            if (!r[c->nrecs - 1].xtext || !r[c->nrecs - 1].nums) {
+                rc = CAPACITY_FAILED;
+                snprintf(err, errlen, "out of memory");
+            }
+        }
+        line = nl + 1;
+    }
+    free(text);
+    if (rc == CAPACITY_OK && lineno < 1) {
+        snprintf(err, errlen, "%s: the journal has no header", c->journal);
+        rc = CAPACITY_BAD_INPUT;
+    }
+    if (rc != CAPACITY_OK)
+        return rc;
+    c->jfd = open(c->journal, O_WRONLY | O_APPEND);
+    if (c->jfd < 0 || (complete < n && ftruncate(c->jfd, (off_t)complete) != 0)) {
+        snprintf(err, errlen, "cannot append to '%s': %s", c->journal, strerror(errno));
+        return CAPACITY_BAD_INPUT;
+    }
+    return CAPACITY_OK;
+}
+
+int capacity_open(capacity_t *c, const char *dir, bool resume, char *err, size_t errlen)
+{
+    if (run_make_dirs(dir) != 0) {
+        snprintf(err, errlen, "cannot create the output directory '%s': %s", dir, strerror(errno));
+        return errno == ENOMEM ? CAPACITY_FAILED : CAPACITY_BAD_INPUT;
+    }
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, errlen, "cannot write into '%s': %s", dir, strerror(errno));
+        return CAPACITY_BAD_INPUT;
+    }
+    c->dir = run_strprintf("%s", dir);
+    c->journal = run_strprintf("%s/" JOURNAL, dir);
+    if (!c->dir || !c->journal) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    struct stat st;
+    if (stat(c->journal, &st) == 0) {
+        if (!resume) {
+            snprintf(err, errlen, "%s holds the journal of an interrupted search: continue it with --resume (the "
+                                  "same command), or remove it to start over", c->journal);
+            return CAPACITY_BAD_INPUT;
+        }
+        return read_journal(c, err, errlen);
+    }
+    /* a new journal: its header line, put in place whole */
+    char *head = run_strprintf(JOURNAL_MAGIC "%s\n", c->id);
+    if (!head) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    const char *what;
+    int e = journal_create(dir, c->journal, head, &c->jfd, &what);
+    free(head);
+    if (e) {
+        snprintf(err, errlen, "cannot %s '%s': %s", what, c->journal, strerror(e));
+        return e == ENOMEM ? CAPACITY_FAILED : CAPACITY_BAD_INPUT;
+    }
+    return CAPACITY_OK;
+}
+
+/* ---- the search ------------------------------------------------------------------------ */
+
+/* Whether the gap (a, b) is narrow enough. */
+static bool narrow(const capacity_t *c, double a, double b)
+{
+    if (c->integer && b - a <= 1)
+        return true;
+    return c->tol_rel ? b - a <= c->tol * fabs(b) : b - a <= c->tol;
+}
+
+static double midpoint(const capacity_t *c, double a, double b)
+{
+    double m = a + (b - a) / 2;
+    return c->integer ? floor(m) : m;
+}
+
+/* The smallest and largest unsure values above the largest pass and below
+ * the smallest fail (NaN: none). */
+static void unsure_band(const capacity_t *c, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    double lp = c->lp >= 0 ? c->probes[c->lp].x : -INFINITY;
+    double ff = c->ff >= 0 ? c->probes[c->ff].x : INFINITY;
+    for (size_t i = 0; i < c->nprobes; i++) {
+        const cap_probe_t *cp = &c->probes[i];
+        if (cp->p.verdict != PROBE_UNSURE || cp->x <= lp || cp->x >= ff)
+            continue;
+        if (isnan(*lo) || cp->x < *lo)
+            *lo = cp->x;
+        if (isnan(*hi) || cp->x > *hi)
+            *hi = cp->x;
+    }
+}
+
+/* Takes probe i's verdict into the bracket. */
+static void take(capacity_t *c, size_t i)
+{
+    const cap_probe_t *cp = &c->probes[i];
+    if (cp->p.verdict == PROBE_PASS && (c->lp < 0 || cp->x > c->probes[c->lp].x))
+        c->lp = (int)i;
+    if (cp->p.verdict == PROBE_FAIL && (c->ff < 0 || cp->x < c->probes[c->ff].x))
+        c->ff = (int)i;
+}
+
+int capacity_search(capacity_t *c, char *err, size_t errlen)
+{
+    char lo_t[40], hi_t[40];
+    fmt_exact(lo_t, sizeof lo_t, c->lo);
+    fmt_exact(hi_t, sizeof hi_t, c->hi);
+    size_t i;
+    int rc = probe_at(c, c->lo, &i, err, errlen);
+    if (rc != CAPACITY_OK)
+        return rc > 0 ? CAPACITY_BAD_INPUT : rc;
+    if (c->probes[i].p.verdict != PROBE_PASS) {
+        const char *empty = NULL; /* a gate with nothing measured */
+        c->unbracketed = true;
+        for (size_t g = 0; g < c->base->nslo && !empty; g++)
+            if (isnan(c->probes[i].p.gates[g].value))
+                empty = c->base->slo[g].name;
+        if (empty)
+            snprintf(err, errlen, "--range:1:1: nothing was measured at LO = %s (%d replications): gate '%s' has no "
+                                  "sample there; give a higher LO", lo_t, c->probes[i].p.nreps, empty);
+        else
+            snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: the slo: gates %s already "
+                                  "at LO = %s (%d replications); give a lower LO",
+                     c->probes[i].p.verdict == PROBE_FAIL ? "fail" : "cannot be shown to hold", lo_t,
+                     c->probes[i].p.nreps);
+        return CAPACITY_BAD_INPUT;
+    }
+    take(c, i);
+    /* bracketing: doubling from LO, capped at HI */
+    double x = c->lo, ulo, uhi;
+    while (c->ff < 0) {
+        double nx = c->lo > 0 && 2 * x < c->hi ? 2 * x : c->hi;
+        if ((rc = probe_at(c, nx, &i, err, errlen)) < 0)
+            return rc;
+        if (rc > 0) {
+            unsure_band(c, &ulo, &uhi);
+            if (!isnan(ulo))
+                return CAPACITY_OK; /* an unsure band, not narrowed: said in the answer */
+            c->unbracketed = true;
+            snprintf(err, errlen, "--max-probes:1:1: every slo: gate still holds at %s after %d probes, short of "
+                                  "HI = %s: raise LO, or --max-probes", c->probes[c->lp].xtext, c->o->max_probes,
+                     hi_t);
+            return CAPACITY_BAD_INPUT;
+        }
+        take(c, i);
+        if (nx == c->hi)
+            break;
+        x = nx;
+    }
+    unsure_band(c, &ulo, &uhi);
+    if (c->ff < 0 && isnan(ulo)) {
+        c->unbracketed = true;
+        snprintf(err, errlen, "--range:1:%zu: the range does not bracket the answer: every slo: gate still holds "
+                              "at HI = %s; give a higher HI",
+                 strlen(lo_t) + 3, hi_t);
+        return CAPACITY_BAD_INPUT;
+    }
+    /* bisection */
+    for (;;) {
+        unsure_band(c, &ulo, &uhi);
+        if (c->ff < 0 && isnan(ulo)) { /* noise passed a value above every unsure one: nothing left to narrow */
+            c->converged = true;
+            return CAPACITY_OK;
+        }
+        double lp = c->probes[c->lp].x;
+        double next;
+        double top = !isnan(ulo) ? ulo : c->probes[c->ff].x;
+        if (!narrow(c, lp, top) && midpoint(c, lp, top) > lp)
+            next = midpoint(c, lp, top);
+        else if (!isnan(uhi) && c->ff >= 0 && !narrow(c, uhi, c->probes[c->ff].x) &&
+                 midpoint(c, uhi, c->probes[c->ff].x) > uhi)
+            next = midpoint(c, uhi, c->probes[c->ff].x);
+        else {
+            c->converged = true;
+            return CAPACITY_OK;
+        }
+        if ((rc = probe_at(c, next, &i, err, errlen)) != CAPACITY_OK)
+            return rc > 0 ? CAPACITY_OK : rc;
+        take(c, i);
+    }
+}
+
+/* ---- the bottleneck report ------------------------------------------------------------ */
+
+enum { SIG_SAT, SIG_CPU, SIG_OVERFLOW, SIG_PINNED, SIG_INFO };
+
+typedef struct signal {
+    char path[120];
+    const char *what;       /* "utilization", ... */
+    int kind;
+    double v, ci, v0, ci0;  /* at the break, at the last pass */
+    double score;
+} signal_t;
+
+typedef struct component {
+    char name[120];
+    signal_t sig[8];
+    size_t nsig;
+    double score;
+    size_t lead;            /* its leading signal */
+} component_t;
+
+typedef struct report {
+    component_t *comp;
+    size_t ncomp;
+    const cap_probe_t *brk, *pass;
+    int first_gate;         /* the slo: gate that fails first, -1: none */
+    double first_gate_x;
+} report_t;
+
+static const service_cfg_t *service_cfg(const scenario_t *sc, const char *name)
+{
+    const station_cfg_t *st = scenario_station(sc, &station_service, name);
+    return st ? st->cfg : NULL;
+}
+
+/* cpu_utilization (CPU used over requested) as a share of the CPU limit,
+ * where saturation is (throttling): request / limit, or 1 without both. */
+static double cpu_scale(const scenario_t *sc, const char *name)
+{
+    const service_cfg_t *cfg = service_cfg(sc, name);
+    if (!cfg || cfg->cpu_request_m <= 0 || cfg->cpu_limit_m <= 0)
+        return 1;
+    return (double)cfg->cpu_request_m / (double)cfg->cpu_limit_m;
+}
+
+/* The most replicas sc's autoscaler of service NAME allows, or -1 (none). */
+static double max_replicas(const scenario_t *sc, const char *name)
+{
+    const service_cfg_t *cfg = service_cfg(sc, name);
+    if (!cfg)
+        return -1;
+    const autoscaler_cfg_t *a = &cfg->autoscaler;
+    if (!a->kind)
+        return -1;
+    return a->hpa ? a->hpa->max_replicas : a->max_replicas;
+}
+
+/* path without its prefix "services." and suffix (e.g. ".utilization"),
+ * into buf: 0 when path has both. */
+static int middle(const char *path, const char *prefix, const char *suffix, char *buf, size_t size)
+{
+    size_t np = strlen(prefix), ns = strlen(suffix), n = strlen(path);
+    if (n <= np + ns || strncmp(path, prefix, np) != 0 || strcmp(path + n - ns, suffix) != 0)
+        return -1;
+    snprintf(buf, size, "%.*s", (int)(n - np - ns), path + np);
+    return strchr(buf, '.') ? -1 : 0;
+}
+
+static component_t *component(report_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->ncomp; i++)
+        if (!strcmp(r->comp[i].name, name))
+            return &r->comp[i];
+    component_t *c = realloc(r->comp, (r->ncomp + 1) * sizeof *c);
+    if (!c)
+        return NULL;
+    r->comp = c;
+    c = &r->comp[r->ncomp++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return c;
+}
+
+/* The signals: which summary paths say that a component saturates. */
+static const struct {
+    const char *prefix, *suffix;  /* a middle component between them, or none (suffix "") */
+    const char *comp;             /* the component: this, then the middle (if any) */
+    const char *what;
+    int kind;
+} signals[] = {
+    {"services.", ".utilization", "services.", "utilization (busy workers / workers)", SIG_SAT},
+    {"services.", ".cpu_utilization", "services.", "cpu_utilization (CPU used / requested)", SIG_CPU},
+    {"services.", ".rejected", "services.", "rejected (queue full)", SIG_OVERFLOW},
+    {"services.", ".oom_kills", "services.", "oom_kills (memory limit)", SIG_OVERFLOW},
+    {"services.", ".queue_length_mean", "services.", "queue_length_mean", SIG_INFO},
+    {"services.", ".replicas.max", "services.", "replicas.max (autoscaler's max)", SIG_PINNED},
+    {"database.primary.utilization", "", "database.primary", "utilization", SIG_SAT},
+    {"database.replicas.", ".utilization", "database.replicas.", "utilization", SIG_SAT},
+    {"database.pool_utilization", "", "database.pool", "pool_utilization", SIG_SAT},
+    {"database.pool_timeouts", "", "database.pool", "pool_timeouts", SIG_OVERFLOW},
+    {"database.too_many_connections", "", "database.pool", "too_many_connections", SIG_OVERFLOW},
+    {"database.pool_wait_ms", "", "database.pool", "pool_wait_ms", SIG_INFO},
+    {"cache.redis.utilization", "", "cache.redis", "utilization", SIG_SAT},
+    {"cache.cdn.origin_requests", "", "cache.cdn", "origin_requests (misses to origin)", SIG_INFO},
+};
+
+static int build_report(const capacity_t *c, report_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->first_gate = -1;
+    if (c->lp >= 0)
+        r->pass = &c->probes[c->lp];
+    if (c->ff >= 0)
+        r->brk = &c->probes[c->ff];
+    else {
+        double ulo, uhi;
+        unsure_band(c, &ulo, &uhi);
+        for (size_t i = 0; i < c->nprobes; i++)
+            if (c->probes[i].x == uhi)
+                r->brk = &c->probes[i];
+    }
+    /* the gate that fails first as the value grows: the smallest value at
+     * which it fails; a tie goes to the smaller margin at the break */
+    for (size_t g = 0; g < c->base->nslo; g++)
+        for (size_t i = 0; i < c->nprobes; i++) {
+            const cap_probe_t *cp = &c->probes[i];
+            if (cp->p.gates[g].verdict != PROBE_FAIL)
+                continue;
+            bool better = r->first_gate < 0 || cp->x < r->first_gate_x ||
+                          (cp->x == r->first_gate_x && r->brk &&
+                           r->brk->p.gates[g].margin < r->brk->p.gates[r->first_gate].margin);
+            if (better) {
+                r->first_gate = (int)g;
+                r->first_gate_x = cp->x;
+            }
+        }
+    if (!r->brk)
+        return 0;
+    const metrics_t *m = &r->brk->p.summary;
+    double total = metrics_value(m, "requests.total");
+    for (size_t i = 0; i < m->n; i++) {
+        const metric_t *mt = &m->v[i];
+        for (size_t s = 0; s < sizeof signals / sizeof signals[0]; s++) {
+            char mid[120], name[120];
+            if (signals[s].suffix[0]) {
+                if (middle(mt->path, signals[s].prefix, signals[s].suffix, mid, sizeof mid) != 0)
+                    continue;
+            } else if (strcmp(mt->path, signals[s].prefix) != 0)
+                continue;
+            snprintf(name, sizeof name, "%s%s", signals[s].comp, signals[s].suffix[0] ? mid : "");
+            double limit = signals[s].kind == SIG_PINNED ? max_replicas(r->brk->p.sc, mid) : 0;
+            if (signals[s].kind == SIG_PINNED && limit <= 0)
+                continue;
+            component_t *cp = component(r, name);
+            if (!cp)
+                return -1;
+            if (cp->nsig == sizeof cp->sig / sizeof cp->sig[0])
+                continue;
+            signal_t *sg = &cp->sig[cp->nsig++];
+            snprintf(sg->path, sizeof sg->path, "%s", mt->path);
+            sg->what = signals[s].what;
+            sg->kind = signals[s].kind;
+            sg->v = mt->value;
+            sg->ci = mt->ci95;
+            const metric_t *m0 = r->pass ? metrics_find(&r->pass->p.summary, mt->path) : NULL;
+            sg->v0 = m0 ? m0->value : NAN;
+            sg->ci0 = m0 ? m0->ci95 : NAN;
+            /* 1 means saturated: a utilisation is its own score (CPU: its
+             * share of the limit, where throttling starts); requests
+             * turned away score 1 plus their share of all requests; an
+             * autoscaler at its maximum scores 1; context scores nothing */
+            switch (sg->kind) {
+            case SIG_SAT: sg->score = isnan(sg->v) ? 0 : sg->v; break;
+            case SIG_CPU: sg->score = isnan(sg->v) ? 0 : sg->v * cpu_scale(r->brk->p.sc, mid); break;
+            case SIG_OVERFLOW: sg->score = sg->v > 0 ? 1 + (total > 0 ? sg->v / total : 0) : 0; break;
+            case SIG_PINNED: sg->score = sg->v >= limit ? 1 : 0; break;
+            default: sg->score = -1; break;
+            }
+            if (cp->nsig == 1 || sg->score > cp->sig[cp->lead].score) {
+                cp->lead = cp->nsig - 1;
+                cp->score = sg->score;
+            }
+        }
+    }
+    /* ranked by score, highest first; a tie keeps summary.json's order */
+    for (size_t i = 1; i < r->ncomp; i++)
+        for (size_t j = i; j > 0 && r->comp[j].score > r->comp[j - 1].score; j--) {
+            component_t t = r->comp[j];
+            r->comp[j] = r->comp[j - 1];
+            r->comp[j - 1] = t;
+        }
+    return 0;
+}
+
+/* ---- the outputs ---------------------------------------------------------------------- */
+
+/* "v ± ci" (or "v", or "-") into buf. */
+static const char *pm(char *buf, size_t size, double v, double ci)
+{
+    if (isnan(v))
+        snprintf(buf, size, "-");
+    else if (isnan(ci))
+        snprintf(buf, size, "%.6g", v);
+    else
+        snprintf(buf, size, "%.6g ± %.3g", v, ci);
+    return buf;
+}
+
+static const char *metric_label(const capacity_t *c, char *buf, size_t size)
+{
+    if (c->multiple)
+        snprintf(buf, size, "traffic multiple m (traffic.rate %.6g/s x m%s)", c->rate,
+                 c->nprof ? ", and the profile's rates" : "");
+    else
+        snprintf(buf, size, "%s%s", c->path, c->integer ? " (integers)" : "");
+    return buf;
+}
+
+/* The answer in a sentence. */
+static void answer(FILE *f, const capacity_t *c)
+{
+    double ulo, uhi;
+    unsure_band(c, &ulo, &uhi);
+    fprintf(f, "every gate holds up to %s", c->probes[c->lp].xtext);
+    if (c->ff >= 0)
+        fprintf(f, "; fails by %s: the breaking point lies in [%s, %s]", c->probes[c->ff].xtext,
+                c->probes[c->lp].xtext, c->probes[c->ff].xtext);
+    else
+        fprintf(f, "; no value in the range fails with confidence");
+    if (!isnan(ulo) && ulo == uhi)
+        fprintf(f, " (undecided at %.6g with %d replications)", ulo, c->o->max_replications);
+    else if (!isnan(ulo))
+        fprintf(f, " (undecided from %.6g to %.6g with %d replications)", ulo, uhi, c->o->max_replications);
+    if (!c->converged)
+        fprintf(f, " (--max-probes %d reached before the tolerance)", c->o->max_probes);
+}
+
+void capacity_print(FILE *f, const capacity_t *c)
+{
+    char buf[200], b1[64], b2[64];
+    fprintf(f, "capacity %s: %s; %d replications per probe (up to %d when unsure), seeds %" PRIu64 ".., "
+               "tolerance %.6g%s\n",
+            c->name, metric_label(c, buf, sizeof buf), c->o->replications, c->o->max_replications, c->base->seed,
+            c->tol_rel ? c->tol * 100 : c->tol, c->tol_rel ? "%" : "");
+    fprintf(f, "probe  %-12s %-7s reps  gates not passing\n", "value", "verdict");
+    for (size_t i = 0; i < c->nprobes; i++) {
+        const cap_probe_t *cp = &c->probes[i];
+        fprintf(f, "%5zu  %-12s %-7s %4d", i + 1, cp->xtext, probe_verdict_name(cp->p.verdict), cp->p.nreps);
+        int shown = 0;
+        for (size_t g = 0; g < c->base->nslo; g++)
+            if (cp->p.gates[g].verdict != PROBE_PASS && shown++ < 3)
+                fprintf(f, "%s%s (%s)", shown == 1 ? "  " : " ", c->base->slo[g].name,
+                        probe_verdict_name(cp->p.gates[g].verdict));
+        if (shown > 3)
+            fprintf(f, " and %d more", shown - 3);
+        fputc('\n', f);
+    }
+    answer(f, c);
+    fputc('\n', f);
+    report_t r;
+    if (build_report(c, &r) != 0) {
+        fprintf(f, "(the bottleneck report ran out of memory)\n");
+        free(r.comp);
+        return;
+    }
+    if (r.first_gate >= 0) {
+        const slo_t *g = &c->base->slo[r.first_gate];
+        fprintf(f, "first gate to fail: %s (%s %s %.6g), from %.6g", g->name, g->metric, slo_ops[g->op],
+                g->threshold, r.first_gate_x);
+        if (r.brk)
+            fprintf(f, ": %s at %s", pm(b1, sizeof b1, r.brk->p.gates[r.first_gate].value,
+                                        r.brk->p.gates[r.first_gate].half), r.brk->xtext);
+        if (r.pass)
+            fprintf(f, ", %s at %s", pm(b2, sizeof b2, r.pass->p.gates[r.first_gate].value,
+                                        r.pass->p.gates[r.first_gate].half), r.pass->xtext);
+        fputc('\n', f);
+    }
+    if (r.brk) {
+        fprintf(f, "bottlenecks at %s (ranked; 1 = saturated), beside %s:\n", r.brk->xtext,
+                r.pass ? r.pass->xtext : "-");
+        fprintf(f, "rank  %-28s %-40s %6s  %-22s %s\n", "component", "signal", "score", "at break", "at last pass");
+        size_t rank = 0;
+        for (size_t i = 0; i < r.ncomp; i++) {
+            const component_t *cp = &r.comp[i];
+            if (cp->score < 0)
+                continue;
+            const signal_t *s = &cp->sig[cp->lead];
+            fprintf(f, "%4zu  %-28s %-40s %6.3f  %-22s %s\n", ++rank, cp->name, s->what, cp->score,
+                    pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+        }
+    }
+    free(r.comp);
+}
+
+static void json_num(FILE *f, double v)
+{
+    char buf[40];
+    journal_fmt_num(buf, sizeof buf, v);
+    fputs(buf[0] ? buf : "null", f);
+}
+
+static void json_vc(FILE *f, const char *key, double v, double ci)
+{
+    fprintf(f, "\"%s\": {\"value\": ", key);
+    json_num(f, v);
+    fputs(", \"ci95\": ", f);
+    json_num(f, ci);
+    fputc('}', f);
+}
+
+static void emit_json(FILE *f, const void *ctx)
+{
+    const capacity_t *c = ctx;
+    report_t r;
+    int oom = build_report(c, &r);
+    double ulo, uhi;
+    unsure_band(c, &ulo, &uhi);
+    fprintf(f, "{\n  \"schema\": \"" CAPACITY_SCHEMA "\",\n  \"scenario\": ");
+    gate_json_put(f, c->name);
+    fputs(",\n  \"file\": ", f);
+    gate_json_put(f, c->o->file);
+    fprintf(f, ",\n  \"id\": \"%s\",\n  \"metric\": {\"kind\": \"%s\", \"path\": ", c->id,
+            c->multiple ? "traffic_multiple" : c->integer ? "integer" : "number");
+    gate_json_put(f, c->path);
+    fputs(", \"base_rate\": ", f);
+    json_num(f, c->multiple ? c->rate : NAN);
+    fputs("},\n  \"range\": [", f);
+    json_num(f, c->lo);
+    fputs(", ", f);
+    json_num(f, c->hi);
+    fprintf(f, "],\n  \"tolerance\": {\"value\": ");
+    json_num(f, c->tol);
+    fprintf(f, ", \"relative\": %s},\n  \"seed\": %" PRIu64 ",\n  \"replications\": %d,\n"
+               "  \"max_replications\": %d,\n  \"max_probes\": %d,\n",
+            c->tol_rel ? "true" : "false", c->base->seed, c->o->replications, c->o->max_replications,
+            c->o->max_probes);
+    fputs("  \"result\": {\"holds_up_to\": ", f);
+    json_num(f, c->probes[c->lp].x);
+    fputs(", \"fails_by\": ", f);
+    json_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN);
+    fputs(", \"unsure\": ", f);
+    if (isnan(ulo))
+        fputs("null", f);
+    else {
+        fputc('[', f);
+        json_num(f, ulo);
+        fputs(", ", f);
+        json_num(f, uhi);
+        fputc(']', f);
+    }
+    fprintf(f, ", \"converged\": %s},\n  \"first_gate\": ", c->converged ? "true" : "false");
+    if (r.first_gate < 0)
+        fputs("null", f);
+    else {
+        fputs("{\"name\": ", f);
+        gate_json_put(f, c->base->slo[r.first_gate].name);
+        fputs(", \"metric\": ", f);
+        gate_json_put(f, c->base->slo[r.first_gate].metric);
+        fputs(", \"fails_from\": ", f);
+        json_num(f, r.first_gate_x);
+        fputc('}', f);
+    }
+    fputs(",\n  \"probes\": [", f);
+    for (size_t i = 0; i < c->nprobes; i++) {
+        const cap_probe_t *cp = &c->probes[i];
+        fprintf(f, "%s\n    {\"value\": ", i ? "," : "");
+        json_num(f, cp->x);
+        fprintf(f, ", \"verdict\": \"%s\", \"replications\": %d, \"gates\": [", probe_verdict_name(cp->p.verdict),
+                cp->p.nreps);
+        for (size_t g = 0; g < c->base->nslo; g++) {
+            const probe_gate_t *pg = &cp->p.gates[g];
+            fputs(g ? ", {\"name\": " : "{\"name\": ", f);
+            gate_json_put(f, c->base->slo[g].name);
+            fputs(", \"value\": ", f);
+            json_num(f, pg->value);
+            fputs(", \"ci95\": ", f);
+            json_num(f, pg->half);
+            fprintf(f, ", \"verdict\": \"%s\"}", probe_verdict_name(pg->verdict));
+        }
+        fputs("]}", f);
+    }
+    fputs("\n  ],\n  \"bottlenecks\": {\"at\": ", f);
+    json_num(f, r.brk ? r.brk->x : NAN);
+    fputs(", \"last_pass\": ", f);
+    json_num(f, r.pass ? r.pass->x : NAN);
+    fputs(", \"components\": [", f);
+    size_t k = 0;
+    for (size_t i = 0; !oom && i < r.ncomp; i++) {
+        const component_t *cp = &r.comp[i];
+        fprintf(f, "%s\n    {\"component\": ", k++ ? "," : "");
+        gate_json_put(f, cp->name);
+        fputs(", \"score\": ", f);
+        json_num(f, cp->score < 0 ? NAN : cp->score);
+        fputs(", \"lead\": ", f);
+        gate_json_put(f, cp->sig[cp->lead].path);
+        fputs(", \"signals\": [", f);
+        for (size_t s = 0; s < cp->nsig; s++) {
+            const signal_t *sg = &cp->sig[s];
+            fputs(s ? ", {\"path\": " : "{\"path\": ", f);
+            gate_json_put(f, sg->path);
+            fputs(", ", f);
+            json_vc(f, "at", sg->v, sg->ci);
+            fputs(", ", f);
+            json_vc(f, "last_pass", sg->v0, sg->ci0);
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+    fputs("\n  ]}\n}\n", f);
+    free(r.comp);
+}
+
+static void emit_md(FILE *f, const void *ctx)
+{
+    const capacity_t *c = ctx;
+    char buf[200], b1[64], b2[64];
+    report_t r;
+    int oom = build_report(c, &r);
+    fputs("## Capacity of ", f);
+    gate_md_put(f, c->name);
+    fputs("\n\n", f);
+    answer(f, c);
+    fprintf(f, ".\n\nValue: %s. Every probe ran %d replications (up to %d when unsure) with the same seeds from "
+               "%" PRIu64 "; a probe passes when every gate's whole 95%% interval passes, fails when one gate's "
+               "whole interval fails.\n\n",
+            metric_label(c, buf, sizeof buf), c->o->replications, c->o->max_replications, c->base->seed);
+    fputs("| probe | value | verdict | replications |\n|---:|---:|---|---:|\n", f);
+    for (size_t i = 0; i < c->nprobes; i++)
+        fprintf(f, "| %zu | %s | %s | %d |\n", i + 1, c->probes[i].xtext, probe_verdict_name(c->probes[i].p.verdict),
+                c->probes[i].p.nreps);
+    if (r.first_gate >= 0) {
+        fputs("\nFirst gate to fail: **", f);
+        gate_md_put(f, c->base->slo[r.first_gate].name);
+        fprintf(f, "** (from %.6g).\n", r.first_gate_x);
+    }
+    if (r.brk && !oom) {
+        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | score | at %s | at %s |\n"
+                   "|---:|---|---|---:|---:|---:|\n",
+                r.brk->xtext, r.pass ? r.pass->xtext : "-", r.brk->xtext, r.pass ? r.pass->xtext : "-");
+        size_t rank = 0;
+        for (size_t i = 0; i < r.ncomp; i++) {
+            const component_t *cp = &r.comp[i];
+            if (cp->score < 0)
+                continue;
+            const signal_t *s = &cp->sig[cp->lead];
+            fprintf(f, "| %zu | ", ++rank);
+            gate_md_put(f, cp->name);
+            fputs(" | ", f);
+            gate_md_put(f, s->what);
+            fprintf(f, " | %.3f | %s | %s |\n", cp->score, pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+        }
+    }
+    free(r.comp);
+}
+
+static void remove_journal(capacity_t *c)
+{
+    if (c->jfd < 0)
+        return;
+    close(c->jfd);
+    c->jfd = -1;
+    unlink(c->journal);
+}
+
+void capacity_abandon(capacity_t *c)
+{
+    if (c->unbracketed)
+        remove_journal(c);
+}
+
+int capacity_finish(capacity_t *c, char *err, size_t errlen)
+{
+    char *json = run_strprintf("%s/capacity.json", c->dir);
+    char *md = run_strprintf("%s/capacity.md", c->dir);
+    int rc = CAPACITY_OK;
+    if (!json || !md) {
+        snprintf(err, errlen, "out of memory");
+        rc = CAPACITY_FAILED;
+    } else if (gate_write_file(json, emit_json, c, err, errlen) != 0 || gate_write_file(md, emit_md, c, err, errlen) != 0)
+        rc = CAPACITY_FAILED;
+    else
+        remove_journal(c);
+    free(json);
+    free(md);
+    return rc;
+}

@@ -1,0 +1,43 @@
+/* journal: the pieces an append-only journal of results is made of, for
+ * `sweep` (one row per grid point) and `capacity` (one line per
+ * replication of a probe): an ID hash of the inputs, numbers printed so that
+ * they read back exactly, whole-file reads and whole-line appends.
+ *
+ * A line is appended with one write() of the line and its newline, then
+ * fsync; a write cut short (a full disk) is taken back with ftruncate, so
+ * that a later line cannot be glued to half of this one. A reader drops a
+ * last line without its newline (cut by a crash of the machine). Library
+ * code: errors are returned as errno values. */
+#ifndef SIM_JOURNAL_H
+#define SIM_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOURNAL_FNV_INIT 0xcbf29ce484222325ULL
+
+/* FNV-1a, 64 bits, of n bytes, continuing from h. */
+uint64_t journal_fnv(uint64_t h, const void *data, size_t n);
+/* The same of s with its terminating NUL (so "ab","c" differs from "a","bc"). */
+uint64_t journal_fnv_str(uint64_t h, const char *s);
+/* v in the shortest of 15, 16, 17 significant digits that reads back
+ * exactly (cJSON's rule), into buf; "" for NaN and infinities (no value). */
+void journal_fmt_num(char *buf, size_t size, double v);
+/* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
+ * errno set. */
+char *journal_read_all(const char *path, size_t *n);
+/* Appends line and a newline to fd in one write, then syncs. 0 or an errno
+ * value; *closed is set when a failed write could not be taken back (write
+ * nothing more), and while it is set nothing is written (EIO). */
+int journal_append(int fd, const char *line, bool *closed);
+/* Creates the journal path (in directory dir) holding head, its header
+ * lines, whole: written to dir/.NAME.tmp-PID beside it, synced, renamed;
+ * then opens it for appending (*fd). 0, or an errno value with what failed
+ * in *what ("create" or "open"). */
+int journal_create(const char *dir, const char *path, const char *head, int *fd, const char **what);
+/* The length of text's whole lines (up to and including its last newline):
+ * what a reader keeps. */
+size_t journal_complete(const char *text, size_t n);
+
+#endif

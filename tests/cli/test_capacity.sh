@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# test_capacity.sh: `clustersim capacity` (issue 13): the breaking rate of an
+# M/M/c queue found within the reported interval, the bottleneck report
+# naming the undersized tier of two, bad input (exit 2), output independent
+# of -j, and an interrupted search resumed to the same bytes.
+#
+#   CLUSTERSIM=bin/clustersim bash tests/cli/test_capacity.sh     (from the repository root)
+#
+# The known answer (tests/capacity/mmc.yaml): one pod of c = 4 workers,
+# exponential service of mean 10 ms (mu = 100/s per worker), Poisson
+# arrivals at m x 100/s, one gate: mean wait in queue <= 5 ms. The mean
+# wait of M/M/c is Erlang C: Wq(lambda) = C(c, a) / (c mu - lambda), a =
+# lambda / mu, C(c, a) = (a^c / c!) (c / (c - a)) / (sum_{k<c} a^k / k! +
+# (a^c / c!) (c / (c - a))); it grows with lambda, and the breaking rate
+# lambda* solves Wq = 5 ms. It is computed below by bisection on that
+# formula (about 299/s, m* = 2.99), not taken from the program. A probe
+# passes only when the whole 95% interval of the mean wait over its
+# replications (900 s each after a 60 s warm-up) is below 5 ms and fails
+# only when it is wholly above, so m* lies between the largest passing and
+# the smallest failing multiple unless an interval misses its mean; the
+# seeds are fixed, so the check is deterministic. The interval must also be
+# narrow: within 5% of m* (the search stops at 2%, plus the band where 20
+# replications could not decide).
+set -u
+. "$(dirname "$0")/lib.sh"
+cli_init capacity
+
+if ! command -v python3 >/dev/null; then
+    not_ok "python3 is needed to read capacity.json"
+    finish
+fi
+DIR=$(cd "$(dirname "$0")/../capacity" && pwd)
+
+run capacity --help
+if [ $rc -eq 0 ] && grep -q 'usage: clustersim capacity' "$OUT"; then
+    ok "capacity --help: exit 0, usage"
+else
+    not_ok "capacity --help" "exit $rc"
+fi
+
+# ---- the M/M/4 breaking rate (Erlang C) ------------------------------------------------------------
+run capacity "$DIR/mmc.yaml" -o "$TMP/mmc" -j 2
+verdict=$(python3 - "$TMP/mmc/capacity.json" <<'PY'
+import json, math, sys
+c, mu, W = 4, 100.0, 0.005
+def wq(l):
+    a = l / mu
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c * mu - l)
+lo, hi = 1.0, c * mu * (1 - 1e-12)
+for _ in range(200):
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if wq(mid) <= W else (lo, mid)
+m_star = lo / 100.0
+r = json.load(open(sys.argv[1]))["result"]
+lp, ff = r["holds_up_to"], r["fails_by"]
+ok = ff is not None and lp <= m_star <= ff and (ff - lp) <= 0.05 * m_star
+print("ok" if ok else "bad", "m*=%.4f" % m_star, "interval [%s, %s]" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "M/M/4, mean wait <= 5 ms: the Erlang C breaking multiple lies in the reported interval ($verdict)"
+else
+    not_ok "M/M/4 breaking multiple within the interval" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+if grep -q 'holds up to' "$OUT" && grep -q 'first gate to fail: mean wait' "$OUT" && [ -s "$TMP/mmc/capacity.md" ] &&
+    [ ! -e "$TMP/mmc/capacity.journal" ]; then
+    ok "the report says where it holds and which gate fails first; capacity.md written, the journal removed"
+else
+    not_ok "the terminal report and capacity.md" "$(one_line "$OUT")"
+fi
+run capacity "$DIR/mmc.yaml" -o "$TMP/mmc-j1" -j 1 -q
+if [ $rc -eq 0 ] && cmp -s "$TMP/mmc/capacity.json" "$TMP/mmc-j1/capacity.json" &&
+    cmp -s "$TMP/mmc/capacity.md" "$TMP/mmc-j1/capacity.md"; then
+    ok "capacity.json and capacity.md are the same bytes with -j 1 and -j 2"
+else
+    not_ok "output independent of -j" "exit $rc" "$(diff "$TMP/mmc/capacity.json" "$TMP/mmc-j1/capacity.json" | head -3)"
+fi
+
+# ---- --metric PATH: the same queue at 100/s, searching the mean service time ------------------------
+# Wq at lambda = 100/s as a function of the mean service time s (mu = 1/s); the breaking s* solves
+# Wq = 5 ms (about 25 ms), computed from the same formula
+run capacity "$DIR/mmc.yaml" --metric services.web.service_time.mean --range 0.002..0.039 -o "$TMP/svc" -j 2 -q
+verdict=$(python3 - "$TMP/svc/capacity.json" <<'PY'
+import json, math, sys
+c, lam, W = 4, 100.0, 0.005
+def wq(s):
+    a = lam * s
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c / s - lam)
+lo, hi = 1e-6, c / lam * (1 - 1e-12)
+for _ in range(200):
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if wq(mid) <= W else (lo, mid)
+d = json.load(open(sys.argv[1]))
+r = d["result"]
+lp, ff = r["holds_up_to"], r["fails_by"]
+ok = d["metric"]["kind"] == "number" and ff is not None and lp <= lo <= ff and (ff - lp) <= 0.05 * lo
+print("ok" if ok else "bad", "s*=%.5f" % lo, "interval [%s, %s]" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "--metric services.web.service_time.mean: the Erlang C breaking service time lies in the interval ($verdict)"
+else
+    not_ok "--metric PATH search" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
+# ---- the bottleneck: the undersized tier of two ---------------------------------------------------
+run capacity "$DIR/two-tier.yaml" -o "$TMP/two" -j 2
+first=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bottlenecks"]["components"]; print(b[0]["component"], b[0]["lead"])' \
+    "$TMP/two/capacity.json" 2>&1)
+if [ $rc -eq 0 ] && [ "$first" = "services.back services.back.utilization" ]; then
+    ok "two tiers, the back one undersized: the first bottleneck is services.back (its utilisation)"
+else
+    not_ok "the bottleneck report names the undersized tier" "exit $rc" "$first" "$(one_line "$ERR")"
+fi
+
+# ---- bad input ------------------------------------------------------------------------------------
+expect2() { # DESCRIPTION PATTERN ARGS...
+    local what=$1 pat=$2
+    shift 2
+    run capacity "$@"
+    if [ $rc -eq 2 ] && grep -q -- "$pat" "$ERR"; then
+        ok "$what: exit 2, '$pat'"
+    else
+        not_ok "$what: exit 2" "exit $rc" "$(one_line "$ERR")"
+    fi
+}
+expect2 "an unknown --metric key" "services.web: unknown key 'nope'" "$DIR/mmc.yaml" --metric services.web.nope \
+    --range 1..2 -o "$TMP/bad"
+expect2 "a --metric path naming no component" "not a key of" "$DIR/mmc.yaml" --metric services.wbe.replicas \
+    --range 1..2 -o "$TMP/bad"
+expect2 "an empty range" "--range:1:1: the range 4..1 is empty" "$DIR/mmc.yaml" --range 4..1 -o "$TMP/bad"
+expect2 "a range where everything holds" "still holds at HI = 1" "$DIR/mmc.yaml" --range 0.5..1 -o "$TMP/bad1"
+expect2 "a range where everything fails" "fail already at LO = 3.5" "$DIR/mmc.yaml" --range 3.5..8 -o "$TMP/bad2"
+if [ ! -e "$TMP/bad1/capacity.journal" ] && [ ! -e "$TMP/bad2/capacity.journal" ]; then
+    ok "a search whose range does not bracket the answer leaves no journal behind"
+else
+    not_ok "no journal after a range error" "$(ls "$TMP/bad1" "$TMP/bad2")"
+fi
+expect2 "--metric without --range" "needs a --range" "$DIR/mmc.yaml" --metric services.web.concurrency
+expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo=[]' -o "$TMP/bad"
+expect2 "one replication" "at least 2" "$DIR/mmc.yaml" -r 1
+
+# ---- interrupted, then --resume --------------------------------------------------------------------
+SLOW=(capacity "$DIR/mmc.yaml" -j 1 -q)
+lines_in() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+D=$TMP/int
+"$CLUSTERSIM" "${SLOW[@]}" -o "$D" >/dev/null 2>"$TMP/int.err" &
+pid=$!
+for i in $(seq 1 500); do
+    [ "$(lines_in "$D/capacity.journal")" -ge 12 ] && break
+    sleep 0.01
+done
+kill -s KILL $pid
+wait $pid 2>/dev/null
+irc=$?
+n=$(lines_in "$D/capacity.journal")
+[ -e "$D/capacity.json" ] && n=0 # the search was not interrupted
+printf '2.5\t3\t0.1 0.2' >>"$D/capacity.journal" # a line cut by a crash: dropped
+run "${SLOW[@]}" -o "$D"
+rc_noresume=$rc
+run "${SLOW[@]}" -o "$D" --seed 12 --resume
+rc_other=$rc
+run "${SLOW[@]}" -o "$D" --resume
+if [ $irc -eq 137 ] && [ "$n" -ge 12 ] && [ $rc_noresume -eq 2 ] && [ $rc_other -eq 2 ] &&
+    [ $rc -eq 0 ] && cmp -s "$D/capacity.json" "$TMP/mmc-j1/capacity.json" && cmp -s "$D/capacity.md" "$TMP/mmc-j1/capacity.md"; then
+    ok "killed after $((n - 1)) replications: without --resume or with another seed exit 2; --resume gives the uninterrupted bytes"
+else
+    not_ok "kill, then --resume" "kill exit $irc, $n lines, no-resume $rc_noresume, other seed $rc_other, resume $rc" \
+        "$(one_line "$ERR")" "$(diff "$D/capacity.json" "$TMP/mmc-j1/capacity.json" 2>&1 | head -3)"
+fi
+
+finish
