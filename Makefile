@@ -1,6 +1,7 @@
 # clustersim: a plain Makefile.
 #
-#   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there)
+#   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there,
+#                   bin/clustersim-view when SDL2 and SDL2_ttf are there)
 #   make MPI=1      build bin/clustersim-mpi too, an error without mpicc (MPI=0: never)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
@@ -18,7 +19,8 @@ CC       ?= cc
 PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
 DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3 \
-            libopenmpi-dev openmpi-bin
+            libopenmpi-dev openmpi-bin \
+            libsdl2-dev libsdl2-ttf-dev zlib1g-dev fonts-dejavu-core xvfb xauth
 DEFAULT_SCENARIO := scenarios/azora-baseline.yaml
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -56,12 +58,11 @@ else
   Q := @
 endif
 
-LIB_SRC  := $(sort $(wildcard sim/*.c models/*.c))
+LIB_SRC  := $(sort $(wildcard sim/*.c models/*.c)) viz/vdata.c
 LIB_SRC  := $(filter-out sim/main.c sim/sweep_mpi.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libclustersim.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 # bin/clustersim-mpi (`mpirun -np N clustersim-mpi sweep ...`) is main.c built
 # by mpicc with -DCLUSTERSIM_MPI plus sim/sweep_mpi.c, the only file that
 # includes mpi.h. Plain `make` builds it where mpicc exists, so nothing else
@@ -78,12 +79,36 @@ else ifeq ($(MPI),0)
 else
   MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BIN)/clustersim-mpi)
 endif
+# bin/clustersim-view (viz/) is built when pkg-config finds SDL2, SDL2_ttf
+# and zlib (the PNG writer's deflate); without them everything else builds
+# and tests, and the viewer's tests say they were skipped. viz/vdata.c, the
+# results reader, uses no SDL: it is in the library and tested always.
+# VIEW=0 never builds the viewer.
+VIEW_PKGS := sdl2 SDL2_ttf zlib
+ifeq ($(VIEW),0)
+  HAVE_VIEW :=
+else
+  HAVE_VIEW := $(shell pkg-config --exists $(VIEW_PKGS) 2>/dev/null && echo 1)
+endif
+VIEW_CFLAGS = $(shell pkg-config --cflags $(VIEW_PKGS))
+VIEW_LIBS   = $(shell pkg-config --libs $(VIEW_PKGS))
+VIEW_SRC    := $(filter-out viz/vdata.c viz/main.c,$(sort $(wildcard viz/*.c)))
+VIEW_OBJ    := $(VIEW_SRC:%.c=$(BUILD)/%.o)
+VIEW_TEST_SRC := $(sort $(wildcard tests/test_view*.c))
+TEST_SRC    := $(filter-out $(VIEW_TEST_SRC),$(TEST_SRC))
+ifeq ($(HAVE_VIEW),1)
+  VIEW_BIN  := $(BIN)/clustersim-view
+  TEST_SRC  += $(VIEW_TEST_SRC)
+else
+  VIEW_BIN  :=
+endif
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
 .PHONY: all run test check-tests bench docs deps install-packages clean help fuzz fuzz-build fuzz-run
-all: $(BIN)/clustersim $(MPI_BIN)
+all: $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN)
 
 help:
 	@sed -n '3,14p' Makefile
@@ -97,6 +122,31 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/viz/%.o: viz/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(VIEW_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/viz/vdata.o: viz/vdata.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BIN)/clustersim-view: $(BUILD)/viz/main.o $(VIEW_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(VIEW_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_view%.o: tests/test_view%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(VIEW_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BIN)/tests/test_view%: $(BUILD)/tests/test_view%.o $(VIEW_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(VIEW_LIBS) $(LDLIBS) -o $@
 
 $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -143,7 +193,7 @@ test: deps
 
 # Every tests/test_*.c is one CMocka binary; each runs from the repository
 # root (fixtures are found relative to it). CLI-level tests are shell scripts.
-check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
+check-tests: $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN) $(TEST_BIN)
 	@fail=0; pass=0; \
 	for t in $(TEST_BIN); do \
 	  echo "== $$t"; \
@@ -157,7 +207,7 @@ check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
 	[ $$fail -eq 0 ]
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN)/clustersim $(MPI_BIN) $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do CLUSTERSIM=$(BIN)/clustersim $$b || exit 1; done
 
 # The reference block of scenarios/README.md is `clustersim describe`'s

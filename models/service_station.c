@@ -394,6 +394,7 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
     world_series(w, t, n, "rejected", (double)s->iv.rejected);
     if (s->iv.latency.n) {
         world_series(w, t, n, "latency_p50_ms", hist_quantile(&s->iv.latency, 0.50) / 1e6);
+        world_series(w, t, n, "latency_p95_ms", hist_quantile(&s->iv.latency, 0.95) / 1e6);
         world_series(w, t, n, "latency_p99_ms", hist_quantile(&s->iv.latency, 0.99) / 1e6);
     }
     s->iv.completed = s->iv.rejected = 0;
