@@ -361,8 +361,11 @@ static int textf(vview_t *v, TTF_Font *f, uint32_t col, int x, int y, int align,
 
 /* ---- primitives ---------------------------------------------------------- */
 
+/* Opaque drawing copies pixels; blending (slower in the software
+ * renderer) only where alpha asks for it. */
 static void color(vview_t *v, uint32_t c, int alpha)
 {
+    SDL_SetRenderDrawBlendMode(v->ren, alpha < 255 ? SDL_BLENDMODE_BLEND : SDL_BLENDMODE_NONE);
     SDL_SetRenderDrawColor(v->ren, (Uint8)(c >> 16), (Uint8)(c >> 8), (Uint8)c, (Uint8)alpha);
 }
 
@@ -470,7 +473,6 @@ int vview_init(vview_t *v, SDL_Renderer *ren, char *err, size_t errlen)
         vview_free(v);
         return -1;
     }
-    SDL_SetRenderDrawBlendMode(ren, SDL_BLENDMODE_BLEND);
     v->mouse_x = v->mouse_y = -1;
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "viz/vdata.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,7 @@ void vdata_free(vrun_t *r)
     for (int i = 0; i < r->nseries; i++)
         free(r->series[i].v);
     free(r->series);
+    free(r->hash);
     free(r->t);
     free(r->events);
     free(r->syncs);
@@ -60,12 +62,51 @@ void vdata_free(vrun_t *r)
 
 /* ---- lookups ------------------------------------------------------------- */
 
+/* Series are found through an open-addressing table of their indexes
+ * (hash of the name; -1 empty), kept at most half full. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 int vdata_find(const vrun_t *r, const char *name)
 {
-    for (int i = 0; i < r->nseries; i++)
+    if (!r->hcap)
+        return -1;
+    for (uint64_t k = name_hash(name) & (uint64_t)(r->hcap - 1);; k = (k + 1) & (uint64_t)(r->hcap - 1)) {
+        int i = r->hash[k];
+        if (i < 0)
+            return -1;
         if (strcmp(r->series[i].name, name) == 0)
             return i;
-    return -1;
+    }
+}
+
+/* Puts series i in the table, growing it first when half full; false on OOM. */
+static bool hash_put(vrun_t *r, int i)
+{
+    if (2 * (r->nseries + 1) > r->hcap) {
+        int nc = r->hcap ? r->hcap * 2 : 256;
+        int *h = malloc((size_t)nc * sizeof *h);
+        if (!h)
+            return false;
+        for (int k = 0; k < nc; k++)
+            h[k] = -1;
+        free(r->hash);
+        r->hash = h;
+        r->hcap = nc;
+        for (int j = 0; j < r->nseries; j++)
+            if (j != i && !hash_put(r, j))
+                return false;
+    }
+    uint64_t k = name_hash(r->series[i].name) & (uint64_t)(r->hcap - 1);
+    while (r->hash[k] >= 0)
+        k = (k + 1) & (uint64_t)(r->hcap - 1);
+    r->hash[k] = i;
+    return true;
 }
 
 int vdata_find2(const vrun_t *r, const char *prefix, const char *name, const char *field)
@@ -179,8 +220,13 @@ int vdata_add_sample(vrun_t *r, double t, const char *name, double v, const char
         }
         for (int i = 0; i < r->nt; i++)
             vals[i] = NAN;
-        s = r->nseries++;
+        s = r->nseries;
         r->series[s] = (vseries_t){nm, vals};
+        if (!hash_put(r, s)) {
+            free(vals);
+            goto oom;
+        }
+        r->nseries++;
     }
     r->series[s].v[r->nt - 1] = v;
     return 0;
@@ -292,6 +338,7 @@ typedef struct table {
     cells_t cells;
     int ncols;
     int col[MAX_CELLS];     /* cell index of each wanted column */
+    arena_t *file;          /* the file's name and lines */
     arena_t *scratch;       /* cells of one line; reset per line */
 } table_t;
 
@@ -302,11 +349,12 @@ static int table_open(table_t *tb, const char *path, const char *text, size_t le
 {
     memset(tb, 0, sizeof *tb);
     tb->scratch = arena_new();
-    if (!tb->scratch) {
+    tb->file = arena_new();
+    if (!tb->scratch || !tb->file) {
         diag_oom(d, (srcpos_t){path, 0, 0});
         return -1;
     }
-    if (textfile_from_text(tb->scratch, path, text, len, TEXTFILE_NO_BOM, &tb->f, d) != 0)
+    if (textfile_from_text(tb->file, path, text, len, TEXTFILE_NO_BOM, &tb->f, d) != 0)
         return -1;
     if (!textfile_next_line(&tb->f, &tb->cursor, &tb->lineno, &tb->line)) {
         diag_error(d, (srcpos_t){tb->f.path, 1, 1}, "empty file: expected a header (%s, ...)", want[0]);
@@ -333,7 +381,11 @@ static int table_open(table_t *tb, const char *path, const char *text, size_t le
     return 0;
 }
 
-static void table_close(table_t *tb) { arena_free(tb->scratch); }
+static void table_close(table_t *tb)
+{
+    arena_free(tb->scratch);
+    arena_free(tb->file);
+}
 
 /* The next row, split; 1, 0 at the end, -1 with an error in d. Blank lines
  * are skipped. */

@@ -77,6 +77,7 @@ typedef struct vrun {
     int nt, capt;
     vseries_t *series;
     int nseries, capseries;
+    int *hash, hcap;        /* series by name (vdata_find) */
     /* names found in the series, in first-seen order */
     const char **services, **edges, **regions;
     int nservices, nedges, nregions;
