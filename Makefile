@@ -138,12 +138,12 @@ $(BIN)/clustersim-view: $(BUILD)/viz/main.o $(VIEW_OBJ) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(VIEW_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/test_view%.o: tests/test_view%.c
+$(VIEW_TEST_SRC:tests/%.c=$(BUILD)/tests/%.o): $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(VIEW_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BIN)/tests/test_view%: $(BUILD)/tests/test_view%.o $(VIEW_OBJ) $(LIB)
+$(VIEW_TEST_SRC:tests/%.c=$(BIN)/tests/%): $(BIN)/tests/%: $(BUILD)/tests/%.o $(VIEW_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(VIEW_LIBS) $(LDLIBS) -o $@
