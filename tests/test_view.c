@@ -24,7 +24,8 @@
 #include "viz/png.h"
 
 /* under build/, which every build has (tests run from the repository root) */
-static char dir[] = "build/test-view-XXXXXX";
+static char tmpdir[] = "build/test-view-XXXXXX";
+static char dir[64]; /* tmpdir/run: the results */
 
 /* The value of series name at time t in DIR/timeseries.csv (replication 0). */
 static double csv_value(const char *name, double t)
@@ -69,13 +70,13 @@ static int setup(void **state)
 {
     (void)state;
     const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
-    if (!mkdtemp(dir))
+    if (!mkdtemp(tmpdir))
         return -1;
+    snprintf(dir, sizeof dir, "%s/run", tmpdir);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml -q -o %s/run >/dev/null 2>&1", exe, dir);
+    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml -q -o %s >/dev/null 2>&1", exe, dir);
     if (system(cmd) != 0)
         return -1;
-    strcat(dir, "/run");
     return TTF_Init();
 }
 
@@ -83,8 +84,7 @@ static int teardown(void **state)
 {
     (void)state;
     char cmd[300];
-    dir[strlen(dir) - 4] = '\0';
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     TTF_Quit();
     SDL_Quit();
     return system(cmd);

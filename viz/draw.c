@@ -528,8 +528,8 @@ static void draw_header(vview_t *v)
     int x = 8;
     x += text(v, v->bold, VCOL_TEXT, x, 7, 0, "clustersim-view") + 12;
     if (v->nruns == 2)
-        x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "compare: %s (solid) vs %s (dashed)", r->scenario,
-                   v->run[1]->scenario) + 16;
+        x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "compare: %s (solid) vs %s (dashed)", r->dir,
+                   v->run[1]->dir) + 16;
     else
         x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "%s: %s", v->mode, r->scenario) + 16;
     x += textf(v, v->bold, VCOL_TEXT, x, 7, 0, "t = %s / %s", now, end) + 12;
