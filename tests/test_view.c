@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,69 @@ static void test_cursor(void **state)
     undraw(&f);
 }
 
+/* Why it scaled: with autoscaler.csv (the hand-written fixture, copied into
+ * the run), the sync before the cursor draws each metric's target tick
+ * where vsync_bar and the metric's value and target put it; without the
+ * file, nothing of the kind is drawn. */
+static void test_sync_panel(void **state)
+{
+    (void)state;
+    char cmd[512], path[256];
+    /* without autoscaler.csv: no target tick on the first metric row */
+    frame_t f;
+    draw(&f, 1600, 900, 410);
+    vrect_t bar;
+    assert_true(vsync_bar(&f.v.L, 0, &bar));
+    int tick_x = bar.x + (int)lround(70.0 / vaxis_nice(85) * bar.w);
+    assert_int_not_equal(pixel(f.s, tick_x, bar.y + bar.h / 2), VCOL_SLO);
+    undraw(&f);
+    snprintf(cmd, sizeof cmd, "cp tests/view/autoscaler.csv %s/", dir);
+    assert_int_equal(system(cmd), 0);
+    /* the fixture's sync at 405 s: cpu 85 against 70, requests 250 against 100 */
+    draw(&f, 1600, 900, 410);
+    assert_true(f.r.has_autoscaler);
+    static const double value[] = {85, 250}, target[] = {70, 100};
+    for (int m = 0; m < 2; m++) {
+        assert_true(vsync_bar(&f.v.L, m, &bar));
+        double scale = vaxis_nice(value[m] > target[m] ? value[m] : target[m]);
+        int tx = bar.x + (int)lround(target[m] / scale * bar.w);
+        assert_int_equal(pixel(f.s, tx, bar.y + bar.h / 2), VCOL_SLO);
+        /* the value's bar (over its target: amber) ends at value / scale */
+        int vx = bar.x + (int)lround(value[m] / scale * bar.w);
+        assert_int_equal(pixel(f.s, vx - 2, bar.y + bar.h / 2), VCOL_DESIRED);
+        assert_int_equal(pixel(f.s, vx + 2, bar.y + bar.h / 2), VCOL_GRID);
+    }
+    /* the CPU chart's HPA target line, from the same file, at 70%, and a dot
+     * for what the sync at 405 s saw (85%); the axis covers the series (a
+     * fraction, shown in %) and the fixture's values */
+    const vrect_t *pl = &f.v.L.plot[VCH_CPU];
+    double top = csv_max("api-gateway.cpu_utilization") * 100;
+    double ymax = vaxis_nice(top > 85 ? top : 85);
+    assert_int_equal(pixel(f.s, pl->x + 5, vmap_y(pl, 70, ymax)), VCOL_SLO);
+    assert_int_equal(pixel(f.s, vmap_x(pl, 405, 1800), vmap_y(pl, 85, ymax)), VCOL_SEEN);
+    undraw(&f);
+    snprintf(path, sizeof path, "%s/autoscaler.csv", dir);
+    remove(path);
+}
+
+/* Hovering a chart shows a box of exact values beside the mouse. */
+static void test_hover(void **state)
+{
+    (void)state;
+    frame_t f;
+    draw(&f, 1600, 900, 0);
+    const vrect_t *pl = &f.v.L.plot[VCH_REPLICAS];
+    int mx = pl->x + pl->w / 3, my = pl->y + pl->h / 2;
+    uint32_t before = pixel(f.s, mx + 20, my + 5);
+    f.v.mouse_x = mx;
+    f.v.mouse_y = my;
+    vview_draw(&f.v, 1600, 900);
+    uint32_t after = pixel(f.s, mx + 20, my + 5);
+    /* the box: black at 220/255 over the panel, darker than it was */
+    assert_true((after & 0xff) < (before & 0xff) && (after & 0xff) < 0x10);
+    undraw(&f);
+}
+
 /* A PNG the writer makes reads back: signature, size, pixels. */
 static void test_png(void **state)
 {
@@ -262,7 +326,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_axis),          cmocka_unit_test(test_replica_line), cmocka_unit_test(test_event_marker),
-        cmocka_unit_test(test_cursor),        cmocka_unit_test(test_png),
+        cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
+        cmocka_unit_test(test_png),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

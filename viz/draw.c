@@ -59,6 +59,13 @@ int vmap_y(const vrect_t *plot, double v, double ymax)
     return plot->y + plot->h - 1 - (int)lround(f * (plot->h - 1));
 }
 
+bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar)
+{
+    const vrect_t *p = &L->sync;
+    *bar = (vrect_t){p->x + 170, p->y + 49 + 22 * m, p->w - 170 - 90, 12};
+    return bar->y + bar->h + 6 <= p->y + p->h;
+}
+
 int vlane_y(const vlayout_t *L, int row, int nrows)
 {
     int top = L->lane.y + 16, hh = L->lane.h - 16;
@@ -149,6 +156,17 @@ static double errors_at(const vrun_t *r, int i)
             rejected += v;
     }
     return arrived > 0 ? 100 * rejected / arrived : 0;
+}
+
+/* The CPU metric's value (%) at sync s when it is svc's, or NAN. */
+static double sync_cpu(const vsync_t *s, const char *svc)
+{
+    if (strcmp(s->service, svc) != 0)
+        return NAN;
+    for (int m = 0; m < s->nm; m++)
+        if (strstr(s->m[m].metric, "cpu"))
+            return s->m[m].value;
+    return NAN;
 }
 
 /* The HPA's CPU target (%) for svc from autoscaler.csv, or NAN. */
@@ -249,6 +267,11 @@ double vchart_max(const vrun_t *r, int c, int svc)
         double tg = cpu_target(r, name);
         if (isfinite(tg) && tg > max)
             max = tg;
+        for (int j = 0; j < r->nsyncs; j++) {
+            double val = sync_cpu(&r->syncs[j], name);
+            if (isfinite(val) && val > max)
+                max = val;
+        }
     }
     if (c == VCH_LATENCY) {
         /* the SLO line raises the axis only up to 3 x the data: a far
@@ -345,6 +368,19 @@ static int text(vview_t *v, TTF_Font *f, uint32_t col, int x, int y, int align, 
     SDL_Rect dst = {x - (align == 1 ? sl->w / 2 : align == 2 ? sl->w : 0), y, sl->w, sl->h};
     SDL_RenderCopy(v->ren, sl->tex, NULL, &dst);
     return sl->w;
+}
+
+static void fill(vview_t *v, vrect_t r, uint32_t c);
+
+/* Text on the panel's colour, readable over the lines it crosses. */
+static void label(vview_t *v, uint32_t col, int x, int y, int align, const char *s)
+{
+    vtext_slot_t *sl = text_get(v, v->small, col, s);
+    if (!sl)
+        return;
+    int x0 = x - (align == 1 ? sl->w / 2 : align == 2 ? sl->w : 0);
+    fill(v, (vrect_t){x0 - 3, y, sl->w + 6, sl->h}, VCOL_PANEL);
+    text(v, v->small, col, x, y, align, s);
 }
 
 static int textf(vview_t *v, TTF_Font *f, uint32_t col, int x, int y, int align, const char *fmt, ...)
@@ -536,7 +572,7 @@ static void draw_header(vview_t *v)
     x += textf(v, v->font, VCOL_DIM, x, 7, 0, "%s", v->status) + 16;
     textf(v, v->font, VCOL_DESIRED, x, 7, 0, "service %d: %s", v->service + 1, svc_name(v));
     text(v, v->small, VCOL_DIM, v->L.w - 8, 8, 2,
-         "space pause  \xe2\x86\x90\xe2\x86\x92 step  +/- speed  1-9 service  c run  s screenshot  q quit");
+         "space pause  \xe2\x86\x90\xe2\x86\x92 step  [ ] sync  +/- speed  1-9 service  c run  s screenshot  q quit");
 }
 
 /* Longitude/latitude to the map panel (equirectangular, cropped to where
@@ -780,20 +816,27 @@ static void draw_sync(vview_t *v)
     fmt_hms(at, sizeof at, s->t);
     textf(v, v->font, VCOL_TEXT, p.x + 6, y, 0, "sync at %s: %g pods; raw %g, stabilized %g \xe2\x86\x92 %g %s", at,
           s->current, s->raw, s->stabilized, s->final, s->reason);
+    if (v->cursor - s->t > 0.5)
+        textf(v, v->small, VCOL_DIM, p.x + p.w - 6, p.y + 5, 2, "the last sync, %.0f s before the cursor ([ ] step syncs)",
+              v->cursor - s->t);
     y += 22;
-    int bx = p.x + 150, bw = p.w - 150 - 90;
-    for (int m = 0; m < s->nm && y + 18 <= p.y + p.h; m++, y += 22) {
+    for (int m = 0; m < s->nm; m++) {
+        vrect_t bar;
+        if (!vsync_bar(&v->L, m, &bar))
+            break;
         const vmetric_t *mt = &s->m[m];
+        int bx = bar.x, bw = bar.w;
+        y = bar.y - 3;
         char val[16], tg[16];
         fmt_num(val, sizeof val, mt->value);
         fmt_num(tg, sizeof tg, mt->target);
-        textf(v, v->small, VCOL_TEXT, p.x + 6, y + 2, 0, "%.20s %s / %s", mt->metric, val, tg);
+        textf(v, v->small, VCOL_TEXT, p.x + 6, y + 2, 0, "%.16s %s, target %s", mt->metric, val, tg);
         double scale = vaxis_nice(fmax(mt->value, mt->target));
-        fill(v, (vrect_t){bx, y + 3, bw, 12}, VCOL_GRID);
+        fill(v, bar, VCOL_GRID);
         int vw = (int)lround(fmin(mt->value / scale, 1) * bw);
-        fill(v, (vrect_t){bx, y + 3, vw > 0 ? vw : 0, 12}, mt->value > mt->target ? VCOL_DESIRED : VCOL_READY);
+        fill(v, (vrect_t){bx, bar.y, vw > 0 ? vw : 0, bar.h}, mt->value > mt->target ? VCOL_DESIRED : VCOL_READY);
         int tx = bx + (int)lround(fmin(mt->target / scale, 1) * bw);
-        fill(v, (vrect_t){tx - 1, y, 3, 18}, VCOL_SLO);
+        fill(v, (vrect_t){tx - 1, bar.y - 3, 3, bar.h + 6}, VCOL_SLO);
         if (isfinite(mt->proposal))
             textf(v, v->small, VCOL_TEXT, bx + bw + 6, y + 2, 0, "\xe2\x86\x92 %g pods", mt->proposal);
         else
@@ -874,7 +917,8 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
         text(v, v->small, VCOL_DIM, pl.x - 4, y - (g == 2 ? 0 : g == 0 ? 13 : 7), 2, b);
     }
     line_t lines[4];
-    int idx = vdata_sample_at(v->run[0], v->cursor);
+    int idx = vdata_sample_at(v->run[0], v->cursor), targets_y = -1;
+    char target_txt[200] = "";
     for (int k = 0; k < v->nruns; k++) {
         const vrun_t *r = v->run[k];
         int n = chart_lines(r, c, svc, lines);
@@ -884,7 +928,9 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
             if (isfinite(tg)) {
                 int y = vmap_y(&pl, tg, ymax);
                 fill(v, (vrect_t){pl.x, y, pl.w, 1}, VCOL_SLO);
-                textf(v, v->small, VCOL_SLO, pl.x + pl.w - 4, y - 14, 2, "HPA target %g%%", tg);
+                snprintf(title, sizeof title, "HPA target %g%%", tg);
+                targets_y = y;
+                snprintf(target_txt, sizeof target_txt, "%s", title);
             }
         }
         if (c == VCH_LATENCY && k == 0) {
@@ -892,8 +938,9 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
             if (g && g->threshold <= ymax) {
                 int y = vmap_y(&pl, g->threshold, ymax);
                 fill(v, (vrect_t){pl.x, y, pl.w, 1}, VCOL_SLO);
-                textf(v, v->small, VCOL_SLO, pl.x + pl.w - 4, y - 14, 2, "SLO %s: %s %s %g ms", g->name, g->metric,
-                      g->op, g->threshold);
+                snprintf(target_txt, sizeof target_txt, "SLO %s: %s %s %g ms", g->name, g->metric, g->op,
+                         g->threshold);
+                targets_y = y;
             } else if (g)
                 textf(v, v->small, VCOL_SLO, pl.x + pl.w - 4, box.y + 3, 2, "\xe2\x86\x91 SLO %s: %s %g ms (off the axis)",
                       g->name, g->op, g->threshold);
@@ -902,6 +949,20 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
         }
         for (int l = 0; l < n; l++)
             draw_series(v, r, &lines[l], &pl, tmax, ymax, k == 1, cost[k]);
+        if (c == VCH_CPU && k == 0 && r->has_autoscaler) {
+            /* what the controller saw at each sync: its CPU metric */
+            int seen = 0;
+            for (int j = 0; j < r->nsyncs; j++) {
+                double val = sync_cpu(&r->syncs[j], svc);
+                if (!isfinite(val))
+                    continue;
+                int dx = vmap_x(&pl, r->syncs[j].t, tmax), dy = vmap_y(&pl, val, ymax);
+                fill(v, (vrect_t){dx - 1, dy - 1, 3, 3}, VCOL_SEEN);
+                seen++;
+            }
+            if (seen)
+                x += text(v, v->small, VCOL_SEEN, x, box.y + 3, 0, "\xe2\x97\x8f what the HPA saw") + 12;
+        }
         if (k == 0)
             for (int l = 0; l < n; l++) {
                 char b[16];
@@ -911,9 +972,13 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
                            lines[l].unit) + 12;
             }
     }
+    if (targets_y >= 0) /* over the lines, on the panel's colour */
+        label(v, VCOL_SLO, pl.x + pl.w - 4, targets_y - 15 < pl.y ? targets_y + 2 : targets_y - 15, 2, target_txt);
     if (c == VCH_CPU && !isfinite(cpu_target(v->run[0], svc)))
         text(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2,
              v->run[0]->has_autoscaler ? "no CPU metric in its HPA" : "HPA target: no autoscaler.csv");
+    if (c == VCH_COST && !v->run[0]->has_summary)
+        text(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2, "prices are known when the run ends (summary.json)");
     if (c == VCH_COST && v->run[0]->has_summary)
         textf(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2, "summary: %.2f USD after warm-up",
               v->run[0]->cost_total_usd);

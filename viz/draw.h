@@ -69,6 +69,7 @@ typedef struct vlayout {
 #define VCOL_P99 0xff5a5f
 #define VCOL_SLO 0xff2d9b       /* an SLO threshold, a target */
 #define VCOL_CPU 0x3ddc84
+#define VCOL_SEEN 0x35e0e0      /* the CPU value an autoscaler sync saw */
 #define VCOL_ERRORS 0xff5a5f
 #define VCOL_COST 0xffd84d
 #define VCOL_CURSOR 0xffffff
@@ -91,9 +92,16 @@ int vmap_y(const vrect_t *plot, double v, double ymax);
  * base's events, 1: the candidate's) in the lane. */
 int vlane_y(const vlayout_t *L, int row, int nrows);
 
+/* The bar of metric row m (0-based) of the sync panel: rows 22 px apart
+ * from 49 px under the panel's top, from 170 px after its left edge to 90 px
+ * before its right; the bar spans 0 to vaxis_nice(max(value, target)) and
+ * the target is a 3 px tick centred on its column. False when row m does
+ * not fit in the panel. */
+bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar);
+
 /* The largest value over the whole run of what chart c shows for run r and
  * service index svc (the tests recompute axes from it): every series drawn,
- * and the target lines. */
+ * the target lines and, for CPU, the values the autoscaler's syncs saw. */
 double vchart_max(const vrun_t *r, int c, int svc);
 /* The cumulative cost in USD at sample i (see README: rebuilt from the
  * replica and edge series and summary.json's costs; at the last sample it

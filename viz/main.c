@@ -52,7 +52,8 @@ static const char usage[] =
     "  --set PATH=VALUE     (live) override a scenario key, as clustersim run --set\n"
     "  --bench-frames N     draw N frames headless and print the median time per frame\n"
     "  --help, --version\n"
-    "keys: space pause, left/right step a sample (shift: 10), home/end, +/- speed, 1-9 service,\n"
+    "keys: space pause, left/right step a sample (shift: 10), [ ] the previous/next autoscaler sync,\n"
+    "      home/end, +/- speed, 1-9 service,\n"
     "      c the run shown (compare), s screenshot (PNG), q or escape quit; mouse: hover for values,\n"
     "      click or drag on the charts to move the cursor\n";
 
@@ -511,7 +512,24 @@ static int window(vview_t *v, const opts_t *o, live_t *live, vrun_t *liverun)
                     speed--;
                 else if (k >= SDLK_1 && k <= SDLK_9 && k - SDLK_1 < v->run[v->show]->nservices)
                     v->service = k - SDLK_1;
-                else if (k == SDLK_c && v->nruns == 2)
+                else if (k == SDLK_LEFTBRACKET || k == SDLK_RIGHTBRACKET) {
+                    /* the previous or next autoscaler sync of the service */
+                    const vrun_t *sr = v->run[v->show];
+                    const char *svc = v->service < sr->nservices ? sr->services[v->service] : "";
+                    double best = k == SDLK_LEFTBRACKET ? -INFINITY : INFINITY;
+                    for (int j = 0; j < sr->nsyncs; j++) {
+                        double st = sr->syncs[j].t;
+                        if (strcmp(sr->syncs[j].service, svc) != 0)
+                            continue;
+                        if (k == SDLK_LEFTBRACKET && st < v->cursor - 1e-9 && st > best)
+                            best = st;
+                        if (k == SDLK_RIGHTBRACKET && st > v->cursor + 1e-9 && st < best)
+                            best = st;
+                    }
+                    if (isfinite(best))
+                        v->cursor = best;
+                    paused = true;
+                } else if (k == SDLK_c && v->nruns == 2)
                     v->show = 1 - v->show;
                 else if (k == SDLK_s)
                     screenshot(ren, v);

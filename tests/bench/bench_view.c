@@ -29,11 +29,13 @@ int main(void)
     snprintf(summary, sizeof summary, "%s/summary.json", dir);
     if (stat(summary, &st) != 0) {
         snprintf(cmd, sizeof cmd, "%s run scenarios/azora-baseline.yaml -q -o %s 2>/dev/null", exe, dir);
+        fflush(stdout);
         if (system(cmd) != 0) {
             fprintf(stderr, "bench_view: %s failed\n", cmd);
             return 1;
         }
     }
     snprintf(cmd, sizeof cmd, "%s %s --bench-frames 200 --size 1600x900", view, dir);
+    fflush(stdout);
     return system(cmd) == 0 ? 0 : 1;
 }
