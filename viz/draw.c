@@ -570,9 +570,12 @@ static void draw_header(vview_t *v)
         x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "%s: %s", v->mode, r->scenario) + 16;
     x += textf(v, v->bold, VCOL_TEXT, x, 7, 0, "t = %s / %s", now, end) + 12;
     x += textf(v, v->font, VCOL_DIM, x, 7, 0, "%s", v->status) + 16;
-    textf(v, v->font, VCOL_DESIRED, x, 7, 0, "service %d: %s", v->service + 1, svc_name(v));
-    text(v, v->small, VCOL_DIM, v->L.w - 8, 8, 2,
-         "space pause  \xe2\x86\x90\xe2\x86\x92 step  [ ] sync  +/- speed  1-9 service  c run  s screenshot  q quit");
+    x += textf(v, v->font, VCOL_DESIRED, x, 7, 0, "service %d: %s", v->service + 1, svc_name(v)) + 16;
+    static const char keys[] =
+        "space pause  \xe2\x86\x90\xe2\x86\x92 step  [ ] sync  +/- speed  1-9 service  c run  s screenshot  q quit";
+    vtext_slot_t *ks = text_get(v, v->small, VCOL_DIM, keys);
+    if (ks && v->L.w - 8 - ks->w > x)
+        text(v, v->small, VCOL_DIM, v->L.w - 8, 8, 2, keys);
 }
 
 /* Longitude/latitude to the map panel (equirectangular, cropped to where
@@ -635,8 +638,16 @@ static void draw_map(vview_t *v, int i)
     vrect_t m = v->L.map;
     fill(v, m, VCOL_PANEL);
     text(v, v->bold, VCOL_TEXT, m.x + 6, m.y + 3, 0, "Regions");
-    text(v, v->small, VCOL_DIM, m.x + 74, m.y + 4, 0,
-         "request rate (req/s) \xc2\xb7 p95 latency (ms) \xc2\xb7 CDN hit ratio; colour: p95 < 100, < 200, \xe2\x89\xa5 200 ms");
+    static const char *const legend[] = {
+        "request rate (req/s) \xc2\xb7 p95 latency (ms) \xc2\xb7 CDN hit ratio; colour: p95 < 100, < 200, \xe2\x89\xa5 200 ms",
+        "req/s \xc2\xb7 p95 ms \xc2\xb7 CDN hits; p95 < 100, < 200, \xe2\x89\xa5 200 ms"};
+    for (int k = 0; k < 2; k++) { /* the longer legend where it fits */
+        vtext_slot_t *ls = text_get(v, v->small, VCOL_DIM, legend[k]);
+        if (ls && m.x + 74 + ls->w <= m.x + m.w - 4) {
+            text(v, v->small, VCOL_DIM, m.x + 74, m.y + 4, 0, legend[k]);
+            break;
+        }
+    }
     color(v, VCOL_GRID, 255);
     for (int lon = -90; lon <= 160; lon += 30) {
         int x0, y0, x1, y1;
@@ -715,31 +726,36 @@ static void draw_map(vview_t *v, int i)
             snprintf(l2, sizeof l2, "%s/s  %s ms  %.0f%%", a, b, hit * 100);
         else
             snprintf(l2, sizeof l2, "%s/s  %s ms", a, b);
-        vtext_slot_t *s1 = text_get(v, v->small, VCOL_TEXT, l1), *s2 = text_get(v, v->small, VCOL_DIM, l2);
-        int lw = s1 && s2 ? (s1->w > s2->w ? s1->w : s2->w) : 120, lh = 28;
-        vrect_t cand[4] = {{x + rad + 4, y - 14, lw, lh},
-                           {x - rad - 4 - lw, y - 14, lw, lh},
-                           {x - lw / 2, y + rad + 2, lw, lh},
-                           {x - lw / 2, y - rad - 2 - lh, lw, lh}};
-        vrect_t at = cand[0];
-        for (int c = 3; c >= 0; c--) /* failing all: the first inside */
-            if (cand[c].x >= m.x && cand[c].x + cand[c].w <= m.x + m.w)
-                at = cand[c];
-        for (int c = 0; c < 4; c++) {
-            vrect_t q = cand[c];
-            bool ok = q.x >= m.x && q.x + q.w <= m.x + m.w && q.y >= m.y + 18 && q.y + q.h <= m.y + m.h;
-            for (int j = 0; j < nplaced && ok; j++)
-                ok = q.x >= placed[j].x + placed[j].w || q.x + q.w <= placed[j].x || q.y >= placed[j].y + placed[j].h ||
-                     q.y + q.h <= placed[j].y;
-            if (ok) {
-                at = q;
-                break;
+        /* two lines where they fit; else the name and rate on one; else none */
+        for (int lines = 2; lines >= 1; lines--) {
+            if (lines == 1)
+                snprintf(l1, sizeof l1, "%s %s/s%s", names[k], a, isfinite(up) && up == 0 ? " DOWN" : "");
+            vtext_slot_t *s1 = text_get(v, v->small, VCOL_TEXT, l1), *s2 = text_get(v, v->small, VCOL_DIM, l2);
+            int lw = s1 && s2 ? (lines == 2 && s2->w > s1->w ? s2->w : s1->w) : 120, lh = 14 * lines;
+            vrect_t cand[8] = {{x + rad + 4, y - lh / 2, lw, lh},  {x - rad - 4 - lw, y - lh / 2, lw, lh},
+                               {x - lw / 2, y + rad + 2, lw, lh},    {x - lw / 2, y - rad - 2 - lh, lw, lh},
+                               {x + rad + 4, y - lh + 4, lw, lh},    {x - rad - 4 - lw, y - lh + 4, lw, lh},
+                               {x + rad + 4, y - 4, lw, lh},         {x - rad - 4 - lw, y - 4, lw, lh}};
+            int found = -1;
+            for (int c = 0; c < 8 && found < 0; c++) {
+                vrect_t q = cand[c];
+                bool ok = q.x >= m.x && q.x + q.w <= m.x + m.w && q.y >= m.y + 18 && q.y + q.h <= m.y + m.h;
+                for (int j = 0; j < nplaced && ok; j++)
+                    ok = q.x >= placed[j].x + placed[j].w || q.x + q.w <= placed[j].x ||
+                         q.y >= placed[j].y + placed[j].h || q.y + q.h <= placed[j].y;
+                if (ok)
+                    found = c;
             }
+            if (found < 0)
+                continue;
+            vrect_t at = cand[found];
+            if (nplaced < 32)
+                placed[nplaced++] = at;
+            text(v, v->small, VCOL_TEXT, at.x, at.y, 0, l1);
+            if (lines == 2)
+                text(v, v->small, VCOL_DIM, at.x, at.y + 14, 0, l2);
+            break;
         }
-        if (nplaced < 32)
-            placed[nplaced++] = at;
-        text(v, v->small, VCOL_TEXT, at.x, at.y, 0, l1);
-        text(v, v->small, VCOL_DIM, at.x, at.y + 14, 0, l2);
     }
 }
 
@@ -750,8 +766,15 @@ static void draw_pods(vview_t *v, int i)
     vrect_t p = v->L.pods;
     fill(v, p, VCOL_PANEL);
     text(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Pods");
-    text(v, v->small, VCOL_DIM, p.x + 50, p.y + 4, 0,
-         "fill: ready, height = busy workers; outline: starting; grey: terminating");
+    static const char *const legend[] = {"fill: ready, height = busy workers; outline: starting; grey: terminating",
+                                         "fill: ready (height: busy); outline: starting; grey: terminating"};
+    for (int k = 0; k < 2; k++) {
+        vtext_slot_t *ls = text_get(v, v->small, VCOL_DIM, legend[k]);
+        if (ls && p.x + 50 + ls->w <= p.x + p.w - 4) {
+            text(v, v->small, VCOL_DIM, p.x + 50, p.y + 4, 0, legend[k]);
+            break;
+        }
+    }
     int y = p.y + 22, rowh = r->nservices ? (p.h - 24) / r->nservices : 0;
     if (rowh > 44)
         rowh = 44;
@@ -769,8 +792,9 @@ static void draw_pods(vview_t *v, int i)
         int shown_ready = nrep - term - start;
         bool sel = s == v->service;
         textf(v, sel ? v->bold : v->font, sel ? VCOL_DESIRED : VCOL_TEXT, p.x + 6, y, 0, "%d %s", s + 1, n);
-        textf(v, v->small, VCOL_DIM, p.x + 6, y + 16, 0, "%d ready, %d starting, %d terminating; busy %.0f%%",
-              shown_ready, start, term, isfinite(util) ? util * 100 : 0);
+        if (rowh >= 32) /* room for the counts under the name */
+            textf(v, v->small, VCOL_DIM, p.x + 6, y + 16, 0, "%d ready, %d starting, %d terminating; busy %.0f%%",
+                  shown_ready, start, term, isfinite(util) ? util * 100 : 0);
         int bx = p.x + 170, by = y + 2, box = 12, gap = 3, per_row = (p.w - 176) / (box + gap);
         if (bx + box > p.x + p.w)
             continue;
@@ -801,6 +825,11 @@ static void draw_sync(vview_t *v)
     fill(v, p, VCOL_PANEL);
     textf(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Why it scaled: %s", svc_name(v));
     int y = p.y + 24;
+    if (!r->has_autoscaler && !strcmp(v->mode, "live")) {
+        text(v, v->font, VCOL_DIM, p.x + 6, y, 0, "a live run does not show syncs:");
+        text(v, v->small, VCOL_DIM, p.x + 6, y + 18, 0, "replay its results (autoscaler.csv) to see why it scaled");
+        return;
+    }
     if (!r->has_autoscaler) {
         text(v, v->font, VCOL_DIM, p.x + 6, y, 0, "this results directory has no autoscaler.csv");
         text(v, v->small, VCOL_DIM, p.x + 6, y + 18, 0, "(runs of an older clustersim do not write it)");
@@ -918,7 +947,8 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
     }
     line_t lines[4];
     int idx = vdata_sample_at(v->run[0], v->cursor), targets_y = -1;
-    char target_txt[200] = "";
+    char target_txt[200] = "", note[200] = "";
+    uint32_t note_col = VCOL_DIM;
     for (int k = 0; k < v->nruns; k++) {
         const vrun_t *r = v->run[k];
         int n = chart_lines(r, c, svc, lines);
@@ -942,10 +972,10 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
                          g->threshold);
                 targets_y = y;
             } else if (g)
-                textf(v, v->small, VCOL_SLO, pl.x + pl.w - 4, box.y + 3, 2, "\xe2\x86\x91 SLO %s: %s %g ms (off the axis)",
-                      g->name, g->op, g->threshold);
+                snprintf(note, sizeof note, "\xe2\x86\x91 SLO %s: %s %g ms (off the axis)", g->name, g->op,
+                         g->threshold), note_col = VCOL_SLO;
             else
-                text(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2, "no latency SLO in the scenario");
+                snprintf(note, sizeof note, "no latency SLO in the scenario");
         }
         for (int l = 0; l < n; l++)
             draw_series(v, r, &lines[l], &pl, tmax, ymax, k == 1, cost[k]);
@@ -975,13 +1005,16 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
     if (targets_y >= 0) /* over the lines, on the panel's colour */
         label(v, VCOL_SLO, pl.x + pl.w - 4, targets_y - 15 < pl.y ? targets_y + 2 : targets_y - 15, 2, target_txt);
     if (c == VCH_CPU && !isfinite(cpu_target(v->run[0], svc)))
-        text(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2,
-             v->run[0]->has_autoscaler ? "no CPU metric in its HPA" : "HPA target: no autoscaler.csv");
+        snprintf(note, sizeof note, "%s",
+                 v->run[0]->has_autoscaler ? "no CPU metric in its HPA" : "HPA target: no autoscaler.csv");
     if (c == VCH_COST && !v->run[0]->has_summary)
-        text(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2, "prices are known when the run ends (summary.json)");
+        snprintf(note, sizeof note, "prices are known when the run ends (summary.json)");
     if (c == VCH_COST && v->run[0]->has_summary)
-        textf(v, v->small, VCOL_DIM, pl.x + pl.w - 4, box.y + 3, 2, "summary: %.2f USD after warm-up",
-              v->run[0]->cost_total_usd);
+        snprintf(note, sizeof note, "summary: %.2f USD after warm-up", v->run[0]->cost_total_usd);
+    /* the note at the right, where it clears the legend */
+    vtext_slot_t *ns = note[0] ? text_get(v, v->small, note_col, note) : NULL;
+    if (ns && pl.x + pl.w - 4 - ns->w > x)
+        text(v, v->small, note_col, pl.x + pl.w - 4, box.y + 3, 2, note);
 }
 
 static uint32_t event_color(vevent_kind_t k)
@@ -1126,6 +1159,12 @@ static void draw_hover(vview_t *v, double tmax, double *const cost[2])
     }
 }
 
+static void clip(vview_t *v, const vrect_t *r)
+{
+    SDL_Rect sr = r ? (SDL_Rect){r->x, r->y, r->w, r->h} : (SDL_Rect){0, 0, 0, 0};
+    SDL_RenderSetClipRect(v->ren, r ? &sr : NULL);
+}
+
 void vview_draw(vview_t *v, int w, int h)
 {
     vlayout_make(&v->L, w, h);
@@ -1142,13 +1181,24 @@ void vview_draw(vview_t *v, int w, int h)
             v->cost_nt[k] = v->run[k]->nt;
         }
     double *const *cost = v->cost;
+    /* each panel is clipped to its box: at small sizes text is cut at its
+     * panel's edge rather than drawn over the next one */
+    clip(v, &v->L.header);
     draw_header(v);
+    clip(v, &v->L.map);
     draw_map(v, i);
+    clip(v, &v->L.pods);
     draw_pods(v, i);
+    clip(v, &v->L.sync);
     draw_sync(v);
-    for (int c = 0; c < VCH_N; c++)
+    for (int c = 0; c < VCH_N; c++) {
+        clip(v, &v->L.chart[c]);
         draw_chart(v, c, tmax, cost);
+    }
+    vrect_t lane = {v->L.chart[0].x, v->L.lane.y, v->L.chart[0].w, v->L.lane.h};
+    clip(v, &lane);
     draw_lane(v, tmax);
+    clip(v, NULL);
     draw_axis(v, tmax);
     /* the time cursor across the charts and the lane */
     int cx = vmap_x(&v->L.plot[0], v->cursor, tmax);
