@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -196,6 +197,7 @@ typedef struct live {
     char *buf[2];               /* bytes read and not yet parsed, per pipe */
     size_t len[2], cap[2];
     bool eof[2];
+    bool blocked[2];            /* a row later than the cursor is waiting */
     int failed;                 /* the world failed (its message in error) */
     char error[200];
 } live_t;
@@ -226,10 +228,7 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
     l->series_r = l->events_r = -1;
     diag_t d;
     diag_init(&d);
-    const char *labels[MAX_SETS];
-    for (int i = 0; i < o->nsets; i++)
-        labels[i] = "--set";
-    scenario_opts_t so = {labels, false};
+    scenario_opts_t so = {NULL, false}; /* messages name --set[N], as clustersim's */
     l->sc = scenario_load_opts(o->path[0], o->sets, (size_t)o->nsets, &so, &d);
     diag_print(&d, stderr);
     if (!l->sc)
@@ -257,6 +256,11 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
     l->events_r = pe[0];
     l->series_w = fdopen(ps[1], "w");
     l->events_w = fdopen(pe[1], "w");
+    /* a row reaches the window when it is written, not when 4 KiB are */
+    if (l->series_w)
+        setvbuf(l->series_w, NULL, _IOLBF, 0);
+    if (l->events_w)
+        setvbuf(l->events_w, NULL, _IOLBF, 0);
     if (!l->series_w || !l->events_w || pthread_create(&l->thread, NULL, live_main, l) != 0) {
         fprintf(stderr, "cannot start the run\n");
         return 3;
@@ -310,8 +314,10 @@ static int live_pump(live_t *l, vrun_t *r, double until)
                 left -= (size_t)(nl + 1 - start);
                 start = nl + 1;
             }
-            memmove(l->buf[k], start, left);
+            if (left)
+                memmove(l->buf[k], start, left);
             l->len[k] = left;
+            l->blocked[k] = blocked;
             if (blocked || l->eof[k])
                 break;
             if (l->cap[k] - l->len[k] < 4096) {
@@ -329,6 +335,27 @@ static int live_pump(live_t *l, vrun_t *r, double until)
                 break;
             l->len[k] += (size_t)got;
         }
+    }
+    return 0;
+}
+
+/* Reads the live run's rows up to time until (blocking): for a snapshot.
+ * 0, or 3 after a message. */
+static int live_catch_up(live_t *l, vrun_t *r, double until)
+{
+    for (;;) {
+        if (live_pump(l, r, until) != 0) {
+            fprintf(stderr, "clustersim-view: the live run's output could not be read\n");
+            return 3;
+        }
+        if (l->blocked[0] || (l->eof[0] && l->eof[1]))
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (l->failed) {
+        fprintf(stderr, "clustersim-view: the run failed: %s\n", l->error);
+        return 3;
     }
     return 0;
 }
@@ -621,11 +648,6 @@ int main(int argc, char **argv)
     memset(&live, 0, sizeof live);
     live.series_r = live.events_r = -1;
     bool is_live = o.npaths == 1 && !is_dir(o.path[0]);
-    if (is_live && o.snapshot) {
-        fprintf(stderr, "%s: --snapshot draws a finished run: give its results directory (clustersim run -o DIR)\n",
-                o.path[0]);
-        return 2;
-    }
     if (!is_live && o.nsets) {
         fprintf(stderr, "--set: only for a scenario run live\n");
         return 2;
@@ -670,7 +692,12 @@ int main(int argc, char **argv)
             rc = 2;
         } else if (headless_mode) {
             set_status(&v, true, o.speed, false);
-            rc = headless(&v, &o);
+            if (is_live) /* run it up to the cursor (the end without --at) */
+                rc = live_catch_up(&live, &runs[0], o.at_set ? o.at : INFINITY);
+            if (rc == 0 && is_live && !o.at_set)
+                v.cursor = vview_tmax(&v);
+            if (rc == 0)
+                rc = headless(&v, &o);
         } else
             rc = window(&v, &o, is_live ? &live : NULL, &runs[0]);
         TTF_Quit();

@@ -50,6 +50,38 @@ view "$TMP/run" "$TMP/run" --snapshot "$TMP/c.png"
 [ $rc -eq 0 ] && [ "$(png_size "$TMP/c.png")" = 1600x900 ] && ok "compare: two results directories" ||
     not_ok "compare snapshot" "rc $rc $(first_err)"
 
+# A live run drawn headless at its end shows the very charts of the replay of
+# the same run (same seed, same rows). Where they are, from viz/draw.h's
+# layout at 1600x900: the right column starts at 2/5 of the width (640); the
+# charts start 2 px under the 30 px header, each (900 - 30 - 70 - 22 - 4) / 6
+# = 129 px high, so the first five (rate, replicas, latency, CPU, errors)
+# cover rows 32 to 677. (The sixth, cost, needs summary.json's prices, which
+# a live run has only at its end.)
+cat >"$TMP/pngcmp.py" <<'EOF'
+import struct, sys, zlib
+def rows(path):
+    b = open(path, "rb").read()
+    i, idat = 8, b""
+    while i < len(b):
+        n = struct.unpack(">I", b[i:i + 4])[0]; t = b[i + 4:i + 8]
+        if t == b"IHDR": w, h = struct.unpack(">II", b[i + 8:i + 16])
+        if t == b"IDAT": idat += b[i + 8:i + 8 + n]
+        i += 12 + n
+    raw = zlib.decompress(idat); st = w * 3 + 1
+    return [raw[y * st + 1:(y + 1) * st] for y in range(h)]
+x0, y0, x1, y1 = map(int, sys.argv[3:7])
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+print(sum(1 for y in range(y0, y1) for x in range(x0, x1) if a[y][3 * x:3 * x + 3] != b[y][3 * x:3 * x + 3]))
+EOF
+view scenarios/hpa-step.yaml --snapshot "$TMP/live.png"
+view "$TMP/run" --snapshot "$TMP/replay.png"
+d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 640 32 1600 677 2>&1)
+[ "$d" = 0 ] && ok "live --snapshot: the five charts are the replay's, pixel for pixel" ||
+    not_ok "live snapshot against replay" "$d pixels differ; rc $rc $(first_err)"
+# and the two differ where they should, or the comparison proves nothing
+d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 0 0 640 30 2>&1)
+[ "$d" != 0 ] && ok "live --snapshot: the header says live, not replay" || not_ok "the headers are the same" "$d"
+
 # bad input: exit 2, the first line located
 bad() { # WANT_PREFIX ARGS...
     local want=$1
@@ -77,6 +109,7 @@ bad "--size:1:1: the size must be" "$TMP/run" --snapshot "$TMP/x.png" --size 10x
 bad "--service:1:1: no service 'nope'" "$TMP/run" --snapshot "$TMP/x.png" --service nope
 bad "--speed:1:1: " "$TMP/run" --speed 7
 bad "$TMP/run/missing.yaml: cannot open" "$TMP/run/missing.yaml"
+bad "--set[1]:1:23: services.web.replicas" scenarios/quickstart.yaml --snapshot "$TMP/x.png" --set services.web.replicas=x
 [ ! -e "$TMP/x.png" ] && ok "no PNG is written on bad input" || not_ok "a PNG was written on bad input"
 
 # ---- the window, under Xvfb ---------------------------------------------------
