@@ -271,6 +271,37 @@ static void test_hover(void **state)
     undraw(&f);
 }
 
+/* The pods panel: one box per pod, Ready ones filled, starting ones an
+ * amber outline, at the first sample where the run had pods starting (after
+ * its first scale-up), counts from timeseries.csv. */
+static void test_pod_boxes(void **state)
+{
+    (void)state;
+    double t = -1, rep = 0, ready = 0, gone = 0;
+    for (double s = 5; s <= 1800 && t < 0; s += 5) {
+        rep = csv_value("api-gateway.replicas", s);
+        ready = csv_value("api-gateway.replicas_ready", s);
+        gone = csv_value("api-gateway.replicas_terminating", s);
+        if (rep > ready + gone)
+            t = s;
+    }
+    assert_true(t > 0 && ready >= 1);
+    frame_t f;
+    draw(&f, 1600, 900, t);
+    vrect_t b;
+    for (int k = 0; k < (int)rep + 1; k++) {
+        assert_true(vpod_box(&f.v.L, 1, 0, k, &b));
+        uint32_t edge = pixel(f.s, b.x, b.y + b.h / 2), mid = pixel(f.s, b.x + b.w / 2, b.y + b.h / 2);
+        if (k < (int)ready) /* filled: no panel colour inside */
+            assert_true(edge == mid && mid != VCOL_PANEL);
+        else if (k < (int)(rep - gone)) /* starting: an outline round the panel's colour */
+            assert_true(edge == VCOL_POD_START && mid == VCOL_PANEL);
+        else if (k >= (int)rep) /* no pod */
+            assert_true(edge == VCOL_PANEL && mid == VCOL_PANEL);
+    }
+    undraw(&f);
+}
+
 /* A PNG the writer makes reads back: signature, size, pixels. */
 static void test_png(void **state)
 {
@@ -327,7 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_axis),          cmocka_unit_test(test_replica_line), cmocka_unit_test(test_event_marker),
         cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
-        cmocka_unit_test(test_png),
+        cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_png),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -66,6 +66,25 @@ bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar)
     return bar->y + bar->h + 6 <= p->y + p->h;
 }
 
+/* The height of a service's row in the pods panel. */
+static int pod_row_h(const vlayout_t *L, int nservices)
+{
+    int rowh = nservices ? (L->pods.h - 24) / nservices : 0;
+    return rowh > 44 ? 44 : rowh;
+}
+
+bool vpod_box(const vlayout_t *L, int nservices, int svc, int k, vrect_t *b)
+{
+    const vrect_t *p = &L->pods;
+    int rowh = pod_row_h(L, nservices), y = p->y + 22 + svc * rowh, box = 12, gap = 3;
+    int per_row = (p->w - 176 - 40) / (box + gap), rows = (rowh - 2) / (box + gap);
+    rows = rows < 1 ? 1 : rows > 2 ? 2 : rows;
+    if (svc < 0 || svc >= nservices || per_row < 1 || k < 0 || k >= per_row * rows || y + 16 > p->y + p->h)
+        return false;
+    *b = (vrect_t){p->x + 170 + (k % per_row) * (box + gap), y + 2 + (k / per_row) * (box + gap), box, box};
+    return true;
+}
+
 int vlane_y(const vlayout_t *L, int row, int nrows)
 {
     int top = L->lane.y + 16, hh = L->lane.h - 16;
@@ -775,19 +794,19 @@ static void draw_pods(vview_t *v, int i)
             break;
         }
     }
-    int y = p.y + 22, rowh = r->nservices ? (p.h - 24) / r->nservices : 0;
-    if (rowh > 44)
-        rowh = 44;
+    int rowh = pod_row_h(&v->L, r->nservices), y = p.y + 22;
     for (int s = 0; s < r->nservices && y + 16 <= p.y + p.h; s++, y += rowh) {
         const char *n = r->services[s];
         double rep = vdata_value(r, vdata_find2(r, NULL, n, "replicas"), i);
         double ready = vdata_value(r, vdata_find2(r, NULL, n, "replicas_ready"), i);
         double want = vdata_value(r, vdata_find2(r, NULL, n, "replicas_desired"), i);
         double util = vdata_value(r, vdata_find2(r, NULL, n, "utilization"), i);
+        double gone = vdata_value(r, vdata_find2(r, NULL, n, "replicas_terminating"), i);
         int nrep = isfinite(rep) ? (int)rep : 0;
         int nready = isfinite(ready) ? (int)ready : nrep;
         int nwant = isfinite(want) ? (int)want : nrep;
-        int term = nrep > nwant ? nrep - nwant : 0;
+        /* terminating: the run's count; from runs without it, inferred */
+        int term = isfinite(gone) ? (int)gone : nrep > nwant ? nrep - nwant : 0;
         int start = nrep - term - nready > 0 ? nrep - term - nready : 0;
         int shown_ready = nrep - term - start;
         bool sel = s == v->service;
@@ -795,26 +814,22 @@ static void draw_pods(vview_t *v, int i)
         if (rowh >= 32) /* room for the counts under the name */
             textf(v, v->small, VCOL_DIM, p.x + 6, y + 16, 0, "%d ready, %d starting, %d terminating; busy %.0f%%",
                   shown_ready, start, term, isfinite(util) ? util * 100 : 0);
-        int bx = p.x + 170, by = y + 2, box = 12, gap = 3, per_row = (p.w - 176) / (box + gap);
-        if (bx + box > p.x + p.w)
-            continue;
-        for (int k = 0; k < nrep && k < per_row * 2; k++) {
-            int x = bx + (k % per_row) * (box + gap), yy = by + (k / per_row) * (box + gap);
-            vrect_t b = {x, yy, box, box};
+        int k = 0;
+        vrect_t b;
+        for (; k < nrep && vpod_box(&v->L, r->nservices, s, k, &b); k++) {
             if (k < shown_ready) {
                 fill(v, b, 0x24452f);
-                int hh = (int)lround((isfinite(util) ? util : 0) * box);
-                hh = hh > box ? box : hh;
+                int hh = (int)lround((isfinite(util) ? util : 0) * b.h);
+                hh = hh > b.h ? b.h : hh;
                 uint32_t c = util > 0.8 ? VCOL_EV_FAULT : util > 0.5 ? VCOL_DESIRED : VCOL_READY;
-                fill(v, (vrect_t){x, yy + box - hh, box, hh}, c);
+                fill(v, (vrect_t){b.x, b.y + b.h - hh, b.w, hh}, c);
             } else if (k < shown_ready + start)
                 outline(v, b, VCOL_POD_START);
             else
                 fill(v, b, VCOL_POD_TERM);
         }
-        if (nrep > per_row * 2)
-            textf(v, v->small, VCOL_DIM, bx + per_row * (box + gap) - 40, by + 2 * (box + gap), 0, "+%d",
-                  nrep - per_row * 2);
+        if (k < nrep && k > 0 && vpod_box(&v->L, r->nservices, s, k - 1, &b))
+            textf(v, v->small, VCOL_DIM, b.x + b.w + 4, b.y - 1, 0, "+%d", nrep - k);
     }
 }
 

@@ -92,6 +92,14 @@ int vmap_y(const vrect_t *plot, double v, double ymax);
  * base's events, 1: the candidate's) in the lane. */
 int vlane_y(const vlayout_t *L, int row, int nrows);
 
+/* Pod k's box (0-based) of service svc of n in the pods panel: services
+ * in rows of (panel height - 24) / n px (at most 44) from 22 px under the
+ * panel's top; 12 px boxes 3 px apart from 170 px after its left edge, one
+ * or two lines of them as the row allows, leaving 40 px on the right for
+ * "+N" (the pods not drawn). Pods are drawn Ready first, then starting,
+ * then terminating. False when box k does not fit. */
+bool vpod_box(const vlayout_t *L, int nservices, int svc, int k, vrect_t *b);
+
 /* The bar of metric row m (0-based) of the sync panel: rows 22 px apart
  * from 49 px under the panel's top, from 170 px after its left edge to 90 px
  * before its right; the bar spans 0 to vaxis_nice(max(value, target)) and
