@@ -20,6 +20,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,8 @@ static int parse_size(const char *s, int *w, int *h)
     return 0;
 }
 
+/* 0, 2 after a message (bad command line), or -1 when --help or --version
+ * was answered (exit 0). */
 static int parse_args(int argc, char **argv, opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -114,10 +117,10 @@ static int parse_args(int argc, char **argv, opts_t *o)
         bool has_val = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage, stdout);
-            exit(0);
+            return -1;
         } else if (!strcmp(a, "--version")) {
             printf("clustersim-view %s\n", VERSION);
-            exit(0);
+            return -1;
         } else if (!strcmp(a, "--snapshot") || !strcmp(a, "--at") || !strcmp(a, "--size") || !strcmp(a, "--speed") ||
                    !strcmp(a, "--set") || !strcmp(a, "--bench-frames") || !strcmp(a, "--service")) {
             if (!has_val) {
@@ -198,6 +201,7 @@ typedef struct live {
     size_t len[2], cap[2];
     bool eof[2];
     bool blocked[2];            /* a row later than the cursor is waiting */
+    atomic_int done;            /* the thread has ended */
     int failed;                 /* the world failed (its message in error) */
     char error[200];
 } live_t;
@@ -219,6 +223,7 @@ static void *live_main(void *arg)
     }
     fclose(l->series_w);
     fclose(l->events_w);
+    atomic_store(&l->done, 1);
     return NULL;
 }
 
@@ -360,21 +365,30 @@ static int live_catch_up(live_t *l, vrun_t *r, double until)
     return 0;
 }
 
-/* Ends the live run: closing the read ends makes the world's writes fail
- * (SIGPIPE is ignored), so it runs to its end quickly with nothing to
- * write; then it is joined and freed. */
+/* Ends the live run. A finished run is joined and freed. One still
+ * running cannot be interrupted (world_run has no stop: see sim/run.h), and
+ * waiting for it could take the whole simulation: its read ends are closed
+ * (its writes then fail, SIGPIPE being ignored) and it is left to the
+ * process's exit, with the scenario it reads, which is not freed then. */
 static void live_stop(live_t *l)
 {
+    bool finished = l->started && atomic_load(&l->done);
     if (l->series_r >= 0)
         close(l->series_r);
     if (l->events_r >= 0)
         close(l->events_r);
-    if (l->started)
-        pthread_join(l->thread, NULL);
     free(l->buf[0]);
     free(l->buf[1]);
-    if (l->sc)
+    if (!l->started) {
+        if (l->sc)
+            scenario_free(l->sc);
+        return;
+    }
+    if (finished) {
+        pthread_join(l->thread, NULL);
         scenario_free(l->sc);
+    } else
+        pthread_detach(l->thread);
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -640,7 +654,7 @@ int main(int argc, char **argv)
     opts_t o;
     int rc = parse_args(argc, argv, &o);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     signal(SIGPIPE, SIG_IGN);
     vrun_t runs[2];
     memset(runs, 0, sizeof runs);
