@@ -651,12 +651,20 @@ static uint32_t latency_color(double p95)
     return p95 < 100 ? VCOL_READY : p95 < 200 ? VCOL_DESIRED : VCOL_EV_FAULT;
 }
 
+/* In a compare view, which run a left-hand panel shows (c swaps). */
+static void shown_run(vview_t *v, vrect_t p)
+{
+    if (v->nruns == 2)
+        label(v, VCOL_DESIRED, p.x + p.w - 6, p.y + p.h - 18, 2, v->show ? "candidate (c: base)" : "base (c: candidate)");
+}
+
 static void draw_map(vview_t *v, int i)
 {
     const vrun_t *r = v->run[v->show];
     vrect_t m = v->L.map;
     fill(v, m, VCOL_PANEL);
     text(v, v->bold, VCOL_TEXT, m.x + 6, m.y + 3, 0, "Regions");
+    shown_run(v, m);
     static const char *const legend[] = {
         "request rate (req/s) \xc2\xb7 p95 latency (ms) \xc2\xb7 CDN hit ratio; colour: p95 < 100, < 200, \xe2\x89\xa5 200 ms",
         "req/s \xc2\xb7 p95 ms \xc2\xb7 CDN hits; p95 < 100, < 200, \xe2\x89\xa5 200 ms"};
@@ -785,6 +793,7 @@ static void draw_pods(vview_t *v, int i)
     vrect_t p = v->L.pods;
     fill(v, p, VCOL_PANEL);
     text(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Pods");
+    shown_run(v, p);
     static const char *const legend[] = {"fill: ready, height = busy workers; outline: starting; grey: terminating",
                                          "fill: ready (height: busy); outline: starting; grey: terminating"};
     for (int k = 0; k < 2; k++) {
@@ -839,6 +848,7 @@ static void draw_sync(vview_t *v)
     vrect_t p = v->L.sync;
     fill(v, p, VCOL_PANEL);
     textf(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Why it scaled: %s", svc_name(v));
+    shown_run(v, p);
     int y = p.y + 24;
     if (!r->has_autoscaler && !strcmp(v->mode, "live")) {
         text(v, v->font, VCOL_DIM, p.x + 6, y, 0, "a live run does not show syncs:");
@@ -1008,13 +1018,19 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
             if (seen)
                 x += text(v, v->small, VCOL_SEEN, x, box.y + 3, 0, "\xe2\x97\x8f what the HPA saw") + 12;
         }
-        if (k == 0)
+        if (k == 0) /* the legend: each line's value at the cursor (base / candidate) */
             for (int l = 0; l < n; l++) {
-                char b[16];
+                char b[16], b2[16] = "";
                 double val = r->nt ? line_value(r, &lines[l], idx, cost[k]) : NAN;
                 fmt_num(b, sizeof b, val);
-                x += textf(v, v->small, lines[l].color, x, box.y + 3, 0, "%s %s %s", lines[l].label, b,
-                           lines[l].unit) + 12;
+                if (v->nruns == 2) {
+                    const vrun_t *c2 = v->run[1];
+                    line_t l2[4];
+                    int n2 = chart_lines(c2, c, svc, l2), i2 = vdata_sample_at(c2, v->cursor);
+                    fmt_num(b2, sizeof b2, l < n2 && i2 >= 0 ? line_value(c2, &l2[l], i2, cost[1]) : NAN);
+                }
+                x += textf(v, v->small, lines[l].color, x, box.y + 3, 0, "%s %s%s%s %s", lines[l].label, b,
+                           b2[0] ? " / " : "", b2, lines[l].unit) + 12;
             }
     }
     if (targets_y >= 0) /* over the lines, on the panel's colour */
