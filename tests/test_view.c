@@ -302,6 +302,55 @@ static void test_pod_boxes(void **state)
     undraw(&f);
 }
 
+/* The first scale-up time of api-gateway in DIR/events.csv (replication 0). */
+static double first_scale_up(const char *d)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/events.csv", d);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    double t_up = -1;
+    while (fgets(line, sizeof line, fp)) {
+        int rep, from, to;
+        double t;
+        if (sscanf(line, "%d,%lf,api-gateway/hpa,%d,%d", &rep, &t, &from, &to) == 4 && rep == 0 && to > from &&
+            t_up < 0)
+            t_up = t;
+    }
+    fclose(fp);
+    return t_up;
+}
+
+/* Compare: the candidate (another seed, so other events) has its events in
+ * the lane's second row, the base in the first; each run's first scale-up
+ * marker is where its own events.csv puts it. */
+static void test_compare_lanes(void **state)
+{
+    (void)state;
+    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
+    char cand[128], cmd[1024];
+    snprintf(cand, sizeof cand, "%s/cand", tmpdir);
+    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml --seed 9 -q -o %s >/dev/null 2>&1", exe, cand);
+    assert_int_equal(system(cmd), 0);
+    frame_t f;
+    vrun_t c;
+    diag_t d;
+    diag_init(&d);
+    assert_int_equal(vdata_load(&c, cand, &d), 0);
+    draw(&f, 1600, 900, 0);
+    f.v.run[1] = &c;
+    f.v.nruns = 2;
+    f.v.mode = "compare";
+    vview_draw(&f.v, 1600, 900);
+    double tb = first_scale_up(dir), tc = first_scale_up(cand);
+    assert_true(tb > 0 && tc > 0);
+    int xb = vmap_x(&f.v.L.lane, tb, 1800), xc = vmap_x(&f.v.L.lane, tc, 1800);
+    assert_int_equal(pixel(f.s, xb, vlane_y(&f.v.L, 0, 2)), VCOL_EV_UP);
+    assert_int_equal(pixel(f.s, xc, vlane_y(&f.v.L, 1, 2)), VCOL_EV_UP);
+    undraw(&f);
+    vdata_free(&c);
+}
+
 /* A PNG the writer makes reads back: signature, size, pixels. */
 static void test_png(void **state)
 {
@@ -358,7 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_axis),          cmocka_unit_test(test_replica_line), cmocka_unit_test(test_event_marker),
         cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
-        cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_png),
+        cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_compare_lanes), cmocka_unit_test(test_png),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
