@@ -1,6 +1,7 @@
 #include "models/autoscaler.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,23 @@ void autoscaler_episode(world_t *w, service_t *s, int32_t want, int32_t before)
         }
         a->episode = false;
     }
+}
+
+void autoscaler_log(world_t *w, const service_t *s, const autoscaler_row_t *r)
+{
+    FILE *f = w->autoscaler_log;
+    if (!f)
+        return;
+    fprintf(f, "%d,%.10g,", w->replication, simtime_to_s(w->now));
+    world_csv_field(f, s->cfg->name);
+    fprintf(f, ",%" PRId32 ",", r->current);
+    const char *cells[] = {r->metric, r->value, r->target, r->proposal, r->raw, r->stabilized, r->final, r->reason};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        if (i)
+            fputc(',', f);
+        world_csv_field(f, cells[i] ? cells[i] : "");
+    }
+    fputc('\n', f);
 }
 
 void autoscaler_ready_changed(world_t *w, service_t *s)

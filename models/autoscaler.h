@@ -13,6 +13,20 @@
  * the same traffic. Each decision that changes replicas is an event in
  * events.csv with its reason.
  *
+ * Why it scaled: every evaluation writes rows of autoscaler.csv
+ * (`replication,time_s,service,current,metric,value,target,proposal,raw,
+ * stabilized,final,reason`), one per metric, the evaluation's columns
+ * (current, raw, stabilized, final, reason) repeated on each. The HPA's
+ * cells are `hpa replay`'s (replay_cells in models/replay.c): fed to
+ * `clustersim hpa replay` with the same manifest, the values give the same
+ * decisions wherever the pods are all Ready with samples (the replay knows
+ * only a Ready count, not the missing-sample and CPU-initialisation groups).
+ * The threshold kind writes rows `cpu`, `memory` and `queue` with its
+ * value (percent of request; requests queued), the up threshold as target,
+ * the final replicas and the trigger as reason; proposal, raw and stabilized
+ * are empty (it has no recommendation but current +- step). Per evaluation
+ * only, never per request.
+ *
  * Scale-up response, measured in episodes. One starts at the first
  * evaluation whose recommendation before windows and rate limits (HPA: the
  * raw recommendation; threshold: current + step when a trigger fires)
@@ -108,6 +122,13 @@ int autoscaler_check_metrics(const autoscaler_cfg_t *a, const traffic_cfg_t *t, 
  * it): `want` is the recommendation before windows and rate limits,
  * `before` the desired replicas before the decision. */
 void autoscaler_episode(world_t *w, service_t *s, int32_t want, int32_t before);
+/* One row of autoscaler.csv; NULL or "" cells are empty. */
+typedef struct autoscaler_row {
+    int32_t current;
+    const char *metric, *value, *target, *proposal, *raw, *stabilized, *final, *reason;
+} autoscaler_row_t;
+/* Writes r for service s at w->now to w->autoscaler_log (nothing when it is NULL). */
+void autoscaler_log(world_t *w, const service_t *s, const autoscaler_row_t *r);
 /* kind hpa: reads the manifest of a service's autoscaler (autoscaler_hpa.c). */
 int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, const char *path, const char *svc);
 /* The `autoscaler` keys. */

@@ -17,6 +17,7 @@
 #include "models/traffic.h"
 #include "models/k8s.h"
 #include "models/deployment.h"
+#include "models/replay.h"
 #include "sim/world.h"
 
 /* ---- the metrics an HPA can name ------------------------------------------
@@ -252,6 +253,14 @@ static void hpa_sync_service(world_t *w, service_t *s)
     if (hpa_sync(spec, &a->hpa, &in, &d) != 0) {
         world_fail(w, "out of memory (hpa)");
         return;
+    }
+    if (w->autoscaler_log) {
+        replay_cells_t cl;
+        replay_cells(spec, &d, &cl);
+        for (size_t m = 0; m < spec->n_metrics; m++)
+            autoscaler_log(w, s,
+                           &(autoscaler_row_t){d.current, spec->metrics[m].name, cl.m[m].value, cl.m[m].target,
+                                               cl.m[m].proposal, cl.raw, cl.stabilized, cl.final, cl.reason});
     }
     int32_t before = s->desired;
     if (d.rescale) {

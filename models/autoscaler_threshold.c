@@ -7,6 +7,7 @@
  * last change; within min_replicas..max_replicas. */
 #include "models/autoscaler.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +88,25 @@ static void th_sync(world_t *w, service_t *s)
     if (cur > cfg->max_replicas || cur < cfg->min_replicas)
         snprintf(reason, sizeof reason, "outside [%d, %d]", cfg->min_replicas, cfg->max_replicas);
     bool cooling = a->scaled && w->now - a->last_scale < cfg->cooldown;
-    if (want != cur && !cooling) {
+    bool change = want != cur && !cooling;
+    if (w->autoscaler_log) {
+        /* autoscaler.csv: the three triggers, the up threshold as target */
+        char val[3][32] = {"", "", ""}, tgt[3][32], fin[16], why[200];
+        if (has_cpu)
+            snprintf(val[0], sizeof val[0], "%.6g", cpu);
+        if (has_mem)
+            snprintf(val[1], sizeof val[1], "%.6g", mem);
+        snprintf(val[2], sizeof val[2], "%.6g", queued);
+        snprintf(tgt[0], sizeof tgt[0], "%g", cfg->cpu_up);
+        snprintf(tgt[1], sizeof tgt[1], "%g", cfg->memory_up);
+        snprintf(tgt[2], sizeof tgt[2], "%g", cfg->queue_up);
+        snprintf(fin, sizeof fin, "%" PRId32, change ? want : cur);
+        snprintf(why, sizeof why, "%s%s", want != cur && cooling ? "cooldown: " : "", reason);
+        static const char *const names[] = {"cpu", "memory", "queue"};
+        for (int i = 0; i < 3; i++)
+            autoscaler_log(w, s, &(autoscaler_row_t){cur, names[i], val[i], tgt[i], NULL, NULL, NULL, fin, why});
+    }
+    if (change) {
         a->scaled = true;
         a->last_scale = w->now;
         deployment_scale(w, s, want, "threshold", reason);

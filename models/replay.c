@@ -12,7 +12,7 @@
 typedef struct row {
     double time;
     int metric;          /* index into the spec's metrics */
-    int64_t milli;       /* value x 1000 */
+    int64_t milli;       /* value x 1000; -1: empty (the metric failed) */
     int32_t ready;       /* -1: not given */
 } row_t;
 
@@ -208,7 +208,9 @@ static int parse_rows(const hpa_spec_t *spec, const textfile_t *f, rows_t *rows,
             errs++;
             break;
         }
-        if (units_quantity(v, 3, &r.milli) != NULL || r.milli < 0) {
+        if (!*v) {
+            r.milli = -1; /* no value: the metric failed at this sync */
+        } else if (units_quantity(v, 3, &r.milli) != NULL || r.milli < 0) {
             diag_error(d, (srcpos_t){path, lineno, cells.col[col_of[2]]},
                        "value: expected a non-negative number (or quantity such as 500m), got '%.*s%s'", SHOW(v));
             errs++;
@@ -296,23 +298,40 @@ static void fmt_milli(char *buf, size_t n, int64_t m)
     }
 }
 
-/* What the "observed metric" column of hpa-spec.md shows for metric i. */
-static void fmt_value(char *buf, size_t n, const hpa_metric_spec_t *ms, const hpa_metric_result_t *r)
-{
-    if (!r->valid)
-        buf[0] = '\0';
-    else if (ms->target == HPA_TARGET_UTILIZATION)
-        snprintf(buf, n, "%" PRId64, r->value);
-    else
-        fmt_milli(buf, n, r->value);
-}
-
 static void fmt_int(char *buf, size_t n, int32_t v)
 {
     if (v < 0)
         buf[0] = '\0';
     else
         snprintf(buf, n, "%" PRId32, v);
+}
+
+void replay_cells(const hpa_spec_t *spec, const hpa_decision_t *d, replay_cells_t *c)
+{
+    fmt_int(c->raw, sizeof c->raw, d->raw);
+    fmt_int(c->stabilized, sizeof c->stabilized, d->stabilized);
+    fmt_int(c->final, sizeof c->final, d->desired);
+    c->reason = hpa_decision_reason(d);
+    for (size_t m = 0; m < spec->n_metrics && m < HPA_MAX_METRICS; m++) {
+        const hpa_metric_spec_t *ms = &spec->metrics[m];
+        const hpa_metric_result_t *mr = m < d->n_metrics ? &d->metrics[m] : NULL;
+        replay_metric_cells_t *mc = &c->m[m];
+        /* what the "observed metric" column of hpa-spec.md shows, and its target */
+        bool util = ms->target == HPA_TARGET_UTILIZATION;
+        if (util)
+            snprintf(mc->target, sizeof mc->target, "%" PRId32, ms->average_utilization);
+        else
+            fmt_milli(mc->target, sizeof mc->target, ms->target_milli);
+        mc->value[0] = mc->proposal[0] = '\0';
+        mc->error = !mr ? "not computed" : !mr->valid ? hpa_metric_err_str(mr->err) : NULL;
+        if (mc->error)
+            continue;
+        if (util)
+            snprintf(mc->value, sizeof mc->value, "%" PRId64, mr->value);
+        else
+            fmt_milli(mc->value, sizeof mc->value, mr->value);
+        fmt_int(mc->proposal, sizeof mc->proposal, mr->proposal);
+    }
 }
 
 int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, replay_format_t fmt, FILE *out, diag_t *d)
@@ -394,6 +413,8 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
             for (size_t k = i; k < j; k++)
                 if (rows.v[k].metric == (int)m)
                     row = &rows.v[k];
+            if (row && row->milli < 0)
+                row = NULL; /* an empty value: failed, as no row */
             hpa_sample_t *sm = samples ? samples + m * cap_pods : NULL;
             obs[m] = (hpa_obs_t){.failed = row == NULL, .samples = sm, .value = row ? row->milli : 0};
             for (size_t p = 0; row && p < npods; p++) {
@@ -412,56 +433,41 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
             rc = -1;
             break;
         }
-        char raw[16], stab[16], val[32];
-        fmt_int(raw, sizeof raw, dec.raw);
-        fmt_int(stab, sizeof stab, dec.stabilized);
-        const char *reason = hpa_decision_reason(&dec);
+        replay_cells_t cl;
+        replay_cells(spec, &dec, &cl);
         if (fmt == REPLAY_CSV) {
             fprintf(out, "%.10g,%d", t, current);
-            for (size_t m = 0; m < spec->n_metrics; m++) {
-                const hpa_metric_result_t *mr = m < dec.n_metrics ? &dec.metrics[m] : NULL;
-                char prop[16] = "";
-                val[0] = '\0';
-                if (mr && mr->valid) {
-                    fmt_value(val, sizeof val, &spec->metrics[m], mr);
-                    fmt_int(prop, sizeof prop, mr->proposal);
-                }
-                fprintf(out, ",%s,%s", val, prop);
-            }
-            fprintf(out, ",%s,%s,%d,%s\n", raw, stab, dec.desired, reason);
+            for (size_t m = 0; m < spec->n_metrics; m++)
+                fprintf(out, ",%s,%s", cl.m[m].value, cl.m[m].proposal);
+            fprintf(out, ",%s,%s,%s,%s\n", cl.raw, cl.stabilized, cl.final, cl.reason);
         } else if (fmt == REPLAY_TABLE) {
             fprintf(out, "%9.10g %7d", t, current);
             for (size_t m = 0; m < spec->n_metrics; m++) {
-                const hpa_metric_result_t *mr = m < dec.n_metrics ? &dec.metrics[m] : NULL;
                 char cellbuf[64];
-                if (mr && mr->valid) {
-                    fmt_value(val, sizeof val, &spec->metrics[m], mr);
-                    snprintf(cellbuf, sizeof cellbuf, "%s%s -> %d", val,
-                             spec->metrics[m].target == HPA_TARGET_UTILIZATION ? "%" : "", mr->proposal);
-                } else {
-                    snprintf(cellbuf, sizeof cellbuf, "%s", mr ? hpa_metric_err_str(mr->err) : "-");
-                }
+                if (!cl.m[m].error)
+                    snprintf(cellbuf, sizeof cellbuf, "%s%s -> %s", cl.m[m].value,
+                             spec->metrics[m].target == HPA_TARGET_UTILIZATION ? "%" : "", cl.m[m].proposal);
+                else
+                    snprintf(cellbuf, sizeof cellbuf, "%s", m < dec.n_metrics ? cl.m[m].error : "-");
                 fprintf(out, "  %-26.26s", cellbuf);
             }
-            fprintf(out, " %5s %10s %5d  %s\n", raw, stab, dec.desired, reason);
+            fprintf(out, " %5s %10s %5s  %s\n", cl.raw, cl.stabilized, cl.final, cl.reason);
         } else {
             fprintf(out, "%s\n    {\"time\": %.10g, \"current\": %d, \"metrics\": [", i ? "," : "", t, current);
             for (size_t m = 0; m < spec->n_metrics; m++) {
-                const hpa_metric_result_t *mr = m < dec.n_metrics ? &dec.metrics[m] : NULL;
                 fprintf(out, "%s{\"name\": ", m ? ", " : "");
                 gate_json_put(out, spec->metrics[m].name);
-                if (mr && mr->valid) {
-                    fmt_value(val, sizeof val, &spec->metrics[m], mr);
-                    fprintf(out, ", \"value\": %s, \"proposal\": %d}", val, mr->proposal);
+                if (!cl.m[m].error) {
+                    fprintf(out, ", \"value\": %s, \"proposal\": %s}", cl.m[m].value, cl.m[m].proposal);
                 } else {
                     fprintf(out, ", \"value\": null, \"proposal\": null, \"error\": ");
-                    gate_json_put(out, mr ? hpa_metric_err_str(mr->err) : "not computed");
+                    gate_json_put(out, cl.m[m].error);
                     fputc('}', out);
                 }
             }
-            fprintf(out, "], \"raw\": %s, \"stabilized\": %s, \"final\": %d, \"reason\": ", dec.raw >= 0 ? raw : "null",
-                    dec.stabilized >= 0 ? stab : "null", dec.desired);
-            gate_json_put(out, reason);
+            fprintf(out, "], \"raw\": %s, \"stabilized\": %s, \"final\": %s, \"reason\": ",
+                    dec.raw >= 0 ? cl.raw : "null", dec.stabilized >= 0 ? cl.stabilized : "null", cl.final);
+            gate_json_put(out, cl.reason);
             fputc('}', out);
         }
         current = dec.desired;

@@ -10,7 +10,10 @@
  *   value       Resource Utilization: percent of the request; Resource
  *               AverageValue: per-pod average (cores, bytes); Pods: per-pod
  *               average; Object/External: the total value. Kubernetes
- *               quantity syntax is accepted (`500m`, `1.2Gi`).
+ *               quantity syntax is accepted (`500m`, `1.2Gi`). Empty: the
+ *               metric failed at that time (as no row; a sync in which
+ *               every metric failed can so be written, as autoscaler.csv
+ *               records it).
  *   ready_pods  optional: how many of the current pods are ready; the others
  *               are Pending (no sample; unready for every metric)
  * A sync runs at each distinct time: every pod reports the given average; a
@@ -32,6 +35,27 @@
 #include "sim/textfile.h"
 
 typedef enum { REPLAY_TABLE, REPLAY_CSV, REPLAY_JSON } replay_format_t;
+
+/* The numbers of one HPA sync as text, exactly as `hpa replay` prints them;
+ * the simulator's autoscaler.csv writes the same cells (models/autoscaler.c),
+ * so a run's rows and a replay of them read alike. A cell with no number is
+ * "" (raw and stabilized when metrics were not computed; a metric's value
+ * and proposal when it is invalid). */
+typedef struct replay_metric_cells {
+    char value[32];      /* Utilization: integer percent; else the milli-value as a decimal ("53.333") */
+    char target[32];     /* the target in the value's unit */
+    char proposal[16];
+    const char *error;   /* NULL when valid; why not (hpa_metric_err_str), or "not computed" */
+} replay_metric_cells_t;
+
+typedef struct replay_cells {
+    char raw[16], stabilized[16], final[16];
+    const char *reason;  /* hpa_decision_reason: the limit, or the outcome of a sync that could not scale */
+    replay_metric_cells_t m[HPA_MAX_METRICS];  /* spec order */
+} replay_cells_t;
+
+/* Fills c with decision d's cells for spec's metrics. */
+void replay_cells(const hpa_spec_t *spec, const hpa_decision_t *d, replay_cells_t *c);
 
 /* Replays the metrics of csv_path through h starting from `replicas`,
  * writing one line per sync to out. 0, or -1 with errors in d (bad CSV)

@@ -1183,8 +1183,10 @@ void service_destroy(service_t *s)
 
 void service_restart_stats(service_t *s, simtime_t now)
 {
-    /* keep the current sampling interval's busy area across the restart */
+    /* keep the current sampling interval's areas across the restart */
     s->iv.busy_area0 -= gauge_area(&s->busy, now);
+    s->iv.cpu_area0 -= gauge_area(&s->cpu, now);
+    s->iv.ready_area0 -= gauge_area(&s->ready_pods, now);
     gauge_restart(&s->busy, now);
     gauge_restart(&s->queue, now);
     gauge_restart(&s->in_system, now);

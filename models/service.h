@@ -215,6 +215,8 @@ typedef struct service_interval {
     uint64_t completed, rejected;
     hist_t latency;
     double busy_area0;          /* busy gauge area at the interval's start */
+    double cpu_area0;           /* cpu gauge area (core-ns used) at the interval's start */
+    double ready_area0;         /* ready_pods gauge area (pod-ns) at the interval's start */
 } service_interval_t;
 
 struct service {

@@ -384,9 +384,13 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
     world_series(w, t, n, "replicas", s->npods);
     world_series(w, t, n, "replicas_desired", s->desired);
     world_series(w, t, n, "replicas_ready", s->view.n);
-    if (s->cfg->cpu_request_m > 0 && s->view.n > 0)
+    /* CPU used over CPU requested by the Ready pods, both integrated over
+     * the interval (as the HPA's scrapes average usage over a window) */
+    double cpu_area = gauge_area(&s->cpu, w->now), ready_area = gauge_area(&s->ready_pods, w->now);
+    if (s->cfg->cpu_request_m > 0 && ready_area > s->iv.ready_area0)
         world_series(w, t, n, "cpu_utilization",
-                     s->cpu.value * 1000.0 / ((double)s->cfg->cpu_request_m * s->view.n));
+                     (cpu_area - s->iv.cpu_area0) * 1000.0 /
+                         ((double)s->cfg->cpu_request_m * (ready_area - s->iv.ready_area0)));
     world_series(w, t, n, "busy", s->busy.value);
     world_series(w, t, n, "queue_length", s->queue.value);
     world_series(w, t, n, "utilization", (area - s->iv.busy_area0) / ((double)dt * workers));
@@ -401,6 +405,8 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
     world_series(w, t, n, "replicas_terminating", (double)s->npods - service_count(s, false));
     s->iv.completed = s->iv.rejected = 0;
     s->iv.busy_area0 = area;
+    s->iv.cpu_area0 = cpu_area;
+    s->iv.ready_area0 = ready_area;
     hist_clear(&s->iv.latency);
 }
 

@@ -605,12 +605,13 @@ static void identify(const world_t *w, traffic_t *t, uint64_t n, simtime_t at, r
     q->client = (uint32_t)(((h >> 32) * (uint64_t)c->clients) >> 32);
     q->klass = 0;
     if (c->nmix) {
+        /* the first k with u < mix_cum[k], counted without branches (the
+         * class is as random as u: a branch on it mispredicts) */
         double u = (double)(rng_mix64(t->mix_key + n) >> 11) * 0x1.0p-53;
+        size_t below = 0;
         for (size_t k = 0; k < c->nmix; k++)
-            if (u < t->mix_cum[k]) {
-                q->klass = (uint8_t)(k + 1);
-                break;
-            }
+            below += u >= t->mix_cum[k];
+        q->klass = below < c->nmix ? (uint8_t)(below + 1) : 0;
     }
     q->region = 0;
     q->object = 0;
@@ -630,10 +631,15 @@ static void identify(const world_t *w, traffic_t *t, uint64_t n, simtime_t at, r
         } else {
             sum = traffic_modulation(c, at, wts);
         }
+        /* the first i with u - wts[0] - ... - wts[i-1] < wts[i] (the last
+         * if none), without branches: the subtractions are the same */
         double u = (double)(rng_mix64(t->region_key + n) >> 11) * 0x1.0p-53 * sum;
-        int i = 0;
-        while (i < rg->nusers - 1 && u >= wts[i])
-            u -= wts[i++];
+        int i = 0, found = 0;
+        for (int k = 0; k < rg->nusers - 1; k++) {
+            found |= u < wts[k];
+            i += !found;
+            u -= wts[k];
+        }
         q->region = (uint8_t)i;
     }
     if (q->klass && c->classes) {

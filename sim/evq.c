@@ -108,7 +108,8 @@ struct evq {
     entry_t *heap;       /* inside heap_mem, heap + 1 on a cache-line boundary */
     void *heap_mem;
     node_t *nodes;
-    size_t n, cap;       /* pending events; capacity of both arrays */
+    size_t n, cap;       /* heap entries (the hole included); capacity of both arrays */
+    bool hole;           /* heap[0] is vacant: its event was popped (see evq_pop) */
     uint32_t free_head;  /* first free slot, EVQ_FREE when none */
     uint64_t seq;        /* the next seq; < SEQ_LIMIT once stamped */
 };
@@ -222,6 +223,18 @@ static void sift_down(evq_t *q, size_t i, entry_t e)
     place(q, i, e);
 }
 
+/* Closes the hole a pop left at the root, with the last entry, as a pop
+ * that sifts at once would have done. */
+static inline void fill(evq_t *q)
+{
+    if (!q->hole)
+        return;
+    q->hole = false;
+    entry_t last = q->heap[--q->n];
+    if (q->n > 0)
+        sift_down(q, 0, last);
+}
+
 static int cmp_entries(const void *pa, const void *pb)
 {
     entry_t a = *(const entry_t *)pa, b = *(const entry_t *)pb;
@@ -243,15 +256,24 @@ evq_handle_t evq_schedule(evq_t *q, simtime_t t, evq_fn fn, void *obj, uint64_t 
 {
     if (q->free_head == EVQ_FREE && grow(q) != 0)
         return 0;
-    if (q->seq == SEQ_LIMIT)
+    if (q->seq == SEQ_LIMIT) {
+        fill(q);
         renumber(q);
+    }
     uint32_t slot = q->free_head;
     node_t *nd = &q->nodes[slot];
     q->free_head = (uint32_t)nd->arg;
     nd->fn = fn;
     nd->obj = obj;
     nd->arg = arg;
-    sift_up(q, q->n++, entry(t, q->seq++, slot));
+    entry_t e = entry(t, q->seq++, slot);
+    if (q->hole) {
+        /* into the hole a pop left: one sift down instead of two sifts */
+        q->hole = false;
+        sift_down(q, 0, e);
+    } else {
+        sift_up(q, q->n++, e);
+    }
     return ((uint64_t)nd->gen << 32) | slot;
 }
 
@@ -274,6 +296,7 @@ bool evq_cancel(evq_t *q, evq_handle_t h)
 {
     if (!evq_pending(q, h))
         return false;
+    fill(q);
     uint32_t slot = (uint32_t)h;
     size_t i = q->nodes[slot].pos;
     release(q, slot);
@@ -291,6 +314,7 @@ evq_handle_t evq_reschedule(evq_t *q, evq_handle_t h, simtime_t t)
 {
     if (!evq_pending(q, h))
         return 0;
+    fill(q);
     if (q->seq == SEQ_LIMIT)
         renumber(q);
     uint32_t slot = (uint32_t)h;
@@ -303,10 +327,15 @@ evq_handle_t evq_reschedule(evq_t *q, evq_handle_t h, simtime_t t)
     return h;
 }
 
-simtime_t evq_peek_time(const evq_t *q) { return q->n ? entry_time(q->heap[0]) : SIM_NEVER; }
+simtime_t evq_peek_time(evq_t *q)
+{
+    fill(q);
+    return q->n ? entry_time(q->heap[0]) : SIM_NEVER;
+}
 
 bool evq_pop(evq_t *q, evq_event_t *ev)
 {
+    fill(q);
     if (q->n == 0)
         return false;
     entry_t top = q->heap[0];
@@ -316,13 +345,15 @@ bool evq_pop(evq_t *q, evq_event_t *ev)
     ev->obj = nd->obj;
     ev->arg = nd->arg;
     release(q, entry_slot(top));
-    entry_t last = q->heap[--q->n];
-    if (q->n > 0)
-        sift_down(q, 0, last);
+    /* The root stays vacant until the next call: an event's action mostly
+     * schedules the next one, which then takes the root's place in one sift
+     * down, where closing the hole now and adding it after would sift twice
+     * (the pop order, fixed by (time, seq), is the same). */
+    q->hole = true;
     return true;
 }
 
-size_t evq_size(const evq_t *q) { return q->n; }
+size_t evq_size(const evq_t *q) { return q->n - q->hole; }
 
 size_t evq_bytes(const evq_t *q)
 {

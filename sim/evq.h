@@ -15,7 +15,11 @@
  * handle (the event fired or was cancelled, the slot reused) is recognised
  * and cancel() on it does nothing. Cancel is O(log n).
  *
- * Invariants: heap[i] >= heap[(i-1)/4] by key; node[slot of heap[i]].pos == i
+ * A pop leaves the root vacant (a hole) until the next call: a schedule then
+ * puts its event there in one sift down (the action of a popped event mostly
+ * schedules one), any other call closes it first. The pop order is the same.
+ *
+ * Invariants: heap[i] >= heap[(i-1)/4] by key (for i >= 1 the hole aside); node[slot of heap[i]].pos == i
  * for every pending event; a free node has pos == EVQ_FREE; every pending
  * seq is below the next one to stamp, and the seqs, once 2^32 of them were
  * stamped, are renumbered 0..n-1 in (time, seq) order. */
@@ -56,8 +60,9 @@ bool evq_cancel(evq_t *q, evq_handle_t h);
 evq_handle_t evq_reschedule(evq_t *q, evq_handle_t h, simtime_t t);
 /* True when h names a pending event. */
 bool evq_pending(const evq_t *q, evq_handle_t h);
-/* Time of the earliest pending event, SIM_NEVER when empty. */
-simtime_t evq_peek_time(const evq_t *q);
+/* Time of the earliest pending event, SIM_NEVER when empty (not const: it
+ * closes the hole a pop left). */
+simtime_t evq_peek_time(evq_t *q);
 /* Removes the earliest event into *ev; false when empty. */
 bool evq_pop(evq_t *q, evq_event_t *ev);
 /* Number of pending events. */

@@ -43,7 +43,8 @@ static const char usage_main[] =
     "and scaling before anything is deployed.\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO.yaml       simulate; print a table, write summary.json, timeseries.csv, events.csv\n"
+    "  run SCENARIO.yaml       simulate; print a table, write summary.json, timeseries.csv,\n"
+    "                          events.csv, autoscaler.csv\n"
     "  check SCENARIO.yaml     run it and judge its slo: gates: exit 0 all pass, 1 one fails; with\n"
     "                          replications on the whole 95% interval; --junit, --markdown reports\n"
     "  compare BASE.yaml [CANDIDATE.yaml] [--manifest SERVICE=HPA.yaml] [--max-regression METRIC=PCT,...]\n"
@@ -425,7 +426,7 @@ static int cmd_run(int argc, char **argv)
             break; /* the results are whole; the signal still ends the process */
         if (!co.quiet) {
             results_print_table(stdout, sc, &res);
-            printf("\nresults: %s/summary.json, timeseries.csv, events.csv\n", co.outdir);
+            printf("\nresults: %s/summary.json, timeseries.csv, events.csv, autoscaler.csv\n", co.outdir);
         }
         break;
     case RUN_BAD_OUTPUT:
@@ -519,7 +520,7 @@ static int cmd_check(int argc, char **argv)
         }
         gate_print(stdout, &rep, co.quiet);
         if (co.outdir && !co.quiet)
-            printf("results: %s/summary.json, timeseries.csv, events.csv\n", co.outdir);
+            printf("results: %s/summary.json, timeseries.csv, events.csv, autoscaler.csv\n", co.outdir);
         fflush(stdout);
         rc = rep.passed == rep.n ? 0 : EXIT_GATE;
         if (junit && !atomic_load(&stop_signal) && gate_write_junit(junit, &rep, err, sizeof err) != 0) {

@@ -44,8 +44,19 @@
 
 /* The files of a result directory. A directory holding anything else (but
  * the .*.tmp files older versions could leave) is not one to replace. */
-static const char *const result_files[] = {"summary.json", "timeseries.csv", "events.csv"};
+static const char *const result_files[] = {"summary.json", "timeseries.csv", "events.csv", "autoscaler.csv"};
 #define NRESULT_FILES (sizeof result_files / sizeof result_files[0])
+
+/* The CSV files each replication writes a part of (DIR/WHAT.rN.part), merged
+ * in replication order after the header (world_write_headers). */
+enum { PART_SERIES, PART_EVENTS, PART_AUTOSCALER, NPARTS };
+static const struct {
+    const char *what, *file, *desc;
+} parts[NPARTS] = {
+    {"timeseries", "timeseries.csv", "time series"},
+    {"events", "events.csv", "event log"},
+    {"autoscaler", "autoscaler.csv", "autoscaler log"},
+};
 
 char *run_strprintf(const char *fmt, ...)
 {
@@ -154,8 +165,13 @@ static int out_check_lengths(const outdir_t *od, int reps, char *err, size_t err
         snprintf(err, errlen, "out of memory");
         return RUN_FAILED;
     }
-    /* the longest file inside: timeseries.rN.part, N the last replication */
-    int longest = snprintf(NULL, 0, "timeseries.r%d.part", reps - 1);
+    /* the longest file inside: WHAT.rN.part, N the last replication */
+    int longest = 0;
+    for (int k = 0; k < NPARTS; k++) {
+        int len = snprintf(NULL, 0, "%s.r%d.part", parts[k].what, reps - 1);
+        if (len > longest)
+            longest = len;
+    }
     size_t comp = strlen(od->base) + (size_t)snprintf(NULL, 0, "..tmp-%ld-XXXXXX", (long)getpid());
     size_t need = strlen(tmpl) + 1 + (size_t)longest;
     free(tmpl);
@@ -493,21 +509,22 @@ static void set_error(shared_t *sh, const char *fmt, ...)
 
 static void run_one(shared_t *sh, int rep)
 {
-    FILE *series = NULL, *events = NULL;
+    FILE *f[NPARTS] = {NULL};
     if (sh->tmpdir) {
-        char *sp = part_path(sh->tmpdir, "timeseries", rep), *ep = part_path(sh->tmpdir, "events", rep);
-        bool oom = !sp || !ep, skip = false;
+        char *path[NPARTS];
+        bool oom = false, skip = false;
         int e = 0;
+        for (int k = 0; k < NPARTS; k++)
+            oom |= !(path[k] = part_path(sh->tmpdir, parts[k].what, rep));
         pthread_mutex_lock(&sh->lock);
         if (atomic_load(&sh->failed))
             skip = true; /* failed or stopped: the directory may be going away */
-        else if (!oom && !(series = fopen(sp, "w")))
-            e = errno;
-        else if (!oom && !(events = fopen(ep, "w")))
-            e = errno;
+        for (int k = 0; k < NPARTS && !skip && !oom && !e; k++)
+            if (!(f[k] = fopen(path[k], "w")))
+                e = errno;
         pthread_mutex_unlock(&sh->lock);
-        free(sp);
-        free(ep);
+        for (int k = 0; k < NPARTS; k++)
+            free(path[k]);
         if (skip)
             goto out;
         if (oom) {
@@ -520,11 +537,12 @@ static void run_one(shared_t *sh, int rep)
             goto out;
         }
     }
-    world_t *w = world_new(sh->sc, rep, series, events);
+    world_t *w = world_new(sh->sc, rep, f[PART_SERIES], f[PART_EVENTS]);
     if (!w) {
         set_error(sh, "out of memory setting up the run");
         goto out;
     }
+    w->autoscaler_log = f[PART_AUTOSCALER];
     w->progress = &sh->progress[rep];
     if (world_run(w) != 0)
         set_error(sh, "%s", w->error);
@@ -534,15 +552,11 @@ static void run_one(shared_t *sh, int rep)
         set_error(sh, "out of memory collecting results");
     world_free(w);
 out:
-    if (series) {
-        int e = finish_file(series, false);
+    for (int k = 0; k < NPARTS; k++) {
+        int e = f[k] ? finish_file(f[k], false) : 0;
         if (e)
-            set_error(sh, "writing replication %d's time series (for timeseries.csv) failed: %s", rep, strerror(e));
-    }
-    if (events) {
-        int e = finish_file(events, false);
-        if (e)
-            set_error(sh, "writing replication %d's event log (for events.csv) failed: %s", rep, strerror(e));
+            set_error(sh, "writing replication %d's %s (for %s) failed: %s", rep, parts[k].desc, parts[k].file,
+                      strerror(e));
     }
 }
 
@@ -588,8 +602,9 @@ static void draw_progress(shared_t *sh, int r, double elapsed)
 
 /* Concatenates the replications' parts into DIR/name (after the CSV header),
  * removing each part. 0, or -1 with a message in err. */
-static int merge_files(const char *dir, const char *what, const char *name, int r, char *err, size_t errlen)
+static int merge_files(const char *dir, int k, int r, char *err, size_t errlen)
 {
+    const char *what = parts[k].what, *name = parts[k].file;
     char *path = run_strprintf("%s/%s", dir, name);
     FILE *out = path ? fopen(path, "w") : NULL;
     free(path);
@@ -597,7 +612,8 @@ static int merge_files(const char *dir, const char *what, const char *name, int 
         snprintf(err, errlen, "creating %s failed: %s", name, strerror(errno));
         return -1;
     }
-    world_write_headers(strcmp(what, "timeseries") == 0 ? out : NULL, strcmp(what, "events") == 0 ? out : NULL);
+    world_write_headers(k == PART_SERIES ? out : NULL, k == PART_EVENTS ? out : NULL,
+                        k == PART_AUTOSCALER ? out : NULL);
     size_t bufsize = 65536;
     char *buf = malloc(bufsize);
     int e = buf ? 0 : ENOMEM;
@@ -758,14 +774,15 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
         rc = RUN_FAILED;
     }
     if (rc == RUN_OK && od.tmp) {
-        if (merge_files(od.tmp, "timeseries", "timeseries.csv", r, err, errlen) != 0 ||
-            merge_files(od.tmp, "events", "events.csv", r, err, errlen) != 0 ||
-            write_summary(od.tmp, sc, res, err, errlen) != 0)
+        for (int k = 0; k < NPARTS && rc == RUN_OK; k++)
+            if (merge_files(od.tmp, k, r, err, errlen) != 0)
+                rc = RUN_FAILED;
+        if (rc == RUN_OK && write_summary(od.tmp, sc, res, err, errlen) != 0)
             rc = RUN_FAILED;
-        else if (stop_requested(o)) {
+        if (rc == RUN_OK && stop_requested(o)) {
             snprintf(err, errlen, "stopped; no result was written");
             rc = RUN_STOPPED;
-        } else
+        } else if (rc == RUN_OK)
             rc = out_commit(&od, err, errlen);
     }
     if (rc == RUN_FAILED && o->outdir) {

@@ -71,8 +71,7 @@ static void on_progress(void *ctx, void *obj, uint64_t arg)
         world_schedule(w, next, on_progress, NULL, arg);
 }
 
-/* A CSV field, quoted when it holds a comma, a quote or a line break. */
-static void csv_field(FILE *f, const char *s)
+void world_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
@@ -96,13 +95,13 @@ void world_event(world_t *w, const char *name, const char *kind, const char *fro
     fprintf(w->eventlog, "%d,%.10g,", w->replication, simtime_to_s(w->now));
     char obj[200];
     snprintf(obj, sizeof obj, "%s/%s", name, kind);
-    csv_field(w->eventlog, obj);
+    world_csv_field(w->eventlog, obj);
     fputc(',', w->eventlog);
-    csv_field(w->eventlog, from);
+    world_csv_field(w->eventlog, from);
     fputc(',', w->eventlog);
-    csv_field(w->eventlog, to);
+    world_csv_field(w->eventlog, to);
     fputc(',', w->eventlog);
-    csv_field(w->eventlog, reason);
+    world_csv_field(w->eventlog, reason);
     fputc('\n', w->eventlog);
 }
 
@@ -136,12 +135,15 @@ static void on_scrape(void *ctx, void *obj, uint64_t arg)
         world_schedule(w, w->now + res, on_scrape, NULL, 0);
 }
 
-void world_write_headers(FILE *series, FILE *eventlog)
+void world_write_headers(FILE *series, FILE *eventlog, FILE *autoscaler_log)
 {
     if (series)
         fputs("replication,time_s,series,value\n", series);
     if (eventlog)
         fputs("replication,time_s,object,from,to,reason\n", eventlog);
+    if (autoscaler_log)
+        fputs("replication,time_s,service,current,metric,value,target,proposal,raw,stabilized,final,reason\n",
+              autoscaler_log);
 }
 
 void world_series(world_t *w, double t, const char *prefix, const char *name, double v)

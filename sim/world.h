@@ -54,6 +54,10 @@ struct world {
     /* time series and event log (NULL: not written) */
     FILE *series, *eventlog;
     uint64_t nevents;          /* rows of events.csv */
+    /* rows of autoscaler.csv, one per metric per autoscaler evaluation
+     * (models/autoscaler.h); NULL: not written. Set by the caller after
+     * world_new, before world_run. */
+    FILE *autoscaler_log;
     /* progress: simulated time reached, read by another thread (may be NULL) */
     _Atomic int64_t *progress;
     bool failed;
@@ -68,8 +72,9 @@ void world_free(world_t *w);
 int world_run(world_t *w);
 /* Appends this run's results to m. */
 void world_collect(const world_t *w, metrics_t *m);
-/* Writes the CSV headers of the time series and the event log. */
-void world_write_headers(FILE *series, FILE *eventlog);
+/* Writes the CSV headers of the time series, the event log and the
+ * autoscaler log (each may be NULL). */
+void world_write_headers(FILE *series, FILE *eventlog, FILE *autoscaler_log);
 
 /* Marks the run failed (first message kept). */
 void world_fail(world_t *w, const char *msg);
@@ -163,6 +168,9 @@ static inline void world_back(world_t *w, request_t *r, bool ok)
  * deployment, pod, ...); from, to and reason are free text. */
 void world_event(world_t *w, const char *name, const char *kind, const char *from, const char *to,
                  const char *reason);
+/* Writes s to f as one CSV field: as it is, or quoted when it holds a
+ * comma, a quote or a line break. */
+void world_csv_field(FILE *f, const char *s);
 /* Writes a row of timeseries.csv at time t (s): series "PREFIX.NAME", or
  * NAME when prefix is NULL. Only from a `sample` operation. */
 void world_series(world_t *w, double t, const char *prefix, const char *name, double v);

@@ -1149,8 +1149,8 @@ static void test_oom_backoff(void **state)
     assert_non_null(strstr(text, "\n0,38,web/pod,Ready,CrashLoopBackOff,OOMKilled\n"));
     assert_double_close(metric(&res.summary, "services.web.oom_kills"), 2, 0);
     run_result_free(&res);
-    static const char *const files[] = {"events.csv", "summary.json", "timeseries.csv"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const files[] = {"events.csv", "summary.json", "timeseries.csv", "autoscaler.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
     }

@@ -68,8 +68,12 @@ static void test_autoscaler_fixture(void **state)
     diag_t d;
     assert_int_equal(parse_file(vdata_parse_autoscaler, "tests/view/autoscaler.csv", &r, &d), 0);
     assert_true(r.has_autoscaler);
-    /* replication 1's row is left out: syncs 360 and 405 of api-gateway, 420 of payments */
-    assert_int_equal(r.nsyncs, 3);
+    /* replication 1's row is left out: syncs 360 and 405 of api-gateway, 420
+     * and 435 of payments (the last, every metric failed: empty cells) */
+    assert_int_equal(r.nsyncs, 4);
+    assert_true(isnan(r.syncs[3].m[0].value) && isnan(r.syncs[3].m[0].proposal) && r.syncs[3].m[0].target == 70);
+    assert_true(isnan(r.syncs[3].raw) && isnan(r.syncs[3].stabilized) && r.syncs[3].final == 2);
+    assert_string_equal(r.syncs[3].reason, "FailedComputeMetricsReplicas");
     const vsync_t *s = &r.syncs[1];
     assert_true(s->t == 405 && strcmp(s->service, "api-gateway") == 0);
     assert_true(s->current == 3 && s->raw == 8 && s->stabilized == 8 && s->final == 6);

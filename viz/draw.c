@@ -62,7 +62,7 @@ int vmap_y(const vrect_t *plot, double v, double ymax)
 bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar)
 {
     const vrect_t *p = &L->sync;
-    *bar = (vrect_t){p->x + 170, p->y + 49 + 22 * m, p->w - 170 - 90, 12};
+    *bar = (vrect_t){p->x + 6, p->y + 64 + 32 * m, p->w - 12 - 90, 12};
     return bar->y + bar->h + 6 <= p->y + p->h;
 }
 
@@ -194,7 +194,7 @@ static double cpu_target(const vrun_t *r, const char *svc)
     for (int i = 0; i < r->nsyncs; i++)
         if (strcmp(r->syncs[i].service, svc) == 0)
             for (int m = 0; m < r->syncs[i].nm; m++)
-                if (strstr(r->syncs[i].m[m].metric, "cpu"))
+                if (strstr(r->syncs[i].m[m].metric, "cpu") && isfinite(r->syncs[i].m[m].target))
                     return r->syncs[i].m[m].target;
     return NAN;
 }
@@ -850,11 +850,6 @@ static void draw_sync(vview_t *v)
     textf(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Why it scaled: %s", svc_name(v));
     shown_run(v, p);
     int y = p.y + 24;
-    if (!r->has_autoscaler && !strcmp(v->mode, "live")) {
-        text(v, v->font, VCOL_DIM, p.x + 6, y, 0, "a live run does not show syncs:");
-        text(v, v->small, VCOL_DIM, p.x + 6, y + 18, 0, "replay its results (autoscaler.csv) to see why it scaled");
-        return;
-    }
     if (!r->has_autoscaler) {
         text(v, v->font, VCOL_DIM, p.x + 6, y, 0, "this results directory has no autoscaler.csv");
         text(v, v->small, VCOL_DIM, p.x + 6, y + 18, 0, "(runs of an older clustersim do not write it)");
@@ -868,8 +863,11 @@ static void draw_sync(vview_t *v)
     const vsync_t *s = &r->syncs[k];
     char at[32];
     fmt_hms(at, sizeof at, s->t);
-    textf(v, v->font, VCOL_TEXT, p.x + 6, y, 0, "sync at %s: %g pods; raw %g, stabilized %g \xe2\x86\x92 %g %s", at,
-          s->current, s->raw, s->stabilized, s->final, s->reason);
+    char raw[16], stab[16];
+    fmt_num(raw, sizeof raw, s->raw);
+    fmt_num(stab, sizeof stab, s->stabilized);
+    textf(v, v->font, VCOL_TEXT, p.x + 6, y, 0, "sync at %s: %g pods; raw %s, stabilized %s \xe2\x86\x92 %g %s", at,
+          s->current, raw, stab, s->final, s->reason);
     if (v->cursor - s->t > 0.5)
         textf(v, v->small, VCOL_DIM, p.x + p.w - 6, p.y + 5, 2, "the last sync, %.0f s before the cursor ([ ] step syncs)",
               v->cursor - s->t);
@@ -884,17 +882,23 @@ static void draw_sync(vview_t *v)
         char val[16], tg[16];
         fmt_num(val, sizeof val, mt->value);
         fmt_num(tg, sizeof tg, mt->target);
-        textf(v, v->small, VCOL_TEXT, p.x + 6, y + 2, 0, "%.16s %s, target %s", mt->metric, val, tg);
-        double scale = vaxis_nice(fmax(mt->value, mt->target));
+        textf(v, v->small, VCOL_TEXT, bx, bar.y - 16, 0, "%s: %s, target %s", mt->metric, val, tg);
         fill(v, bar, VCOL_GRID);
+        if (!isfinite(mt->value)) { /* not computed at this sync */
+            text(v, v->small, VCOL_DIM, bx + 6, bar.y - 1, 0, "no value (not scraped yet, or no Ready pod)");
+            text(v, v->small, VCOL_DIM, bx + bw + 6, bar.y - 1, 0, "no proposal");
+            continue;
+        }
+        double scale = vaxis_nice(isfinite(mt->target) ? fmax(mt->value, mt->target) : mt->value);
         int vw = (int)lround(fmin(mt->value / scale, 1) * bw);
         fill(v, (vrect_t){bx, bar.y, vw > 0 ? vw : 0, bar.h}, mt->value > mt->target ? VCOL_DESIRED : VCOL_READY);
         int tx = bx + (int)lround(fmin(mt->target / scale, 1) * bw);
-        fill(v, (vrect_t){tx - 1, bar.y - 3, 3, bar.h + 6}, VCOL_SLO);
+        if (isfinite(mt->target))
+            fill(v, (vrect_t){tx - 1, bar.y - 3, 3, bar.h + 6}, VCOL_SLO);
         if (isfinite(mt->proposal))
-            textf(v, v->small, VCOL_TEXT, bx + bw + 6, y + 2, 0, "\xe2\x86\x92 %g pods", mt->proposal);
+            textf(v, v->small, VCOL_TEXT, bx + bw + 6, bar.y - 1, 0, "\xe2\x86\x92 %g pods", mt->proposal);
         else
-            text(v, v->small, VCOL_DIM, bx + bw + 6, y + 2, 0, "no proposal");
+            text(v, v->small, VCOL_DIM, bx + bw + 6, bar.y - 1, 0, "no proposal");
     }
 }
 

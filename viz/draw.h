@@ -100,11 +100,12 @@ int vlane_y(const vlayout_t *L, int row, int nrows);
  * then terminating. False when box k does not fit. */
 bool vpod_box(const vlayout_t *L, int nservices, int svc, int k, vrect_t *b);
 
-/* The bar of metric row m (0-based) of the sync panel: rows 22 px apart
- * from 49 px under the panel's top, from 170 px after its left edge to 90 px
- * before its right; the bar spans 0 to vaxis_nice(max(value, target)) and
- * the target is a 3 px tick centred on its column. False when row m does
- * not fit in the panel. */
+/* The bar of metric row m (0-based) of the sync panel, 12 px high: rows
+ * 32 px apart from 64 px under the panel's top (the metric's name, value
+ * and target above the bar), from 6 px after its left edge to 96 px before
+ * its right (the proposal after it); the bar spans 0 to
+ * vaxis_nice(max(value, target)) and the target is a 3 px tick centred on
+ * its column. False when row m does not fit in the panel. */
 bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar);
 
 /* The largest value over the whole run of what chart c shows for run r and

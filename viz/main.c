@@ -191,16 +191,19 @@ static bool is_dir(const char *p)
 
 /* ---- live mode ------------------------------------------------------------ */
 
+enum { LIVE_SERIES, LIVE_EVENTS, LIVE_AUTOSCALER, LIVE_PIPES };
+
 typedef struct live {
     scenario_t *sc;
-    FILE *series_w, *events_w;
-    int series_r, events_r;     /* read ends, non-blocking */
+    FILE *w[LIVE_PIPES];        /* the world's ends: timeseries, events, autoscaler rows */
+    int fd[LIVE_PIPES];         /* the window's ends, non-blocking (-1: none) */
     pthread_t thread;
     bool started;
-    char *buf[2];               /* bytes read and not yet parsed, per pipe */
-    size_t len[2], cap[2];
-    bool eof[2];
-    bool blocked[2];            /* a row later than the cursor is waiting */
+    char *buf[LIVE_PIPES];      /* bytes read and not yet parsed */
+    size_t len[LIVE_PIPES], cap[LIVE_PIPES];
+    char *header[LIVE_PIPES];   /* each pipe's first line, as the world wrote it */
+    bool eof[LIVE_PIPES];
+    bool blocked[LIVE_PIPES];   /* a row later than the cursor is waiting */
     atomic_int done;            /* the thread has ended */
     int failed;                 /* the world failed (its message in error) */
     char error[200];
@@ -209,28 +212,27 @@ typedef struct live {
 static void *live_main(void *arg)
 {
     live_t *l = arg;
-    world_write_headers(l->series_w, l->events_w);
-    world_t *w = world_new(l->sc, 0, l->series_w, l->events_w);
+    world_write_headers(l->w[LIVE_SERIES], l->w[LIVE_EVENTS], l->w[LIVE_AUTOSCALER]);
+    world_t *w = world_new(l->sc, 0, l->w[LIVE_SERIES], l->w[LIVE_EVENTS]);
     if (!w) {
         snprintf(l->error, sizeof l->error, "out of memory setting up the run");
         l->failed = 1;
     } else {
+        w->autoscaler_log = l->w[LIVE_AUTOSCALER];
         if (world_run(w) != 0) {
             snprintf(l->error, sizeof l->error, "%s", w->error);
             l->failed = 1;
         }
         world_free(w);
     }
-    fclose(l->series_w);
-    fclose(l->events_w);
+    for (int k = 0; k < LIVE_PIPES; k++)
+        fclose(l->w[k]);
     atomic_store(&l->done, 1);
     return NULL;
 }
 
 static int live_start(live_t *l, const opts_t *o, vrun_t *r)
 {
-    memset(l, 0, sizeof *l);
-    l->series_r = l->events_r = -1;
     diag_t d;
     diag_init(&d);
     scenario_opts_t so = {NULL, false}; /* messages name --set[N], as clustersim's */
@@ -250,23 +252,24 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
         slos[r->nslos++] = (vslo_t){l->sc->slo[i].name, l->sc->slo[i].metric, slo_ops[l->sc->slo[i].op],
                                     l->sc->slo[i].threshold};
     r->slos = slos;
-    int ps[2], pe[2];
-    if (pipe(ps) != 0 || pipe(pe) != 0) {
-        fprintf(stderr, "cannot create a pipe: %s\n", strerror(errno));
-        return 3;
+    r->has_autoscaler = true; /* its rows come through a pipe */
+    for (int k = 0; k < LIVE_PIPES; k++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            fprintf(stderr, "cannot create a pipe: %s\n", strerror(errno));
+            return 3;
+        }
+        fcntl(p[0], F_SETFL, O_NONBLOCK);
+        l->fd[k] = p[0];
+        if (!(l->w[k] = fdopen(p[1], "w"))) {
+            close(p[1]);
+            fprintf(stderr, "cannot start the run: %s\n", strerror(errno));
+            return 3;
+        }
+        /* a row reaches the window when it is written, not when 4 KiB are */
+        setvbuf(l->w[k], NULL, _IOLBF, 0);
     }
-    fcntl(ps[0], F_SETFL, O_NONBLOCK);
-    fcntl(pe[0], F_SETFL, O_NONBLOCK);
-    l->series_r = ps[0];
-    l->events_r = pe[0];
-    l->series_w = fdopen(ps[1], "w");
-    l->events_w = fdopen(pe[1], "w");
-    /* a row reaches the window when it is written, not when 4 KiB are */
-    if (l->series_w)
-        setvbuf(l->series_w, NULL, _IOLBF, 0);
-    if (l->events_w)
-        setvbuf(l->events_w, NULL, _IOLBF, 0);
-    if (!l->series_w || !l->events_w || pthread_create(&l->thread, NULL, live_main, l) != 0) {
+    if (pthread_create(&l->thread, NULL, live_main, l) != 0) {
         fprintf(stderr, "cannot start the run\n");
         return 3;
     }
@@ -274,42 +277,41 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
     return 0;
 }
 
-/* Parses complete rows of pipe k with time <= until into r; reads more
- * while nothing is pending. Returns -1 on a malformed row or OOM. */
+/* The reader of each pipe's rows (the file readers, given the header). */
+static int (*const live_parse[LIVE_PIPES])(vrun_t *, const char *, const char *, size_t, diag_t *) = {
+    vdata_parse_timeseries, vdata_parse_events, vdata_parse_autoscaler};
+
+/* Parses the complete rows of every pipe with time <= until into r, reading
+ * more while nothing waits; a row past until stays (its pipe "blocked").
+ * 0, or -1 on a malformed row (after a message) or OOM. */
 static int live_pump(live_t *l, vrun_t *r, double until)
 {
-    for (int k = 0; k < 2; k++) {
-        int fd = k == 0 ? l->series_r : l->events_r;
+    for (int k = 0; k < LIVE_PIPES; k++) {
         for (;;) {
-            /* parse the complete lines held */
             char *start = l->buf[k], *nl;
             size_t left = l->len[k];
             bool blocked = false;
             while (left && (nl = memchr(start, '\n', left))) {
                 *nl = '\0';
-                double t = 0;
-                char *c1 = strchr(start, ',');
-                if (c1)
-                    t = strtod(c1 + 1, NULL);
-                if (strncmp(start, "replication", 11) != 0 && c1) {
-                    if (t > until) {
+                if (!l->header[k]) { /* the first line: the header */
+                    if (!(l->header[k] = strdup(start)))
+                        return -1;
+                } else {
+                    const char *c1 = strchr(start, ',');
+                    if (c1 && strtod(c1 + 1, NULL) > until) {
                         *nl = '\n';
                         blocked = true;
                         break;
                     }
-                    /* one row: the file readers take it as a one-row table */
-                    static const char hs[] = "replication,time_s,series,value\n",
-                                      he[] = "replication,time_s,object,from,to,reason\n";
-                    const char *hdr = k == 0 ? hs : he;
-                    size_t n = strlen(hdr) + (size_t)(nl - start) + 1;
+                    /* one row: the file reader takes it as a table of one row */
+                    size_t n = strlen(l->header[k]) + 1 + (size_t)(nl - start) + 1;
                     char *row = malloc(n + 1);
                     if (!row)
                         return -1;
-                    snprintf(row, n + 1, "%s%s\n", hdr, start);
+                    snprintf(row, n + 1, "%s\n%s\n", l->header[k], start);
                     diag_t d;
                     diag_init(&d);
-                    int rc = k == 0 ? vdata_parse_timeseries(r, "live", row, n, &d)
-                                    : vdata_parse_events(r, "live", row, n, &d);
+                    int rc = live_parse[k](r, "live", row, n, &d);
                     free(row);
                     if (rc != 0) {
                         diag_print(&d, stderr);
@@ -333,7 +335,7 @@ static int live_pump(live_t *l, vrun_t *r, double until)
                 l->buf[k] = p;
                 l->cap[k] = nc;
             }
-            ssize_t got = read(fd, l->buf[k] + l->len[k], l->cap[k] - l->len[k]);
+            ssize_t got = read(l->fd[k], l->buf[k] + l->len[k], l->cap[k] - l->len[k]);
             if (got == 0)
                 l->eof[k] = true;
             if (got <= 0)
@@ -353,7 +355,10 @@ static int live_catch_up(live_t *l, vrun_t *r, double until)
             fprintf(stderr, "clustersim-view: the live run's output could not be read\n");
             return 3;
         }
-        if (l->blocked[0] || (l->eof[0] && l->eof[1]))
+        bool all_eof = true;
+        for (int k = 0; k < LIVE_PIPES; k++)
+            all_eof = all_eof && l->eof[k];
+        if (l->blocked[LIVE_SERIES] || all_eof)
             break;
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
@@ -373,12 +378,14 @@ static int live_catch_up(live_t *l, vrun_t *r, double until)
 static void live_stop(live_t *l)
 {
     bool finished = l->started && atomic_load(&l->done);
-    if (l->series_r >= 0)
-        close(l->series_r);
-    if (l->events_r >= 0)
-        close(l->events_r);
-    free(l->buf[0]);
-    free(l->buf[1]);
+    for (int k = 0; k < LIVE_PIPES; k++) {
+        if (l->fd[k] >= 0)
+            close(l->fd[k]);
+        if (!l->started && l->w[k])
+            fclose(l->w[k]);
+        free(l->buf[k]);
+        free(l->header[k]);
+    }
     if (!l->started) {
         if (l->sc)
             scenario_free(l->sc);
@@ -613,7 +620,7 @@ static int window(vview_t *v, const opts_t *o, live_t *live, vrun_t *liverun)
                 rc = 3;
                 break;
             }
-            if (live->failed && live->eof[0]) {
+            if (live->failed && live->eof[LIVE_SERIES]) {
                 fprintf(stderr, "clustersim-view: the run failed: %s\n", live->error);
                 rc = 3;
                 break;
@@ -623,7 +630,7 @@ static int window(vview_t *v, const opts_t *o, live_t *live, vrun_t *liverun)
                 v->cursor = end;
         } else if (v->cursor > tmax)
             v->cursor = tmax;
-        set_status(v, paused, speed, live && live->eof[0]);
+        set_status(v, paused, speed, live && live->eof[LIVE_SERIES]);
         int w, h;
         SDL_GetRendererOutputSize(ren, &w, &h);
         vview_draw(v, w, h);
@@ -660,7 +667,8 @@ int main(int argc, char **argv)
     memset(runs, 0, sizeof runs);
     live_t live;
     memset(&live, 0, sizeof live);
-    live.series_r = live.events_r = -1;
+    for (int k = 0; k < LIVE_PIPES; k++)
+        live.fd[k] = -1;
     bool is_live = o.npaths == 1 && !is_dir(o.path[0]);
     if (!is_live && o.nsets) {
         fprintf(stderr, "--set: only for a scenario run live\n");

@@ -522,7 +522,8 @@ int vdata_parse_autoscaler(vrun_t *r, const char *path, const char *text, size_t
         int keep = row_replication(&tb, d);
         double n[12];
         for (int c = T; keep >= 0 && c <= FIN; c++)
-            if (c != SVC && c != MET && cell_number(&tb, c, c == PROP, &n[c], d) != 0)
+            if (c != SVC && c != MET &&
+                cell_number(&tb, c, c == VAL || c == TGT || c == PROP || c == RAW || c == STAB, &n[c], d) != 0)
                 keep = -1;
         if (keep < 0) {
             rc = -1;

@@ -44,18 +44,22 @@ typedef struct vevent {
     vevent_kind_t kind;
 } vevent_t;
 
-/* One metric of one autoscaler sync (a row of autoscaler.csv). */
+/* One metric of one autoscaler sync (a row of autoscaler.csv; README.md,
+ * "Results"). An empty cell is NAN: a metric that could not be computed
+ * (not yet scraped, no Ready pod) has no value or proposal, a threshold
+ * autoscaler's metric without a request no target, and a sync at which
+ * every metric failed no raw or stabilized recommendation. */
 typedef struct vmetric {
     const char *metric;
     double value, target;   /* in one unit (CPU: percent of the request) */
-    double proposal;        /* replicas it proposes; NAN when unavailable */
+    double proposal;        /* replicas it proposes */
 } vmetric_t;
 
 /* One autoscaler sync: what the controller saw and decided. */
 typedef struct vsync {
     double t;               /* s */
     const char *service;
-    double current, raw, stabilized, final;
+    double current, raw, stabilized, final; /* raw, stabilized: NAN when none */
     const char *reason;     /* the limiting reason, "" when none */
     vmetric_t *m;           /* nm metrics, in the file's order */
     int nm;

@@ -289,6 +289,12 @@ if [ "$(head -n 1 "$A/events.csv" 2>/dev/null)" = "replication,time_s,object,fro
 else
     not_ok "events.csv: header line" "$(head -n 1 "$A/events.csv" 2>&1)"
 fi
+if [ "$(head -n 1 "$A/autoscaler.csv" 2>/dev/null)" = \
+    "replication,time_s,service,current,metric,value,target,proposal,raw,stabilized,final,reason" ]; then
+    ok "autoscaler.csv: header line"
+else
+    not_ok "autoscaler.csv: header line" "$(head -n 1 "$A/autoscaler.csv" 2>&1)"
+fi
 leftover=$(find "$A" -name '*tmp*' -o -name '.*' -type f)
 if [ -z "$leftover" ]; then
     ok "no temporary file left in DIR"
@@ -296,10 +302,10 @@ else
     not_ok "no temporary file left in DIR" "$leftover"
 fi
 listing=$(cd "$A" && ls -A | tr '\n' ' ')
-if [ "$listing" = "events.csv summary.json timeseries.csv " ]; then
-    ok "DIR holds exactly events.csv summary.json timeseries.csv"
+if [ "$listing" = "autoscaler.csv events.csv summary.json timeseries.csv " ]; then
+    ok "DIR holds exactly autoscaler.csv events.csv summary.json timeseries.csv"
 else
-    not_ok "DIR holds exactly events.csv summary.json timeseries.csv" "$listing"
+    not_ok "DIR holds exactly autoscaler.csv events.csv summary.json timeseries.csv" "$listing"
 fi
 
 run run "$SMALL" -q -o "$TMP/quiet"
@@ -313,7 +319,7 @@ fi
 cp -p "$A/summary.json" "$TMP/summary.before"
 run run "$BAD_DIR/replicas_zero.yaml" -q -o "$A"
 if [ $rc -eq 2 ] && cmp -s "$A/summary.json" "$TMP/summary.before" &&
-    [ "$(cd "$A" && ls -A | tr '\n' ' ')" = "events.csv summary.json timeseries.csv " ]; then
+    [ "$(cd "$A" && ls -A | tr '\n' ' ')" = "autoscaler.csv events.csv summary.json timeseries.csv " ]; then
     ok "a refused run into an existing DIR: exit 2, DIR untouched"
 else
     not_ok "a refused run into an existing DIR: exit 2, DIR untouched" "exit $rc; $(ls -A "$A" | tr '\n' ' ')"
@@ -351,10 +357,11 @@ if [ $rc -eq 0 ] && same_but_wall "$A/summary.json" "$B/summary.json"; then
 else
     not_ok "the same scenario twice: summary.json identical except wall_s" "exit $rc" "$(head -5 "$TMP/diff")"
 fi
-if cmp -s "$A/timeseries.csv" "$B/timeseries.csv" && cmp -s "$A/events.csv" "$B/events.csv"; then
-    ok "the same scenario twice: timeseries.csv and events.csv identical"
+if cmp -s "$A/timeseries.csv" "$B/timeseries.csv" && cmp -s "$A/events.csv" "$B/events.csv" &&
+    cmp -s "$A/autoscaler.csv" "$B/autoscaler.csv"; then
+    ok "the same scenario twice: timeseries.csv, events.csv and autoscaler.csv identical"
 else
-    not_ok "the same scenario twice: timeseries.csv and events.csv identical"
+    not_ok "the same scenario twice: timeseries.csv, events.csv and autoscaler.csv identical"
 fi
 if [ "$(grep -c '"wall_s"' "$A/summary.json")" = 1 ]; then
     ok "summary.json has exactly one wall_s line"
@@ -373,10 +380,11 @@ else
     not_ok "--replications 3: --threads 1 and --threads 3 give summary.json identical except wall_s" \
         "exit $rc1/$rc" "$(head -5 "$TMP/diff")"
 fi
-if cmp -s "$R1/timeseries.csv" "$R3/timeseries.csv" && cmp -s "$R1/events.csv" "$R3/events.csv"; then
-    ok "--replications 3: --threads 1 and --threads 3 give identical timeseries.csv and events.csv"
+if cmp -s "$R1/timeseries.csv" "$R3/timeseries.csv" && cmp -s "$R1/events.csv" "$R3/events.csv" &&
+    cmp -s "$R1/autoscaler.csv" "$R3/autoscaler.csv"; then
+    ok "--replications 3: --threads 1 and --threads 3 give identical timeseries.csv, events.csv, autoscaler.csv"
 else
-    not_ok "--replications 3: --threads 1 and --threads 3 give identical timeseries.csv and events.csv"
+    not_ok "--replications 3: --threads 1 and --threads 3 give identical timeseries.csv, events.csv, autoscaler.csv"
 fi
 if problems=$(summary_check "$R3/summary.json" 3); then
     ok "--replications 3: every numeric leaf of requests and latency_ms has a _ci95 sibling"

@@ -57,13 +57,13 @@ leftovers() {
     find "$parent" -maxdepth 2 \( -name ".$base.tmp-*" -o -name ".$base.old-*" -o -name '*.tmp' \) | tr '\n' ' '
 }
 
-# same_files A B: the three result files of A and B are byte-identical, and
+# same_files A B: the four result files of A and B are byte-identical, and
 # both hold nothing else.
 same_files() {
-    [ "$(cd "$1" && ls -A | tr '\n' ' ')" = "events.csv summary.json timeseries.csv " ] &&
-        [ "$(cd "$2" && ls -A | tr '\n' ' ')" = "events.csv summary.json timeseries.csv " ] &&
+    [ "$(cd "$1" && ls -A | tr '\n' ' ')" = "autoscaler.csv events.csv summary.json timeseries.csv " ] &&
+        [ "$(cd "$2" && ls -A | tr '\n' ' ')" = "autoscaler.csv events.csv summary.json timeseries.csv " ] &&
         cmp -s "$1/summary.json" "$2/summary.json" && cmp -s "$1/timeseries.csv" "$2/timeseries.csv" &&
-        cmp -s "$1/events.csv" "$2/events.csv"
+        cmp -s "$1/events.csv" "$2/events.csv" && cmp -s "$1/autoscaler.csv" "$2/autoscaler.csv"
 }
 
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))$2)" "$1" 2>/dev/null; }
@@ -198,7 +198,7 @@ done
 
 run run "$SMALL" -q -o "$USED" --seed 3
 if [ $rc -eq 0 ] && [ "$(json "$USED/summary.json" "['seed']")" = 3 ] && [ -z "$(leftovers "$USED")" ] &&
-    [ "$(cd "$USED" && ls -A | tr '\n' ' ')" = "events.csv summary.json timeseries.csv " ]; then
+    [ "$(cd "$USED" && ls -A | tr '\n' ' ')" = "autoscaler.csv events.csv summary.json timeseries.csv " ]; then
     ok "a run into a used DIR replaces it: seed 3 in summary.json, nothing left beside it"
 else
     not_ok "a run into a used DIR replaces it" "exit $rc: $(first_err)" "leftovers: $(leftovers "$USED")"
@@ -268,10 +268,10 @@ rm -rf "$TMP/long"
 # used whole, the files have their names.
 short=$(path_of_length 4000)
 run run "$SMALL" -q -o "$short"
-if [ $rc -eq 0 ] && [ "$(cd "$short" && ls -A | tr '\n' ' ')" = "events.csv summary.json timeseries.csv " ]; then
-    ok "-o a path of ${#short} bytes: exit 0, the three files with whole names"
+if [ $rc -eq 0 ] && [ "$(cd "$short" && ls -A | tr '\n' ' ')" = "autoscaler.csv events.csv summary.json timeseries.csv " ]; then
+    ok "-o a path of ${#short} bytes: exit 0, the four files with whole names"
 else
-    not_ok "-o a path of ${#short} bytes: exit 0, the three files with whole names" "exit $rc: $(first_err)" \
+    not_ok "-o a path of ${#short} bytes: exit 0, the four files with whole names" "exit $rc: $(first_err)" \
         "$(ls -A "$short" 2>&1 | tr '\n' ' ')"
 fi
 rm -rf "$TMP/long"
