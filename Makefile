@@ -3,6 +3,7 @@
 #   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there,
 #                   bin/clustersim-view when SDL2 and SDL2_ttf are there)
 #   make MPI=1      build bin/clustersim-mpi too, an error without mpicc (MPI=0: never)
+#   make VIEW=0     never build bin/clustersim-view (the review window, SDL2)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
 #   make bench      run the benchmarks (events/s, event set, peak memory, parallel efficiency)
@@ -111,7 +112,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 all: $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN)
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,15p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
