@@ -112,7 +112,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 all: $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN)
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,14p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
