@@ -99,16 +99,20 @@ static double interval_at(const vrun_t *r, int i)
     return i > 0 ? r->t[i] - r->t[i - 1] : r->t[0];
 }
 
-/* The cumulative cost at every sample (malloc'd; NULL when out of memory):
+/* The series the charts compute, 2 x nt values (malloc'd; NULL when out of
+ * memory): [0, nt) the cumulative cost, [nt, 2 nt) the error rate
+ * (errors_at). The cost at each sample:
  * each service's pods times its price per pod-hour (its cost_usd over its
  * pod_hours in summary.json), the CDN's egress spread over the samples in
  * proportion to the edges' requests, and the rest of cost.total_usd (Redis,
  * the database: fixed prices) spread evenly over time; all from the end of
  * the warm-up, as summary.json counts cost. At the last sample it is
  * summary.json's total. */
-static double *cost_series(const vrun_t *r)
+static double errors_at(const vrun_t *r, int i);
+
+static double *derived_series(const vrun_t *r)
 {
-    double *c = malloc((size_t)(r->nt ? r->nt : 1) * sizeof *c);
+    double *c = malloc((size_t)(r->nt ? 2 * r->nt : 1) * sizeof *c);
     int *svc = malloc((size_t)(r->ncost + r->nedges + 1) * sizeof *svc), *edge = svc ? svc + r->ncost : NULL;
     if (!c || !svc) {
         free(c);
@@ -152,6 +156,8 @@ static double *cost_series(const vrun_t *r)
         c[j] = acc;
     }
     free(svc);
+    for (int j = 0; j < r->nt; j++)
+        c[r->nt + j] = errors_at(r, j);
     return c;
 }
 
@@ -159,7 +165,7 @@ double vcost_at(const vrun_t *r, int i)
 {
     if (i < 0 || i >= r->nt)
         return NAN;
-    double *c = cost_series(r), v = c ? c[i] : NAN;
+    double *c = derived_series(r), v = c ? c[i] : NAN;
     free(c);
     return v;
 }
@@ -259,12 +265,13 @@ static int chart_lines(const vrun_t *r, int c, const char *svc, line_t *out)
     return n;
 }
 
-static double line_value(const vrun_t *r, const line_t *l, int i, const double *cost)
+/* Line l's value at sample i; derived: derived_series(r) or NULL. */
+static double line_value(const vrun_t *r, const line_t *l, int i, const double *derived)
 {
     if (l->series == -1)
-        return errors_at(r, i);
+        return derived ? derived[r->nt + i] : errors_at(r, i);
     if (l->series == -2)
-        return cost ? cost[i] : vcost_at(r, i);
+        return derived ? derived[i] : vcost_at(r, i);
     return vdata_value(r, l->series, i) * l->scale;
 }
 
@@ -960,7 +967,15 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
         for (int s = 0; s < r->nservices; s++)
             if (strcmp(r->services[s], svc) == 0)
                 si = s;
-        double m = vchart_max(r, c, si);
+        /* (cost: the cached series' end, as vchart_max computes it) */
+        double m = 0;
+        if (c == VCH_COST && cost[k]) /* from the cached series, as vchart_max computes them */
+            m = r->nt ? cost[k][r->nt - 1] : 0;
+        else if (c == VCH_ERRORS && cost[k])
+            for (int j = 0; j < r->nt; j++)
+                m = cost[k][r->nt + j] > m ? cost[k][r->nt + j] : m;
+        else
+            m = vchart_max(r, c, si);
         max = m > max ? m : max;
     }
     double ymax = vaxis_nice(max);
@@ -1208,11 +1223,11 @@ void vview_draw(vview_t *v, int w, int h)
     double tmax = vview_tmax(v);
     const vrun_t *r = v->run[v->show];
     int i = vdata_sample_at(r, v->cursor);
-    /* the cost series, rebuilt only when samples were added (live) */
+    /* the computed series, rebuilt only when samples were added (live) */
     for (int k = 0; k < v->nruns; k++)
         if (!v->cost[k] || v->cost_nt[k] != v->run[k]->nt) {
             free(v->cost[k]);
-            v->cost[k] = cost_series(v->run[k]);
+            v->cost[k] = derived_series(v->run[k]);
             v->cost_nt[k] = v->run[k]->nt;
         }
     double *const *cost = v->cost;

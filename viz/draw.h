@@ -132,7 +132,7 @@ typedef struct vview {
     const char *mode;       /* "replay", "live", "compare" */
     char status[96];        /* "paused", "100x", ... */
     vlayout_t L;
-    double *cost[2];        /* the cumulative cost of each run, by sample */
+    double *cost[2];        /* each run's computed series: cost, then errors */
     int cost_nt[2];         /* samples when it was computed */
 } vview_t;
 
