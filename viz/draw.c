@@ -1025,13 +1025,14 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
             draw_series(v, r, &lines[l], &pl, tmax, ymax, k == 1, cost[k]);
         if (c == VCH_CPU && k == 0 && r->has_autoscaler) {
             /* what the controller saw at each sync: its CPU metric */
-            int seen = 0;
+            int seen = 0, last_x = -100;
             for (int j = 0; j < r->nsyncs; j++) {
                 double val = sync_cpu(&r->syncs[j], svc);
-                if (!isfinite(val))
+                int dx = vmap_x(&pl, r->syncs[j].t, tmax);
+                if (!isfinite(val) || dx - last_x < 6) /* dots at least 6 px apart: the line shows */
                     continue;
-                int dx = vmap_x(&pl, r->syncs[j].t, tmax), dy = vmap_y(&pl, val, ymax);
-                fill(v, (vrect_t){dx - 1, dy - 1, 3, 3}, VCOL_SEEN);
+                fill(v, (vrect_t){dx - 1, vmap_y(&pl, val, ymax) - 1, 3, 3}, VCOL_SEEN);
+                last_x = dx;
                 seen++;
             }
             if (seen)
