@@ -854,7 +854,7 @@ static void draw_sync(vview_t *v)
     const vrun_t *r = v->run[v->show];
     vrect_t p = v->L.sync;
     fill(v, p, VCOL_PANEL);
-    textf(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Why it scaled: %s", svc_name(v));
+    int title_end = p.x + 6 + textf(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Why it scaled: %s", svc_name(v));
     shown_run(v, p);
     int y = p.y + 24;
     if (!r->has_autoscaler) {
@@ -875,9 +875,13 @@ static void draw_sync(vview_t *v)
     fmt_num(stab, sizeof stab, s->stabilized);
     textf(v, v->font, VCOL_TEXT, p.x + 6, y, 0, "sync at %s: %g pods; raw %s, stabilized %s \xe2\x86\x92 %g %s", at,
           s->current, raw, stab, s->final, s->reason);
-    if (v->cursor - s->t > 0.5)
-        textf(v, v->small, VCOL_DIM, p.x + p.w - 6, p.y + 5, 2, "the last sync, %.0f s before the cursor ([ ] step syncs)",
-              v->cursor - s->t);
+    if (v->cursor - s->t > 0.5) { /* where it clears the title */
+        char note[96];
+        snprintf(note, sizeof note, "the last sync, %.0f s before the cursor ([ ] step syncs)", v->cursor - s->t);
+        vtext_slot_t *ns = text_get(v, v->small, VCOL_DIM, note);
+        if (ns && p.x + p.w - 6 - ns->w > title_end + 8)
+            text(v, v->small, VCOL_DIM, p.x + p.w - 6, p.y + 5, 2, note);
+    }
     y += 22;
     for (int m = 0; m < s->nm; m++) {
         vrect_t bar;

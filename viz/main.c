@@ -608,14 +608,17 @@ static int window(vview_t *v, const opts_t *o, live_t *live, vrun_t *liverun)
         }
         double t = now_ms(), dt = (t - last) / 1000;
         last = t;
-        if (!paused) {
-            if (isinf(speeds[speed]))
-                v->cursor = live ? INFINITY : (r->nt ? r->t[vdata_sample_at(r, v->cursor) + (vdata_sample_at(r, v->cursor) + 1 < r->nt)] : 0);
-            else
-                v->cursor += dt * speeds[speed];
+        bool flat_out = !paused && isinf(speeds[speed]);
+        if (!paused && !flat_out)
+            v->cursor += dt * speeds[speed];
+        else if (flat_out && !live && r->nt) { /* a replay at max: one sample a frame */
+            int j = vdata_sample_at(r, v->cursor);
+            v->cursor = r->t[j + 1 < r->nt ? j + 1 : j];
         }
         if (live) {
-            if (live_pump(live, liverun, v->cursor) != 0) {
+            /* at max, every row the engine has written; else the rows up to
+             * the cursor (the pipes hold the engine back) */
+            if (live_pump(live, liverun, flat_out ? INFINITY : v->cursor) != 0) {
                 fprintf(stderr, "clustersim-view: the live run's output could not be read\n");
                 rc = 3;
                 break;
@@ -625,9 +628,16 @@ static int window(vview_t *v, const opts_t *o, live_t *live, vrun_t *liverun)
                 rc = 3;
                 break;
             }
-            double end = liverun->duration_s;
-            if (v->cursor > end)
-                v->cursor = end;
+            /* the cursor waits for an engine slower than the speed asked:
+             * at most one sample interval past the last sample */
+            double last_t = liverun->nt ? liverun->t[liverun->nt - 1] : 0;
+            double ahead = last_t + simtime_to_s(live->sc->sample_interval);
+            if (flat_out)
+                v->cursor = last_t;
+            else if (!live->eof[LIVE_SERIES] && v->cursor > ahead)
+                v->cursor = ahead;
+            if (v->cursor > liverun->duration_s)
+                v->cursor = liverun->duration_s;
         } else if (v->cursor > tmax)
             v->cursor = tmax;
         set_status(v, paused, speed, live && live->eof[LIVE_SERIES]);
