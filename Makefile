@@ -1,7 +1,9 @@
 # clustersim: a plain Makefile.
 #
-#   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there)
+#   make            build bin/clustersim (and bin/clustersim-mpi when mpicc is there,
+#                   bin/clustersim-view when SDL2 and SDL2_ttf are there)
 #   make MPI=1      build bin/clustersim-mpi too, an error without mpicc (MPI=0: never)
+#   make VIEW=0     never build bin/clustersim-view (the review window, SDL2)
 #   make run        install missing Debian packages, build, run the default scenario
 #   make test       install missing Debian packages, build and run every test
 #                   (the notebooks too, executed on short runs with Debian's python3)
@@ -19,7 +21,8 @@ CC       ?= cc
 PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
 DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3 \
-            libopenmpi-dev openmpi-bin $(NB_PKGS)
+            libopenmpi-dev openmpi-bin \
+            libsdl2-dev libsdl2-ttf-dev zlib1g-dev fonts-dejavu-core xvfb xauth $(NB_PKGS)
 # The notebooks (notebooks/, run by tests/cli/test_notebooks.sh) use Debian's
 # python3 and these packages, never an interpreter found first on PATH (a
 # pyenv or virtualenv python3 would not have them): NB_PYTHON is passed to the
@@ -64,12 +67,11 @@ else
   Q := @
 endif
 
-LIB_SRC  := $(sort $(wildcard sim/*.c models/*.c))
+LIB_SRC  := $(sort $(wildcard sim/*.c models/*.c)) viz/vdata.c
 LIB_SRC  := $(filter-out sim/main.c sim/sweep_mpi.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libclustersim.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 # bin/clustersim-mpi (`mpirun -np N clustersim-mpi sweep ...`) is main.c built
 # by mpicc with -DCLUSTERSIM_MPI plus sim/sweep_mpi.c, the only file that
 # includes mpi.h. Plain `make` builds it where mpicc exists, so nothing else
@@ -86,15 +88,39 @@ else ifeq ($(MPI),0)
 else
   MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BIN)/clustersim-mpi)
 endif
+# bin/clustersim-view (viz/) is built when pkg-config finds SDL2, SDL2_ttf
+# and zlib (the PNG writer's deflate); without them everything else builds
+# and tests, and the viewer's tests say they were skipped. viz/vdata.c, the
+# results reader, uses no SDL: it is in the library and tested always.
+# VIEW=0 never builds the viewer.
+VIEW_PKGS := sdl2 SDL2_ttf zlib
+ifeq ($(VIEW),0)
+  HAVE_VIEW :=
+else
+  HAVE_VIEW := $(shell pkg-config --exists $(VIEW_PKGS) 2>/dev/null && echo 1)
+endif
+VIEW_CFLAGS = $(shell pkg-config --cflags $(VIEW_PKGS))
+VIEW_LIBS   = $(shell pkg-config --libs $(VIEW_PKGS))
+VIEW_SRC    := $(filter-out viz/vdata.c viz/main.c,$(sort $(wildcard viz/*.c)))
+VIEW_OBJ    := $(VIEW_SRC:%.c=$(BUILD)/%.o)
+VIEW_TEST_SRC := $(sort $(wildcard tests/test_view*.c))
+TEST_SRC    := $(filter-out $(VIEW_TEST_SRC),$(TEST_SRC))
+ifeq ($(HAVE_VIEW),1)
+  VIEW_BIN  := $(BIN)/clustersim-view
+  TEST_SRC  += $(VIEW_TEST_SRC)
+else
+  VIEW_BIN  :=
+endif
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BIN)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BIN)/bench/%)
 
 .SECONDARY:
 .PHONY: all run test check-tests bench docs deps install-packages clean help fuzz fuzz-build fuzz-run
-all: $(BIN)/clustersim $(MPI_BIN)
+all: $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN)
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,16p' Makefile
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -105,6 +131,31 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/viz/%.o: viz/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(VIEW_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/viz/vdata.o: viz/vdata.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BIN)/clustersim-view: $(BUILD)/viz/main.o $(VIEW_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(VIEW_LIBS) $(LDLIBS) -o $@
+
+$(VIEW_TEST_SRC:tests/%.c=$(BUILD)/tests/%.o): $(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) $(VIEW_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(VIEW_TEST_SRC:tests/%.c=$(BIN)/tests/%): $(BIN)/tests/%: $(BUILD)/tests/%.o $(VIEW_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(TEST_LIBS) $(VIEW_LIBS) $(LDLIBS) -o $@
 
 $(LIB): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -151,7 +202,7 @@ test: deps
 
 # Every tests/test_*.c is one CMocka binary; each runs from the repository
 # root (fixtures are found relative to it). CLI-level tests are shell scripts.
-check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
+check-tests: $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN) $(TEST_BIN)
 	@fail=0; pass=0; \
 	for t in $(TEST_BIN); do \
 	  echo "== $$t"; \
@@ -165,7 +216,7 @@ check-tests: $(BIN)/clustersim $(MPI_BIN) $(TEST_BIN)
 	[ $$fail -eq 0 ]
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BIN)/clustersim $(MPI_BIN) $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BIN)/clustersim $(MPI_BIN) $(VIEW_BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do CLUSTERSIM=$(BIN)/clustersim $$b || exit 1; done
 
 # The reference block of scenarios/README.md is `clustersim describe`'s
@@ -220,6 +271,7 @@ FUZZ_SEEDS_scenario := scenarios tests/scenarios/bad
 FUZZ_SEEDS_k8s := scenarios/manifests tests/hpa/bad tests/hpa/warn tests/hpa/traces tests/k8s
 FUZZ_SEEDS_metrics := tests/hpa/traces
 FUZZ_SEEDS_trace := tests/traces
+FUZZ_SEEDS_results := tests/view
 FUZZ_FLAGS := -max_len=524288 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_CC := clang -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)

@@ -398,8 +398,11 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
     world_series(w, t, n, "rejected", (double)s->iv.rejected);
     if (s->iv.latency.n) {
         world_series(w, t, n, "latency_p50_ms", hist_quantile(&s->iv.latency, 0.50) / 1e6);
+        world_series(w, t, n, "latency_p95_ms", hist_quantile(&s->iv.latency, 0.95) / 1e6);
         world_series(w, t, n, "latency_p99_ms", hist_quantile(&s->iv.latency, 0.99) / 1e6);
     }
+    /* pods still present but terminating (within their grace period) */
+    world_series(w, t, n, "replicas_terminating", (double)s->npods - service_count(s, false));
     s->iv.completed = s->iv.rejected = 0;
     s->iv.busy_area0 = area;
     s->iv.cpu_area0 = cpu_area;

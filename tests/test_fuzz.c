@@ -173,6 +173,7 @@ static const target_t targets[] = {
     {"empirical", fuzz_empirical_input, 5, {{"tests/fuzz/corpus-empirical", NULL}}},
     {"metrics", fuzz_metrics_input, 12, {{"tests/fuzz/corpus-metrics", NULL}, {"tests/hpa/traces", ".metrics.csv"}}},
     {"trace", fuzz_trace_input, 6, {{"tests/fuzz/corpus-trace", NULL}, {"tests/traces", ".csv"}}},
+    {"results", fuzz_results_input, 5, {{"tests/fuzz/corpus-results", NULL}, {"tests/view", ".csv"}}},
 };
 
 static void replay_target(const target_t *t)
@@ -219,6 +220,12 @@ static void test_trace_corpus(void **state)
 {
     (void)state;
     replay_target(&targets[5]);
+}
+
+static void test_results_corpus(void **state)
+{
+    (void)state;
+    replay_target(&targets[6]);
 }
 
 /* ---- the check itself ------------------------------------------------------ */
@@ -431,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_empirical_corpus),
         cmocka_unit_test(test_metrics_corpus),
         cmocka_unit_test(test_trace_corpus),
+        cmocka_unit_test(test_results_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,17 +20,17 @@ cli_init limits
 if [ ! -x "$CLUSTERSIM" ]; then
     not_ok "$CLUSTERSIM is not an executable (build it with make)"
     # --- rows of timeseries.csv -------------------------------------------------------
-# 1000 h at 1 s is 3,600,000 samples; 2 + 11 series a service: 3 services
-# make 35 series, 126,000,000 rows; 2 services 24 series, 86,400,000 rows
+# 900 h at 1 s is 3,240,000 samples; 2 + 13 series a service: 3 services
+# make 41 series, 132,840,000 rows; 2 services 28 series, 90,720,000 rows
 rows() {
-    printf 'duration: 1000h\nsample_interval: 1s\ntraffic: {rate: 1/s}\nservices:\n'
+    printf 'duration: 900h\nsample_interval: 1s\ntraffic: {rate: 1/s}\nservices:\n'
     for ((i = 0; i < $1; i++)); do printf '  s%d: {}\n' "$i"; done
 }
 rows 3 >s-rows.yaml
-refused "126,000,000 rows of timeseries.csv" s-rows.yaml \
-    "s-rows.yaml:2:18: sample_interval: 3600000 samples of 35 series make 126000000 rows of timeseries.csv, above clustersim's limit of 100000000 rows per replication"
+refused "132,840,000 rows of timeseries.csv" s-rows.yaml \
+    "s-rows.yaml:2:18: sample_interval: 3240000 samples of 41 series make 132840000 rows of timeseries.csv, above clustersim's limit of 100000000 rows per replication"
 rows 2 >s-rows-ok.yaml
-accepted "86,400,000 rows of timeseries.csv" s-rows-ok.yaml
+accepted "90,720,000 rows of timeseries.csv" s-rows-ok.yaml
 
 finish
 fi
@@ -214,16 +214,16 @@ fan 12 >s-fan-ok.yaml
 accepted "2^13 - 1 = 8191 service visits per request" s-fan-ok.yaml
 
 # --- rows of timeseries.csv -------------------------------------------------------
-# 1000 h at 1 s is 3,600,000 samples; 2 + 11 series a service: 3 services
-# make 35 series, 126,000,000 rows; 2 services 24 series, 86,400,000 rows
+# 900 h at 1 s is 3,240,000 samples; 2 + 13 series a service: 3 services
+# make 41 series, 132,840,000 rows; 2 services 28 series, 90,720,000 rows
 rows() {
-    printf 'duration: 1000h\nsample_interval: 1s\ntraffic: {rate: 1/s}\nservices:\n'
+    printf 'duration: 900h\nsample_interval: 1s\ntraffic: {rate: 1/s}\nservices:\n'
     for ((i = 0; i < $1; i++)); do printf '  s%d: {}\n' "$i"; done
 }
 rows 3 >s-rows.yaml
-refused "126,000,000 rows of timeseries.csv" s-rows.yaml \
-    "s-rows.yaml:2:18: sample_interval: 3600000 samples of 35 series make 126000000 rows of timeseries.csv, above clustersim's limit of 100000000 rows per replication"
+refused "132,840,000 rows of timeseries.csv" s-rows.yaml \
+    "s-rows.yaml:2:18: sample_interval: 3240000 samples of 41 series make 132840000 rows of timeseries.csv, above clustersim's limit of 100000000 rows per replication"
 rows 2 >s-rows-ok.yaml
-accepted "86,400,000 rows of timeseries.csv" s-rows-ok.yaml
+accepted "90,720,000 rows of timeseries.csv" s-rows-ok.yaml
 
 finish

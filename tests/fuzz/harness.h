@@ -35,6 +35,7 @@
 #include "models/trace.h"
 #include "sim/scenario.h"
 #include "sim/textfile.h"
+#include "viz/vdata.h"
 
 /* ---- the located-message check ------------------------------------------- */
 
@@ -426,6 +427,53 @@ static inline int fuzz_set_input(const uint8_t *data, size_t size)
 
 /* A libFuzzer entry point over one of the functions above: a violated
  * property is a finding (abort, so that libFuzzer keeps the input). */
+/* clustersim-view's readers of a results directory (viz/vdata.h): the
+ * same bytes as timeseries.csv, events.csv, autoscaler.csv and
+ * summary.json. Besides the located-message property, what loaded keeps
+ * the model's invariants: sample times strictly increasing, every sync
+ * with at least one metric, in time order. */
+static inline int fuzz_results_input(const uint8_t *data, size_t size)
+{
+    static const char *const names[] = {"fuzz:timeseries.csv", "fuzz:events.csv", "fuzz:autoscaler.csv",
+                                        "fuzz:summary.json"};
+    int (*const parse[])(vrun_t *, const char *, const char *, size_t, diag_t *) = {
+        vdata_parse_timeseries, vdata_parse_events, vdata_parse_autoscaler, vdata_parse_summary};
+    char *text = malloc(size + 1);
+    diag_t *d = calloc(1, sizeof *d);
+    int rc = 0;
+    if (!text || !d) {
+        free(text);
+        free(d);
+        return 0;
+    }
+    memcpy(text, data, size);
+    text[size] = '\0';
+    for (int k = 0; k < 4 && rc == 0; k++) {
+        vrun_t r;
+        diag_init(d);
+        if (!vdata_init(&r, "fuzz"))
+            break;
+        int got = parse[k](&r, names[k], text, size, d);
+        for (int i = 1; got == 0 && i < r.nt; i++)
+            if (!(r.t[i] > r.t[i - 1])) {
+                fprintf(stderr, "fuzz: sample times out of order at %d\n", i);
+                rc = -1;
+            }
+        for (int i = 0; got == 0 && i < r.nsyncs; i++)
+            if (r.syncs[i].nm < 1 || (i > 0 && r.syncs[i].t < r.syncs[i - 1].t)) {
+                fprintf(stderr, "fuzz: sync %d has no metric or is out of order\n", i);
+                rc = -1;
+            }
+        fuzz_names_t nm = {names[k], NULL, NULL, 0, NULL, false};
+        if (rc == 0)
+            rc = fuzz_check(d, got == 0, &nm);
+        vdata_free(&r);
+    }
+    free(text);
+    free(d);
+    return rc;
+}
+
 #define FUZZ_TARGET(fn)                                                  \
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);        \
     int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)         \

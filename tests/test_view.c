@@ -1,0 +1,453 @@
+/* Pixel tests of clustersim-view's frame (viz/draw), headless through SDL's
+ * software renderer; built only when SDL2 is there (Makefile).
+ *
+ * The run is scenarios/hpa-step.yaml (30 min, a load step that scales the
+ * api-gateway from 3 to 11 pods and back), run by $CLUSTERSIM into a
+ * temporary directory. Expected pixels come from the run's files, read here
+ * with a parser of this test's own, and the documented layout: the replica
+ * chart's y axis is vaxis_nice of the largest replica count, a value maps
+ * with vmap_y, a time with vmap_x over [0, the run's last sample]; an
+ * event's marker sits at vlane_y of its row. Run from the repository root. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "viz/draw.h"
+#include "viz/png.h"
+
+/* under build/, which every build has (tests run from the repository root) */
+static char tmpdir[] = "build/test-view-XXXXXX";
+static char dir[64]; /* tmpdir/run: the results */
+
+/* The value of series name at time t in DIR/timeseries.csv (replication 0). */
+static double csv_value(const char *name, double t)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    double found = -1;
+    while (fgets(line, sizeof line, f)) {
+        int rep;
+        double tt, v;
+        char s[200];
+        if (sscanf(line, "%d,%lf,%199[^,],%lf", &rep, &tt, s, &v) == 4 && rep == 0 && tt == t && !strcmp(s, name))
+            found = v;
+    }
+    fclose(f);
+    assert_true(found >= 0);
+    return found;
+}
+
+/* The largest value of series name (replication 0). */
+static double csv_max(const char *name)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    double max = 0;
+    while (fgets(line, sizeof line, f)) {
+        int rep;
+        double tt, v;
+        char s[200];
+        if (sscanf(line, "%d,%lf,%199[^,],%lf", &rep, &tt, s, &v) == 4 && rep == 0 && !strcmp(s, name) && v > max)
+            max = v;
+    }
+    fclose(f);
+    return max;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
+    if (!mkdtemp(tmpdir))
+        return -1;
+    snprintf(dir, sizeof dir, "%s/run", tmpdir);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml -q -o %s >/dev/null 2>&1", exe, dir);
+    if (system(cmd) != 0)
+        return -1;
+    return TTF_Init();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    TTF_Quit();
+    SDL_Quit();
+    return system(cmd);
+}
+
+static uint32_t pixel(SDL_Surface *s, int x, int y)
+{
+    return ((const uint32_t *)s->pixels)[(size_t)y * (size_t)(s->pitch / 4) + (size_t)x] & 0xffffff;
+}
+
+typedef struct frame {
+    SDL_Surface *s;
+    SDL_Renderer *ren;
+    vview_t v;
+    vrun_t r;
+} frame_t;
+
+static void draw(frame_t *f, int w, int h, double cursor)
+{
+    diag_t d;
+    diag_init(&d);
+    assert_int_equal(vdata_load(&f->r, dir, &d), 0);
+    f->s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    assert_non_null(f->s);
+    f->ren = SDL_CreateSoftwareRenderer(f->s);
+    assert_non_null(f->ren);
+    memset(&f->v, 0, sizeof f->v);
+    char err[256];
+    assert_int_equal(vview_init(&f->v, f->ren, err, sizeof err), 0);
+    f->v.run[0] = &f->r;
+    f->v.nruns = 1;
+    f->v.mode = "replay";
+    f->v.cursor = cursor;
+    vview_draw(&f->v, w, h);
+}
+
+static void undraw(frame_t *f)
+{
+    vview_free(&f->v);
+    SDL_DestroyRenderer(f->ren);
+    SDL_FreeSurface(f->s);
+    vdata_free(&f->r);
+}
+
+/* The Ready line of the replica chart where the data puts it, at two sizes. */
+static void test_replica_line(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1600, 900}, {1000, 620}};
+    double tmax = 1800; /* the last sample of the 30 min run */
+    double ymax = vaxis_nice(csv_max("api-gateway.replicas"));
+    if (csv_max("api-gateway.replicas_desired") > csv_max("api-gateway.replicas"))
+        ymax = vaxis_nice(csv_max("api-gateway.replicas_desired"));
+    /* 300 s: before the step, 3 pods; 1100 s: after it, the most pods.
+     * Ready is drawn last, so it is on top where the lines agree. */
+    static const double at[] = {300, 1100};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        frame_t f;
+        draw(&f, sizes[k][0], sizes[k][1], 0);
+        const vrect_t *pl = &f.v.L.plot[VCH_REPLICAS];
+        for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+            double ready = csv_value("api-gateway.replicas_ready", at[i]);
+            int x = vmap_x(pl, at[i], tmax), y = vmap_y(pl, ready, ymax);
+            uint32_t got = pixel(f.s, x, y);
+            if (got != VCOL_READY) {
+                print_error("size %dx%d, t %g: ready %g at (%d, %d) is %06x, not %06x\n", sizes[k][0], sizes[k][1],
+                            at[i], ready, x, y, (unsigned)got, VCOL_READY);
+                fail();
+            }
+            /* one pod higher or lower is not the line */
+            assert_int_not_equal(pixel(f.s, x, vmap_y(pl, ready + 1, ymax)), VCOL_READY);
+            assert_int_not_equal(pixel(f.s, x, vmap_y(pl, ready - 1, ymax)), VCOL_READY);
+        }
+        undraw(&f);
+    }
+}
+
+/* The first scale-up of events.csv is a scale-up marker in the lane. */
+static void test_event_marker(void **state)
+{
+    (void)state;
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/events.csv", dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    double t_up = -1, t_down = -1;
+    while (fgets(line, sizeof line, fp)) {
+        int rep, from, to;
+        double t;
+        if (sscanf(line, "%d,%lf,api-gateway/hpa,%d,%d", &rep, &t, &from, &to) == 4 && rep == 0) {
+            if (to > from && t_up < 0)
+                t_up = t;
+            if (to < from && t_down < 0)
+                t_down = t;
+        }
+    }
+    fclose(fp);
+    assert_true(t_up > 0 && t_down > 0);
+    frame_t f;
+    draw(&f, 1600, 900, 0);
+    int y = vlane_y(&f.v.L, 0, 1);
+    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up, 1800), y), VCOL_EV_UP);
+    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_down, 1800), y), VCOL_EV_DOWN);
+    /* and nothing of a marker's colour halfway between the run's start and the first event */
+    assert_int_not_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up / 2, 1800), y), VCOL_EV_UP);
+    undraw(&f);
+}
+
+/* The time cursor is drawn at --at's column. */
+static void test_cursor(void **state)
+{
+    (void)state;
+    frame_t f;
+    draw(&f, 1600, 900, 900);
+    const vrect_t *pl = &f.v.L.plot[VCH_ERRORS];
+    int x = vmap_x(pl, 900, 1800);
+    /* a blended white over the panel: brighter than anything around it */
+    uint32_t c = pixel(f.s, x, pl->y + 2), n = pixel(f.s, x + 3, pl->y + 2);
+    assert_true((c & 0xff) > 0xa0 && (n & 0xff) < 0x40);
+    undraw(&f);
+}
+
+/* The metric rows of DIR/autoscaler.csv's api-gateway sync at time t
+ * (replication 0, values present): value and target of each, up to 4. */
+static int csv_sync(double t, double *value, double *target)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/autoscaler.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int n = 0;
+    while (fgets(line, sizeof line, f) && n < 4) {
+        int rep;
+        double tt, cur, v, tg;
+        char metric[64];
+        if (sscanf(line, "%d,%lf,api-gateway,%lf,%63[^,],%lf,%lf", &rep, &tt, &cur, metric, &v, &tg) == 6 &&
+            rep == 0 && tt == t) {
+            value[n] = v;
+            target[n++] = tg;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* The bar of metric m is drawn as the sync panel's rules say (vsync_bar):
+ * the target's tick at target / scale, the value's bar (amber over its
+ * target, green under) ending at value / scale. */
+static void check_bar(const frame_t *f, int m, double value, double target)
+{
+    vrect_t bar;
+    assert_true(vsync_bar(&f->v.L, m, &bar));
+    double scale = vaxis_nice(value > target ? value : target);
+    int tx = bar.x + (int)lround(target / scale * bar.w), vx = bar.x + (int)lround(value / scale * bar.w);
+    int y = bar.y + bar.h / 2;
+    assert_int_equal(pixel(f->s, tx, y), VCOL_SLO);
+    if (abs(vx - tx) > 3) {
+        assert_int_equal(pixel(f->s, vx - 2, y), value > target ? VCOL_DESIRED : VCOL_READY);
+        assert_int_equal(pixel(f->s, vx + 2, y), VCOL_GRID);
+    }
+}
+
+/* Why it scaled: the run's own autoscaler.csv (the sync at 600 s, as this
+ * test reads it), then none (nothing drawn where a tick would be), then the
+ * hand-written fixture (tests/view/autoscaler.csv: at 405 s cpu 85 against
+ * 70, requests 250 against 100), whose CPU values also make the CPU chart's
+ * target line and dots. */
+static void test_sync_panel(void **state)
+{
+    (void)state;
+    char cmd[512], path[256], keep[256];
+    double value[4], target[4];
+    int n = csv_sync(600, value, target);
+    assert_true(n >= 1);
+    frame_t f;
+    draw(&f, 1600, 900, 605);
+    for (int m = 0; m < n; m++)
+        check_bar(&f, m, value[m], target[m]);
+    undraw(&f);
+    snprintf(path, sizeof path, "%s/autoscaler.csv", dir);
+    snprintf(keep, sizeof keep, "%s/autoscaler.kept", tmpdir);
+    assert_int_equal(rename(path, keep), 0);
+    draw(&f, 1600, 900, 410);
+    assert_false(f.r.has_autoscaler);
+    vrect_t bar;
+    assert_true(vsync_bar(&f.v.L, 0, &bar));
+    int tick_x = bar.x + (int)lround(70.0 / vaxis_nice(85) * bar.w);
+    assert_int_not_equal(pixel(f.s, tick_x, bar.y + bar.h / 2), VCOL_SLO);
+    undraw(&f);
+    snprintf(cmd, sizeof cmd, "cp tests/view/autoscaler.csv %s/", dir);
+    assert_int_equal(system(cmd), 0);
+    draw(&f, 1600, 900, 410);
+    assert_true(f.r.has_autoscaler);
+    check_bar(&f, 0, 85, 70);
+    check_bar(&f, 1, 250, 100);
+    /* the CPU chart's HPA target line at 70%, and a dot for what the sync
+     * at 405 s saw (85%); the axis covers the series (a fraction, shown in
+     * %) and the fixture's values */
+    const vrect_t *pl = &f.v.L.plot[VCH_CPU];
+    double top = csv_max("api-gateway.cpu_utilization") * 100;
+    double ymax = vaxis_nice(top > 85 ? top : 85);
+    assert_int_equal(pixel(f.s, pl->x + 5, vmap_y(pl, 70, ymax)), VCOL_SLO);
+    assert_int_equal(pixel(f.s, vmap_x(pl, 405, 1800), vmap_y(pl, 85, ymax)), VCOL_SEEN);
+    undraw(&f);
+    assert_int_equal(rename(keep, path), 0);
+}
+
+/* Hovering a chart shows a box of exact values beside the mouse. */
+static void test_hover(void **state)
+{
+    (void)state;
+    frame_t f;
+    draw(&f, 1600, 900, 0);
+    const vrect_t *pl = &f.v.L.plot[VCH_REPLICAS];
+    int mx = pl->x + pl->w / 3, my = pl->y + pl->h / 2;
+    uint32_t before = pixel(f.s, mx + 20, my + 5);
+    f.v.mouse_x = mx;
+    f.v.mouse_y = my;
+    vview_draw(&f.v, 1600, 900);
+    uint32_t after = pixel(f.s, mx + 20, my + 5);
+    /* the box: black at 220/255 over the panel, darker than it was */
+    assert_true((after & 0xff) < (before & 0xff) && (after & 0xff) < 0x10);
+    undraw(&f);
+}
+
+/* The pods panel: one box per pod, Ready ones filled, starting ones an
+ * amber outline, at the first sample where the run had pods starting (after
+ * its first scale-up), counts from timeseries.csv. */
+static void test_pod_boxes(void **state)
+{
+    (void)state;
+    double t = -1, rep = 0, ready = 0, gone = 0;
+    for (double s = 5; s <= 1800 && t < 0; s += 5) {
+        rep = csv_value("api-gateway.replicas", s);
+        ready = csv_value("api-gateway.replicas_ready", s);
+        gone = csv_value("api-gateway.replicas_terminating", s);
+        if (rep > ready + gone)
+            t = s;
+    }
+    assert_true(t > 0 && ready >= 1);
+    frame_t f;
+    draw(&f, 1600, 900, t);
+    vrect_t b;
+    for (int k = 0; k < (int)rep + 1; k++) {
+        assert_true(vpod_box(&f.v.L, 1, 0, k, &b));
+        uint32_t edge = pixel(f.s, b.x, b.y + b.h / 2), mid = pixel(f.s, b.x + b.w / 2, b.y + b.h / 2);
+        if (k < (int)ready) /* filled: no panel colour inside */
+            assert_true(edge == mid && mid != VCOL_PANEL);
+        else if (k < (int)(rep - gone)) /* starting: an outline round the panel's colour */
+            assert_true(edge == VCOL_POD_START && mid == VCOL_PANEL);
+        else if (k >= (int)rep) /* no pod */
+            assert_true(edge == VCOL_PANEL && mid == VCOL_PANEL);
+    }
+    undraw(&f);
+}
+
+/* The first scale-up time of api-gateway in DIR/events.csv (replication 0). */
+static double first_scale_up(const char *d)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/events.csv", d);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    double t_up = -1;
+    while (fgets(line, sizeof line, fp)) {
+        int rep, from, to;
+        double t;
+        if (sscanf(line, "%d,%lf,api-gateway/hpa,%d,%d", &rep, &t, &from, &to) == 4 && rep == 0 && to > from &&
+            t_up < 0)
+            t_up = t;
+    }
+    fclose(fp);
+    return t_up;
+}
+
+/* Compare: the candidate (another seed, so other events) has its events in
+ * the lane's second row, the base in the first; each run's first scale-up
+ * marker is where its own events.csv puts it. */
+static void test_compare_lanes(void **state)
+{
+    (void)state;
+    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
+    char cand[128], cmd[1024];
+    snprintf(cand, sizeof cand, "%s/cand", tmpdir);
+    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml --seed 9 -q -o %s >/dev/null 2>&1", exe, cand);
+    assert_int_equal(system(cmd), 0);
+    frame_t f;
+    vrun_t c;
+    diag_t d;
+    diag_init(&d);
+    assert_int_equal(vdata_load(&c, cand, &d), 0);
+    draw(&f, 1600, 900, 0);
+    f.v.run[1] = &c;
+    f.v.nruns = 2;
+    f.v.mode = "compare";
+    vview_draw(&f.v, 1600, 900);
+    double tb = first_scale_up(dir), tc = first_scale_up(cand);
+    assert_true(tb > 0 && tc > 0);
+    int xb = vmap_x(&f.v.L.lane, tb, 1800), xc = vmap_x(&f.v.L.lane, tc, 1800);
+    assert_int_equal(pixel(f.s, xb, vlane_y(&f.v.L, 0, 2)), VCOL_EV_UP);
+    assert_int_equal(pixel(f.s, xc, vlane_y(&f.v.L, 1, 2)), VCOL_EV_UP);
+    undraw(&f);
+    vdata_free(&c);
+}
+
+/* A PNG the writer makes reads back: signature, size, pixels. */
+static void test_png(void **state)
+{
+    (void)state;
+    uint32_t px[2][3] = {{0xffff0000, 0xff00ff00, 0xff0000ff}, {0xff123456, 0xffffffff, 0xff000000}};
+    char path[300], err[256];
+    snprintf(path, sizeof path, "%s/t.png", dir);
+    assert_int_equal(vpng_write(path, px, 3, 2, 12, err, sizeof err), 0);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char b[4096];
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    assert_memory_equal(b, "\x89PNG\r\n\x1a\n", 8);
+    assert_memory_equal(b + 12, "IHDR", 4);
+    assert_int_equal(b[19], 3);  /* width */
+    assert_int_equal(b[23], 2);  /* height */
+    assert_int_equal(b[24], 8);  /* depth */
+    assert_int_equal(b[25], 2);  /* RGB */
+    /* IDAT follows IHDR's 13 bytes and CRC */
+    size_t at = 8 + 8 + 13 + 4;
+    assert_memory_equal(b + at + 4, "IDAT", 4);
+    uLong zlen = (uLong)b[at] << 24 | (uLong)b[at + 1] << 16 | (uLong)b[at + 2] << 8 | b[at + 3];
+    assert_true(at + 8 + zlen <= n);
+    unsigned char raw[64];
+    uLongf rawlen = sizeof raw;
+    assert_int_equal(uncompress(raw, &rawlen, b + at + 8, zlen), Z_OK);
+    static const unsigned char want[] = {0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0x12, 0x34, 0x56, 255, 255, 255, 0, 0, 0};
+    assert_int_equal(rawlen, sizeof want);
+    assert_memory_equal(raw, want, sizeof want);
+    remove(path);
+}
+
+static void test_axis(void **state)
+{
+    (void)state;
+    /* the smallest 1, 2, 2.5, 5 x 10^k at or above 1.1 x max */
+    assert_true(vaxis_nice(0) == 1 && vaxis_nice(-3) == 1);
+    assert_true(vaxis_nice(9) == 10);    /* 9.9 */
+    assert_true(vaxis_nice(11) == 20);   /* 12.1 */
+    assert_true(vaxis_nice(2.2) == 2.5); /* 2.42 */
+    assert_true(vaxis_nice(4) == 5);     /* 4.4 */
+    vrect_t p = {100, 50, 101, 11};
+    assert_int_equal(vmap_x(&p, 0, 10), 100);
+    assert_int_equal(vmap_x(&p, 10, 10), 200);
+    assert_int_equal(vmap_x(&p, 5, 10), 150);
+    assert_int_equal(vmap_y(&p, 0, 10), 60);
+    assert_int_equal(vmap_y(&p, 10, 10), 50);
+    assert_int_equal(vmap_y(&p, 20, 10), 50); /* clamped */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_axis),          cmocka_unit_test(test_replica_line), cmocka_unit_test(test_event_marker),
+        cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
+        cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_compare_lanes), cmocka_unit_test(test_png),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
