@@ -849,44 +849,6 @@ static int read_journal(const sweep_journal_t *j, const char *path, int *fd, cha
     return SWEEP_OK;
 }
 
-/* Creates dir/name holding text, whole (beside, synced, renamed), and opens
- * it for appending: the descriptor, or -1 with a message in err. */
-static int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen)
-{
-    char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
-    char *path = run_strprintf("%s/%s", dir, name);
-    if (!tmp || !path) {
-        free(tmp);
-        free(path);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    int e = fd < 0 ? errno : 0;
-    size_t len = strlen(text);
-    if (!e && write(fd, text, len) != (ssize_t)len)
-        e = errno ? errno : EIO;
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
-        e = errno;
-    if (fd >= 0)
-        close(fd);
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e)
-        unlink(tmp);
-    free(tmp);
-    fd = -1;
-    if (e)
-        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
-    else {
-        sweep_sync_dir(dir);
-        if ((fd = open(path, O_WRONLY | O_APPEND)) < 0)
-            snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    }
-    free(path);
-    return fd;
-}
-
 int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen)
 {
     *fd = -1;
@@ -934,8 +896,11 @@ int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err
             snprintf(err, errlen, "out of memory");
             rc = SWEEP_FAILED;
         } else {
-            *fd = sweep_create_journal(j->dir, j->name, head, err, errlen);
-            rc = *fd < 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
+            const char *what;
+            int e = journal_create(j->dir, path, head, fd, &what);
+            if (e)
+                snprintf(err, errlen, "cannot %s '%s': %s", what, path, strerror(e));
+            rc = e ? SWEEP_BAD_INPUT : SWEEP_OK;
         }
         free(head);
     }
