@@ -798,52 +798,32 @@ int sweep_sync_dir(const char *dir)
     return e;
 }
 
-/* Reads the journal j->path: its first line must be j->magic and j->id,
- * the others go to j->line; a last line without its newline is cut off.
- * The descriptor, open for appending, in *fd. */
-static int read_journal(const sweep_journal_t *j, const char *path, int *fd, char *err, size_t errlen)
+/* A line of journal j at path (journal_load's reader): the first must be
+ * j->magic and j->id, the others go to j->line. */
+_Static_assert((int)SWEEP_FAILED == JOURNAL_FAILED && (int)SWEEP_BAD_INPUT == JOURNAL_BAD_INPUT,
+               "journal_load's codes are the sweep's");
+
+typedef struct journal_reader {
+    const sweep_journal_t *j;
+    const char *path;
+} journal_reader_t;
+
+static int read_line(void *ctx, char *line, size_t lineno, char *err, size_t errlen)
 {
-    size_t n;
-    char *text = journal_read_all(path, &n);
-    if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
+    const journal_reader_t *r = ctx;
+    const sweep_journal_t *j = r->j;
+    size_t mlen = strlen(j->magic);
+    if (lineno > 1)
+        return j->line(j->ctx, line, lineno, r->path, err, errlen) != 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
+    if (strncmp(line, j->magic, mlen) != 0) {
+        snprintf(err, errlen, "%s:1:1: not a clustersim %s journal", r->path, j->what);
+        return SWEEP_BAD_INPUT;
     }
-    int rc = SWEEP_OK;
-    size_t lineno = 0, complete = 0, mlen = strlen(j->magic);
-    char *line = text;
-    while (rc == SWEEP_OK && line < text + n) {
-        char *nl = memchr(line, '\n', (size_t)(text + n - line));
-        if (!nl)
-            break; /* cut by a crash: dropped */
-        *nl = '\0';
-        lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, j->magic, mlen) != 0) {
-                snprintf(err, errlen, "%s:1:1: not a clustersim %s journal", path, j->what);
-                rc = SWEEP_BAD_INPUT;
-            } else if (strcmp(line + mlen, j->id) != 0) {
-                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another %s (id %.16s, this one's is %s: "
-                                      "%s differ); --resume continues only the same %s: use another -o directory, "
-                                      "or remove this one to start over",
-                         path, mlen + 1, j->what, line + mlen, j->id, j->inputs, j->what);
-                rc = SWEEP_BAD_INPUT;
-            }
-        } else if (j->line(j->ctx, line, lineno, path, err, errlen) != 0)
-            rc = SWEEP_BAD_INPUT;
-        complete = (size_t)(nl + 1 - text);
-        line = nl + 1;
-    }
-    free(text);
-    if (rc == SWEEP_OK && lineno < j->min_lines) {
-        snprintf(err, errlen, "%s: the journal has no header", path);
-        rc = SWEEP_BAD_INPUT;
-    }
-    if (rc != SWEEP_OK)
-        return rc;
-    *fd = open(path, O_WRONLY | O_APPEND);
-    if (*fd < 0 || (complete < n && ftruncate(*fd, (off_t)complete) != 0)) {
-        snprintf(err, errlen, "cannot append to '%s': %s", path, strerror(errno));
+    if (strcmp(line + mlen, j->id) != 0) {
+        snprintf(err, errlen, "%s:1:%zu: the journal belongs to another %s (id %.16s, this one's is %s: "
+                              "%s differ); --resume continues only the same %s: use another -o directory, "
+                              "or remove this one to start over",
+                 r->path, mlen + 1, j->what, line + mlen, j->id, j->inputs, j->what);
         return SWEEP_BAD_INPUT;
     }
     return SWEEP_OK;
@@ -875,7 +855,7 @@ int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err
                                   "that file to start over", j->dir, j->what, j->name);
             rc = SWEEP_BAD_INPUT;
         } else
-            rc = read_journal(j, path, fd, err, errlen);
+            rc = journal_load(path, read_line, &(journal_reader_t){j, path}, j->min_lines, fd, err, errlen);
     } else if (resume && lstat(final, &st) == 0) {
         /* finished: the same one, or another */
         size_t n;
