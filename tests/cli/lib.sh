@@ -7,6 +7,10 @@
 #   first_err         the first line of stderr
 #   one_line FILE     the start of FILE on one line, for failure reports
 #   finish            prints "N passed, M failed" and exits 0 or 1
+#   need_python3 WHAT a failed check "python3 is needed to WHAT" and finish,
+#                     when there is no python3
+#   wait_lines FILE N TRIES PAUSE   waits until FILE has N lines or more,
+#                     TRIES times PAUSE seconds at most (for a journal)
 #   mpi_setup         $MPI_BIN and OpenMPI's environment for one machine; status 1
 #                     (having said why) when there is no MPI to test
 #   mpi_init          mpi_setup, or "skipped" and finish when there is no MPI
@@ -44,6 +48,20 @@ finish() {
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ]
     exit
+}
+
+need_python3() {
+    command -v python3 >/dev/null && return
+    not_ok "python3 is needed to $1"
+    finish
+}
+
+wait_lines() {
+    local i
+    for i in $(seq 1 "$3"); do
+        [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return
+        sleep "$4"
+    done
 }
 
 # bin/clustersim-mpi is looked for beside $CLUSTERSIM ($CLUSTERSIM_MPI overrides);

@@ -32,10 +32,7 @@ done
 D=$TMP/int
 "$CLUSTERSIM" "${CAP[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 500); do
-    [ -f "$D/capacity.journal" ] && [ "$(wc -l <"$D/capacity.journal")" -ge 12 ] && break
-    sleep 0.01
-done
+wait_lines "$D/capacity.journal" 12 500 0.01
 kill -s KILL $pid
 wait $pid 2>/dev/null
 irc=$?

@@ -58,10 +58,7 @@ run "${SLOW[@]}" -o "$TMP/whole"
 D=$TMP/resume-mpi
 "$CLUSTERSIM" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 300); do
-    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 4 ] && break
-    sleep 0.02
-done
+wait_lines "$D/sweep.csv.partial" 4 300 0.02
 kill -KILL $pid
 wait $pid 2>/dev/null
 mpi 2 "${SLOW[@]}" -o "$D" --resume
@@ -76,10 +73,7 @@ run "${SLOW[@]}" -o "$TMP/whole" -j 2
 D=$TMP/resume-single
 mpirun -np 2 --oversubscribe "$MPI_BIN" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 300); do
-    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 3 ] && break
-    sleep 0.02
-done
+wait_lines "$D/sweep.csv.partial" 3 300 0.02
 # SIGTERM to the ranks themselves (mpirun forwards its own SIGTERM only after
 # a delay, or not at all before the ranks finish): they stop within 0.1 s
 kill -TERM $(pgrep -P $pid) 2>/dev/null
@@ -99,10 +93,7 @@ fi
 D=$TMP/stop-np3
 mpirun -np 3 --oversubscribe "$MPI_BIN" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 500); do
-    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 6 ] && break
-    sleep 0.02
-done
+wait_lines "$D/sweep.csv.partial" 6 500 0.02
 kill -TERM $(pgrep -P $pid) 2>/dev/null
 wait $pid 2>/dev/null
 firsts=$(tail -n +3 "$D/sweep.csv.partial" 2>/dev/null | cut -d, -f1 | sort -n | head -2 | tr '\n' ' ')

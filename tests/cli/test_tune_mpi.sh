@@ -41,10 +41,7 @@ run "${SLOW[@]}" -o "$TMP/whole"
 python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
     "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/int" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 1500); do
-    [ -f "$TMP/int/tune.journal" ] && [ "$(wc -l <"$TMP/int/tune.journal")" -ge 3 ] && break
-    sleep 0.02
-done
+wait_lines "$TMP/int/tune.journal" 3 1500 0.02
 kill -s INT $pid
 wait $pid 2>/dev/null
 [ -f "$TMP/int/tune.journal" ] && [ ! -e "$TMP/int/tune.json" ] && stopped=yes || stopped=no
