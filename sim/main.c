@@ -425,7 +425,9 @@ static int run_checked(const char *cmd, const scenario_t *sc, const run_opts_t *
 /* Their values; each command has its own options beside them. */
 typedef struct common_opts {
     const char *sets[MAX_SETS + 2]; /* --set (room for sweep's --seed and --duration as sets) */
+    const char *labels[MAX_SETS + 2]; /* the option each of sets[] came from (NULL: --set) */
     size_t nsets;
+    char *seedset, *durset, *defdir; /* owned: --seed and --duration as sets, -o's default */
     const char *outdir, *seed, *duration;
     long reps, threads; /* --replications (default 1), --threads (0: one per core) */
     int quiet, strict;
@@ -492,11 +494,34 @@ static int outdir_given_empty(const char *cmd, const common_opts_t *o)
 }
 
 /* -o when it was not given: prefix then name (the loader allows only names
- * that are one plain path component), malloc'd in *defdir. 0, or
- * EXIT_INTERNAL (said). */
-static int default_outdir(const char *cmd, common_opts_t *co, const char *prefix, const char *name, char **defdir)
+ * that are one plain path component), owned by co. 0, or EXIT_INTERNAL
+ * (said). */
+static int default_outdir(const char *cmd, common_opts_t *co, const char *prefix, const char *name)
 {
-    return co->outdir || (co->outdir = *defdir = concat(prefix, name)) ? 0 : out_of_memory(cmd);
+    return co->outdir || (co->outdir = co->defdir = concat(prefix, name)) ? 0 : out_of_memory(cmd);
+}
+
+/* --seed and --duration as sets after the --set ones (sweep, tune and
+ * capacity load the scenario themselves), owned by co. 0, or EXIT_INTERNAL
+ * (said). */
+static int common_seed_duration(const char *cmd, common_opts_t *co)
+{
+    return seed_duration_sets(cmd, co->seed, co->duration, co->sets, co->labels, &co->nsets, &co->seedset,
+                              &co->durset);
+}
+
+/* The scenario of a command with the shared options (load_scenario). */
+static scenario_t *common_load(const char *cmd, const char *path, common_opts_t *co, int *rc)
+{
+    return load_scenario(cmd, path, co->sets, co->labels, co->nsets, co->seed, co->duration, co->strict, rc);
+}
+
+/* Frees what co owns. */
+static void common_free(common_opts_t *co)
+{
+    free(co->seedset);
+    free(co->durset);
+    free(co->defdir);
 }
 
 /* --gate-on ci|mean (check, compare): 0, or the exit code of a usage error. */
@@ -516,7 +541,6 @@ static int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         COMMON_LONG, {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     int rc = 0, c;
     optind = 1;
     opterr = 0;
@@ -534,11 +558,10 @@ static int cmd_run(int argc, char **argv)
     if ((rc = outdir_given_empty("run", &co)) != 0)
         return rc;
     scenario_t *sc =
-        load_scenario("run", argv[optind], co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
+        common_load("run", argv[optind], &co, &rc);
     if (!sc)
         return rc;
-    char *defdir = NULL;
-    if ((rc = default_outdir("run", &co, "results/", sc->name, &defdir)) != 0) {
+    if ((rc = default_outdir("run", &co, "results/", sc->name)) != 0) {
         scenario_free(sc);
         return rc;
     }
@@ -553,7 +576,7 @@ static int cmd_run(int argc, char **argv)
     }
     run_result_free(&res);
     scenario_free(sc);
-    free(defdir);
+    common_free(&co);
     return finish(rc);
 }
 
@@ -564,7 +587,6 @@ static int cmd_check(int argc, char **argv)
         {"junit", required_argument, 0, 'J'},
         {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'}, {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *junit = NULL, *markdown = NULL;
     int rc = 0, c;
     gate_rule_t rule = GATE_ON_CI;
@@ -592,7 +614,7 @@ static int cmd_check(int argc, char **argv)
     if (junit && markdown && !strcmp(junit, markdown))
         return usage_error("check", "--junit and --markdown name the same file:", junit);
     scenario_t *sc =
-        load_scenario("check", argv[optind], co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
+        common_load("check", argv[optind], &co, &rc);
     if (!sc)
         return rc;
     char err[8192];
@@ -649,7 +671,6 @@ static int cmd_compare(int argc, char **argv)
         {"max-regression", required_argument, 0, 'X'}, {"manifest", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *csets[MAX_SETS + MAX_MANIFESTS + 2], *clabels[MAX_SETS + MAX_MANIFESTS + 2] = {0};
     const char *manifests[MAX_MANIFESTS];
     compare_limit_t limits[MAX_LIMITS];
@@ -714,7 +735,7 @@ static int cmd_compare(int argc, char **argv)
     metrics_init(&bpaths);
     metrics_init(&cpaths);
 
-    base = load_scenario("compare", base_file, co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
+    base = common_load("compare", base_file, &co, &rc);
     if (!base)
         goto done;
     /* the candidate runs with the base's seed: the same traffic */
@@ -725,7 +746,7 @@ static int cmd_compare(int argc, char **argv)
         /* the scenario the manifests go into: CANDIDATE, or BASE */
         const scenario_t *into = base;
         if (nfiles == 2) {
-            memcpy(clabels, labels, sizeof clabels[0] * co.nsets);
+            memcpy(clabels, co.labels, sizeof clabels[0] * co.nsets);
             cand0 = load_scenario("compare", cand_file, csets, clabels, co.nsets, seedbuf, co.duration, co.strict, &rc);
             if (!cand0)
                 goto done;
@@ -760,7 +781,7 @@ static int cmd_compare(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < co.nsets; i++)
-        clabels[i] = labels[i];
+        clabels[i] = co.labels[i];
     cand = load_scenario("compare", cand_file, csets, clabels, ncsets, seedbuf, co.duration, co.strict, &rc);
     if (!cand)
         goto done;
@@ -956,11 +977,11 @@ static void *new_with_diag(const char *cmd, int rank, void *(*make)(const void *
 }
 
 /* Makes a grid command's object (sweep, tune) with new_with_diag and sets
- * the default output directory results/PREFIX-NAME (in *defdir, malloc'd)
- * when -o was not given. NULL with the exit code in *rc. */
+ * the default output directory results/PREFIX-NAME when -o was not given.
+ * NULL with the exit code in *rc. */
 static void *grid_new(const char *cmd, int rank, void *(*make)(const void *, diag_t *, char *, size_t, int *),
                       const void *opts, const char *(*name)(const void *), const char *prefix, common_opts_t *co,
-                      char **defdir, int *rc)
+                      int *rc)
 {
     int nrc;
     void *obj = new_with_diag(cmd, rank, make, opts, NULL, 0, &nrc);
@@ -974,7 +995,7 @@ static void *grid_new(const char *cmd, int rank, void *(*make)(const void *, dia
         *rc = fail_code(nrc);
         return NULL;
     }
-    *rc = default_outdir(cmd, co, prefix, name(obj), defdir);
+    *rc = default_outdir(cmd, co, prefix, name(obj));
     return obj;
 }
 
@@ -1020,7 +1041,6 @@ static int cmd_sweep(int argc, char **argv)
         {"vary", required_argument, 0, 'V'}, {"resume", no_argument, 0, 'R'},
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *varies[MAX_VARY];
     size_t nvary = 0;
     int rc = 0, resume = 0, c;
@@ -1053,13 +1073,12 @@ static int cmd_sweep(int argc, char **argv)
         sweep_grid_free(&grid);
         return ranks_end(rc);
     }
-    char *seedset = NULL, *durset = NULL, *defdir = NULL;
     sweep_t *sw = NULL;
-    if ((rc = seed_duration_sets("sweep", co.seed, co.duration, co.sets, labels, &co.nsets, &seedset, &durset)) != 0)
+    if ((rc = common_seed_duration("sweep", &co)) != 0)
         goto done;
-    sweep_opts_t so = {argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+    sweep_opts_t so = {argv[optind], co.sets, co.labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        !co.quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
-    if (!(sw = grid_new("sweep", rank, make_sweep, &so, name_sweep, "results/sweep-", &co, &defdir, &rc)) || rc)
+    if (!(sw = grid_new("sweep", rank, make_sweep, &so, name_sweep, "results/sweep-", &co, &rc)) || rc)
         goto done;
     int orc = rank == 0 ? sweep_open(sw, co.outdir, resume, err, sizeof err) : SWEEP_OK;
 #ifdef CLUSTERSIM_MPI
@@ -1104,9 +1123,7 @@ static int cmd_sweep(int argc, char **argv)
 done:
     sweep_free(sw);
     sweep_grid_free(&grid);
-    free(seedset);
-    free(durset);
-    free(defdir);
+    common_free(&co);
     return ranks_end(rc);
 }
 
@@ -1119,7 +1136,6 @@ static int cmd_tune(int argc, char **argv)
         {"initial", required_argument, 0, 'I'}, {"budget", required_argument, 0, 'B'},
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *varies[MAX_VARY];
     size_t nvary = 0;
     long initial = 2, budget = 0;
@@ -1167,17 +1183,16 @@ static int cmd_tune(int argc, char **argv)
     char err[8192];
     sweep_grid_t grid = {0};
     tune_t *t = NULL;
-    char *defdir = NULL, *seedset = NULL, *durset = NULL;
     if ((rc = make_grid("tune", varies, nvary, &grid, rank == 0)) != 0 ||
-        (rc = seed_duration_sets("tune", co.seed, co.duration, co.sets, labels, &co.nsets, &seedset, &durset)) != 0)
+        (rc = common_seed_duration("tune", &co)) != 0)
         goto done;
-    tune_opts_t to = {{argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+    tune_opts_t to = {{argv[optind], co.sets, co.labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        false, &stop_signal, 0, 1},
                       objective, maximize, (int)initial, budget, NULL};
 #ifdef CLUSTERSIM_MPI
     to.runner = tune_mpi_cells;
 #endif
-    if (!(t = grid_new("tune", rank, make_tune, &to, name_tune, "results/tune-", &co, &defdir, &rc)) || rc)
+    if (!(t = grid_new("tune", rank, make_tune, &to, name_tune, "results/tune-", &co, &rc)) || rc)
         goto done;
     int orc = rank == 0 ? tune_open(t, co.outdir, resume, err, sizeof err) : TUNE_OK;
 #ifdef CLUSTERSIM_MPI
@@ -1210,9 +1225,7 @@ static int cmd_tune(int argc, char **argv)
 done:
     tune_free(t);
     sweep_grid_free(&grid);
-    free(seedset);
-    free(durset);
-    free(defdir);
+    common_free(&co);
     return ranks_end(rc);
 }
 
@@ -1226,7 +1239,6 @@ static int cmd_capacity(int argc, char **argv)
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
     co.reps = 5;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *metric = NULL, *range = NULL, *tolerance = NULL;
     long max_reps = 0, max_probes = 30;
     int rc = 0, resume = 0, c;
@@ -1269,13 +1281,11 @@ static int cmd_capacity(int argc, char **argv)
     int rank, nranks;
     if ((rc = ranks_start("capacity", &co, &rank, &nranks)) != 0)
         return rc;
-    char *seedset = NULL, *durset = NULL;
     char err[8192] = "";
     capacity_t *cap = NULL;
-    char *defdir = NULL;
-    if ((rc = seed_duration_sets("capacity", co.seed, co.duration, co.sets, labels, &co.nsets, &seedset, &durset)) != 0)
+    if ((rc = common_seed_duration("capacity", &co)) != 0)
         goto done;
-    capacity_opts_t o = {argv[optind], co.sets, labels, co.nsets, co.strict, metric, range, tolerance, (int)co.reps,
+    capacity_opts_t o = {argv[optind], co.sets, co.labels, co.nsets, co.strict, metric, range, tolerance, (int)co.reps,
                          (int)max_reps, (int)max_probes, (int)co.threads, !co.quiet && isatty(STDERR_FILENO),
                          &stop_signal, rank, nranks, NULL};
 #ifdef CLUSTERSIM_MPI
@@ -1286,7 +1296,7 @@ static int cmd_capacity(int argc, char **argv)
         rc = nrc == EXIT_INTERNAL ? nrc : capacity_fail(rank, nrc, err);
         goto done;
     }
-    if ((rc = default_outdir("capacity", &co, "results/capacity-", capacity_name(cap), &defdir)) != 0)
+    if ((rc = default_outdir("capacity", &co, "results/capacity-", capacity_name(cap))) != 0)
         goto done;
     nrc = rank == 0 ? capacity_open(cap, co.outdir, resume, err, sizeof err) : CAPACITY_OK;
 #ifdef CLUSTERSIM_MPI
@@ -1323,9 +1333,7 @@ static int cmd_capacity(int argc, char **argv)
 
 done:
     capacity_free(cap);
-    free(seedset);
-    free(durset);
-    free(defdir);
+    common_free(&co);
     return ranks_end(rc);
 }
 
