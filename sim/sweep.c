@@ -953,6 +953,27 @@ static const char *next_field(const char *t, char *buf, size_t size)
 
 static void json_field(FILE *f, const char *v) { fputs(*v ? v : "null", f); }
 
+void sweep_grid_json(FILE *f, const sweep_grid_t *g, bool numbers)
+{
+    fputc('[', f);
+    for (size_t a = 0; a < g->naxes; a++) {
+        const sweep_axis_t *ax = &g->axes[a];
+        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        gate_json_put(f, ax->path);
+        fputs(", \"values\": [", f);
+        for (size_t k = 0; k < ax->n; k++) {
+            if (k)
+                fputs(", ", f);
+            if (numbers)
+                json_value(f, ax->values[k]);
+            else
+                gate_json_put(f, ax->values[k]);
+        }
+        fputs("]}", f);
+    }
+    fputs(g->naxes ? "\n  ]" : "]", f);
+}
+
 static void emit_json(FILE *f, const void *ctx)
 {
     const sweep_t *s = ctx;
@@ -960,21 +981,10 @@ static void emit_json(FILE *f, const void *ctx)
     gate_json_put(f, s->name);
     fputs(",\n  \"file\": ", f);
     gate_json_put(f, s->o->file);
-    fprintf(f, ",\n  \"id\": \"%s\",\n  \"replications\": %d,\n  \"points\": %zu,\n  \"grid\": [", s->id, s->reps,
+    fprintf(f, ",\n  \"id\": \"%s\",\n  \"replications\": %d,\n  \"points\": %zu,\n  \"grid\": ", s->id, s->reps,
             s->npoints);
-    for (size_t a = 0; a < s->g->naxes; a++) {
-        const sweep_axis_t *ax = &s->g->axes[a];
-        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        gate_json_put(f, ax->path);
-        fputs(", \"values\": [", f);
-        for (size_t k = 0; k < ax->n; k++) {
-            if (k)
-                fputs(", ", f);
-            json_value(f, ax->values[k]);
-        }
-        fputs("]}", f);
-    }
-    fputs(s->g->naxes ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
+    sweep_grid_json(f, s->g, true);
+    fputs(",\n  \"results\": [", f);
     for (size_t p = 0; p < s->npoints; p++) {
         sbuf_t b = {0};
         row_prefix(s, p, &b);

@@ -1030,20 +1030,9 @@ static void emit_json(FILE *f, const void *ctx)
                "\"budget\": %ld},\n", t->r0, t->R, t->budget);
     fprintf(f, "  \"simulations\": {\"spent\": %ld, \"exhaustive\": %ld},\n", t->spent,
             (long)t->npoints * t->R);
-    fputs("  \"grid\": [", f);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        const sweep_axis_t *ax = &t->g->axes[a];
-        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        gate_json_put(f, ax->path);
-        fputs(", \"values\": [", f);
-        for (size_t k = 0; k < ax->n; k++) {
-            if (k)
-                fputs(", ", f);
-            gate_json_put(f, ax->values[k]);
-        }
-        fputs("]}", f);
-    }
-    fputs("\n  ],\n  \"rounds\": [", f);
+    fputs("  \"grid\": ", f);
+    sweep_grid_json(f, t->g, false); /* values as strings, as in "values" of each candidate */
+    fputs(",\n  \"rounds\": [", f);
     for (size_t i = 0; i < t->nrounds; i++)
         fprintf(f, "%s\n    {\"replications\": %d, \"candidates\": %zu, \"simulations\": %ld, \"dropped\": %zu}",
                 i ? "," : "", t->rounds[i].reps, t->rounds[i].alive, t->rounds[i].sims, t->rounds[i].dropped);
