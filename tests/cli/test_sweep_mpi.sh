@@ -30,18 +30,7 @@ slo:
 EOF
 
 GRID=(sweep "$MMC" --vary services.web.concurrency=1,2 --vary traffic.rate=10..14:2 -r 2 -q)
-run "${GRID[@]}" -o "$TMP/single"
-rc_single=$rc
-for np in 2 3; do
-    mpi $np "${GRID[@]}" -o "$TMP/np$np"
-    if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/single/sweep.csv" "$TMP/np$np/sweep.csv" &&
-        cmp -s "$TMP/single/sweep.json" "$TMP/np$np/sweep.json" && [ ! -e "$TMP/np$np/sweep.csv.partial" ]; then
-        ok "mpirun -np $np: sweep.csv and sweep.json byte-identical to one process's (6 points)"
-    else
-        not_ok "mpirun -np $np byte-identical" "exits $rc_single $rc" "$(one_line "$ERR")" \
-            "$(diff "$TMP/single/sweep.csv" "$TMP/np$np/sweep.csv" 2>&1 | head -3)"
-    fi
-done
+mpi_same "sweep.csv and sweep.json (6 points)" sweep.csv.partial sweep.csv sweep.json -- "${GRID[@]}"
 
 # more ranks than points: the idle ones send nothing, the result is the same
 mpi 3 sweep "$MMC" --vary traffic.rate=10,12 -q -o "$TMP/idle"

@@ -24,16 +24,7 @@ same() { # DIR1 DIR2: the four files equal
 }
 
 SEARCH=(tune "$MMC" --vary services.web.replicas=1,2,3,4 --vary services.web.concurrency=1,2,4,8 -r 8 -q)
-run "${SEARCH[@]}" -o "$TMP/single"
-rc_single=$rc
-for np in 2 3; do
-    mpi $np "${SEARCH[@]}" -o "$TMP/np$np"
-    if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && same "$TMP/single" "$TMP/np$np" && [ ! -e "$TMP/np$np/tune.journal" ]; then
-        ok "mpirun -np $np: the four files byte-identical to one process's"
-    else
-        not_ok "mpirun -np $np gives one process's bytes" "exit $rc (single: $rc_single)" "$(one_line "$ERR")"
-    fi
-done
+mpi_same "the four files" tune.journal tune.json tune.csv tune.md winner.yaml -- "${SEARCH[@]}"
 
 # a journal left by a single process stopped by SIGINT, resumed under mpirun
 SLOW=(tune "$MMC" --vary services.web.replicas=1,2 --vary services.web.concurrency=4,8 --duration 200000s -j 1 -q)
