@@ -109,6 +109,7 @@ static int judge_summary(const scenario_t *sc, const char *objective, const metr
 
 int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, probe_eval_t *out)
 {
+    memset(out, 0, sizeof *out); /* probe_eval_free-able whatever happens */
     metrics_t summary;
     metrics_init(&summary);
     int rc = metrics_aggregate(&summary, reps, (size_t)r) != 0 ? -1
