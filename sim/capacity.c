@@ -656,76 +656,52 @@ const char *capacity_name(const capacity_t *c) { return c->name; }
 
 /* ---- the journal -------------------------------------------------------------------- */
 
-static int read_journal(capacity_t *c, char *err, size_t errlen)
+/* A line of the journal (journal_load's reader): the header, then one
+ * replication a line. */
+static int read_line(void *ctx, char *line, size_t lineno, char *err, size_t errlen)
 {
-    size_t n;
-    char *text = journal_read_all(c->journal, &n);
-    if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", c->journal, strerror(errno));
-        return errno == ENOMEM ? CAPACITY_FAILED : CAPACITY_BAD_INPUT;
-    }
-    size_t complete = journal_complete(text, n);
-    int rc = CAPACITY_OK;
-    size_t lineno = 0;
-    char *line = text;
-    while (rc == CAPACITY_OK && line < text + complete) {
-        char *nl = strchr(line, '\n');
-        *nl = '\0';
-        lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
-                snprintf(err, errlen, "%s:1:1: not a clustersim capacity journal", c->journal);
-                rc = CAPACITY_BAD_INPUT;
-            } else if (strcmp(line + strlen(JOURNAL_MAGIC), c->id) != 0) {
-                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another search (id %.16s, this one's is "
-                                      "%s: the scenario file, --set, --seed, --duration, --metric, --range, "
-                                      "--tolerance or the replication options differ); use another -o directory, "
-                                      "or remove this one to start over",
-                         c->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), c->id);
-                rc = CAPACITY_BAD_INPUT;
-            }
-        } else {
-            char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-            char *end = NULL;
-            long k = t2 ? strtol(t1 + 1, &end, 10) : -1;
-            if (!t2 || end != t2 || k < 0 || k > 100000) {
-                snprintf(err, errlen, "%s:%zu:1: not a line of a capacity journal", c->journal, lineno);
-                rc = CAPACITY_BAD_INPUT;
-                break;
-            }
-            jrec_t *r = realloc(c->recs, (c->nrecs + 1) * sizeof *r);
-            if (!r) {
-                rc = CAPACITY_FAILED;
-                snprintf(err, errlen, "out of memory");
-                break;
-            }
-            c->recs = r;
-            *t1 = '\0';
-            r[c->nrecs].xtext = run_strprintf("%s", line);
-            r[c->nrecs].k = (int)k;
-            r[c->nrecs].nums = run_strprintf("%s", t2 + 1);
-            c->nrecs++;
-            if (!r[c->nrecs - 1].xtext || !r[c->nrecs - 1].nums) {
-                rc = CAPACITY_FAILED;
-                snprintf(err, errlen, "out of memory");
-            }
+    capacity_t *c = ctx;
+    if (lineno == 1) {
+        if (strncmp(line, JOURNAL_MAGIC, strlen(JOURNAL_MAGIC)) != 0) {
+            snprintf(err, errlen, "%s:1:1: not a clustersim capacity journal", c->journal);
+            return CAPACITY_BAD_INPUT;
         }
-        line = nl + 1;
+        if (strcmp(line + strlen(JOURNAL_MAGIC), c->id) != 0) {
+            snprintf(err, errlen, "%s:1:%zu: the journal belongs to another search (id %.16s, this one's is "
+                                  "%s: the scenario file, --set, --seed, --duration, --metric, --range, "
+                                  "--tolerance or the replication options differ); use another -o directory, "
+                                  "or remove this one to start over",
+                     c->journal, strlen(JOURNAL_MAGIC) + 1, line + strlen(JOURNAL_MAGIC), c->id);
+            return CAPACITY_BAD_INPUT;
+        }
+        return CAPACITY_OK;
     }
-    free(text);
-    if (rc == CAPACITY_OK && lineno < 1) {
-        snprintf(err, errlen, "%s: the journal has no header", c->journal);
-        rc = CAPACITY_BAD_INPUT;
-    }
-    if (rc != CAPACITY_OK)
-        return rc;
-    c->jfd = open(c->journal, O_WRONLY | O_APPEND);
-    if (c->jfd < 0 || (complete < n && ftruncate(c->jfd, (off_t)complete) != 0)) {
-        snprintf(err, errlen, "cannot append to '%s': %s", c->journal, strerror(errno));
+    char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+    char *end = NULL;
+    long k = t2 ? strtol(t1 + 1, &end, 10) : -1;
+    if (!t2 || end != t2 || k < 0 || k > 100000) {
+        snprintf(err, errlen, "%s:%zu:1: not a line of a capacity journal", c->journal, lineno);
         return CAPACITY_BAD_INPUT;
+    }
+    jrec_t *r = realloc(c->recs, (c->nrecs + 1) * sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    c->recs = r;
+    *t1 = '\0';
+    r[c->nrecs].xtext = run_strprintf("%s", line);
+    r[c->nrecs].k = (int)k;
+    r[c->nrecs].nums = run_strprintf("%s", t2 + 1);
+    c->nrecs++;
+    if (!r[c->nrecs - 1].xtext || !r[c->nrecs - 1].nums) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
     }
     return CAPACITY_OK;
 }
+_Static_assert((int)CAPACITY_FAILED == JOURNAL_FAILED && (int)CAPACITY_BAD_INPUT == JOURNAL_BAD_INPUT,
+               "journal_load's codes are capacity's");
 
 int capacity_open(capacity_t *c, const char *dir, bool resume, char *err, size_t errlen)
 {
@@ -750,7 +726,7 @@ int capacity_open(capacity_t *c, const char *dir, bool resume, char *err, size_t
                                   "same command), or remove it to start over", c->journal);
             return CAPACITY_BAD_INPUT;
         }
-        return read_journal(c, err, errlen);
+        return journal_load(c->journal, read_line, c, 1, &c->jfd, err, errlen);
     }
     /* a new journal: its header line, put in place whole */
     char *head = run_strprintf(JOURNAL_MAGIC "%s\n", c->id);

@@ -151,3 +151,35 @@ int journal_create(const char *dir, const char *path, const char *head, int *fd,
     *fd = open(path, O_WRONLY | O_APPEND);
     return *fd < 0 ? errno : 0;
 }
+
+int journal_load(const char *path, int (*line)(void *ctx, char *text, size_t lineno, char *err, size_t errlen),
+                 void *ctx, size_t min_lines, int *fd, char *err, size_t errlen)
+{
+    size_t n;
+    char *text = journal_read_all(path, &n);
+    if (!text) {
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return errno == ENOMEM ? JOURNAL_FAILED : JOURNAL_BAD_INPUT;
+    }
+    size_t complete = journal_complete(text, n), lineno = 0;
+    int rc = 0;
+    for (char *at = text; rc == 0 && at < text + complete;) {
+        char *nl = memchr(at, '\n', (size_t)(text + complete - at));
+        *nl = '\0';
+        rc = line(ctx, at, ++lineno, err, errlen);
+        at = nl + 1;
+    }
+    free(text);
+    if (rc == 0 && lineno < min_lines) {
+        snprintf(err, errlen, "%s: the journal has no header", path);
+        rc = JOURNAL_BAD_INPUT;
+    }
+    if (rc != 0)
+        return rc;
+    *fd = open(path, O_WRONLY | O_APPEND);
+    if (*fd < 0 || (complete < n && ftruncate(*fd, (off_t)complete) != 0)) {
+        snprintf(err, errlen, "cannot append to '%s': %s", path, strerror(errno));
+        return JOURNAL_BAD_INPUT;
+    }
+    return 0;
+}

@@ -39,5 +39,17 @@ int journal_create(const char *dir, const char *path, const char *head, int *fd,
 /* The length of text's whole lines (up to and including its last newline):
  * what a reader keeps. */
 size_t journal_complete(const char *text, size_t n);
+/* What journal_load returns besides 0 and its reader's own codes (the
+ * codes of sweep, tune and capacity). */
+enum { JOURNAL_FAILED = -1, JOURNAL_BAD_INPUT = -2 };
+/* Reads the journal path to continue it: line(ctx, text, lineno, err,
+ * errlen) takes its whole lines in order (lineno from 1; the newline cut),
+ * until one returns nonzero; a last line without its newline (cut by a
+ * crash) is dropped. Fewer than min_lines lines: no header. Then opens path
+ * for appending (*fd), the dropped part cut off. 0; a nonzero value of
+ * line; or JOURNAL_FAILED (out of memory) / JOURNAL_BAD_INPUT, with a
+ * message in err. */
+int journal_load(const char *path, int (*line)(void *ctx, char *text, size_t lineno, char *err, size_t errlen),
+                 void *ctx, size_t min_lines, int *fd, char *err, size_t errlen);
 
 #endif

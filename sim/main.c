@@ -318,6 +318,25 @@ static int die_by_stop_signal(void)
     return 128 + sig; /* not reached unless the signal is blocked */
 }
 
+/* A command stopped by the signal: says so, as cmd, with what stopped (err),
+ * and ends the process; replications may still be running, so nothing is
+ * freed. */
+static int stopped(const char *cmd, const char *err)
+{
+    fprintf(stderr, "clustersim %s: %s: %s\n", cmd, strsignal(atomic_load(&stop_signal)), err);
+    return die_by_stop_signal();
+}
+
+/* A command's last word: the stop signal's end when one came, else rc. */
+static int finish(int rc) { return atomic_load(&stop_signal) ? die_by_stop_signal() : rc; }
+
+/* Says that memory ran out, as cmd; the exit code. */
+static int out_of_memory(const char *cmd)
+{
+    fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+    return EXIT_INTERNAL;
+}
+
 /* a then b, in memory of the exact size (NULL when out of memory). */
 static char *concat(const char *a, const char *b)
 {
@@ -340,40 +359,65 @@ static int parse_count(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* --seed and --duration (seed, duration: NULL when not given) as overrides
+ * after sets[0..*nsets) (room for two more), labelled in labels[]; they are
+ * built at their exact size (malloc'd in *seedset and *durset, which the
+ * caller frees in every case), so the whole value reaches the loader, and
+ * checked the way --set is. 0, or EXIT_INTERNAL (said). */
+static int seed_duration_sets(const char *cmd, const char *seed, const char *duration, const char **sets,
+                              const char **labels, size_t *nsets, char **seedset, char **durset)
+{
+    *seedset = seed ? concat("seed=", seed) : NULL;
+    *durset = duration ? concat("duration=", duration) : NULL;
+    if ((seed && !*seedset) || (duration && !*durset))
+        return out_of_memory(cmd);
+    if (*seedset) {
+        labels[*nsets] = "--seed";
+        sets[(*nsets)++] = *seedset;
+    }
+    if (*durset) {
+        labels[*nsets] = "--duration";
+        sets[(*nsets)++] = *durset;
+    }
+    return 0;
+}
+
 /* Loads path with the --set overrides (sets[0..nsets), room for two more)
- * and --seed and --duration, which are overrides like --set, checked the
- * same way; they are built at their exact size, so the whole value reaches
- * the loader. Prints the diagnostics; NULL with the exit code in *rc. */
+ * and --seed and --duration (seed_duration_sets). Prints the diagnostics;
+ * NULL with the exit code in *rc. */
 static scenario_t *load_scenario(const char *cmd, const char *path, const char **sets, const char **labels,
                                  size_t nsets, const char *seed, const char *duration, bool strict, int *rc)
 {
-    char *seedset = seed ? concat("seed=", seed) : NULL;
-    char *durset = duration ? concat("duration=", duration) : NULL;
-    if ((seed && !seedset) || (duration && !durset)) {
-        free(seedset);
-        free(durset);
-        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
-        *rc = EXIT_INTERNAL;
-        return NULL;
+    char *seedset, *durset;
+    scenario_t *sc = NULL;
+    int src = seed_duration_sets(cmd, seed, duration, sets, labels, &nsets, &seedset, &durset);
+    if (src == 0) {
+        diag_t d;
+        diag_init(&d);
+        scenario_opts_t so = {labels, strict};
+        sc = scenario_load_opts(path, sets, nsets, &so, &d);
+        diag_print(&d, stderr);
+        if (!sc)
+            src = diag_exit_code(&d);
     }
-    if (seedset) {
-        labels[nsets] = "--seed";
-        sets[nsets++] = seedset;
-    }
-    if (durset) {
-        labels[nsets] = "--duration";
-        sets[nsets++] = durset;
-    }
-    diag_t d;
-    diag_init(&d);
-    scenario_opts_t so = {labels, strict};
-    scenario_t *sc = scenario_load_opts(path, sets, nsets, &so, &d);
-    diag_print(&d, stderr);
     free(seedset);
     free(durset);
     if (!sc)
-        *rc = diag_exit_code(&d);
+        *rc = src;
     return sc;
+}
+
+/* Runs sc with o into *res (run_result_free it in every case), saying what
+ * went wrong as cmd: 0, or the exit code; a stop ends the process. */
+static int run_checked(const char *cmd, const scenario_t *sc, const run_opts_t *o, run_result_t *res)
+{
+    char err[8192];
+    switch (run_scenario(sc, o, res, err, sizeof err)) {
+    case RUN_OK: return 0;
+    case RUN_BAD_OUTPUT: fprintf(stderr, "clustersim %s: %s\n", cmd, err); return EXIT_INPUT;
+    case RUN_STOPPED: return stopped(cmd, err);
+    default: fprintf(stderr, "clustersim %s: %s\n", cmd, err); return EXIT_INTERNAL;
+    }
 }
 
 /* ---- the options run, check, compare and sweep share ---------------------------- */
@@ -381,7 +425,9 @@ static scenario_t *load_scenario(const char *cmd, const char *path, const char *
 /* Their values; each command has its own options beside them. */
 typedef struct common_opts {
     const char *sets[MAX_SETS + 2]; /* --set (room for sweep's --seed and --duration as sets) */
+    const char *labels[MAX_SETS + 2]; /* the option each of sets[] came from (NULL: --set) */
     size_t nsets;
+    char *seedset, *durset, *defdir; /* owned: --seed and --duration as sets, -o's default */
     const char *outdir, *seed, *duration;
     long reps, threads; /* --replications (default 1), --threads (0: one per core) */
     int quiet, strict;
@@ -447,6 +493,37 @@ static int outdir_given_empty(const char *cmd, const common_opts_t *o)
     return o->outdir && !*o->outdir ? usage_error(cmd, "-o: the output directory name is empty", NULL) : 0;
 }
 
+/* -o when it was not given: prefix then name (the loader allows only names
+ * that are one plain path component), owned by co. 0, or EXIT_INTERNAL
+ * (said). */
+static int default_outdir(const char *cmd, common_opts_t *co, const char *prefix, const char *name)
+{
+    return co->outdir || (co->outdir = co->defdir = concat(prefix, name)) ? 0 : out_of_memory(cmd);
+}
+
+/* --seed and --duration as sets after the --set ones (sweep, tune and
+ * capacity load the scenario themselves), owned by co. 0, or EXIT_INTERNAL
+ * (said). */
+static int common_seed_duration(const char *cmd, common_opts_t *co)
+{
+    return seed_duration_sets(cmd, co->seed, co->duration, co->sets, co->labels, &co->nsets, &co->seedset,
+                              &co->durset);
+}
+
+/* The scenario of a command with the shared options (load_scenario). */
+static scenario_t *common_load(const char *cmd, const char *path, common_opts_t *co, int *rc)
+{
+    return load_scenario(cmd, path, co->sets, co->labels, co->nsets, co->seed, co->duration, co->strict, rc);
+}
+
+/* Frees what co owns. */
+static void common_free(common_opts_t *co)
+{
+    free(co->seedset);
+    free(co->durset);
+    free(co->defdir);
+}
+
 /* --gate-on ci|mean (check, compare): 0, or the exit code of a usage error. */
 static int gate_on_arg(const char *cmd, const char *arg, gate_rule_t *rule)
 {
@@ -464,7 +541,6 @@ static int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         COMMON_LONG, {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     int rc = 0, c;
     optind = 1;
     opterr = 0;
@@ -482,50 +558,26 @@ static int cmd_run(int argc, char **argv)
     if ((rc = outdir_given_empty("run", &co)) != 0)
         return rc;
     scenario_t *sc =
-        load_scenario("run", argv[optind], co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
+        common_load("run", argv[optind], &co, &rc);
     if (!sc)
         return rc;
-    /* the loader allows only names that are one plain path component */
-    char *defdir = co.outdir ? NULL : concat("results/", sc->name);
-    if (!co.outdir && !defdir) {
+    if ((rc = default_outdir("run", &co, "results/", sc->name)) != 0) {
         scenario_free(sc);
-        fprintf(stderr, "clustersim run: out of memory\n");
-        return EXIT_INTERNAL;
+        return rc;
     }
-    if (!co.outdir)
-        co.outdir = defdir;
     catch_stop_signals();
     run_opts_t o = {co.outdir, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
     run_result_t res;
-    char err[8192];
-    switch (run_scenario(sc, &o, &res, err, sizeof err)) {
-    case RUN_OK:
-        if (atomic_load(&stop_signal))
-            break; /* the results are whole; the signal still ends the process */
-        if (!co.quiet) {
-            results_print_table(stdout, sc, &res);
-            printf("\nresults: %s/summary.json, timeseries.csv, events.csv, autoscaler.csv\n", co.outdir);
-        }
-        break;
-    case RUN_BAD_OUTPUT:
-        fprintf(stderr, "clustersim run: %s\n", err);
-        rc = EXIT_INPUT;
-        break;
-    case RUN_STOPPED:
-        /* replications may still be running: end now, freeing nothing */
-        fprintf(stderr, "clustersim run: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
-        return die_by_stop_signal();
-    default:
-        fprintf(stderr, "clustersim run: %s\n", err);
-        rc = EXIT_INTERNAL;
-        break;
+    rc = run_checked("run", sc, &o, &res);
+    /* after a stop the results are whole; the signal still ends the process */
+    if (rc == 0 && !atomic_load(&stop_signal) && !co.quiet) {
+        results_print_table(stdout, sc, &res);
+        printf("\nresults: %s/summary.json, timeseries.csv, events.csv, autoscaler.csv\n", co.outdir);
     }
     run_result_free(&res);
     scenario_free(sc);
-    free(defdir);
-    if (atomic_load(&stop_signal))
-        return die_by_stop_signal();
-    return rc;
+    common_free(&co);
+    return finish(rc);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -535,7 +587,6 @@ static int cmd_check(int argc, char **argv)
         {"junit", required_argument, 0, 'J'},
         {"markdown", required_argument, 0, 'M'}, {"gate-on", required_argument, 0, 'G'}, {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *junit = NULL, *markdown = NULL;
     int rc = 0, c;
     gate_rule_t rule = GATE_ON_CI;
@@ -563,7 +614,7 @@ static int cmd_check(int argc, char **argv)
     if (junit && markdown && !strcmp(junit, markdown))
         return usage_error("check", "--junit and --markdown name the same file:", junit);
     scenario_t *sc =
-        load_scenario("check", argv[optind], co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
+        common_load("check", argv[optind], &co, &rc);
     if (!sc)
         return rc;
     char err[8192];
@@ -587,15 +638,10 @@ static int cmd_check(int argc, char **argv)
     run_opts_t o = {co.outdir, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
     run_result_t res;
     gate_report_t rep = {0};
-    switch (run_scenario(sc, &o, &res, err, sizeof err)) {
-    case RUN_OK:
-        if (atomic_load(&stop_signal))
-            break;
-        if (gate_evaluate(sc, &res, rule, &rep) != 0) {
-            fprintf(stderr, "clustersim check: out of memory\n");
-            rc = EXIT_INTERNAL;
-            break;
-        }
+    rc = run_checked("check", sc, &o, &res);
+    if (rc == 0 && !atomic_load(&stop_signal) && gate_evaluate(sc, &res, rule, &rep) != 0) {
+        rc = out_of_memory("check");
+    } else if (rc == 0 && !atomic_load(&stop_signal)) {
         gate_print(stdout, &rep, co.quiet);
         if (co.outdir && !co.quiet)
             printf("results: %s/summary.json, timeseries.csv, events.csv, autoscaler.csv\n", co.outdir);
@@ -609,42 +655,11 @@ static int cmd_check(int argc, char **argv)
             fprintf(stderr, "clustersim check: --markdown: %s\n", err);
             rc = EXIT_INTERNAL;
         }
-        break;
-    case RUN_BAD_OUTPUT:
-        fprintf(stderr, "clustersim check: %s\n", err);
-        rc = EXIT_INPUT;
-        break;
-    case RUN_STOPPED:
-        fprintf(stderr, "clustersim check: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
-        return die_by_stop_signal();
-    default:
-        fprintf(stderr, "clustersim check: %s\n", err);
-        rc = EXIT_INTERNAL;
-        break;
     }
     gate_report_free(&rep);
     run_result_free(&res);
     scenario_free(sc);
-    if (atomic_load(&stop_signal))
-        return die_by_stop_signal();
-    return rc;
-}
-
-/* Runs sc for compare into outdir (NULL: none); prints what went wrong.
- * 0, or the exit code; RUN_STOPPED ends the process. */
-static int compare_run(const scenario_t *sc, const char *outdir, long reps, long threads, bool progress,
-                       run_result_t *res)
-{
-    char err[8192];
-    run_opts_t o = {outdir, (int)reps, (int)threads, progress, &stop_signal};
-    switch (run_scenario(sc, &o, res, err, sizeof err)) {
-    case RUN_OK: return 0;
-    case RUN_BAD_OUTPUT: fprintf(stderr, "clustersim compare: %s\n", err); return EXIT_INPUT;
-    case RUN_STOPPED:
-        fprintf(stderr, "clustersim compare: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
-        return die_by_stop_signal();
-    default: fprintf(stderr, "clustersim compare: %s\n", err); return EXIT_INTERNAL;
-    }
+    return finish(rc);
 }
 
 static int cmd_compare(int argc, char **argv)
@@ -656,7 +671,6 @@ static int cmd_compare(int argc, char **argv)
         {"max-regression", required_argument, 0, 'X'}, {"manifest", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *csets[MAX_SETS + MAX_MANIFESTS + 2], *clabels[MAX_SETS + MAX_MANIFESTS + 2] = {0};
     const char *manifests[MAX_MANIFESTS];
     compare_limit_t limits[MAX_LIMITS];
@@ -721,7 +735,7 @@ static int cmd_compare(int argc, char **argv)
     metrics_init(&bpaths);
     metrics_init(&cpaths);
 
-    base = load_scenario("compare", base_file, co.sets, labels, co.nsets, co.seed, co.duration, co.strict, &rc);
+    base = common_load("compare", base_file, &co, &rc);
     if (!base)
         goto done;
     /* the candidate runs with the base's seed: the same traffic */
@@ -732,7 +746,7 @@ static int cmd_compare(int argc, char **argv)
         /* the scenario the manifests go into: CANDIDATE, or BASE */
         const scenario_t *into = base;
         if (nfiles == 2) {
-            memcpy(clabels, labels, sizeof clabels[0] * co.nsets);
+            memcpy(clabels, co.labels, sizeof clabels[0] * co.nsets);
             cand0 = load_scenario("compare", cand_file, csets, clabels, co.nsets, seedbuf, co.duration, co.strict, &rc);
             if (!cand0)
                 goto done;
@@ -743,8 +757,7 @@ static int cmd_compare(int argc, char **argv)
             lablen += strlen(manifests[i]) + 2;
         cand_label = malloc(lablen);
         if (!cand_label) {
-            fprintf(stderr, "clustersim compare: out of memory\n");
-            rc = EXIT_INTERNAL;
+            rc = out_of_memory("compare");
             goto done;
         }
         size_t k = (size_t)snprintf(cand_label, lablen, "%s with --manifest", nfiles == 2 ? cand_file : "the base");
@@ -756,7 +769,7 @@ static int cmd_compare(int argc, char **argv)
             int mr = autoscaler_manifest_override(into, svc, eq + 1, &manifest_sets[i], err, sizeof err);
             if (mr != 0) {
                 if (mr == -2)
-                    fprintf(stderr, "clustersim compare: out of memory\n");
+                    out_of_memory("compare");
                 else
                     fprintf(stderr, "--manifest:1:%d: %s\n", mr == -1 && !strncmp(err, "no service", 10) ? 1
                                                             : (int)(eq - manifests[i]) + 2, err);
@@ -768,7 +781,7 @@ static int cmd_compare(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < co.nsets; i++)
-        clabels[i] = labels[i];
+        clabels[i] = co.labels[i];
     cand = load_scenario("compare", cand_file, csets, clabels, ncsets, seedbuf, co.duration, co.strict, &rc);
     if (!cand)
         goto done;
@@ -776,8 +789,7 @@ static int cmd_compare(int argc, char **argv)
     /* every limit names a path both write, with a direction */
     if (nlimits) {
         if (scenario_metric_paths(base, &bpaths) != 0 || scenario_metric_paths(cand, &cpaths) != 0) {
-            fprintf(stderr, "clustersim compare: out of memory\n");
-            rc = EXIT_INTERNAL;
+            rc = out_of_memory("compare");
             goto done;
         }
         for (size_t i = 0; i < nlimits; i++) {
@@ -802,8 +814,7 @@ static int cmd_compare(int argc, char **argv)
         json = concat(co.outdir, "/compare.json");
         csv = concat(co.outdir, "/compare.csv");
         if (!base_out || !cand_out || !json || !csv) {
-            fprintf(stderr, "clustersim compare: out of memory\n");
-            rc = EXIT_INTERNAL;
+            rc = out_of_memory("compare");
             goto done;
         }
     }
@@ -817,18 +828,18 @@ static int cmd_compare(int argc, char **argv)
         }
 
     catch_stop_signals();
-    bool progress = !co.quiet && isatty(STDERR_FILENO);
-    rc = compare_run(base, base_out, co.reps, co.threads, progress, &bres);
+    run_opts_t o = {base_out, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
+    rc = run_checked("compare", base, &o, &bres);
     ran_base = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
-    rc = compare_run(cand, cand_out, co.reps, co.threads, progress, &cres);
+    o.outdir = cand_out;
+    rc = run_checked("compare", cand, &o, &cres);
     ran_cand = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
     if (compare_evaluate(&bres, &cres, limits, nlimits, rule, &rep) != 0) {
-        fprintf(stderr, "clustersim compare: out of memory\n");
-        rc = EXIT_INTERNAL;
+        rc = out_of_memory("compare");
         goto done;
     }
     rep.base_label = base_file;
@@ -866,9 +877,7 @@ done:
     scenario_free(cand0);
     scenario_free(cand);
     scenario_free(base);
-    if (atomic_load(&stop_signal))
-        return die_by_stop_signal();
-    return rc;
+    return finish(rc);
 }
 
 /* ---- what sweep and tune share ------------------------------------------------------ */
@@ -891,32 +900,11 @@ static int make_grid(const char *cmd, const char *const *varies, size_t nvary, s
         int gr = sweep_grid_add(grid, varies[i], (int)i + 1, err, sizeof err);
         if (gr != 0) {
             if (speak && gr == -2)
-                fprintf(stderr, "clustersim %s: out of memory\n", cmd);
+                out_of_memory(cmd);
             else if (speak)
                 fprintf(stderr, "%s\n", err);
             return gr == -2 ? EXIT_INTERNAL : EXIT_INPUT;
         }
-    }
-    return 0;
-}
-
-/* --seed and --duration as overrides after the --set ones (malloc'd in
- * *seedset and *durset, labelled in labels[]): 0, or EXIT_INTERNAL. */
-static int seed_duration_sets(const char *cmd, common_opts_t *co, const char **labels, char **seedset, char **durset)
-{
-    *seedset = co->seed ? concat("seed=", co->seed) : NULL;
-    *durset = co->duration ? concat("duration=", co->duration) : NULL;
-    if ((co->seed && !*seedset) || (co->duration && !*durset)) {
-        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
-        return EXIT_INTERNAL;
-    }
-    if (*seedset) {
-        labels[co->nsets] = "--seed";
-        co->sets[co->nsets++] = *seedset;
-    }
-    if (*durset) {
-        labels[co->nsets] = "--duration";
-        co->sets[co->nsets++] = *durset;
     }
     return 0;
 }
@@ -931,50 +919,119 @@ static int grid_args(const char *cmd, int argc, char **argv, size_t nvary, const
     return rc ? rc : outdir_given_empty(cmd, co);
 }
 
-/* Makes a grid command's object with make(opts) (sweep_new, tune_new),
- * rank 0 printing the diagnostics, and sets the default output directory
- * results/PREFIX-NAME (in *defdir, malloc'd) when -o was not given. NULL
- * with the exit code in *rc. */
-static void *grid_new(const char *cmd, int rank, void *(*make)(const void *, diag_t *, int *), const void *opts,
-                      const char *(*name)(const void *), const char *prefix, common_opts_t *co, char **defdir,
-                      int *rc)
+/* The start of a command that runs under mpirun too (sweep, tune,
+ * capacity): this process's rank of nranks (0 of 1 without MPI). Rank 0
+ * speaks for all; the others are quiet, their messages would repeat it.
+ * 0, or EXIT_INTERNAL (said). */
+static int ranks_start(const char *cmd, common_opts_t *co, int *rank, int *nranks)
+{
+    *rank = 0;
+    *nranks = 1;
+#ifdef CLUSTERSIM_MPI
+    if (sweep_mpi_init(rank, nranks) != 0) {
+        fprintf(stderr, "clustersim %s: MPI could not start\n", cmd);
+        return EXIT_INTERNAL;
+    }
+    if (*rank != 0)
+        co->quiet = 1;
+#else
+    (void)cmd;
+    (void)co;
+#endif
+    return 0;
+}
+
+/* The last word of such a command: finish(rc), ending MPI with it. */
+static int ranks_end(int rc)
+{
+    rc = finish(rc);
+#ifdef CLUSTERSIM_MPI
+    rc = sweep_mpi_end(rc);
+#endif
+    return rc;
+}
+
+/* The exit code of a sweep_*, tune_* or capacity_* failure. */
+static int fail_code(int rc) { return rc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL; }
+_Static_assert((int)TUNE_BAD_INPUT == (int)SWEEP_BAD_INPUT && (int)CAPACITY_BAD_INPUT == (int)SWEEP_BAD_INPUT &&
+                   (int)TUNE_FAILED == (int)SWEEP_FAILED && (int)CAPACITY_FAILED == (int)SWEEP_FAILED,
+               "fail_code reads every search's codes");
+
+/* Makes a command's object with make(opts, d, err, errlen, &rc) (sweep_new,
+ * tune_new, capacity_new), rank 0 printing the diagnostics. NULL with
+ * make's code in *rc, or EXIT_INTERNAL (said) when memory ran out first. */
+static void *new_with_diag(const char *cmd, int rank, void *(*make)(const void *, diag_t *, char *, size_t, int *),
+                           const void *opts, char *err, size_t errlen, int *rc)
 {
     diag_t *d = calloc(1, sizeof *d);
     if (!d) {
-        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
-        *rc = EXIT_INTERNAL;
+        *rc = out_of_memory(cmd);
         return NULL;
     }
     diag_init(d);
-    int nrc;
-    void *obj = make(opts, d, &nrc);
+    void *obj = make(opts, d, err, errlen, rc);
     if (rank == 0)
         diag_print(d, stderr);
     free(d);
-    if (!obj) {
-        if (nrc == SWEEP_FAILED && rank == 0)
-            fprintf(stderr, "clustersim %s: out of memory\n", cmd);
-        *rc = nrc == SWEEP_FAILED ? EXIT_INTERNAL : EXIT_INPUT;
-        return NULL;
-    }
-    /* the loader allows only names that are one plain path component */
-    if (!co->outdir && !(co->outdir = *defdir = concat(prefix, name(obj)))) {
-        fprintf(stderr, "clustersim %s: out of memory\n", cmd);
-        *rc = EXIT_INTERNAL;
-    }
     return obj;
 }
 
-static void *make_sweep(const void *o, diag_t *d, int *rc) { return sweep_new(o, d, rc); }
-static const char *name_sweep(const void *s) { return sweep_name(s); }
-static void *make_tune(const void *o, diag_t *d, int *rc) { return tune_new(o, d, rc); }
-static const char *name_tune(const void *t) { return tune_name(t); }
-
-/* Prints a sweep_* or tune_* failure; the exit code. */
-static int grid_fail(const char *cmd, int rc, const char *err)
+/* Makes a grid command's object (sweep, tune) with new_with_diag and sets
+ * the default output directory results/PREFIX-NAME when -o was not given.
+ * NULL with the exit code in *rc. */
+static void *grid_new(const char *cmd, int rank, void *(*make)(const void *, diag_t *, char *, size_t, int *),
+                      const void *opts, const char *(*name)(const void *), const char *prefix, common_opts_t *co,
+                      int *rc)
 {
-    fprintf(stderr, "clustersim %s: %s\n", cmd, err);
-    return rc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+    int nrc;
+    void *obj = new_with_diag(cmd, rank, make, opts, NULL, 0, &nrc);
+    if (!obj && nrc == EXIT_INTERNAL) {
+        *rc = nrc;
+        return NULL;
+    }
+    if (!obj) {
+        if (nrc == SWEEP_FAILED && rank == 0)
+            out_of_memory(cmd);
+        *rc = fail_code(nrc);
+        return NULL;
+    }
+    *rc = default_outdir(cmd, co, prefix, name(obj));
+    return obj;
+}
+
+static void *make_sweep(const void *o, diag_t *d, char *err, size_t errlen, int *rc)
+{
+    (void)err, (void)errlen;
+    return sweep_new(o, d, rc);
+}
+static const char *name_sweep(const void *s) { return sweep_name(s); }
+static void *make_tune(const void *o, diag_t *d, char *err, size_t errlen, int *rc)
+{
+    (void)err, (void)errlen;
+    return tune_new(o, d, rc);
+}
+static const char *name_tune(const void *t) { return tune_name(t); }
+static void *make_capacity(const void *o, diag_t *d, char *err, size_t errlen, int *rc)
+{
+    return capacity_new(o, d, err, errlen, rc);
+}
+
+/* Prints a sweep_* or tune_* failure (rank 0 only: it speaks for all); the
+ * exit code. */
+static int grid_fail(const char *cmd, int rank, int rc, const char *err)
+{
+    if (rank == 0)
+        fprintf(stderr, "clustersim %s: %s\n", cmd, err);
+    return fail_code(rc);
+}
+
+/* Prints a capacity_* failure (rank 0 only); the exit code. Its messages
+ * that point into an option (--range:1:5: ...) stand without the prefix. */
+static int capacity_fail(int rank, int rc, const char *err)
+{
+    if (rank == 0 && err[0])
+        fprintf(stderr, "%s%s\n", strncmp(err, "--", 2) ? "clustersim capacity: " : "", err);
+    return fail_code(rc);
 }
 
 static int cmd_sweep(int argc, char **argv)
@@ -984,7 +1041,6 @@ static int cmd_sweep(int argc, char **argv)
         {"vary", required_argument, 0, 'V'}, {"resume", no_argument, 0, 'R'},
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *varies[MAX_VARY];
     size_t nvary = 0;
     int rc = 0, resume = 0, c;
@@ -1008,31 +1064,21 @@ static int cmd_sweep(int argc, char **argv)
                                                          "PATH=V1,V2,... (e.g. --vary services.web.replicas=1,2,4)")))
         return rc;
 
-    int rank = 0, nranks = 1;
-#ifdef CLUSTERSIM_MPI
-    if (sweep_mpi_init(&rank, &nranks) != 0) {
-        fprintf(stderr, "clustersim sweep: MPI could not start\n");
-        return EXIT_INTERNAL;
-    }
-    if (rank != 0)
-        co.quiet = 1; /* rank 0 speaks for all; the others' messages would repeat it */
-#define SWEEP_RETURN(code) return sweep_mpi_end(code)
-#else
-#define SWEEP_RETURN(code) return (code)
-#endif
+    int rank, nranks;
+    if ((rc = ranks_start("sweep", &co, &rank, &nranks)) != 0)
+        return rc;
     char err[8192];
     sweep_grid_t grid = {0};
     if ((rc = make_grid("sweep", varies, nvary, &grid, rank == 0)) != 0) {
         sweep_grid_free(&grid);
-        SWEEP_RETURN(rc);
+        return ranks_end(rc);
     }
-    char *seedset = NULL, *durset = NULL, *defdir = NULL;
     sweep_t *sw = NULL;
-    if ((rc = seed_duration_sets("sweep", &co, labels, &seedset, &durset)) != 0)
+    if ((rc = common_seed_duration("sweep", &co)) != 0)
         goto done;
-    sweep_opts_t so = {argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+    sweep_opts_t so = {argv[optind], co.sets, co.labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        !co.quiet && isatty(STDERR_FILENO), &stop_signal, rank, nranks};
-    if (!(sw = grid_new("sweep", rank, make_sweep, &so, name_sweep, "results/sweep-", &co, &defdir, &rc)) || rc)
+    if (!(sw = grid_new("sweep", rank, make_sweep, &so, name_sweep, "results/sweep-", &co, &rc)) || rc)
         goto done;
     int orc = rank == 0 ? sweep_open(sw, co.outdir, resume, err, sizeof err) : SWEEP_OK;
 #ifdef CLUSTERSIM_MPI
@@ -1045,7 +1091,7 @@ static int cmd_sweep(int argc, char **argv)
         goto done;
     }
     if (orc != SWEEP_OK) {
-        rc = rank == 0 ? grid_fail("sweep", orc, err) : (orc == SWEEP_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
+        rc = grid_fail("sweep", rank, orc, err);
         goto done;
     }
     catch_stop_signals();
@@ -1055,20 +1101,17 @@ static int cmd_sweep(int argc, char **argv)
 #else
     int src = sweep_run(sw, err, sizeof err);
 #endif
-    if (src == SWEEP_STOPPED) {
-        /* replications may still be running: end now, freeing nothing */
-        fprintf(stderr, "clustersim sweep: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
-        return die_by_stop_signal();
-    }
+    if (src == SWEEP_STOPPED)
+        return stopped("sweep", err);
     if (src != SWEEP_OK) {
         /* under MPI a worker's message went to rank 0, which prints it */
-        rc = rank == 0 ? grid_fail("sweep", src, err) : EXIT_INTERNAL;
+        rc = rank == 0 ? grid_fail("sweep", rank, src, err) : EXIT_INTERNAL;
         goto done;
     }
     if (rank == 0) {
         int frc = sweep_finish(sw, err, sizeof err);
         if (frc != SWEEP_OK) {
-            rc = grid_fail("sweep", frc, err);
+            rc = grid_fail("sweep", rank, frc, err);
             goto done;
         }
         if (!co.quiet)
@@ -1080,13 +1123,8 @@ static int cmd_sweep(int argc, char **argv)
 done:
     sweep_free(sw);
     sweep_grid_free(&grid);
-    free(seedset);
-    free(durset);
-    free(defdir);
-    if (atomic_load(&stop_signal))
-        return die_by_stop_signal();
-    SWEEP_RETURN(rc);
-#undef SWEEP_RETURN
+    common_free(&co);
+    return ranks_end(rc);
 }
 
 static int cmd_tune(int argc, char **argv)
@@ -1098,7 +1136,6 @@ static int cmd_tune(int argc, char **argv)
         {"initial", required_argument, 0, 'I'}, {"budget", required_argument, 0, 'B'},
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *varies[MAX_VARY];
     size_t nvary = 0;
     long initial = 2, budget = 0;
@@ -1140,33 +1177,22 @@ static int cmd_tune(int argc, char **argv)
         return rc;
     if (!reps_given)
         co.reps = 4;
-    int rank = 0;
-#ifdef CLUSTERSIM_MPI
-    int nranks = 1;
-    if (sweep_mpi_init(&rank, &nranks) != 0) {
-        fprintf(stderr, "clustersim tune: MPI could not start\n");
-        return EXIT_INTERNAL;
-    }
-    if (rank != 0)
-        co.quiet = 1; /* rank 0 speaks for all */
-#define TUNE_RETURN(code) return sweep_mpi_end(code)
-#else
-#define TUNE_RETURN(code) return (code)
-#endif
+    int rank, nranks;
+    if ((rc = ranks_start("tune", &co, &rank, &nranks)) != 0)
+        return rc;
     char err[8192];
     sweep_grid_t grid = {0};
     tune_t *t = NULL;
-    char *defdir = NULL, *seedset = NULL, *durset = NULL;
     if ((rc = make_grid("tune", varies, nvary, &grid, rank == 0)) != 0 ||
-        (rc = seed_duration_sets("tune", &co, labels, &seedset, &durset)) != 0)
+        (rc = common_seed_duration("tune", &co)) != 0)
         goto done;
-    tune_opts_t to = {{argv[optind], co.sets, labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
+    tune_opts_t to = {{argv[optind], co.sets, co.labels, co.nsets, co.strict, &grid, (int)co.reps, (int)co.threads,
                        false, &stop_signal, 0, 1},
                       objective, maximize, (int)initial, budget, NULL};
 #ifdef CLUSTERSIM_MPI
     to.runner = tune_mpi_cells;
 #endif
-    if (!(t = grid_new("tune", rank, make_tune, &to, name_tune, "results/tune-", &co, &defdir, &rc)) || rc)
+    if (!(t = grid_new("tune", rank, make_tune, &to, name_tune, "results/tune-", &co, &rc)) || rc)
         goto done;
     int orc = rank == 0 ? tune_open(t, co.outdir, resume, err, sizeof err) : TUNE_OK;
 #ifdef CLUSTERSIM_MPI
@@ -1178,18 +1204,15 @@ static int cmd_tune(int argc, char **argv)
         goto done;
     }
     if (orc != TUNE_OK) {
-        rc = rank == 0 ? grid_fail("tune", orc, err) : (orc == TUNE_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL);
+        rc = grid_fail("tune", rank, orc, err);
         goto done;
     }
     catch_stop_signals();
     int src = tune_run(t, err, sizeof err);
-    if (src == TUNE_STOPPED) {
-        /* replications may still be running: end now, freeing nothing */
-        fprintf(stderr, "clustersim tune: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
-        return die_by_stop_signal();
-    }
+    if (src == TUNE_STOPPED)
+        return stopped("tune", err);
     if (src != TUNE_OK || (rank == 0 && (src = tune_finish(t, err, sizeof err)) != TUNE_OK)) {
-        rc = rank == 0 ? grid_fail("tune", src, err) : EXIT_INTERNAL;
+        rc = rank == 0 ? grid_fail("tune", rank, src, err) : EXIT_INTERNAL;
         goto done;
     }
     if (!co.quiet) {
@@ -1202,21 +1225,8 @@ static int cmd_tune(int argc, char **argv)
 done:
     tune_free(t);
     sweep_grid_free(&grid);
-    free(seedset);
-    free(durset);
-    free(defdir);
-    if (atomic_load(&stop_signal))
-        return die_by_stop_signal();
-    TUNE_RETURN(rc);
-#undef TUNE_RETURN
-}
-
-/* Prints a capacity_* failure; the exit code. */
-static int capacity_fail(int rc, const char *err)
-{
-    if (err[0])
-        fprintf(stderr, "%s%s\n", strncmp(err, "--", 2) ? "clustersim capacity: " : "", err);
-    return rc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+    common_free(&co);
+    return ranks_end(rc);
 }
 
 static int cmd_capacity(int argc, char **argv)
@@ -1229,7 +1239,6 @@ static int cmd_capacity(int argc, char **argv)
         {0, 0, 0, 0}};
     common_opts_t co = COMMON_INIT;
     co.reps = 5;
-    const char *labels[MAX_SETS + 2] = {0};
     const char *metric = NULL, *range = NULL, *tolerance = NULL;
     long max_reps = 0, max_probes = 30;
     int rc = 0, resume = 0, c;
@@ -1269,51 +1278,26 @@ static int cmd_capacity(int argc, char **argv)
         return usage_error("capacity", "--max-replications: must be at least --replications", NULL);
     if (metric && !*metric)
         return usage_error("capacity", "--metric: the path is empty", NULL);
-    int rank = 0, nranks = 1;
-#ifdef CLUSTERSIM_MPI
-    if (sweep_mpi_init(&rank, &nranks) != 0) {
-        fprintf(stderr, "clustersim capacity: MPI could not start\n");
-        return EXIT_INTERNAL;
-    }
-    if (rank != 0)
-        co.quiet = 1; /* rank 0 speaks for all */
-#define CAPACITY_RETURN(code) return sweep_mpi_end(code)
-#else
-#define CAPACITY_RETURN(code) return (code)
-#endif
-    char *seedset = NULL, *durset = NULL;
+    int rank, nranks;
+    if ((rc = ranks_start("capacity", &co, &rank, &nranks)) != 0)
+        return rc;
     char err[8192] = "";
     capacity_t *cap = NULL;
-    char *defdir = NULL;
-    diag_t *d = NULL;
-    if ((rc = seed_duration_sets("capacity", &co, labels, &seedset, &durset)) != 0)
+    if ((rc = common_seed_duration("capacity", &co)) != 0)
         goto done;
-    if (!(d = calloc(1, sizeof *d))) {
-        fprintf(stderr, "clustersim capacity: out of memory\n");
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
-    capacity_opts_t o = {argv[optind], co.sets, labels, co.nsets, co.strict, metric, range, tolerance, (int)co.reps,
+    capacity_opts_t o = {argv[optind], co.sets, co.labels, co.nsets, co.strict, metric, range, tolerance, (int)co.reps,
                          (int)max_reps, (int)max_probes, (int)co.threads, !co.quiet && isatty(STDERR_FILENO),
                          &stop_signal, rank, nranks, NULL};
 #ifdef CLUSTERSIM_MPI
     o.share = sweep_mpi_rows;
 #endif
-    diag_init(d);
     int nrc;
-    cap = capacity_new(&o, d, err, sizeof err, &nrc);
-    if (rank == 0)
-        diag_print(d, stderr);
-    if (!cap) {
-        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+    if (!(cap = new_with_diag("capacity", rank, make_capacity, &o, err, sizeof err, &nrc))) {
+        rc = nrc == EXIT_INTERNAL ? nrc : capacity_fail(rank, nrc, err);
         goto done;
     }
-    /* the loader allows only names that are one plain path component */
-    if (!co.outdir && !(co.outdir = defdir = concat("results/capacity-", capacity_name(cap)))) {
-        fprintf(stderr, "clustersim capacity: out of memory\n");
-        rc = EXIT_INTERNAL;
+    if ((rc = default_outdir("capacity", &co, "results/capacity-", capacity_name(cap))) != 0)
         goto done;
-    }
     nrc = rank == 0 ? capacity_open(cap, co.outdir, resume, err, sizeof err) : CAPACITY_OK;
 #ifdef CLUSTERSIM_MPI
     double status = nrc; /* rank 0's verdict, to every rank */
@@ -1323,20 +1307,17 @@ static int cmd_capacity(int argc, char **argv)
     nrc = (int)status;
 #endif
     if (nrc != CAPACITY_OK) {
-        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        rc = capacity_fail(rank, nrc, err);
         goto done;
     }
     catch_stop_signals();
     nrc = capacity_search(cap, err, sizeof err);
-    if (nrc == CAPACITY_STOPPED) {
-        /* replications may still be running: end now, freeing nothing */
-        fprintf(stderr, "clustersim capacity: %s: %s\n", strsignal(atomic_load(&stop_signal)), err);
-        return die_by_stop_signal();
-    }
+    if (nrc == CAPACITY_STOPPED)
+        return stopped("capacity", err);
     if (nrc == CAPACITY_BAD_INPUT && rank == 0)
         capacity_abandon(cap);
     if (nrc != CAPACITY_OK) {
-        rc = rank == 0 ? capacity_fail(nrc, err) : nrc == CAPACITY_BAD_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+        rc = capacity_fail(rank, nrc, err);
         goto done;
     }
     if (!co.quiet) {
@@ -1344,7 +1325,7 @@ static int cmd_capacity(int argc, char **argv)
         fflush(stdout);
     }
     if (rank == 0 && (nrc = capacity_finish(cap, err, sizeof err)) != CAPACITY_OK) {
-        rc = capacity_fail(nrc, err);
+        rc = capacity_fail(rank, nrc, err);
         goto done;
     }
     if (!co.quiet)
@@ -1352,14 +1333,8 @@ static int cmd_capacity(int argc, char **argv)
 
 done:
     capacity_free(cap);
-    free(d);
-    free(seedset);
-    free(durset);
-    free(defdir);
-    if (atomic_load(&stop_signal))
-        return die_by_stop_signal();
-    CAPACITY_RETURN(rc);
-#undef CAPACITY_RETURN
+    common_free(&co);
+    return ranks_end(rc);
 }
 
 static int cmd_validate(int argc, char **argv)

@@ -1,12 +1,14 @@
 /* probe: see probe.h. The verdicts come from gate_evaluate (the CI rule)
- * and, for the failing side, the same interval's other end. */
+ * and, for the failing side, the same interval's other end; capacity's
+ * probes and tune's candidates are judged by the one judge_summary. */
 #include "sim/probe.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/gate.h"
+#include "sim/results.h"
 #include "sim/run.h"
 
 int probe_open(probe_t *p, const char *file, const char *const *sets, size_t nsets, const scenario_opts_t *so,
@@ -42,39 +44,103 @@ void probe_free(probe_t *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Aggregates the replications and judges every gate. 0, or -1. */
+double probe_margin(const gate_verdict_t *v, double *half)
+{
+    const slo_t *g = v->slo;
+    bool below = g->op == SLO_LT || g->op == SLO_LE;
+    double scale = g->threshold != 0 ? fabs(g->threshold) : 1;
+    *half = v->half / scale;
+    return (below ? g->threshold - v->value : v->value - g->threshold) / scale;
+}
+
+bool probe_fails_surely(const gate_verdict_t *v)
+{
+    if (isnan(v->value) || isnan(v->half))
+        return false;
+    bool below = v->slo->op == SLO_LT || v->slo->op == SLO_LE;
+    /* the interval's end nearest to passing still fails */
+    return !slo_pass(v->slo, below ? v->value - v->half : v->value + v->half);
+}
+
+probe_verdict_t probe_gate_verdict(const gate_verdict_t *v)
+{
+    if (v->basis == GATE_NO_SAMPLE)
+        return PROBE_FAIL;
+    if (isnan(v->half)) /* one replication, or one with a sample: no interval */
+        return PROBE_UNSURE;
+    if (v->pass)
+        return PROBE_PASS;
+    return probe_fails_surely(v) ? PROBE_FAIL : PROBE_UNSURE;
+}
+
+/* probe_judge on replications already aggregated into summary. */
+static int judge_summary(const scenario_t *sc, const char *objective, const metrics_t *summary,
+                         const metrics_t *reps, int r, probe_eval_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->replications = r;
+    run_result_t res = {*summary, (metrics_t *)(uintptr_t)reps, r, 0}; /* gate_evaluate only reads them */
+    if (gate_evaluate(sc, &res, GATE_ON_CI, &out->gates) != 0)
+        return -1;
+    const metric_t *m = objective ? metrics_find(summary, objective) : NULL;
+    out->objective = m ? m->value : NAN;
+    out->objective_half = m && r > 1 ? results_ci95(m) : NAN;
+    out->feasible = out->gates.passed == out->gates.n;
+    out->margin = out->margin_half = NAN;
+    bool nosample = false;
+    for (size_t i = 0; i < out->gates.n; i++) {
+        const gate_verdict_t *v = &out->gates.v[i];
+        out->infeasible |= probe_fails_surely(v);
+        double half, mg = probe_margin(v, &half);
+        if (nosample)
+            continue;
+        if (isnan(mg)) { /* no sample: no margin for the candidate */
+            nosample = true;
+            out->margin = out->margin_half = NAN;
+            out->margin_gate = i;
+        } else if (i == 0 || mg < out->margin) {
+            out->margin = mg;
+            out->margin_half = half;
+            out->margin_gate = i;
+        }
+    }
+    return 0;
+}
+
+int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, probe_eval_t *out)
+{
+    memset(out, 0, sizeof *out); /* probe_eval_free-able whatever happens */
+    metrics_t summary;
+    metrics_init(&summary);
+    int rc = metrics_aggregate(&summary, reps, (size_t)r) != 0 ? -1
+             : judge_summary(sc, objective, &summary, reps, r, out);
+    metrics_free(&summary);
+    return rc;
+}
+
+void probe_eval_free(probe_eval_t *e) { gate_report_free(&e->gates); }
+
+/* Aggregates the probe's replications and judges every gate. 0, or -1. */
 static int judge(probe_t *p)
 {
     metrics_free(&p->summary);
-    if (metrics_aggregate(&p->summary, p->reps, (size_t)p->nreps) != 0)
-        return -1;
-    run_result_t res = {p->summary, p->reps, p->nreps, 0};
-    gate_report_t rep;
-    if (gate_evaluate(p->sc, &res, GATE_ON_CI, &rep) != 0)
+    probe_eval_t ev;
+    if (metrics_aggregate(&p->summary, p->reps, (size_t)p->nreps) != 0 ||
+        judge_summary(p->sc, NULL, &p->summary, p->reps, p->nreps, &ev) != 0)
         return -1;
     bool any_fail = false, all_pass = true;
-    for (size_t i = 0; i < p->sc->nslo; i++) {
-        const gate_verdict_t *gv = &rep.v[i];
-        const slo_t *g = gv->slo;
+    for (size_t i = 0; i < ev.gates.n; i++) {
+        const gate_verdict_t *gv = &ev.gates.v[i];
         probe_gate_t *pg = &p->gates[i];
+        double half;
         pg->value = gv->value;
         pg->half = gv->half;
-        bool lower_better = g->op == SLO_LT || g->op == SLO_LE;
-        double scale = g->threshold != 0 ? fabs(g->threshold) : 1;
-        pg->margin = (lower_better ? g->threshold - gv->value : gv->value - g->threshold) / scale;
-        if (gv->basis == GATE_NO_SAMPLE)
-            pg->verdict = PROBE_FAIL;
-        else if (isnan(gv->half)) /* one replication, or one with a sample: no interval */
-            pg->verdict = PROBE_UNSURE;
-        else if (gv->pass)
-            pg->verdict = PROBE_PASS;
-        else /* the interval's better end fails too: the whole interval does */
-            pg->verdict = slo_pass(g, lower_better ? gv->value - gv->half : gv->value + gv->half) ? PROBE_UNSURE
-                                                                                                  : PROBE_FAIL;
+        pg->margin = probe_margin(gv, &half);
+        pg->verdict = probe_gate_verdict(gv);
         any_fail |= pg->verdict == PROBE_FAIL;
         all_pass &= pg->verdict == PROBE_PASS;
     }
-    gate_report_free(&rep);
+    probe_eval_free(&ev);
     p->verdict = any_fail ? PROBE_FAIL : all_pass ? PROBE_PASS : PROBE_UNSURE;
     return 0;
 }

@@ -1,24 +1,33 @@
-/* probe: a scenario judged at one setting, with confidence: R replications
- * (seeds S, S+1, ..., S+R-1, the same at every setting: common random
- * numbers), each slo: gate's mean over them and its 95% interval, and a
- * verdict in three: the gate holds, fails, or the interval cannot tell.
+/* probe: a scenario judged at one setting, with confidence, for searches
+ * over settings: `clustersim capacity` (probe_t: R replications, added as
+ * needed) and `clustersim tune` (probe_judge: a candidate's replications,
+ * its objective and margins). The replications use the seeds S, S+1, ...,
+ * S+R-1, the same at every setting (common random numbers).
  *
- * The rule (check's --gate-on ci, with the other side made explicit):
+ * The rule is check's (gate.h, GATE_ON_CI), with the other side made
+ * explicit. For each slo: gate, its mean over the replications and its 95%
+ * interval give a verdict in three:
  * - PASS: the whole 95% interval is on the passing side of the threshold
  *   (gate_evaluate's CI rule);
  * - FAIL: the whole interval is on the failing side (the interval's better
  *   end fails: for `<` and `<=` its lower end, for `>` and `>=` its upper
- *   end), or the gate has no sample (nothing was measured);
+ *   end: the gate "fails surely", more replications cannot make it pass at
+ *   95%), or the gate has no sample (nothing was measured);
  * - UNSURE: the interval straddles the threshold, or there is no interval
  *   yet (fewer than two replications with a sample).
- * The probe's verdict is FAIL when one gate fails, PASS when every gate
+ * A probe's verdict is FAIL when one gate fails, PASS when every gate
  * passes, UNSURE otherwise. More replications narrow the intervals:
  * probe_run adds them (the next seeds) to those already there, and
  * probe_add takes replications computed elsewhere (a journal).
  *
- * For `clustersim capacity`, and for any search that asks "does the
- * scenario meet its slo: at this setting?". Library code: errors are
- * returned. */
+ * The margin of a gate is how far its value is on the passing side of the
+ * threshold, as a fraction of |threshold| (threshold - value for `<`/`<=`,
+ * value - threshold for `>`/`>=`; the plain difference when the threshold
+ * is 0): positive passes, negative fails, and gates of different units
+ * compare. A candidate's margin (probe_judge) is that of its tightest gate
+ * (the least margin), with that gate's half-width on the same scale.
+ *
+ * Library code: nothing is printed, nothing exits; errors are returned. */
 #ifndef SIM_PROBE_H
 #define SIM_PROBE_H
 
@@ -27,6 +36,7 @@
 #include <stddef.h>
 
 #include "sim/diag.h"
+#include "sim/gate.h"
 #include "sim/metrics.h"
 #include "sim/scenario.h"
 
@@ -76,5 +86,32 @@ int probe_simulate(probe_t *p, int first, int n, int threads, const atomic_int *
 int probe_add(probe_t *p, metrics_t *m);
 /* The verdict's name: "pass", "fail", "unsure". */
 const char *probe_verdict_name(probe_verdict_t v);
+
+/* ---- judging replications (a candidate of a search) ---- */
+
+typedef struct probe_eval {
+    int replications;
+    double objective, objective_half; /* mean and 95% half-width (NaN: none) */
+    gate_report_t gates;              /* one verdict per gate of the scenario, GATE_ON_CI */
+    bool feasible;                    /* every gate passes (gate_evaluate's pass) */
+    bool infeasible;                  /* a gate fails surely (its whole interval) */
+    double margin, margin_half;       /* the tightest gate's margin (NaN: a gate has no sample) */
+    size_t margin_gate;               /* which gate that is */
+} probe_eval_t;
+
+/* Judges the r replications reps[0..r) (each a run's metrics, the same
+ * paths in the same order) on sc's gates and on the metric at objective
+ * (any summary.json path; NULL: none, objective NaN). 0, or -1 when out of
+ * memory. sc must outlive out (its gates are borrowed): probe_eval_free
+ * before scenario_free. */
+int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, probe_eval_t *out);
+void probe_eval_free(probe_eval_t *e);
+/* Gate v's margin on the scale above, and its half-width in *half. */
+double probe_margin(const gate_verdict_t *v, double *half);
+/* Whether gate v fails surely: it has a value and an interval, and the
+ * interval's end nearest to passing fails. */
+bool probe_fails_surely(const gate_verdict_t *v);
+/* Gate v's verdict in three (the rule above). */
+probe_verdict_t probe_gate_verdict(const gate_verdict_t *v);
 
 #endif

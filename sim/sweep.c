@@ -798,93 +798,35 @@ int sweep_sync_dir(const char *dir)
     return e;
 }
 
-/* Reads the journal j->path: its first line must be j->magic and j->id,
- * the others go to j->line; a last line without its newline is cut off.
- * The descriptor, open for appending, in *fd. */
-static int read_journal(const sweep_journal_t *j, const char *path, int *fd, char *err, size_t errlen)
+/* A line of journal j at path (journal_load's reader): the first must be
+ * j->magic and j->id, the others go to j->line. */
+_Static_assert((int)SWEEP_FAILED == JOURNAL_FAILED && (int)SWEEP_BAD_INPUT == JOURNAL_BAD_INPUT,
+               "journal_load's codes are the sweep's");
+
+typedef struct journal_reader {
+    const sweep_journal_t *j;
+    const char *path;
+} journal_reader_t;
+
+static int read_line(void *ctx, char *line, size_t lineno, char *err, size_t errlen)
 {
-    size_t n;
-    char *text = journal_read_all(path, &n);
-    if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        return errno == ENOMEM ? SWEEP_FAILED : SWEEP_BAD_INPUT;
+    const journal_reader_t *r = ctx;
+    const sweep_journal_t *j = r->j;
+    size_t mlen = strlen(j->magic);
+    if (lineno > 1)
+        return j->line(j->ctx, line, lineno, r->path, err, errlen) != 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
+    if (strncmp(line, j->magic, mlen) != 0) {
+        snprintf(err, errlen, "%s:1:1: not a clustersim %s journal", r->path, j->what);
+        return SWEEP_BAD_INPUT;
     }
-    int rc = SWEEP_OK;
-    size_t lineno = 0, complete = 0, mlen = strlen(j->magic);
-    char *line = text;
-    while (rc == SWEEP_OK && line < text + n) {
-        char *nl = memchr(line, '\n', (size_t)(text + n - line));
-        if (!nl)
-            break; /* cut by a crash: dropped */
-        *nl = '\0';
-        lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, j->magic, mlen) != 0) {
-                snprintf(err, errlen, "%s:1:1: not a clustersim %s journal", path, j->what);
-                rc = SWEEP_BAD_INPUT;
-            } else if (strcmp(line + mlen, j->id) != 0) {
-                snprintf(err, errlen, "%s:1:%zu: the journal belongs to another %s (id %.16s, this one's is %s: "
-                                      "%s differ); --resume continues only the same %s: use another -o directory, "
-                                      "or remove this one to start over",
-                         path, mlen + 1, j->what, line + mlen, j->id, j->inputs, j->what);
-                rc = SWEEP_BAD_INPUT;
-            }
-        } else if (j->line(j->ctx, line, lineno, path, err, errlen) != 0)
-            rc = SWEEP_BAD_INPUT;
-        complete = (size_t)(nl + 1 - text);
-        line = nl + 1;
-    }
-    free(text);
-    if (rc == SWEEP_OK && lineno < j->min_lines) {
-        snprintf(err, errlen, "%s: the journal has no header", path);
-        rc = SWEEP_BAD_INPUT;
-    }
-    if (rc != SWEEP_OK)
-        return rc;
-    *fd = open(path, O_WRONLY | O_APPEND);
-    if (*fd < 0 || (complete < n && ftruncate(*fd, (off_t)complete) != 0)) {
-        snprintf(err, errlen, "cannot append to '%s': %s", path, strerror(errno));
+    if (strcmp(line + mlen, j->id) != 0) {
+        snprintf(err, errlen, "%s:1:%zu: the journal belongs to another %s (id %.16s, this one's is %s: "
+                              "%s differ); --resume continues only the same %s: use another -o directory, "
+                              "or remove this one to start over",
+                 r->path, mlen + 1, j->what, line + mlen, j->id, j->inputs, j->what);
         return SWEEP_BAD_INPUT;
     }
     return SWEEP_OK;
-}
-
-/* Creates dir/name holding text, whole (beside, synced, renamed), and opens
- * it for appending: the descriptor, or -1 with a message in err. */
-static int sweep_create_journal(const char *dir, const char *name, const char *text, char *err, size_t errlen)
-{
-    char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
-    char *path = run_strprintf("%s/%s", dir, name);
-    if (!tmp || !path) {
-        free(tmp);
-        free(path);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    int e = fd < 0 ? errno : 0;
-    size_t len = strlen(text);
-    if (!e && write(fd, text, len) != (ssize_t)len)
-        e = errno ? errno : EIO;
-    if (!e && fsync(fd) != 0 && errno != EINVAL)
-        e = errno;
-    if (fd >= 0)
-        close(fd);
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e)
-        unlink(tmp);
-    free(tmp);
-    fd = -1;
-    if (e)
-        snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
-    else {
-        sweep_sync_dir(dir);
-        if ((fd = open(path, O_WRONLY | O_APPEND)) < 0)
-            snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    }
-    free(path);
-    return fd;
 }
 
 int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err, size_t errlen)
@@ -913,7 +855,7 @@ int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err
                                   "that file to start over", j->dir, j->what, j->name);
             rc = SWEEP_BAD_INPUT;
         } else
-            rc = read_journal(j, path, fd, err, errlen);
+            rc = journal_load(path, read_line, &(journal_reader_t){j, path}, j->min_lines, fd, err, errlen);
     } else if (resume && lstat(final, &st) == 0) {
         /* finished: the same one, or another */
         size_t n;
@@ -934,8 +876,11 @@ int sweep_journal_open(const sweep_journal_t *j, bool resume, int *fd, char *err
             snprintf(err, errlen, "out of memory");
             rc = SWEEP_FAILED;
         } else {
-            *fd = sweep_create_journal(j->dir, j->name, head, err, errlen);
-            rc = *fd < 0 ? SWEEP_BAD_INPUT : SWEEP_OK;
+            const char *what;
+            int e = journal_create(j->dir, path, head, fd, &what);
+            if (e)
+                snprintf(err, errlen, "cannot %s '%s': %s", what, path, strerror(e));
+            rc = e ? SWEEP_BAD_INPUT : SWEEP_OK;
         }
         free(head);
     }
@@ -1008,6 +953,27 @@ static const char *next_field(const char *t, char *buf, size_t size)
 
 static void json_field(FILE *f, const char *v) { fputs(*v ? v : "null", f); }
 
+void sweep_grid_json(FILE *f, const sweep_grid_t *g, bool numbers)
+{
+    fputc('[', f);
+    for (size_t a = 0; a < g->naxes; a++) {
+        const sweep_axis_t *ax = &g->axes[a];
+        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        gate_json_put(f, ax->path);
+        fputs(", \"values\": [", f);
+        for (size_t k = 0; k < ax->n; k++) {
+            if (k)
+                fputs(", ", f);
+            if (numbers)
+                json_value(f, ax->values[k]);
+            else
+                gate_json_put(f, ax->values[k]);
+        }
+        fputs("]}", f);
+    }
+    fputs(g->naxes ? "\n  ]" : "]", f);
+}
+
 static void emit_json(FILE *f, const void *ctx)
 {
     const sweep_t *s = ctx;
@@ -1015,21 +981,10 @@ static void emit_json(FILE *f, const void *ctx)
     gate_json_put(f, s->name);
     fputs(",\n  \"file\": ", f);
     gate_json_put(f, s->o->file);
-    fprintf(f, ",\n  \"id\": \"%s\",\n  \"replications\": %d,\n  \"points\": %zu,\n  \"grid\": [", s->id, s->reps,
+    fprintf(f, ",\n  \"id\": \"%s\",\n  \"replications\": %d,\n  \"points\": %zu,\n  \"grid\": ", s->id, s->reps,
             s->npoints);
-    for (size_t a = 0; a < s->g->naxes; a++) {
-        const sweep_axis_t *ax = &s->g->axes[a];
-        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        gate_json_put(f, ax->path);
-        fputs(", \"values\": [", f);
-        for (size_t k = 0; k < ax->n; k++) {
-            if (k)
-                fputs(", ", f);
-            json_value(f, ax->values[k]);
-        }
-        fputs("]}", f);
-    }
-    fputs(s->g->naxes ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
+    sweep_grid_json(f, s->g, true);
+    fputs(",\n  \"results\": [", f);
     for (size_t p = 0; p < s->npoints; p++) {
         sbuf_t b = {0};
         row_prefix(s, p, &b);

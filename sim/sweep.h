@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim/diag.h"
 #include "sim/scenario.h"
@@ -75,6 +76,10 @@ int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, siz
 void sweep_grid_free(sweep_grid_t *g);
 /* The index into axis a's values of point p. */
 size_t sweep_grid_index(const sweep_grid_t *g, size_t p, size_t a);
+/* Writes g as a JSON array of {"path", "values"} (sweep.json's and
+ * tune.json's "grid", indented for their top level): values as strings, or
+ * with numbers set those that read as JSON numbers as numbers. */
+void sweep_grid_json(FILE *f, const sweep_grid_t *g, bool numbers);
 
 typedef struct sweep_opts {
     const char *file;                    /* the scenario */

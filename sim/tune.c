@@ -22,9 +22,9 @@
 
 #include "sim/cfg.h"
 #include "sim/compare.h"
-#include "sim/journal.h"
-#include "sim/evaluate.h"
 #include "sim/gate.h"
+#include "sim/journal.h"
+#include "sim/probe.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -64,7 +64,7 @@ struct tune {
     /* per point */
     int *state, *dropped_at;
     size_t *by;               /* DOMINATED: by which point */
-    eval_t *ev;               /* the last judgement (ev[p].replications 0: none) */
+    probe_eval_t *ev;               /* the last judgement (ev[p].replications 0: none) */
     bool *pareto;
     size_t winner;            /* SIZE_MAX: none */
     round_t *rounds;
@@ -399,7 +399,7 @@ void tune_free(tune_t *t)
     if (!t)
         return;
     for (size_t p = 0; t->ev && p < t->npoints; p++)
-        eval_free(&t->ev[p]);
+        probe_eval_free(&t->ev[p]);
     for (size_t p = 0; t->sc && p < t->npoints; p++)
         scenario_free(t->sc[p]);
     scenario_free(t->sc0);
@@ -700,8 +700,8 @@ static int judge(tune_t *t, size_t p, int r)
             metrics_add(&reps[k], v[i], "%s", t->paths[i]);
         oom |= reps[k].oom;
     }
-    eval_free(&t->ev[p]);
-    int rc = oom ? -1 : eval_judge(t->sc0, t->o->objective, reps, r, &t->ev[p]);
+    probe_eval_free(&t->ev[p]);
+    int rc = oom ? -1 : probe_judge(t->sc0, t->o->objective, reps, r, &t->ev[p]);
     for (int k = 0; k < r; k++)
         metrics_free(&reps[k]);
     free(reps);
@@ -772,10 +772,10 @@ static size_t best_survivor(const tune_t *t, const bool *tried)
 static void mark_pareto(tune_t *t)
 {
     for (size_t p = 0; p < t->npoints; p++) {
-        const eval_t *e = &t->ev[p];
+        const probe_eval_t *e = &t->ev[p];
         t->pareto[p] = e->replications > 0 && !isnan(e->objective) && !isnan(e->margin);
         for (size_t q = 0; q < t->npoints && t->pareto[p]; q++) {
-            const eval_t *f = &t->ev[q];
+            const probe_eval_t *f = &t->ev[q];
             if (q == p || f->replications == 0 || isnan(f->objective) || isnan(f->margin))
                 continue;
             double cp = cost_of(t, p), cq = cost_of(t, q);
@@ -924,7 +924,7 @@ static void emit_csv(FILE *f, const void *ctx)
     }
     fputc('\n', f);
     for (size_t p = 0; p < t->npoints; p++) {
-        const eval_t *e = &t->ev[p];
+        const probe_eval_t *e = &t->ev[p];
         fprintf(f, "%zu", p);
         for (size_t a = 0; a < t->g->naxes; a++) {
             fputc(',', f);
@@ -944,7 +944,7 @@ static void emit_csv(FILE *f, const void *ctx)
         fputs(t->pareto[p] ? ",true" : ",false", f);
         for (size_t i = 0; i < e->gates.n; i++) {
             const gate_verdict_t *v = &e->gates.v[i];
-            double h, mg = eval_margin(v, &h);
+            double h, mg = probe_margin(v, &h);
             fputc(',', f);
             put_num(f, v->value, "");
             fputc(',', f);
@@ -972,7 +972,7 @@ static void json_values(FILE *f, const tune_t *t, size_t p)
 
 static void json_candidate(FILE *f, const tune_t *t, size_t p, const char *ind, const char *extra)
 {
-    const eval_t *e = &t->ev[p];
+    const probe_eval_t *e = &t->ev[p];
     fprintf(f, "{\"point\": %zu, \"values\": ", p);
     json_values(f, t, p);
     fprintf(f, ",\n%s \"status\": \"%s\", \"dominated_by\": ", ind, status_of(t, p));
@@ -1002,7 +1002,7 @@ static void json_candidate(FILE *f, const tune_t *t, size_t p, const char *ind, 
     fprintf(f, "},\n%s \"slo\": [", ind);
     for (size_t i = 0; i < e->gates.n; i++) {
         const gate_verdict_t *v = &e->gates.v[i];
-        double h, mg = eval_margin(v, &h);
+        double h, mg = probe_margin(v, &h);
         fprintf(f, "%s\n%s   {\"name\": ", i ? "," : "", ind);
         gate_json_put(f, v->slo->name);
         fputs(", \"value\": ", f);
@@ -1030,20 +1030,9 @@ static void emit_json(FILE *f, const void *ctx)
                "\"budget\": %ld},\n", t->r0, t->R, t->budget);
     fprintf(f, "  \"simulations\": {\"spent\": %ld, \"exhaustive\": %ld},\n", t->spent,
             (long)t->npoints * t->R);
-    fputs("  \"grid\": [", f);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        const sweep_axis_t *ax = &t->g->axes[a];
-        fputs(a ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        gate_json_put(f, ax->path);
-        fputs(", \"values\": [", f);
-        for (size_t k = 0; k < ax->n; k++) {
-            if (k)
-                fputs(", ", f);
-            gate_json_put(f, ax->values[k]);
-        }
-        fputs("]}", f);
-    }
-    fputs("\n  ],\n  \"rounds\": [", f);
+    fputs("  \"grid\": ", f);
+    sweep_grid_json(f, t->g, false); /* values as strings, as in "values" of each candidate */
+    fputs(",\n  \"rounds\": [", f);
     for (size_t i = 0; i < t->nrounds; i++)
         fprintf(f, "%s\n    {\"replications\": %d, \"candidates\": %zu, \"simulations\": %ld, \"dropped\": %zu}",
                 i ? "," : "", t->rounds[i].reps, t->rounds[i].alive, t->rounds[i].sims, t->rounds[i].dropped);
@@ -1091,7 +1080,7 @@ static void emit_md(FILE *f, const void *ctx)
     if (t->winner == SIZE_MAX)
         fputs("**No candidate meets every SLO** (whole 95% intervals).\n\n", f);
     else {
-        const eval_t *e = &t->ev[t->winner];
+        const probe_eval_t *e = &t->ev[t->winner];
         fprintf(f, "**Winner: point %zu**", t->winner);
         for (size_t a = 0; a < t->g->naxes; a++) {
             fputs(a ? ", `" : ": `", f);
@@ -1120,7 +1109,7 @@ static void emit_md(FILE *f, const void *ctx)
         fputs("---|", f);
     fputs("---|---|---|---|---|\n", f);
     for (size_t p = 0; p < t->npoints; p++) {
-        const eval_t *e = &t->ev[p];
+        const probe_eval_t *e = &t->ev[p];
         fprintf(f, "| %zu |", p);
         for (size_t a = 0; a < t->g->naxes; a++) {
             fputc(' ', f);
@@ -1175,7 +1164,7 @@ void tune_print(FILE *f, const tune_t *t)
         fprintf(f, "no candidate meets every SLO (whole 95%% intervals at %d replications)\n", t->R);
         return;
     }
-    const eval_t *e = &t->ev[t->winner];
+    const probe_eval_t *e = &t->ev[t->winner];
     fprintf(f, "winner: point %zu:", t->winner);
     for (size_t a = 0; a < t->g->naxes; a++)
         fprintf(f, " %s=%s", t->g->axes[a].path, value_of(t, t->winner, a));

@@ -14,7 +14,7 @@
  * Replication k of every candidate runs with seed + k (common random
  * numbers), so two candidates see the same traffic and their difference is
  * the configuration's. Round 1 gives every candidate r0 replications; after
- * each round every candidate still in the race is judged (evaluate.h, the
+ * each round every candidate still in the race is judged (probe.h, the
  * whole-95%-interval rule of check) and dropped when
  *   - a gate fails with confidence (its whole interval on the failing side:
  *     more replications will not make it pass), or

@@ -7,10 +7,18 @@
 #   first_err         the first line of stderr
 #   one_line FILE     the start of FILE on one line, for failure reports
 #   finish            prints "N passed, M failed" and exits 0 or 1
+#   need_python3 WHAT a failed check "python3 is needed to WHAT" and finish,
+#                     when there is no python3
+#   wait_lines FILE N TRIES PAUSE   waits until FILE has N lines or more,
+#                     TRIES times PAUSE seconds at most (for a journal)
 #   mpi_setup         $MPI_BIN and OpenMPI's environment for one machine; status 1
 #                     (having said why) when there is no MPI to test
 #   mpi_init          mpi_setup, or "skipped" and finish when there is no MPI
 #   mpi NP ARGS...    clustersim-mpi under mpirun, as run
+#   mpi_same WHAT JOURNAL FILE... -- ARGS...   ARGS -o $TMP/single by one
+#                     process, then -o $TMP/npN under mpirun -np 2 and 3: a
+#                     check each that all exit 0 with the same FILEs (WHAT in
+#                     its line), and no JOURNAL left
 
 cli_init() {
     CLUSTERSIM=${CLUSTERSIM:-bin/clustersim}
@@ -46,6 +54,20 @@ finish() {
     exit
 }
 
+need_python3() {
+    command -v python3 >/dev/null && return
+    not_ok "python3 is needed to $1"
+    finish
+}
+
+wait_lines() {
+    local i
+    for i in $(seq 1 "$3"); do
+        [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return
+        sleep "$4"
+    done
+}
+
 # bin/clustersim-mpi is looked for beside $CLUSTERSIM ($CLUSTERSIM_MPI overrides);
 # without it or without mpirun there is nothing to test (make builds it where
 # mpicc exists; make deps installs OpenMPI). As root, OpenMPI wants the two
@@ -74,4 +96,29 @@ mpi() {
     shift
     mpirun -np "$np" --oversubscribe "$MPI_BIN" "$@" >"$OUT" 2>"$ERR"
     rc=$?
+}
+
+mpi_same() {
+    local what=$1 journal=$2 np f same rc_single files=()
+    shift 2
+    while [ "$1" != -- ]; do
+        files+=("$1")
+        shift
+    done
+    shift
+    run "$@" -o "$TMP/single"
+    rc_single=$rc
+    for np in 2 3; do
+        mpi "$np" "$@" -o "$TMP/np$np"
+        same=1
+        for f in "${files[@]}"; do
+            cmp -s "$TMP/single/$f" "$TMP/np$np/$f" || same=0
+        done
+        if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && [ $same -eq 1 ] && [ ! -e "$TMP/np$np/$journal" ]; then
+            ok "mpirun -np $np: $what byte-identical to one process's"
+        else
+            not_ok "mpirun -np $np gives one process's bytes" "exit $rc (single: $rc_single)" "$(one_line "$ERR")" \
+                "$(diff "$TMP/single/${files[0]}" "$TMP/np$np/${files[0]}" 2>&1 | head -3)"
+        fi
+    done
 }

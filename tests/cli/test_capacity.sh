@@ -25,10 +25,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cli_init capacity
 
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read capacity.json"
-    finish
-fi
+need_python3 "read capacity.json"
 DIR=$(cd "$(dirname "$0")/../capacity" && pwd)
 
 run capacity --help
@@ -150,10 +147,7 @@ lines_in() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 D=$TMP/int
 "$CLUSTERSIM" "${SLOW[@]}" -o "$D" >/dev/null 2>"$TMP/int.err" &
 pid=$!
-for i in $(seq 1 500); do
-    [ "$(lines_in "$D/capacity.journal")" -ge 12 ] && break
-    sleep 0.01
-done
+wait_lines "$D/capacity.journal" 12 500 0.01
 kill -s KILL $pid
 wait $pid 2>/dev/null
 irc=$?

@@ -16,26 +16,13 @@ mpi_setup || finish
 MMC=$(cd "$(dirname "$0")/../capacity" && pwd)/mmc.yaml
 
 CAP=(capacity "$MMC" -j 1 -q)
-run "${CAP[@]}" -o "$TMP/single"
-rc_single=$rc
-for np in 2 3; do
-    mpi $np "${CAP[@]}" -o "$TMP/np$np"
-    if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/single/capacity.json" "$TMP/np$np/capacity.json" &&
-        cmp -s "$TMP/single/capacity.md" "$TMP/np$np/capacity.md" && [ ! -e "$TMP/np$np/capacity.journal" ]; then
-        ok "mpirun -np $np: capacity.json and capacity.md byte-identical to one process's"
-    else
-        not_ok "mpirun -np $np gives one process's bytes" "exit $rc_single, $rc" "$(one_line "$ERR")"
-    fi
-done
+mpi_same "capacity.json and capacity.md" capacity.journal capacity.json capacity.md -- "${CAP[@]}"
 
 # a search killed under bin/clustersim, resumed under mpirun
 D=$TMP/int
 "$CLUSTERSIM" "${CAP[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 500); do
-    [ -f "$D/capacity.journal" ] && [ "$(wc -l <"$D/capacity.journal")" -ge 12 ] && break
-    sleep 0.01
-done
+wait_lines "$D/capacity.journal" 12 500 0.01
 kill -s KILL $pid
 wait $pid 2>/dev/null
 irc=$?

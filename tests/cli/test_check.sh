@@ -22,10 +22,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cli_init check
 
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read summary.json and the JUnit XML"
-    finish
-fi
+need_python3 "read summary.json and the JUnit XML"
 
 DD1=$TMP/dd1.yaml
 cat >"$DD1" <<'EOF'

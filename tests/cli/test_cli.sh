@@ -23,10 +23,7 @@ if [ ! -x "$CLUSTERSIM" ]; then
     not_ok "$CLUSTERSIM is not an executable (build it with make)"
     finish
 fi
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to check summary.json"
-    finish
-fi
+need_python3 "check summary.json"
 
 # A small good scenario: 10 simulated minutes at 20/s, well under a second.
 SMALL=$TMP/small.yaml

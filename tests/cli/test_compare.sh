@@ -21,10 +21,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cli_init compare
 
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read compare.json and the JUnit XML"
-    finish
-fi
+need_python3 "read compare.json and the JUnit XML"
 
 DIR=$(cd "$(dirname "$0")/../compare" && pwd)
 HPA=$DIR/base.yaml

@@ -34,10 +34,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cli_init compare-hpa
 
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read compare.json"
-    finish
-fi
+need_python3 "read compare.json"
 
 DIR=$(cd "$(dirname "$0")/../compare" && pwd)
 SCEN=$DIR/hpa-rise-fall.yaml

@@ -23,10 +23,7 @@ if [ ! -x "$CLUSTERSIM" ]; then
     not_ok "$CLUSTERSIM is not an executable (build it with make)"
     finish
 fi
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read summary.json"
-    finish
-fi
+need_python3 "read summary.json"
 
 # A small scenario: 10 simulated minutes at 20/s, well under a second; its
 # timeseries.csv is about 180 kB (one row per series per second).

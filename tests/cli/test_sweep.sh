@@ -19,10 +19,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cli_init sweep
 
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read sweep.csv and sweep.json"
-    finish
-fi
+need_python3 "read sweep.csv and sweep.json"
 
 MMC=$TMP/mmc.yaml
 cat >"$MMC" <<'EOF'

@@ -30,18 +30,7 @@ slo:
 EOF
 
 GRID=(sweep "$MMC" --vary services.web.concurrency=1,2 --vary traffic.rate=10..14:2 -r 2 -q)
-run "${GRID[@]}" -o "$TMP/single"
-rc_single=$rc
-for np in 2 3; do
-    mpi $np "${GRID[@]}" -o "$TMP/np$np"
-    if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/single/sweep.csv" "$TMP/np$np/sweep.csv" &&
-        cmp -s "$TMP/single/sweep.json" "$TMP/np$np/sweep.json" && [ ! -e "$TMP/np$np/sweep.csv.partial" ]; then
-        ok "mpirun -np $np: sweep.csv and sweep.json byte-identical to one process's (6 points)"
-    else
-        not_ok "mpirun -np $np byte-identical" "exits $rc_single $rc" "$(one_line "$ERR")" \
-            "$(diff "$TMP/single/sweep.csv" "$TMP/np$np/sweep.csv" 2>&1 | head -3)"
-    fi
-done
+mpi_same "sweep.csv and sweep.json (6 points)" sweep.csv.partial sweep.csv sweep.json -- "${GRID[@]}"
 
 # more ranks than points: the idle ones send nothing, the result is the same
 mpi 3 sweep "$MMC" --vary traffic.rate=10,12 -q -o "$TMP/idle"
@@ -58,10 +47,7 @@ run "${SLOW[@]}" -o "$TMP/whole"
 D=$TMP/resume-mpi
 "$CLUSTERSIM" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 300); do
-    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 4 ] && break
-    sleep 0.02
-done
+wait_lines "$D/sweep.csv.partial" 4 300 0.02
 kill -KILL $pid
 wait $pid 2>/dev/null
 mpi 2 "${SLOW[@]}" -o "$D" --resume
@@ -76,10 +62,7 @@ run "${SLOW[@]}" -o "$TMP/whole" -j 2
 D=$TMP/resume-single
 mpirun -np 2 --oversubscribe "$MPI_BIN" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 300); do
-    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 3 ] && break
-    sleep 0.02
-done
+wait_lines "$D/sweep.csv.partial" 3 300 0.02
 # SIGTERM to the ranks themselves (mpirun forwards its own SIGTERM only after
 # a delay, or not at all before the ranks finish): they stop within 0.1 s
 kill -TERM $(pgrep -P $pid) 2>/dev/null
@@ -99,10 +82,7 @@ fi
 D=$TMP/stop-np3
 mpirun -np 3 --oversubscribe "$MPI_BIN" "${SLOW[@]}" -o "$D" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 500); do
-    [ -f "$D/sweep.csv.partial" ] && [ "$(wc -l <"$D/sweep.csv.partial")" -ge 6 ] && break
-    sleep 0.02
-done
+wait_lines "$D/sweep.csv.partial" 6 500 0.02
 kill -TERM $(pgrep -P $pid) 2>/dev/null
 wait $pid 2>/dev/null
 firsts=$(tail -n +3 "$D/sweep.csv.partial" 2>/dev/null | cut -d, -f1 | sort -n | head -2 | tr '\n' ' ')

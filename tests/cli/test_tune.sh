@@ -21,10 +21,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 cli_init tune
 
-if ! command -v python3 >/dev/null; then
-    not_ok "python3 is needed to read sweep.csv and tune.json"
-    finish
-fi
+need_python3 "read sweep.csv and tune.json"
 
 cp tests/tune/mmc.yaml "$TMP/mmc.yaml"
 MMC=$TMP/mmc.yaml
@@ -141,10 +138,7 @@ lines_in() { if [ -f "$1" ]; then echo $(($(wc -l <"$1") - 1)); else echo 0; fi;
 python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
     "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/int" >/dev/null 2>"$TMP/int.err" &
 pid=$!
-for i in $(seq 1 1500); do
-    [ "$(lines_in "$TMP/int/tune.journal")" -ge 3 ] && break
-    sleep 0.02
-done
+wait_lines "$TMP/int/tune.journal" 4 1500 0.02 # the header and 3 replications
 kill -s INT $pid
 wait $pid 2>/dev/null
 irc=$?

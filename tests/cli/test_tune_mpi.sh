@@ -24,16 +24,7 @@ same() { # DIR1 DIR2: the four files equal
 }
 
 SEARCH=(tune "$MMC" --vary services.web.replicas=1,2,3,4 --vary services.web.concurrency=1,2,4,8 -r 8 -q)
-run "${SEARCH[@]}" -o "$TMP/single"
-rc_single=$rc
-for np in 2 3; do
-    mpi $np "${SEARCH[@]}" -o "$TMP/np$np"
-    if [ $rc_single -eq 0 ] && [ $rc -eq 0 ] && same "$TMP/single" "$TMP/np$np" && [ ! -e "$TMP/np$np/tune.journal" ]; then
-        ok "mpirun -np $np: the four files byte-identical to one process's"
-    else
-        not_ok "mpirun -np $np gives one process's bytes" "exit $rc (single: $rc_single)" "$(one_line "$ERR")"
-    fi
-done
+mpi_same "the four files" tune.journal tune.json tune.csv tune.md winner.yaml -- "${SEARCH[@]}"
 
 # a journal left by a single process stopped by SIGINT, resumed under mpirun
 SLOW=(tune "$MMC" --vary services.web.replicas=1,2 --vary services.web.concurrency=4,8 --duration 200000s -j 1 -q)
@@ -41,10 +32,7 @@ run "${SLOW[@]}" -o "$TMP/whole"
 python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
     "$CLUSTERSIM" "${SLOW[@]}" -o "$TMP/int" >/dev/null 2>&1 &
 pid=$!
-for i in $(seq 1 1500); do
-    [ -f "$TMP/int/tune.journal" ] && [ "$(wc -l <"$TMP/int/tune.journal")" -ge 3 ] && break
-    sleep 0.02
-done
+wait_lines "$TMP/int/tune.journal" 3 1500 0.02
 kill -s INT $pid
 wait $pid 2>/dev/null
 [ -f "$TMP/int/tune.journal" ] && [ ! -e "$TMP/int/tune.json" ] && stopped=yes || stopped=no
