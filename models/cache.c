@@ -319,8 +319,11 @@ int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simt
          * after an eviction the victim (the new lru) is in the processor's
          * cache (its link was just written), so that neighbour's position
          * is known at no cost and its line can load meanwhile. */
-        if (evicted && c->lru && at(c, c->lru)->newer)
+        if (evicted && c->lru && at(c, c->lru)->newer) {
             PREFETCH(at(c, at(c, c->lru)->newer));
+            /* and closing its hole reads the slots after it: the next line */
+            PREFETCH(&c->slots[(((c->lru - 1) | 1) + 1) & c->mask]);
+        }
     }
     if (p) {
         if (ordered(c))
