@@ -560,6 +560,17 @@ static void svc_describe(FILE *f)
         fprintf(f, "| `%s` | %s |\n", all[i]->name, all[i]->help);
 }
 
+/* For capacity's bottleneck report: CPU request over limit, and the
+ * autoscaler's maximum. */
+static void svc_limits(const station_cfg_t *st, double *request_over_limit, double *max_replicas)
+{
+    const service_cfg_t *cfg = st->cfg;
+    *request_over_limit = cfg->cpu_request_m > 0 && cfg->cpu_limit_m > 0
+                              ? (double)cfg->cpu_request_m / (double)cfg->cpu_limit_m : 1;
+    const autoscaler_cfg_t *a = &cfg->autoscaler;
+    *max_replicas = !a->kind ? -1 : a->hpa ? a->hpa->max_replicas : a->max_replicas;
+}
+
 const station_kind_t station_service = {
     .name = "service",
     .section = "services",
@@ -589,4 +600,5 @@ const station_kind_t station_service = {
     .sample = svc_sample,
     .collect = svc_collect,
     .report = svc_report,
+    .limits = svc_limits,
 };

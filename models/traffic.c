@@ -861,9 +861,41 @@ traffic_t *world_traffic(const world_t *w) { return w->source; }
 
 static void traffic_report(FILE *f, const station_report_t *rep);
 
+/* The offered load: traffic.rate and the profile's points given as a rate
+ * (those given as a factor, flash crowds and the regions' shares scale with
+ * traffic.rate already); a replayed trace has no rate. */
+static int traffic_load_keys(const scenario_t *sc, const char *file, char (*paths)[SOURCE_KEY_LEN], double *values,
+                             size_t max, char *err, size_t errlen)
+{
+    const traffic_cfg_t *t = &platform_of(sc)->traffic;
+    if (t->replay) {
+        snprintf(err, errlen, "%s replays a trace (traffic.replay: %s): there is no rate to multiply; search "
+                              "another key with --metric PATH --range LO..HI", file, t->replay);
+        return -1;
+    }
+    if (!(t->rate > 0) && t->nprofile == 0) {
+        snprintf(err, errlen, "%s has traffic.rate 0: a multiple of it is 0", file);
+        return -1;
+    }
+    size_t n = 0;
+    snprintf(paths[n], SOURCE_KEY_LEN, "traffic.rate");
+    values[n++] = t->rate;
+    for (size_t i = 0; i < t->nprofile; i++) {
+        if (!isnan(t->profile[i].factor))
+            continue;
+        if (n == max) {
+            snprintf(err, errlen, "more than %zu traffic.profile points given as rates", max - 1);
+            return -1;
+        }
+        snprintf(paths[n], SOURCE_KEY_LEN, "traffic.profile.%zu.rate", i);
+        values[n++] = t->profile[i].rate;
+    }
+    return (int)n;
+}
+
 const source_kind_t traffic_source = {
     sizeof(traffic_t), traffic_init, traffic_destroy, traffic_scrape, traffic_sample, traffic_collect, traffic_done,
-    traffic_report,
+    traffic_report, traffic_load_keys,
 };
 
 /* ---- the terminal table ---------------------------------------------------------- */

@@ -11,10 +11,11 @@
  *   A finished probe keeps its scenario, summary and gates, not its
  *   replications.
  *
- * A tool above the engine, it reads a few keys of the models'
- * configuration that summary.json does not carry: traffic's rate and
- * profile (to multiply them), a service's CPU request and limit and its
- * autoscaler's maximum (to say how close to its limits a service is). */
+ * What summary.json does not carry it asks the models through the
+ * catalogue (sim/station.h), naming none: the source's load keys and their
+ * values (to multiply them: source_kind_t.load_keys), and a station's CPU
+ * request over its limit and its autoscaler's maximum (to say how close to
+ * its limits a service is: station_kind_t.limits). */
 #include "sim/capacity.h"
 
 #include <errno.h>
@@ -27,11 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "models/autoscaler.h"
-#include "models/catalog.h"
-#include "models/hpa.h"
-#include "models/service.h"
-#include "models/traffic.h"
 #include "sim/gate.h"
 #include "sim/journal.h"
 #include "sim/probe.h"
@@ -63,9 +59,11 @@ struct capacity {
     bool multiple;              /* the traffic multiple (else --metric PATH) */
     const char *path;           /* --metric PATH */
     double rate;                /* the base traffic.rate (multiple) */
-    size_t nprof;               /* profile points given as a rate */
-    size_t prof_idx[MAX_PROFILE_SETS];
-    double prof_rate[MAX_PROFILE_SETS];
+    /* the keys of the offered load (the source's load_keys: the first is
+     * the base rate) and their values in the scenario */
+    size_t nkeys;
+    char keys[1 + MAX_PROFILE_SETS][SOURCE_KEY_LEN];
+    double key_val[1 + MAX_PROFILE_SETS];
     double lo, hi;
     bool integer;               /* PATH takes integers */
     double tol;                 /* absolute, or relative when tol_rel */
@@ -111,11 +109,9 @@ static int value_sets(const capacity_t *c, double x, const char *xtext, const ch
     *nowned = 0;
     char buf[40];
     if (c->multiple) {
-        fmt_exact(buf, sizeof buf, c->rate * x);
-        owned[(*nowned)++] = run_strprintf("traffic.rate=%s", buf);
-        for (size_t i = 0; i < c->nprof; i++) {
-            fmt_exact(buf, sizeof buf, c->prof_rate[i] * x);
-            owned[(*nowned)++] = run_strprintf("traffic.profile.%zu.rate=%s", c->prof_idx[i], buf);
+        for (size_t i = 0; i < c->nkeys; i++) {
+            fmt_exact(buf, sizeof buf, c->key_val[i] * x);
+            owned[(*nowned)++] = run_strprintf("%s=%s", c->keys[i], buf);
         }
     } else {
         owned[(*nowned)++] = run_strprintf("%s=%s", c->path, xtext);
@@ -511,26 +507,19 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
     return CAPACITY_OK;
 }
 
-/* The traffic multiple: the base rate and the profile points given as rates. */
+/* The traffic multiple: the keys of the offered load, from the model of
+ * the source (the engine knows no model: catalog_t in sim/station.h). */
 static int traffic_base(capacity_t *c, char *err, size_t errlen)
 {
-    const traffic_cfg_t *t = &platform_of(c->base)->traffic;
-    if (t->replay)
-        return opt_err(err, errlen, "--metric", 1, "%s replays a trace (traffic.replay: %s): there is no rate to "
-                                                   "multiply; search another key with --metric PATH --range LO..HI",
-                       c->o->file, t->replay);
-    if (!(t->rate > 0) && t->nprofile == 0)
-        return opt_err(err, errlen, "--metric", 1, "%s has traffic.rate 0: a multiple of it is 0", c->o->file);
-    c->rate = t->rate;
-    for (size_t i = 0; i < t->nprofile; i++) {
-        if (!isnan(t->profile[i].factor))
-            continue;
-        if (c->nprof == MAX_PROFILE_SETS)
-            return opt_err(err, errlen, "--metric", 1, "more than %d traffic.profile points given as rates",
-                           MAX_PROFILE_SETS);
-        c->prof_idx[c->nprof] = i;
-        c->prof_rate[c->nprof++] = t->profile[i].rate;
-    }
+    char msg[1024];
+    int n = model_catalog.source->load_keys
+                ? model_catalog.source->load_keys(c->base, c->o->file, c->keys, c->key_val, 1 + MAX_PROFILE_SETS,
+                                                  msg, sizeof msg)
+                : (snprintf(msg, sizeof msg, "the traffic has no rate to multiply"), -1);
+    if (n < 1)
+        return opt_err(err, errlen, "--metric", 1, "%s", msg);
+    c->nkeys = (size_t)n;
+    c->rate = c->key_val[0];
     return CAPACITY_OK;
 }
 
@@ -896,32 +885,37 @@ typedef struct report {
     double first_gate_x;
 } report_t;
 
-static const service_cfg_t *service_cfg(const scenario_t *sc, const char *name)
+/* The limits of the station of section `services` named name, from its
+ * model (station_kind_t.limits): its CPU request over its limit (1 without
+ * both) and its autoscaler's maximum (-1: none). */
+static void station_limits(const scenario_t *sc, const char *name, double *request_over_limit, double *max)
 {
-    const station_cfg_t *st = scenario_station(sc, &station_service, name);
-    return st ? st->cfg : NULL;
+    *request_over_limit = 1;
+    *max = -1;
+    for (size_t i = 0; i < sc->nstations; i++) {
+        const station_cfg_t *st = &sc->stations[i];
+        if (st->name && !strcmp(st->name, name) && !strcmp(st->kind->section, "services") && st->kind->limits) {
+            st->kind->limits(st, request_over_limit, max);
+            return;
+        }
+    }
 }
 
 /* cpu_utilization (CPU used over requested) as a share of the CPU limit,
  * where saturation is (throttling): request / limit, or 1 without both. */
 static double cpu_scale(const scenario_t *sc, const char *name)
 {
-    const service_cfg_t *cfg = service_cfg(sc, name);
-    if (!cfg || cfg->cpu_request_m <= 0 || cfg->cpu_limit_m <= 0)
-        return 1;
-    return (double)cfg->cpu_request_m / (double)cfg->cpu_limit_m;
+    double r, m;
+    station_limits(sc, name, &r, &m);
+    return r;
 }
 
 /* The most replicas sc's autoscaler of service NAME allows, or -1 (none). */
 static double max_replicas(const scenario_t *sc, const char *name)
 {
-    const service_cfg_t *cfg = service_cfg(sc, name);
-    if (!cfg)
-        return -1;
-    const autoscaler_cfg_t *a = &cfg->autoscaler;
-    if (!a->kind)
-        return -1;
-    return a->hpa ? a->hpa->max_replicas : a->max_replicas;
+    double r, m;
+    station_limits(sc, name, &r, &m);
+    return m;
 }
 
 /* path without its prefix "services." and suffix (e.g. ".utilization"),
@@ -1079,7 +1073,7 @@ static const char *metric_label(const capacity_t *c, char *buf, size_t size)
 {
     if (c->multiple)
         snprintf(buf, size, "traffic multiple m (traffic.rate %.6g/s x m%s)", c->rate,
-                 c->nprof ? ", and the profile's rates" : "");
+                 c->nkeys > 1 ? ", and the profile's rates" : "");
     else
         snprintf(buf, size, "%s%s", c->path, c->integer ? " (integers)" : "");
     return buf;

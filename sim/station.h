@@ -178,11 +178,18 @@ struct station_kind {
     void (*collect)(const world_t *w, const station_t *st, metrics_t *m);
     /* Its rows of the terminal table, for every station of this kind. */
     void (*report)(FILE *f, const station_report_t *rep);
+
+    /* ---- capacity planning (`clustersim capacity`'s bottleneck report) ---- */
+    /* How close a station of c can get to its limits (NULL: nothing to
+     * say): its CPU request over its CPU limit (1 without both), and the
+     * most replicas its autoscaler allows (-1: no autoscaler). */
+    void (*limits)(const station_cfg_t *c, double *request_over_limit, double *max_replicas);
 };
 
 /* ---- the catalogue: what the models give the engine ----------------------- */
 
 /* The request source (traffic): one per run. */
+#define SOURCE_KEY_LEN 64
 typedef struct source_kind {
     size_t state_size;
     int (*init)(world_t *w, void *state);      /* schedules the first arrival */
@@ -194,6 +201,12 @@ typedef struct source_kind {
     void (*done)(world_t *w, void *state, const request_t *r, bool ok);
     /* Its rows of the terminal table (regions, classes), after the totals. */
     void (*report)(FILE *f, const station_report_t *rep);
+    /* The keys whose values are sc's offered load, as --set paths, with
+     * their values (a traffic multiple m sets each to m times its value;
+     * `clustersim capacity`): how many (at most max), or -1 with a message
+     * in err when the load has no rate to multiply (file: sc's, for it). */
+    int (*load_keys)(const scenario_t *sc, const char *file, char (*paths)[SOURCE_KEY_LEN], double *values,
+                     size_t max, char *err, size_t errlen);
 } source_kind_t;
 
 typedef struct catalog {

@@ -114,6 +114,32 @@ else
     not_ok "the bottleneck report names the undersized tier" "exit $rc" "$first" "$(one_line "$ERR")"
 fi
 
+# The same with a CPU request of 500m and a limit of 2 on the back tier: its
+# cpu_utilization (CPU used over requested) reaches about 3.5, which is
+# 3.5 x 500m / 2 = 0.875 of the limit. The score of a CPU signal is the share
+# of the limit (the service model's request / limit, through
+# station_kind_t.limits), so the back's score must be the larger of its
+# utilisation and cpu_utilization x 0.25, not cpu_utilization itself.
+sed -e 's/^name: two-tier$/name: two-tier-cpu/' \
+    -e '/^  back:$/,$ s/^    service_time: {dist: exponential, mean: 10ms}$/&\n    resources: {requests: {cpu: 500m}, limits: {cpu: "2"}}/' \
+    "$DIR/two-tier.yaml" >"$TMP/two-cpu.yaml"
+run capacity "$TMP/two-cpu.yaml" -o "$TMP/two-cpu" -j 2 -r 3 --tolerance 10%
+check=$(python3 - "$TMP/two-cpu/capacity.json" <<'PY' 2>&1
+import json, sys
+comps = json.load(open(sys.argv[1]))["bottlenecks"]["components"]
+back = [c for c in comps if c["component"] == "services.back"][0]
+sig = {s["path"]: s["at"]["value"] for s in back["signals"]}
+cpu = sig.get("services.back.cpu_utilization")
+want = max(sig["services.back.utilization"], cpu * 500 / 2000)
+print("ok" if cpu and cpu > 1 and abs(back["score"] - want) < 1e-9 else "score %r, cpu %r, want %r" % (back["score"], cpu, want))
+PY
+)
+if [ $rc -eq 0 ] && [ "$check" = ok ]; then
+    ok "a CPU signal is scored as a share of the limit (request 500m / limit 2, from the service model)"
+else
+    not_ok "a CPU signal is scored as a share of the limit" "exit $rc" "$check" "$(one_line "$ERR")"
+fi
+
 # ---- bad input ------------------------------------------------------------------------------------
 expect2() { # DESCRIPTION PATTERN ARGS...
     local what=$1 pat=$2
