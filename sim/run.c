@@ -537,12 +537,11 @@ static void run_one(shared_t *sh, int rep)
             goto out;
         }
     }
-    world_t *w = world_new(sh->sc, rep, f[PART_SERIES], f[PART_EVENTS]);
+    world_t *w = world_new(sh->sc, rep, &(world_files_t){f[PART_SERIES], f[PART_EVENTS], f[PART_AUTOSCALER]});
     if (!w) {
         set_error(sh, "out of memory setting up the run");
         goto out;
     }
-    w->autoscaler_log = f[PART_AUTOSCALER];
     w->progress = &sh->progress[rep];
     if (world_run(w) != 0)
         set_error(sh, "%s", w->error);
@@ -624,8 +623,8 @@ static int merge_files(const char *dir, int k, int r, char *err, size_t errlen)
         snprintf(err, errlen, "creating %s failed: %s", name, strerror(errno));
         return -1;
     }
-    world_write_headers(k == PART_SERIES ? out : NULL, k == PART_EVENTS ? out : NULL,
-                        k == PART_AUTOSCALER ? out : NULL);
+    world_write_headers(&(world_files_t){k == PART_SERIES ? out : NULL, k == PART_EVENTS ? out : NULL,
+                                         k == PART_AUTOSCALER ? out : NULL});
     size_t bufsize = 65536;
     char *buf = malloc(bufsize);
     int e = buf ? 0 : ENOMEM;

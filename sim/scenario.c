@@ -296,7 +296,7 @@ static int decode_slo(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
 int scenario_metric_paths(const scenario_t *sc, metrics_t *out)
 {
     metrics_init(out);
-    world_t *w = world_new(sc, 0, NULL, NULL);
+    world_t *w = world_new(sc, 0, NULL);
     if (w)
         world_collect(w, out);
     world_free(w);

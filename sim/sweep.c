@@ -1146,7 +1146,7 @@ static void *worker(void *arg)
             break;
         _Atomic int64_t *prog = &s->prog[wa->slot];
         atomic_store(prog, 0);
-        world_t *w = world_new(sc, k, NULL, NULL);
+        world_t *w = world_new(sc, k, NULL);
         if (w) {
             w->progress = prog;
             if (world_run(w) == 0)

@@ -565,7 +565,7 @@ static void *worker(void *arg)
         int k = (int)(cell % (size_t)t->R);
         metrics_t m;
         metrics_init(&m);
-        world_t *w = world_new(t->sc[p], k, NULL, NULL);
+        world_t *w = world_new(t->sc[p], k, NULL);
         if (w && world_run(w) == 0)
             world_collect(w, &m);
         char msg[512];

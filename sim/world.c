@@ -135,15 +135,15 @@ static void on_scrape(void *ctx, void *obj, uint64_t arg)
         world_schedule(w, w->now + res, on_scrape, NULL, 0);
 }
 
-void world_write_headers(FILE *series, FILE *eventlog, FILE *autoscaler_log)
+void world_write_headers(const world_files_t *f)
 {
-    if (series)
-        fputs("replication,time_s,series,value\n", series);
-    if (eventlog)
-        fputs("replication,time_s,object,from,to,reason\n", eventlog);
-    if (autoscaler_log)
+    if (f->series)
+        fputs("replication,time_s,series,value\n", f->series);
+    if (f->events)
+        fputs("replication,time_s,object,from,to,reason\n", f->events);
+    if (f->autoscaler)
         fputs("replication,time_s,service,current,metric,value,target,proposal,raw,stabilized,final,reason\n",
-              autoscaler_log);
+              f->autoscaler);
 }
 
 void world_series(world_t *w, double t, const char *prefix, const char *name, double v)
@@ -173,7 +173,7 @@ static void on_sample(void *ctx, void *obj, uint64_t arg)
 
 /* ---- life cycle ----------------------------------------------------------- */
 
-world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
+world_t *world_new(const scenario_t *sc, int rep, const world_files_t *files)
 {
     world_t *w = calloc(1, sizeof *w);
     if (!w)
@@ -183,8 +183,11 @@ world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
     w->seed = sc->seed + (uint64_t)rep;
     w->warmup = sc->warmup;
     w->end = sc->duration;
-    w->series = series;
-    w->eventlog = eventlog;
+    if (files) {
+        w->series = files->series;
+        w->eventlog = files->events;
+        w->autoscaler_log = files->autoscaler;
+    }
     w->arena = arena_new();
     w->q = evq_new(1024);
     size_t visit = 0;
@@ -238,7 +241,7 @@ world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog)
     }
     if (w->warmup > 0)
         world_schedule(w, w->warmup, on_warmup, NULL, 0);
-    if (series)
+    if (w->series)
         world_schedule(w, sc->sample_interval, on_sample, NULL, 0);
     simtime_t step = w->end / 200 > 0 ? w->end / 200 : 1;
     world_schedule(w, step, on_progress, NULL, (uint64_t)step);

@@ -64,9 +64,15 @@ struct world {
     char error[200];
 };
 
-/* A world for replication `rep` (seed = scenario seed + rep). series and
- * eventlog may be NULL. NULL when out of memory. */
-world_t *world_new(const scenario_t *sc, int rep, FILE *series, FILE *eventlog);
+/* The CSV streams a run writes rows to, each NULL for none: timeseries.csv's,
+ * events.csv's and autoscaler.csv's. */
+typedef struct world_files {
+    FILE *series, *events, *autoscaler;
+} world_files_t;
+
+/* A world for replication `rep` (seed = scenario seed + rep), writing to
+ * files (NULL: nothing). NULL when out of memory. */
+world_t *world_new(const scenario_t *sc, int rep, const world_files_t *files);
 void world_free(world_t *w);
 /* Runs to the end. 0, or -1 on an internal error (w->error says which). */
 int world_run(world_t *w);
@@ -74,7 +80,7 @@ int world_run(world_t *w);
 void world_collect(const world_t *w, metrics_t *m);
 /* Writes the CSV headers of the time series, the event log and the
  * autoscaler log (each may be NULL). */
-void world_write_headers(FILE *series, FILE *eventlog, FILE *autoscaler_log);
+void world_write_headers(const world_files_t *files);
 
 /* Marks the run failed (first message kept). */
 void world_fail(world_t *w, const char *msg);

@@ -71,7 +71,7 @@ static int one_run(void)
         rc = 1;
         goto out;
     }
-    world_t *w = world_new(sc, 0, NULL, NULL);
+    world_t *w = world_new(sc, 0, NULL);
     if (!w) {
         rc = 1;
         goto out_sc;

@@ -21,7 +21,7 @@ static void run(const char *yaml, metrics_t *m)
     if (!sc)
         diag_print(&d, stderr);
     assert_non_null(sc);
-    world_t *w = world_new(sc, 0, NULL, NULL);
+    world_t *w = world_new(sc, 0, NULL);
     assert_non_null(w);
     assert_int_equal(world_run(w), 0);
     metrics_init(m);

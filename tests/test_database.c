@@ -337,7 +337,7 @@ static void run_logged(const scenario_t *sc, metrics_t *m, char *buf, size_t siz
 {
     FILE *ev = tmpfile();
     assert_non_null(ev);
-    world_t *w = world_new(sc, 0, NULL, ev);
+    world_t *w = world_new(sc, 0, &(world_files_t){NULL, ev, NULL});
     assert_non_null(w);
     assert_int_equal(world_run(w), 0);
     metrics_init(m);

@@ -142,7 +142,7 @@ static void run_variant(int variant)
         diag_print(&d, stderr);
     assert_non_null(sc);
     memset(&pr, 0, sizeof pr);
-    world_t *w = world_new(sc, 0, NULL, NULL);
+    world_t *w = world_new(sc, 0, NULL);
     assert_non_null(w);
     world_schedule(w, SIM_S / 2, on_probe, NULL, 0);
     assert_int_equal(world_run(w), 0);

@@ -84,7 +84,7 @@ static scenario_t *load(const char *yaml) { return load_as(yaml, "scenarios/k8s-
 
 static world_t *mkworld(const scenario_t *sc, int rep, FILE *eventlog)
 {
-    world_t *w = world_new(sc, rep, NULL, eventlog);
+    world_t *w = world_new(sc, rep, &(world_files_t){NULL, eventlog, NULL});
     assert_non_null(w);
     return w;
 }

@@ -63,7 +63,7 @@ static scenario_t *load(const char *yaml) { return load_sets(yaml, NULL, 0); }
 
 static world_t *run_world(const scenario_t *sc, int rep, FILE *series, FILE *events)
 {
-    world_t *w = world_new(sc, rep, series, events);
+    world_t *w = world_new(sc, rep, &(world_files_t){series, events, NULL});
     assert_non_null(w);
     int rc = world_run(w);
     if (rc != 0)

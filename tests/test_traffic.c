@@ -42,7 +42,7 @@ static scenario_t *load(const char *yaml, const char *name)
 /* Runs replication 0 and returns the metrics. */
 static void run(const scenario_t *sc, metrics_t *m)
 {
-    world_t *w = world_new(sc, 0, NULL, NULL);
+    world_t *w = world_new(sc, 0, NULL);
     assert_non_null(w);
     assert_int_equal(world_run(w), 0);
     metrics_init(m);
@@ -105,7 +105,7 @@ static void test_replay_rates(void **state)
                           yaml);
     double n = 0;
     for (int rep = 0; rep < 5; rep++) {
-        world_t *w = world_new(sc, rep, NULL, NULL);
+        world_t *w = world_new(sc, rep, NULL);
         assert_non_null(w);
         assert_int_equal(world_run(w), 0);
         n += (double)w->requests_total;

@@ -55,7 +55,7 @@ static scenario_t *load(const char *yaml)
  * services' pods pooled, which is the same for one service). */
 static est_t run_rep(const scenario_t *sc, int rep)
 {
-    world_t *w = world_new(sc, rep, NULL, NULL);
+    world_t *w = world_new(sc, rep, NULL);
     assert_non_null(w);
     assert_int_equal(world_run(w), 0);
     const service_t *s = world_service(w, 0);
@@ -334,7 +334,7 @@ static void test_same_seed_same_numbers(void **state)
     metrics_t m[3];
     for (int i = 0; i < 3; i++) {
         metrics_init(&m[i]);
-        world_t *w = world_new(sc, i == 2 ? 1 : 0, NULL, NULL);
+        world_t *w = world_new(sc, i == 2 ? 1 : 0, NULL);
         assert_non_null(w);
         assert_int_equal(world_run(w), 0);
         world_collect(w, &m[i]);

@@ -29,7 +29,7 @@ static inline scenario_t *tl_load(const char *yaml, const char *name)
 /* Runs replication rep and returns the metric at path. */
 static inline double tl_metric(const scenario_t *sc, int rep, const char *path)
 {
-    world_t *w = world_new(sc, rep, NULL, NULL);
+    world_t *w = world_new(sc, rep, NULL);
     assert_non_null(w);
     assert_int_equal(world_run(w), 0);
     metrics_t m;

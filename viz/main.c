@@ -212,13 +212,13 @@ typedef struct live {
 static void *live_main(void *arg)
 {
     live_t *l = arg;
-    world_write_headers(l->w[LIVE_SERIES], l->w[LIVE_EVENTS], l->w[LIVE_AUTOSCALER]);
-    world_t *w = world_new(l->sc, 0, l->w[LIVE_SERIES], l->w[LIVE_EVENTS]);
+    world_files_t files = {l->w[LIVE_SERIES], l->w[LIVE_EVENTS], l->w[LIVE_AUTOSCALER]};
+    world_write_headers(&files);
+    world_t *w = world_new(l->sc, 0, &files);
     if (!w) {
         snprintf(l->error, sizeof l->error, "out of memory setting up the run");
         l->failed = 1;
     } else {
-        w->autoscaler_log = l->w[LIVE_AUTOSCALER];
         if (world_run(w) != 0) {
             snprintf(l->error, sizeof l->error, "%s", w->error);
             l->failed = 1;

@@ -66,7 +66,7 @@ static scenario_t *scenario(double limit, double seconds, bool limited)
 /* CPU seconds of one run; -1 on failure. */
 static double run_once(const scenario_t *sc)
 {
-    world_t *w = world_new(sc, 0, NULL, NULL);
+    world_t *w = world_new(sc, 0, NULL);
     if (!w)
         return -1;
     double t0 = cpu_s();
