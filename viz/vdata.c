@@ -578,16 +578,9 @@ int vdata_parse_summary(vrun_t *r, const char *path, const char *text, size_t le
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!j || !cJSON_IsObject(j)) {
+        const textfile_t tf = {path, text, len};
         size_t off = end && end >= text ? (size_t)(end - text) : 0;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < off && i < len; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else
-                col++;
-        }
-        diag_error(d, (srcpos_t){path, line, col}, j ? "expected a JSON object" : "not valid JSON here");
+        diag_error(d, textfile_pos(&tf, off), j ? "expected a JSON object" : "not valid JSON here");
         cJSON_Delete(j);
         return -1;
     }
