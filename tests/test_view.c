@@ -28,6 +28,9 @@
 static char tmpdir[] = "build/test-view-XXXXXX";
 static char dir[64]; /* tmpdir/run: the results */
 
+/* hpa-step's duration (30 min): its last sample, the right end of the time axis */
+#define RUN_END 1800.0
+
 /* Series name in DIR/timeseries.csv (replication 0): its value at time t
  * (-1 without a row there) and its largest value (0 without rows). */
 static void csv_series(const char *name, double t, double *at, double *max)
@@ -166,7 +169,6 @@ static void test_replica_line(void **state)
 {
     (void)state;
     static const int sizes[][2] = {{1600, 900}, {1000, 620}};
-    double tmax = 1800; /* the last sample of the 30 min run */
     double ymax = vaxis_nice(fmax(csv_max("api-gateway.replicas"), csv_max("api-gateway.replicas_desired")));
     /* 300 s: before the step, 3 pods; 1100 s: after it, the most pods.
      * Ready is drawn last, so it is on top where the lines agree. */
@@ -177,7 +179,7 @@ static void test_replica_line(void **state)
         const vrect_t *pl = &f.v.L.plot[VCH_REPLICAS];
         for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
             double ready = csv_value("api-gateway.replicas_ready", at[i]);
-            int x = vmap_x(pl, at[i], tmax), y = vmap_y(pl, ready, ymax);
+            int x = vmap_x(pl, at[i], RUN_END), y = vmap_y(pl, ready, ymax);
             uint32_t got = pixel(f.s, x, y);
             if (got != VCOL_READY) {
                 print_error("size %dx%d, t %g: ready %g at (%d, %d) is %06x, not %06x\n", sizes[k][0], sizes[k][1],
@@ -202,10 +204,10 @@ static void test_event_marker(void **state)
     frame_t f;
     draw(&f, 1600, 900, 0);
     int y = vlane_y(&f.v.L, 0, 1);
-    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up, 1800), y), VCOL_EV_UP);
-    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_down, 1800), y), VCOL_EV_DOWN);
+    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up, RUN_END), y), VCOL_EV_UP);
+    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_down, RUN_END), y), VCOL_EV_DOWN);
     /* and nothing of a marker's colour halfway between the run's start and the first event */
-    assert_int_not_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up / 2, 1800), y), VCOL_EV_UP);
+    assert_int_not_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up / 2, RUN_END), y), VCOL_EV_UP);
     undraw(&f);
 }
 
@@ -216,7 +218,7 @@ static void test_cursor(void **state)
     frame_t f;
     draw(&f, 1600, 900, 900);
     const vrect_t *pl = &f.v.L.plot[VCH_ERRORS];
-    int x = vmap_x(pl, 900, 1800);
+    int x = vmap_x(pl, 900, RUN_END);
     /* a blended white over the panel: brighter than anything around it */
     uint32_t c = pixel(f.s, x, pl->y + 2), n = pixel(f.s, x + 3, pl->y + 2);
     assert_true((c & 0xff) > 0xa0 && (n & 0xff) < 0x40);
@@ -303,7 +305,7 @@ static void test_sync_panel(void **state)
     double top = csv_max("api-gateway.cpu_utilization") * 100;
     double ymax = vaxis_nice(top > 85 ? top : 85);
     assert_int_equal(pixel(f.s, pl->x + 5, vmap_y(pl, 70, ymax)), VCOL_SLO);
-    assert_int_equal(pixel(f.s, vmap_x(pl, 405, 1800), vmap_y(pl, 85, ymax)), VCOL_SEEN);
+    assert_int_equal(pixel(f.s, vmap_x(pl, 405, RUN_END), vmap_y(pl, 85, ymax)), VCOL_SEEN);
     undraw(&f);
     assert_int_equal(rename(keep, path), 0);
 }
@@ -333,7 +335,7 @@ static void test_pod_boxes(void **state)
 {
     (void)state;
     double t = -1, rep = 0, ready = 0, gone = 0;
-    for (double s = 5; s <= 1800 && t < 0; s += 5) {
+    for (double s = 5; s <= RUN_END && t < 0; s += 5) {
         rep = csv_value("api-gateway.replicas", s);
         ready = csv_value("api-gateway.replicas_ready", s);
         gone = csv_value("api-gateway.replicas_terminating", s);
@@ -380,7 +382,7 @@ static void test_compare_lanes(void **state)
     first_changes(dir, &tb, &down);
     first_changes(cand, &tc, &down);
     assert_true(tb > 0 && tc > 0);
-    int xb = vmap_x(&f.v.L.lane, tb, 1800), xc = vmap_x(&f.v.L.lane, tc, 1800);
+    int xb = vmap_x(&f.v.L.lane, tb, RUN_END), xc = vmap_x(&f.v.L.lane, tc, RUN_END);
     assert_int_equal(pixel(f.s, xb, vlane_y(&f.v.L, 0, 2)), VCOL_EV_UP);
     assert_int_equal(pixel(f.s, xc, vlane_y(&f.v.L, 1, 2)), VCOL_EV_UP);
     undraw(&f);
