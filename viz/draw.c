@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "models/geo.h"
+#include "sim/journal.h"
 
 /* ---- layout and axes ----------------------------------------------------- */
 
@@ -335,14 +336,6 @@ static void text_clear(vtext_t *c)
     c->used = 0;
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* The texture of s in font f and colour col (cached); NULL on failure. */
 static vtext_slot_t *text_get(vview_t *v, TTF_Font *f, uint32_t col, const char *s)
 {
@@ -350,7 +343,7 @@ static vtext_slot_t *text_get(vview_t *v, TTF_Font *f, uint32_t col, const char 
     int fid = f == v->font ? 0 : f == v->small ? 1 : 2;
     snprintf(key, sizeof key, "%d|%06x|%s", fid, (unsigned)col, s);
     vtext_t *c = v->cache;
-    uint64_t h = hash_str(key);
+    uint64_t h = journal_fnv(JOURNAL_FNV_INIT, key, strlen(key));
     for (int probe = 0; probe < TEXT_SLOTS; probe++) {
         vtext_slot_t *sl = &c->slot[(h + (uint64_t)probe) % TEXT_SLOTS];
         if (sl->key && strcmp(sl->key, key) == 0)

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sim/journal.h"
 #include "sim/textfile.h"
 #include "sim/units.h"
 
@@ -64,13 +65,7 @@ void vdata_free(vrun_t *r)
 
 /* Series are found through an open-addressing table of their indexes
  * (hash of the name; -1 empty), kept at most half full. */
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+static uint64_t name_hash(const char *s) { return journal_fnv(JOURNAL_FNV_INIT, s, strlen(s)); }
 
 int vdata_find(const vrun_t *r, const char *name)
 {
