@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sim/textfile.h"
+#include "tests/testlib.h"
 
 typedef struct fixture {
     char dir[64];
@@ -66,23 +67,6 @@ static const char *put(fixture_t *f, const char *name, const char *bytes, size_t
     assert_int_equal(fwrite(bytes, 1, n, fp), n);
     assert_int_equal(fclose(fp), 0);
     return f->path;
-}
-
-static const char *first_error(const diag_t *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (!d->msgs[i].warning)
-            return d->msgs[i].text;
-    return "";
-}
-
-static void expect_error(const diag_t *d, const char *prefix, const char *part)
-{
-    const char *e = first_error(d);
-    if (strncmp(e, prefix, strlen(prefix)) != 0 || !strstr(e, part)) {
-        print_error("got '%s'\nwanted a message starting with '%s' holding '%s'\n", e, prefix, part);
-        fail();
-    }
 }
 
 /* The lines of t, joined by '|', into buf. */
@@ -182,13 +166,13 @@ static void test_cap(void **state)
     p = put(f, "1001.txt", buf, 1001);
     assert_int_equal(textfile_read(f->a, p, 1000, 0, &t, &f->d), -1);
     assert_null(t.text);
-    expect_error(&f->d, p, "larger than 1000 bytes");
-    assert_string_equal(first_error(&f->d) + strlen(p), ": larger than 1000 bytes, the limit for this kind of file");
+    tl_expect_error(&f->d, p, "larger than 1000 bytes");
+    assert_string_equal(tl_first_error(&f->d) + strlen(p), ": larger than 1000 bytes, the limit for this kind of file");
 
     /* /dev/zero never ends: the cap ends it (1 MiB: cheap). */
     diag_init(&f->d);
     assert_int_equal(textfile_read(f->a, "/dev/zero", (size_t)1 << 20, 0, &t, &f->d), -1);
-    expect_error(&f->d, "/dev/zero: ", "larger than 1 MiB");
+    tl_expect_error(&f->d, "/dev/zero: ", "larger than 1 MiB");
     assert_int_equal(f->d.oom, 0);
 
     /* /dev/null is an empty file */
@@ -234,7 +218,7 @@ static void fifo_case(fixture_t *f, size_t writes, size_t max, int want)
         assert_int_equal(t.len, 2 * writes);
         assert_memory_equal(t.text, "0\n1\n2\n", 6);
     } else {
-        expect_error(&f->d, f->path, "larger than 1 MiB");
+        tl_expect_error(&f->d, f->path, "larger than 1 MiB");
     }
 }
 
@@ -255,14 +239,14 @@ static void test_nul(void **state)
     assert_int_equal(textfile_read(f->a, p, 1000, 0, &t, &f->d), -1);
     char want[160];
     snprintf(want, sizeof want, "%s:2:3: ", p);
-    expect_error(&f->d, want, "NUL");
+    tl_expect_error(&f->d, want, "NUL");
     /* a NUL as the very first byte, and after CRLF lines (CR counts as a column of its line) */
     diag_init(&f->d);
     assert_int_equal(textfile_from_text(f->a, "n.csv", "\0", 1, 0, &t, &f->d), -1);
-    expect_error(&f->d, "n.csv:1:1: ", "NUL");
+    tl_expect_error(&f->d, "n.csv:1:1: ", "NUL");
     diag_init(&f->d);
     assert_int_equal(textfile_from_text(f->a, "n.csv", "a\r\nb\r\nxyz\0", 10, 0, &t, &f->d), -1);
-    expect_error(&f->d, "n.csv:3:4: ", "NUL");
+    tl_expect_error(&f->d, "n.csv:3:4: ", "NUL");
 }
 
 /* A byte-order mark: refused at 1:1 with TEXTFILE_NO_BOM, kept as text without. */
@@ -274,7 +258,7 @@ static void test_bom(void **state)
     assert_int_equal(textfile_read(f->a, p, 1000, TEXTFILE_NO_BOM, &t, &f->d), -1);
     char want[160];
     snprintf(want, sizeof want, "%s:1:1: ", p);
-    expect_error(&f->d, want, "byte-order mark");
+    tl_expect_error(&f->d, want, "byte-order mark");
     diag_init(&f->d);
     assert_int_equal(textfile_read(f->a, p, 1000, 0, &t, &f->d), 0);
     assert_int_equal(t.len, 21);
@@ -293,7 +277,7 @@ static void test_missing(void **state)
     snprintf(p, sizeof p, "%s/nope.csv", f->dir);
     assert_int_equal(textfile_read(f->a, p, 1000, 0, &t, &f->d), -1);
     snprintf(want, sizeof want, "%s: cannot open: %s", p, strerror(ENOENT));
-    assert_string_equal(first_error(&f->d), want);
+    assert_string_equal(tl_first_error(&f->d), want);
 
     diag_init(&f->d);
     diag_push_ref(&f->d, (srcpos_t){"scen.yaml", 12, 15}, "services.api.deployment");
@@ -301,14 +285,14 @@ static void test_missing(void **state)
     diag_pop_ref(&f->d);
     snprintf(want, sizeof want, "scen.yaml:12:15: services.api.deployment: '%s': cannot open: %s", p,
              strerror(ENOENT));
-    assert_string_equal(first_error(&f->d), want);
+    assert_string_equal(tl_first_error(&f->d), want);
 
     /* an error inside the referenced file names the key after its own place */
     diag_init(&f->d);
     diag_push_ref(&f->d, (srcpos_t){"scen.yaml", 7, 11}, "services.web.service_time.file");
     assert_int_equal(textfile_from_text(f->a, "s.csv", "1\n\0", 3, 0, &t, &f->d), -1);
     diag_pop_ref(&f->d);
-    assert_string_equal(first_error(&f->d),
+    assert_string_equal(tl_first_error(&f->d),
                         "s.csv:2:1: a NUL byte: a text file holds none (named by scen.yaml:7:11: "
                         "services.web.service_time.file)");
 }
@@ -319,12 +303,12 @@ static void test_directory(void **state)
     fixture_t *f = *state;
     textfile_t t;
     assert_int_equal(textfile_read(f->a, f->dir, 1000, 0, &t, &f->d), -1);
-    expect_error(&f->d, f->dir, "a directory");
+    tl_expect_error(&f->d, f->dir, "a directory");
     diag_init(&f->d);
     diag_push_ref(&f->d, (srcpos_t){"scen.yaml", 3, 9}, "autoscaler.manifest");
     assert_int_equal(textfile_read(f->a, f->dir, 1000, 0, &t, &f->d), -1);
     diag_pop_ref(&f->d);
-    expect_error(&f->d, "scen.yaml:3:9: autoscaler.manifest: '", "a directory");
+    tl_expect_error(&f->d, "scen.yaml:3:9: autoscaler.manifest: '", "a directory");
 }
 
 static void test_pos(void **state)

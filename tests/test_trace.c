@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "models/trace.h"
+#include "tests/testlib.h"
 
 typedef struct fixture {
     arena_t *a;
@@ -45,27 +46,10 @@ static int teardown(void **state)
     return 0;
 }
 
-static const char *first_error(const diag_t *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (!d->msgs[i].warning)
-            return d->msgs[i].text;
-    return "";
-}
-
-static void expect_error(const diag_t *d, const char *prefix, const char *part)
-{
-    const char *e = first_error(d);
-    if (strncmp(e, prefix, strlen(prefix)) != 0 || !strstr(e, part)) {
-        print_error("got '%s'\nwanted a message starting with '%s' holding '%s'\n", e, prefix, part);
-        fail();
-    }
-}
-
 static void load_ok(fixture_t *f, const char *path)
 {
     if (trace_load(f->a, path, &f->t, &f->d) != 0) {
-        print_error("%s: %s\n", path, first_error(&f->d));
+        print_error("%s: %s\n", path, tl_first_error(&f->d));
         fail();
     }
     assert_int_equal(f->d.errors, 0);
@@ -74,7 +58,7 @@ static void load_ok(fixture_t *f, const char *path)
 static void parse_ok(fixture_t *f, const char *text)
 {
     if (trace_parse_text(f->a, "t.csv", text, strlen(text), &f->t, &f->d) != 0) {
-        print_error("%s\n", first_error(&f->d));
+        print_error("%s\n", tl_first_error(&f->d));
         fail();
     }
     assert_int_equal(f->d.errors, 0);
@@ -86,7 +70,7 @@ static void parse_fails_n(fixture_t *f, const char *text, size_t len, const char
 {
     f->t = (trace_t){TRACE_TIMESTAMPS, 99, (simtime_t *)1, (double *)1};
     assert_int_equal(trace_parse_text(f->a, "t.csv", text, len, &f->t, &f->d), -1);
-    expect_error(&f->d, prefix, part);
+    tl_expect_error(&f->d, prefix, part);
     assert_int_equal(f->d.errors, 1);
     assert_int_equal(f->t.n, 0);
     assert_null(f->t.at);
@@ -245,7 +229,7 @@ static void test_err_missing_file(void **state)
 {
     fixture_t *f = *state;
     assert_int_equal(trace_load(f->a, "tests/traces/no-such-trace.csv", &f->t, &f->d), -1);
-    expect_error(&f->d, "tests/traces/no-such-trace.csv: ", "cannot open: No such file or directory");
+    tl_expect_error(&f->d, "tests/traces/no-such-trace.csv: ", "cannot open: No such file or directory");
     assert_int_equal(f->d.errors, 1);
     assert_int_equal(f->t.n, 0);
 }
@@ -254,7 +238,7 @@ static void test_err_file_located(void **state)
 {
     fixture_t *f = *state;
     assert_int_equal(trace_load(f->a, "tests/traces/bad_order.csv", &f->t, &f->d), -1);
-    expect_error(&f->d, "tests/traces/bad_order.csv:4:1: ", "time_s: '2' goes back");
+    tl_expect_error(&f->d, "tests/traces/bad_order.csv:4:1: ", "time_s: '2' goes back");
     assert_int_equal(f->t.n, 0);
 }
 
@@ -265,7 +249,7 @@ static void test_err_several(void **state)
     fixture_t *f = *state;
     assert_int_equal(trace_parse_text(f->a, "t.csv", "time_s\n5\n1\n6\nx\n7\n", 17, &f->t, &f->d), -1);
     assert_int_equal(f->d.errors, 2);
-    expect_error(&f->d, "t.csv:3:1: ", "'1' goes back (the row at line 2 is at '5')");
+    tl_expect_error(&f->d, "t.csv:3:1: ", "'1' goes back (the row at line 2 is at '5')");
     assert_non_null(strstr(f->d.msgs[1].text, "t.csv:5:1: time_s: expected a number, got 'x'"));
 
     char text[4096] = "time_s\n";
@@ -330,7 +314,7 @@ static void test_row_limit(void **state)
     int rc = trace_parse_text(f->a, "big.csv", text, k, &f->t, &f->d);
     free(text);
     assert_int_equal(rc, -1);
-    expect_error(&f->d, "big.csv:1000002:1: ", "row 1000001 is beyond clustersim's limit of 1000000 rate points");
+    tl_expect_error(&f->d, "big.csv:1000002:1: ", "row 1000001 is beyond clustersim's limit of 1000000 rate points");
     assert_int_equal(f->d.errors, 1);
 }
 

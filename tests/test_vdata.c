@@ -19,23 +19,7 @@
 
 #include "sim/textfile.h"
 #include "viz/vdata.h"
-
-static const char *first_error(const diag_t *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (!d->msgs[i].warning)
-            return d->msgs[i].text;
-    return "";
-}
-
-static void expect_error(const diag_t *d, const char *prefix, const char *part)
-{
-    const char *e = first_error(d);
-    if (strncmp(e, prefix, strlen(prefix)) != 0 || !strstr(e, part)) {
-        print_error("got '%s'\nwanted a message starting with '%s' holding '%s'\n", e, prefix, part);
-        fail();
-    }
-}
+#include "tests/testlib.h"
 
 typedef int (*parse_fn)(vrun_t *, const char *, const char *, size_t, diag_t *);
 
@@ -199,7 +183,7 @@ static void test_errors(void **state)
             print_error("case %zu: no error\n", i);
             fail();
         }
-        expect_error(&d, cases[i].prefix, cases[i].part);
+        tl_expect_error(&d, cases[i].prefix, cases[i].part);
         vdata_free(&r);
     }
 }
@@ -231,7 +215,7 @@ static void test_load_missing(void **state)
     diag_t d;
     diag_init(&d);
     assert_int_equal(vdata_load(&r, "tests/view", &d), -1);
-    expect_error(&d, "tests/view/summary.json: ", "cannot open");
+    tl_expect_error(&d, "tests/view/summary.json: ", "cannot open");
     vdata_free(&r);
 }
 

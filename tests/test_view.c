@@ -28,55 +28,89 @@
 static char tmpdir[] = "build/test-view-XXXXXX";
 static char dir[64]; /* tmpdir/run: the results */
 
-/* The value of series name at time t in DIR/timeseries.csv (replication 0). */
-static double csv_value(const char *name, double t)
+/* hpa-step's duration (30 min): its last sample, the right end of the time axis */
+#define RUN_END 1800.0
+
+/* Series name in DIR/timeseries.csv (replication 0): its value at time t
+ * (-1 without a row there) and its largest value (0 without rows). */
+static void csv_series(const char *name, double t, double *at, double *max)
 {
     char path[256], line[512];
     snprintf(path, sizeof path, "%s/timeseries.csv", dir);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
-    double found = -1;
+    *at = -1;
+    *max = 0;
     while (fgets(line, sizeof line, f)) {
         int rep;
         double tt, v;
         char s[200];
-        if (sscanf(line, "%d,%lf,%199[^,],%lf", &rep, &tt, s, &v) == 4 && rep == 0 && tt == t && !strcmp(s, name))
-            found = v;
+        if (sscanf(line, "%d,%lf,%199[^,],%lf", &rep, &tt, s, &v) == 4 && rep == 0 && !strcmp(s, name)) {
+            if (tt == t)
+                *at = v;
+            if (v > *max)
+                *max = v;
+        }
     }
     fclose(f);
-    assert_true(found >= 0);
-    return found;
+}
+
+/* The value of series name at time t (replication 0); it must have one. */
+static double csv_value(const char *name, double t)
+{
+    double at, max;
+    csv_series(name, t, &at, &max);
+    assert_true(at >= 0);
+    return at;
 }
 
 /* The largest value of series name (replication 0). */
 static double csv_max(const char *name)
 {
-    char path[256], line[512];
-    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    double max = 0;
-    while (fgets(line, sizeof line, f)) {
-        int rep;
-        double tt, v;
-        char s[200];
-        if (sscanf(line, "%d,%lf,%199[^,],%lf", &rep, &tt, s, &v) == 4 && rep == 0 && !strcmp(s, name) && v > max)
-            max = v;
-    }
-    fclose(f);
+    double at, max;
+    csv_series(name, -1, &at, &max);
     return max;
+}
+
+/* Runs scenarios/hpa-step.yaml with $CLUSTERSIM (and the options in extra,
+ * each followed by a space) into out; system()'s result. */
+static int run_hpa_step(const char *extra, const char *out)
+{
+    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml %s-q -o %s >/dev/null 2>&1", exe, extra, out);
+    return system(cmd);
+}
+
+/* The first scale-up and scale-down of api-gateway in DIR/events.csv
+ * (replication 0), -1 when there is none. */
+static void first_changes(const char *d, double *t_up, double *t_down)
+{
+    char path[256], line[512];
+    snprintf(path, sizeof path, "%s/events.csv", d);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    *t_up = *t_down = -1;
+    while (fgets(line, sizeof line, fp)) {
+        int rep, from, to;
+        double t;
+        if (sscanf(line, "%d,%lf,api-gateway/hpa,%d,%d", &rep, &t, &from, &to) == 4 && rep == 0) {
+            if (to > from && *t_up < 0)
+                *t_up = t;
+            if (to < from && *t_down < 0)
+                *t_down = t;
+        }
+    }
+    fclose(fp);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
     if (!mkdtemp(tmpdir))
         return -1;
     snprintf(dir, sizeof dir, "%s/run", tmpdir);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml -q -o %s >/dev/null 2>&1", exe, dir);
-    if (system(cmd) != 0)
+    if (run_hpa_step("", dir) != 0)
         return -1;
     return TTF_Init();
 }
@@ -135,10 +169,7 @@ static void test_replica_line(void **state)
 {
     (void)state;
     static const int sizes[][2] = {{1600, 900}, {1000, 620}};
-    double tmax = 1800; /* the last sample of the 30 min run */
-    double ymax = vaxis_nice(csv_max("api-gateway.replicas"));
-    if (csv_max("api-gateway.replicas_desired") > csv_max("api-gateway.replicas"))
-        ymax = vaxis_nice(csv_max("api-gateway.replicas_desired"));
+    double ymax = vaxis_nice(fmax(csv_max("api-gateway.replicas"), csv_max("api-gateway.replicas_desired")));
     /* 300 s: before the step, 3 pods; 1100 s: after it, the most pods.
      * Ready is drawn last, so it is on top where the lines agree. */
     static const double at[] = {300, 1100};
@@ -148,7 +179,7 @@ static void test_replica_line(void **state)
         const vrect_t *pl = &f.v.L.plot[VCH_REPLICAS];
         for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
             double ready = csv_value("api-gateway.replicas_ready", at[i]);
-            int x = vmap_x(pl, at[i], tmax), y = vmap_y(pl, ready, ymax);
+            int x = vmap_x(pl, at[i], RUN_END), y = vmap_y(pl, ready, ymax);
             uint32_t got = pixel(f.s, x, y);
             if (got != VCOL_READY) {
                 print_error("size %dx%d, t %g: ready %g at (%d, %d) is %06x, not %06x\n", sizes[k][0], sizes[k][1],
@@ -167,30 +198,16 @@ static void test_replica_line(void **state)
 static void test_event_marker(void **state)
 {
     (void)state;
-    char path[256], line[512];
-    snprintf(path, sizeof path, "%s/events.csv", dir);
-    FILE *fp = fopen(path, "r");
-    assert_non_null(fp);
-    double t_up = -1, t_down = -1;
-    while (fgets(line, sizeof line, fp)) {
-        int rep, from, to;
-        double t;
-        if (sscanf(line, "%d,%lf,api-gateway/hpa,%d,%d", &rep, &t, &from, &to) == 4 && rep == 0) {
-            if (to > from && t_up < 0)
-                t_up = t;
-            if (to < from && t_down < 0)
-                t_down = t;
-        }
-    }
-    fclose(fp);
+    double t_up, t_down;
+    first_changes(dir, &t_up, &t_down);
     assert_true(t_up > 0 && t_down > 0);
     frame_t f;
     draw(&f, 1600, 900, 0);
     int y = vlane_y(&f.v.L, 0, 1);
-    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up, 1800), y), VCOL_EV_UP);
-    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_down, 1800), y), VCOL_EV_DOWN);
+    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up, RUN_END), y), VCOL_EV_UP);
+    assert_int_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_down, RUN_END), y), VCOL_EV_DOWN);
     /* and nothing of a marker's colour halfway between the run's start and the first event */
-    assert_int_not_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up / 2, 1800), y), VCOL_EV_UP);
+    assert_int_not_equal(pixel(f.s, vmap_x(&f.v.L.lane, t_up / 2, RUN_END), y), VCOL_EV_UP);
     undraw(&f);
 }
 
@@ -201,7 +218,7 @@ static void test_cursor(void **state)
     frame_t f;
     draw(&f, 1600, 900, 900);
     const vrect_t *pl = &f.v.L.plot[VCH_ERRORS];
-    int x = vmap_x(pl, 900, 1800);
+    int x = vmap_x(pl, 900, RUN_END);
     /* a blended white over the panel: brighter than anything around it */
     uint32_t c = pixel(f.s, x, pl->y + 2), n = pixel(f.s, x + 3, pl->y + 2);
     assert_true((c & 0xff) > 0xa0 && (n & 0xff) < 0x40);
@@ -288,7 +305,7 @@ static void test_sync_panel(void **state)
     double top = csv_max("api-gateway.cpu_utilization") * 100;
     double ymax = vaxis_nice(top > 85 ? top : 85);
     assert_int_equal(pixel(f.s, pl->x + 5, vmap_y(pl, 70, ymax)), VCOL_SLO);
-    assert_int_equal(pixel(f.s, vmap_x(pl, 405, 1800), vmap_y(pl, 85, ymax)), VCOL_SEEN);
+    assert_int_equal(pixel(f.s, vmap_x(pl, 405, RUN_END), vmap_y(pl, 85, ymax)), VCOL_SEEN);
     undraw(&f);
     assert_int_equal(rename(keep, path), 0);
 }
@@ -318,7 +335,7 @@ static void test_pod_boxes(void **state)
 {
     (void)state;
     double t = -1, rep = 0, ready = 0, gone = 0;
-    for (double s = 5; s <= 1800 && t < 0; s += 5) {
+    for (double s = 5; s <= RUN_END && t < 0; s += 5) {
         rep = csv_value("api-gateway.replicas", s);
         ready = csv_value("api-gateway.replicas_ready", s);
         gone = csv_value("api-gateway.replicas_terminating", s);
@@ -342,36 +359,15 @@ static void test_pod_boxes(void **state)
     undraw(&f);
 }
 
-/* The first scale-up time of api-gateway in DIR/events.csv (replication 0). */
-static double first_scale_up(const char *d)
-{
-    char path[256], line[512];
-    snprintf(path, sizeof path, "%s/events.csv", d);
-    FILE *fp = fopen(path, "r");
-    assert_non_null(fp);
-    double t_up = -1;
-    while (fgets(line, sizeof line, fp)) {
-        int rep, from, to;
-        double t;
-        if (sscanf(line, "%d,%lf,api-gateway/hpa,%d,%d", &rep, &t, &from, &to) == 4 && rep == 0 && to > from &&
-            t_up < 0)
-            t_up = t;
-    }
-    fclose(fp);
-    return t_up;
-}
-
 /* Compare: the candidate (another seed, so other events) has its events in
  * the lane's second row, the base in the first; each run's first scale-up
  * marker is where its own events.csv puts it. */
 static void test_compare_lanes(void **state)
 {
     (void)state;
-    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
-    char cand[128], cmd[1024];
+    char cand[128];
     snprintf(cand, sizeof cand, "%s/cand", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s run scenarios/hpa-step.yaml --seed 9 -q -o %s >/dev/null 2>&1", exe, cand);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(run_hpa_step("--seed 9 ", cand), 0);
     frame_t f;
     vrun_t c;
     diag_t d;
@@ -382,9 +378,11 @@ static void test_compare_lanes(void **state)
     f.v.nruns = 2;
     f.v.mode = "compare";
     vview_draw(&f.v, 1600, 900);
-    double tb = first_scale_up(dir), tc = first_scale_up(cand);
+    double tb, tc, down;
+    first_changes(dir, &tb, &down);
+    first_changes(cand, &tc, &down);
     assert_true(tb > 0 && tc > 0);
-    int xb = vmap_x(&f.v.L.lane, tb, 1800), xc = vmap_x(&f.v.L.lane, tc, 1800);
+    int xb = vmap_x(&f.v.L.lane, tb, RUN_END), xc = vmap_x(&f.v.L.lane, tc, RUN_END);
     assert_int_equal(pixel(f.s, xb, vlane_y(&f.v.L, 0, 2)), VCOL_EV_UP);
     assert_int_equal(pixel(f.s, xc, vlane_y(&f.v.L, 1, 2)), VCOL_EV_UP);
     undraw(&f);

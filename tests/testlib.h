@@ -1,5 +1,7 @@
-/* Helpers shared by the tests that run scenarios and compare a replication
- * mean with a closed form (test_redis.c, test_database.c): the tolerance is
+/* Helpers shared by the tests. The diagnostics helpers (tl_first_error,
+ * tl_expect_error) serve the readers' tests (test_textfile.c, test_trace.c,
+ * test_vdata.c). The rest serve the tests that run scenarios and compare a
+ * replication mean with a closed form (test_redis.c, test_database.c): the tolerance is
  * Student t over TL_R replications, t_{0.9995,9} = 4.781, plus a stated
  * allowance for an approximation, and the standard error is asserted below
  * `power` so that a check cannot pass by being vague (test_validation.c). */
@@ -8,8 +10,29 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "sim/diag.h"
 #include "sim/world.h"
+
+/* The text of the first error (not warning) in d, or "". */
+static inline const char *tl_first_error(const diag_t *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (!d->msgs[i].warning)
+            return d->msgs[i].text;
+    return "";
+}
+
+/* Fails the test unless d's first error starts with prefix and holds part. */
+static inline void tl_expect_error(const diag_t *d, const char *prefix, const char *part)
+{
+    const char *e = tl_first_error(d);
+    if (strncmp(e, prefix, strlen(prefix)) != 0 || !strstr(e, part)) {
+        print_error("got '%s'\nwanted a message starting with '%s' holding '%s'\n", e, prefix, part);
+        fail();
+    }
+}
 
 #define TL_R 10
 #define TL_T999 4.781

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "models/geo.h"
+#include "sim/journal.h"
 
 /* ---- layout and axes ----------------------------------------------------- */
 
@@ -335,14 +336,6 @@ static void text_clear(vtext_t *c)
     c->used = 0;
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* The texture of s in font f and colour col (cached); NULL on failure. */
 static vtext_slot_t *text_get(vview_t *v, TTF_Font *f, uint32_t col, const char *s)
 {
@@ -350,7 +343,7 @@ static vtext_slot_t *text_get(vview_t *v, TTF_Font *f, uint32_t col, const char 
     int fid = f == v->font ? 0 : f == v->small ? 1 : 2;
     snprintf(key, sizeof key, "%d|%06x|%s", fid, (unsigned)col, s);
     vtext_t *c = v->cache;
-    uint64_t h = hash_str(key);
+    uint64_t h = journal_fnv(JOURNAL_FNV_INIT, key, strlen(key));
     for (int probe = 0; probe < TEXT_SLOTS; probe++) {
         vtext_slot_t *sl = &c->slot[(h + (uint64_t)probe) % TEXT_SLOTS];
         if (sl->key && strcmp(sl->key, key) == 0)
@@ -665,23 +658,30 @@ static void shown_run(vview_t *v, vrect_t p)
         label(v, VCOL_DESIRED, p.x + p.w - 6, p.y + p.h - 18, 2, v->show ? "candidate (c: base)" : "base (c: candidate)");
 }
 
+/* A map or pods panel's background and title, which run it shows, and the
+ * longer of its two legends (long, short) that fits at x + legend_x. */
+static void panel_head(vview_t *v, vrect_t p, const char *title, int legend_x, const char *const legend[2])
+{
+    fill(v, p, VCOL_PANEL);
+    text(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, title);
+    shown_run(v, p);
+    for (int k = 0; k < 2; k++) {
+        vtext_slot_t *ls = text_get(v, v->small, VCOL_DIM, legend[k]);
+        if (ls && p.x + legend_x + ls->w <= p.x + p.w - 4) {
+            text(v, v->small, VCOL_DIM, p.x + legend_x, p.y + 4, 0, legend[k]);
+            break;
+        }
+    }
+}
+
 static void draw_map(vview_t *v, int i)
 {
     const vrun_t *r = v->run[v->show];
     vrect_t m = v->L.map;
-    fill(v, m, VCOL_PANEL);
-    text(v, v->bold, VCOL_TEXT, m.x + 6, m.y + 3, 0, "Regions");
-    shown_run(v, m);
     static const char *const legend[] = {
         "request rate (req/s) \xc2\xb7 p95 latency (ms) \xc2\xb7 CDN hit ratio; colour: p95 < 100, < 200, \xe2\x89\xa5 200 ms",
         "req/s \xc2\xb7 p95 ms \xc2\xb7 CDN hits; p95 < 100, < 200, \xe2\x89\xa5 200 ms"};
-    for (int k = 0; k < 2; k++) { /* the longer legend where it fits */
-        vtext_slot_t *ls = text_get(v, v->small, VCOL_DIM, legend[k]);
-        if (ls && m.x + 74 + ls->w <= m.x + m.w - 4) {
-            text(v, v->small, VCOL_DIM, m.x + 74, m.y + 4, 0, legend[k]);
-            break;
-        }
-    }
+    panel_head(v, m, "Regions", 74, legend);
     color(v, VCOL_GRID, 255);
     for (int lon = -90; lon <= 160; lon += 30) {
         int x0, y0, x1, y1;
@@ -798,18 +798,9 @@ static void draw_pods(vview_t *v, int i)
 {
     const vrun_t *r = v->run[v->show];
     vrect_t p = v->L.pods;
-    fill(v, p, VCOL_PANEL);
-    text(v, v->bold, VCOL_TEXT, p.x + 6, p.y + 3, 0, "Pods");
-    shown_run(v, p);
     static const char *const legend[] = {"fill: ready, height = busy workers; outline: starting; grey: terminating",
                                          "fill: ready (height: busy); outline: starting; grey: terminating"};
-    for (int k = 0; k < 2; k++) {
-        vtext_slot_t *ls = text_get(v, v->small, VCOL_DIM, legend[k]);
-        if (ls && p.x + 50 + ls->w <= p.x + p.w - 4) {
-            text(v, v->small, VCOL_DIM, p.x + 50, p.y + 4, 0, legend[k]);
-            break;
-        }
-    }
+    panel_head(v, p, "Pods", 50, legend);
     int rowh = pod_row_h(&v->L, r->nservices), y = p.y + 22;
     for (int s = 0; s < r->nservices && y + 16 <= p.y + p.h; s++, y += rowh) {
         const char *n = r->services[s];

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sim/journal.h"
 #include "sim/textfile.h"
 #include "sim/units.h"
 
@@ -64,13 +65,7 @@ void vdata_free(vrun_t *r)
 
 /* Series are found through an open-addressing table of their indexes
  * (hash of the name; -1 empty), kept at most half full. */
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+static uint64_t name_hash(const char *s) { return journal_fnv(JOURNAL_FNV_INIT, s, strlen(s)); }
 
 int vdata_find(const vrun_t *r, const char *name)
 {
@@ -381,16 +376,27 @@ static int table_open(table_t *tb, const char *path, const char *text, size_t le
     return 0;
 }
 
-static void table_close(table_t *tb)
+/* Frees the table; returns rc, or -1 when the last table_row failed. */
+static int table_close(table_t *tb, int row, int rc)
 {
     arena_free(tb->scratch);
     arena_free(tb->file);
+    return row < 0 ? -1 : rc;
+}
+
+static int oom(diag_t *d, const table_t *tb)
+{
+    diag_oom(d, (srcpos_t){tb->f.path, tb->lineno, 1});
+    return -1;
 }
 
 /* The next row, split; 1, 0 at the end, -1 with an error in d. Blank lines
- * are skipped. */
+ * are skipped. The previous row's cells are freed. */
 static int table_row(table_t *tb, diag_t *d)
 {
+    arena_free(tb->scratch);
+    if (!(tb->scratch = arena_new()))
+        return oom(d, tb);
     for (;;) {
         if (!textfile_next_line(&tb->f, &tb->cursor, &tb->lineno, &tb->line))
             return 0;
@@ -413,6 +419,12 @@ static int table_row(table_t *tb, diag_t *d)
 
 static const char *cell(const table_t *tb, int w) { return tb->cells.s[tb->col[w]]; }
 
+/* Where column w of the current row starts. */
+static srcpos_t cell_pos(const table_t *tb, int w)
+{
+    return (srcpos_t){tb->f.path, tb->lineno, tb->cells.col[tb->col[w]]};
+}
+
 /* Column w as a finite number (empty allowed when nan_ok: NAN). 0 or -1. */
 static int cell_number(const table_t *tb, int w, bool empty_ok, double *out, diag_t *d)
 {
@@ -422,7 +434,7 @@ static int cell_number(const table_t *tb, int w, bool empty_ok, double *out, dia
         return 0;
     }
     if (units_number(s, out) != NULL) {
-        diag_error(d, (srcpos_t){tb->f.path, tb->lineno, tb->cells.col[tb->col[w]]}, "expected a number, got '%.40s'",
+        diag_error(d, cell_pos(tb, w), "expected a number, got '%.40s'",
                    s);
         return -1;
     }
@@ -436,24 +448,18 @@ static int row_replication(const table_t *tb, diag_t *d)
     if (cell_number(tb, 0, false, &rep, d) != 0)
         return -1;
     if (rep < 0 || rep != floor(rep)) {
-        diag_error(d, (srcpos_t){tb->f.path, tb->lineno, tb->cells.col[tb->col[0]]},
+        diag_error(d, cell_pos(tb, 0),
                    "replication: expected a whole number >= 0");
         return -1;
     }
     return rep == 0 ? 0 : 1;
 }
 
-static int oom(diag_t *d, const table_t *tb)
-{
-    diag_oom(d, (srcpos_t){tb->f.path, tb->lineno, 1});
-    return -1;
-}
-
 int vdata_parse_timeseries(vrun_t *r, const char *path, const char *text, size_t len, diag_t *d)
 {
     static const char *const want[] = {"replication", "time_s", "series", "value"};
     table_t tb;
-    int rc = table_open(&tb, path, text, len, want, 4, d), row = 0;
+    int rc = table_open(&tb, path, text, len, want, (int)(sizeof want / sizeof *want), d), row = 0;
     while (rc == 0 && (row = table_row(&tb, d)) == 1) {
         int keep = row_replication(&tb, d);
         double t, v;
@@ -464,7 +470,7 @@ int vdata_parse_timeseries(vrun_t *r, const char *path, const char *text, size_t
         if (keep != 0)
             continue;
         if (cell(&tb, 2)[0] == '\0') {
-            diag_error(d, (srcpos_t){tb.f.path, tb.lineno, tb.cells.col[tb.col[2]]}, "series: empty name");
+            diag_error(d, cell_pos(&tb, 2), "series: empty name");
             rc = -1;
             break;
         }
@@ -473,25 +479,19 @@ int vdata_parse_timeseries(vrun_t *r, const char *path, const char *text, size_t
             if (strcmp(err, "out of memory") == 0)
                 rc = oom(d, &tb);
             else {
-                diag_error(d, (srcpos_t){tb.f.path, tb.lineno, tb.cells.col[tb.col[1]]}, "time_s: %s", err);
+                diag_error(d, cell_pos(&tb, 1), "time_s: %s", err);
                 rc = -1;
             }
         }
-        arena_free(tb.scratch);
-        if (!(tb.scratch = arena_new()))
-            rc = oom(d, &tb);
     }
-    if (row < 0)
-        rc = -1;
-    table_close(&tb);
-    return rc;
+    return table_close(&tb, row, rc);
 }
 
 int vdata_parse_events(vrun_t *r, const char *path, const char *text, size_t len, diag_t *d)
 {
     static const char *const want[] = {"replication", "time_s", "object", "from", "to", "reason"};
     table_t tb;
-    int rc = table_open(&tb, path, text, len, want, 6, d), row = 0;
+    int rc = table_open(&tb, path, text, len, want, (int)(sizeof want / sizeof *want), d), row = 0;
     while (rc == 0 && (row = table_row(&tb, d)) == 1) {
         int keep = row_replication(&tb, d);
         double t;
@@ -501,14 +501,8 @@ int vdata_parse_events(vrun_t *r, const char *path, const char *text, size_t len
         }
         if (keep == 0 && vdata_add_event(r, t, cell(&tb, 2), cell(&tb, 3), cell(&tb, 4), cell(&tb, 5)) != 0)
             rc = oom(d, &tb);
-        arena_free(tb.scratch);
-        if (!(tb.scratch = arena_new()))
-            rc = oom(d, &tb);
     }
-    if (row < 0)
-        rc = -1;
-    table_close(&tb);
-    return rc;
+    return table_close(&tb, row, rc);
 }
 
 int vdata_parse_autoscaler(vrun_t *r, const char *path, const char *text, size_t len, diag_t *d)
@@ -517,7 +511,7 @@ int vdata_parse_autoscaler(vrun_t *r, const char *path, const char *text, size_t
                                        "target",      "proposal", "raw",   "stabilized", "final", "reason"};
     enum { REP, T, SVC, CUR, MET, VAL, TGT, PROP, RAW, STAB, FIN, REASON };
     table_t tb;
-    int rc = table_open(&tb, path, text, len, want, 12, d), row = 0;
+    int rc = table_open(&tb, path, text, len, want, (int)(sizeof want / sizeof *want), d), row = 0;
     while (rc == 0 && (row = table_row(&tb, d)) == 1) {
         int keep = row_replication(&tb, d);
         double n[12];
@@ -534,7 +528,7 @@ int vdata_parse_autoscaler(vrun_t *r, const char *path, const char *text, size_t
             vsync_t *s = r->nsyncs ? &r->syncs[r->nsyncs - 1] : NULL;
             if (!s || s->t != n[T] || strcmp(s->service, cell(&tb, SVC)) != 0) {
                 if (s && n[T] < s->t) {
-                    diag_error(d, (srcpos_t){tb.f.path, tb.lineno, tb.cells.col[tb.col[T]]},
+                    diag_error(d, cell_pos(&tb, T),
                                "time_s: time goes back: rows must be in time order");
                     rc = -1;
                     break;
@@ -557,13 +551,8 @@ int vdata_parse_autoscaler(vrun_t *r, const char *path, const char *text, size_t
             s->m = m;
             s->nm++;
         }
-        arena_free(tb.scratch);
-        if (!(tb.scratch = arena_new()))
-            rc = oom(d, &tb);
     }
-    if (row < 0)
-        rc = -1;
-    table_close(&tb);
+    rc = table_close(&tb, row, rc);
     if (rc == 0)
         r->has_autoscaler = true;
     return rc;
@@ -584,16 +573,9 @@ int vdata_parse_summary(vrun_t *r, const char *path, const char *text, size_t le
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!j || !cJSON_IsObject(j)) {
+        const textfile_t tf = {path, text, len};
         size_t off = end && end >= text ? (size_t)(end - text) : 0;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < off && i < len; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else
-                col++;
-        }
-        diag_error(d, (srcpos_t){path, line, col}, j ? "expected a JSON object" : "not valid JSON here");
+        diag_error(d, textfile_pos(&tf, off), j ? "expected a JSON object" : "not valid JSON here");
         cJSON_Delete(j);
         return -1;
     }
