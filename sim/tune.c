@@ -429,7 +429,6 @@ void tune_free(tune_t *t)
 
 const char *tune_name(const tune_t *t) { return t->name; }
 bool tune_has_winner(const tune_t *t) { return t->winner != SIZE_MAX; }
-long tune_spent(const tune_t *t) { return t->spent; }
 long tune_from_journal(const tune_t *t) { return t->from_journal; }
 
 /* ---- the journal --------------------------------------------------------------------- */
