@@ -1057,6 +1057,18 @@ static int build_report(const capacity_t *c, report_t *r)
 
 /* ---- the outputs ---------------------------------------------------------------------- */
 
+/* The next component from *i on that has a score (context scores -1 and
+ * is not ranked), *i moved past it; NULL after the last. */
+static const component_t *next_ranked(const report_t *r, size_t *i)
+{
+    while (*i < r->ncomp) {
+        const component_t *cp = &r->comp[(*i)++];
+        if (!(cp->score < 0))
+            return cp;
+    }
+    return NULL;
+}
+
 /* "v ± ci" (or "v", or "-") into buf. */
 static const char *pm(char *buf, size_t size, double v, double ci)
 {
@@ -1142,11 +1154,8 @@ void capacity_print(FILE *f, const capacity_t *c)
         fprintf(f, "bottlenecks at %s (ranked; 1 = saturated), beside %s:\n", r.brk->xtext,
                 r.pass ? r.pass->xtext : "-");
         fprintf(f, "rank  %-28s %-40s %6s  %-22s %s\n", "component", "signal", "score", "at break", "at last pass");
-        size_t rank = 0;
-        for (size_t i = 0; i < r.ncomp; i++) {
-            const component_t *cp = &r.comp[i];
-            if (cp->score < 0)
-                continue;
+        size_t rank = 0, i = 0;
+        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
             const signal_t *s = &cp->sig[cp->lead];
             fprintf(f, "%4zu  %-28s %-40s %6.3f  %-22s %s\n", ++rank, cp->name, s->what, cp->score,
                     pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
@@ -1247,10 +1256,9 @@ static void emit_json(FILE *f, const void *ctx)
     fputs(", \"last_pass\": ", f);
     json_num(f, r.pass ? r.pass->x : NAN);
     fputs(", \"components\": [", f);
-    size_t k = 0;
     for (size_t i = 0; !oom && i < r.ncomp; i++) {
         const component_t *cp = &r.comp[i];
-        fprintf(f, "%s\n    {\"component\": ", k++ ? "," : "");
+        fprintf(f, "%s\n    {\"component\": ", i ? "," : "");
         gate_json_put(f, cp->name);
         fputs(", \"score\": ", f);
         json_num(f, cp->score < 0 ? NAN : cp->score);
@@ -1300,11 +1308,8 @@ static void emit_md(FILE *f, const void *ctx)
         fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | score | at %s | at %s |\n"
                    "|---:|---|---|---:|---:|---:|\n",
                 r.brk->xtext, r.pass ? r.pass->xtext : "-", r.brk->xtext, r.pass ? r.pass->xtext : "-");
-        size_t rank = 0;
-        for (size_t i = 0; i < r.ncomp; i++) {
-            const component_t *cp = &r.comp[i];
-            if (cp->score < 0)
-                continue;
+        size_t rank = 0, i = 0;
+        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
             const signal_t *s = &cp->sig[cp->lead];
             fprintf(f, "| %zu | ", ++rank);
             gate_md_put(f, cp->name);
