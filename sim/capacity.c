@@ -1164,19 +1164,12 @@ void capacity_print(FILE *f, const capacity_t *c)
     free(r.comp);
 }
 
-static void json_num(FILE *f, double v)
-{
-    char buf[40];
-    journal_fmt_num(buf, sizeof buf, v);
-    fputs(buf[0] ? buf : "null", f);
-}
-
 static void json_vc(FILE *f, const char *key, double v, double ci)
 {
     fprintf(f, "\"%s\": {\"value\": ", key);
-    json_num(f, v);
+    journal_put_num(f, v, "null");
     fputs(", \"ci95\": ", f);
-    json_num(f, ci);
+    journal_put_num(f, ci, "null");
     fputc('}', f);
 }
 
@@ -1195,29 +1188,29 @@ static void emit_json(FILE *f, const void *ctx)
             c->multiple ? "traffic_multiple" : c->integer ? "integer" : "number");
     gate_json_put(f, c->path);
     fputs(", \"base_rate\": ", f);
-    json_num(f, c->multiple ? c->rate : NAN);
+    journal_put_num(f, c->multiple ? c->rate : NAN, "null");
     fputs("},\n  \"range\": [", f);
-    json_num(f, c->lo);
+    journal_put_num(f, c->lo, "null");
     fputs(", ", f);
-    json_num(f, c->hi);
+    journal_put_num(f, c->hi, "null");
     fprintf(f, "],\n  \"tolerance\": {\"value\": ");
-    json_num(f, c->tol);
+    journal_put_num(f, c->tol, "null");
     fprintf(f, ", \"relative\": %s},\n  \"seed\": %" PRIu64 ",\n  \"replications\": %d,\n"
                "  \"max_replications\": %d,\n  \"max_probes\": %d,\n",
             c->tol_rel ? "true" : "false", c->base->seed, c->o->replications, c->o->max_replications,
             c->o->max_probes);
     fputs("  \"result\": {\"holds_up_to\": ", f);
-    json_num(f, c->probes[c->lp].x);
+    journal_put_num(f, c->probes[c->lp].x, "null");
     fputs(", \"fails_by\": ", f);
-    json_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN);
+    journal_put_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN, "null");
     fputs(", \"unsure\": ", f);
     if (isnan(ulo))
         fputs("null", f);
     else {
         fputc('[', f);
-        json_num(f, ulo);
+        journal_put_num(f, ulo, "null");
         fputs(", ", f);
-        json_num(f, uhi);
+        journal_put_num(f, uhi, "null");
         fputc(']', f);
     }
     fprintf(f, ", \"converged\": %s},\n  \"first_gate\": ", c->converged ? "true" : "false");
@@ -1229,14 +1222,14 @@ static void emit_json(FILE *f, const void *ctx)
         fputs(", \"metric\": ", f);
         gate_json_put(f, c->base->slo[r.first_gate].metric);
         fputs(", \"fails_from\": ", f);
-        json_num(f, r.first_gate_x);
+        journal_put_num(f, r.first_gate_x, "null");
         fputc('}', f);
     }
     fputs(",\n  \"probes\": [", f);
     for (size_t i = 0; i < c->nprobes; i++) {
         const cap_probe_t *cp = &c->probes[i];
         fprintf(f, "%s\n    {\"value\": ", i ? "," : "");
-        json_num(f, cp->x);
+        journal_put_num(f, cp->x, "null");
         fprintf(f, ", \"verdict\": \"%s\", \"replications\": %d, \"gates\": [", probe_verdict_name(cp->p.verdict),
                 cp->p.nreps);
         for (size_t g = 0; g < c->base->nslo; g++) {
@@ -1244,24 +1237,24 @@ static void emit_json(FILE *f, const void *ctx)
             fputs(g ? ", {\"name\": " : "{\"name\": ", f);
             gate_json_put(f, c->base->slo[g].name);
             fputs(", \"value\": ", f);
-            json_num(f, pg->value);
+            journal_put_num(f, pg->value, "null");
             fputs(", \"ci95\": ", f);
-            json_num(f, pg->half);
+            journal_put_num(f, pg->half, "null");
             fprintf(f, ", \"verdict\": \"%s\"}", probe_verdict_name(pg->verdict));
         }
         fputs("]}", f);
     }
     fputs("\n  ],\n  \"bottlenecks\": {\"at\": ", f);
-    json_num(f, r.brk ? r.brk->x : NAN);
+    journal_put_num(f, r.brk ? r.brk->x : NAN, "null");
     fputs(", \"last_pass\": ", f);
-    json_num(f, r.pass ? r.pass->x : NAN);
+    journal_put_num(f, r.pass ? r.pass->x : NAN, "null");
     fputs(", \"components\": [", f);
     for (size_t i = 0; !oom && i < r.ncomp; i++) {
         const component_t *cp = &r.comp[i];
         fprintf(f, "%s\n    {\"component\": ", i ? "," : "");
         gate_json_put(f, cp->name);
         fputs(", \"score\": ", f);
-        json_num(f, cp->score < 0 ? NAN : cp->score);
+        journal_put_num(f, cp->score < 0 ? NAN : cp->score, "null");
         fputs(", \"lead\": ", f);
         gate_json_put(f, cp->sig[cp->lead].path);
         fputs(", \"signals\": [", f);

@@ -37,6 +37,13 @@ void journal_fmt_num(char *buf, size_t size, double v)
     }
 }
 
+void journal_put_num(FILE *f, double v, const char *none)
+{
+    char buf[40];
+    journal_fmt_num(buf, sizeof buf, v);
+    fputs(buf[0] ? buf : none, f);
+}
+
 char *journal_read_all(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");

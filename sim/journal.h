@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define JOURNAL_FNV_INIT 0xcbf29ce484222325ULL
 
@@ -24,6 +25,8 @@ uint64_t journal_fnv_str(uint64_t h, const char *s);
 /* v in the shortest of 15, 16, 17 significant digits that reads back
  * exactly (cJSON's rule), into buf; "" for NaN and infinities (no value). */
 void journal_fmt_num(char *buf, size_t size, double v);
+/* The same written to f, or none (e.g. "null", "") where v has no value. */
+void journal_put_num(FILE *f, double v, const char *none);
 /* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
  * errno set. */
 char *journal_read_all(const char *path, size_t *n);

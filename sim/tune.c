@@ -888,13 +888,6 @@ static const char *status_of(const tune_t *t, size_t p)
     return t->ev[p].replications >= t->R ? "fails" : "undecided";
 }
 
-static void put_num(FILE *f, double v, const char *none)
-{
-    char buf[40];
-    journal_fmt_num(buf, sizeof buf, v);
-    fputs(*buf ? buf : none, f);
-}
-
 static const char *value_of(const tune_t *t, size_t p, size_t a)
 {
     return t->g->axes[a].values[sweep_grid_index(t->g, p, a)];
@@ -933,23 +926,23 @@ static void emit_csv(FILE *f, const void *ctx)
         if (t->state[p] == DOMINATED)
             fprintf(f, "%zu", t->by[p]);
         fprintf(f, ",%d,", e->replications);
-        put_num(f, e->objective, "");
+        journal_put_num(f, e->objective, "");
         fputc(',', f);
-        put_num(f, e->objective_half, "");
+        journal_put_num(f, e->objective_half, "");
         fputc(',', f);
-        put_num(f, e->margin, "");
+        journal_put_num(f, e->margin, "");
         fputc(',', f);
-        put_num(f, e->margin_half, "");
+        journal_put_num(f, e->margin_half, "");
         fputs(t->pareto[p] ? ",true" : ",false", f);
         for (size_t i = 0; i < e->gates.n; i++) {
             const gate_verdict_t *v = &e->gates.v[i];
             double h, mg = probe_margin(v, &h);
             fputc(',', f);
-            put_num(f, v->value, "");
+            journal_put_num(f, v->value, "");
             fputc(',', f);
-            put_num(f, v->half, "");
+            journal_put_num(f, v->half, "");
             fputc(',', f);
-            put_num(f, mg, "");
+            journal_put_num(f, mg, "");
             fputs(v->pass ? ",true" : ",false", f);
         }
         fputc('\n', f);
@@ -986,13 +979,13 @@ static void json_candidate(FILE *f, const tune_t *t, size_t p, const char *ind, 
         fputs("null", f);
     fprintf(f, ", \"replications\": %d, \"pareto\": %s,\n%s \"objective\": {\"value\": ", e->replications,
             t->pareto[p] ? "true" : "false", ind);
-    put_num(f, e->objective, "null");
+    journal_put_num(f, e->objective, "null");
     fputs(", \"ci95\": ", f);
-    put_num(f, e->objective_half, "null");
+    journal_put_num(f, e->objective_half, "null");
     fputs("}, \"margin\": {\"value\": ", f);
-    put_num(f, e->margin, "null");
+    journal_put_num(f, e->margin, "null");
     fputs(", \"ci95\": ", f);
-    put_num(f, e->margin_half, "null");
+    journal_put_num(f, e->margin_half, "null");
     fputs(", \"gate\": ", f);
     if (e->gates.n && !isnan(e->margin))
         gate_json_put(f, t->sc0->slo[e->margin_gate].name);
@@ -1005,11 +998,11 @@ static void json_candidate(FILE *f, const tune_t *t, size_t p, const char *ind, 
         fprintf(f, "%s\n%s   {\"name\": ", i ? "," : "", ind);
         gate_json_put(f, v->slo->name);
         fputs(", \"value\": ", f);
-        put_num(f, v->value, "null");
+        journal_put_num(f, v->value, "null");
         fputs(", \"ci95\": ", f);
-        put_num(f, v->half, "null");
+        journal_put_num(f, v->half, "null");
         fputs(", \"margin\": ", f);
-        put_num(f, mg, "null");
+        journal_put_num(f, mg, "null");
         fprintf(f, ", \"pass\": %s}", v->pass ? "true" : "false");
     }
     fprintf(f, "]%s}", extra);
