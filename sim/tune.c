@@ -893,14 +893,28 @@ static const char *value_of(const tune_t *t, size_t p, size_t a)
     return t->g->axes[a].values[sweep_grid_index(t->g, p, a)];
 }
 
+/* A cell for each axis, point p's values (SIZE_MAX: the axes' paths), as
+ * CSV fields after commas or as Markdown cells closed by " |". */
+static void put_axes(FILE *f, const tune_t *t, size_t p, bool md)
+{
+    for (size_t a = 0; a < t->g->naxes; a++) {
+        const char *cell = p == SIZE_MAX ? t->g->axes[a].path : value_of(t, p, a);
+        if (md) {
+            fputc(' ', f);
+            gate_md_put(f, cell);
+            fputs(" |", f);
+        } else {
+            fputc(',', f);
+            world_csv_field(f, cell);
+        }
+    }
+}
+
 static void emit_csv(FILE *f, const void *ctx)
 {
     const tune_t *t = ctx;
     fputs("point", f);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        fputc(',', f);
-        world_csv_field(f, t->g->axes[a].path);
-    }
+    put_axes(f, t, SIZE_MAX, false);
     fputs(",status,dominated_by,replications,", f);
     world_csv_field(f, t->o->objective);
     fputc(',', f);
@@ -918,10 +932,7 @@ static void emit_csv(FILE *f, const void *ctx)
     for (size_t p = 0; p < t->npoints; p++) {
         const probe_eval_t *e = &t->ev[p];
         fprintf(f, "%zu", p);
-        for (size_t a = 0; a < t->g->naxes; a++) {
-            fputc(',', f);
-            world_csv_field(f, value_of(t, p, a));
-        }
+        put_axes(f, t, p, false);
         fprintf(f, ",%s,", status_of(t, p));
         if (t->state[p] == DOMINATED)
             fprintf(f, "%zu", t->by[p]);
@@ -1089,11 +1100,7 @@ static void emit_md(FILE *f, const void *ctx)
     fprintf(f, "%ld simulations (the exhaustive grid at %d replications: %ld); racing from %d replications, "
                "budget %ld.\n\n", t->spent, t->R, (long)t->npoints * t->R, t->r0, t->budget);
     fputs("| point |", f);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        fputc(' ', f);
-        gate_md_put(f, t->g->axes[a].path);
-        fputs(" |", f);
-    }
+    put_axes(f, t, SIZE_MAX, true);
     fputs(" status | replications | ", f);
     gate_md_put(f, t->o->objective);
     fputs(" | least margin | Pareto |\n|---|", f);
@@ -1103,11 +1110,7 @@ static void emit_md(FILE *f, const void *ctx)
     for (size_t p = 0; p < t->npoints; p++) {
         const probe_eval_t *e = &t->ev[p];
         fprintf(f, "| %zu |", p);
-        for (size_t a = 0; a < t->g->naxes; a++) {
-            fputc(' ', f);
-            gate_md_put(f, value_of(t, p, a));
-            fputs(" |", f);
-        }
+        put_axes(f, t, p, true);
         fprintf(f, " %s", status_of(t, p));
         if (t->state[p] == DOMINATED)
             fprintf(f, " (by %zu)", t->by[p]);
