@@ -526,11 +526,7 @@ static int traffic_base(capacity_t *c, char *err, size_t errlen)
 static void make_id(capacity_t *c, const char *text, size_t n)
 {
     const capacity_opts_t *o = c->o;
-    uint64_t h = journal_fnv_str(JOURNAL_FNV_INIT, CAPACITY_SCHEMA);
-    h = journal_fnv(h, text, n);
-    h = journal_fnv(h, "", 1);
-    for (size_t i = 0; i < o->nsets; i++)
-        h = journal_fnv_str(h, o->sets[i]);
+    uint64_t h = journal_id_start(CAPACITY_SCHEMA, text, n, o->sets, o->nsets);
     char buf[160];
     snprintf(buf, sizeof buf, "metric=%s range=%.17g..%.17g tol=%.17g%s R=%d max=%d probes=%d", c->path, c->lo,
              c->hi, c->tol, c->tol_rel ? "rel" : "abs", o->replications, o->max_replications, o->max_probes);

@@ -22,6 +22,16 @@ uint64_t journal_fnv(uint64_t h, const void *data, size_t n)
 
 uint64_t journal_fnv_str(uint64_t h, const char *s) { return journal_fnv(h, s, strlen(s) + 1); }
 
+uint64_t journal_id_start(const char *schema, const char *text, size_t n, const char *const *sets, size_t nsets)
+{
+    uint64_t h = journal_fnv_str(JOURNAL_FNV_INIT, schema);
+    h = journal_fnv(h, text, n);
+    h = journal_fnv(h, "", 1);
+    for (size_t i = 0; i < nsets; i++)
+        h = journal_fnv_str(h, sets[i]);
+    return h;
+}
+
 void journal_fmt_num(char *buf, size_t size, double v)
 {
     if (!isfinite(v)) {

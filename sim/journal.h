@@ -22,6 +22,9 @@
 uint64_t journal_fnv(uint64_t h, const void *data, size_t n);
 /* The same of s with its terminating NUL (so "ab","c" differs from "a","bc"). */
 uint64_t journal_fnv_str(uint64_t h, const char *s);
+/* Where a search's id starts (sweep, tune, capacity): the hash of its
+ * schema, the scenario file's text (n bytes, then a NUL) and its overrides. */
+uint64_t journal_id_start(const char *schema, const char *text, size_t n, const char *const *sets, size_t nsets);
 /* v in the shortest of 15, 16, 17 significant digits that reads back
  * exactly (cJSON's rule), into buf; "" for NaN and infinities (no value). */
 void journal_fmt_num(char *buf, size_t size, double v);

@@ -264,25 +264,13 @@ static void check_point(tune_t *t, size_t p, const scenario_t *sc, diag_t *d)
 static void make_id(tune_t *t)
 {
     const tune_opts_t *o = t->o;
-    uint64_t h = JOURNAL_FNV_INIT;
-#define H(s) (h = journal_fnv(h, (s), strlen(s) + 1))
-    H(TUNE_SCHEMA);
-    h = journal_fnv(h, t->text, t->textlen);
-    h = journal_fnv(h, "", 1);
-    for (size_t i = 0; i < o->so.nsets; i++)
-        H(o->so.sets[i]);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        H("--vary");
-        H(t->g->axes[a].path);
-        for (size_t k = 0; k < t->g->axes[a].n; k++)
-            H(t->g->axes[a].values[k]);
-    }
+    uint64_t h = journal_id_start(TUNE_SCHEMA, t->text, t->textlen, o->so.sets, o->so.nsets);
+    h = sweep_grid_hash(h, t->g);
     char buf[128];
     snprintf(buf, sizeof buf, "objective %s R%d r0 %d budget %ld", o->maximize ? "max" : "min", t->R, t->r0,
              t->budget);
-    H(buf);
-    H(o->objective);
-#undef H
+    h = journal_fnv_str(h, buf);
+    h = journal_fnv_str(h, o->objective);
     snprintf(t->id, sizeof t->id, "%016" PRIx64, h);
 }
 
