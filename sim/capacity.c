@@ -79,7 +79,7 @@ struct capacity {
     cap_probe_t *probes;
     size_t nprobes;
     int lp, ff;                 /* indices of the largest pass, the smallest fail (-1: none) */
-    bool converged, hit_max;
+    bool converged;
     bool unbracketed;           /* the search ended: its range does not bracket the answer */
 };
 
@@ -395,10 +395,8 @@ static int batch(capacity_t *c, cap_probe_t *cp, int n, char *err, size_t errlen
 /* Probes x to its final verdict; *out its index. */
 static int probe_at(capacity_t *c, double x, size_t *out, char *err, size_t errlen)
 {
-    if (c->nprobes == (size_t)c->o->max_probes) {
-        c->hit_max = true;
+    if (c->nprobes == (size_t)c->o->max_probes)
         return CAPACITY_OK + 1; /* no more probes */
-    }
     cap_probe_t *cp = &c->probes[c->nprobes];
     memset(cp, 0, sizeof *cp);
     cp->x = x;
