@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "sim/run.h"
+
 uint64_t journal_fnv(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
@@ -137,12 +139,10 @@ size_t journal_complete(const char *text, size_t n)
 int journal_create(const char *dir, const char *path, const char *head, int *fd, const char **what)
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t len = strlen(dir) + strlen(base) + 40;
-    char *tmp = malloc(len);
+    char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, base, (long)getpid());
     *what = "create";
     if (!tmp)
         return ENOMEM;
-    snprintf(tmp, len, "%s/.%s.tmp-%ld", dir, base, (long)getpid());
     int tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     int e = tfd < 0 ? errno : 0;
     size_t n = strlen(head);
