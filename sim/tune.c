@@ -1054,12 +1054,8 @@ static void md_interval(FILE *f, double v, double h)
         fputs("-", f);
     else
         fprintf(f, "%.6g", v);
-    if (!isnan(h)) {
-        fputs(" ± ", f);
-        char buf[40];
-        snprintf(buf, sizeof buf, "%.3g", h);
-        fputs(buf, f);
-    }
+    if (!isnan(h))
+        fprintf(f, " ± %.3g", h);
 }
 
 static void emit_md(FILE *f, const void *ctx)
