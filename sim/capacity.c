@@ -79,7 +79,7 @@ struct capacity {
     cap_probe_t *probes;
     size_t nprobes;
     int lp, ff;                 /* indices of the largest pass, the smallest fail (-1: none) */
-    bool converged, hit_max;
+    bool converged;
     bool unbracketed;           /* the search ended: its range does not bracket the answer */
 };
 
@@ -395,10 +395,8 @@ static int batch(capacity_t *c, cap_probe_t *cp, int n, char *err, size_t errlen
 /* Probes x to its final verdict; *out its index. */
 static int probe_at(capacity_t *c, double x, size_t *out, char *err, size_t errlen)
 {
-    if (c->nprobes == (size_t)c->o->max_probes) {
-        c->hit_max = true;
+    if (c->nprobes == (size_t)c->o->max_probes)
         return CAPACITY_OK + 1; /* no more probes */
-    }
     cap_probe_t *cp = &c->probes[c->nprobes];
     memset(cp, 0, sizeof *cp);
     cp->x = x;
@@ -526,11 +524,7 @@ static int traffic_base(capacity_t *c, char *err, size_t errlen)
 static void make_id(capacity_t *c, const char *text, size_t n)
 {
     const capacity_opts_t *o = c->o;
-    uint64_t h = journal_fnv_str(JOURNAL_FNV_INIT, CAPACITY_SCHEMA);
-    h = journal_fnv(h, text, n);
-    h = journal_fnv(h, "", 1);
-    for (size_t i = 0; i < o->nsets; i++)
-        h = journal_fnv_str(h, o->sets[i]);
+    uint64_t h = journal_id_start(CAPACITY_SCHEMA, text, n, o->sets, o->nsets);
     char buf[160];
     snprintf(buf, sizeof buf, "metric=%s range=%.17g..%.17g tol=%.17g%s R=%d max=%d probes=%d", c->path, c->lo,
              c->hi, c->tol, c->tol_rel ? "rel" : "abs", o->replications, o->max_replications, o->max_probes);
@@ -1057,6 +1051,18 @@ static int build_report(const capacity_t *c, report_t *r)
 
 /* ---- the outputs ---------------------------------------------------------------------- */
 
+/* The next component from *i on that has a score (context scores -1 and
+ * is not ranked), *i moved past it; NULL after the last. */
+static const component_t *next_ranked(const report_t *r, size_t *i)
+{
+    while (*i < r->ncomp) {
+        const component_t *cp = &r->comp[(*i)++];
+        if (!(cp->score < 0))
+            return cp;
+    }
+    return NULL;
+}
+
 /* "v ± ci" (or "v", or "-") into buf. */
 static const char *pm(char *buf, size_t size, double v, double ci)
 {
@@ -1142,11 +1148,8 @@ void capacity_print(FILE *f, const capacity_t *c)
         fprintf(f, "bottlenecks at %s (ranked; 1 = saturated), beside %s:\n", r.brk->xtext,
                 r.pass ? r.pass->xtext : "-");
         fprintf(f, "rank  %-28s %-40s %6s  %-22s %s\n", "component", "signal", "score", "at break", "at last pass");
-        size_t rank = 0;
-        for (size_t i = 0; i < r.ncomp; i++) {
-            const component_t *cp = &r.comp[i];
-            if (cp->score < 0)
-                continue;
+        size_t rank = 0, i = 0;
+        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
             const signal_t *s = &cp->sig[cp->lead];
             fprintf(f, "%4zu  %-28s %-40s %6.3f  %-22s %s\n", ++rank, cp->name, s->what, cp->score,
                     pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
@@ -1155,19 +1158,12 @@ void capacity_print(FILE *f, const capacity_t *c)
     free(r.comp);
 }
 
-static void json_num(FILE *f, double v)
-{
-    char buf[40];
-    journal_fmt_num(buf, sizeof buf, v);
-    fputs(buf[0] ? buf : "null", f);
-}
-
 static void json_vc(FILE *f, const char *key, double v, double ci)
 {
     fprintf(f, "\"%s\": {\"value\": ", key);
-    json_num(f, v);
+    journal_put_num(f, v, "null");
     fputs(", \"ci95\": ", f);
-    json_num(f, ci);
+    journal_put_num(f, ci, "null");
     fputc('}', f);
 }
 
@@ -1186,29 +1182,29 @@ static void emit_json(FILE *f, const void *ctx)
             c->multiple ? "traffic_multiple" : c->integer ? "integer" : "number");
     gate_json_put(f, c->path);
     fputs(", \"base_rate\": ", f);
-    json_num(f, c->multiple ? c->rate : NAN);
+    journal_put_num(f, c->multiple ? c->rate : NAN, "null");
     fputs("},\n  \"range\": [", f);
-    json_num(f, c->lo);
+    journal_put_num(f, c->lo, "null");
     fputs(", ", f);
-    json_num(f, c->hi);
+    journal_put_num(f, c->hi, "null");
     fprintf(f, "],\n  \"tolerance\": {\"value\": ");
-    json_num(f, c->tol);
+    journal_put_num(f, c->tol, "null");
     fprintf(f, ", \"relative\": %s},\n  \"seed\": %" PRIu64 ",\n  \"replications\": %d,\n"
                "  \"max_replications\": %d,\n  \"max_probes\": %d,\n",
             c->tol_rel ? "true" : "false", c->base->seed, c->o->replications, c->o->max_replications,
             c->o->max_probes);
     fputs("  \"result\": {\"holds_up_to\": ", f);
-    json_num(f, c->probes[c->lp].x);
+    journal_put_num(f, c->probes[c->lp].x, "null");
     fputs(", \"fails_by\": ", f);
-    json_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN);
+    journal_put_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN, "null");
     fputs(", \"unsure\": ", f);
     if (isnan(ulo))
         fputs("null", f);
     else {
         fputc('[', f);
-        json_num(f, ulo);
+        journal_put_num(f, ulo, "null");
         fputs(", ", f);
-        json_num(f, uhi);
+        journal_put_num(f, uhi, "null");
         fputc(']', f);
     }
     fprintf(f, ", \"converged\": %s},\n  \"first_gate\": ", c->converged ? "true" : "false");
@@ -1220,14 +1216,14 @@ static void emit_json(FILE *f, const void *ctx)
         fputs(", \"metric\": ", f);
         gate_json_put(f, c->base->slo[r.first_gate].metric);
         fputs(", \"fails_from\": ", f);
-        json_num(f, r.first_gate_x);
+        journal_put_num(f, r.first_gate_x, "null");
         fputc('}', f);
     }
     fputs(",\n  \"probes\": [", f);
     for (size_t i = 0; i < c->nprobes; i++) {
         const cap_probe_t *cp = &c->probes[i];
         fprintf(f, "%s\n    {\"value\": ", i ? "," : "");
-        json_num(f, cp->x);
+        journal_put_num(f, cp->x, "null");
         fprintf(f, ", \"verdict\": \"%s\", \"replications\": %d, \"gates\": [", probe_verdict_name(cp->p.verdict),
                 cp->p.nreps);
         for (size_t g = 0; g < c->base->nslo; g++) {
@@ -1235,25 +1231,24 @@ static void emit_json(FILE *f, const void *ctx)
             fputs(g ? ", {\"name\": " : "{\"name\": ", f);
             gate_json_put(f, c->base->slo[g].name);
             fputs(", \"value\": ", f);
-            json_num(f, pg->value);
+            journal_put_num(f, pg->value, "null");
             fputs(", \"ci95\": ", f);
-            json_num(f, pg->half);
+            journal_put_num(f, pg->half, "null");
             fprintf(f, ", \"verdict\": \"%s\"}", probe_verdict_name(pg->verdict));
         }
         fputs("]}", f);
     }
     fputs("\n  ],\n  \"bottlenecks\": {\"at\": ", f);
-    json_num(f, r.brk ? r.brk->x : NAN);
+    journal_put_num(f, r.brk ? r.brk->x : NAN, "null");
     fputs(", \"last_pass\": ", f);
-    json_num(f, r.pass ? r.pass->x : NAN);
+    journal_put_num(f, r.pass ? r.pass->x : NAN, "null");
     fputs(", \"components\": [", f);
-    size_t k = 0;
     for (size_t i = 0; !oom && i < r.ncomp; i++) {
         const component_t *cp = &r.comp[i];
-        fprintf(f, "%s\n    {\"component\": ", k++ ? "," : "");
+        fprintf(f, "%s\n    {\"component\": ", i ? "," : "");
         gate_json_put(f, cp->name);
         fputs(", \"score\": ", f);
-        json_num(f, cp->score < 0 ? NAN : cp->score);
+        journal_put_num(f, cp->score < 0 ? NAN : cp->score, "null");
         fputs(", \"lead\": ", f);
         gate_json_put(f, cp->sig[cp->lead].path);
         fputs(", \"signals\": [", f);
@@ -1300,11 +1295,8 @@ static void emit_md(FILE *f, const void *ctx)
         fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | score | at %s | at %s |\n"
                    "|---:|---|---|---:|---:|---:|\n",
                 r.brk->xtext, r.pass ? r.pass->xtext : "-", r.brk->xtext, r.pass ? r.pass->xtext : "-");
-        size_t rank = 0;
-        for (size_t i = 0; i < r.ncomp; i++) {
-            const component_t *cp = &r.comp[i];
-            if (cp->score < 0)
-                continue;
+        size_t rank = 0, i = 0;
+        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
             const signal_t *s = &cp->sig[cp->lead];
             fprintf(f, "| %zu | ", ++rank);
             gate_md_put(f, cp->name);

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "sim/run.h"
+
 uint64_t journal_fnv(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
@@ -21,6 +23,16 @@ uint64_t journal_fnv(uint64_t h, const void *data, size_t n)
 }
 
 uint64_t journal_fnv_str(uint64_t h, const char *s) { return journal_fnv(h, s, strlen(s) + 1); }
+
+uint64_t journal_id_start(const char *schema, const char *text, size_t n, const char *const *sets, size_t nsets)
+{
+    uint64_t h = journal_fnv_str(JOURNAL_FNV_INIT, schema);
+    h = journal_fnv(h, text, n);
+    h = journal_fnv(h, "", 1);
+    for (size_t i = 0; i < nsets; i++)
+        h = journal_fnv_str(h, sets[i]);
+    return h;
+}
 
 void journal_fmt_num(char *buf, size_t size, double v)
 {
@@ -35,6 +47,13 @@ void journal_fmt_num(char *buf, size_t size, double v)
         if (strtod(buf, NULL) == v)
             return;
     }
+}
+
+void journal_put_num(FILE *f, double v, const char *none)
+{
+    char buf[40];
+    journal_fmt_num(buf, sizeof buf, v);
+    fputs(buf[0] ? buf : none, f);
 }
 
 char *journal_read_all(const char *path, size_t *n)
@@ -120,12 +139,10 @@ size_t journal_complete(const char *text, size_t n)
 int journal_create(const char *dir, const char *path, const char *head, int *fd, const char **what)
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t len = strlen(dir) + strlen(base) + 40;
-    char *tmp = malloc(len);
+    char *tmp = run_strprintf("%s/.%s.tmp-%ld", dir, base, (long)getpid());
     *what = "create";
     if (!tmp)
         return ENOMEM;
-    snprintf(tmp, len, "%s/.%s.tmp-%ld", dir, base, (long)getpid());
     int tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     int e = tfd < 0 ? errno : 0;
     size_t n = strlen(head);

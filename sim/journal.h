@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define JOURNAL_FNV_INIT 0xcbf29ce484222325ULL
 
@@ -21,9 +22,14 @@
 uint64_t journal_fnv(uint64_t h, const void *data, size_t n);
 /* The same of s with its terminating NUL (so "ab","c" differs from "a","bc"). */
 uint64_t journal_fnv_str(uint64_t h, const char *s);
+/* Where a search's id starts (sweep, tune, capacity): the hash of its
+ * schema, the scenario file's text (n bytes, then a NUL) and its overrides. */
+uint64_t journal_id_start(const char *schema, const char *text, size_t n, const char *const *sets, size_t nsets);
 /* v in the shortest of 15, 16, 17 significant digits that reads back
  * exactly (cJSON's rule), into buf; "" for NaN and infinities (no value). */
 void journal_fmt_num(char *buf, size_t size, double v);
+/* The same written to f, or none (e.g. "null", "") where v has no value. */
+void journal_put_num(FILE *f, double v, const char *none);
 /* The whole of a file (malloc'd, NUL-terminated, size in *n), or NULL with
  * errno set. */
 char *journal_read_all(const char *path, size_t *n);

@@ -483,20 +483,21 @@ static int make_header(sweep_t *s)
     return 0;
 }
 
+uint64_t sweep_grid_hash(uint64_t h, const sweep_grid_t *g)
+{
+    for (size_t a = 0; a < g->naxes; a++) {
+        h = journal_fnv_str(h, "--vary");
+        h = journal_fnv_str(h, g->axes[a].path);
+        for (size_t k = 0; k < g->axes[a].n; k++)
+            h = journal_fnv_str(h, g->axes[a].values[k]);
+    }
+    return h;
+}
+
 static void make_id(sweep_t *s, const char *text, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    h = journal_fnv_str(h, SWEEP_SCHEMA);
-    h = journal_fnv(h, text, n);
-    h = journal_fnv(h, "", 1);
-    for (size_t i = 0; i < s->o->nsets; i++)
-        h = journal_fnv_str(h, s->o->sets[i]);
-    for (size_t a = 0; a < s->g->naxes; a++) {
-        h = journal_fnv_str(h, "--vary");
-        h = journal_fnv_str(h, s->g->axes[a].path);
-        for (size_t k = 0; k < s->g->axes[a].n; k++)
-            h = journal_fnv_str(h, s->g->axes[a].values[k]);
-    }
+    uint64_t h = journal_id_start(SWEEP_SCHEMA, text, n, s->o->sets, s->o->nsets);
+    h = sweep_grid_hash(h, s->g);
     char r[24];
     snprintf(r, sizeof r, "R%d", s->reps);
     h = journal_fnv_str(h, r);

@@ -80,6 +80,9 @@ size_t sweep_grid_index(const sweep_grid_t *g, size_t p, size_t a);
  * tune.json's "grid", indented for their top level): values as strings, or
  * with numbers set those that read as JSON numbers as numbers. */
 void sweep_grid_json(FILE *f, const sweep_grid_t *g, bool numbers);
+/* h (FNV-1a, journal.h) continued with g, for a search's id: each axis as
+ * "--vary", its path and its values. */
+uint64_t sweep_grid_hash(uint64_t h, const sweep_grid_t *g);
 
 typedef struct sweep_opts {
     const char *file;                    /* the scenario */

@@ -27,27 +27,33 @@ int sweep_mpi_init(int *rank, int *nranks)
     return 0;
 }
 
+/* Rank 0's n flags to every rank, sent as bytes (bool is one byte wherever
+ * C11 and MPI_C_BOOL agree). false, with nothing sent, when a rank is out
+ * of memory or its fits is false. */
+static bool bcast_flags(bool *flags, size_t n, bool fits)
+{
+    unsigned char *b = malloc(n);
+    int ok = b != NULL && fits;
+    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!ok) {
+        free(b);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        b[i] = flags[i];
+    MPI_Bcast(b, (int)n, MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
+    for (size_t i = 0; i < n; i++)
+        flags[i] = b[i] != 0;
+    free(b);
+    return true;
+}
+
 int sweep_mpi_share(sweep_t *s, int status)
 {
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (status == SWEEP_OK && sweep_points(s) <= (size_t)0x7fffffff) {
-        /* bool is one byte wherever C11 and MPI_C_BOOL agree; send bytes */
-        size_t n = sweep_points(s);
-        unsigned char *b = malloc(n);
-        bool *done = sweep_done_flags(s);
-        int ok = b != NULL;
-        MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-        if (!ok) {
-            free(b);
-            return SWEEP_FAILED;
-        }
-        for (size_t i = 0; i < n; i++)
-            b[i] = done[i];
-        MPI_Bcast(b, (int)n, MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
-        for (size_t i = 0; i < n; i++)
-            done[i] = b[i] != 0;
-        free(b);
-    }
+    if (status == SWEEP_OK && sweep_points(s) <= (size_t)0x7fffffff &&
+        !bcast_flags(sweep_done_flags(s), sweep_points(s), true))
+        return SWEEP_FAILED;
     return status;
 }
 
@@ -190,20 +196,8 @@ int tune_mpi_share(tune_t *t, int status)
     if (status != TUNE_OK)
         return status;
     size_t n = tune_cells(t), nv = tune_nvals(t);
-    unsigned char *b = malloc(n);
-    int ok = b != NULL && n * nv <= 0x7fffffff;
-    MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (!ok) {
-        free(b);
+    if (!bcast_flags(tune_have(t), n, n * nv <= 0x7fffffff))
         return TUNE_FAILED;
-    }
-    bool *have = tune_have(t);
-    for (size_t i = 0; i < n; i++)
-        b[i] = have[i];
-    MPI_Bcast(b, (int)n, MPI_UNSIGNED_CHAR, 0, MPI_COMM_WORLD);
-    for (size_t i = 0; i < n; i++)
-        have[i] = b[i] != 0;
-    free(b);
     MPI_Bcast(tune_table(t), (int)(n * nv), MPI_DOUBLE, 0, MPI_COMM_WORLD);
     return TUNE_OK;
 }

@@ -264,25 +264,13 @@ static void check_point(tune_t *t, size_t p, const scenario_t *sc, diag_t *d)
 static void make_id(tune_t *t)
 {
     const tune_opts_t *o = t->o;
-    uint64_t h = JOURNAL_FNV_INIT;
-#define H(s) (h = journal_fnv(h, (s), strlen(s) + 1))
-    H(TUNE_SCHEMA);
-    h = journal_fnv(h, t->text, t->textlen);
-    h = journal_fnv(h, "", 1);
-    for (size_t i = 0; i < o->so.nsets; i++)
-        H(o->so.sets[i]);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        H("--vary");
-        H(t->g->axes[a].path);
-        for (size_t k = 0; k < t->g->axes[a].n; k++)
-            H(t->g->axes[a].values[k]);
-    }
+    uint64_t h = journal_id_start(TUNE_SCHEMA, t->text, t->textlen, o->so.sets, o->so.nsets);
+    h = sweep_grid_hash(h, t->g);
     char buf[128];
     snprintf(buf, sizeof buf, "objective %s R%d r0 %d budget %ld", o->maximize ? "max" : "min", t->R, t->r0,
              t->budget);
-    H(buf);
-    H(o->objective);
-#undef H
+    h = journal_fnv_str(h, buf);
+    h = journal_fnv_str(h, o->objective);
     snprintf(t->id, sizeof t->id, "%016" PRIx64, h);
 }
 
@@ -429,7 +417,6 @@ void tune_free(tune_t *t)
 
 const char *tune_name(const tune_t *t) { return t->name; }
 bool tune_has_winner(const tune_t *t) { return t->winner != SIZE_MAX; }
-long tune_spent(const tune_t *t) { return t->spent; }
 long tune_from_journal(const tune_t *t) { return t->from_journal; }
 
 /* ---- the journal --------------------------------------------------------------------- */
@@ -889,26 +876,33 @@ static const char *status_of(const tune_t *t, size_t p)
     return t->ev[p].replications >= t->R ? "fails" : "undecided";
 }
 
-static void put_num(FILE *f, double v, const char *none)
-{
-    char buf[40];
-    journal_fmt_num(buf, sizeof buf, v);
-    fputs(*buf ? buf : none, f);
-}
-
 static const char *value_of(const tune_t *t, size_t p, size_t a)
 {
     return t->g->axes[a].values[sweep_grid_index(t->g, p, a)];
+}
+
+/* A cell for each axis, point p's values (SIZE_MAX: the axes' paths), as
+ * CSV fields after commas or as Markdown cells closed by " |". */
+static void put_axes(FILE *f, const tune_t *t, size_t p, bool md)
+{
+    for (size_t a = 0; a < t->g->naxes; a++) {
+        const char *cell = p == SIZE_MAX ? t->g->axes[a].path : value_of(t, p, a);
+        if (md) {
+            fputc(' ', f);
+            gate_md_put(f, cell);
+            fputs(" |", f);
+        } else {
+            fputc(',', f);
+            world_csv_field(f, cell);
+        }
+    }
 }
 
 static void emit_csv(FILE *f, const void *ctx)
 {
     const tune_t *t = ctx;
     fputs("point", f);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        fputc(',', f);
-        world_csv_field(f, t->g->axes[a].path);
-    }
+    put_axes(f, t, SIZE_MAX, false);
     fputs(",status,dominated_by,replications,", f);
     world_csv_field(f, t->o->objective);
     fputc(',', f);
@@ -926,31 +920,28 @@ static void emit_csv(FILE *f, const void *ctx)
     for (size_t p = 0; p < t->npoints; p++) {
         const probe_eval_t *e = &t->ev[p];
         fprintf(f, "%zu", p);
-        for (size_t a = 0; a < t->g->naxes; a++) {
-            fputc(',', f);
-            world_csv_field(f, value_of(t, p, a));
-        }
+        put_axes(f, t, p, false);
         fprintf(f, ",%s,", status_of(t, p));
         if (t->state[p] == DOMINATED)
             fprintf(f, "%zu", t->by[p]);
         fprintf(f, ",%d,", e->replications);
-        put_num(f, e->objective, "");
+        journal_put_num(f, e->objective, "");
         fputc(',', f);
-        put_num(f, e->objective_half, "");
+        journal_put_num(f, e->objective_half, "");
         fputc(',', f);
-        put_num(f, e->margin, "");
+        journal_put_num(f, e->margin, "");
         fputc(',', f);
-        put_num(f, e->margin_half, "");
+        journal_put_num(f, e->margin_half, "");
         fputs(t->pareto[p] ? ",true" : ",false", f);
         for (size_t i = 0; i < e->gates.n; i++) {
             const gate_verdict_t *v = &e->gates.v[i];
             double h, mg = probe_margin(v, &h);
             fputc(',', f);
-            put_num(f, v->value, "");
+            journal_put_num(f, v->value, "");
             fputc(',', f);
-            put_num(f, v->half, "");
+            journal_put_num(f, v->half, "");
             fputc(',', f);
-            put_num(f, mg, "");
+            journal_put_num(f, mg, "");
             fputs(v->pass ? ",true" : ",false", f);
         }
         fputc('\n', f);
@@ -987,13 +978,13 @@ static void json_candidate(FILE *f, const tune_t *t, size_t p, const char *ind, 
         fputs("null", f);
     fprintf(f, ", \"replications\": %d, \"pareto\": %s,\n%s \"objective\": {\"value\": ", e->replications,
             t->pareto[p] ? "true" : "false", ind);
-    put_num(f, e->objective, "null");
+    journal_put_num(f, e->objective, "null");
     fputs(", \"ci95\": ", f);
-    put_num(f, e->objective_half, "null");
+    journal_put_num(f, e->objective_half, "null");
     fputs("}, \"margin\": {\"value\": ", f);
-    put_num(f, e->margin, "null");
+    journal_put_num(f, e->margin, "null");
     fputs(", \"ci95\": ", f);
-    put_num(f, e->margin_half, "null");
+    journal_put_num(f, e->margin_half, "null");
     fputs(", \"gate\": ", f);
     if (e->gates.n && !isnan(e->margin))
         gate_json_put(f, t->sc0->slo[e->margin_gate].name);
@@ -1006,11 +997,11 @@ static void json_candidate(FILE *f, const tune_t *t, size_t p, const char *ind, 
         fprintf(f, "%s\n%s   {\"name\": ", i ? "," : "", ind);
         gate_json_put(f, v->slo->name);
         fputs(", \"value\": ", f);
-        put_num(f, v->value, "null");
+        journal_put_num(f, v->value, "null");
         fputs(", \"ci95\": ", f);
-        put_num(f, v->half, "null");
+        journal_put_num(f, v->half, "null");
         fputs(", \"margin\": ", f);
-        put_num(f, mg, "null");
+        journal_put_num(f, mg, "null");
         fprintf(f, ", \"pass\": %s}", v->pass ? "true" : "false");
     }
     fprintf(f, "]%s}", extra);
@@ -1063,12 +1054,8 @@ static void md_interval(FILE *f, double v, double h)
         fputs("-", f);
     else
         fprintf(f, "%.6g", v);
-    if (!isnan(h)) {
-        fputs(" ± ", f);
-        char buf[40];
-        snprintf(buf, sizeof buf, "%.3g", h);
-        fputs(buf, f);
-    }
+    if (!isnan(h))
+        fprintf(f, " ± %.3g", h);
 }
 
 static void emit_md(FILE *f, const void *ctx)
@@ -1097,11 +1084,7 @@ static void emit_md(FILE *f, const void *ctx)
     fprintf(f, "%ld simulations (the exhaustive grid at %d replications: %ld); racing from %d replications, "
                "budget %ld.\n\n", t->spent, t->R, (long)t->npoints * t->R, t->r0, t->budget);
     fputs("| point |", f);
-    for (size_t a = 0; a < t->g->naxes; a++) {
-        fputc(' ', f);
-        gate_md_put(f, t->g->axes[a].path);
-        fputs(" |", f);
-    }
+    put_axes(f, t, SIZE_MAX, true);
     fputs(" status | replications | ", f);
     gate_md_put(f, t->o->objective);
     fputs(" | least margin | Pareto |\n|---|", f);
@@ -1111,11 +1094,7 @@ static void emit_md(FILE *f, const void *ctx)
     for (size_t p = 0; p < t->npoints; p++) {
         const probe_eval_t *e = &t->ev[p];
         fprintf(f, "| %zu |", p);
-        for (size_t a = 0; a < t->g->naxes; a++) {
-            fputc(' ', f);
-            gate_md_put(f, value_of(t, p, a));
-            fputs(" |", f);
-        }
+        put_axes(f, t, p, true);
         fprintf(f, " %s", status_of(t, p));
         if (t->state[p] == DOMINATED)
             fprintf(f, " (by %zu)", t->by[p]);

@@ -116,8 +116,7 @@ int tune_finish(tune_t *t, char *err, size_t errlen);
 void tune_print(FILE *f, const tune_t *t);
 /* Whether a candidate meets every gate at R replications (after tune_run). */
 bool tune_has_winner(const tune_t *t);
-/* Simulations the race spent, and of them those read from the journal. */
-long tune_spent(const tune_t *t);
+/* Simulations the race read from the journal. */
 long tune_from_journal(const tune_t *t);
 
 /* For runners of cells elsewhere (MPI: sim/sweep_mpi.c). */

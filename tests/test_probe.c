@@ -42,6 +42,17 @@
 #include "sim/probe.h"
 #include "sim/scenario.h"
 
+/* |a - b| <= eps in double: cmocka's assert_float_equal compares floats,
+ * which cannot hold a tolerance of 1e-12 */
+#define assert_near(a, b, eps) assert_near_at((a), (b), (eps), #a, __FILE__, __LINE__)
+static void assert_near_at(double a, double b, double eps, const char *what, const char *file, int line)
+{
+    if (!(fabs(a - b) <= eps) && !(a == b)) {
+        print_error("%s: %.17g, not within %g of %.17g\n", what, a, eps, b);
+        _fail(file, line);
+    }
+}
+
 #define HALF 2.4841377118 /* t_{0.975,2} / sqrt(3), above */
 #define T975_1 12.7062047361747
 
@@ -96,16 +107,16 @@ static void verdicts(void **state)
     add(&p, 2);
     add(&p, 3);
     assert_int_equal(p.nreps, 3);
-    assert_float_equal(p.gates[0].value, 2, 1e-12);
-    assert_float_equal(p.gates[0].half, HALF, 1e-9);
+    assert_near(p.gates[0].value, 2, 1e-12);
+    assert_near(p.gates[0].half, HALF, 1e-9);
     static const probe_verdict_t want[] = {PROBE_PASS, PROBE_UNSURE, PROBE_FAIL,
                                            PROBE_PASS, PROBE_UNSURE, PROBE_FAIL};
     for (size_t i = 0; i < 6; i++)
         assert_int_equal(p.gates[i].verdict, want[i]);
     assert_int_equal(p.verdict, PROBE_FAIL);
     /* margins: (5 - 2) / 5 for `<` 5, (2 - 5) / 5 for `>` 5 */
-    assert_float_equal(p.gates[0].margin, 0.6, 1e-12);
-    assert_float_equal(p.gates[5].margin, -0.6, 1e-12);
+    assert_near(p.gates[0].margin, 0.6, 1e-12);
+    assert_near(p.gates[5].margin, -0.6, 1e-12);
     assert_string_equal(probe_verdict_name(p.verdict), "fail");
     probe_free(&p);
 }
@@ -178,14 +189,14 @@ static void test_undecided(void **state)
     probe_eval_t e;
     judge(sc, (double[]){1, 3}, (double[]){8, 9}, 2, &e);
     double half = T975_1 * sqrt(0.5) / sqrt(2);
-    assert_float_equal(e.objective, 2, 1e-12);
-    assert_float_equal(e.objective_half, T975_1, 1e-9);
-    assert_float_equal(e.gates.v[0].value, 8.5, 1e-12);
-    assert_float_equal(e.gates.v[0].half, half, 1e-9);
+    assert_near(e.objective, 2, 1e-12);
+    assert_near(e.objective_half, T975_1, 1e-9);
+    assert_near(e.gates.v[0].value, 8.5, 1e-12);
+    assert_near(e.gates.v[0].half, half, 1e-9);
     assert_false(e.feasible);
     assert_false(e.infeasible);
-    assert_float_equal(e.margin, 0.15, 1e-12);
-    assert_float_equal(e.margin_half, half / 10, 1e-9);
+    assert_near(e.margin, 0.15, 1e-12);
+    assert_near(e.margin_half, half / 10, 1e-9);
     assert_int_equal(e.margin_gate, 0);
     probe_eval_free(&e);
     scenario_free(sc);
@@ -199,14 +210,14 @@ static void test_surely_fails_and_passes(void **state)
     judge(sc, (double[]){1, 1}, (double[]){20, 21}, 2, &e);
     assert_true(e.infeasible);
     assert_false(e.feasible);
-    assert_float_equal(e.margin, (10 - 20.5) / 10, 1e-12);
+    assert_near(e.margin, (10 - 20.5) / 10, 1e-12);
     probe_eval_free(&e);
     judge(sc, (double[]){1, 1}, (double[]){5, 5}, 2, &e);
     assert_true(e.feasible);
     assert_false(e.infeasible);
-    assert_float_equal(e.margin, 0.5, 1e-12);
-    assert_float_equal(e.margin_half, 0, 0);
-    assert_float_equal(e.objective_half, 0, 0);
+    assert_near(e.margin, 0.5, 1e-12);
+    assert_near(e.margin_half, 0, 0);
+    assert_near(e.objective_half, 0, 0);
     probe_eval_free(&e);
     /* no sample: no margin, not surely failing, not feasible */
     judge(sc, (double[]){1, 1}, (double[]){NAN, NAN}, 2, &e);
@@ -223,8 +234,8 @@ static void test_greater_than(void **state)
     slo_t g = {.name = "hit", .metric = "cache.cdn.hit_ratio", .op = SLO_GE, .threshold = 0.9};
     gate_verdict_t v = {.slo = &g, .value = 0.95, .half = 0.01};
     double h, m = probe_margin(&v, &h);
-    assert_float_equal(m, 0.05 / 0.9, 1e-12);
-    assert_float_equal(h, 0.01 / 0.9, 1e-12);
+    assert_near(m, 0.05 / 0.9, 1e-12);
+    assert_near(h, 0.01 / 0.9, 1e-12);
     assert_false(probe_fails_surely(&v));
     v.value = 0.85; /* [0.84, 0.86]: every point below 0.9 */
     assert_true(probe_fails_surely(&v));
@@ -237,8 +248,8 @@ static void test_greater_than(void **state)
     slo_t z = {.name = "err", .metric = "requests.error_rate", .op = SLO_LT, .threshold = 0};
     gate_verdict_t w = {.slo = &z, .value = 0.25, .half = 0.5};
     m = probe_margin(&w, &h);
-    assert_float_equal(m, -0.25, 1e-12);
-    assert_float_equal(h, 0.5, 1e-12);
+    assert_near(m, -0.25, 1e-12);
+    assert_near(h, 0.5, 1e-12);
 }
 
 int main(void)
