@@ -205,9 +205,22 @@ typedef struct live {
     bool eof[LIVE_PIPES];
     bool blocked[LIVE_PIPES];   /* a row later than the cursor is waiting */
     atomic_int done;            /* the thread has ended */
+    atomic_int refs;            /* the window and the thread: the last to let go frees */
     int failed;                 /* the world failed (its message in error) */
     char error[200];
 } live_t;
+
+/* Lets go of l: the last of the window and the run's thread frees it and
+ * the scenario. On the heap, not on main's stack: a run still going when
+ * the window quits keeps using l until the process ends. */
+static void live_release(live_t *l)
+{
+    if (atomic_fetch_sub(&l->refs, 1) != 1)
+        return;
+    if (l->sc)
+        scenario_free(l->sc);
+    free(l);
+}
 
 static void *live_main(void *arg)
 {
@@ -228,6 +241,7 @@ static void *live_main(void *arg)
     for (int k = 0; k < LIVE_PIPES; k++)
         fclose(l->w[k]);
     atomic_store(&l->done, 1);
+    live_release(l);
     return NULL;
 }
 
@@ -274,6 +288,7 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
         return 3;
     }
     l->started = true;
+    atomic_store(&l->refs, 2);
     return 0;
 }
 
@@ -370,11 +385,11 @@ static int live_catch_up(live_t *l, vrun_t *r, double until)
     return 0;
 }
 
-/* Ends the live run. A finished run is joined and freed. One still
+/* Ends the live run and lets go of l. A finished run is joined. One still
  * running cannot be interrupted (world_run has no stop: see sim/run.h), and
  * waiting for it could take the whole simulation: its read ends are closed
- * (its writes then fail, SIGPIPE being ignored) and it is left to the
- * process's exit, with the scenario it reads, which is not freed then. */
+ * (its writes then fail, SIGPIPE being ignored) and it is detached; it frees
+ * l and the scenario if it ends before the process does. */
 static void live_stop(live_t *l)
 {
     bool finished = l->started && atomic_load(&l->done);
@@ -384,18 +399,17 @@ static void live_stop(live_t *l)
         if (!l->started && l->w[k])
             fclose(l->w[k]);
         free(l->buf[k]);
+        l->buf[k] = NULL;
         free(l->header[k]);
+        l->header[k] = NULL;
     }
-    if (!l->started) {
-        if (l->sc)
-            scenario_free(l->sc);
-        return;
-    }
-    if (finished) {
+    if (!l->started)
+        atomic_store(&l->refs, 1);
+    else if (finished)
         pthread_join(l->thread, NULL);
-        scenario_free(l->sc);
-    } else
+    else
         pthread_detach(l->thread);
+    live_release(l);
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -675,11 +689,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     vrun_t runs[2];
     memset(runs, 0, sizeof runs);
-    live_t live;
-    memset(&live, 0, sizeof live);
-    for (int k = 0; k < LIVE_PIPES; k++)
-        live.fd[k] = -1;
     bool is_live = o.npaths == 1 && !is_dir(o.path[0]);
+    live_t *live = is_live ? calloc(1, sizeof *live) : NULL;
+    if (is_live && !live) {
+        fprintf(stderr, "out of memory\n");
+        return 3;
+    }
+    for (int k = 0; live && k < LIVE_PIPES; k++)
+        live->fd[k] = -1;
     if (!is_live && o.nsets) {
         fprintf(stderr, "--set: only for a scenario run live\n");
         return 2;
@@ -691,7 +708,7 @@ int main(int argc, char **argv)
     vview_t v;
     memset(&v, 0, sizeof v);
     if (is_live) {
-        rc = live_start(&live, &o, &runs[0]);
+        rc = live_start(live, &o, &runs[0]);
         v.nruns = 1;
         v.mode = "live";
     } else {
@@ -725,19 +742,19 @@ int main(int argc, char **argv)
         } else if (headless_mode) {
             set_status(&v, true, o.speed, false);
             if (is_live) /* run it up to the cursor (the end without --at) */
-                rc = live_catch_up(&live, &runs[0], o.at_set ? o.at : INFINITY);
+                rc = live_catch_up(live, &runs[0], o.at_set ? o.at : INFINITY);
             if (rc == 0 && is_live && !o.at_set)
                 v.cursor = vview_tmax(&v);
             if (rc == 0)
                 rc = headless(&v, &o);
         } else
-            rc = window(&v, &o, is_live ? &live : NULL, &runs[0]);
+            rc = window(&v, &o, live, &runs[0]);
         TTF_Quit();
     }
-    if (is_live)
-        live_stop(&live);
     vdata_free(&runs[0]);
     vdata_free(&runs[1]);
+    if (live) /* after the runs: run 0's names point into the scenario */
+        live_stop(live);
     SDL_Quit();
     return rc;
 }
