@@ -38,6 +38,8 @@ typedef struct lb_member {
 typedef struct lb_view {
     lb_member_t **members; /* the members that take requests, in a stable order */
     uint32_t n;            /* >= 1 when pick is called */
+    uint32_t capacity;     /* the most members the view will hold, 0 if unknown:
+                            * ip_hash sizes its table by it */
 } lb_view_t;
 
 typedef struct lb_kind {

@@ -1,196 +1,200 @@
 /* ip_hash: a client always reaches the same pod while the ready set is
- * unchanged, and few clients move when it changes.
+ * unchanged, and the fewest clients possible move when it changes.
  *
- * Method: a consistent-hashing ring with IH_V virtual nodes per pod (Karger
- * et al.; ketama, nginx's `hash ... consistent`). Pod uid u owns the points
- * hash(u, j), j < IH_V, on a 32-bit circle; a client goes to the owner of
- * the first point at or after hash(client), wrapping past the top. Points
- * are kept sorted by (position, uid), so the mapping depends only on the
- * set of uids, never on the pods' order in the view (uids are stable for a
- * pod's life). When a pod leaves, its points go and only its clients move
- * (each to the next point's owner); when one joins, only the clients whose
- * next point is now one of its own move, all to it: a 1/(n+1) share in
- * expectation.
+ * Method: AnchorHash (Mendelson, Vargaftik, Barabash, Lorenz, Keslassy,
+ * Orda, "AnchorHash: A Scalable Consistent Hash", IEEE/ACM ToN 2021). The
+ * table has `cap` buckets (the anchor), of which N work: one per pod in the
+ * view. A client's key k goes to bucket b = h(k) mod cap; while b is not
+ * working, to h_b(k) mod A[b] among the buckets that worked just after b
+ * stopped (A[b], with the successor chain K resolving the ones that stopped
+ * since), until a working bucket answers. Buckets stop and restart in stack
+ * order: a pod that leaves frees its bucket, and the next pod to join takes
+ * the bucket freed last.
  *
- * Why a ring and not the alternatives: jump hash needs buckets numbered
- * 0..n-1 and can only drop the last one, while pods leave in any order;
- * Maglev moves a few clients that did not have to move; rendezvous hashing
- * (what this file did before) costs a hash per pod per request. The ring
- * moves the fewest clients possible, and with the bucket index below a
- * lookup is O(1) expected.
+ * What it guarantees (the paper's theorems, checked by tests/test_lb.c):
+ * - Minimal disruption: when a pod leaves only its clients move; when one
+ *   joins only clients that now go to it move, a 1/N share in expectation.
+ * - Balance: every working bucket gets a 1/N share of the key space, up to
+ *   the hashes' randomness (a client count per pod is Binomial(C, 1/N)),
+ *   whatever the history of joins and leaves. The ring this file used
+ *   before (100 virtual nodes per pod) had shares Beta(100, 100(N-1)): 10%
+ *   of the mean of spread on top of the clients' own.
+ * - Cost: O(1 + ln(cap/N)) hashes per pick in expectation, in arrays of 8
+ *   bytes per bucket (the hot one) and 24 (the cold ones, read only past a
+ *   stopped bucket or on a change). At 10,000 pods the hot array is 100 kB
+ *   and a pick is one hash and one read; the ring and its index were 12 MB
+ *   and two cache misses (tests/bench/bench_lb.c: see the README's speed
+ *   section).
  *
- * Balance: the n*IH_V points cut the circle into arcs that are (nearly)
- * uniform spacings, so a pod's share is a sum of IH_V of n*IH_V spacings,
- * Beta(IH_V, (n-1)*IH_V) distributed: mean 1/n, standard deviation
- * sqrt((n-1)/(n^2 (n*IH_V+1))), about 1/(n sqrt(IH_V)): 10% of the mean at
- * IH_V = 100 (ketama uses 160). That is the price over rendezvous hashing,
- * whose shares are exact up to the clients' own randomness. Memory: 8 bytes
- * per point plus a 4-byte bucket per point, about 1.2 kB per pod.
+ * What it gives up: the mapping depends on the order of the set's changes,
+ * not only on the set (a ring's mapping is a function of the set). Runs are
+ * still deterministic: the service's changes happen in simulated-time
+ * order. Within one `changed`, leaving pods stop in increasing uid order,
+ * then joining pods start in increasing uid order, so the result does not
+ * depend on the order of the view either.
  *
- * Lookup: the points sorted by position, and a bucket index over the top
- * bits of the circle: B, the least power of two >= the number of points,
- * buckets; idx[b] is the first point at or after the start of bucket b.
- * A lookup reads idx[hash >> shift] and steps over the points of that bucket
- * below the hash, fewer than one on average.
+ * The anchor's size is fixed when it is built: the view's capacity (a
+ * service sizes it as its most replicas plus its rollout surge; see
+ * models/service.h), or twice the first view's size when the view has none.
+ * A view that outgrows it rebuilds the table at twice the size, which moves
+ * clients as a new table would (a scenario's services never outgrow theirs).
  *
- * `changed` keeps the points of pods that stay (renumbered to their new
- * view positions), merges in IH_V sorted points per new pod and rebuilds the
- * index: O(n log n + n*IH_V) per change of the set, nothing per request
- * (tests/bench/bench_lb.c: about 1 ms at 1,000 pods, 10 ms at 10,000).
- *
- * Trade-off measured there: up to 1,000 pods a pick costs at most about 2x
- * `random`; at 10,000 pods the ring and its index (12 MB) no longer fit in
- * the caches and a pick is two cache misses, 4-6x `random` on the shared
- * test machine (it was ~1,200x with rendezvous hashing). Fewer virtual
- * nodes would shrink it at the cost of balance. Tried and dropped: a
- * bucket index that names the pod directly when no point falls in the
- * bucket (no measurable gain), huge pages (about a quarter faster,
- * not worth Linux-only code). */
+ * Hashes: h(k) and h_b(k) are the top 32 bits of splitmix64's finalizer of
+ * the client's key and of the key plus b, reduced to a range by multiply
+ * and shift (Lemire): the reduction favours some values over others by at
+ * most cap/2^32 of a share (2.3e-6 at 10,000 buckets). */
 #include "models/lb.h"
 #include "models/service.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
-
-enum { IH_V = 100 };
-
-typedef struct {
-    uint32_t pos;  /* on the circle */
-    uint32_t view; /* its pod's index in the view */
-} ih_point_t;
+#include <string.h>
 
 typedef struct {
-    uint32_t n, npts, shift;
-    ih_point_t *pts;  /* npts = n * IH_V, by (pos, uid) */
-    uint32_t *idx;    /* 2^(32 - shift) buckets */
-    uint32_t *uids;   /* uids[i]: the uid at view index i (n of them) */
+    uint32_t a;    /* A[b]: 0 while b works, else the working count just after it stopped */
+    uint32_t view; /* while b works: its pod's index in the view */
+} ih_slot_t;
+
+typedef struct {
+    uint32_t cap, N, nr; /* anchor size, working buckets, depth of the stopped stack */
+    uint32_t n;          /* the view's size at the last `changed` (0: no table) */
+    ih_slot_t *s;        /* cap: the hot array */
+    uint32_t *K, *W, *L, *R, *uid; /* cap each: successors, working set, places in W, stack, uids */
 } ih_t;
 
 typedef struct {
-    uint32_t uid, view;
-} ih_uid_t;
+    uint32_t uid, idx; /* a pod's uid and its index (in the view, or its bucket) */
+} ih_pair_t;
 
-static uint32_t point_pos(uint32_t uid, uint32_t j) { return (uint32_t)(rng_mix64(((uint64_t)uid << 32) | j) >> 32); }
+static inline uint32_t range32(uint64_t x, uint32_t n) { return (uint32_t)(((x >> 32) * n) >> 32); }
+static inline uint64_t client_key(uint32_t client) { return rng_mix64((uint64_t)client << 32 | 0x80000000u); }
 
-/* Disjoint from the points' inputs (j < IH_V < 2^31). */
-static uint32_t client_pos(uint32_t client)
+static int pair_cmp(const void *a, const void *b)
 {
-    return (uint32_t)(rng_mix64(((uint64_t)client << 32) | 0x80000000u) >> 32);
-}
-
-static int uid_cmp(const void *a, const void *b)
-{
-    const ih_uid_t *x = a, *y = b;
+    const ih_pair_t *x = a, *y = b;
     return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
-typedef struct {
-    uint32_t pos, uid;
-} ih_new_t;
-
-static int new_cmp(const void *a, const void *b)
+static void ih_release(ih_t *s)
 {
-    const ih_new_t *x = a, *y = b;
-    if (x->pos != y->pos)
-        return x->pos < y->pos ? -1 : 1;
-    return x->uid < y->uid ? -1 : x->uid > y->uid;
+    free(s->s);
+    free(s->K);
+    s->s = NULL, s->K = s->W = s->L = s->R = s->uid = NULL;
+    s->cap = s->N = s->nr = s->n = 0;
+}
+
+/* A table of cap buckets, the first w working (INITANCHOR). */
+static int ih_build(ih_t *s, uint32_t cap, uint32_t w)
+{
+    ih_release(s);
+    ih_slot_t *sl = malloc((size_t)cap * sizeof *sl);
+    uint32_t *cold = malloc((size_t)cap * 5 * sizeof *cold);
+    if (!sl || !cold) {
+        free(sl), free(cold);
+        return -1;
+    }
+    s->s = sl, s->K = cold, s->W = cold + cap, s->L = cold + 2 * (size_t)cap, s->R = cold + 3 * (size_t)cap,
+    s->uid = cold + 4 * (size_t)cap;
+    s->cap = cap, s->N = w, s->nr = 0;
+    for (uint32_t b = 0; b < cap; b++) {
+        sl[b] = (ih_slot_t){0, 0};
+        s->K[b] = s->L[b] = s->W[b] = b;
+    }
+    for (uint32_t b = cap; b-- > w;) {
+        s->R[s->nr++] = b;
+        sl[b].a = b;
+    }
+    return 0;
+}
+
+/* Starts the bucket stopped last (ADDBUCKET); the caller checked nr > 0. */
+static uint32_t ih_add(ih_t *s)
+{
+    uint32_t b = s->R[--s->nr];
+    s->s[b].a = 0;
+    s->L[s->W[s->N]] = s->N;
+    s->W[s->L[b]] = s->K[b] = b;
+    s->N++;
+    return b;
+}
+
+/* Stops working bucket b (REMOVEBUCKET); the caller keeps N >= 1. */
+static void ih_remove(ih_t *s, uint32_t b)
+{
+    s->R[s->nr++] = b;
+    s->N--;
+    s->s[b].a = s->N;
+    s->W[s->L[b]] = s->K[b] = s->W[s->N];
+    s->L[s->W[s->N]] = s->L[b];
 }
 
 static int ih_changed(void *state, const lb_view_t *v)
 {
     ih_t *s = state;
-    const uint32_t n = v->n, on = s->n;
-    ih_uid_t *cur = malloc((n ? n : 1) * sizeof *cur);
-    uint32_t *remap = malloc((on ? on : 1) * sizeof *remap);
-    uint32_t *uids = malloc((n ? n : 1) * sizeof *uids);
-    unsigned char *old = calloc(n ? n : 1, 1);
-    ih_new_t *add = NULL;
-    ih_point_t *pts = NULL;
-    uint32_t *idx = NULL;
-    if (!cur || !remap || !uids || !old)
+    const uint32_t n = v->n;
+    if (n == 0) { /* nothing to pick from: the next view starts a new table */
+        ih_release(s);
+        return 0;
+    }
+    ih_pair_t *cur = malloc((size_t)n * sizeof *cur);
+    ih_pair_t *old = malloc(((size_t)s->N + 1) * sizeof *old);
+    if (!cur || !old)
         goto oom;
-    for (uint32_t i = 0; i < n; i++) {
-        cur[i] = (ih_uid_t){v->members[i]->uid, i};
-        uids[i] = v->members[i]->uid;
+    for (uint32_t i = 0; i < n; i++)
+        cur[i] = (ih_pair_t){v->members[i]->uid, i};
+    qsort(cur, n, sizeof *cur, pair_cmp);
+    uint32_t nold = s->n ? s->N : 0;
+    for (uint32_t i = 0; i < nold; i++)
+        old[i] = (ih_pair_t){s->uid[s->W[i]], s->W[i]};
+    qsort(old, nold, sizeof *old, pair_cmp);
+
+    /* merge by uid: pods that stay, leave, join */
+    uint32_t stay = 0, i = 0, j = 0;
+    while (i < nold && j < n) {
+        if (old[i].uid == cur[j].uid)
+            stay++, i++, j++;
+        else if (old[i].uid < cur[j].uid)
+            i++;
+        else
+            j++;
     }
-    qsort(cur, n, sizeof *cur, uid_cmp);
-    /* the old view's pods: where they are now (UINT32_MAX: gone) */
-    for (uint32_t i = 0; i < on; i++) {
-        uint32_t lo = 0, hi = n;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2;
-            if (cur[mid].uid < s->uids[i])
-                lo = mid + 1;
-            else
-                hi = mid;
+    if (!s->n || n > s->cap || stay == 0) {
+        /* a new table: the first (the view's capacity, or twice the view),
+         * or one every client moves to anyway (no pod stays), or twice the
+         * table the view outgrew */
+        uint32_t cap = s->n ? s->cap : v->capacity >= n ? v->capacity : n > UINT32_MAX / 2 ? n : 2 * n;
+        if (cap < n)
+            cap = s->cap > UINT32_MAX / 2 ? n : 2 * s->cap > n ? 2 * s->cap : n;
+        if (ih_build(s, cap, n) != 0)
+            goto oom;
+        for (uint32_t k = 0; k < n; k++) { /* bucket k: the k-th pod by uid */
+            s->uid[k] = cur[k].uid;
+            s->s[k].view = cur[k].idx;
         }
-        remap[i] = UINT32_MAX;
-        if (lo < n && cur[lo].uid == s->uids[i]) {
-            remap[i] = cur[lo].view;
-            old[lo] = 1;
+    } else {
+        /* leaving pods stop in increasing uid order (one pod stays, so one
+         * bucket still works), then joining pods start in increasing uid
+         * order, each in the bucket stopped last */
+        for (i = 0, j = 0; i < nold; i++) {
+            while (j < n && cur[j].uid < old[i].uid)
+                j++;
+            if (!(j < n && cur[j].uid == old[i].uid))
+                ih_remove(s, old[i].idx);
         }
-    }
-    uint32_t nnew = 0;
-    for (uint32_t k = 0; k < n; k++)
-        nnew += !old[k];
-    add = malloc((nnew ? (size_t)nnew * IH_V : 1) * sizeof *add);
-    size_t npts = (size_t)n * IH_V;
-    uint32_t shift = 32;
-    while (shift > 0 && ((size_t)1 << (32 - shift)) < npts)
-        shift--;
-    pts = malloc((npts ? npts : 1) * sizeof *pts);
-    idx = malloc(((size_t)1 << (32 - shift)) * sizeof *idx);
-    if (!add || !pts || !idx)
-        goto oom;
-    size_t na = 0;
-    for (uint32_t k = 0; k < n; k++)
-        if (!old[k])
-            for (uint32_t j = 0; j < IH_V; j++)
-                add[na++] = (ih_new_t){point_pos(cur[k].uid, j), cur[k].uid};
-    qsort(add, na, sizeof *add, new_cmp);
-    /* merge the staying points (in order, renumbered) with the new ones */
-    size_t a = 0, o = 0, out = 0, onp = s->npts;
-    for (;;) {
-        while (o < onp && remap[s->pts[o].view] == UINT32_MAX)
-            o++;
-        if (o == onp && a == na)
-            break;
-        bool take_old = a == na;
-        if (o < onp && a < na) {
-            uint32_t p = s->pts[o].pos, u = s->uids[s->pts[o].view];
-            take_old = p < add[a].pos || (p == add[a].pos && u < add[a].uid);
-        }
-        if (take_old) {
-            pts[out++] = (ih_point_t){s->pts[o].pos, remap[s->pts[o].view]};
-            o++;
-        } else {
-            uint32_t lo = 0, hi = n; /* the new pod's view index, by uid */
-            while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (cur[mid].uid < add[a].uid)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            pts[out++] = (ih_point_t){add[a].pos, cur[lo].view};
-            a++;
+        for (i = 0, j = 0; j < n; j++) {
+            while (i < nold && old[i].uid < cur[j].uid)
+                i++;
+            uint32_t b = i < nold && old[i].uid == cur[j].uid ? old[i].idx : ih_add(s);
+            s->uid[b] = cur[j].uid;
+            s->s[b].view = cur[j].idx;
         }
     }
-    /* idx[b]: the first point at or after b << shift */
-    size_t nb = (size_t)1 << (32 - shift), p = 0;
-    for (size_t b = 0; b < nb; b++) {
-        uint64_t start = (uint64_t)b << shift;
-        while (p < out && pts[p].pos < start)
-            p++;
-        idx[b] = (uint32_t)p;
-    }
-    free(s->pts), free(s->idx), free(s->uids);
-    s->pts = pts, s->idx = idx, s->uids = uids;
-    s->npts = (uint32_t)out, s->n = n, s->shift = shift;
-    free(cur), free(remap), free(old), free(add);
+    s->n = n;
+    free(cur), free(old);
     return 0;
 oom:
-    free(cur), free(remap), free(uids), free(old), free(add), free(pts), free(idx);
+    free(cur), free(old);
+    ih_release(s);
     return -1;
 }
 
@@ -198,25 +202,24 @@ static uint32_t ih_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
 {
     (void)r;
     const ih_t *s = state;
-    if (s->n != v->n || !s->npts)
+    if (s->n != v->n)
         return 0; /* only after a failed `changed`: the run is ending */
-    uint32_t h = client_pos(client);
-    uint32_t j = s->idx[(uint64_t)h >> s->shift];
-    while (j < s->npts && s->pts[j].pos < h)
-        j++;
-    return s->pts[j < s->npts ? j : 0].view;
+    const ih_slot_t *sl = s->s;
+    const uint64_t k = client_key(client);
+    uint32_t b = range32(k, s->cap);
+    while (sl[b].a) { /* b stopped: among the buckets working after it */
+        uint32_t ab = sl[b].a, h = range32(rng_mix64(k + b), ab);
+        while (sl[h].a >= ab) /* h stopped before b: its successor */
+            h = s->K[h];
+        b = h;
+    }
+    return sl[b].view;
 }
 
-static void ih_fini(void *state)
-{
-    ih_t *s = state;
-    free(s->pts), free(s->idx), free(s->uids);
-    s->pts = NULL, s->idx = NULL, s->uids = NULL;
-    s->n = s->npts = 0;
-}
+static void ih_fini(void *state) { ih_release(state); }
 
 const lb_kind_t lb_ip_hash = {.name = "ip_hash",
-                              .help = "sticky by client id (consistent-hashing ring: minimal remapping)",
+                              .help = "sticky by client id (AnchorHash: minimal remapping, exact balance)",
                               .state_size = sizeof(ih_t),
                               .changed = ih_changed,
                               .pick = ih_pick,

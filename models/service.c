@@ -1117,6 +1117,8 @@ int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t in
     s->tracked = cfg->cpu_request_m || cfg->cpu_limit_m || cfg->mem_limit_b || cfg->autoscaler.kind ||
                  cfg->nrollouts || cfg->mem_request_b || cfg->killable;
     s->lb_state = arena_alloc(w->arena, cfg->lb->state_size ? cfg->lb->state_size : 1);
+    int64_t most = service_most_pods(cfg);
+    s->view.capacity = most > 0 && most <= UINT32_MAX ? (uint32_t)most : 0;
     s->calls = arena_alloc(w->arena, (cfg->ncalls ? cfg->ncalls : 1) * sizeof *s->calls);
     char name[300];
     snprintf(name, sizeof name, "service.%s.time", cfg->name);

@@ -298,6 +298,10 @@ bool service_pod_delete(world_t *w, pod_t *p);
 int service_pod_crash(world_t *w, pod_t *p, const char *reason);
 /* Pods by phase: every pod that is not terminating, and the Ready ones. */
 int service_count(const service_t *s, bool ready_only);
+/* The most pods a service can have at once: its most replicas (initial, or
+ * its autoscaler's maximum) plus, if it rolls out with RollingUpdate, the
+ * surge. Bounds the run's pods (the limits) and sizes ip_hash's table. */
+int64_t service_most_pods(const service_cfg_t *c);
 /* Marks the start of a metrics window (window before a scrape). */
 void service_window_start(world_t *w, service_t *s);
 /* Takes a metrics scrape of every pod (metrics-server): CPU usage and

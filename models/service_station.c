@@ -141,6 +141,13 @@ static int64_t most_replicas(const service_cfg_t *c)
     return amax > r ? amax : r;
 }
 
+int64_t service_most_pods(const service_cfg_t *c)
+{
+    int64_t r = most_replicas(c);
+    /* a RollingUpdate rollout keeps up to replicas + maxSurge pods */
+    return r + (c->nrollouts && !c->recreate ? k8s_intstr_resolve(c->max_surge, (int32_t)r, true) : 0);
+}
+
 /* Visits one request makes from service u, saturated at LIMIT_VISITS + 1
  * (memo[u] 0: not computed yet). The call graph has no loops (checked
  * before) and at most LIMIT_SERVICES services, which bounds the recursion. */
@@ -172,10 +179,7 @@ static int check_limits(const scenario_t *sc, diag_t *d)
     int64_t pods = 0, workers = 0;
     for (size_t i = 0; i < scenario_nservices(sc); i++) {
         const service_cfg_t *c = svc_cfg(sc, i);
-        int64_t r = most_replicas(c);
-        /* a RollingUpdate rollout keeps up to replicas + maxSurge pods */
-        int64_t surge = c->nrollouts && !c->recreate ? k8s_intstr_resolve(c->max_surge, (int32_t)r, true) : 0;
-        int64_t p = r + surge;
+        int64_t r = most_replicas(c), p = service_most_pods(c), surge = p - r;
         if (pods <= LIMIT_PODS && pods + p > LIMIT_PODS) {
             if (surge)
                 diag_error(d, c->pos,

@@ -80,27 +80,21 @@ static void check_binomial(const char *what, long count, long n, double p)
     }
 }
 
-/* ip_hash's ring (models/lb_ip_hash.c, IH_V virtual nodes per pod): the n*V
- * points on the circle cut it into arcs that are uniform spacings,
- * Dirichlet(1, ..., 1); a pod owns the arcs ending at its V points, so its
- * share s of the circle is Beta(V, (n-1) V): mean 1/n, variance
- * (n-1) / (n^2 (n V + 1)). The clients on it, given s, are Binomial(C, s):
- * the count has variance C^2 var(s) + C E[s (1 - s)]. A check allows 5
- * standard deviations of that (the hash plays the uniform points). */
-#define RING_V 100
-
-static double ring_sd(long C, double n)
+/* Pearson's statistic of counts cnt[0..n) of C clients against 1/n each:
+ * chi-square with n - 1 degrees of freedom for a policy that balances
+ * exactly (ip_hash's AnchorHash: every pod a 1/n share of the hash space).
+ * Checked for n >= 30, where k + 6 sqrt(2k) bounds it (normal
+ * approximation; the Wilson-Hilferty tail there is below 1e-5). */
+static void check_even(const char *what, const long *cnt, uint32_t n, long C)
 {
-    double var = (n - 1) / (n * n * (n * RING_V + 1));
-    double es1s = 1 / n - (var + 1 / (n * n));
-    return sqrt((double)C * (double)C * var + (double)C * es1s);
-}
-
-static void check_ring(const char *what, long count, long C, double n)
-{
-    double sd = ring_sd(C, n);
-    if (!(fabs((double)count - (double)C / n) <= 5 * sd)) {
-        print_error("%s: count %ld, expected %.1f +- 5*%.1f\n", what, count, (double)C / n, sd);
+    if (n < 30)
+        return;
+    double e = (double)C / n, chi = 0;
+    for (uint32_t i = 0; i < n; i++)
+        chi += ((double)cnt[i] - e) * ((double)cnt[i] - e) / e;
+    double k = n - 1;
+    if (!(chi <= k + 6 * sqrt(2 * k))) {
+        print_error("%s: chi-square %.1f on %.0f degrees of freedom, above %.1f\n", what, chi, k, k + 6 * sqrt(2 * k));
         fail();
     }
 }
@@ -326,7 +320,7 @@ static void test_ip_hash(void **state)
     bed_init(&b, "ip_hash", N + 1);
     b.view.n = N; /* pods 0..4 ready; pod 5 (uid 105) joins later */
     assert_int_equal(b.kind->changed(b.state, &b.view), 0);
-    static uint32_t before[C];
+    static uint32_t before[C], mid[C];
     long per_pod[N] = {0};
     for (uint32_t c = 0; c < C; c++) {
         before[c] = b.view.members[bed_pick(&b, c, NULL)]->uid;
@@ -335,49 +329,56 @@ static void test_ip_hash(void **state)
     /* sticky: the same client again, after others, maps to the same pod */
     for (uint32_t c = 0; c < C; c += 7)
         assert_int_equal(b.view.members[bed_pick(&b, c, NULL)]->uid, before[c]);
-    /* and spread: each pod about C/N clients */
+    /* and spread: each pod Binomial(C, 1/N) clients (exact balance) */
     for (int i = 0; i < N; i++)
-        check_ring("ip_hash share", per_pod[i], C, N);
+        check_binomial("ip_hash share", per_pod[i], C, 1.0 / N);
 
     /* the mapping is by uid, not position: the reversed view agrees */
     lb_member_t *rev[N];
     for (int i = 0; i < N; i++)
         rev[i] = &b.pods[N - 1 - i];
-    lb_view_t rv = {rev, N};
+    lb_view_t rv = {rev, N, 0};
     assert_int_equal(b.kind->changed(b.state, &rv), 0);
     for (uint32_t c = 0; c < C; c += 3)
         assert_int_equal(rv.members[b.kind->pick(b.state, &rv, c, NULL)]->uid, before[c]);
 
-    /* remove pod uid 102 (a view without it): only its clients move */
+    /* remove pod uid 102 (a view without it): only its clients move, evenly
+     * to the 4 others */
     lb_member_t *less[N - 1];
     for (int i = 0, k = 0; i < N; i++)
         if (i != 2)
             less[k++] = &b.pods[i];
-    lb_view_t lv = {less, N - 1};
+    lb_view_t lv = {less, N - 1, 0};
     assert_int_equal(b.kind->changed(b.state, &lv), 0);
-    long moved = 0;
+    long moved = 0, to[N] = {0};
     for (uint32_t c = 0; c < C; c++) {
-        uint32_t u = lv.members[b.kind->pick(b.state, &lv, c, NULL)]->uid;
+        uint32_t u = mid[c] = lv.members[b.kind->pick(b.state, &lv, c, NULL)]->uid;
         assert_true(u != 102);
         if (before[c] != 102)
             assert_int_equal(u, before[c]);
         else
-            moved++;
+            moved++, to[u - 100]++;
     }
     assert_int_equal(moved, per_pod[2]);
+    for (int i = 0; i < N; i++)
+        if (i != 2)
+            check_binomial("ip_hash moved from the leaving pod", to[i], moved, 1.0 / (N - 1));
 
-    /* add pod uid 105: clients move only to it, about C/(N+1) of them */
-    b.view.n = N + 1;
+    /* add pod uid 105: clients move only to it, Binomial(C, 1/N) of them;
+     * it takes the bucket 102 left, so exactly 102's clients */
+    b.view.members[2] = &b.pods[5]; /* the view: 100, 101, 105, 103, 104 */
+    b.view.n = N;
     assert_int_equal(b.kind->changed(b.state, &b.view), 0);
     moved = 0;
     for (uint32_t c = 0; c < C; c++) {
         uint32_t u = b.view.members[bed_pick(&b, c, NULL)]->uid;
-        if (u != before[c]) {
+        if (u != mid[c]) {
             assert_int_equal(u, 105);
             moved++;
         }
+        assert_int_equal(u, before[c] == 102 ? 105 : before[c]);
     }
-    check_ring("ip_hash moved to new pod", moved, C, N + 1);
+    check_binomial("ip_hash moved to the new pod", moved, C, 1.0 / N);
     bed_free(&b);
 }
 
@@ -709,43 +710,33 @@ static bool in_view(const lb_view_t *v, uint32_t uid)
 
 /* ip_hash at scale: balance, remapping on a leave and a join, then 60
  * random changes of the set (several pods at once, new orders), after each
- * of which (a) the state kept up incrementally maps every client as a state
- * built from nothing on the same set does, in another order, and (b) a
- * client moved only if its pod left or its new pod just joined. */
-static void test_ip_hash_ring(void **state)
+ * of which (a) a client moved only if its pod left or its new pod just
+ * joined, (b) the shares are still even (AnchorHash keeps every working
+ * bucket at 1/n of the hash space, whatever the history), and (c) the same
+ * set in another order changes nothing. Then a view that outgrows its
+ * table's capacity, and one where every pod is replaced. */
+static void test_ip_hash_scale(void **state)
 {
     (void)state;
     enum { M = 400, N = 200, C = 100000 };
     const lb_kind_t *k = &lb_ip_hash;
-    rng_t *r = rng_new(14, "test.ih.ring");
+    rng_t *r = rng_new(14, "test.ih.scale");
     mpool_t p;
     mpool_init(&p, M);
     mpool_shuffle(&p, N, r);
     void *st = state_new(k, &p.view);
     uint32_t *before = malloc(C * sizeof *before), *after = malloc(C * sizeof *after);
-    uint32_t *fresh = malloc(C * sizeof *fresh);
-    long *cnt = calloc(1, (1000 + 7 * M) * sizeof *cnt);
-    assert_true(before && after && fresh && cnt);
+    uint32_t *again = malloc(C * sizeof *again);
+    long *cnt = calloc(1, (1000 + 7 * M) * sizeof *cnt), *per = calloc(M, sizeof *per);
+    assert_true(before && after && again && cnt && per);
 
-    /* balance: each pod's clients within the ring's 5 sd, and the sum of
-     * squared standardized deviations near its mean n (sd ~ sqrt(2n)) */
+    /* balance: each pod Binomial(C, 1/N), and Pearson's statistic */
     ih_map(k, st, &p.view, C, before);
     for (uint32_t c = 0; c < C; c++)
         cnt[before[c]]++;
-    double chi = 0, sd = ring_sd(C, N);
-    long mx = 0;
-    for (uint32_t i = 0; i < N; i++) {
-        long x = cnt[p.view.members[i]->uid];
-        check_ring("ring share", x, C, N);
-        chi += ((double)x - (double)C / N) * ((double)x - (double)C / N) / (sd * sd);
-        mx = x > mx ? x : mx;
-    }
-    if (!(fabs(chi - N) <= 5 * sqrt(2.0 * N))) {
-        print_error("ring balance: sum of squares %.1f, expected %d +- 5*%.1f\n", chi, N, sqrt(2.0 * N));
-        fail();
-    }
-    /* max/mean: below 1 + 5 relative sd (about 1.5 at V = 100) */
-    assert_true((double)mx / ((double)C / N) < 1 + 5 * sd / ((double)C / N));
+    for (uint32_t i = 0; i < N; i++)
+        check_binomial("share", per[i] = cnt[p.view.members[i]->uid], C, 1.0 / N);
+    check_even("shares", per, N, C);
 
     /* one leaves (the view's 17th): only its clients move */
     uint32_t gone = p.view.members[17]->uid;
@@ -765,12 +756,15 @@ static void test_ip_hash_ring(void **state)
     }
     assert_int_equal(moved, cnt[gone]);
 
-    /* one joins: clients move only to it, a 1/N share (of N members) */
-    mpool_shuffle(&p, N, r);
-    assert_int_equal(k->changed(st, &p.view), 0);
-    ih_map(k, st, &p.view, C, before);
-    uint32_t joined = p.ptr[N]->uid; /* ptr is a permutation of the pool */
-    p.view.n = N + 1;
+    /* one joins (a pod never seen): clients move only to it, 1/N of them */
+    uint32_t joined = 0;
+    for (uint32_t i = 0; i < M && !joined; i++)
+        if (!in_view(&p.view, p.pods[i].uid) && p.pods[i].uid != gone) {
+            joined = p.pods[i].uid;
+            p.view.members[N - 1] = &p.pods[i];
+        }
+    memcpy(before, after, C * sizeof *before);
+    p.view.n = N;
     assert_int_equal(k->changed(st, &p.view), 0);
     ih_map(k, st, &p.view, C, after);
     moved = 0;
@@ -779,16 +773,16 @@ static void test_ip_hash_ring(void **state)
             assert_int_equal(after[c], joined);
             moved++;
         }
-    check_ring("ring join moved", moved, C, N + 1);
+    check_binomial("join moved", moved, C, 1.0 / N);
 
-    /* random changes, kept up incrementally, against a fresh build */
+    /* random changes, kept up incrementally */
     memcpy(before, after, C * sizeof *before);
     lb_view_t prev;
-    lb_member_t **prevm = malloc(M * sizeof *prevm);
-    assert_non_null(prevm);
+    lb_member_t **prevm = malloc(M * sizeof *prevm), **rev = malloc(M * sizeof *rev);
+    assert_true(prevm && rev);
     for (int ch = 0; ch < 60; ch++) {
         memcpy(prevm, p.view.members, p.view.n * sizeof *prevm);
-        prev = (lb_view_t){prevm, p.view.n};
+        prev = (lb_view_t){prevm, p.view.n, 0};
         /* mostly a few pods in or out (a subset overlapping the old one) */
         uint32_t n = p.view.n;
         int d = (int)rng_below(r, 7) - 3;
@@ -818,28 +812,70 @@ static void test_ip_hash_ring(void **state)
             lb_member_t *t = p.ptr[i];
             p.ptr[i] = p.ptr[j], p.ptr[j] = t;
         }
-        p.view = (lb_view_t){p.ptr, n};
+        p.view = (lb_view_t){p.ptr, n, 0};
         assert_int_equal(k->changed(st, &p.view), 0);
         ih_map(k, st, &p.view, C, after);
-        /* a fresh state on the same set in reverse order */
-        lb_member_t **rev = malloc(n * sizeof *rev);
-        assert_non_null(rev);
-        for (uint32_t i = 0; i < n; i++)
-            rev[i] = p.view.members[n - 1 - i];
-        lb_view_t rv = {rev, n};
-        void *st2 = state_new(k, &rv);
-        ih_map(k, st2, &rv, C, fresh);
-        state_free(k, st2);
-        free(rev);
+        memset(cnt, 0, (1000 + 7 * M) * sizeof *cnt);
         for (uint32_t c = 0; c < C; c++) {
-            assert_int_equal(after[c], fresh[c]);
+            cnt[after[c]]++;
             if (after[c] != before[c])
                 assert_true(!in_view(&p.view, before[c]) || !in_view(&prev, after[c]));
         }
+        for (uint32_t i = 0; i < n; i++)
+            per[i] = cnt[p.view.members[i]->uid];
+        check_even("shares after a change", per, n, C);
+        /* the same set in reverse order: nothing moves */
+        for (uint32_t i = 0; i < n; i++)
+            rev[i] = p.view.members[n - 1 - i];
+        lb_view_t rv = {rev, n, 0};
+        assert_int_equal(k->changed(st, &rv), 0);
+        ih_map(k, st, &rv, C, again);
+        assert_memory_equal(again, after, C * sizeof *after);
+        assert_int_equal(k->changed(st, &p.view), 0);
         memcpy(before, after, C * sizeof *before);
     }
-    free(prevm);
-    free(before), free(after), free(fresh), free(cnt);
+    state_free(k, st);
+
+    /* a table sized for 50 (the view's capacity) that 51, then 120, outgrow:
+     * still a member every time, and even */
+    mpool_shuffle(&p, 50, r);
+    p.view.capacity = 50;
+    st = state_new(k, &p.view);
+    for (uint32_t n = 51; n <= 120; n += 69) {
+        p.view.n = n;
+        assert_int_equal(k->changed(st, &p.view), 0);
+        ih_map(k, st, &p.view, C, after);
+        memset(cnt, 0, (1000 + 7 * M) * sizeof *cnt);
+        for (uint32_t c = 0; c < C; c++)
+            cnt[after[c]]++;
+        long sum = 0;
+        for (uint32_t i = 0; i < n; i++)
+            sum += per[i] = cnt[p.view.members[i]->uid];
+        assert_int_equal(sum, C);
+        check_even("shares in an outgrown table", per, n, C);
+    }
+    /* every pod replaced at once (no pod stays): all members, even */
+    for (uint32_t i = 0; i < 60; i++)
+        p.ptr[i] = &p.pods[M - 1 - i];
+    p.view.n = 60;
+    assert_int_equal(k->changed(st, &p.view), 0);
+    ih_map(k, st, &p.view, C, after);
+    memset(cnt, 0, (1000 + 7 * M) * sizeof *cnt);
+    for (uint32_t c = 0; c < C; c++)
+        cnt[after[c]]++;
+    for (uint32_t i = 0; i < 60; i++)
+        per[i] = cnt[p.view.members[i]->uid];
+    check_even("shares after a replacement", per, 60, C);
+    /* empty, then one pod: every client on it */
+    p.view.n = 0;
+    assert_int_equal(k->changed(st, &p.view), 0);
+    p.view.n = 1;
+    assert_int_equal(k->changed(st, &p.view), 0);
+    for (uint32_t c = 0; c < 1000; c++)
+        assert_int_equal(k->pick(st, &p.view, c, NULL), 0);
+
+    free(prevm), free(rev);
+    free(before), free(after), free(again), free(cnt), free(per);
     state_free(k, st);
     mpool_free(&p);
     rng_free(r);
@@ -859,7 +895,7 @@ int main(void)
         cmocka_unit_test(test_least_connections_vs_scan),
         cmocka_unit_test(test_weighted_round_robin_vs_nginx),
         cmocka_unit_test(test_weighted_round_robin_smooth),
-        cmocka_unit_test(test_ip_hash_ring),
+        cmocka_unit_test(test_ip_hash_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,9 @@
 #define SET_ACTIVE(k, st, v, m, a) ((m)->active = (a))
 #define CHANGED(k, st, v) ((k)->changed((st), (v)), 0)
 #define FINI(k, st) ((void)0)
+#define VIEW(m, n, cap) ((lb_view_t){(m), (n)})
 #else
+#define VIEW(m, n, cap) ((lb_view_t){(m), (n), (cap)})
 #define SET_ACTIVE(k, st, v, m, a) lb_set_active((k), (st), (v), (m), (a))
 #define CHANGED(k, st, v) ((k)->changed((st), (v)))
 #define FINI(k, st) lb_fini((k), (st))
@@ -86,7 +88,9 @@ static int run_init(run_t *x, const pol_t *p, uint32_t n)
         x->m[i].weight = p->weights ? 1 + i % 4 : 1;
         x->ptr[i] = &x->m[i];
     }
-    x->view = (lb_view_t){x->ptr, n};
+    /* capacity: a service at its most replicas n, with Kubernetes' default
+     * 25% surge (what a service tells its balancer: service_most_pods) */
+    x->view = VIEW(x->ptr, n, n + (n + 3) / 4);
     if (CHANGED(x->kind, x->st, &x->view) != 0)
         return -1;
     /* fill the loop: 1.1 n requests placed by the policy */
