@@ -88,12 +88,15 @@ static void lc_load_changed(void *state, const lb_view_t *v, const lb_member_t *
         return; /* not in the view: a draining pod, a database's primary */
     int *t = s->t;
     uint32_t k = s->size + i;
-    t[k] = m->active;
-    for (k >>= 1; k; k >>= 1) {
-        int x = t[2 * k] < t[2 * k + 1] ? t[2 * k] : t[2 * k + 1];
-        if (t[k] == x)
+    int x = m->active;
+    t[k] = x;
+    /* up while the parent's minimum changes: it is the least of the new
+     * value and the sibling's */
+    for (; k > 1; k >>= 1) {
+        int sib = t[k ^ 1], p = x < sib ? x : sib;
+        if (t[k >> 1] == p)
             break; /* the ancestors' minima are unchanged too */
-        t[k] = x;
+        t[k >> 1] = x = p;
     }
 }
 
