@@ -3,10 +3,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/autoscaler.h"
 #include "models/browser.h"
 #include "models/cdn.h"
 #include "models/database.h"
 #include "models/redis.h"
+#include "models/replay.h"
 #include "models/service.h"
 #include "sim/world.h"
 
@@ -100,7 +102,7 @@ static void collect_after(const world_t *w, metrics_t *m) { cost_collect_total(m
 
 const catalog_t model_catalog = {
     kinds, sizeof kinds / sizeof kinds[0], &platform_table, sizeof(platform_cfg_t), platform_check, &traffic_source,
-    collect_after,
+    collect_after, autoscaler_manifest_override, &replay_command, 1,
 };
 
 const station_kind_t *station_kind_find(const char *name)

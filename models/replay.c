@@ -1,11 +1,15 @@
+#define _GNU_SOURCE /* getopt_long */
 #include "models/replay.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/arena.h"
+#include "sim/cli.h"
 #include "sim/gate.h"
 #include "sim/units.h"
 
@@ -481,3 +485,108 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
     hpa_state_free(&st);
     return rc;
 }
+
+/* ---- the command: clustersim hpa replay ----------------------------------- */
+
+static const char usage_hpa[] =
+    "usage: clustersim hpa replay HPA.yaml --metrics METRICS.csv [options]\n"
+    "\n"
+    "Runs the HorizontalPodAutoscaler algorithm of an autoscaling/v2 manifest, as the\n"
+    "Kubernetes controller does, over recorded metric samples, and prints every sync:\n"
+    "time, current replicas, each metric's value and proposal, the raw recommendation,\n"
+    "the stabilized one, the final replicas and what limited them.\n"
+    "\n"
+    "  --metrics FILE       CSV with columns time,metric,value[,ready_pods] (see scenarios/README.md)\n"
+    "  --replicas N         replicas at the start (default: the Deployment's in the same file,\n"
+    "                       else spec.minReplicas)\n"
+    "  --format F           table (default), csv or json\n"
+    "  --strict             an unknown field in the manifest is an error (kubectl's default)\n"
+    "  -h, --help\n";
+
+
+static int cmd_hpa_replay(int argc, char **argv)
+{
+    static const struct option opts[] = {{"metrics", required_argument, 0, 'm'}, {"replicas", required_argument, 0, 'r'},
+                                         {"format", required_argument, 0, 'f'}, {"strict", no_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *metrics = NULL;
+    long replicas = -1;
+    replay_format_t fmt = REPLAY_TABLE;
+    bool strict = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': metrics = optarg; break;
+        case 'r':
+            if (cli_parse_count(optarg, 0, 1000000, &replicas) != 0)
+                return cli_usage_error("hpa replay", "--replicas: expected an integer from 0 to 1000000, got", optarg);
+            break;
+        case 'f':
+            if (!strcmp(optarg, "table"))
+                fmt = REPLAY_TABLE;
+            else if (!strcmp(optarg, "csv"))
+                fmt = REPLAY_CSV;
+            else if (!strcmp(optarg, "json"))
+                fmt = REPLAY_JSON;
+            else
+                return cli_usage_error("hpa replay", "--format: expected table, csv or json, got", optarg);
+            break;
+        case 's': strict = true; break;
+        case 'h': fputs(usage_hpa, stdout); return 0;
+        case ':': return cli_usage_error("hpa replay", "missing value for", argv[optind - 1]);
+        default: return cli_usage_error("hpa replay", "unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("hpa replay", "expected one HPA.yaml", NULL);
+    if (!metrics)
+        return cli_usage_error("hpa replay", "--metrics METRICS.csv is required", NULL);
+    arena_t *a = arena_new();
+    diag_t *d = calloc(1, sizeof *d);
+    if (!a || !d) {
+        arena_free(a);
+        free(d);
+        fprintf(stderr, "clustersim hpa replay: out of memory\n");
+        return CLI_EXIT_INTERNAL;
+    }
+    k8s_objects_t objs;
+    int rc = 0;
+    if (k8s_load(a, argv[optind], strict, &objs, d) != 0) {
+        rc = diag_exit_code(d);
+    } else if (objs.n_hpas == 0) {
+        diag_error(d, (srcpos_t){argv[optind], 1, 1}, "no autoscaling/v2 HorizontalPodAutoscaler in this file");
+        rc = CLI_EXIT_INPUT;
+    } else {
+        const k8s_hpa_t *h = &objs.hpas[0];
+        if (replicas < 0) {
+            replicas = h->spec.min_replicas;
+            for (size_t i = 0; i < objs.n_deployments; i++)
+                if (h->target_name && objs.deployments[i].name && !strcmp(objs.deployments[i].name, h->target_name))
+                    replicas = objs.deployments[i].replicas;
+        }
+        /* the manifest's warnings first, then the metrics file's errors */
+        diag_print(d, stderr);
+        diag_init(d);
+        if (replay_run(h, metrics, (int32_t)replicas, fmt, stdout, d) != 0)
+            rc = diag_exit_code(d);
+    }
+    diag_print(d, stderr);
+    arena_free(a);
+    free(d);
+    return rc;
+}
+
+static int hpa_command(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage_hpa, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_EXIT_INPUT : 0;
+    }
+    if (!strcmp(argv[1], "replay"))
+        return cmd_hpa_replay(argc - 1, argv + 1);
+    return cli_usage_error("hpa", "unknown subcommand (valid: replay):", argv[1]);
+}
+
+const cli_command_t replay_command = {"hpa", hpa_command};

@@ -30,6 +30,7 @@
 
 #include <stdio.h>
 
+#include "sim/cli.h"
 #include "sim/diag.h"
 #include "models/k8s.h"
 #include "sim/textfile.h"
@@ -68,5 +69,9 @@ int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, repla
  * errors in d. Safe on any text, and frees what it allocates (the fuzz
  * target's entry). */
 int replay_parse_metrics(const hpa_spec_t *spec, const textfile_t *f, size_t *nrows, diag_t *d);
+
+/* `clustersim hpa replay HPA.yaml --metrics CSV`: the CLI's command, added
+ * by the catalogue (models/catalog.c). */
+extern const cli_command_t replay_command;
 
 #endif

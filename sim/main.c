@@ -1,6 +1,8 @@
-/* clustersim: the command line. Only this file prints usage and exits.
+/* clustersim: the command line. Only this file exits. The models add their
+ * own subcommands through the catalogue (catalog_t.commands: `hpa replay`,
+ * models/replay.c), which print their usage and return their status here.
  *
- * Exit codes: 0 success (or every gate passed), 1 a gate failed, 2 the input
+ * Exit codes (sim/cli.h): 0 success (or every gate passed), 1 a gate failed, 2 the input
  * or the command line is wrong, 3 an internal error. */
 #include <errno.h>
 #include <getopt.h>
@@ -13,12 +15,10 @@
 #include <unistd.h>
 
 #include "sim/capacity.h"
+#include "sim/cli.h"
 #include "sim/compare.h"
 #include "sim/diag.h"
 #include "sim/gate.h"
-#include "models/autoscaler.h"
-#include "models/k8s.h"
-#include "models/replay.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -29,9 +29,9 @@
 #endif
 
 #define VERSION "0.1.0"
-#define EXIT_GATE 1
-#define EXIT_INPUT 2
-#define EXIT_INTERNAL 3
+#define EXIT_GATE CLI_EXIT_GATE
+#define EXIT_INPUT CLI_EXIT_INPUT
+#define EXIT_INTERNAL CLI_EXIT_INTERNAL
 #define MAX_SETS 256
 #define MAX_MANIFESTS 16
 #define MAX_LIMITS 256
@@ -259,27 +259,6 @@ static const char usage_describe[] =
     "Prints the scenario reference in Markdown: every key with its type, unit,\n"
     "default and bounds, the load balancers and the distributions.\n";
 
-static const char usage_hpa[] =
-    "usage: clustersim hpa replay HPA.yaml --metrics METRICS.csv [options]\n"
-    "\n"
-    "Runs the HorizontalPodAutoscaler algorithm of an autoscaling/v2 manifest, as the\n"
-    "Kubernetes controller does, over recorded metric samples, and prints every sync:\n"
-    "time, current replicas, each metric's value and proposal, the raw recommendation,\n"
-    "the stabilized one, the final replicas and what limited them.\n"
-    "\n"
-    "  --metrics FILE       CSV with columns time,metric,value[,ready_pods] (see scenarios/README.md)\n"
-    "  --replicas N         replicas at the start (default: the Deployment's in the same file,\n"
-    "                       else spec.minReplicas)\n"
-    "  --format F           table (default), csv or json\n"
-    "  --strict             an unknown field in the manifest is an error (kubectl's default)\n"
-    "  -h, --help\n";
-
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-    fprintf(stderr, "clustersim%s%s: %s%s%s\n(see clustersim %s%s--help)\n", cmd ? " " : "", cmd ? cmd : "", msg,
-            arg ? " " : "", arg ? arg : "", cmd ? cmd : "", cmd ? " " : "");
-    return EXIT_INPUT;
-}
 
 /* The signal that asked a run to stop (SIGINT, SIGTERM), or 0. The handler
  * only stores it: run_scenario polls it, removes its temporary directory and
@@ -349,15 +328,6 @@ static char *concat(const char *a, const char *b)
     return s;
 }
 
-static int parse_count(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 /* --seed and --duration (seed, duration: NULL when not given) as overrides
  * after sets[0..*nsets) (room for two more), labelled in labels[]; they are
@@ -451,21 +421,21 @@ static int common_option(const char *cmd, int c, char **argv, common_opts_t *o)
     case 'S': o->seed = optarg; return 0;
     case 'D': o->duration = optarg; return 0;
     case 'r':
-        if (parse_count(optarg, 1, 10000, &o->reps) != 0)
-            return usage_error(cmd, "--replications: expected an integer from 1 to 10000, got", optarg);
+        if (cli_parse_count(optarg, 1, 10000, &o->reps) != 0)
+            return cli_usage_error(cmd, "--replications: expected an integer from 1 to 10000, got", optarg);
         return 0;
     case 'j':
-        if (parse_count(optarg, 1, 1024, &o->threads) != 0)
-            return usage_error(cmd, "--threads: expected an integer from 1 to 1024, got", optarg);
+        if (cli_parse_count(optarg, 1, 1024, &o->threads) != 0)
+            return cli_usage_error(cmd, "--threads: expected an integer from 1 to 1024, got", optarg);
         return 0;
     case 's':
         if (o->nsets == MAX_SETS)
-            return usage_error(cmd, "too many --set options", NULL);
+            return cli_usage_error(cmd, "too many --set options", NULL);
         o->sets[o->nsets++] = optarg;
         return 0;
     case 'q': o->quiet = 1; return 0;
     case 'T': o->strict = 1; return 0;
-    case ':': return usage_error(cmd, "missing value for", argv[optind - 1]);
+    case ':': return cli_usage_error(cmd, "missing value for", argv[optind - 1]);
     default: return -1;
     }
 }
@@ -475,7 +445,7 @@ static int common_option(const char *cmd, int c, char **argv, common_opts_t *o)
 static int other_option(const char *cmd, int c, char **argv, common_opts_t *o)
 {
     int rc = common_option(cmd, c, argv, o);
-    return rc >= 0 ? rc : usage_error(cmd, "unknown option", argv[optind - 1]);
+    return rc >= 0 ? rc : cli_usage_error(cmd, "unknown option", argv[optind - 1]);
 }
 
 /* A command of one SCENARIO.yaml: 0, or the exit code of a usage error. */
@@ -483,14 +453,14 @@ static int one_scenario(const char *cmd, int argc, char **argv)
 {
     if (optind == argc - 1)
         return 0;
-    return usage_error(cmd, optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
+    return cli_usage_error(cmd, optind >= argc ? "missing SCENARIO.yaml" : "one scenario at a time; extra:",
                        optind >= argc ? NULL : argv[optind + 1]);
 }
 
 /* -o given empty: the exit code of a usage error; else 0. */
 static int outdir_given_empty(const char *cmd, const common_opts_t *o)
 {
-    return o->outdir && !*o->outdir ? usage_error(cmd, "-o: the output directory name is empty", NULL) : 0;
+    return o->outdir && !*o->outdir ? cli_usage_error(cmd, "-o: the output directory name is empty", NULL) : 0;
 }
 
 /* -o when it was not given: prefix then name (the loader allows only names
@@ -532,7 +502,7 @@ static int gate_on_arg(const char *cmd, const char *arg, gate_rule_t *rule)
     else if (!strcmp(arg, "mean"))
         *rule = GATE_ON_MEAN;
     else
-        return usage_error(cmd, "--gate-on: expected ci or mean, got", arg);
+        return cli_usage_error(cmd, "--gate-on: expected ci or mean, got", arg);
     return 0;
 }
 
@@ -612,7 +582,7 @@ static int cmd_check(int argc, char **argv)
     if ((rc = outdir_given_empty("check", &co)) != 0)
         return rc;
     if (junit && markdown && !strcmp(junit, markdown))
-        return usage_error("check", "--junit and --markdown name the same file:", junit);
+        return cli_usage_error("check", "--junit and --markdown name the same file:", junit);
     scenario_t *sc =
         common_load("check", argv[optind], &co, &rc);
     if (!sc)
@@ -697,9 +667,9 @@ static int cmd_compare(int argc, char **argv)
             break;
         case 'F':
             if (nmanifests == MAX_MANIFESTS)
-                return usage_error("compare", "too many --manifest options", NULL);
+                return cli_usage_error("compare", "too many --manifest options", NULL);
             if (!strchr(optarg, '=') || optarg[0] == '=' || strchr(optarg, '=')[1] == '\0')
-                return usage_error("compare", "--manifest: expected SERVICE=PATH (e.g. api=new-hpa.yaml), got",
+                return cli_usage_error("compare", "--manifest: expected SERVICE=PATH (e.g. api=new-hpa.yaml), got",
                                    optarg);
             manifests[nmanifests++] = optarg;
             break;
@@ -712,17 +682,17 @@ static int cmd_compare(int argc, char **argv)
     }
     int nfiles = argc - optind;
     if (nfiles < 1)
-        return usage_error("compare", "missing BASE.yaml", NULL);
+        return cli_usage_error("compare", "missing BASE.yaml", NULL);
     if (nfiles > 2)
-        return usage_error("compare", "two scenarios at most (BASE and CANDIDATE); extra:", argv[optind + 2]);
+        return cli_usage_error("compare", "two scenarios at most (BASE and CANDIDATE); extra:", argv[optind + 2]);
     if (nfiles == 1 && nmanifests == 0)
-        return usage_error("compare", "missing CANDIDATE.yaml (it may be left out only with --manifest "
+        return cli_usage_error("compare", "missing CANDIDATE.yaml (it may be left out only with --manifest "
                                       "SERVICE=PATH, the candidate then being BASE with that manifest)", NULL);
     const char *base_file = argv[optind], *cand_file = nfiles == 2 ? argv[optind + 1] : base_file;
     if ((rc = outdir_given_empty("compare", &co)) != 0)
         return rc;
     if (junit && markdown && !strcmp(junit, markdown))
-        return usage_error("compare", "--junit and --markdown name the same file:", junit);
+        return cli_usage_error("compare", "--junit and --markdown name the same file:", junit);
     memcpy(csets, co.sets, co.nsets * sizeof *co.sets);
 
     scenario_t *base = NULL, *cand = NULL, *cand0 = NULL;
@@ -766,7 +736,7 @@ static int cmd_compare(int argc, char **argv)
             const char *eq = strchr(manifests[i], '=');
             char svc[128];
             snprintf(svc, sizeof svc, "%.*s", (int)(eq - manifests[i]), manifests[i]);
-            int mr = autoscaler_manifest_override(into, svc, eq + 1, &manifest_sets[i], err, sizeof err);
+            int mr = model_catalog.manifest_override(into, svc, eq + 1, &manifest_sets[i], err, sizeof err);
             if (mr != 0) {
                 if (mr == -2)
                     out_of_memory("compare");
@@ -886,7 +856,7 @@ done:
 static int vary_option(const char *cmd, const char **varies, size_t *nvary)
 {
     if (*nvary == MAX_VARY)
-        return usage_error(cmd, "too many --vary options", NULL);
+        return cli_usage_error(cmd, "too many --vary options", NULL);
     varies[(*nvary)++] = optarg;
     return 0;
 }
@@ -915,7 +885,7 @@ static int grid_args(const char *cmd, int argc, char **argv, size_t nvary, const
 {
     int rc = one_scenario(cmd, argc, argv);
     if (rc == 0 && nvary == 0)
-        rc = usage_error(cmd, none, NULL);
+        rc = cli_usage_error(cmd, none, NULL);
     return rc ? rc : outdir_given_empty(cmd, co);
 }
 
@@ -1149,16 +1119,16 @@ static int cmd_tune(int argc, char **argv)
         case 'X': maximize = 1; break;
         case 'O':
             if (!*optarg)
-                return usage_error("tune", "--objective: the metric path is empty", NULL);
+                return cli_usage_error("tune", "--objective: the metric path is empty", NULL);
             objective = optarg;
             break;
         case 'I':
-            if (parse_count(optarg, 2, 10000, &initial) != 0)
-                return usage_error("tune", "--initial: expected an integer from 2 to 10000, got", optarg);
+            if (cli_parse_count(optarg, 2, 10000, &initial) != 0)
+                return cli_usage_error("tune", "--initial: expected an integer from 2 to 10000, got", optarg);
             break;
         case 'B':
-            if (parse_count(optarg, 1, 1000000000L, &budget) != 0)
-                return usage_error("tune", "--budget: expected an integer from 1 to 1000000000, got", optarg);
+            if (cli_parse_count(optarg, 1, 1000000000L, &budget) != 0)
+                return cli_usage_error("tune", "--budget: expected an integer from 1 to 1000000000, got", optarg);
             break;
         case 'V':
             if ((rc = vary_option("tune", varies, &nvary)) != 0)
@@ -1250,12 +1220,12 @@ static int cmd_capacity(int argc, char **argv)
         case 'g': range = optarg; break;
         case 't': tolerance = optarg; break;
         case 'x':
-            if (parse_count(optarg, 2, 10000, &max_reps) != 0)
-                return usage_error("capacity", "--max-replications: expected an integer from 2 to 10000, got", optarg);
+            if (cli_parse_count(optarg, 2, 10000, &max_reps) != 0)
+                return cli_usage_error("capacity", "--max-replications: expected an integer from 2 to 10000, got", optarg);
             break;
         case 'p':
-            if (parse_count(optarg, 2, 200, &max_probes) != 0)
-                return usage_error("capacity", "--max-probes: expected an integer from 2 to 200, got", optarg);
+            if (cli_parse_count(optarg, 2, 200, &max_probes) != 0)
+                return cli_usage_error("capacity", "--max-probes: expected an integer from 2 to 200, got", optarg);
             break;
         case 'R': resume = 1; break;
         case 'h': fputs(usage_capacity, stdout); return 0;
@@ -1270,14 +1240,14 @@ static int cmd_capacity(int argc, char **argv)
     if ((rc = outdir_given_empty("capacity", &co)) != 0)
         return rc;
     if (co.reps < 2)
-        return usage_error("capacity", "--replications: a probe needs at least 2 (a verdict needs an interval), got",
+        return cli_usage_error("capacity", "--replications: a probe needs at least 2 (a verdict needs an interval), got",
                            "1");
     if (max_reps == 0)
         max_reps = 4 * co.reps > 10000 ? 10000 : 4 * co.reps;
     if (max_reps < co.reps)
-        return usage_error("capacity", "--max-replications: must be at least --replications", NULL);
+        return cli_usage_error("capacity", "--max-replications: must be at least --replications", NULL);
     if (metric && !*metric)
-        return usage_error("capacity", "--metric: the path is empty", NULL);
+        return cli_usage_error("capacity", "--metric: the path is empty", NULL);
     int rank, nranks;
     if ((rc = ranks_start("capacity", &co, &rank, &nranks)) != 0)
         return rc;
@@ -1350,17 +1320,17 @@ static int cmd_validate(int argc, char **argv)
         switch (c) {
         case 's':
             if (nsets == MAX_SETS)
-                return usage_error("validate", "too many --set options", NULL);
+                return cli_usage_error("validate", "too many --set options", NULL);
             sets[nsets++] = optarg;
             break;
         case 'T': strict = 1; break;
         case 'h': fputs(usage_validate, stdout); return 0;
-        case ':': return usage_error("validate", "missing value for", argv[optind - 1]);
-        default: return usage_error("validate", "unknown option", argv[optind - 1]);
+        case ':': return cli_usage_error("validate", "missing value for", argv[optind - 1]);
+        default: return cli_usage_error("validate", "unknown option", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
-        return usage_error("validate", "expected one SCENARIO.yaml", NULL);
+        return cli_usage_error("validate", "expected one SCENARIO.yaml", NULL);
     scenario_opts_t so = {NULL, strict};
     diag_t d;
     diag_init(&d);
@@ -1380,102 +1350,12 @@ static int cmd_describe(int argc, char **argv)
         return 0;
     }
     if (argc > 1)
-        return usage_error("describe", "unexpected argument", argv[1]);
+        return cli_usage_error("describe", "unexpected argument", argv[1]);
     scenario_describe(stdout);
     return 0;
 }
 
-static int cmd_hpa_replay(int argc, char **argv)
-{
-    static const struct option opts[] = {{"metrics", required_argument, 0, 'm'}, {"replicas", required_argument, 0, 'r'},
-                                         {"format", required_argument, 0, 'f'}, {"strict", no_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *metrics = NULL;
-    long replicas = -1;
-    replay_format_t fmt = REPLAY_TABLE;
-    bool strict = false;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': metrics = optarg; break;
-        case 'r':
-            if (parse_count(optarg, 0, 1000000, &replicas) != 0)
-                return usage_error("hpa replay", "--replicas: expected an integer from 0 to 1000000, got", optarg);
-            break;
-        case 'f':
-            if (!strcmp(optarg, "table"))
-                fmt = REPLAY_TABLE;
-            else if (!strcmp(optarg, "csv"))
-                fmt = REPLAY_CSV;
-            else if (!strcmp(optarg, "json"))
-                fmt = REPLAY_JSON;
-            else
-                return usage_error("hpa replay", "--format: expected table, csv or json, got", optarg);
-            break;
-        case 's': strict = true; break;
-        case 'h': fputs(usage_hpa, stdout); return 0;
-        case ':': return usage_error("hpa replay", "missing value for", argv[optind - 1]);
-        default: return usage_error("hpa replay", "unknown option", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        return usage_error("hpa replay", "expected one HPA.yaml", NULL);
-    if (!metrics)
-        return usage_error("hpa replay", "--metrics METRICS.csv is required", NULL);
-    arena_t *a = arena_new();
-    diag_t *d = calloc(1, sizeof *d);
-    if (!a || !d) {
-        arena_free(a);
-        free(d);
-        fprintf(stderr, "clustersim hpa replay: out of memory\n");
-        return EXIT_INTERNAL;
-    }
-    k8s_objects_t objs;
-    int rc = 0;
-    if (k8s_load(a, argv[optind], strict, &objs, d) != 0) {
-        rc = diag_exit_code(d);
-    } else if (objs.n_hpas == 0) {
-        diag_error(d, (srcpos_t){argv[optind], 1, 1}, "no autoscaling/v2 HorizontalPodAutoscaler in this file");
-        rc = EXIT_INPUT;
-    } else {
-        const k8s_hpa_t *h = &objs.hpas[0];
-        if (replicas < 0) {
-            replicas = h->spec.min_replicas;
-            for (size_t i = 0; i < objs.n_deployments; i++)
-                if (h->target_name && objs.deployments[i].name && !strcmp(objs.deployments[i].name, h->target_name))
-                    replicas = objs.deployments[i].replicas;
-        }
-        /* the manifest's warnings first, then the metrics file's errors */
-        diag_print(d, stderr);
-        diag_init(d);
-        if (replay_run(h, metrics, (int32_t)replicas, fmt, stdout, d) != 0)
-            rc = diag_exit_code(d);
-    }
-    diag_print(d, stderr);
-    arena_free(a);
-    free(d);
-    return rc;
-}
-
-static int cmd_hpa(int argc, char **argv)
-{
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(usage_hpa, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_INPUT : 0;
-    }
-    if (!strcmp(argv[1], "replay"))
-        return cmd_hpa_replay(argc - 1, argv + 1);
-    return usage_error("hpa", "unknown subcommand (valid: replay):", argv[1]);
-}
-
-typedef struct command {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-} command_t;
-
-static const command_t commands[] = {
+static const cli_command_t commands[] = {
     {"run", cmd_run},
     {"check", cmd_check},
     {"compare", cmd_compare},
@@ -1484,7 +1364,6 @@ static const command_t commands[] = {
     {"tune", cmd_tune},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
-    {"hpa", cmd_hpa},
 };
 
 int main(int argc, char **argv)
@@ -1502,14 +1381,20 @@ int main(int argc, char **argv)
         printf("clustersim %s\n", VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, cmd)) {
-            for (int k = 2; k < argc; k++)
-                if (!strcmp(argv[k], "--version")) {
-                    printf("clustersim %s\n", VERSION);
-                    return 0;
-                }
-            return commands[i].fn(argc - 1, argv + 1);
-        }
-    return usage_error(NULL, "unknown command", cmd);
+    const cli_command_t *c = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0] && !c; i++)
+        if (!strcmp(commands[i].name, cmd))
+            c = &commands[i];
+    for (size_t i = 0; i < model_catalog.ncommands && !c; i++) /* the models' own (clustersim hpa) */
+        if (!strcmp(model_catalog.commands[i].name, cmd))
+            c = &model_catalog.commands[i];
+    if (c) {
+        for (int k = 2; k < argc; k++)
+            if (!strcmp(argv[k], "--version")) {
+                printf("clustersim %s\n", VERSION);
+                return 0;
+            }
+        return c->fn(argc - 1, argv + 1);
+    }
+    return cli_usage_error(NULL, "unknown command", cmd);
 }

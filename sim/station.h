@@ -40,6 +40,7 @@
 #include <stdio.h>
 
 #include "sim/cfg.h"
+#include "sim/cli.h"
 #include "sim/diag.h"
 #include "sim/metrics.h"
 #include "sim/params.h"
@@ -222,6 +223,14 @@ typedef struct catalog {
     const source_kind_t *source;
     /* After every station collected: sums over them (cost.total_usd). */
     void (*collect_after)(const world_t *w, metrics_t *m);
+    /* `compare --manifest SERVICE=FILE`: the --set value (malloc'd in *set)
+     * that gives service svc of sc the autoscaler of manifest FILE; 0, -1
+     * with a message in err, or -2 when out of memory. */
+    int (*manifest_override)(const scenario_t *sc, const char *svc, const char *file, char **set, char *err,
+                             size_t errlen);
+    /* The models' subcommands of the CLI (`clustersim hpa replay`). */
+    const cli_command_t *commands;
+    size_t ncommands;
 } catalog_t;
 
 extern const catalog_t model_catalog;
