@@ -267,8 +267,13 @@ cache_result_t cache_lookup(cache_t *c, uint64_t key, simtime_t now)
 
 void cache_prefetch(const cache_t *c, uint64_t key)
 {
-    if (c->slots)
-        PREFETCH(&c->slots[home_of(c, key)]);
+    if (c->slots) {
+        size_t j = home_of(c, key);
+        PREFETCH(&c->slots[j]);
+        /* the probe goes on into the next line as often as not (2 slots a
+         * line, 1.8 read on average for a hit): that line too */
+        PREFETCH(&c->slots[((j | 1) + 1) & c->mask]);
+    }
 }
 
 cache_result_t cache_peek(const cache_t *c, uint64_t key, simtime_t now)

@@ -229,6 +229,9 @@ static void redis_arrive(world_t *w, station_t *st, request_t *r)
         return;
     *op = (redis_op_t){{NULL}, rd, r, key_of(r), 0, 0, w->now, 0};
     op->shard = shard_of(rd, op->key);
+    /* the lookup comes two events later (at the shard, done): its slot
+     * can load meanwhile */
+    cache_prefetch(&rd->cache[op->shard], op->key);
     later(w, c->rtt / 2, op, EV_AT_SHARD);
 }
 
@@ -245,6 +248,7 @@ static void redis_back(world_t *w, station_t *st, request_t *r, bool ok)
         const redis_pattern_t *pt = &rd->cfg->patterns[p];
         *op = (redis_op_t){{NULL}, rd, NULL, key_of(r), pt->size_b, pt->ttl, w->now, 0};
         op->shard = shard_of(rd, op->key);
+        cache_prefetch(&rd->cache[op->shard], op->key);
         later(w, rd->cfg->rtt / 2, op, EV_AT_SHARD);
     }
     world_back(w, r, ok);

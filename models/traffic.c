@@ -528,10 +528,10 @@ static void identify(const world_t *w, traffic_t *t, uint64_t n, simtime_t at, r
  * integral falls short hands the rest of e to the next. Exact, as thinning
  * is, and one draw per arrival where thinning the built-in curve drew about
  * three candidates and three uniforms. SIM_NEVER past the end of the run. */
-static simtime_t invert_next(const world_t *w, traffic_t *t, double e)
+static simtime_t invert_next(const world_t *w, traffic_t *t, simtime_t from, double e)
 {
     const double rate = t->cfg->rate;
-    simtime_t at = w->now;
+    simtime_t at = from;
     while (at <= w->end) {
         if (at < t->seg_lo || at >= t->seg_hi)
             new_segment(t, at);
@@ -556,36 +556,55 @@ static simtime_t invert_next(const world_t *w, traffic_t *t, double e)
     return SIM_NEVER;
 }
 
-static void schedule_next(world_t *w, traffic_t *t)
+/* The time of the first arrival after `from` (an arrival's time, or the
+ * start), or SIM_NEVER. */
+static simtime_t next_after(const world_t *w, traffic_t *t, simtime_t from)
 {
     const traffic_cfg_t *c = t->cfg;
-    simtime_t next;
     if (!t->extended && !c->timestamps) { /* the plain process: the hot path */
         double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
-        next = traffic_advance(c, &t->seg, w->now, e);
-    } else if (t->inverted) {
-        next = invert_next(w, t, rng_exp1(t->rng_arrivals));
-    } else if (c->timestamps) {
-        /* a replayed trace: every request at its recorded time */
-        next = t->next_ts < c->ntimestamps ? c->timestamps[t->next_ts++] : SIM_NEVER;
-    } else {
-        /* candidates at the bound of the modulation, thinned as they come */
-        next = w->now;
-        do {
-            double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
-            if (t->modulated)
-                e /= t->mod_max;
-            next = traffic_advance(c, &t->seg, next, e);
-        } while (t->modulated && next != SIM_NEVER && next <= w->end && !thin_keep(t, next));
+        return traffic_advance(c, &t->seg, from, e);
     }
-    if (next != SIM_NEVER && next <= w->end) {
-        world_schedule(w, next, arrival, t, 0);
-        /* Who comes next is known now (see identify): the first station
-         * may start loading what that request will read. */
-        identify(w, t, t->arrivals + 1, next, &t->ahead);
-        t->ahead_n = t->arrivals + 1;
-        world_prefetch(&t->ahead);
+    if (t->inverted)
+        return invert_next(w, t, from, rng_exp1(t->rng_arrivals));
+    if (c->timestamps) /* a replayed trace: every request at its recorded time */
+        return t->next_ts < c->ntimestamps ? c->timestamps[t->next_ts++] : SIM_NEVER;
+    /* candidates at the bound of the modulation, thinned as they come */
+    simtime_t next = from;
+    do {
+        double e = c->arrivals == ARRIVALS_POISSON ? rng_exp1(t->rng_arrivals) : 1.0;
+        if (t->modulated)
+            e /= t->mod_max;
+        next = traffic_advance(c, &t->seg, next, e);
+    } while (t->modulated && next != SIM_NEVER && next <= w->end && !thin_keep(t, next));
+    return next;
+}
+
+/* Works out arrivals ahead up to TRAFFIC_AHEAD of them, then schedules the
+ * next one. Who comes and when depends only on the arrival's number and
+ * the traffic's own streams, each drawn in arrival order however far ahead
+ * (so the arrivals are those of working each out when the one before it
+ * comes); knowing them early lets the first station load what they will
+ * read (world_prefetch) several arrivals before they are due: one arrival
+ * ahead was too close at the evening peak, where arrivals come a few
+ * events apart. */
+static void schedule_next(world_t *w, traffic_t *t)
+{
+    while (t->nahead < TRAFFIC_AHEAD && !t->ahead_end) {
+        simtime_t at = next_after(w, t, t->ahead_base);
+        if (at == SIM_NEVER || at > w->end) {
+            t->ahead_end = true;
+            break;
+        }
+        uint32_t k = (t->ahead_head + t->nahead) % TRAFFIC_AHEAD;
+        t->ahead[k].at = at;
+        identify(w, t, t->ahead_n + t->nahead, at, &t->ahead[k].q);
+        world_prefetch(&t->ahead[k].q);
+        t->ahead_base = at;
+        t->nahead++;
     }
+    if (t->nahead)
+        world_schedule(w, t->ahead[t->ahead_head].at, arrival, t, 0);
 }
 
 /* Who arrival number n (counted from 1), due at time `at`, is: its route,
@@ -661,15 +680,16 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     request_t *req = world_new_request(w);
     if (!req)
         return;
-    if (t->ahead_n == t->arrivals) {
-        req->route = t->ahead.route;
-        req->client = t->ahead.client;
-        req->klass = t->ahead.klass;
-        req->region = t->ahead.region;
-        req->object = t->ahead.object;
-    } else {
-        identify(w, t, t->arrivals, w->now, req);
-    }
+    /* the arrival worked out ahead (schedule_next): number ahead_n */
+    const request_t *q = &t->ahead[t->ahead_head].q;
+    req->route = q->route;
+    req->client = q->client;
+    req->klass = q->klass;
+    req->region = q->region;
+    req->object = q->object;
+    t->ahead_head = (t->ahead_head + 1) % TRAFFIC_AHEAD;
+    t->nahead--;
+    t->ahead_n++;
     req->arrival = w->now;
     world_admit(w, req);
     if (req->klass) {
@@ -779,6 +799,8 @@ static int traffic_init(world_t *w, void *state)
     t->seg = 0;
     while (t->seg < cfg->nprofile && 0 >= seg_end(cfg, t->seg))
         t->seg++;
+    t->ahead_n = 1;
+    t->ahead_base = w->now;
     schedule_next(w, t);
     return 0;
 }

@@ -98,6 +98,10 @@ typedef struct traffic_cfg {
 
 extern const param_table_t traffic_table, traffic_point_table;
 
+/* Arrivals worked out before they are due, so that the first station can
+ * start loading what each will read (a power of two). */
+#define TRAFFIC_AHEAD 4
+
 typedef struct traffic {
     const traffic_cfg_t *cfg;
     rng_t *rng_arrivals;
@@ -131,10 +135,19 @@ typedef struct traffic {
     hist_t *reg_latency, *reg_iv_latency;         /* [nusers] */
     uint64_t cls_requests[TRAFFIC_MAX_CLASSES], cls_failed[TRAFFIC_MAX_CLASSES];
     hist_t *cls_latency;                          /* [nmix] with `classes` */
-    /* the next arrival, worked out when it was scheduled (ahead_n: its
-     * number; identify() in traffic.c) */
-    request_t ahead;
+    /* the next TRAFFIC_AHEAD arrivals, worked out in advance (schedule_next
+     * in traffic.c): ahead[(ahead_head + i) % TRAFFIC_AHEAD] is arrival
+     * number ahead_n + i, for i < nahead; ahead_base is the time of the
+     * last one worked out (where the search for the next starts), and
+     * ahead_end says the run has no arrival after it */
+    struct {
+        simtime_t at;
+        request_t q;
+    } ahead[TRAFFIC_AHEAD];
     uint64_t ahead_n;
+    uint32_t ahead_head, nahead;
+    simtime_t ahead_base;
+    bool ahead_end;
 } traffic_t;
 
 /* The request source of a run (the catalogue's): state is a traffic_t. */
