@@ -20,6 +20,13 @@
  * objects of a uniform population of 10^9 would own 4 or 5 of the 2^32 grid
  * points each, so their probabilities would differ by 25%.
  *
+ * Tried and dropped: the first 4,095 ranks by an alias table (one draw, one
+ * 64-bit read; the rest by this method as the table's last column). It
+ * took 70% of the baseline's draws off log1p and exp, but the table's
+ * reads (32 kB per class) missed the caches about as often, and the
+ * baseline day took 0.99 of the time (farm-bench, 3 pairs): not worth the
+ * memory and a changed stream.
+ *
  * Limits: n <= ZIPF_N_MAX = 2^53, where consecutive integers are still
  * distinct doubles; s finite. Rounding: rank k owns a stretch of width k^-s
  * of a uniform spread over a range of magnitude U = max(1, |H(n + 1/2)|), so
