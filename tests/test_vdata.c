@@ -123,6 +123,17 @@ static void test_timeseries(void **state)
     assert_int_equal(vdata_sample_at(&r, 20), 1);
     assert_int_equal(vdata_sample_at(&r, 1e9), 1);
     vdata_free(&r);
+
+    /* replication 1 instead: its one row, and none of replication 0's */
+    diag_init(&d);
+    assert_true(vdata_init(&r, "t"));
+    r.replication = 1;
+    assert_int_equal(vdata_parse_timeseries(&r, "t.csv", text, strlen(text), &d), 0);
+    assert_int_equal(r.nt, 1);
+    s = vdata_find(&r, "web.replicas");
+    assert_true(s >= 0 && r.t[0] == 10 && vdata_value(&r, s, 0) == 99);
+    assert_int_equal(vdata_find(&r, "offered_rate"), -1);
+    vdata_free(&r);
 }
 
 /* Many series: the name table grows and still finds each. */
@@ -214,7 +225,7 @@ static void test_load_missing(void **state)
     vrun_t r;
     diag_t d;
     diag_init(&d);
-    assert_int_equal(vdata_load(&r, "tests/view", &d), -1);
+    assert_int_equal(vdata_load(&r, "tests/view", 0, &d), -1);
     tl_expect_error(&d, "tests/view/summary.json: ", "cannot open");
     vdata_free(&r);
 }

@@ -141,7 +141,7 @@ static void draw(frame_t *f, int w, int h, double cursor)
 {
     diag_t d;
     diag_init(&d);
-    assert_int_equal(vdata_load(&f->r, dir, &d), 0);
+    assert_int_equal(vdata_load(&f->r, dir, 0, &d), 0);
     f->s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     assert_non_null(f->s);
     f->ren = SDL_CreateSoftwareRenderer(f->s);
@@ -372,7 +372,7 @@ static void test_compare_lanes(void **state)
     vrun_t c;
     diag_t d;
     diag_init(&d);
-    assert_int_equal(vdata_load(&c, cand, &d), 0);
+    assert_int_equal(vdata_load(&c, cand, 0, &d), 0);
     draw(&f, 1600, 900, 0);
     f.v.run[1] = &c;
     f.v.nruns = 2;

@@ -587,6 +587,8 @@ static void draw_header(vview_t *v)
                    v->run[1]->dir) + 16;
     else
         x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "%s: %s", v->mode, r->scenario) + 16;
+    if (r->replication > 0 || r->replications > 1)
+        x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "replication %d", r->replication) + 16;
     x += textf(v, v->bold, VCOL_TEXT, x, 7, 0, "t = %s / %s", now, end) + 12;
     x += textf(v, v->font, VCOL_DIM, x, 7, 0, "%s", v->status) + 16;
     x += textf(v, v->font, VCOL_DESIRED, x, 7, 0, "service %d: %s", v->service + 1, svc_name(v)) + 16;

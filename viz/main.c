@@ -6,7 +6,8 @@
  *   ... --snapshot OUT.png [--at T] [--size WxH]   one frame, no display
  *   ... --bench-frames N [--size WxH]           time N frames (make bench)
  *
- * Live mode runs replication 0 of the scenario in a thread of its own,
+ * Live mode runs one replication of the scenario (0, or --replication N)
+ * in a thread of its own,
  * with timeseries.csv and events.csv written into two pipes instead of
  * files: the engine needs no hook. The window reads the rows as they come
  * and stops reading at a row later than its cursor, so a full pipe blocks
@@ -51,6 +52,7 @@ static const char usage[] =
     "  --size WxH           the frame's size in pixels (default 1600x900; at least 800x500)\n"
     "  --speed S            1, 10, 100, 1000, 10000 or max: simulated seconds per second (default 100)\n"
     "  --service NAME       the service selected at the start (default: the first)\n"
+    "  --replication N      the replication shown (default 0); live: the one run (seed + N)\n"
     "  --set PATH=VALUE     (live) override a scenario key, as clustersim run --set\n"
     "  --bench-frames N     draw N frames headless and print the median time per frame\n"
     "  --help, --version\n"
@@ -71,6 +73,7 @@ typedef struct opts {
     int w, h;
     int speed;
     long bench;
+    int replication;
     const char *sets[MAX_SETS];
     int nsets;
 } opts_t;
@@ -122,7 +125,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
             printf("clustersim-view %s\n", VERSION);
             return -1;
         } else if (!strcmp(a, "--snapshot") || !strcmp(a, "--at") || !strcmp(a, "--size") || !strcmp(a, "--speed") ||
-                   !strcmp(a, "--set") || !strcmp(a, "--bench-frames") || !strcmp(a, "--service")) {
+                   !strcmp(a, "--set") || !strcmp(a, "--bench-frames") || !strcmp(a, "--service") ||
+                   !strcmp(a, "--replication")) {
             if (!has_val) {
                 fprintf(stderr, "%s: expects a value\n%s", a, usage);
                 return 2;
@@ -155,6 +159,12 @@ static int parse_args(int argc, char **argv, opts_t *o)
                 if (k < 0)
                     return bad_option("--speed", 1, "expected 1, 10, 100, 1000, 10000 or max", v);
                 o->speed = k;
+            } else if (!strcmp(a, "--replication")) {
+                char *end;
+                long rep = strtol(v, &end, 10);
+                if (end == v || *end || rep < 0 || rep > 1000000)
+                    return bad_option("--replication", 1, "expected a whole number from 0", v);
+                o->replication = (int)rep;
             } else if (!strcmp(a, "--bench-frames")) {
                 char *end;
                 o->bench = strtol(v, &end, 10);
@@ -206,6 +216,7 @@ typedef struct live {
     bool blocked[LIVE_PIPES];   /* a row later than the cursor is waiting */
     atomic_int done;            /* the thread has ended */
     atomic_int refs;            /* the window and the thread: the last to let go frees */
+    int replication;            /* the one run (its seed: the scenario's + replication) */
     int failed;                 /* the world failed (its message in error) */
     char error[200];
 } live_t;
@@ -227,7 +238,7 @@ static void *live_main(void *arg)
     live_t *l = arg;
     world_files_t files = {l->w[LIVE_SERIES], l->w[LIVE_EVENTS], l->w[LIVE_AUTOSCALER]};
     world_write_headers(&files);
-    world_t *w = world_new(l->sc, 0, &files);
+    world_t *w = world_new(l->sc, l->replication, &files);
     if (!w) {
         snprintf(l->error, sizeof l->error, "out of memory setting up the run");
         l->failed = 1;
@@ -258,6 +269,7 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
         fprintf(stderr, "out of memory\n");
         return 3;
     }
+    r->replication = l->replication = o->replication; /* the rows the run writes carry it */
     r->scenario = l->sc->name;
     r->duration_s = simtime_to_s(l->sc->duration);
     r->warmup_s = simtime_to_s(l->sc->warmup);
@@ -715,7 +727,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < o.npaths && rc == 0; k++) {
             diag_t d;
             diag_init(&d);
-            if (vdata_load(&runs[k], o.path[k], &d) != 0) {
+            if (vdata_load(&runs[k], o.path[k], o.replication, &d) != 0) {
                 diag_print(&d, stderr);
                 rc = diag_exit_code(&d);
             }

@@ -8,6 +8,7 @@
  * goes back is an error at its line and column. */
 #include "viz/vdata.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -441,8 +442,8 @@ static int cell_number(const table_t *tb, int w, bool empty_ok, double *out, dia
     return 0;
 }
 
-/* The replication of this row: 0 keeps it, 1 skips it, -1 an error. */
-static int row_replication(const table_t *tb, diag_t *d)
+/* The replication of this row: 0 keeps it (r's), 1 skips it, -1 an error. */
+static int row_replication(const vrun_t *r, const table_t *tb, diag_t *d)
 {
     double rep;
     if (cell_number(tb, 0, false, &rep, d) != 0)
@@ -452,7 +453,7 @@ static int row_replication(const table_t *tb, diag_t *d)
                    "replication: expected a whole number >= 0");
         return -1;
     }
-    return rep == 0 ? 0 : 1;
+    return rep == r->replication ? 0 : 1;
 }
 
 int vdata_parse_timeseries(vrun_t *r, const char *path, const char *text, size_t len, diag_t *d)
@@ -461,7 +462,7 @@ int vdata_parse_timeseries(vrun_t *r, const char *path, const char *text, size_t
     table_t tb;
     int rc = table_open(&tb, path, text, len, want, (int)(sizeof want / sizeof *want), d), row = 0;
     while (rc == 0 && (row = table_row(&tb, d)) == 1) {
-        int keep = row_replication(&tb, d);
+        int keep = row_replication(r, &tb, d);
         double t, v;
         if (keep < 0 || cell_number(&tb, 1, false, &t, d) != 0 || cell_number(&tb, 3, true, &v, d) != 0) {
             rc = -1;
@@ -493,7 +494,7 @@ int vdata_parse_events(vrun_t *r, const char *path, const char *text, size_t len
     table_t tb;
     int rc = table_open(&tb, path, text, len, want, (int)(sizeof want / sizeof *want), d), row = 0;
     while (rc == 0 && (row = table_row(&tb, d)) == 1) {
-        int keep = row_replication(&tb, d);
+        int keep = row_replication(r, &tb, d);
         double t;
         if (keep < 0 || cell_number(&tb, 1, false, &t, d) != 0) {
             rc = -1;
@@ -513,7 +514,7 @@ int vdata_parse_autoscaler(vrun_t *r, const char *path, const char *text, size_t
     table_t tb;
     int rc = table_open(&tb, path, text, len, want, (int)(sizeof want / sizeof *want), d), row = 0;
     while (rc == 0 && (row = table_row(&tb, d)) == 1) {
-        int keep = row_replication(&tb, d);
+        int keep = row_replication(r, &tb, d);
         double n[12];
         for (int c = T; keep >= 0 && c <= FIN; c++)
             if (c != SVC && c != MET &&
@@ -591,6 +592,8 @@ int vdata_parse_summary(vrun_t *r, const char *path, const char *text, size_t le
         rc = -1;
     r->duration_s = json_num(j, "duration_s", NULL);
     r->warmup_s = json_num(j, "warmup_s", NULL);
+    double reps = json_num(j, "replications", NULL);
+    r->replications = reps >= 1 && reps <= INT_MAX ? (int)reps : 0;
     r->cost_total_usd = json_num(j, "cost", "total_usd");
     r->cdn_egress_usd = json_num(j, "cost", "cdn_egress_usd");
     const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(j, "services"), *s;
@@ -667,19 +670,31 @@ static int load_file(vrun_t *r, const char *dir, const char *name, parse_fn fn, 
     return rc;
 }
 
-int vdata_load(vrun_t *r, const char *dir, diag_t *d)
+int vdata_load(vrun_t *r, const char *dir, int replication, diag_t *d)
 {
     if (!vdata_init(r, dir)) {
         diag_oom(d, (srcpos_t){dir, 0, 0});
         return -1;
     }
-    if (load_file(r, dir, "summary.json", vdata_parse_summary, false, d) != 0 ||
-        load_file(r, dir, "timeseries.csv", vdata_parse_timeseries, false, d) != 0 ||
+    r->replication = replication;
+    if (load_file(r, dir, "summary.json", vdata_parse_summary, false, d) != 0)
+        return -1;
+    if (r->replications && replication >= r->replications) {
+        if (r->replications == 1)
+            diag_error(d, (srcpos_t){"--replication", 1, 1}, "%s holds one replication (0), not %d", r->dir,
+                       replication);
+        else
+            diag_error(d, (srcpos_t){"--replication", 1, 1}, "%s holds replications 0 to %d, not %d", r->dir,
+                       r->replications - 1, replication);
+        return -1;
+    }
+    if (load_file(r, dir, "timeseries.csv", vdata_parse_timeseries, false, d) != 0 ||
         load_file(r, dir, "events.csv", vdata_parse_events, false, d) != 0 ||
         load_file(r, dir, "autoscaler.csv", vdata_parse_autoscaler, true, d) != 0)
         return -1;
     if (r->nt == 0) {
-        diag_error(d, (srcpos_t){r->dir, 0, 0}, "timeseries.csv has no rows of replication 0: nothing to show");
+        diag_error(d, (srcpos_t){r->dir, 0, 0}, "timeseries.csv has no rows of replication %d: nothing to show",
+                   r->replication);
         return -1;
     }
     return 0;

@@ -4,8 +4,10 @@
  * A results directory holds summary.json, timeseries.csv and events.csv
  * (README.md, "Results"), and, from runs that write it, autoscaler.csv: one
  * row per metric per autoscaler sync, with the columns of `clustersim hpa
- * replay`. The viewer shows replication 0 only: the rows of other
- * replications are read (and checked) but not kept.
+ * replay`. The viewer shows one replication (0 unless asked; vrun_t's
+ * `replication`): the rows of the others are read (and checked) but not
+ * kept. summary.json's figures (costs, SLOs) are the run's, over every
+ * replication.
  *
  * Time series are kept by sample: `t[i]` is the i-th distinct sample time
  * and each series holds one value per sample (NAN where a row is missing,
@@ -74,6 +76,8 @@ typedef struct vslo {
 typedef struct vrun {
     arena_t *arena;         /* everything below but the growing arrays */
     const char *dir;        /* as given */
+    int replication;        /* the replication shown */
+    int replications;       /* summary.json's (0 when absent) */
     const char *scenario;   /* summary.json's "scenario"; the file's name live */
     double duration_s, warmup_s;
     /* samples */
@@ -103,9 +107,10 @@ typedef struct vrun {
 
 /* An empty run (live mode fills it); false when out of memory. */
 bool vdata_init(vrun_t *r, const char *dir);
-/* Reads DIR's results into r (initialised here). 0, or -1 with located
- * errors in d (diag_oom when memory ran out); r needs vdata_free either way. */
-int vdata_load(vrun_t *r, const char *dir, diag_t *d);
+/* Reads DIR's results of one replication into r (initialised here). 0, or
+ * -1 with located errors in d (diag_oom when memory ran out; a replication
+ * the run does not have is an error); r needs vdata_free either way. */
+int vdata_load(vrun_t *r, const char *dir, int replication, diag_t *d);
 void vdata_free(vrun_t *r);
 
 /* Readers of one file each, for tests and for live mode (the text must be

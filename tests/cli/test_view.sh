@@ -82,6 +82,20 @@ d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 640 32 1600 677 2
 d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 0 0 640 30 2>&1)
 [ "$d" != 0 ] && ok "live --snapshot: the header says live, not replay" || not_ok "the headers are the same" "$d"
 
+# --replication: a run of two replications shows either; the live run of
+# replication 1 (seed + 1) draws the replay of replication 1's charts
+run run scenarios/hpa-step.yaml -r 2 -q -o "$TMP/run2"
+[ $rc -eq 0 ] || not_ok "clustersim run hpa-step -r 2" "$(first_err)"
+view "$TMP/run2" --snapshot "$TMP/rep0.png"
+view "$TMP/run2" --snapshot "$TMP/rep1.png" --replication 1
+d=$(python3 "$TMP/pngcmp.py" "$TMP/rep0.png" "$TMP/rep1.png" 640 32 1600 677 2>&1)
+[ $rc -eq 0 ] && [ "$d" != 0 ] && ok "--replication 1: other charts than replication 0's ($d pixels differ)" ||
+    not_ok "--replication 1 against 0" "rc $rc $(first_err); $d pixels differ"
+view scenarios/hpa-step.yaml --snapshot "$TMP/live1.png" --replication 1
+d=$(python3 "$TMP/pngcmp.py" "$TMP/live1.png" "$TMP/rep1.png" 640 32 1600 677 2>&1)
+[ $rc -eq 0 ] && [ "$d" = 0 ] && ok "live --replication 1: replication 1's charts, pixel for pixel" ||
+    not_ok "live --replication 1 against the replay" "rc $rc $(first_err); $d pixels differ"
+
 # bad input: exit 2, the first line located
 bad() { # WANT_PREFIX ARGS...
     local want=$1
@@ -108,6 +122,9 @@ bad "--size:1:6: " "$TMP/run" --snapshot "$TMP/x.png" --size 1600x
 bad "--size:1:1: the size must be" "$TMP/run" --snapshot "$TMP/x.png" --size 10x10
 bad "--service:1:1: no service 'nope'" "$TMP/run" --snapshot "$TMP/x.png" --service nope
 bad "--speed:1:1: " "$TMP/run" --speed 7
+bad "--replication:1:1: " "$TMP/run" --snapshot "$TMP/x.png" --replication x
+bad "--replication:1:1: $TMP/run2 holds replications 0 to 1, not 2" "$TMP/run2" --snapshot "$TMP/x.png" --replication 2
+bad "--replication:1:1: $TMP/run holds one replication (0), not 1" "$TMP/run" --snapshot "$TMP/x.png" --replication 1
 bad "$TMP/run/missing.yaml: cannot open" "$TMP/run/missing.yaml"
 bad "--set[1]:1:23: services.web.replicas" scenarios/quickstart.yaml --snapshot "$TMP/x.png" --set services.web.replicas=x
 [ ! -e "$TMP/x.png" ] && ok "no PNG is written on bad input" || not_ok "a PNG was written on bad input"
