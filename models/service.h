@@ -173,6 +173,12 @@ typedef struct ps_entry {
     job_t *job;
 } ps_entry_t;
 
+/* A throttled pod with n working jobs: each job's rate min(1, limit/n),
+ * its reciprocal (rounded), and the cores in use, min(n, limit). */
+typedef struct ps_step {
+    double rate, inv, cores;
+} ps_step_t;
+
 struct pod {
     void *pool_link;
     /* what the balancer sees: lb.active (busy + queued), lb.uid (stable for
@@ -237,7 +243,7 @@ struct service {
     uint64_t next_seq;
     bool throttled;             /* pods may be CPU-throttled (processor sharing) */
     double ps_limit;            /* throttled: the CPU limit, cores */
-    double *ps_rates;           /* throttled: [n] the rate of each of n working jobs, n <= concurrency */
+    ps_step_t *ps_steps;        /* throttled: [n] rates and cores with n working jobs, n <= concurrency */
     /* CPU accounting and the busy-job slots cost two updates per request;
      * a service with no resources, autoscaler, rollouts or memory limit has
      * no reader of the one and no pod to kill for the other, and skips them */
