@@ -45,12 +45,28 @@ static int decode_kind(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ct
     return 0;
 }
 
+/* `patch`: kept as a tree, merged into the manifest when it is read. */
+static int decode_patch(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx, const char *path)
+{
+    (void)p;
+    if (node->kind != CFG_MAP) {
+        diag_error(ctx->diag, node->pos, "%s: expected a mapping of the manifest's fields to change "
+                                         "(spec: {minReplicas: 3}), got %s", path, cfg_kind_name(node));
+        return 1;
+    }
+    ((autoscaler_cfg_t *)obj)->patch = node;
+    return 0;
+}
+
 static const param_t autoscaler_params[] = {
     {"kind", P_CUSTOM, 0, NULL, 0, 0, PF_REQUIRED, NULL, decode_kind, "`hpa` or `threshold`", "which autoscaler"},
     {"manifest", P_STRING, AOFF(manifest), NULL, 0, 0, 0, NULL, NULL, NULL,
      "hpa: an autoscaling/v2 HorizontalPodAutoscaler manifest, relative to the scenario"},
     {"strict", P_BOOL, AOFF(strict), "false", 0, 0, 0, NULL, NULL, NULL,
      "hpa: an unknown field in the manifest is an error (kubectl's default) rather than a warning"},
+    {"patch", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_patch, "mapping",
+     "hpa: the manifest's fields to change, merged into its HPA (maps by key, lists by index: "
+     "spec.metrics.0.resource.target.averageUtilization; null removes)"},
     {"min_replicas", P_INT, AOFF(min_replicas), "1", 0, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: fewest pods"},
     {"max_replicas", P_INT, AOFF(max_replicas), "10", 1, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: most pods"},
     {"period", P_DURATION, AOFF(period), "15s", 0.001, 86400, 0, NULL, NULL, NULL,
@@ -104,6 +120,8 @@ int autoscaler_decode(const param_t *p, cfg_node_t *node, void *obj, pctx_t *ctx
         cfg_pair_t *pr = cfg_find(node, "manifest");
         if (!pr)
             pr = cfg_find(node, "strict");
+        if (!pr)
+            pr = cfg_find(node, "patch");
         if (pr) {
             diag_error(ctx->diag, pr->key->pos, "%s.%s: applies to kind hpa", path, pr->key->str);
             errs++;
@@ -172,8 +190,15 @@ int autoscaler_manifest_override(const scenario_t *sc, const char *svc, const ch
     }
     q[k++] = '"';
     q[k] = '\0';
-    bool hpa = c->autoscaler.kind == &autoscaler_hpa;
-    const char *pre = hpa ? ".manifest=" : "={kind: hpa, manifest: ", *post = hpa ? "" : "}";
+    /* the manifest alone when the service has an HPA without a patch (its
+     * other keys stay); else the whole autoscaler, so that a base's patch,
+     * which would edit the candidate's manifest, goes (its strictness stays) */
+    const autoscaler_cfg_t *a = &c->autoscaler;
+    bool plain = a->kind == &autoscaler_hpa && !a->patch;
+    const char *pre = plain ? ".manifest="
+                      : a->kind == &autoscaler_hpa && a->strict ? "={kind: hpa, strict: true, manifest: "
+                                                                : "={kind: hpa, manifest: ",
+               *post = plain ? "" : "}";
     int need = snprintf(NULL, 0, "services.%s.autoscaler%s%s%s", svc, pre, q, post);
     *set = need < 0 ? NULL : malloc((size_t)need + 1);
     if (*set)

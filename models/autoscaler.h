@@ -61,6 +61,7 @@ typedef struct autoscaler_cfg {
     /* hpa */
     const char *manifest;
     bool strict;
+    const cfg_node_t *patch;        /* fields of the manifest's HPA changed (NULL: none) */
     hpa_spec_t *hpa;                /* the manifest's spec, defaulted and validated */
     /* threshold */
     int min_replicas, max_replicas, step;
@@ -138,8 +139,10 @@ extern const param_table_t autoscaler_table;
  * of sc the HPA manifest at file (absolute, or relative to the current
  * directory: it is made absolute, since a scenario's own paths are relative
  * to the scenario): `services.SVC.autoscaler.manifest="FILE"` when svc
- * already has an hpa autoscaler (its other keys stay), else the whole
- * `services.SVC.autoscaler={kind: hpa, manifest: "FILE"}`. For `compare
+ * already has an hpa autoscaler without a `patch` (its other keys stay),
+ * else the whole `services.SVC.autoscaler={kind: hpa, manifest: "FILE"}`
+ * (with `strict: true` if the base had it; a base's patch is not applied
+ * to the candidate's manifest). For `compare
  * --manifest`. 0; -1 with a message in err (no such service, the valid names
  * listed; a file that cannot be read); -2 out of memory. */
 typedef struct scenario scenario_t;

@@ -91,7 +91,7 @@ int autoscaler_hpa_load(autoscaler_cfg_t *a, cfg_node_t *node, pctx_t *ctx, cons
     const char *full = params_begin_ref(ctx, mn, path, "manifest", a->manifest);
     if (!full)
         return 1;
-    int rc = k8s_load(ctx->arena, full, a->strict || ctx->strict, &objs, ctx->diag);
+    int rc = k8s_load_patched(ctx->arena, full, a->strict || ctx->strict, a->patch, &objs, ctx->diag);
     diag_pop_ref(ctx->diag);
     if (rc != 0)
         return 1;

@@ -793,11 +793,34 @@ static int load_docs(arena_t *a, const char *path, cfg_node_t **docs, size_t n, 
 
 int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag_t *d)
 {
+    return k8s_load_patched(a, path, strict, NULL, out, d);
+}
+
+int k8s_load_patched(arena_t *a, const char *path, bool strict, const cfg_node_t *patch, k8s_objects_t *out,
+                     diag_t *d)
+{
     memset(out, 0, sizeof *out);
     cfg_node_t **docs;
     size_t n;
     if (cfg_parse_file_all(a, path, &docs, &n, d) != 0)
         return -1;
+    if (patch) {
+        size_t i = 0;
+        for (; i < n; i++) {
+            const cfg_node_t *kind = NULL;
+            for (size_t j = 0; docs[i]->kind == CFG_MAP && j < docs[i]->n; j++)
+                if (!strcmp(docs[i]->pairs[j].key->str, "kind"))
+                    kind = docs[i]->pairs[j].val;
+            if (kind && kind->kind == CFG_SCALAR && !strcmp(kind->str, "HorizontalPodAutoscaler"))
+                break;
+        }
+        if (i == n) {
+            diag_error(d, patch->pos, "patch: %s holds no HorizontalPodAutoscaler to patch", path);
+            return -1;
+        }
+        if (cfg_merge_patch(a, &docs[i], patch, "patch", d) != 0)
+            return -1;
+    }
     return load_docs(a, path, docs, n, strict, out, d);
 }
 

@@ -19,6 +19,7 @@
 
 #include "models/hpa.h"
 #include "sim/arena.h"
+#include "sim/cfg.h"
 #include "sim/diag.h"
 
 typedef struct k8s_hpa {
@@ -65,6 +66,13 @@ typedef struct k8s_objects {
 /* Reads every document of path into out (allocated in a). 0, or -1 with
  * errors in d; warnings (unknown fields, skipped kinds) are added to d too. */
 int k8s_load(arena_t *a, const char *path, bool strict, k8s_objects_t *out, diag_t *d);
+/* As k8s_load, with patch (NULL: none) merged into the file's first
+ * HorizontalPodAutoscaler before it is decoded (cfg_merge_patch: maps by
+ * key, lists by index, a null removes), so that a scenario or --set can
+ * change a manifest's fields without another file; a patched value that is
+ * wrong is reported where the patch gives it. */
+int k8s_load_patched(arena_t *a, const char *path, bool strict, const cfg_node_t *patch, k8s_objects_t *out,
+                     diag_t *d);
 /* As k8s_load, on text already in memory (len bytes, NUL-terminated), named
  * `name` in messages. */
 int k8s_load_text(arena_t *a, const char *name, const char *text, size_t len, bool strict, k8s_objects_t *out,

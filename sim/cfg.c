@@ -683,6 +683,130 @@ const char *cfg_kind_name(const cfg_node_t *n)
     return cfg_is_null(n) ? "null" : "a scalar";
 }
 
+/* A deep copy of src in a (depth bounded by the parser's, positions kept,
+ * every map entry unused). */
+static cfg_node_t *dup_tree(arena_t *a, const cfg_node_t *src)
+{
+    cfg_node_t *n = arena_alloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    *n = *src;
+    if (src->kind == CFG_MAP) {
+        if (!(n->pairs = arena_alloc(a, (src->n ? src->n : 1) * sizeof *n->pairs)))
+            return NULL;
+        for (size_t i = 0; i < src->n; i++)
+            if (!(n->pairs[i].key = dup_tree(a, src->pairs[i].key)) || !(n->pairs[i].val = dup_tree(a, src->pairs[i].val)))
+                return NULL;
+            else
+                n->pairs[i].used = false;
+    } else if (src->kind == CFG_SEQ) {
+        if (!(n->items = arena_alloc(a, (src->n ? src->n : 1) * sizeof *n->items)))
+            return NULL;
+        for (size_t i = 0; i < src->n; i++)
+            if (!(n->items[i] = dup_tree(a, src->items[i])))
+                return NULL;
+    }
+    return n;
+}
+
+static bool is_null(const cfg_node_t *n)
+{
+    return n->kind == CFG_SCALAR && n->plain &&
+           (!n->str[0] || !strcmp(n->str, "~") || !strcmp(n->str, "null") || !strcmp(n->str, "Null") ||
+            !strcmp(n->str, "NULL"));
+}
+
+static bool all_indexes(const cfg_node_t *map)
+{
+    for (size_t i = 0; i < map->n; i++) {
+        const char *k = map->pairs[i].key->str;
+        if (!*k || strspn(k, "0123456789") != strlen(k))
+            return false;
+    }
+    return true;
+}
+
+int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, const char *path, diag_t *d)
+{
+    cfg_node_t *t = *target;
+    char sub[256];
+    if (patch->kind == CFG_MAP && t && t->kind == CFG_SEQ && patch->n && all_indexes(patch)) {
+        for (size_t i = 0; i < patch->n; i++) {
+            const cfg_pair_t *pp = &patch->pairs[i];
+            char *end;
+            unsigned long long k = strtoull(pp->key->str, &end, 10);
+            if (k >= t->n || is_null(pp->val)) {
+                if (k >= t->n)
+                    diag_error(d, pp->key->pos, "%s: the list has %zu item%s, no item %s", path, t->n,
+                               t->n == 1 ? "" : "s", pp->key->str);
+                else
+                    diag_error(d, pp->val->pos, "%s.%s: an item of a list cannot be removed by a patch", path,
+                               pp->key->str);
+                return -1;
+            }
+            snprintf(sub, sizeof sub, "%s.%s", path, pp->key->str);
+            if (cfg_merge_patch(a, &t->items[k], pp->val, sub, d) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (patch->kind == CFG_MAP && t && t->kind == CFG_MAP) {
+        cfg_pair_t *pairs = arena_alloc(a, (t->n + patch->n + 1) * sizeof *pairs);
+        if (!pairs) {
+            diag_oom(d, patch->pos);
+            return -1;
+        }
+        if (t->n)
+            memcpy(pairs, t->pairs, t->n * sizeof *pairs);
+        size_t n = t->n;
+        for (size_t i = 0; i < patch->n; i++) {
+            const cfg_pair_t *pp = &patch->pairs[i];
+            size_t j = 0;
+            while (j < n && strcmp(pairs[j].key->str, pp->key->str) != 0)
+                j++;
+            if (is_null(pp->val)) { /* removes the key, if there */
+                if (j < n)
+                    memmove(&pairs[j], &pairs[j + 1], (--n - j) * sizeof *pairs);
+                continue;
+            }
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", pp->key->str);
+            if (j == n) {
+                pairs[n] = (cfg_pair_t){dup_tree(a, pp->key), NULL, false};
+                if (!pairs[n].key) {
+                    diag_oom(d, pp->key->pos);
+                    return -1;
+                }
+                n++;
+            }
+            if (cfg_merge_patch(a, &pairs[j].val, pp->val, sub, d) != 0)
+                return -1;
+        }
+        t->pairs = pairs;
+        t->n = n;
+        return 0;
+    }
+    if (patch->kind == CFG_MAP) {
+        /* onto anything but a map: a new map, the patch merged into it (so
+         * its nulls, at any depth, are dropped, as RFC 7386 does) */
+        cfg_node_t *m = arena_alloc(a, sizeof *m);
+        if (!m) {
+            diag_oom(d, patch->pos);
+            return -1;
+        }
+        *m = (cfg_node_t){.kind = CFG_MAP, .pos = patch->pos, .str = "", .n = 0, .pairs = NULL};
+        *target = m;
+        return cfg_merge_patch(a, target, patch, path, d);
+    }
+    /* a scalar or a sequence replaces the target */
+    cfg_node_t *n = dup_tree(a, patch);
+    if (!n) {
+        diag_oom(d, patch->pos);
+        return -1;
+    }
+    *target = n;
+    return 0;
+}
+
 int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *label, bool value_cols,
                   diag_t *d)
 {

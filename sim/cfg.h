@@ -50,6 +50,15 @@ int cfg_parse_text_all(arena_t *a, const char *text, size_t len, const char *nam
                        size_t *ndocs, diag_t *d);
 /* Parses one document from text, naming it `name` in messages. */
 cfg_node_t *cfg_parse_string(arena_t *a, const char *text, size_t len, const char *name, diag_t *d);
+/* Merges patch into *target, as a JSON merge patch (RFC 7386) with one
+ * addition: a map merges into a map key by key (a null value, `~` or
+ * `null`, removes the key; a new key is added); a map whose keys are whole
+ * numbers merges into a sequence item by item (the items must exist), so
+ * that the maps `--set a.b.0.c=V` makes reach into lists; any other patch
+ * replaces the target. The patch's nodes are copied with their positions,
+ * so a later message about a patched value points at the patch. `path`
+ * names the target in messages. 0, or -1 with a located error in d. */
+int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, const char *path, diag_t *d);
 /* Applies one override "a.b.0.c=VALUE" (VALUE is YAML) to root; missing maps
  * on the path are created. `label` names the override in messages, whose
  * columns count in the whole option, or in VALUE alone with value_cols. */

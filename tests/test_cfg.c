@@ -379,6 +379,62 @@ static void test_set_paths(void **state)
     expect_set("=3", "--set:1:1: expected PATH=VALUE, e.g. services.web.replicas=4");
 }
 
+/* A merge patch (cfg_merge_patch): maps by key, a map of indexes into a
+ * list item by item, nulls remove keys (also inside a map that is added),
+ * anything else replaces; patched nodes keep the patch's positions. */
+static cfg_node_t *path_get(cfg_node_t *n, const char *a, const char *b, long i, const char *c)
+{
+    n = cfg_get(n, a);
+    if (b)
+        n = cfg_get(n, b);
+    if (i >= 0)
+        n = n && n->kind == CFG_SEQ && (size_t)i < n->n ? n->items[i] : NULL;
+    return c ? cfg_get(n, c) : n;
+}
+
+static const char *merge(arena_t *a, const char *target, const char *patch, cfg_node_t **out)
+{
+    static diag_t d;
+    diag_init(&d);
+    cfg_node_t *t = cfg_parse_string(a, target, strlen(target), "t.yaml", &d);
+    cfg_node_t *p = cfg_parse_string(a, patch, strlen(patch), "p.yaml", &d);
+    assert_true(t && p);
+    int rc = cfg_merge_patch(a, &t, p, "", &d);
+    *out = t;
+    return rc == 0 ? "" : d.msgs[0].text;
+}
+
+static void test_merge_patch(void **state)
+{
+    (void)state;
+    arena_t *a = arena_new();
+    assert_non_null(a);
+    cfg_node_t *t;
+    assert_string_equal(merge(a, "a: {x: 1, y: [{p: 1}, {p: 2}], z: 3}\nb: keep\n",
+                              "a: {x: 5, y: {1: {p: 9, q: 7}}, z: null, w: {k: ~, m: 2}}\nc: [1, 2]\n", &t),
+                        "");
+    assert_string_equal(path_get(t, "a", "x", -1, NULL)->str, "5");
+    assert_int_equal(path_get(t, "a", "x", -1, NULL)->pos.line, 1); /* the patch's */
+    assert_string_equal(path_get(t, "a", "y", 0, "p")->str, "1");
+    assert_string_equal(path_get(t, "a", "y", 1, "p")->str, "9");
+    assert_string_equal(path_get(t, "a", "y", 1, "q")->str, "7");
+    assert_null(path_get(t, "a", "z", -1, NULL));
+    assert_null(path_get(t, "a", "w", -1, "k"));
+    assert_string_equal(path_get(t, "a", "w", -1, "m")->str, "2");
+    assert_int_equal(path_get(t, "a", "w", -1, NULL)->n, 1);
+    assert_string_equal(path_get(t, "b", NULL, -1, NULL)->str, "keep");
+    assert_int_equal(path_get(t, "c", NULL, -1, NULL)->n, 2);
+    /* a scalar or a list replaces whatever was there */
+    assert_string_equal(merge(a, "a: {x: 1}\n", "a: [3]\n", &t), "");
+    assert_true(path_get(t, "a", NULL, -1, NULL)->kind == CFG_SEQ);
+    /* errors, at the patch */
+    assert_string_equal(merge(a, "a: {y: [1, 2]}\n", "a: {y: {2: 5}}\n", &t),
+                        "p.yaml:1:9: a.y: the list has 2 items, no item 2");
+    assert_string_equal(merge(a, "a: {y: [1, 2]}\n", "a: {y: {0: null}}\n", &t),
+                        "p.yaml:1:12: a.y.0: an item of a list cannot be removed by a patch");
+    arena_free(a);
+}
+
 int main(void)
 {
     /* Keep freed memory mapped, so that the repeated loads time the loader
@@ -390,7 +446,7 @@ int main(void)
         cmocka_unit_test(test_cost_grows_linearly),     cmocka_unit_test(test_memory_bound_near_the_cap),
         cmocka_unit_test(test_reader_errors_are_located), cmocka_unit_test(test_set_reader_error_column),
         cmocka_unit_test(test_aliases),                 cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_set_paths),
+        cmocka_unit_test(test_set_paths),               cmocka_unit_test(test_merge_patch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,9 @@
 #   ok TEXT / not_ok TEXT [DETAIL...]   one line per check
 #   run ARGS...       clustersim with stdout to $OUT, stderr to $ERR, exit code in $rc
 #   first_err         the first line of stderr
+#   bad_input WANT RUNNER ARGS...   a check that RUNNER ARGS (run, or a suite's
+#                     own runner setting $rc) exits 2 with a first stderr line
+#                     starting with WANT
 #   one_line FILE     the start of FILE on one line, for failure reports
 #   finish            prints "N passed, M failed" and exits 0 or 1
 #   need_python3 WHAT a failed check "python3 is needed to WHAT" and finish,
@@ -121,4 +124,15 @@ mpi_same() {
                 "$(diff "$TMP/single/${files[0]}" "$TMP/np$np/${files[0]}" 2>&1 | head -3)"
         fi
     done
+}
+
+bad_input() {
+    local want=$1
+    shift
+    "$@"
+    if [ $rc -eq 2 ] && [[ "$(first_err)" == "$want"* ]]; then
+        ok "exit 2: $want"
+    else
+        not_ok "${*:2} -> exit 2 '$want...'" "rc $rc: $(first_err)"
+    fi
 }
