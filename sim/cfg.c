@@ -751,38 +751,52 @@ int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, co
         return 0;
     }
     if (patch->kind == CFG_MAP && t && t->kind == CFG_MAP) {
+        /* the target's keys in a table (linear in the two maps' sizes, as
+         * every input's cost must be); a removed key's value is NULLed,
+         * and the pairs are compacted at the end */
         cfg_pair_t *pairs = arena_alloc(a, (t->n + patch->n + 1) * sizeof *pairs);
-        if (!pairs) {
+        strtab_t idx = {0};
+        int rc = pairs ? 0 : -1;
+        if (pairs && t->n)
+            memcpy(pairs, t->pairs, t->n * sizeof *pairs);
+        size_t n = t->n;
+        for (size_t j = 0; rc == 0 && j < n; j++)
+            rc = tab_put(&idx, pairs[j].key->str, (void *)(uintptr_t)(j + 1));
+        if (rc != 0) {
+            tab_free(&idx);
             diag_oom(d, patch->pos);
             return -1;
         }
-        if (t->n)
-            memcpy(pairs, t->pairs, t->n * sizeof *pairs);
-        size_t n = t->n;
         for (size_t i = 0; i < patch->n; i++) {
             const cfg_pair_t *pp = &patch->pairs[i];
-            size_t j = 0;
-            while (j < n && strcmp(pairs[j].key->str, pp->key->str) != 0)
-                j++;
+            size_t j = (size_t)(uintptr_t)tab_get(&idx, pp->key->str);
             if (is_null(pp->val)) { /* removes the key, if there */
-                if (j < n)
-                    memmove(&pairs[j], &pairs[j + 1], (--n - j) * sizeof *pairs);
+                if (j)
+                    pairs[j - 1].val = NULL;
                 continue;
             }
             snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", pp->key->str);
-            if (j == n) {
+            if (!j) {
                 pairs[n] = (cfg_pair_t){dup_tree(a, pp->key), NULL, false};
-                if (!pairs[n].key) {
+                if (!pairs[n].key || tab_put(&idx, pp->key->str, (void *)(uintptr_t)(n + 1)) != 0) {
+                    tab_free(&idx);
                     diag_oom(d, pp->key->pos);
                     return -1;
                 }
-                n++;
+                j = ++n;
             }
-            if (cfg_merge_patch(a, &pairs[j].val, pp->val, sub, d) != 0)
+            if (cfg_merge_patch(a, &pairs[j - 1].val, pp->val, sub, d) != 0) {
+                tab_free(&idx);
                 return -1;
+            }
         }
+        tab_free(&idx);
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++)
+            if (pairs[j].val)
+                pairs[k++] = pairs[j];
         t->pairs = pairs;
-        t->n = n;
+        t->n = k;
         return 0;
     }
     if (patch->kind == CFG_MAP) {

@@ -435,6 +435,46 @@ static void test_merge_patch(void **state)
     arena_free(a);
 }
 
+/* A patch of n keys into a mapping of n keys (half of them shared): the
+ * merge's cost grows with the sizes, not with their product (as
+ * test_cost_grows_linearly: 8 times the keys must cost under 32 times the
+ * time, where a scan per key would cost 64). */
+static double merge_cost(int n)
+{
+    buf_t tb = {0}, pb = {0};
+    for (int i = 0; i < n; i++) {
+        put(&tb, "k%d: %d\n", i, i);
+        put(&pb, "k%d: %d\n", i + n / 2, -i);
+    }
+    double least = 1e30;
+    for (int r = 0; r < 3; r++) {
+        arena_t *a = arena_new();
+        assert_non_null(a);
+        diag_t *d = calloc(1, sizeof *d);
+        assert_non_null(d);
+        cfg_node_t *t = cfg_parse_string(a, tb.s, tb.n, "t.yaml", d), *p = cfg_parse_string(a, pb.s, pb.n, "p.yaml", d);
+        assert_true(t && p);
+        clock_t c0 = clock();
+        assert_int_equal(cfg_merge_patch(a, &t, p, "", d), 0);
+        double c = (double)(clock() - c0) / CLOCKS_PER_SEC;
+        least = c < least ? c : least;
+        assert_int_equal(t->n, (size_t)n + (size_t)(n / 2));
+        arena_free(a);
+        free(d);
+    }
+    free(tb.s), free(pb.s);
+    return least > 1e-3 ? least : 1e-3;
+}
+
+static void test_merge_patch_linear(void **state)
+{
+    (void)state;
+    double small = merge_cost(10000), big = merge_cost(80000);
+    printf("  merge patch: 10000 -> 80000 keys: cpu %.4fs -> %.4fs (x%.1f)\n", small, big, big / small);
+    if (!(big / small < 32))
+        fail_msg("a merge patch's time grew x%.1f for 8x the keys", big / small);
+}
+
 int main(void)
 {
     /* Keep freed memory mapped, so that the repeated loads time the loader
@@ -447,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_reader_errors_are_located), cmocka_unit_test(test_set_reader_error_column),
         cmocka_unit_test(test_aliases),                 cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_set_paths),               cmocka_unit_test(test_merge_patch),
+        cmocka_unit_test(test_merge_patch_linear),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
