@@ -412,7 +412,9 @@ static void cdn_arrive(world_t *w, station_t *st, request_t *r)
         simtime_t ttl = c->rg->dns_ttl;
         uint64_t h = rng_mix64(c->dns_key ^ (((uint64_t)r->region << 32) | r->client));
         simtime_t phase = (simtime_t)((h >> 11) % (uint64_t)ttl);
-        simtime_t age = ((w->now - phase) % ttl + ttl) % ttl;
+        simtime_t age = (w->now - phase) % ttl; /* in (-ttl, ttl): one division, then into [0, ttl) */
+        if (age < 0)
+            age += ttl;
         e = nearest_up(cf, u, w->now - age);
         if (e >= 0 && !up_at(cf, e, w->now)) {
             /* DNS still names a dead edge: the request times out */
