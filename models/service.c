@@ -546,6 +546,11 @@ static inline simtime_t ceil_ns(double x)
 
 static const ps_entry_t PS_NONE = {UINT64_MAX, UINT64_MAX, NULL};
 
+/* Entries a pod's heap is allocated with: the concurrency (at least 2, as
+ * ps_done reads the root's two children h[1] and h[2] however few jobs
+ * there are), plus PS_PAD. */
+static size_t ps_heap_slots(const service_cfg_t *c) { return (size_t)(c->concurrency > 2 ? c->concurrency : 2) + PS_PAD; }
+
 /* The lesser of h[c] and h[c + 1] (both readable). */
 static inline int ps_least2(const ps_entry_t *h, int c) { return c + (ps_tag(&h[c + 1]) < ps_tag(&h[c])); }
 
@@ -1085,7 +1090,7 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
      * a request), freed when it is gone */
     p->slots = s->tracked ? malloc((size_t)s->cfg->concurrency * sizeof *p->slots) : NULL;
     p->working = s->throttled ? malloc((size_t)s->cfg->concurrency * sizeof *p->working) : NULL;
-    p->ps_heap = s->throttled ? malloc(((size_t)s->cfg->concurrency + PS_PAD) * sizeof *p->ps_heap) : NULL;
+    p->ps_heap = s->throttled ? malloc(ps_heap_slots(s->cfg) * sizeof *p->ps_heap) : NULL;
     if ((s->tracked && !p->slots) || (s->throttled && (!p->working || !p->ps_heap))) {
         free(p->slots);
         free(p->working);
@@ -1098,9 +1103,8 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
     p->seq = s->next_seq++;
     p->revision = s->revision;
     p->lb.weight = p->lb.uid < s->cfg->nweights ? s->cfg->weights[p->lb.uid] : 1.0;
-    if (p->ps_heap)
-        for (int i = 0; i < s->cfg->concurrency + PS_PAD; i++)
-            p->ps_heap[i] = PS_NONE;
+    for (size_t i = 0; p->ps_heap && i < ps_heap_slots(s->cfg); i++)
+        p->ps_heap[i] = PS_NONE;
     p->created = p->cpu_last = p->ps_last = w->now;
     p->backoff = 10 * SIM_S;
     s->pods[s->npods++] = p;

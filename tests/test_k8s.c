@@ -358,7 +358,8 @@ static void test_tracked_mm4(void **state)
  *     1 s, done at 2.5; B has 0.5 done then and finishes alone at 3.0.
  *     Sojourns 1.5 and 1.5. C, D, E arrive together at 10 s: 1/3 core
  *     each, all done at 13 s: sojourn 3 s. Mean (1.5 + 1.5 + 3 x 3)/5 = 2.4 s.
- * (c) Limit 500m, one request of 1 s at a time: 2 s each. */
+ * (c) Limit 500m, one request of 1 s at a time: 2 s each.
+ * (d) As (c), with one worker (the default concurrency). */
 static int ps_done_at[3];
 static void ev_count_done(void *ctx, void *obj, uint64_t arg)
 {
@@ -420,6 +421,22 @@ static void test_ps_by_hand(void **state)
     assert_int_equal(s->latency.min, SEC(2.0));
     assert_int_equal(s->latency.max, SEC(2.0));
     assert_double_close(s->cpu.max, 0.5, 0);
+    world_free(w);
+    scenario_free(sc);
+
+    /* (d) the same with the default concurrency, 1: the heap of one job
+     * (its root's children are read whatever the count: the sanitizer
+     * builds check that they are allocated) */
+    sc = load("duration: 100s\n"
+              "traffic: {rate: 0.1/s, arrivals: deterministic}\n"
+              "services:\n  web:\n    service_time: 1s\n"
+              "    resources: {limits: {cpu: 500m}}\n");
+    w = mkworld(sc, 0, NULL);
+    run(w);
+    s = world_service(w, 0);
+    assert_int_equal(s->completed, 9);
+    assert_int_equal(s->latency.min, SEC(2.0));
+    assert_int_equal(s->latency.max, SEC(2.0));
     world_free(w);
     scenario_free(sc);
 }
