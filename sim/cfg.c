@@ -683,8 +683,9 @@ const char *cfg_kind_name(const cfg_node_t *n)
     return cfg_is_null(n) ? "null" : "a scalar";
 }
 
-/* A deep copy of src in a (depth bounded by the parser's, positions kept,
- * every map entry unused). */
+/* A deep copy of src in a (positions kept, every map entry unused); only
+ * for the scalars and sequences of a patch, which --set cannot nest (its
+ * paths make maps), so their depth is the parser's, at most CFG_MAX_DEPTH. */
 static cfg_node_t *dup_tree(arena_t *a, const cfg_node_t *src)
 {
     cfg_node_t *n = arena_alloc(a, sizeof *n);
@@ -726,8 +727,15 @@ static bool all_indexes(const cfg_node_t *map)
     return true;
 }
 
-int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, const char *path, diag_t *d)
+/* cfg_merge_patch at depth: the patch may come from --set paths, which the
+ * parser's nesting limit does not bound, so the merge keeps its own. */
+static int merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, const char *path, int depth,
+                       diag_t *d)
 {
+    if (depth > CFG_MAX_DEPTH) {
+        diag_error(d, patch->pos, "%s: a patch nested deeper than %d levels", path, CFG_MAX_DEPTH);
+        return -1;
+    }
     cfg_node_t *t = *target;
     char sub[256];
     if (patch->kind == CFG_MAP && t && t->kind == CFG_SEQ && patch->n && all_indexes(patch)) {
@@ -745,7 +753,7 @@ int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, co
                 return -1;
             }
             snprintf(sub, sizeof sub, "%s.%s", path, pp->key->str);
-            if (cfg_merge_patch(a, &t->items[k], pp->val, sub, d) != 0)
+            if (merge_patch(a, &t->items[k], pp->val, sub, depth + 1, d) != 0)
                 return -1;
         }
         return 0;
@@ -785,7 +793,7 @@ int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, co
                 }
                 j = ++n;
             }
-            if (cfg_merge_patch(a, &pairs[j - 1].val, pp->val, sub, d) != 0) {
+            if (merge_patch(a, &pairs[j - 1].val, pp->val, sub, depth + 1, d) != 0) {
                 tab_free(&idx);
                 return -1;
             }
@@ -809,7 +817,7 @@ int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, co
         }
         *m = (cfg_node_t){.kind = CFG_MAP, .pos = patch->pos, .str = "", .n = 0, .pairs = NULL};
         *target = m;
-        return cfg_merge_patch(a, target, patch, path, d);
+        return merge_patch(a, target, patch, path, depth, d);
     }
     /* a scalar or a sequence replaces the target */
     cfg_node_t *n = dup_tree(a, patch);
@@ -819,6 +827,11 @@ int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, co
     }
     *target = n;
     return 0;
+}
+
+int cfg_merge_patch(arena_t *a, cfg_node_t **target, const cfg_node_t *patch, const char *path, diag_t *d)
+{
+    return merge_patch(a, target, patch, path, 0, d);
 }
 
 int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *label, bool value_cols,

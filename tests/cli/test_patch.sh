@@ -90,6 +90,15 @@ services:
   web: {autoscaler: {kind: threshold, patch: {spec: {minReplicas: 3}}}}
 END
 bad "$TMP/threshold.yaml:5:39: services.web.autoscaler.patch: applies to kind hpa" run "$TMP/threshold.yaml" -q -o "$TMP/x"
+# a patch nested deeper than the parser allows (--set paths are not parsed
+# YAML, so the merge keeps its own limit): exit 2, not a stack overflow
+deep=$(printf 'a.%.0s' $(seq 2000))
+bad "--set[1]:1:" run $D/web.yaml -q -o "$TMP/x" --set "$P.spec.${deep}b=1"
+if grep -q "a patch nested deeper than 64 levels" "$ERR"; then
+    ok "the deep patch's message says why"
+else
+    not_ok "deep patch message" "$(first_err | cut -c1-200)"
+fi
 # a field the API does not know: a warning, or with strict an error, at the patch
 run run $D/web.yaml -q -o "$TMP/typo" --set $P.spec.minReplica=3
 if [ $rc -eq 0 ] && grep -q '^--set\[1\]:1:36: warning: unknown field "spec.minReplica"' "$ERR"; then
