@@ -295,12 +295,14 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
         /* a row reaches the window when it is written, not when 4 KiB are */
         setvbuf(l->w[k], NULL, _IOLBF, 0);
     }
+    /* two holders before the thread starts: a run that ends at once lets go
+     * of its own (live_stop counts the window's back to 1 if none starts) */
+    atomic_store(&l->refs, 2);
     if (pthread_create(&l->thread, NULL, live_main, l) != 0) {
         fprintf(stderr, "cannot start the run\n");
         return 3;
     }
     l->started = true;
-    atomic_store(&l->refs, 2);
     return 0;
 }
 
