@@ -56,8 +56,8 @@ typedef struct {
 } ih_slot_t;
 
 typedef struct {
-    uint32_t cap, N, nr; /* anchor size, working buckets, depth of the stopped stack */
-    uint32_t n;          /* the view's size at the last `changed` (0: no table) */
+    uint32_t cap, N, nr; /* anchor size, working buckets (one per pod of the view at the
+                          * last `changed`; 0: no table), depth of the stopped stack */
     ih_slot_t *s;        /* cap: the hot array */
     uint32_t *K, *W, *L, *R, *uid; /* cap each: successors, working set, places in W, stack, uids */
 } ih_t;
@@ -80,7 +80,7 @@ static void ih_release(ih_t *s)
     free(s->s);
     free(s->K);
     s->s = NULL, s->K = s->W = s->L = s->R = s->uid = NULL;
-    s->cap = s->N = s->nr = s->n = 0;
+    s->cap = s->N = s->nr = 0;
 }
 
 /* A table of cap buckets, the first w working (INITANCHOR). */
@@ -143,7 +143,7 @@ static int ih_changed(void *state, const lb_view_t *v)
     for (uint32_t i = 0; i < n; i++)
         cur[i] = (ih_pair_t){v->members[i]->uid, i};
     qsort(cur, n, sizeof *cur, pair_cmp);
-    uint32_t nold = s->n ? s->N : 0;
+    uint32_t nold = s->N;
     for (uint32_t i = 0; i < nold; i++)
         old[i] = (ih_pair_t){s->uid[s->W[i]], s->W[i]};
     qsort(old, nold, sizeof *old, pair_cmp);
@@ -158,11 +158,11 @@ static int ih_changed(void *state, const lb_view_t *v)
         else
             j++;
     }
-    if (!s->n || n > s->cap || stay == 0) {
+    if (!s->N || n > s->cap || stay == 0) {
         /* a new table: the first (the view's capacity, or twice the view),
          * or one every client moves to anyway (no pod stays), or twice the
          * table the view outgrew */
-        uint32_t cap = s->n ? s->cap : v->capacity >= n ? v->capacity : n > UINT32_MAX / 2 ? n : 2 * n;
+        uint32_t cap = s->N ? s->cap : v->capacity >= n ? v->capacity : n > UINT32_MAX / 2 ? n : 2 * n;
         if (cap < n)
             cap = s->cap > UINT32_MAX / 2 ? n : 2 * s->cap > n ? 2 * s->cap : n;
         if (ih_build(s, cap, n) != 0)
@@ -189,7 +189,6 @@ static int ih_changed(void *state, const lb_view_t *v)
             s->s[b].view = cur[j].idx;
         }
     }
-    s->n = n;
     free(cur), free(old);
     return 0;
 oom:
@@ -202,7 +201,7 @@ static uint32_t ih_pick(void *state, const lb_view_t *v, uint32_t client, rng_t 
 {
     (void)r;
     const ih_t *s = state;
-    if (s->n != v->n)
+    if (s->N != v->n)
         return 0; /* only after a failed `changed`: the run is ending */
     const ih_slot_t *sl = s->s;
     const uint64_t k = client_key(client);

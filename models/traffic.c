@@ -591,16 +591,19 @@ static simtime_t next_after(const world_t *w, traffic_t *t, simtime_t from)
 static void schedule_next(world_t *w, traffic_t *t)
 {
     while (t->nahead < TRAFFIC_AHEAD && !t->ahead_end) {
-        simtime_t at = next_after(w, t, t->ahead_base);
+        /* the search starts at the last arrival worked out: the last in the
+         * ring, or the one that just came (now; the start at first) */
+        simtime_t from =
+            t->nahead ? t->ahead[(t->ahead_head + t->nahead - 1) % TRAFFIC_AHEAD].at : w->now;
+        simtime_t at = next_after(w, t, from);
         if (at == SIM_NEVER || at > w->end) {
             t->ahead_end = true;
             break;
         }
         uint32_t k = (t->ahead_head + t->nahead) % TRAFFIC_AHEAD;
         t->ahead[k].at = at;
-        identify(w, t, t->ahead_n + t->nahead, at, &t->ahead[k].q);
+        identify(w, t, t->arrivals + 1 + t->nahead, at, &t->ahead[k].q);
         world_prefetch(&t->ahead[k].q);
-        t->ahead_base = at;
         t->nahead++;
     }
     if (t->nahead)
@@ -680,7 +683,7 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     request_t *req = world_new_request(w);
     if (!req)
         return;
-    /* the arrival worked out ahead (schedule_next): number ahead_n */
+    /* the arrival worked out ahead (schedule_next) */
     const request_t *q = &t->ahead[t->ahead_head].q;
     req->route = q->route;
     req->client = q->client;
@@ -689,7 +692,6 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
     req->object = q->object;
     t->ahead_head = (t->ahead_head + 1) % TRAFFIC_AHEAD;
     t->nahead--;
-    t->ahead_n++;
     req->arrival = w->now;
     world_admit(w, req);
     if (req->klass) {
@@ -799,8 +801,6 @@ static int traffic_init(world_t *w, void *state)
     t->seg = 0;
     while (t->seg < cfg->nprofile && 0 >= seg_end(cfg, t->seg))
         t->seg++;
-    t->ahead_n = 1;
-    t->ahead_base = w->now;
     schedule_next(w, t);
     return 0;
 }

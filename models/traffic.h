@@ -137,16 +137,13 @@ typedef struct traffic {
     hist_t *cls_latency;                          /* [nmix] with `classes` */
     /* the next TRAFFIC_AHEAD arrivals, worked out in advance (schedule_next
      * in traffic.c): ahead[(ahead_head + i) % TRAFFIC_AHEAD] is arrival
-     * number ahead_n + i, for i < nahead; ahead_base is the time of the
-     * last one worked out (where the search for the next starts), and
-     * ahead_end says the run has no arrival after it */
+     * number arrivals + 1 + i, for i < nahead; ahead_end says the run has
+     * no arrival after the last of them */
     struct {
         simtime_t at;
         request_t q;
     } ahead[TRAFFIC_AHEAD];
-    uint64_t ahead_n;
     uint32_t ahead_head, nahead;
-    simtime_t ahead_base;
     bool ahead_end;
 } traffic_t;
 

@@ -367,6 +367,30 @@ static void ev_count_done(void *ctx, void *obj, uint64_t arg)
     ps_done_at[arg] = (int)((const service_t *)obj)->completed;
 }
 
+/* (c) and (d): a request of 1 s of CPU every 10 s at a 500m limit, with
+ * `concurrency_line` (empty: the default) */
+static void half_core(const char *concurrency_line)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "duration: 100s\n"
+             "traffic: {rate: 0.1/s, arrivals: deterministic}\n"
+             "services:\n  web:\n%s    service_time: 1s\n"
+             "    resources: {limits: {cpu: 500m}}\n",
+             concurrency_line);
+    scenario_t *sc = load(yaml);
+    world_t *w = mkworld(sc, 0, NULL);
+    run(w);
+    service_t *s = world_service(w, 0);
+    /* arrivals at 10, 20, ..., 100; the one at 100 is unfinished */
+    assert_int_equal(s->completed, 9);
+    assert_int_equal(s->latency.min, SEC(2.0));
+    assert_int_equal(s->latency.max, SEC(2.0));
+    assert_double_close(s->cpu.max, 0.5, 0);
+    world_free(w);
+    scenario_free(sc);
+}
+
 static void test_ps_by_hand(void **state)
 {
     (void)state;
@@ -409,36 +433,11 @@ static void test_ps_by_hand(void **state)
     world_free(w);
     scenario_free(sc);
 
-    sc = load("duration: 100s\n"
-              "traffic: {rate: 0.1/s, arrivals: deterministic}\n"
-              "services:\n  web:\n    concurrency: 2\n    service_time: 1s\n"
-              "    resources: {limits: {cpu: 500m}}\n");
-    w = mkworld(sc, 0, NULL);
-    run(w);
-    s = world_service(w, 0);
-    /* arrivals at 10, 20, ..., 100; the one at 100 is unfinished */
-    assert_int_equal(s->completed, 9);
-    assert_int_equal(s->latency.min, SEC(2.0));
-    assert_int_equal(s->latency.max, SEC(2.0));
-    assert_double_close(s->cpu.max, 0.5, 0);
-    world_free(w);
-    scenario_free(sc);
-
-    /* (d) the same with the default concurrency, 1: the heap of one job
-     * (its root's children are read whatever the count: the sanitizer
-     * builds check that they are allocated) */
-    sc = load("duration: 100s\n"
-              "traffic: {rate: 0.1/s, arrivals: deterministic}\n"
-              "services:\n  web:\n    service_time: 1s\n"
-              "    resources: {limits: {cpu: 500m}}\n");
-    w = mkworld(sc, 0, NULL);
-    run(w);
-    s = world_service(w, 0);
-    assert_int_equal(s->completed, 9);
-    assert_int_equal(s->latency.min, SEC(2.0));
-    assert_int_equal(s->latency.max, SEC(2.0));
-    world_free(w);
-    scenario_free(sc);
+    half_core("    concurrency: 2\n");
+    /* (d) the default concurrency, 1: the heap of one job (its root's
+     * children are read whatever the count: the sanitizer builds check
+     * that they are allocated) */
+    half_core("");
 }
 
 /* Processor sharing against the method it replaced (the reference): there,
