@@ -772,13 +772,19 @@ static int traffic_init(world_t *w, void *state)
     for (size_t k = 0; k < cfg->nflash; k++)
         t->mod_max *= cfg->flash[k].factor;
     t->modulated = cfg->nflash > 0 || (rg && rg->diurnal);
+    t->segmented = rg && rg->diurnal && cfg->nflash == 0 && !cfg->timestamps;
+    /* a constant rate times the regions' curves: Poisson arrivals come by the
+     * time change (invert_next); the rest (profiles, flash crowds, other
+     * arrival processes) by thinning, which alone draws from traffic.thinning */
+    t->inverted = t->segmented && cfg->nprofile == 0 && cfg->arrivals == ARRIVALS_POISSON;
     if (t->modulated || rg || cfg->classes) {
-        t->rng_thin = rng_new(w->seed, "traffic.thinning");
         t->rng_objects = rng_new(w->seed, "traffic.objects");
         t->region_key = rng_mix64(rng_stream_seed(w->seed, "traffic.regions"));
-        if (!t->rng_thin || !t->rng_objects)
+        if (!t->rng_objects)
             return -1;
     }
+    if (t->modulated && !t->inverted && !(t->rng_thin = rng_new(w->seed, "traffic.thinning")))
+        return -1;
     if (rg) {
         t->reg_latency = arena_alloc(w->arena, 2 * (size_t)rg->nusers * sizeof *t->reg_latency);
         if (!t->reg_latency)
@@ -790,11 +796,6 @@ static int traffic_init(world_t *w, void *state)
     if (build_routes(w, t) != 0)
         return -1;
     t->extended = t->modulated || rg || t->routes;
-    t->segmented = rg && rg->diurnal && cfg->nflash == 0 && !cfg->timestamps;
-    /* a constant rate times the regions' curves: Poisson arrivals come by the
-     * time change (invert_next); the rest (profiles, flash crowds, other
-     * arrival processes) by thinning */
-    t->inverted = t->segmented && cfg->nprofile == 0 && cfg->arrivals == ARRIVALS_POISSON;
     t->seg_lo = t->seg_hi = 0;
     w->source_done = rg || cfg->classes;
     /* The first arrival: from time 0, as if the process had just started. */
