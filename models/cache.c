@@ -364,6 +364,28 @@ bool cache_remove(cache_t *c, uint64_t key)
     return true;
 }
 
+size_t cache_expire(cache_t *c, simtime_t now, size_t slots)
+{
+    if (!c->slots)
+        return 0;
+    settle(c);
+    size_t n = 0, j = c->sweep & c->mask;
+    if (slots > c->mask + 1)
+        slots = c->mask + 1;
+    /* a removal shifts later entries of the run back into j (never before
+     * it), so j is looked at again: one pass sees every entry */
+    for (size_t k = 0; k < slots; k++) {
+        if (c->slots[j].size1 && now >= c->slots[j].expiry) {
+            drop(c, (uint32_t)j + 1);
+            n++;
+        } else {
+            j = (j + 1) & c->mask;
+        }
+    }
+    c->sweep = j;
+    return n;
+}
+
 size_t cache_purge(cache_t *c, bool (*match)(uint64_t key, void *arg), void *arg)
 {
     size_t n = 0;

@@ -17,8 +17,8 @@
  *    not changed: the caller decides, either revalidating (a must-revalidate
  *    layer sends a conditional request) or treating it as a miss, and in both
  *    cases calls cache_fill, which renews it. A stale entry keeps occupying
- *    capacity until it is refilled, evicted or purged: expiry frees nothing
- *    by itself (no timer per entry).
+ *    capacity until it is refilled, evicted, purged or swept by
+ *    cache_expire: expiry frees nothing by itself (no timer per entry).
  * cache_fill inserts or replaces an object, making it most recently used with
  * expiry now + ttl, then evicts least recently used entries (fresh or stale
  * alike) until the bytes used fit the capacity. An object larger than the
@@ -106,6 +106,7 @@ typedef struct cache {
     unsigned shift;                     /* a key's home slot is rng_mix64(key) >> shift */
     uint32_t mru, lru;                  /* ends of the recency list, 0 = empty */
     uint32_t touch;                     /* a hit whose move to the mru end is pending (0: none) */
+    size_t sweep;                       /* where cache_expire goes on from (a slot, taken mod the table) */
     size_t max_bytes;                   /* 0, or the table may not grow beyond cache_bytes() = this, as
                                            if memory ran out (tests reach those paths through it) */
     cache_stats_t stats;
@@ -135,6 +136,16 @@ cache_result_t cache_peek(const cache_t *c, uint64_t key, simtime_t now);
 int cache_fill(cache_t *c, uint64_t key, int64_t size_bytes, simtime_t ttl, simtime_t now);
 /* Removes `key` (an invalidation); false when it was not there. */
 bool cache_remove(cache_t *c, uint64_t key);
+/* Active expiry, for a layer whose expired entries are deleted (Redis's
+ * EXPIRE) rather than kept for revalidation (HTTP): looks at `slots` slots
+ * (at most the table's) from where the last call stopped, round the table,
+ * removing the expired entries (now >= expiry), and returns how many it
+ * removed. A slot whose entry it removed is looked at again (the removal
+ * shifted the rest of the run back into it), so the calls pass over every
+ * slot once per (table slots + removals) slots looked at: with a few slots
+ * per operation, an expired entry holds its bytes for at most about that
+ * many operations, at a bounded cost per call. Not counted as evictions. */
+size_t cache_expire(cache_t *c, simtime_t now, size_t slots);
 /* Removes every entry whose key matches; returns how many (not evictions). */
 size_t cache_purge(cache_t *c, bool (*match)(uint64_t key, void *arg), void *arg);
 /* Removes every entry; returns how many. The memory is kept for reuse. */

@@ -192,10 +192,15 @@ typedef struct db_query {
     simtime_t sent, asked;
 } db_query_t;
 
-/* A pod's pool: connections as the workers of a queueing core. */
+/* A pod's pool: connections as the workers of a queueing core. The pool
+ * of a pod that is gone stays, not counted in the pools' size: a query of a
+ * request that pod served may still come, later on its route, and uses it
+ * (a pod gone before its first query gets one, gone, for such a query to
+ * find). So a run keeps a record per pod that existed while pools are on. */
 struct db_pool {
     uint64_t key;               /* (station + 1) << 32 | pod uid, + 1; 0: an empty slot */
     server_t core;
+    bool gone;                  /* its pod is gone */
 };
 
 /* last write time per object key: open addressing, grown at half load;
@@ -222,7 +227,7 @@ typedef struct database {
     lb_view_t view;
     void *lb_state;
     int primary;                /* the server that takes writes (down: none does) */
-    bool down[DB_MAX_REPLICAS + 1];
+    int down[DB_MAX_REPLICAS + 1];          /* failures holding each server down (down while > 0) */
     gauge_t busy[DB_MAX_REPLICAS + 1];
     /* where the servers are: half of rtt + network RTT each (the time of a
      * leg), and the network RTTs; the servers by (RTT, number), for nearest */
@@ -230,14 +235,16 @@ typedef struct database {
     int near[DB_MAX_REPLICAS + 1];
     uint32_t near_next;         /* the turn among the nearest (ties) */
     int *victim;                /* per failure: the server a primary_failure took down (-1: none) */
+    bool *crashed;              /* per failure: a primary_failure that took a server down and has
+                                 * not recovered yet (its failover may still come) */
     simtime_t nowrite, nowrite_from;    /* time with no primary to write to; since (-1: there is one) */
     lastw_t lastw;
     cache_t qcache[DB_MAX_REPLICAS + 1];    /* per server */
     uint64_t qc_hits, qc_misses;
     db_pool_t *pools;           /* open addressing by key, grown at half load */
-    size_t pool_mask, npools;
+    size_t pool_mask, npools, nlive;    /* pools, and those of pods not gone */
     int in_use;                 /* connections held, all pools */
-    gauge_t conn, conn_cap;     /* held, and the pools' size x pools */
+    gauge_t conn, conn_cap;     /* held, and the pools' size x the pools of pods not gone */
     /* measured */
     uint64_t reads, writes, stale, refused, failed, to_primary;
     uint64_t timeouts, too_many, writes_failed, failovers;
@@ -380,9 +387,24 @@ static db_pool_t *pool_find(world_t *w, database_t *db, uint64_t key, bool make)
             return NULL;
         db->pools[j].key = key;
         db->npools++;
-        gauge_set(&db->conn_cap, w->now, (double)db->npools * db->cfg->pool_size);
+        db->nlive++;
+        gauge_set(&db->conn_cap, w->now, (double)db->nlive * db->cfg->pool_size);
     }
     return &db->pools[j];
+}
+
+/* A pod is gone: its pool no longer counts in the pools' size. */
+static void db_pod_gone(world_t *w, station_t *st, uint16_t pod_station, uint32_t pod_uid)
+{
+    database_t *db = st->state;
+    if (db->cfg->pool_size == 0)
+        return;
+    db_pool_t *pool = pool_find(w, db, (((uint64_t)pod_station << 32) | pod_uid) + 1, true);
+    if (pool && !pool->gone) {
+        pool->gone = true;
+        db->nlive--;
+        gauge_set(&db->conn_cap, w->now, (double)db->nlive * db->cfg->pool_size);
+    }
 }
 
 /* Every change of a server's load goes through here, so that an indexed
@@ -425,7 +447,7 @@ static void db_arrive(world_t *w, station_t *st, request_t *r)
     if (!q)
         return;
     int method = r->klass ? platform_of(w->sc)->traffic.mix[r->klass - 1].method : METHOD_GET;
-    bool write = method != METHOD_GET && method != METHOD_HEAD;
+    bool write = !traffic_method_cacheable(method);
     int server = db->primary;
     if (!write && db->view.n)
         server = db->cfg->policy ? db->up_index[db->cfg->policy->pick(db->lb_state, &db->view, r->client, db->rng)]
@@ -657,16 +679,21 @@ static void on_failure(void *ctx, void *obj, uint64_t arg)
     station_t *st = obj;
     database_t *db = st->state;
     int replica = (int)(arg >> 1);
-    bool down = (arg & 1) == 0;
-    db->down[replica] = down;
-    refresh_view(w, db);
-    if (replica == db->primary) /* promoted earlier: writes wait for it */
-        no_primary(w, db, down);
+    bool fails = (arg & 1) == 0;
+    /* failures of one server overlap: it is down while any of them lasts */
+    bool was = db->down[replica] > 0;
+    db->down[replica] += fails ? 1 : -1;
+    bool is = db->down[replica] > 0;
     char name[64];
     snprintf(name, sizeof name, "database.%d", replica);
-    world_event(w, name, "replica", down ? "up" : "down", down ? "down" : "up",
-                down ? "replica failure" : "recovered");
-    if (down) /* its waiting reads fail now; those executing finish */
+    world_event(w, name, replica == db->primary ? "primary" : "replica", was ? "down" : "up", is ? "down" : "up",
+                fails ? "replica failure" : "recovered");
+    if (was == is)
+        return;
+    refresh_view(w, db);
+    if (replica == db->primary) /* promoted earlier: writes wait for it */
+        no_primary(w, db, is);
+    if (is) /* its waiting reads fail now; those executing finish */
         fail_server(w, db, replica, false);
 }
 
@@ -691,7 +718,8 @@ static void on_primary(void *ctx, void *obj, uint64_t arg)
             return;
         }
         db->victim[i] = s;
-        db->down[s] = true;
+        db->crashed[i] = true;
+        db->down[s]++;
         no_primary(w, db, true);
         snprintf(name, sizeof name, "database.%d", s);
         world_event(w, name, "primary", "up", "down",
@@ -705,7 +733,9 @@ static void on_primary(void *ctx, void *obj, uint64_t arg)
     }
     case PF_PROMOTE: {
         int s = db->victim[i];
-        if (db->primary != s || !db->down[s]) /* back already: no failover */
+        /* back already (this failure recovered, though another may have
+         * taken the server down again), or replaced: no failover */
+        if (!db->crashed[i] || db->primary != s)
             return;
         int p = -1;
         for (int k = 0; k <= c->replicas && p < 0; k++)
@@ -729,8 +759,13 @@ static void on_primary(void *ctx, void *obj, uint64_t arg)
     }
     case PF_RECOVER: {
         int s = db->victim[i];
-        db->down[s] = false;
+        db->crashed[i] = false;
         snprintf(name, sizeof name, "database.%d", s);
+        if (--db->down[s] > 0) {
+            world_event(w, name, s == db->primary ? "primary" : "replica", "down", "down",
+                        "recovered from the primary failure; another failure holds it down");
+            return;
+        }
         if (db->primary == s) {
             no_primary(w, db, false);
             world_event(w, name, "primary", "down", "up", "recovered: the primary again (none was promoted)");
@@ -775,8 +810,11 @@ static int db_init(world_t *w, station_t *st)
     db->nowrite_from = -1;
     if (c->nprimary_failures) {
         db->victim = arena_alloc(w->arena, c->nfailures * sizeof *db->victim);
-        if (!db->victim)
+        db->crashed = arena_alloc(w->arena, c->nfailures * sizeof *db->crashed);
+        if (!db->victim || !db->crashed)
             return -1;
+        for (size_t i = 0; i < c->nfailures; i++)
+            db->crashed[i] = false;
     }
     for (int i = 0; c->query_cache_ttl > 0 && i <= c->replicas; i++)
         if (cache_init(&db->qcache[i], c->query_cache_b, CACHE_TTL_SET_ON_MISS) != 0)
@@ -925,6 +963,7 @@ const station_kind_t station_database = {
     .destroy = db_destroy,
     .arrive = db_arrive,
     .restart_stats = db_restart,
+    .pod_gone = db_pod_gone,
     .collect = db_collect,
     .report = db_report,
 };

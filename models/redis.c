@@ -186,7 +186,7 @@ struct redis {
     rng_t *rng;
     server_t core[REDIS_MAX_SHARDS];
     cache_t cache[REDIS_MAX_SHARDS];
-    simtime_t down_from[REDIS_MAX_SHARDS], down_until[REDIS_MAX_SHARDS];
+    int down[REDIS_MAX_SHARDS];  /* failovers under way: the shard has no primary while > 0 */
     /* measured */
     uint64_t hits, misses, bypass, failed, refused_sets;
     uint64_t p_hits[REDIS_MAX_PATTERNS], p_miss[REDIS_MAX_PATTERNS];
@@ -195,6 +195,16 @@ struct redis {
 };
 
 enum { EV_AT_SHARD, EV_DONE, EV_HIT, EV_MISS, EV_FAIL };
+
+/* Slots of a shard's table that each command sweeps for expired keys
+ * (cache_expire). Redis deletes an expired key when it is read and, by its
+ * active expiry, samples keys ten times a second; here the sweep advances
+ * with the commands instead: a table of n slots is swept every n / 8
+ * commands (plus one per key removed), and holds 5n/16 to 5n/8 keys, so a
+ * full sweep takes 0.2 to 0.4 commands per key held, and an expired key
+ * holds memory about that long. A SET that noeviction would refuse can
+ * therefore succeed once expired keys went, as in Redis. */
+#define REDIS_EXPIRE_SLOTS 8
 
 static void redis_event(void *ctx, void *obj, uint64_t arg);
 
@@ -263,7 +273,7 @@ static void redis_event(void *ctx, void *obj, uint64_t arg)
     request_t *r = op->req;
     switch ((int)arg) {
     case EV_AT_SHARD:
-        if (w->now >= rd->down_from[op->shard] && w->now < rd->down_until[op->shard]) {
+        if (rd->down[op->shard] > 0) {
             /* no primary: a GET fails (after the round trip) or goes on */
             if (!r) {
                 world_visit_put(w, op);
@@ -287,6 +297,9 @@ static void redis_event(void *ctx, void *obj, uint64_t arg)
         if (next)
             begin(w, rd, (redis_op_t *)next);
         cache_t *cache = &rd->cache[op->shard];
+        /* expired keys are deleted, as Redis's active expiry does: a few
+         * slots of the shard's table per command */
+        cache_expire(cache, w->now, REDIS_EXPIRE_SLOTS);
         if (!r) { /* a SET */
             if (c->eviction == 1 && cache_used(cache) + op->size > c->maxmemory_b && !cache_peek(cache, op->key, w->now))
                 rd->refused_sets++;
@@ -333,11 +346,13 @@ static void on_failover(void *ctx, void *obj, uint64_t arg)
     char name[64];
     snprintf(name, sizeof name, "redis.%d", shard);
     if (!promoted) {
+        rd->down[shard]++;
         world_event(w, name, "redis", "primary", "failed",
                     rd->cfg->on_failover ? "failover: requests go to the database" : "failover: requests fail");
         if (w->now + rd->cfg->detection <= w->end)
             world_schedule(w, w->now + rd->cfg->detection, on_failover, rd, arg + REDIS_MAX_SHARDS);
     } else {
+        rd->down[shard]--;
         world_event(w, name, "redis", "failed", "replica promoted", "failover detected");
     }
 }
@@ -355,11 +370,6 @@ static int redis_init(world_t *w, station_t *st)
         if (cache_init(&rd->cache[s], c->eviction == 0 ? c->maxmemory_b : 0, CACHE_TTL_SET_ON_MISS) != 0)
             return -1;
         gauge_init(&rd->busy[s], 0, 0);
-    }
-    for (size_t i = 0; i < c->nfailovers; i++) {
-        int s = c->failovers[i].shard;
-        rd->down_from[s] = c->failovers[i].at;
-        rd->down_until[s] = c->failovers[i].at + c->detection;
     }
     return 0;
 }
@@ -386,8 +396,10 @@ static void redis_destroy(world_t *w, station_t *st)
 static void redis_restart(world_t *w, station_t *st)
 {
     redis_t *rd = st->state;
-    for (int s = 0; rd->cfg && s < rd->cfg->shards; s++)
+    for (int s = 0; rd->cfg && s < rd->cfg->shards; s++) {
         gauge_restart(&rd->busy[s], w->now);
+        rd->cache[s].stats = (cache_stats_t){0}; /* evictions count from the end of warm-up */
+    }
 }
 
 /* ---- results -------------------------------------------------------------------- */

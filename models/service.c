@@ -1133,6 +1133,7 @@ static void pod_gone(world_t *w, pod_t *p)
         world_fail(w, "internal error: a pod that is gone was not in its service");
     }
     gauge_set(&s->replicas, w->now, s->npods);
+    world_pod_gone(w, (uint16_t)(s->index + 1), p->lb.uid);
     free(p->slots);
     free(p->working);
     free(p->ps_heap);

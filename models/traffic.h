@@ -44,6 +44,10 @@ typedef struct traffic_point {
 
 enum { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT, METHOD_PATCH, METHOD_DELETE };
 
+/* Whether caches store responses to the method (GET and HEAD); the other
+ * methods write, and a database sends them to its primary. */
+static inline bool traffic_method_cacheable(int method) { return method == METHOD_GET || method == METHOD_HEAD; }
+
 /* A class of requests: `mix` gives only names and shares; `classes` also
  * what is asked for and the route it takes. */
 typedef struct traffic_class {
@@ -60,6 +64,7 @@ typedef struct traffic_class {
     bool is_private;            /* user-specific: no shared cache stores it */
     simtime_t max_age;          /* browser Cache-Control max-age (0: not stored) */
     bool max_age_given;
+    srcpos_t max_age_pos;
     bool must_revalidate;       /* a stale browser copy costs a conditional request */
     const char *surrogate_key;  /* purge handle (NULL: none) */
     const char **route_names;   /* services, in order (NULL: the first service) */

@@ -168,6 +168,9 @@ struct station_kind {
     void (*back)(world_t *w, station_t *st, request_t *r, bool ok);
     /* End of warm-up: time-weighted statistics restart. */
     void (*restart_stats)(world_t *w, station_t *st);
+    /* A pod is gone for good (NULL: the kind keeps nothing per pod): the
+     * one that request_t.pod_station and pod_uid name (world_pod_gone). */
+    void (*pod_gone)(world_t *w, station_t *st, uint16_t pod_station, uint32_t pod_uid);
     /* Pod metrics: true when the metrics-server must scrape this station;
      * `window` opens a scrape's window, `scrape` takes it. */
     bool (*scraped)(const station_cfg_t *c);

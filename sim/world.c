@@ -86,6 +86,15 @@ void world_csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+void world_pod_gone(world_t *w, uint16_t pod_station, uint32_t pod_uid)
+{
+    for (size_t i = 0; i < w->nstations; i++) {
+        station_t *st = &w->stations[i];
+        if (st->def->kind->pod_gone)
+            st->def->kind->pod_gone(w, st, pod_station, pod_uid);
+    }
+}
+
 void world_event(world_t *w, const char *name, const char *kind, const char *from, const char *to,
                  const char *reason)
 {

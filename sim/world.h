@@ -170,6 +170,11 @@ static inline void world_back(world_t *w, request_t *r, bool ok)
         world_back_slow(w, r, ok);
 }
 
+/* A pod of the station whose index + 1 is pod_station, uid pod_uid (as a
+ * request names the pod that served it), is gone: every station that keeps
+ * something per pod (station_kind_t.pod_gone) hears of it. Not per request:
+ * once per pod. */
+void world_pod_gone(world_t *w, uint16_t pod_station, uint32_t pod_uid);
 /* Writes a row of events.csv: `object` is "NAME/KIND" (hpa, threshold,
  * deployment, pod, ...); from, to and reason are free text. */
 void world_event(world_t *w, const char *name, const char *kind, const char *from, const char *to,

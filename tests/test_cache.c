@@ -343,6 +343,50 @@ static void test_stale_after_expiry(void **state)
     cache_destroy(&c);
 }
 
+/* cache_expire sweeps the table a few slots a call, round from where it
+ * stopped: it removes exactly the expired entries (fresh ones, and all of
+ * them before their expiry, stay), keeps every invariant after each call
+ * (backward shifts, relinks, a hit's pending move), and once it has looked
+ * at (table slots + removals) slots, one pass, every expired entry is gone. */
+static void expire_case(int64_t capacity)
+{
+    cache_t c;
+    assert_int_equal(cache_init(&c, capacity, CACHE_TTL_SET_ON_MISS), 0);
+    enum { N = 3000 };
+    /* keys 1..N filled at t = 0; odd ones live 1000 ns, even ones forever */
+    for (uint64_t k = 1; k <= N; k++)
+        assert_int_equal(cache_fill(&c, k, 1, k % 2 ? 1000 : SIM_NEVER, 0), 0);
+    assert_int_equal(cache_expire(&c, 999, c.mask + 1), 0); /* none expired yet */
+    check_invariants(&c);
+    assert_int_equal(cache_lookup(&c, 2, 1500), CACHE_HIT); /* a move pending across the sweep */
+    size_t removed = 0, looked = 0, slots = c.mask + 1;
+    while (looked + 7 <= slots + N / 2) {
+        removed += cache_expire(&c, 1500, 7);
+        looked += 7;
+        check_invariants(&c);
+    }
+    removed += cache_expire(&c, 1500, slots + N / 2 - looked); /* the pass's last slots */
+    assert_int_equal(removed, N / 2);
+    assert_int_equal(cache_entries(&c), N / 2);
+    for (uint64_t k = 1; k <= N; k++)
+        assert_int_equal(cache_peek(&c, k, 1500), k % 2 ? CACHE_MISS : CACHE_HIT);
+    assert_int_equal(c.stats.evictions, 0); /* expiry is not eviction */
+    /* more slots than the table: one pass, nothing left to remove */
+    assert_int_equal(cache_expire(&c, 1500, (size_t)1 << 40), 0);
+    cache_destroy(&c);
+    /* an empty cache: nothing to sweep */
+    assert_int_equal(cache_init(&c, capacity, CACHE_TTL_SET_ON_MISS), 0);
+    assert_int_equal(cache_expire(&c, 1500, 8), 0);
+    cache_destroy(&c);
+}
+
+static void test_expire(void **state)
+{
+    (void)state;
+    expire_case((int64_t)1 << 40);
+    expire_case(0);
+}
+
 static void test_refresh_on_hit(void **state)
 {
     (void)state;
@@ -1432,6 +1476,7 @@ int main(void)
         cmocka_unit_test(test_larger_than_capacity),
         cmocka_unit_test(test_purge),
         cmocka_unit_test(test_stale_after_expiry),
+        cmocka_unit_test(test_expire),
         cmocka_unit_test(test_refresh_on_hit),
         cmocka_unit_test(test_random_vs_reference),
         cmocka_unit_test(test_deletion_in_runs),

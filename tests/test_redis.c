@@ -141,6 +141,17 @@ static void test_failover(void **state)
     double bypass = tl_metric(sc, 0, "cache.redis.bypass");
     assert_true(fabs(bypass - 2000) <= 4.42 * sqrt(2000));
     scenario_free(sc);
+    /* two failovers of the shard: each fails its own window's GETs */
+    sc = load("duration: 60s\ntraffic:\n  rate: 400/s\n"
+              "  classes: {s: {share: 1, objects: 100, route: [redis]}}\n"
+              "redis:\n  failover_detection: 5s\n"
+              "  patterns: {sessions: {ttl: 24h, classes: [s]}}\n"
+              "services: {web: {}}\nfaults: [{at: 20s, target: redis.0, fault: failover},\n"
+              "                          {at: 40s, target: redis.0, fault: failover}]\n");
+    failed = tl_metric(sc, 0, "cache.redis.failed");
+    printf("  two failovers: %.0f failed, expected 4000 +- %.0f\n", failed, 4.42 * sqrt(4000));
+    assert_true(fabs(failed - 4000) <= 4.42 * sqrt(4000));
+    scenario_free(sc);
 }
 
 static void test_noeviction(void **state)
@@ -154,6 +165,52 @@ static void test_noeviction(void **state)
     assert_true(tl_metric(sc, 0, "cache.redis.refused_sets") > 0);
     assert_true(tl_metric(sc, 0, "cache.redis.memory_bytes") <= 10 * 1024);
     assert_true(tl_metric(sc, 0, "cache.redis.evictions") == 0);
+    scenario_free(sc);
+}
+
+/* Expired keys are deleted (cache_expire's sweep), as Redis deletes them:
+ * under noeviction, with maxmemory above what the live keys take, a key
+ * read at rate l (Poisson) and SET for T on each miss hits l T/(1 + l T),
+ * 0.5 with l = 0.1/s and T = 10 s (GETs and SETs of 1 us: a bias below
+ * 1e-6). About 500 of the 1000 keys live at a time (standard deviation 16)
+ * and the sweep, 8 slots a command at about 150 commands/s over a table of
+ * 1024 slots, leaves expired ones 0.85 s at most: 700 KiB is room for 700
+ * keys, 11 standard deviations above. Were expired keys kept, the first 700
+ * would hold the memory for good, and the hit ratio would be 0.35. */
+static void test_ttl_expiry(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 1000s\nwarmup: 100s\ntraffic:\n  rate: 100/s\n"
+                          "  classes: {s: {share: 1, objects: 1000, route: [redis]}}\n"
+                          "redis:\n  maxmemory: 700Ki\n  eviction: noeviction\n  rtt: 0s\n"
+                          "  get_time: 1us\n  set_time: 1us\n"
+                          "  patterns: {p: {ttl: 10s, size: 1Ki, classes: [s]}}\n"
+                          "services: {web: {}}\n");
+    double x[TL_R];
+    for (int i = 0; i < TL_R; i++) {
+        x[i] = tl_metric(sc, i, "cache.redis.hit_ratio");
+        assert_true(tl_metric(sc, i, "cache.redis.refused_sets") == 0);
+        assert_true(tl_metric(sc, i, "cache.redis.memory_bytes") <= 700 * 1024);
+    }
+    tl_check_mean("TTL hit ratio l T/(1 + l T), expired keys deleted", x, 0.5, 0, 0.005);
+    scenario_free(sc);
+}
+
+/* Evictions count from the end of warm-up, as hits and misses do: with
+ * every key of one size and a cache full long before the warm-up ends,
+ * each miss's SET evicts one key, so evictions = misses but for the SETs
+ * in flight at the ends (1 us each: none at 300/s). */
+static void test_evictions_after_warmup(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 400s\nwarmup: 200s\ntraffic:\n  rate: 300/s\n"
+                          "  classes: {s: {share: 1, objects: 2000, route: [redis]}}\n"
+                          "redis:\n  maxmemory: 100Ki\n  rtt: 0s\n  get_time: 1us\n  set_time: 1us\n"
+                          "  patterns: {p: {ttl: 24h, size: 1Ki, classes: [s]}}\n"
+                          "services: {web: {}}\n");
+    double ev = tl_metric(sc, 0, "cache.redis.evictions"), miss = tl_metric(sc, 0, "cache.redis.misses");
+    printf("  evictions %.0f, misses %.0f\n", ev, miss);
+    assert_true(miss > 50000 && fabs(ev - miss) <= 2);
     scenario_free(sc);
 }
 
@@ -192,6 +249,8 @@ int main(void)
         cmocka_unit_test(test_lru_che),
         cmocka_unit_test(test_failover),
         cmocka_unit_test(test_noeviction),
+        cmocka_unit_test(test_ttl_expiry),
+        cmocka_unit_test(test_evictions_after_warmup),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
