@@ -267,8 +267,7 @@ static int cdn_check(scenario_t *sc, diag_t *d)
     for (size_t k = 0; k < tr->nmix && tr->classes; k++) {
         const traffic_class_t *cl = &tr->mix[k];
         simtime_t ttl = 0;
-        bool get = cl->method == METHOD_GET || cl->method == METHOD_HEAD;
-        if (cl->is_private || !get)
+        if (cl->is_private || !traffic_method_cacheable(cl->method))
             ttl = 0;
         else if (cl->is_static)
             ttl = c->edge_cache_ttl;
@@ -523,8 +522,10 @@ static void cdn_event(void *ctx, void *obj, uint64_t arg)
         break;
     }
     case PH_TO_USER:
-        /* egress: the response's body, unless a revalidation (a 304) */
-        if (r->measured && r->edge != NO_EDGE && r->klass && (r->flags & F_OK) && !r->revalidate)
+        /* egress: the response's body, unless a revalidation (a 304) or a
+         * HEAD (headers only) */
+        if (r->measured && r->edge != NO_EDGE && r->klass && (r->flags & F_OK) && !r->revalidate &&
+            c->tr->mix[r->klass - 1].method != METHOD_HEAD)
             c->e_bytes[r->edge] += (double)c->tr->mix[r->klass - 1].size_b;
         world_back(w, r, (r->flags & F_OK) != 0);
         break;
@@ -645,6 +646,17 @@ static void cdn_destroy(world_t *w, station_t *st)
         cache_destroy(&c->cache[e]);
 }
 
+/* End of warm-up: the edges' eviction counts and the entries purged
+ * restart (the other counters count measured requests only). */
+static void cdn_restart(world_t *w, station_t *st)
+{
+    (void)w;
+    cdn_t *c = st->state;
+    for (int e = 0; e < GEO_NLOCATIONS; e++)
+        c->cache[e].stats = (cache_stats_t){0};
+    c->purged = 0;
+}
+
 /* ---- results ---------------------------------------------------------------------- */
 
 static void cdn_sample(world_t *w, station_t *st, double t, double secs)
@@ -741,6 +753,7 @@ const station_kind_t station_cdn = {
     .destroy = cdn_destroy,
     .arrive = cdn_arrive,
     .back = cdn_back,
+    .restart_stats = cdn_restart,
     .sample = cdn_sample,
     .collect = cdn_collect,
     .report = cdn_report,

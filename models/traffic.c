@@ -113,6 +113,7 @@ static int decode_max_age(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
     traffic_class_t *c = obj;
     (void)p;
     c->max_age_given = true;
+    c->max_age_pos = node->pos;
     return params_decode_value(&d, node, &c->max_age, ctx, path);
 }
 
@@ -132,7 +133,7 @@ static const param_t class_params[] = {
     {"private", P_BOOL, COFF(is_private), "false", 0, 0, 0, NULL, NULL, NULL,
      "user-specific content: no shared cache stores it (browsers may, per max_age)"},
     {"max_age", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_max_age, "duration",
-     "browser Cache-Control max-age (default: 1 year for static classes, else 0: not stored)"},
+     "browser Cache-Control max-age (default: 1 year for static classes, else 0: not stored); GET and HEAD only"},
     {"must_revalidate", P_BOOL, COFF(must_revalidate), "false", 0, 0, 0, NULL, NULL, NULL,
      "once stale, a browser copy is revalidated with a conditional request instead of fetched anew"},
     {"surrogate_key", P_STRING, COFF(surrogate_key), NULL, 0, 0, 0, NULL, NULL, NULL,
@@ -182,8 +183,15 @@ static int decode_classes(const param_t *p, cfg_node_t *node, void *obj, pctx_t 
         } else {
             e = params_decode(class_table.rows, class_table.n, pr->val, k, ctx, sub);
         }
-        if (!e && !k->max_age_given && k->is_static)
+        if (!e && !k->max_age_given && k->is_static && traffic_method_cacheable(k->method))
             k->max_age = 365 * 86400 * SIM_S;
+        if (!e && k->max_age > 0 && !traffic_method_cacheable(k->method)) {
+            /* (a browser would not store it: say so rather than ignore it) */
+            diag_error(ctx->diag, k->max_age_pos,
+                       "%s.max_age: browsers store responses to GET and HEAD only, and this class is %s", sub,
+                       methods[k->method]);
+            e = 1;
+        }
         errs += e;
         sum += e ? 0 : k->share;
     }
@@ -810,13 +818,16 @@ static void traffic_done(world_t *w, void *state, const request_t *r, bool ok)
 {
     traffic_t *t = state;
     simtime_t lat = w->now - r->arrival;
+    /* the interval's series, warm-up included; the rest after it */
+    if (t->reg_latency && ok)
+        hist_add(&t->reg_iv_latency[r->region], lat);
+    if (!r->measured)
+        return;
     if (t->reg_latency) {
-        if (ok) {
+        if (ok)
             hist_add(&t->reg_latency[r->region], lat);
-            hist_add(&t->reg_iv_latency[r->region], lat);
-        } else {
+        else
             t->reg_failed[r->region]++;
-        }
     }
     if (t->cls_latency && r->klass) {
         if (ok)

@@ -201,7 +201,9 @@ typedef struct source_kind {
     void (*scrape)(world_t *w, void *state, simtime_t window);
     void (*sample)(world_t *w, void *state, double t, double secs);
     void (*collect)(const world_t *w, const void *state, metrics_t *m);
-    /* A measured request is done (per-region and per-class statistics). */
+    /* A request is done (per-region and per-class statistics; only the
+     * interval's series count one that arrived in the warm-up:
+     * request_t.measured). */
     void (*done)(world_t *w, void *state, const request_t *r, bool ok);
     /* Its rows of the terminal table (regions, classes), after the totals. */
     void (*report)(FILE *f, const station_report_t *rep);

@@ -13,9 +13,9 @@ void world_fail(world_t *w, const char *msg)
 
 void world_request_done(world_t *w, request_t *r, bool ok)
 {
+    if (w->source_done) /* every request: the source's series cover the warm-up too */
+        model_catalog.source->done(w, w->source, r, ok);
     if (r->measured) {
-        if (w->source_done)
-            model_catalog.source->done(w, w->source, r, ok);
         if (ok) {
             w->requests_completed++;
             hist_add(&w->latency, w->now - r->arrival);

@@ -521,6 +521,83 @@ static void test_purge_lowers_hits(void **state)
     scenario_free(s2);
 }
 
+/* What a warm-up leaves out, and what it does not. One london edge of 100
+ * objects of 1 KiB (LRU) over a catalogue of 1000: after the warm-up every
+ * miss fills the edge and evicts one object, so its evictions are its
+ * misses but for the requests the warm-up's end finds in flight (about 1 s
+ * of them at most, 100/s: 100 allowed); counting the warm-up's evictions
+ * too would double them. The series, though, cover the warm-up: the
+ * region's latency has its rows there as the services' do. HEADs send no
+ * body: no egress. */
+static void test_warmup_counts(void **state)
+{
+    (void)state;
+    const char *yaml = "duration: 2000s\nwarmup: 1000s\nsample_interval: 100s\n"
+                       "traffic:\n  rate: 100/s\n  classes:\n"
+                       "    a: {share: 0.5, path: /static/x, objects: 1000, size: 1Ki, static: true, route: []}\n"
+                       "    h: {share: 0.5, method: HEAD, path: /static/y, objects: 1, size: 1Mi, static: true,\n"
+                       "        max_age: 0s, route: []}\n"
+                       "regions: {origin: london, diurnal: false, users: {london: {share: 1.0}}}\n"
+                       "cdn: {edges: [london], capacity: 100Ki, edge_cache_ttl: 3650d}\n"
+                       "services: {web: {}}\n";
+    scenario_t *sc = load(yaml);
+    FILE *series = tmpfile();
+    assert_non_null(series);
+    world_t *w = run_world(sc, 0, series, NULL);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    world_free(w);
+    double ev = metric(&m, "cache.cdn.edges.london.evictions"), miss = metric(&m, "cache.cdn.misses");
+    double hmiss = (1 - metric(&m, "cache.cdn.classes.h.hit_ratio")) * metric(&m, "classes.h.requests");
+    printf("  london edge after warm-up: %.0f evictions, %.0f misses (%.0f of them the HEAD object's)\n", ev, miss,
+           hmiss);
+    /* the HEAD object, 1 MiB, is larger than the edge: never stored, never evicting */
+    assert_true(miss > 10000 && fabs(ev - (miss - hmiss)) <= 100);
+    /* the HEADs' bodies are not sent: the egress is the 1 KiB objects'
+     * (but for the few requests in flight at the end: 10 allowed; one
+     * HEAD body would be 1 MiB) */
+    double gets = metric(&m, "classes.a.requests"), kib = metric(&m, "cache.cdn.egress_gib") * 1048576.0;
+    printf("  egress %.0f KiB for %.0f GETs of 1 KiB\n", kib, gets);
+    assert_true(kib <= gets && kib >= gets - 10);
+    /* region latency rows in the warm-up (times 100..1000 s) as after it */
+    rewind(series);
+    char line[300];
+    int rows_warm = 0, rows_after = 0;
+    while (fgets(line, sizeof line, series))
+        if (strstr(line, ",region.london.latency_p95_ms,")) {
+            double t = atof(strchr(line, ',') + 1);
+            if (t <= 1000)
+                rows_warm++;
+            else
+                rows_after++;
+        }
+    printf("  region.london.latency_p95_ms: %d rows in the warm-up, %d after\n", rows_warm, rows_after);
+    assert_int_equal(rows_warm, 10);
+    assert_int_equal(rows_after, 10);
+    fclose(series);
+    metrics_free(&m);
+    scenario_free(sc);
+}
+
+/* A browser stores responses to GET and HEAD only: max_age on a POST
+ * class is an input error, located, rather than a cache no browser has. */
+static void test_max_age_needs_get(void **state)
+{
+    (void)state;
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string(
+        "traffic:\n  classes:\n    login: {share: 1, method: POST, path: /api/auth/login, max_age: 1h, route: [web]}\n"
+        "browser: {}\nservices: {web: {}}\n",
+        "post.yaml", NULL, 0, &d);
+    assert_null(sc);
+    assert_true(d.n > 0);
+    printf("  %s\n", d.msgs[0].text);
+    assert_non_null(strstr(d.msgs[0].text, "post.yaml:3:69: traffic.classes.login.max_age: browsers store responses "
+                                            "to GET and HEAD only, and this class is POST"));
+}
+
 /* Users in london and frankfurt (half each), edges in both, the origin in
  * new-york, cacheable GETs: an outage of the london edge over [100 s, 200 s)
  * sends london's users to frankfurt (farther, and a cache london's users
@@ -863,6 +940,8 @@ int main(void)
         cmocka_unit_test(test_outage_raises_latency),
         cmocka_unit_test(test_ttl_hit_ratio),
         cmocka_unit_test(test_lru_che),
+        cmocka_unit_test(test_warmup_counts),
+        cmocka_unit_test(test_max_age_needs_get),
         cmocka_unit_test(test_diurnal),
         cmocka_unit_test(test_diurnal_start_utc),
     };
