@@ -248,7 +248,7 @@ typedef struct database {
     /* measured */
     uint64_t reads, writes, stale, refused, failed, to_primary;
     uint64_t timeouts, too_many, writes_failed, failovers;
-    hist_t latency, pool_wait;
+    hist_t latency, pool_wait, lag;    /* lag: drawn for the measured reads at replicas */
 } database_t;
 
 enum { EV_AT_SERVER, EV_DONE, EV_BACK_OK, EV_BACK_FAIL, EV_POOL_TIMEOUT };
@@ -610,6 +610,8 @@ static void db_event(void *ctx, void *obj, uint64_t arg)
             if (q->server != db->primary) {
                 simtime_t lag = dist_sample_ns(&c->lag, db->rng);
                 simtime_t *t = lastw_slot(w, &db->lastw, key, false);
+                if (r->measured)
+                    hist_add(&db->lag, lag);
                 if (t && r->measured && *t > w->now - lag)
                     db->stale++;
             }
@@ -901,6 +903,8 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     }
     for (int i = 1; i <= c->replicas; i++)
         metrics_add(m, gauge_mean(&db->busy[i], w->end) / c->cores, "database.replicas.%d.utilization", i);
+    if (c->replicas)
+        metrics_add_latency(m, &db->lag, "database.replication_lag_ms", false);
     if (c->nprimary_failures) {
         simtime_t nowrite = db->nowrite + (db->nowrite_from >= 0 ? w->end - db->nowrite_from : 0);
         metrics_add(m, (double)db->failovers, "database.primary_failovers");

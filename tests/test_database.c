@@ -106,6 +106,15 @@ static void test_stale_reads(void **state)
     for (int i = 0; i < TL_R; i++)
         x[i] = tl_metric(sc, i, "database.stale_read_fraction");
     tl_check_mean("stale reads = wL/(1 + wL)", x, 0.1 / 1.1, 0, 0.002);
+    /* the lags drawn, reported: Exp(100 ms) has mean 100 ms and p95
+     * -100 ln 0.05 = 299.57 ms (allowance 1%: a quantile is a bucket's
+     * midpoint, within 0.78% of its values, sim/hist.h) */
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "database.replication_lag_ms.mean");
+    tl_check_mean("replication lag, mean [ms]", x, 100, 0, 0.5);
+    for (int i = 0; i < TL_R; i++)
+        x[i] = tl_metric(sc, i, "database.replication_lag_ms.p95");
+    tl_check_mean("replication lag, p95 [ms]", x, -100 * log(0.05), 3.0, 2);
     scenario_free(sc);
 }
 
