@@ -883,9 +883,11 @@ int cfg_apply_set(arena_t *a, cfg_node_t *root, const char *assign, const char *
             size_t idx = 0, k;
             for (k = 0; key[k] >= '0' && key[k] <= '9' && idx <= cur->n; k++)
                 idx = idx * 10 + (size_t)(key[k] - '0');
-            if (key[k] || idx >= cur->n) {
-                diag_error(d, (srcpos_t){label, 1, col}, "'%s': expected an index from 0 to %zu", key,
-                           cur->n ? cur->n - 1 : 0);
+            /* one spelling per index (no leading zero): a path names a
+             * place once, so `a.1` and `a.01` are not two paths */
+            if (key[k] || idx >= cur->n || (key[0] == '0' && key[1])) {
+                diag_error(d, (srcpos_t){label, 1, col}, "'%s': expected an index from 0 to %zu%s", key,
+                           cur->n ? cur->n - 1 : 0, key[0] == '0' && key[1] && !key[k] ? " (no leading zero)" : "");
                 return -1;
             }
             if (last)

@@ -137,8 +137,32 @@ static size_t token_len(const char *s)
     return i;
 }
 
-/* Finds each varied key's value in the scenario file's own text (t->spots).
- * 0, or -1 with an error in d (-2: out of memory). */
+/* How many paths of the tree reach a scalar written at pos: more than one
+ * when it is an alias's (an alias is a copy of its anchor's node, at the
+ * anchor's place) or a merge key's. */
+static size_t paths_to(const cfg_node_t *n, srcpos_t pos)
+{
+    if (!n)
+        return 0;
+    if (n->kind == CFG_SCALAR)
+        return n->pos.line == pos.line && n->pos.col == pos.col;
+    size_t k = 0;
+    for (size_t i = 0; i < n->n; i++)
+        k += n->kind == CFG_MAP ? paths_to(n->pairs[i].val, pos) : paths_to(n->items[i], pos);
+    return k;
+}
+
+static int spot_cmp(const void *a, const void *b)
+{
+    const spot_t *x = a, *y = b;
+    return x->at < y->at ? -1 : x->at > y->at ? 1 : 0;
+}
+
+/* Finds each varied key's value in the scenario file's own text (t->spots,
+ * in the order of the text). The value must be that key's alone, on its
+ * line: not an alias's or a merge key's copy, whose text other keys share,
+ * nor a block scalar; an anchor before it stays. 0, or -1 with an error in
+ * d (-2: out of memory). */
 static int find_spots(tune_t *t, diag_t *d)
 {
     const char *file = t->o->so.file;
@@ -179,46 +203,73 @@ static int find_spots(tune_t *t, diag_t *d)
         size_t at = n && n->kind == CFG_SCALAR && n->pos.line > 0
                         ? text_offset(t->text, t->textlen, n->pos.line, n->pos.col)
                         : SIZE_MAX;
+        char label[32];
+        snprintf(label, sizeof label, "--vary[%d]", ax->option);
         if (at == SIZE_MAX || cfg_is_null(n)) {
-            char label[32];
-            snprintf(label, sizeof label, "--vary[%d]", ax->option);
             diag_error(d, (srcpos_t){label, 1, 1},
                        "'%s' is not a value written in %s: tune writes the winner (winner.yaml) by replacing "
                        "each varied value in the file's text, so the key must be there; add it with its current "
                        "value", ax->path, file);
             rc = -1;
-        } else
-            t->spots[i] = (spot_t){at, token_len(t->text + at), i};
+            break;
+        }
+        if (paths_to(root, n->pos) > 1) {
+            diag_error(d, (srcpos_t){label, 1, 1},
+                       "'%s' is the value at %s:%d:%d, which other keys share (an anchor's alias or a merge key "
+                       "copies it): tune writes the winner by replacing the value in the file's text, which "
+                       "would change them too; write this key's value out on its own",
+                       ax->path, file, n->pos.line, n->pos.col);
+            rc = -1;
+            break;
+        }
+        /* an anchor (or a tag) before the value stays */
+        while (t->text[at] == '&' || t->text[at] == '!') {
+            while (at < t->textlen && t->text[at] != ' ' && t->text[at] != '\t' && t->text[at] != '\n')
+                at++;
+            while (at < t->textlen && (t->text[at] == ' ' || t->text[at] == '\t'))
+                at++;
+        }
+        if (t->text[at] == '|' || t->text[at] == '>' || t->text[at] == '\n') {
+            diag_error(d, (srcpos_t){label, 1, 1},
+                       "'%s' is written as a block scalar at %s:%d:%d: tune replaces values on their own line; "
+                       "write it on the key's line", ax->path, file, n->pos.line, n->pos.col);
+            rc = -1;
+            break;
+        }
+        t->spots[i] = (spot_t){at, token_len(t->text + at), i};
+    }
+    if (rc == 0) {
+        qsort(t->spots, t->g->naxes, sizeof *t->spots, spot_cmp);
+        for (size_t i = 1; i < t->g->naxes; i++)
+            if (t->spots[i].at < t->spots[i - 1].at + t->spots[i - 1].len) {
+                /* (paths are checked to differ, and spell an index one way only) */
+                const sweep_axis_t *x = &t->g->axes[t->spots[i - 1].axis], *y = &t->g->axes[t->spots[i].axis];
+                char label[32];
+                snprintf(label, sizeof label, "--vary[%d]", y->option);
+                diag_error(d, (srcpos_t){label, 1, 1}, "'%s' and '%s' are the same value in %s's text", x->path,
+                           y->path, file);
+                rc = -1;
+                break;
+            }
     }
     free(pd);
     arena_free(a);
     return rc;
 }
 
-static int spot_cmp(const void *a, const void *b)
-{
-    const spot_t *x = a, *y = b;
-    return x->at < y->at ? 1 : x->at > y->at ? -1 : 0;
-}
-
+/* The scenario's text with each varied value replaced by the winner's
+ * (the spots are in the order of the text, apart). */
 static void emit_winner(FILE *f, const void *ctx)
 {
     const tune_t *t = ctx;
-    spot_t *sp = malloc((t->g->naxes + 1) * sizeof *sp);
-    if (!sp)
-        return;
-    memcpy(sp, t->spots, t->g->naxes * sizeof *sp);
-    qsort(sp, t->g->naxes, sizeof *sp, spot_cmp);
-    /* front to back: the spots in increasing order */
     size_t pos = 0;
-    for (size_t i = t->g->naxes; i-- > 0;) {
-        const sweep_axis_t *ax = &t->g->axes[sp[i].axis];
-        fwrite(t->text + pos, 1, sp[i].at - pos, f);
-        fputs(ax->values[sweep_grid_index(t->g, t->winner, sp[i].axis)], f);
-        pos = sp[i].at + sp[i].len;
+    for (size_t i = 0; i < t->g->naxes; i++) {
+        const spot_t *sp = &t->spots[i];
+        fwrite(t->text + pos, 1, sp->at - pos, f);
+        fputs(t->g->axes[sp->axis].values[sweep_grid_index(t->g, t->winner, sp->axis)], f);
+        pos = sp->at + sp->len;
     }
     fwrite(t->text + pos, 1, t->textlen - pos, f);
-    free(sp);
 }
 
 /* ---- setting up -------------------------------------------------------------------- */

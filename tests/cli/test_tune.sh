@@ -209,7 +209,26 @@ expect2 "a budget below the first round" "^--budget:1:1: a budget of 5 simulatio
 expect2 "one replication" "tune needs 2 <= --initial" "$MMC" --vary services.web.replicas=1,2 -r 1 -o "$TMP/bad"
 expect2 "a bad value" "^--vary\[1\]:1:25: services.web.replicas: expected an integer" \
     "$MMC" --vary services.web.replicas=1,x -o "$TMP/bad"
+# winner.yaml rewrites each varied value in the file's text: a value other
+# keys share (an alias of its anchor, a merge key's) cannot be rewritten
+# for one key alone, nor can one value be varied twice under two spellings
+sed -e 's/^    replicas: 2/    replicas: \&r 2/' -e 's/^    load_balancer: least_connections/&\n  back: {replicas: *r}/' \
+    "$MMC" >"$TMP/alias.yaml"
+expect2 "a varied value an alias shares" "^--vary\[1\]:1:1: 'services.web.replicas' is the value at .*alias.yaml:15:15, which other keys share" \
+    "$TMP/alias.yaml" --vary services.web.replicas=1,2 -o "$TMP/bad"
+expect2 "one value under two spellings" "^--vary\[2\]:1:5: '01': expected an index from 0 to 1 (no leading zero)" \
+    "$MMC" --vary slo.1.threshold=0.001,0.01 --vary slo.01.threshold=0.1,0.2 -o "$TMP/bad"
 [ ! -e "$TMP/bad" ] && ok "bad input writes nothing" || not_ok "bad input writes nothing"
+# an anchor no alias uses stays, before the winner's value
+sed -e 's/^    replicas: 2/    replicas: \&r 2/' "$MMC" >"$TMP/anchor.yaml"
+run tune "$TMP/anchor.yaml" --vary services.web.replicas=3,4 -r 4 -q -o "$TMP/anchor"
+if [ $rc -le 1 ] && grep -q '^    replicas: &r [34]$' "$TMP/anchor/winner.yaml" &&
+    diff -q <(grep -v '^    replicas: ' "$TMP/anchor/winner.yaml") <(grep -v '^    replicas: ' "$TMP/anchor.yaml") >/dev/null &&
+    "$CLUSTERSIM" validate "$TMP/anchor/winner.yaml" >/dev/null 2>&1; then
+    ok "an anchored value: winner.yaml keeps the anchor, the rest of the text as it was, and validates"
+else
+    not_ok "an anchored value in winner.yaml" "exit $rc" "$(grep -n 'replicas' "$TMP/anchor/winner.yaml" 2>&1 | head -2)"
+fi
 
 run tune "$MMC" --vary services.web.replicas=1 --vary services.web.concurrency=1,2 -q -o "$TMP/none"
 if [ $rc -eq 1 ] && [ -s "$TMP/none/tune.json" ] && [ ! -e "$TMP/none/winner.yaml" ] &&
