@@ -287,10 +287,16 @@ static void catch_stop_signals(void)
     }
 }
 
+/* A result directory being written (compare's -o): removed if a stop
+ * signal ends the process first, so that nothing half-written is left. */
+static run_dir_t *pending_dir;
+
 /* Ends the process by the signal that stopped the run (its default action). */
 static int die_by_stop_signal(void)
 {
     int sig = atomic_load(&stop_signal);
+    run_dir_abort(pending_dir);
+    pending_dir = NULL;
     fflush(stdout);
     signal(sig, SIG_DFL);
     raise(sig);
@@ -702,6 +708,7 @@ static int cmd_compare(int argc, char **argv)
     run_result_t bres, cres;
     compare_report_t rep = {0};
     bool ran_base = false, ran_cand = false;
+    run_dir_t *cdir = NULL;
     metrics_init(&bpaths);
     metrics_init(&cpaths);
 
@@ -777,25 +784,37 @@ static int cmd_compare(int argc, char **argv)
             }
         }
     }
-    /* the reports' places are checked before anything runs */
-    if (co.outdir) {
-        base_out = concat(co.outdir, "/base");
-        cand_out = concat(co.outdir, "/candidate");
-        json = concat(co.outdir, "/compare.json");
-        csv = concat(co.outdir, "/compare.csv");
-        if (!base_out || !cand_out || !json || !csv) {
-            rc = out_of_memory("compare");
-            goto done;
-        }
-    }
-    const char *reports[4] = {junit, markdown, json, csv};
+    /* the reports' places are checked before anything runs; -o is one
+     * transaction (sim/run.h): both runs and the reports are written into
+     * a directory beside it, which replaces it whole at the end */
+    const char *reports[4] = {junit, markdown, NULL, NULL};
     static const char *const report_opt[4] = {"--junit:", "--markdown:", "-o:", "-o:"};
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 2; i++)
         if (reports[i] && gate_check_output(reports[i], err, sizeof err) != 0) {
             fprintf(stderr, "clustersim compare: %s %s\n", report_opt[i], err);
             rc = EXIT_INPUT;
             goto done;
         }
+    if (co.outdir) {
+        int orc = run_dir_open(&cdir, co.outdir, RUN_DIR_COMPARE, (int)co.reps, err, sizeof err);
+        if (orc != RUN_OK) {
+            fprintf(stderr, "clustersim compare: -o: %s\n", err);
+            rc = orc == RUN_BAD_OUTPUT ? EXIT_INPUT : EXIT_INTERNAL;
+            goto done;
+        }
+        pending_dir = cdir;
+        const char *t = run_dir_path(cdir);
+        base_out = concat(t, "/base");
+        cand_out = concat(t, "/candidate");
+        json = concat(t, "/compare.json");
+        csv = concat(t, "/compare.csv");
+        if (!base_out || !cand_out || !json || !csv) {
+            rc = out_of_memory("compare");
+            goto done;
+        }
+        reports[2] = json;
+        reports[3] = csv;
+    }
 
     catch_stop_signals();
     run_opts_t o = {base_out, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
@@ -823,13 +842,32 @@ static int cmd_compare(int argc, char **argv)
     rc = rep.passed == rep.nlimited ? 0 : EXIT_GATE;
     int (*const writers[4])(const char *, const compare_report_t *, char *, size_t) = {
         compare_write_junit, compare_write_markdown, compare_write_json, compare_write_csv};
+    bool written = true; /* -o's reports */
     for (int i = 0; i < 4; i++)
         if (reports[i] && !atomic_load(&stop_signal) && writers[i](reports[i], &rep, err, sizeof err) != 0) {
             fprintf(stderr, "clustersim compare: %s %s\n", report_opt[i], err);
             rc = EXIT_INTERNAL;
+            written = written && i < 2;
         }
+    if (cdir && written && !atomic_load(&stop_signal)) {
+        run_dir_t *d = cdir;
+        cdir = NULL;
+        pending_dir = NULL;
+        if (run_dir_commit(d, err, sizeof err) != RUN_OK) {
+            fprintf(stderr, "clustersim compare: -o: %s\n", err);
+            rc = EXIT_INTERNAL;
+        }
+    }
 
 done:
+    if (cdir) { /* not committed: nothing of this run is left */
+        if (rc == EXIT_INTERNAL)
+            fprintf(stderr, "clustersim compare: -o: %s\n",
+                    run_dir_replaces(cdir) ? "the output directory keeps the earlier results"
+                                           : "no result was written (the output directory was not created)");
+        pending_dir = NULL;
+        run_dir_abort(cdir);
+    }
     compare_report_free(&rep);
     if (ran_base)
         run_result_free(&bres);

@@ -78,6 +78,7 @@ char *run_strprintf(const char *fmt, ...)
 /* ---- the output directory --------------------------------------------------- */
 
 typedef struct outdir {
+    int layout;     /* RUN_DIR_RESULTS or RUN_DIR_COMPARE: what it may hold */
     char *target;   /* where the results go (resolved when it is a symbolic link) */
     char *parent;   /* its directory */
     const char *base; /* its last component, in target */
@@ -94,13 +95,34 @@ static void out_free(outdir_t *od)
     memset(od, 0, sizeof *od);
 }
 
+/* The files and directories a directory of a layout holds: a run's, its
+ * result files; a compare's, its two reports and the two runs' result
+ * directories. (Plus the .NAME.tmp files older versions could leave.) */
+static const char *const compare_files[] = {"compare.json", "compare.csv"};
+static const char *const compare_dirs[] = {"base", "candidate"};
+
+static bool named(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
 static bool is_result_name(const char *name)
 {
-    for (size_t i = 0; i < NRESULT_FILES; i++)
-        if (strcmp(name, result_files[i]) == 0)
-            return true;
+    if (named(name, result_files, NRESULT_FILES))
+        return true;
     size_t n = strlen(name);
     return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
+}
+
+/* Whether name is one of a layout's files (is_dir false) or directories. */
+static bool layout_entry(int layout, const char *name, bool is_dir)
+{
+    if (layout == RUN_DIR_COMPARE)
+        return is_dir ? named(name, compare_dirs, 2) : named(name, compare_files, 2) || is_result_name(name);
+    return !is_dir && is_result_name(name);
 }
 
 /* A path for messages: whole when short, else its start and its length (a
@@ -173,7 +195,12 @@ static int out_check_lengths(const outdir_t *od, int reps, char *err, size_t err
             longest = len;
     }
     size_t comp = strlen(od->base) + (size_t)snprintf(NULL, 0, "..tmp-%ld-XXXXXX", (long)getpid());
-    size_t need = strlen(tmpl) + 1 + (size_t)longest;
+    /* a compare's runs write theirs two levels down, the longer below
+     * candidate/ (its own temporary directory) */
+    size_t nested = od->layout == RUN_DIR_COMPARE
+                        ? (size_t)snprintf(NULL, 0, "candidate/.candidate.tmp-%ld-XXXXXX/", (long)getpid())
+                        : 0;
+    size_t need = strlen(tmpl) + 1 + nested + (size_t)longest;
     free(tmpl);
     char b[128];
     if (comp > NAME_MAX) {
@@ -221,9 +248,10 @@ int run_make_dirs(const char *dir)
     return rc;
 }
 
-/* The first entry of dir that is not a result file (malloc'd) in *foreign,
- * or NULL. 0, or -1 with errno set. */
-static int find_foreign(const char *dir, char **foreign)
+/* The first entry of dir that is not one of its layout's (malloc'd) in
+ * *foreign, or NULL; a compare's run directories are looked into. 0, or -1
+ * with errno set. */
+static int find_foreign(const char *dir, int layout, char **foreign)
 {
     *foreign = NULL;
     DIR *d = opendir(dir);
@@ -231,30 +259,49 @@ static int find_foreign(const char *dir, char **foreign)
         return -1;
     struct dirent *e;
     struct stat st;
-    while ((e = readdir(d)) != NULL) {
+    int rc = 0;
+    while (!*foreign && rc == 0 && (e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        /* a result file is a regular file by one of the names (not a link) */
-        if (is_result_name(e->d_name) && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(st.st_mode))
+        /* a regular file or a directory by one of the names (not a link) */
+        bool known = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                     (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+                     layout_entry(layout, e->d_name, S_ISDIR(st.st_mode));
+        if (known && S_ISDIR(st.st_mode)) {
+            char *sub = run_strprintf("%s/%s", dir, e->d_name), *inner = NULL;
+            if (!sub || find_foreign(sub, RUN_DIR_RESULTS, &inner) != 0) {
+                rc = -1;
+                if (!sub)
+                    errno = ENOMEM;
+            } else if (inner) {
+                *foreign = run_strprintf("%s/%s", e->d_name, inner);
+                if (!*foreign) {
+                    errno = ENOMEM;
+                    rc = -1;
+                }
+            }
+            free(inner);
+            free(sub);
+            continue;
+        }
+        if (known)
             continue;
         *foreign = run_strprintf("%s", e->d_name);
         if (!*foreign) {
-            closedir(d);
             errno = ENOMEM;
-            return -1;
+            rc = -1;
         }
-        break;
     }
     closedir(d);
-    return 0;
+    return rc;
 }
 
 /* Checks dir and creates the temporary directory beside it (and dir's
  * missing parents). RUN_OK, or RUN_BAD_OUTPUT / RUN_FAILED with a message. */
-static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t errlen)
+static int out_open(outdir_t *od, const char *dir, int layout, int reps, char *err, size_t errlen)
 {
     memset(od, 0, sizeof *od);
+    od->layout = layout;
     int rc = out_split(od, dir, err, errlen);
     if (rc == RUN_OK)
         rc = out_check_lengths(od, reps, err, errlen);
@@ -270,6 +317,7 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
             return RUN_BAD_OUTPUT;
         }
         out_free(od);
+        od->layout = layout;
         rc = out_split(od, real, err, errlen);
         free(real);
         if (rc == RUN_OK)
@@ -284,7 +332,7 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
             return RUN_BAD_OUTPUT;
         }
         char *foreign;
-        if (find_foreign(od->target, &foreign) != 0) {
+        if (find_foreign(od->target, od->layout, &foreign) != 0) {
             snprintf(err, errlen, "cannot read the output directory '%s': %s", shown(od->target, b, sizeof b),
                      strerror(errno));
             return errno == ENOMEM ? RUN_FAILED : RUN_BAD_OUTPUT;
@@ -292,8 +340,8 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
         if (foreign) {
             snprintf(err, errlen,
                      "the output directory '%s' holds '%s', which is not a result file: results replace the whole "
-                     "directory, so -o must name a new directory or an earlier run's",
-                     shown(od->target, b, sizeof b), foreign);
+                     "directory, so -o must name a new directory or an earlier %s's",
+                     shown(od->target, b, sizeof b), foreign, od->layout == RUN_DIR_COMPARE ? "compare" : "run");
             free(foreign);
             return RUN_BAD_OUTPUT;
         }
@@ -345,16 +393,32 @@ static int out_open(outdir_t *od, const char *dir, int reps, char *err, size_t e
     return RUN_OK;
 }
 
-/* Unlinks every entry of dir (only_results: only result files) and removes
- * it. 0, or -1 when something is left. */
-static int remove_dir(const char *dir, bool only_results)
+/* Removes dir: every entry (all, the temporary directory's), or only its
+ * layout's (only_results: an earlier result, which may hold what was added
+ * to it since), a directory by its contents. 0, or -1 when something is
+ * left. */
+static int remove_dir(const char *dir, int layout, bool only_results)
 {
     DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && (!only_results || is_result_name(e->d_name)))
+        struct stat st;
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+                fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+                continue;
+            bool is_dir = S_ISDIR(st.st_mode);
+            if (only_results && !layout_entry(layout, e->d_name, is_dir))
+                continue;
+            if (is_dir) {
+                char *sub = run_strprintf("%s/%s", dir, e->d_name);
+                if (sub)
+                    remove_dir(sub, RUN_DIR_RESULTS, only_results);
+                free(sub);
+            } else {
                 unlinkat(dirfd(d), e->d_name, 0);
+            }
+        }
         closedir(d);
     }
     return rmdir(dir);
@@ -364,7 +428,7 @@ static int remove_dir(const char *dir, bool only_results)
 static void out_abort(outdir_t *od)
 {
     if (od->tmp)
-        remove_dir(od->tmp, false);
+        remove_dir(od->tmp, od->layout, false);
     out_free(od);
 }
 
@@ -381,9 +445,9 @@ static int sync_dir(const char *dir)
 }
 
 /* The earlier results, now at `old`, are removed (result files only). */
-static void remove_old(const char *old)
+static void remove_old(const char *old, int layout)
 {
-    if (remove_dir(old, true) != 0)
+    if (remove_dir(old, layout, true) != 0)
         fprintf(stderr, "clustersim run: warning: the earlier results were moved to '%s', which holds files "
                         "clustersim did not write (added during the run?); it was left in place\n", old);
 }
@@ -403,7 +467,7 @@ static int out_commit(outdir_t *od, char *err, size_t errlen)
 #ifdef RENAME_EXCHANGE
         /* one system call: the target always holds a whole result */
         if (renameat2(AT_FDCWD, od->tmp, AT_FDCWD, od->target, RENAME_EXCHANGE) == 0) {
-            remove_old(od->tmp); /* the earlier result, now at the temporary name */
+            remove_old(od->tmp, od->layout); /* the earlier result, now at the temporary name */
             free(od->tmp);
             od->tmp = NULL;
             sync_dir(od->parent);
@@ -440,7 +504,7 @@ static int out_commit(outdir_t *od, char *err, size_t errlen)
             return RUN_FAILED;
         }
         if (aside)
-            remove_old(aside);
+            remove_old(aside, od->layout);
         free(aside);
     } else if (rename(od->tmp, od->target) != 0) {
         snprintf(err, errlen, "cannot rename the results to '%s': %s", shown(od->target, b, sizeof b),
@@ -451,6 +515,46 @@ static int out_commit(outdir_t *od, char *err, size_t errlen)
     od->tmp = NULL;
     sync_dir(od->parent);
     return RUN_OK;
+}
+
+/* ---- a directory as one transaction, for other commands' results -------------- */
+
+struct run_dir {
+    outdir_t od;
+};
+
+int run_dir_open(run_dir_t **d, const char *dir, int layout, int reps, char *err, size_t errlen)
+{
+    *d = calloc(1, sizeof **d);
+    if (!*d) {
+        snprintf(err, errlen, "out of memory");
+        return RUN_FAILED;
+    }
+    int rc = out_open(&(*d)->od, dir, layout, reps, err, errlen);
+    if (rc != RUN_OK) {
+        run_dir_abort(*d);
+        *d = NULL;
+    }
+    return rc;
+}
+
+const char *run_dir_path(const run_dir_t *d) { return d->od.tmp; }
+
+bool run_dir_replaces(const run_dir_t *d) { return d->od.exists; }
+
+int run_dir_commit(run_dir_t *d, char *err, size_t errlen)
+{
+    int rc = out_commit(&d->od, err, errlen);
+    run_dir_abort(d);
+    return rc;
+}
+
+void run_dir_abort(run_dir_t *d)
+{
+    if (!d)
+        return;
+    out_abort(&d->od);
+    free(d);
 }
 
 /* Flushes (and syncs) and closes f: 0, or the errno value of the first
@@ -694,7 +798,7 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     res->replications = r;
     outdir_t od = {0};
     if (o->outdir) {
-        int rc = out_open(&od, o->outdir, r, err, errlen);
+        int rc = out_open(&od, o->outdir, RUN_DIR_RESULTS, r, err, errlen);
         if (rc != RUN_OK) {
             out_abort(&od);
             return rc;

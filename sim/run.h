@@ -65,6 +65,26 @@ enum {
 int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, char *err, size_t errlen);
 void run_result_free(run_result_t *res);
 
+/* The same transaction for another command's result directory: DIR is
+ * checked (it must be new, or hold only what a directory of its layout
+ * holds) and a temporary directory made beside it, before anything runs;
+ * the command writes everything into run_dir_path() (a run's -o may be a
+ * directory in it), then run_dir_commit renames it to DIR, replacing an
+ * earlier one whole, or run_dir_abort removes it. Open and commit return
+ * RUN_OK or a RUN_* error with a message; commit and abort free d (abort
+ * takes NULL). */
+enum {
+    RUN_DIR_RESULTS, /* a run's: summary.json and its CSV files */
+    RUN_DIR_COMPARE, /* compare's: compare.json, compare.csv, base/ and candidate/ (two runs') */
+};
+typedef struct run_dir run_dir_t;
+int run_dir_open(run_dir_t **d, const char *dir, int layout, int reps, char *err, size_t errlen);
+const char *run_dir_path(const run_dir_t *d);
+/* Whether DIR existed (it is replaced whole). */
+bool run_dir_replaces(const run_dir_t *d);
+int run_dir_commit(run_dir_t *d, char *err, size_t errlen);
+void run_dir_abort(run_dir_t *d);
+
 /* mkdir -p dir: 0, or -1 with errno set (ENOTDIR when a component is not a
  * directory). For `-o` and check's reports. */
 int run_make_dirs(const char *dir);

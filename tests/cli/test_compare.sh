@@ -234,4 +234,58 @@ expect2 "a bad --gate-on" "^clustersim compare: --gate-on: expected ci or mean, 
 printf 'name: broken\nservices:\n  web: {replicas: -1}\n' >"$TMP/broken.yaml"
 expect2 "a candidate with an error: file:line:col" "^$TMP/broken.yaml:3:[0-9]+: " compare "$MM1" "$TMP/broken.yaml"
 
+# ---- -o DIR is one transaction ------------------------------------------------------
+# Both runs and the two reports are written beside DIR and replace it whole
+# at the end: stopped during the candidate's run (after the base's is
+# complete), or out of disk space, DIR keeps the earlier compare's files,
+# byte for byte, and nothing is left beside it.
+
+snapshot() { (cd "$1" && find . -type f | sort | xargs md5sum); }
+run compare "$MM1" "$TMP/slow.yaml" -q -o "$TMP/tx"
+snapshot "$TMP/tx" >"$TMP/tx.before"
+sed -e 's/^duration: 2000s/duration: 300d/' "$TMP/slow.yaml" >"$TMP/long.yaml"
+"$CLUSTERSIM" compare "$MM1" "$TMP/long.yaml" -q -o "$TMP/tx" --seed 5 >"$OUT" 2>"$ERR" &
+pid=$!
+for _ in $(seq 1 600); do # the base's run is complete in the temporary directory: the candidate's runs
+    [ -n "$(find "$TMP" -maxdepth 2 -path "$TMP/.tx.tmp-*/base" -type d 2>/dev/null)" ] && break
+    sleep 0.05
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc -eq 143 ] && diff -q "$TMP/tx.before" <(snapshot "$TMP/tx") >/dev/null &&
+    [ -z "$(find "$TMP" -maxdepth 1 -name '.tx.*')" ]; then
+    ok "stopped (SIGTERM) during the candidate's run: exit 143, DIR the earlier compare's byte for byte, nothing beside it"
+else
+    not_ok "stopped during the candidate: DIR as it was" "exit $rc: $(first_err)" "$(find "$TMP" -maxdepth 1 -name '.tx.*')"
+fi
+touch "$TMP/tx/notes.txt"
+run compare "$MM1" "$TMP/slow.yaml" -q -o "$TMP/tx"
+if [ $rc -eq 2 ] && grep -q "holds 'notes.txt', which is not a result file" "$ERR" && [ ! -s "$OUT" ]; then
+    ok "DIR holding a file of its own: exit 2, $(first_err | cut -c1-80)..."
+else
+    not_ok "DIR with a foreign file: exit 2" "exit $rc: $(first_err)"
+fi
+rm "$TMP/tx/notes.txt"
+FS=$TMP/fs
+mkdir -p "$FS"
+if mount -t tmpfs -o size=2m clustersim-test "$FS" 2>/dev/null; then
+    trap 'umount "$FS" 2>/dev/null; rm -rf "$TMP"' EXIT
+    cp -r "$TMP/tx" "$FS/tx"
+    # the candidate's time series, sampled every second for a day, do not fit
+    sed -e 's/^duration: 2000s/duration: 1d\nsample_interval: 1s/' "$TMP/slow.yaml" >"$TMP/big.yaml"
+    for d in tx new; do
+        run compare "$MM1" "$TMP/big.yaml" -q -o "$FS/$d"
+        if [ $rc -eq 3 ] && grep -q 'No space left on device' "$ERR" && [ "$(ls -A "$FS" | tr '\n' ' ')" = "tx " ] &&
+            diff -q "$TMP/tx.before" <(snapshot "$FS/tx") >/dev/null; then
+            ok "out of space, -o ${d}: exit 3, the file system as before ($(tail -n 1 "$ERR" | cut -c1-70))"
+        else
+            not_ok "out of space, -o $d: exit 3, the file system as before" "exit $rc: $(first_err)" "$(ls -A "$FS")"
+        fi
+    done
+    umount "$FS"
+else
+    echo "skipped: the full-disk check needs root to mount a tmpfs"
+fi
+
 finish
