@@ -712,7 +712,10 @@ static void arrival(void *ctx, void *obj, uint64_t arg)
         if (req->measured)
             t->reg_requests[req->region]++;
     }
-    world_enter(w, req);
+    if (req->route->n)
+        world_enter(w, req);
+    else /* route: [] and no browser or CDN in front: the origin answers at once */
+        world_request_done(w, req, true);
     schedule_next(w, t);
 }
 
@@ -773,6 +776,10 @@ static int traffic_init(world_t *w, void *state)
     double cum = 0;
     for (size_t k = 0; k < cfg->nmix; k++)
         t->mix_cum[k] = cum += cfg->mix[k].share;
+    /* every request has a class: shares that add up to 1 within the
+     * loader's 1e-6 (or the sum's rounding) leave no room above the last */
+    if (cfg->nmix)
+        t->mix_cum[cfg->nmix - 1] = 1.0;
     if (!t->rng_arrivals)
         return -1;
     const regions_cfg_t *rg = cfg->regions;

@@ -177,6 +177,25 @@ static void test_class_shares(void **state)
     scenario_free(sc);
 }
 
+/* Shares may add up to 1 within 1e-6 (the loader's tolerance); every
+ * request still has a class. 0.5 + 0.499999 left 1e-6 of the requests
+ * with none: 5 expected in these 5,000,000, none with probability e^-5. */
+static void test_shares_within_tolerance(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 100s\ntraffic:\n  rate: 50000/s\n  classes:\n"
+                          "    a: {share: 0.5, route: []}\n    b: {share: 0.499999, route: []}\n"
+                          "services: {web: {}}\n",
+                          "tests/shares.yaml");
+    metrics_t m;
+    run(sc, &m);
+    double n = get(&m, "requests.total"), a = get(&m, "classes.a.requests"), b = get(&m, "classes.b.requests");
+    printf("  %.0f requests: %.0f a, %.0f b, %.0f of no class\n", n, a, b, n - a - b);
+    assert_true(n > 4900000 && a + b == n);
+    metrics_free(&m);
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_replay_rates),
         cmocka_unit_test(test_flash_crowd),
         cmocka_unit_test(test_class_shares),
+        cmocka_unit_test(test_shares_within_tolerance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
