@@ -272,6 +272,7 @@ FUZZ_SEEDS_k8s := scenarios/manifests tests/hpa/bad tests/hpa/warn tests/hpa/tra
 FUZZ_SEEDS_metrics := tests/hpa/traces
 FUZZ_SEEDS_trace := tests/traces
 FUZZ_SEEDS_results := tests/view
+FUZZ_SEEDS_run := scenarios tests/fuzz/corpus-scenario
 FUZZ_FLAGS := -max_len=524288 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_CC := clang -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)

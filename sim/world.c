@@ -286,14 +286,14 @@ int world_run(world_t *w)
     evq_t *q = w->q;
     simtime_t end = w->end;
     evq_event_t ev;
-    uint64_t events = 0;
+    uint64_t events = 0, limit = w->event_limit ? w->event_limit : UINT64_MAX;
     while (evq_pop(q, &ev)) {
         if (ev.time > end)
             break;
         w->now = ev.time;
         ev.fn(w, ev.obj, ev.arg);
         events++;
-        if (w->failed)
+        if (w->failed || events == limit)
             break;
     }
     w->events = events;

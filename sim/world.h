@@ -46,6 +46,9 @@ struct world {
     evq_t *q;
     pool_t requests, visits;
     uint64_t events;
+    /* world_run stops after this many events (0: none), as if the run had
+     * ended: a harness's bound on a run's cost (tests/fuzz/fuzz_run.c) */
+    uint64_t event_limit;
     /* requests that arrived after warm-up */
     uint64_t requests_total, requests_completed;
     uint64_t requests_failed;   /* every error */

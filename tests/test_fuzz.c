@@ -36,6 +36,9 @@
 #define MAX_INPUT (512 * 1024)
 #define LARGE_INPUT (64 * 1024)
 #define LARGE_MUTANTS 10
+/* The run target's: a run of up to FUZZ_RUN_EVENTS events costs tens of
+ * loads. */
+#define RUN_MUTANTS 12
 
 static const char *const tokens[] = {
     ":", ": ", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "<<: *a", "!!str ", "!!map ", "\t", "'", "\"", "~",
@@ -104,7 +107,7 @@ static size_t mutate(prng_t *p, const uint8_t *in, size_t n, uint8_t *out)
 typedef int (*fuzz_fn)(const uint8_t *, size_t);
 
 /* Replays the regular files of dir whose names contain suffix (NULL: all). */
-static int replay_with(const char *dir, const char *suffix, fuzz_fn prop, int *files, int *mutants)
+static int replay_with(const char *dir, const char *suffix, fuzz_fn prop, int nmutants, int *files, int *mutants)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -133,7 +136,7 @@ static int replay_with(const char *dir, const char *suffix, fuzz_fn prop, int *f
         prng_t p = {0};
         for (const char *c = e->d_name; *c; c++)
             p.s = p.s * 131 + (unsigned char)*c;
-        int nm = n > LARGE_INPUT || strncmp(e->d_name, "limit_", 6) == 0 ? LARGE_MUTANTS : MUTANTS;
+        int nm = n > LARGE_INPUT || strncmp(e->d_name, "limit_", 6) == 0 ? LARGE_MUTANTS : nmutants;
         *mutants += nm;
         for (int i = 0; i < nm; i++) {
             size_t m = mutate(&p, buf, n, mut);
@@ -157,6 +160,7 @@ typedef struct {
     fuzz_fn prop;
     int min_files;        /* fewer means a directory went missing */
     seed_dir_t dirs[6];
+    int mutants;          /* per file (0: MUTANTS) */
 } target_t;
 
 static const target_t targets[] = {
@@ -174,13 +178,17 @@ static const target_t targets[] = {
     {"metrics", fuzz_metrics_input, 12, {{"tests/fuzz/corpus-metrics", NULL}, {"tests/hpa/traces", ".metrics.csv"}}},
     {"trace", fuzz_trace_input, 6, {{"tests/fuzz/corpus-trace", NULL}, {"tests/traces", ".csv"}}},
     {"results", fuzz_results_input, 5, {{"tests/fuzz/corpus-results", NULL}, {"tests/view", ".csv"}}},
+    /* runs cost far more than loads: fewer mutants (most of which do not
+     * load anyway) */
+    {"run", fuzz_run_input, 13, {{"tests/fuzz/corpus-run", NULL}, {"scenarios", ".yaml"}}, RUN_MUTANTS},
 };
 
 static void replay_target(const target_t *t)
 {
     int files = 0, mutants = 0, failures = 0;
     for (size_t i = 0; i < sizeof t->dirs / sizeof t->dirs[0] && t->dirs[i].dir; i++)
-        failures += replay_with(t->dirs[i].dir, t->dirs[i].suffix, t->prop, &files, &mutants);
+        failures += replay_with(t->dirs[i].dir, t->dirs[i].suffix, t->prop, t->mutants ? t->mutants : MUTANTS, &files,
+                                &mutants);
     printf("%s: replayed %d files and %d mutants\n", t->name, files, mutants);
     assert_true(files >= t->min_files);
     assert_int_equal(failures, 0);
@@ -190,6 +198,12 @@ static void test_scenario_corpus(void **state)
 {
     (void)state;
     replay_target(&targets[0]);
+}
+
+static void test_run_corpus(void **state)
+{
+    (void)state;
+    replay_target(&targets[7]);
 }
 
 static void test_k8s_corpus(void **state)
@@ -439,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_metrics_corpus),
         cmocka_unit_test(test_trace_corpus),
         cmocka_unit_test(test_results_corpus),
+        cmocka_unit_test(test_run_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

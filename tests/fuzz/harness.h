@@ -35,6 +35,7 @@
 #include "models/trace.h"
 #include "sim/scenario.h"
 #include "sim/textfile.h"
+#include "sim/world.h"
 #include "viz/vdata.h"
 
 /* ---- the located-message check ------------------------------------------- */
@@ -210,6 +211,43 @@ static inline int fuzz_scenario_input(const uint8_t *data, size_t size)
         scenario_t *sc = scenario_load_string(text, name, NULL, 0, d);
         fuzz_names_t nm = {name, NULL, NULL, 0, text};
         rc = fuzz_check(d, sc != NULL, &nm);
+        scenario_free(sc);
+    }
+    free(d);
+    free(text);
+    return rc;
+}
+
+/* Events a run of fuzz_run_input may take: a bound on its cost (about 10
+ * ms in the sanitizer build), however long or busy the scenario. */
+#define FUZZ_RUN_EVENTS 20000
+
+/* The scenario loader, as fuzz_scenario_input, then what `run` does with a
+ * scenario that loads: its world made, run (FUZZ_RUN_EVENTS events at
+ * most) and collected. The run's property: it ends, with no crash, no
+ * sanitizer report and no leak; it may fail (world_run's error, such as
+ * memory running out in a model), which is not a finding. */
+static inline int fuzz_run_input(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_text(data, size);
+    diag_t *d = calloc(1, sizeof *d);
+    int rc = 0;
+    if (text && d) {
+        static const char name[] = "scenarios/fuzz:scenario.yaml";
+        scenario_t *sc = scenario_load_string(text, name, NULL, 0, d);
+        fuzz_names_t nm = {name, NULL, NULL, 0, text};
+        rc = fuzz_check(d, sc != NULL, &nm);
+        world_t *w = sc && rc == 0 ? world_new(sc, 0, NULL) : NULL;
+        if (w) {
+            w->event_limit = FUZZ_RUN_EVENTS;
+            if (world_run(w) == 0) {
+                metrics_t m;
+                metrics_init(&m);
+                world_collect(w, &m);
+                metrics_free(&m);
+            }
+            world_free(w);
+        }
         scenario_free(sc);
     }
     free(d);
