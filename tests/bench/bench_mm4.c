@@ -7,7 +7,10 @@
  *    the engine's generator and exponential (sim/rng.h: xoshiro256++ and
  *    its ziggurat, inline), a counter for the queue and nothing else (no
  *    statistics, no pools, no balancer). The ratio says what the engine's
- *    generality costs. Best of 3 runs each, to shed noise from the machine.
+ *    generality costs: whole command against loop, and loop time against
+ *    loop time (the run's own time, summary.json wall_s, which leaves out
+ *    the process's start, loading the scenario and writing the files).
+ *    Best of 3 runs each, to shed noise from the machine.
  * 2. Peak resident memory (ru_maxrss of the child) of a 1 h and a 24 h run
  *    of the same scenario: it must not grow with simulated time.
  * Never a pass/fail on time: it prints numbers. */
@@ -153,7 +156,7 @@ int main(void)
     const long customers = 2000000;
 
     printf("== M/M/4, lambda 3.2/s, mu 1/s, 2,000,000 customers (625000 s simulated)\n");
-    double best_cs = 1e30, best_bare = 1e30, events_cs = 0, L = 0;
+    double best_cs = 1e30, best_loop = 1e30, best_bare = 1e30, events_cs = 0, L = 0;
     long events_bare = 0, rss;
     for (int i = 0; i < 3; i++) {
         double wall;
@@ -164,18 +167,27 @@ int main(void)
         if (wall < best_cs)
             best_cs = wall;
         events_cs = summary_number(out, "events");
+        /* the run's own time (summary.json wall_s: the replication, from
+         * its world's making to its metrics; not the process's start, the
+         * scenario's loading or the files' writing) */
+        double loop = summary_number(out, "wall_s");
+        if (loop > 0 && loop < best_loop)
+            best_loop = loop;
         double t0 = now_s();
         events_bare = bare_mm4(customers, &L);
         double t = now_s() - t0;
         if (t < best_bare)
             best_bare = t;
     }
-    double eps_cs = events_cs / best_cs, eps_bare = (double)events_bare / best_bare;
+    double eps_cs = events_cs / best_cs, eps_loop = events_cs / best_loop, eps_bare = (double)events_bare / best_bare;
     printf("clustersim run (whole command) : %10.0f events in %.3f s = %6.2f M events/s\n", events_cs, best_cs,
            eps_cs / 1e6);
+    printf("clustersim run (its run loop)  : %10.0f events in %.3f s = %6.2f M events/s\n", events_cs, best_loop,
+           eps_loop / 1e6);
     printf("bare event loop                : %10ld events in %.3f s = %6.2f M events/s   (L = %.3f; Erlang C: 5.586)\n",
            events_bare, best_bare, eps_bare / 1e6, L);
-    printf("ratio clustersim / bare        : %.2f\n", eps_cs / eps_bare);
+    printf("ratio clustersim / bare        : %.2f (loop time against loop time: %.2f)\n", eps_cs / eps_bare,
+           eps_loop / eps_bare);
     printf("simulated seconds per wall second: %.0f\n\n", 625000.0 / best_cs);
 
     printf("== peak memory (ru_maxrss) of the same scenario\n");
