@@ -67,7 +67,8 @@ static const param_t autoscaler_params[] = {
     {"patch", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_patch, "mapping",
      "hpa: the manifest's fields to change, merged into its HPA (maps by key, lists by index: "
      "spec.metrics.0.resource.target.averageUtilization; null removes)"},
-    {"min_replicas", P_INT, AOFF(min_replicas), "1", 0, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: fewest pods"},
+    {"min_replicas", P_INT, AOFF(min_replicas), "1", 1, LIMIT_REPLICAS, 0, NULL, NULL, NULL,
+     "threshold: fewest pods (at least 1: with none, no CPU, memory or queue is left to scale up on)"},
     {"max_replicas", P_INT, AOFF(max_replicas), "10", 1, LIMIT_REPLICAS, 0, NULL, NULL, NULL, "threshold: most pods"},
     {"period", P_DURATION, AOFF(period), "15s", 0.001, 86400, 0, NULL, NULL, NULL,
      "threshold: time between evaluations"},

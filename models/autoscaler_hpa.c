@@ -215,11 +215,23 @@ static void hpa_sync_service(world_t *w, service_t *s)
     for (size_t m = 0; m < spec->n_metrics; m++) {
         hpa_sample_t *sm = a->samples + m * a->cap;
         obs[m] = (hpa_obs_t){.samples = sm};
-        int64_t total = 0;
         int kind = a->mkind[m];
         if (kind == MK_CLASS) {
-            /* a business rate from the traffic (External/Object CLASS_per_second) */
-            obs[m].value = (int64_t)llround(world_traffic(w)->class_rate[a->mclass[m]] * 1000.0);
+            /* a business rate from the traffic (External/Object
+             * CLASS_per_second); none before the first scrape */
+            const traffic_t *tr = world_traffic(w);
+            obs[m].value = (int64_t)llround(tr->class_rate[a->mclass[m]] * 1000.0);
+            obs[m].failed = tr->scrapes == 0;
+            continue;
+        }
+        int src = spec->metrics[m].source;
+        if (src == HPA_SOURCE_OBJECT || src == HPA_SOURCE_EXTERNAL) {
+            /* the service's total at the last scrape (service_totals_t):
+             * none before the first one, nor a rate before a window closed */
+            const service_totals_t *t = &s->tot;
+            double v = kind == MK_RATE ? t->rps : kind == MK_INFLIGHT ? (double)t->inflight : (double)t->queued;
+            obs[m].value = (int64_t)llround(v * 1000.0);
+            obs[m].failed = t->scrapes == 0 || (kind == MK_RATE && !t->has_rate);
             continue;
         }
         for (size_t i = 0; i < n; i++) {
@@ -239,14 +251,9 @@ static void hpa_sync_service(world_t *w, service_t *s)
                 double v = kind == MK_RATE ? pm->rps : kind == MK_INFLIGHT ? pm->inflight : pm->queued;
                 x.present = run && (kind == MK_RATE ? pm->has_cpu : pm->scrapes > 0);
                 x.value = (int64_t)llround(v * 1000.0);
-                /* Object / External: the service's total (queue_depth sums the
-                 * queued requests, as the per-pod value does) */
-                if (x.present)
-                    total += x.value;
             }
             sm[i] = x;
         }
-        obs[m].value = total;
     }
     hpa_input_t in = {w->now, s->desired, service_count(s, false), a->pods, n, obs};
     hpa_decision_t d;

@@ -246,8 +246,10 @@ static bool delete_first(world_t *w, service_t *s, snap_t *sn, int q)
 static void rollout_done(world_t *w, service_t *s)
 {
     s->rolling = false;
-    s->rollouts_done++;
-    s->rollout_seconds += simtime_to_s(w->now - s->rollout_start);
+    if (w->now >= w->warmup) { /* counted as the summary counts: after warm-up */
+        s->rollouts_done++;
+        s->rollout_seconds += simtime_to_s(w->now - s->rollout_start);
+    }
     char to[32];
     snprintf(to, sizeof to, "revision %d", s->revision);
     world_event(w, s->cfg->name, "deployment", "rolling", to, "RolloutComplete");
@@ -374,7 +376,8 @@ void deployment_scale(world_t *w, service_t *s, int32_t desired, const char *who
     snprintf(to, sizeof to, "%d", desired);
     world_event(w, s->cfg->name, who, from, to, reason);
     s->desired = desired;
-    s->scaling_events++;
+    if (w->now >= w->warmup)
+        s->scaling_events++;
     gauge_set(&s->desired_g, w->now, desired);
     deployment_reconcile(w, s);
 }

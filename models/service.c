@@ -917,6 +917,7 @@ void service_submit(world_t *w, service_t *s, job_t *j)
 {
     j->svc = s;
     j->enq = w->now;
+    s->submitted++;
     if (s->view.n > 0) {
         pod_t *p = s->ready[s->cfg->lb->pick(s->lb_state, &s->view, j->req->client, s->rng_lb)];
         p->arrivals++;
@@ -1195,7 +1196,8 @@ static void pod_crash(world_t *w, pod_t *p, const char *reason)
 
 static void pod_oom(world_t *w, pod_t *p)
 {
-    p->svc->oom_kills++;
+    if (w->now >= w->warmup)
+        p->svc->oom_kills++;
     pod_crash(w, p, "OOMKilled");
 }
 
@@ -1219,6 +1221,9 @@ void service_window_start(world_t *w, service_t *s)
         m->win_area = pod_cpu_area(p, w->now);
         m->win_arrivals = p->arrivals;
     }
+    s->tot.win_submitted = s->submitted;
+    s->tot.win_at = w->now;
+    s->tot.win_open = true;
 }
 
 void service_scrape(world_t *w, service_t *s)
@@ -1241,6 +1246,18 @@ void service_scrape(world_t *w, service_t *s)
         m->at = w->now;
         m->scrapes++;
     }
+    /* the service's totals: its requests over the window, whichever pods
+     * took them, and what its pods hold now */
+    service_totals_t *t = &s->tot;
+    t->has_rate = t->win_open && w->now > t->win_at;
+    if (t->has_rate)
+        t->rps = (double)(s->submitted - t->win_submitted) / ((double)(w->now - t->win_at) * 1e-9);
+    t->inflight = t->queued = 0;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        t->inflight += s->pods[i]->lb.active;
+        t->queued += s->pods[i]->core.queued;
+    }
+    t->scrapes++;
 }
 
 /* ---- set-up ------------------------------------------------------------------ */
@@ -1332,6 +1349,7 @@ void service_restart_stats(service_t *s, simtime_t now)
     s->iv.busy_area0 -= gauge_area(&s->busy, now);
     s->iv.cpu_area0 -= gauge_area(&s->cpu, now);
     s->iv.ready_area0 -= gauge_area(&s->ready_pods, now);
+    s->iv.pods_area0 -= gauge_area(&s->replicas, now);
     gauge_restart(&s->busy, now);
     gauge_restart(&s->queue, now);
     gauge_restart(&s->in_system, now);

@@ -216,6 +216,19 @@ struct pod {
     pod_metrics_t m;
 };
 
+/* The service's own totals at the metrics-server's last scrape, whatever
+ * pods came and went meanwhile: what an HPA's Object and External metrics
+ * read (requests_per_second over the window, inflight and queued then). */
+typedef struct service_totals {
+    uint64_t win_submitted;     /* s->submitted when the window opened */
+    simtime_t win_at;
+    bool win_open;              /* a window opened */
+    bool has_rate;              /* the last scrape closed a window */
+    uint32_t scrapes;
+    double rps;
+    int64_t inflight, queued;
+} service_totals_t;
+
 /* Per-interval counters for the time series (all requests, warm-up too). */
 typedef struct service_interval {
     uint64_t completed, rejected;
@@ -223,6 +236,7 @@ typedef struct service_interval {
     double busy_area0;          /* busy gauge area at the interval's start */
     double cpu_area0;           /* cpu gauge area (core-ns used) at the interval's start */
     double ready_area0;         /* ready_pods gauge area (pod-ns) at the interval's start */
+    double pods_area0;          /* replicas gauge area (pod-ns, every pod) at the interval's start */
 } service_interval_t;
 
 struct service {
@@ -264,6 +278,8 @@ struct service {
     uint64_t rollout_errors;    /* requests failed while a rollout was on */
     hist_t rollout_latency;     /* of those completed while a rollout was on */
     double rollout_seconds;
+    uint64_t submitted;         /* jobs handed to the service, all (warm-up too) */
+    service_totals_t tot;
     gauge_t busy, queue, in_system, replicas, ready_pods, desired_g;
     gauge_t cpu;                /* cores in use, all pods */
     service_interval_t iv;

@@ -382,9 +382,7 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
 {
     service_t *s = st->state;
     const char *n = s->cfg->name;
-    double area = gauge_area(&s->busy, w->now);
-    double workers = (double)s->npods * s->cfg->concurrency;
-    simtime_t dt = w->sc->sample_interval;
+    double area = gauge_area(&s->busy, w->now), pods_area = gauge_area(&s->replicas, w->now);
     world_series(w, t, n, "replicas", s->npods);
     world_series(w, t, n, "replicas_desired", s->desired);
     world_series(w, t, n, "replicas_ready", s->view.n);
@@ -397,7 +395,11 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
                          ((double)s->cfg->cpu_request_m * (ready_area - s->iv.ready_area0)));
     world_series(w, t, n, "busy", s->busy.value);
     world_series(w, t, n, "queue_length", s->queue.value);
-    world_series(w, t, n, "utilization", (area - s->iv.busy_area0) / ((double)dt * workers));
+    /* busy workers over workers, both integrated over the interval, as the
+     * summary's (none when no pod existed in it) */
+    if (pods_area > s->iv.pods_area0)
+        world_series(w, t, n, "utilization",
+                     (area - s->iv.busy_area0) / ((pods_area - s->iv.pods_area0) * s->cfg->concurrency));
     world_series(w, t, n, "throughput_rps", (double)s->iv.completed / secs);
     world_series(w, t, n, "rejected", (double)s->iv.rejected);
     if (s->iv.latency.n) {
@@ -411,6 +413,7 @@ static void svc_sample(world_t *w, station_t *st, double t, double secs)
     s->iv.busy_area0 = area;
     s->iv.cpu_area0 = cpu_area;
     s->iv.ready_area0 = ready_area;
+    s->iv.pods_area0 = pods_area;
     hist_clear(&s->iv.latency);
 }
 

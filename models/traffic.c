@@ -354,6 +354,7 @@ static void traffic_scrape(world_t *w, void *state, simtime_t window)
         t->class_rate[k] = (double)(t->class_arrivals[k] - t->class_prev[k]) / secs;
         t->class_prev[k] = t->class_arrivals[k];
     }
+    t->scrapes++;
 }
 
 double traffic_rate_at(const traffic_cfg_t *c, simtime_t t)

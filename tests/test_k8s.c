@@ -1494,6 +1494,22 @@ static void test_threshold_autoscaler(void **state)
  * A CPU rate needs two scrapes of a pod, memory one: at the evaluation of
  * 30 s only memory is known, and "CPU unknown" once counted as no
  * objection, scaling 4 -> 3 on memory alone. */
+/* The threshold autoscaler at 0 pods has nothing to scale up on (no CPU,
+ * memory or queue): its min_replicas is at least 1, an input error below,
+ * located at the value, where it scaled to 0 and never came back. */
+static void test_threshold_min_replicas_at_least_1(void **state)
+{
+    (void)state;
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string("traffic: {rate: 1/s}\n"
+                                          "services:\n  web: {autoscaler: {kind: threshold, min_replicas: 0}}\n",
+                                          "th0.yaml", NULL, 0, &d);
+    assert_null(sc);
+    assert_true(d.n >= 1);
+    assert_non_null(strstr(d.msgs[0].text, "th0.yaml:3:53: services.web.autoscaler.min_replicas: '0' is out of range"));
+}
+
 static void test_threshold_no_scale_down_unmeasured_cpu(void **state)
 {
     (void)state;
@@ -1611,6 +1627,92 @@ static void test_hpa_in_the_loop(void **state)
     assert_true(s->desired_g.min >= 3 && s->desired_g.max <= 20);
     assert_double_close(episodes, 1, 0);
     assert_double_close(resp, 525 - 390, 1e-9);
+    metrics_free(&m);
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* Object and External metrics are the service's totals, whatever pods came
+ * and went (tests/k8s/rps-external-hpa.yaml: requests_per_second, 5 a
+ * pod). At 40 requests/s (Poisson) every sync after the first scrape (60 s,
+ * the default resolution and window) reads the last 60 s's rate: 40 +-
+ * 4.42 x sqrt(40/60) = 3.6. Before it the metric has no value (an empty
+ * cell): it read 0 and took the service to 1 pod; and the pods a scale-up
+ * added, with no rate of their own yet, took their share out of the total
+ * (it read 35, then 10). */
+static void test_hpa_service_totals(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("duration: 600s\ntraffic: {rate: 40/s}\n"
+                             "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
+                             "    service_time: {dist: exponential, mean: 10ms}\n"
+                             "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
+                             "tests/k8s/external.yaml", NULL);
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, NULL);
+    w->autoscaler_log = log.f;
+    run(w);
+    memlog_close(&log);
+    int rows = 0, empty = 0;
+    for (char *line = log.buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        double t;
+        char value[32] = "";
+        /* replication,time_s,service,current,metric,value,... */
+        if (sscanf(line, "0,%lf,web,%*d,requests_per_second,%31[^,]", &t, value) >= 1) {
+            rows++;
+            if (t < 60) {
+                assert_true(value[0] == '\0' || value[0] == ','); /* no value before the first scrape */
+                empty++;
+            } else {
+                double v = atof(value);
+                if (fabs(v - 40) > 3.6)
+                    printf("  %.0f s: %s\n", t, value);
+                assert_true(fabs(v - 40) <= 3.6);
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    printf("  %d syncs, %d before the first scrape (no value), the rest 40 +- 3.6\n", rows, empty);
+    assert_int_equal(rows, 40);
+    assert_int_equal(empty, 3);
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* Counts are after warm-up, as every count of the summary: the scaling
+ * decisions of test_hpa_service_totals's run at 60 s (2 -> 6) and after it,
+ * with a warm-up of 70 s, count those from 70 s on only (events.csv has
+ * them all). */
+static void test_counts_after_warmup(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("duration: 600s\nwarmup: 70s\ntraffic: {rate: 40/s}\n"
+                             "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
+                             "    service_time: {dist: exponential, mean: 10ms}\n"
+                             "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
+                             "tests/k8s/external.yaml", NULL);
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    run(w);
+    memlog_close(&log);
+    evrow_t r[32];
+    size_t n = parse_events(log.buf, r, 32), before = 0;
+    for (size_t i = 0; i < n; i++)
+        before += r[i].t < 70;
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    printf("  %zu scaling decisions, %zu in the warm-up; scaling_events %g\n", n, before,
+           metric(&m, "services.web.scaling_events"));
+    assert_true(before >= 1);
+    assert_double_close(metric(&m, "services.web.scaling_events"), (double)(n - before), 0);
     metrics_free(&m);
     free(log.buf);
     world_free(w);
@@ -1765,6 +1867,59 @@ static void test_deployment_recreate(void **state)
     scenario_free(sc);
     assert_int_equal(done, 1);
     assert_int_equal(mixed_revisions, 0);
+}
+
+/* The utilization series is busy workers over workers, both integrated
+ * over the interval, as the summary's. An HPA that wants 1 pod for the
+ * load (External requests_per_second, 1000 a pod, at 150/s) takes 10 pods
+ * to 1 at its first sync after the first scrape, 60 s, in mid-interval
+ * (rows every 7 s); the load, 3 erlangs, then saturates the one worker.
+ * The row at 63 s covers 4 s of 10 pods and 3 s of 1: busy (4 x 3 + 3 x 1)
+ * / (4 x 10 + 3 x 1) = 0.35 or so, where dividing by the pods at the
+ * sample instant gave 15 / 7 = 2.1. Every row is in [0, 1]. */
+static void test_utilization_series(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("duration: 120s\nsample_interval: 7s\ntraffic: {rate: 150/s}\n"
+                             "services:\n  web:\n    replicas: 10\n    concurrency: 1\n"
+                             "    service_time: {dist: exponential, mean: 20ms}\n"
+                             "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml,\n"
+                             "                 patch: {spec: {metrics: {0: {external: {target: {averageValue: \"1000\"}}}}}}}\n",
+                             "tests/k8s/external.yaml", NULL);
+    memlog_t series, events;
+    memlog_open(&series);
+    memlog_open(&events);
+    world_t *w = world_new(sc, 0, &(world_files_t){series.f, events.f, NULL});
+    assert_non_null(w);
+    run(w);
+    memlog_close(&series);
+    memlog_close(&events);
+    assert_non_null(strstr(events.buf, "0,60,web/hpa,10,1,"));
+    int rows = 0;
+    double at63 = -1;
+    for (char *line = series.buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        const char *u = strstr(line, ",web.utilization,");
+        if (u) {
+            double v = atof(u + strlen(",web.utilization,"));
+            if (!(v >= 0 && v <= 1))
+                printf("  %s\n", line);
+            assert_true(v >= 0 && v <= 1);
+            if (strncmp(line, "0,63,", 5) == 0)
+                at63 = v;
+            rows++;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    printf("  %d utilization rows, all in [0, 1]; 63 s (the drop at 60 s inside): %.3f\n", rows, at63);
+    assert_int_equal(rows, 17);
+    assert_true(at63 > 0.25 && at63 < 0.45);
+    free(series.buf);
+    free(events.buf);
+    world_free(w);
+    scenario_free(sc);
 }
 
 /* ---- 9. determinism ------------------------------------------------------------------------ */
@@ -1925,11 +2080,15 @@ int main(void)
         cmocka_unit_test(test_rolling_update),
         cmocka_unit_test(test_rollout_not_held_by_draining_pods),
         cmocka_unit_test(test_threshold_autoscaler),
+        cmocka_unit_test(test_threshold_min_replicas_at_least_1),
         cmocka_unit_test(test_threshold_no_scale_down_unmeasured_cpu),
         cmocka_unit_test(test_hpa_in_the_loop),
+        cmocka_unit_test(test_hpa_service_totals),
+        cmocka_unit_test(test_counts_after_warmup),
         cmocka_unit_test(test_deployment_manifest),
         cmocka_unit_test(test_deployment_limits_default_requests),
         cmocka_unit_test(test_deployment_recreate),
+        cmocka_unit_test(test_utilization_series),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_reconcile_linear),
     };
