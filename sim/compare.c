@@ -101,9 +101,7 @@ int compare_paired(const double *b, const double *c, size_t r, double floor, dou
             d[k++] = c[i] - b[i];
     if (k > 0) {
         stats_mean_ci95(d, k, mean, half);
-        if (k < 2)
-            *half = NAN;
-        else if (*half < floor)
+        if (*half < floor) /* (NaN, for one pair, stays) */
             *half = floor;
     }
     if (d != buf)

@@ -3,9 +3,12 @@
  * Log-linear buckets in the manner of HdrHistogram, over integer nanoseconds:
  * values below 128 ns have a bucket each; above, every power-of-two octave is
  * split into 64 equal buckets, so a bucket [lo, lo+w) has w <= lo/64 and its
- * midpoint is within 1/128 (0.78%) of any value in it. Values up to 2^43 ns
- * (about 2.4 h) are resolved; larger ones fall into the last bucket (the exact
- * max is kept apart). Memory is HIST_BUCKETS counters whatever the run length.
+ * midpoint is within 1/128 (0.78%) of any value in it. Values up to 2^59 ns
+ * (about 18 years: past the longest run, 3650 days, so past any latency)
+ * are resolved; larger ones fall into the last bucket (the exact max is
+ * kept apart). Memory is HIST_BUCKETS counters (3456, 27 KiB) whatever the
+ * run length. (Up to 2^43 ns, 2.4 h, as it once was, latencies of hours
+ * fell together into the last bucket: a p50 of 3 h read 2.4 h.)
  * Merging adds counts, so a merged histogram equals one fed all the values.
  *
  * Quantile q of n values: the value of rank ceil(q*n) (at least 1) in sorted
@@ -16,7 +19,7 @@
  * report is at most (w-1)/2 away from v (clamping to [min, max], which holds
  * v, only brings it closer): 0 below 128 ns, between about 1/256 and 1/128 of
  * the value above. hist_resolution() gives that bound at a reported value
- * (the reported value and the exact one share a bucket). Past 2^43 ns the
+ * (the reported value and the exact one share a bucket). Past 2^59 ns the
  * last bucket is open-ended and the bound does not hold. */
 #ifndef SIM_HIST_H
 #define SIM_HIST_H
@@ -26,7 +29,7 @@
 
 #define HIST_SUB_BITS 7
 #define HIST_HALF (1 << (HIST_SUB_BITS - 1))            /* 64 buckets per octave */
-#define HIST_MAX_BITS 43                                /* resolves < 2^43 ns */
+#define HIST_MAX_BITS 59                                /* resolves < 2^59 ns */
 #define HIST_BUCKETS ((HIST_MAX_BITS - HIST_SUB_BITS + 2) * HIST_HALF)
 
 typedef struct hist {

@@ -142,18 +142,35 @@ char *results_summary_json(const scenario_t *sc, const run_result_t *res)
 /* The metric at path, NaN if absent. */
 static double get(const run_result_t *res, const char *path) { return metrics_value(&res->summary, path); }
 
+/* x with `digits` decimals into buf, or "-" when it has no value (NaN: no
+ * sample). */
+static const char *num(char *buf, size_t size, double x, int digits)
+{
+    if (isnan(x))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.*f", digits, x);
+    return buf;
+}
+
 void results_print_table(FILE *f, const scenario_t *sc, const run_result_t *res)
 {
     double total = get(res, "requests.total"), failed = get(res, "requests.failed");
     double rej = get(res, "requests.rejected");
+    char b[6][40];
     fprintf(f,
             "\n%s: %.0f requests after warm-up, %.0f failed (%.0f of them rejected by a full queue; error rate "
-            "%.4f%%), %d replication%s, %.2fs wall\n",
-            sc->name, total, failed, rej, 100 * get(res, "requests.error_rate"), res->replications,
-            res->replications > 1 ? "s" : "", res->wall_s);
-    fprintf(f, "end to end latency ms: mean %.3f  p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n",
-            get(res, "latency_ms.mean"), get(res, "latency_ms.p50"), get(res, "latency_ms.p95"),
-            get(res, "latency_ms.p99"), get(res, "latency_ms.max"));
+            "%s%s), %d replication%s, %.2fs wall\n",
+            sc->name, total, failed, rej, num(b[0], sizeof b[0], 100 * get(res, "requests.error_rate"), 4),
+            isnan(get(res, "requests.error_rate")) ? "" : "%",
+            res->replications, res->replications > 1 ? "s" : "", res->wall_s);
+    static const char *const lat[5] = {"mean", "p50", "p95", "p99", "max"};
+    for (int i = 0; i < 5; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "latency_ms.%s", lat[i]);
+        num(b[i + 1], sizeof b[i + 1], get(res, path), 3);
+    }
+    fprintf(f, "end to end latency ms: mean %s  p50 %s  p95 %s  p99 %s  max %s\n", b[1], b[2], b[3], b[4], b[5]);
     station_report_t rep = {sc, &res->summary, res->replications};
     if (model_catalog.source->report)
         model_catalog.source->report(f, &rep);

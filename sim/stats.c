@@ -24,7 +24,7 @@ void stats_mean_ci95(const double *x, size_t n, double *mean, double *half)
         *half = NAN;
     } else {
         *mean = gsl_stats_mean(v, 1, k);
-        *half = k < 2 ? 0.0 : stats_t_quantile(0.975, (double)(k - 1)) * gsl_stats_sd(v, 1, k) / sqrt((double)k);
+        *half = k < 2 ? NAN : stats_t_quantile(0.975, (double)(k - 1)) * gsl_stats_sd(v, 1, k) / sqrt((double)k);
     }
     if (v != buf)
         free(v);

@@ -5,8 +5,9 @@
 #include <stddef.h>
 
 /* Mean of x[0..n) and the half-width of its 95% confidence interval
- * (Student t with n-1 degrees of freedom; 0 when n < 2). NaN values are
- * skipped; the mean is NaN when none is left. */
+ * (Student t with n-1 degrees of freedom). NaN values are skipped; the mean
+ * is NaN when none is left, the half-width when fewer than 2 are (one value
+ * has no interval: 0 would claim it exact). */
 void stats_mean_ci95(const double *x, size_t n, double *mean, double *half);
 /* Student-t quantile t_{p, dof}. */
 double stats_t_quantile(double p, double dof);

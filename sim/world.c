@@ -314,7 +314,9 @@ void world_collect(const world_t *w, metrics_t *m)
     metrics_add(m, (double)w->requests_completed, "requests.completed");
     metrics_add(m, (double)w->requests_failed, "requests.failed");
     metrics_add(m, (double)w->requests_rejected, "requests.rejected");
-    metrics_add(m, finished ? (double)w->requests_failed / (double)finished : 0.0, "requests.error_rate");
+    /* none finished: no rate (null), so that a gate on it fails for want of
+     * a sample rather than passing on nothing */
+    metrics_add(m, finished ? (double)w->requests_failed / (double)finished : NAN, "requests.error_rate");
     metrics_add(m, (double)w->requests_completed / window, "requests.throughput_rps");
     metrics_add_latency(m, &w->latency, "latency_ms", true);
     if (model_catalog.source->collect)

@@ -3,7 +3,7 @@
  * What is pinned and where it comes from (sim/hist.h):
  *  - buckets: values below 128 ns one bucket each; above, an octave split in
  *    64 buckets, so a bucket [lo, lo+w) has w <= lo/64; the buckets tile
- *    [0, 2^43) and everything at or above 2^43 goes to the last one;
+ *    [0, 2^59) and everything at or above 2^59 goes to the last one;
  *  - quantile q of n values is the value of rank ceil(q*n) (at least 1),
  *    reported as its bucket's midpoint lo + (w-1)/2 clamped to [min, max].
  *    For a true value v in [lo, lo+w-1]: |mid - v| <= (w-1)/2 < w/2 <= lo/128
@@ -107,7 +107,7 @@ static void test_bucket_round_trip(void **state)
             assert_true(w * 64 <= lo);         /* w <= lo/64 */
         next_lo = lo + w;
     }
-    /* the buckets tile exactly [0, 2^43) */
+    /* the buckets tile exactly [0, 2^HIST_MAX_BITS) */
     assert_int_equal(next_lo, (uint64_t)1 << HIST_MAX_BITS);
     /* a few values by hand: 128 = 2^7 starts the first split octave, whose
      * buckets have width 2^(7-6) = 2 */
@@ -173,6 +173,13 @@ static void test_quantiles_log_uniform(void **state)
     double span = log(3.6e12 / 1e3);
     for (size_t i = 0; i < N; i++)
         v[i] = llround(1e3 * exp(span * sm_unif()));
+    check_quantiles(v, N);
+    /* latencies of hours to years (1 h to 3650 days, the longest run):
+     * resolved as well (up to 2^43 ns, 2.4 h, they once all fell into the
+     * last bucket) */
+    double span_long = log(3650.0 * 86400 / 3600);
+    for (size_t i = 0; i < N; i++)
+        v[i] = llround(3.6e12 * exp(span_long * sm_unif()));
     check_quantiles(v, N);
     /* several sizes, so ranks fall in many places (n = 1, 2, 3, ...) */
     for (size_t n = 1; n <= 64; n++) {
@@ -369,7 +376,8 @@ static void test_overflow_last_bucket(void **state)
     (void)state;
     hist_t *h = new_hist();
     const simtime_t big[] = {(simtime_t)1 << HIST_MAX_BITS, ((simtime_t)1 << HIST_MAX_BITS) + 12345,
-                             (simtime_t)1 << 50, (simtime_t)9000000000000000000LL};
+                             ((simtime_t)1 << HIST_MAX_BITS) + ((simtime_t)1 << 57),
+                             (simtime_t)9000000000000000000LL};
     for (size_t i = 0; i < 4; i++)
         hist_add(h, big[i]);
     assert_int_equal(h->counts[HIST_BUCKETS - 1], 4);
@@ -381,7 +389,7 @@ static void test_overflow_last_bucket(void **state)
      * the clamp keeps it within [min, max] */
     double q = hist_quantile(h, 0.999);
     assert_true(q >= (double)big[0] && q <= (double)big[3]);
-    /* a value just below 2^43 shares the last bucket but is resolved */
+    /* a value just below 2^59 shares the last bucket but is resolved */
     hist_add(h, ((simtime_t)1 << HIST_MAX_BITS) - 1);
     assert_int_equal(h->counts[HIST_BUCKETS - 1], 5);
     assert_int_equal(h->min, ((simtime_t)1 << HIST_MAX_BITS) - 1);

@@ -200,18 +200,35 @@ fi
 
 # ---- no sample ------------------------------------------------------------------------
 
-# (requests.error_rate is 0 over no finished request: the models' choice, not a gate's)
+# (requests.error_rate over no finished request is no sample too, null: an
+# error gate fails for want of data rather than passing on nothing)
 run check "$DD1" --set traffic.rate=1/h --junit "$TMP/nan.xml"
 if [ $rc -eq 1 ] && grep -q '^mean-under .* no sample .* FAIL (no sample)$' "$OUT" &&
-    grep -q '^p99-at-most .* no sample .* FAIL (no sample)$' "$OUT" && grep -q '^1 of 4 gates pass' "$OUT" &&
+    grep -q '^p99-at-most .* no sample .* FAIL (no sample)$' "$OUT" &&
+    grep -q '^no-errors .* no sample .* FAIL (no sample)$' "$OUT" && grep -q '^0 of 4 gates pass' "$OUT" &&
     python3 - "$TMP/nan.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 cases = ET.parse(sys.argv[1]).getroot().find("testsuite").findall("testcase")
-assert [c.find("failure") is not None for c in cases] == [True, True, True, False]
-assert all("no sample" in c.find("failure").get("message") for c in cases[:3])
+assert [c.find("failure") is not None for c in cases] == [True, True, True, True]
+assert all("no sample" in c.find("failure").get("message") for c in cases)
 PY
-then ok "no request measured (1/h for 10 min): the latency gates FAIL (no sample), exit 1, JUnit says no sample"
-else not_ok "no request measured: the latency gates FAIL (no sample), exit 1" "exit $rc" "$(cat "$OUT")" "$(first_err)"; fi
+then ok "no request measured (1/h for 10 min): every gate, the error rate's too, FAILs (no sample), exit 1"
+else not_ok "no request measured: every gate FAILs (no sample), exit 1" "exit $rc" "$(cat "$OUT")" "$(first_err)"; fi
+# two replications, a request in one of them only (0.4/s for 2 s: seed 1
+# has one, seed 2 none): the values of one replication have no interval
+# (null _ci95), where 0 claimed them exact
+printf 'name: rare\nseed: 1\nduration: 2s\nwarmup: 0s\ntraffic: {rate: 0.4/s, arrivals: poisson}\nservices:\n  web: {service_time: 100ms}\n' >"$TMP/rare.yaml"
+run run "$TMP/rare.yaml" -r 2 -q -o "$TMP/rare"
+if [ $rc -eq 0 ] && python3 - "$TMP/rare/summary.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["requests"]["total"] == 0.5, d["requests"]
+lat = d["latency_ms"]
+assert lat["mean"] == 100 and lat["mean_ci95"] is None and lat["p99_ci95"] is None, lat
+assert d["requests"]["error_rate"] == 0 and d["requests"]["error_rate_ci95"] is None, d["requests"]
+PY
+then ok "a sample in 1 of 2 replications: its _ci95 is null (no interval from one value)"
+else not_ok "a sample in 1 of 2 replications: null _ci95" "exit $rc" "$(first_err)"; fi
 
 # ---- bad input: exit 2, nothing runs, nothing written -----------------------------------
 
