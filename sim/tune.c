@@ -796,12 +796,13 @@ static size_t alive_points(const tune_t *t, size_t *pts)
     return n;
 }
 
-/* The survivor that meets every gate with the least cost, not tried yet. */
+/* The survivor with the least cost that may meet every gate (feasible, or
+ * undecided: not surely failing one), not tried yet. */
 static size_t best_survivor(const tune_t *t, const bool *tried)
 {
     size_t best = SIZE_MAX;
     for (size_t p = 0; p < t->npoints; p++)
-        if (t->state[p] == ALIVE && !tried[p] && t->ev[p].feasible && !isnan(t->ev[p].objective) &&
+        if (t->state[p] == ALIVE && !tried[p] && !t->ev[p].infeasible && !isnan(t->ev[p].objective) &&
             (best == SIZE_MAX || cost_of(t, p) < cost_of(t, best)))
             best = p;
     return best;
@@ -879,7 +880,11 @@ int tune_run(tune_t *t, char *err, size_t errlen)
         had = r;
         r = nr;
     }
-    /* the winner, at R replications */
+    /* The winner, at R replications: the survivors in order of cost, each
+     * topped up to R, the first that meets every gate there. One that fails
+     * there gives back the candidates it was taken to dominate (by[]), which
+     * race on in the same order: a drop rests on its dominator's feasibility,
+     * judged at fewer replications. */
     while (rc == TUNE_OK) {
         size_t w = best_survivor(t, tried);
         if (w == SIZE_MAX)
@@ -899,6 +904,11 @@ int tune_run(tune_t *t, char *err, size_t errlen)
             t->winner = w;
             break;
         }
+        for (size_t p = 0; p < t->npoints; p++)
+            if (t->state[p] == DOMINATED && t->by[p] == w) {
+                t->state[p] = ALIVE;
+                t->dropped_at[p] = 0;
+            }
     }
     if (rc == TUNE_OK)
         mark_pareto(t);
@@ -1191,7 +1201,12 @@ void tune_print(FILE *f, const tune_t *t)
     fprintf(f, "%s: %zu candidates, %ld simulations (exhaustive: %zu x %d = %ld), %zu rounds\n", t->name,
             t->npoints, t->spent, t->npoints, t->R, (long)t->npoints * t->R, t->nrounds);
     if (t->winner == SIZE_MAX) {
-        fprintf(f, "no candidate meets every SLO (whole 95%% intervals at %d replications)\n", t->R);
+        int most = 0;
+        for (size_t p = 0; p < t->npoints; p++)
+            if (t->ev[p].replications > most)
+                most = t->ev[p].replications;
+        fprintf(f, "no candidate meets every SLO (whole 95%% intervals, at %d replications at most%s)\n", most,
+                most < t->R ? ": the budget ran out first" : "");
         return;
     }
     const probe_eval_t *e = &t->ev[t->winner];
