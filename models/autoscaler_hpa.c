@@ -220,15 +220,16 @@ static void hpa_sync_service(world_t *w, service_t *s)
             /* a business rate from the traffic (External/Object
              * CLASS_per_second); none before the first scrape */
             const traffic_t *tr = world_traffic(w);
-            obs[m].value = (int64_t)llround(tr->class_rate[a->mclass[m]] * 1000.0);
-            obs[m].failed = tr->scrapes == 0;
+            bool before = tr->scraped_at == w->now; /* at a scrape's instant: the one before */
+            obs[m].value = (int64_t)llround((before ? tr->class_rate_prev : tr->class_rate)[a->mclass[m]] * 1000.0);
+            obs[m].failed = tr->scrapes - before == 0;
             continue;
         }
         int src = spec->metrics[m].source;
         if (src == HPA_SOURCE_OBJECT || src == HPA_SOURCE_EXTERNAL) {
             /* the service's total at the last scrape (service_totals_t):
              * none before the first one, nor a rate before a window closed */
-            const service_totals_t *t = &s->tot;
+            const service_totals_t *t = service_totals(s, w->now);
             double v = kind == MK_RATE ? t->rps : kind == MK_INFLIGHT ? (double)t->inflight : (double)t->queued;
             obs[m].value = (int64_t)llround(v * 1000.0);
             obs[m].failed = t->scrapes == 0 || (kind == MK_RATE && !t->has_rate);
@@ -236,7 +237,7 @@ static void hpa_sync_service(world_t *w, service_t *s)
         }
         for (size_t i = 0; i < n; i++) {
             const pod_t *p = s->pods[i];
-            const pod_metrics_t *pm = &p->m;
+            const pod_metrics_t *pm = service_pod_metrics(p, w->now);
             bool run = pod_running(p);
             hpa_sample_t x = {.timestamp = pm->at, .window = window, .request = -1};
             if (kind == MK_CPU) {

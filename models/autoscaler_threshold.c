@@ -36,16 +36,17 @@ static void th_sync(world_t *w, service_t *s)
     int n_cpu = 0, n_mem = 0;
     for (uint32_t i = 0; i < s->npods; i++) {
         const pod_t *p = s->pods[i];
-        if (!pod_running(p) || p->m.scrapes == 0)
+        const pod_metrics_t *m = service_pod_metrics(p, w->now);
+        if (!pod_running(p) || m->scrapes == 0)
             continue;
-        queued += p->m.queued;
+        queued += m->queued;
         if (p->phase != POD_READY)
             continue;
-        if (p->m.has_cpu) {
-            cpu_used += (double)p->m.cpu_m;
+        if (m->has_cpu) {
+            cpu_used += (double)m->cpu_m;
             n_cpu++;
         }
-        mem_used += (double)p->m.mem_b;
+        mem_used += (double)m->mem_b;
         n_mem++;
     }
     /* a metric with a request is judged once it is measured (CPU needs two

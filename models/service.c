@@ -1044,7 +1044,7 @@ static void phase_step(void *ctx, void *obj, uint64_t arg)
         break;
     case POD_STARTING:
         /* the container runs: metrics restart, the probe starts */
-        p->m = (pod_metrics_t){0};
+        p->m = p->m_prev = (pod_metrics_t){0};
         p->cpu_last = w->now;
         p->container_start = w->now;
         phase_after(w, p, POD_UNREADY, &st->readiness);
@@ -1233,6 +1233,7 @@ void service_scrape(world_t *w, service_t *s)
         if (!pod_running(p))
             continue;
         pod_metrics_t *m = &p->m;
+        p->m_prev = *m;
         /* a rate needs the container running since the window began */
         m->has_cpu = m->win_ok && m->win_at >= p->container_start && w->now > m->win_at;
         if (m->has_cpu) {
@@ -1249,6 +1250,8 @@ void service_scrape(world_t *w, service_t *s)
     /* the service's totals: its requests over the window, whichever pods
      * took them, and what its pods hold now */
     service_totals_t *t = &s->tot;
+    s->tot_prev = *t;
+    t->at = w->now;
     t->has_rate = t->win_open && w->now > t->win_at;
     if (t->has_rate)
         t->rps = (double)(s->submitted - t->win_submitted) / ((double)(w->now - t->win_at) * 1e-9);

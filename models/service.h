@@ -214,12 +214,14 @@ struct pod {
     int restarts;
     simtime_t backoff;          /* the next CrashLoopBackOff delay */
     pod_metrics_t m;
+    pod_metrics_t m_prev;       /* m before the last scrape (service_pod_metrics) */
 };
 
 /* The service's own totals at the metrics-server's last scrape, whatever
  * pods came and went meanwhile: what an HPA's Object and External metrics
  * read (requests_per_second over the window, inflight and queued then). */
 typedef struct service_totals {
+    simtime_t at;               /* of the scrape */
     uint64_t win_submitted;     /* s->submitted when the window opened */
     simtime_t win_at;
     bool win_open;              /* a window opened */
@@ -279,11 +281,24 @@ struct service {
     hist_t rollout_latency;     /* of those completed while a rollout was on */
     double rollout_seconds;
     uint64_t submitted;         /* jobs handed to the service, all (warm-up too) */
-    service_totals_t tot;
+    service_totals_t tot, tot_prev; /* at the last scrape, and before it */
     gauge_t busy, queue, in_system, replicas, ready_pods, desired_g;
     gauge_t cpu;                /* cores in use, all pods */
     service_interval_t iv;
 };
+
+/* What an autoscaler evaluating now reads of pod p's metrics, and of the
+ * service's totals: the last scrape, or, at the very instant of a scrape,
+ * the one before it (the sync and the scrape do not see each other's
+ * work at one instant, whichever event came first). */
+static inline const pod_metrics_t *service_pod_metrics(const pod_t *p, simtime_t now)
+{
+    return p->m.at == now && p->m.scrapes > 0 ? &p->m_prev : &p->m;
+}
+static inline const service_totals_t *service_totals(const service_t *s, simtime_t now)
+{
+    return s->tot.at == now && s->tot.scrapes > 0 ? &s->tot_prev : &s->tot;
+}
 
 /* Sets up a service from its configuration; its initial pods Ready. 0 or -1 (OOM). */
 int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t index);

@@ -347,13 +347,14 @@ int traffic_class_index(const traffic_cfg_t *cfg, const char *name)
 
 static void traffic_scrape(world_t *w, void *state, simtime_t window)
 {
-    (void)w;
     traffic_t *t = state;
     double secs = simtime_to_s(window);
     for (size_t k = 0; k < t->cfg->nmix; k++) {
+        t->class_rate_prev[k] = t->class_rate[k];
         t->class_rate[k] = (double)(t->class_arrivals[k] - t->class_prev[k]) / secs;
         t->class_prev[k] = t->class_arrivals[k];
     }
+    t->scraped_at = w->now;
     t->scrapes++;
 }
 

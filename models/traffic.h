@@ -119,6 +119,8 @@ typedef struct traffic {
     uint64_t class_arrivals[TRAFFIC_MAX_CLASSES]; /* all, warm-up included */
     uint64_t class_prev[TRAFFIC_MAX_CLASSES];     /* at the previous scrape */
     double class_rate[TRAFFIC_MAX_CLASSES];       /* per second, last scrape */
+    double class_rate_prev[TRAFFIC_MAX_CLASSES];  /* the scrape before it */
+    simtime_t scraped_at;                          /* the last scrape's time */
     uint32_t scrapes;                              /* scrapes so far (0: no rate yet) */
     /* classes, regions and modulation (absent from plain scenarios) */
     bool modulated;             /* thinning: diurnal curves or flash crowds */

@@ -1638,9 +1638,10 @@ static void test_hpa_in_the_loop(void **state)
  * pod). At 40 requests/s (Poisson) every sync after the first scrape (60 s,
  * the default resolution and window) reads the last 60 s's rate: 40 +-
  * 4.42 x sqrt(40/60) = 3.6. Before it the metric has no value (an empty
- * cell): it read 0 and took the service to 1 pod; and the pods a scale-up
- * added, with no rate of their own yet, took their share out of the total
- * (it read 35, then 10). */
+ * cell): it read 0 and took the service to 1 pod; so does the sync at 60 s
+ * itself, which reads the scrape before its instant (none). And the pods a
+ * scale-up added, with no rate of their own yet, took their share out of
+ * the total (it read 35, then 10). */
 static void test_hpa_service_totals(void **state)
 {
     (void)state;
@@ -1665,7 +1666,7 @@ static void test_hpa_service_totals(void **state)
         /* replication,time_s,service,current,metric,value,... */
         if (sscanf(line, "0,%lf,web,%*d,requests_per_second,%31[^,]", &t, value) >= 1) {
             rows++;
-            if (t < 60) {
+            if (t <= 60) {
                 assert_true(value[0] == '\0' || value[0] == ','); /* no value before the first scrape */
                 empty++;
             } else {
@@ -1677,22 +1678,74 @@ static void test_hpa_service_totals(void **state)
         }
         line = nl ? nl + 1 : NULL;
     }
-    printf("  %d syncs, %d before the first scrape (no value), the rest 40 +- 3.6\n", rows, empty);
+    printf("  %d syncs, %d up to the first scrape's instant (no value), the rest 40 +- 3.6\n", rows, empty);
     assert_int_equal(rows, 40);
-    assert_int_equal(empty, 3);
+    assert_int_equal(empty, 4);
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* A sync at the instant of a scrape reads the scrape before it, whichever
+ * event came first (scenarios/README.md): with scrapes every 30 s and
+ * syncs every 10 s, the syncs at 30, 60, 90 s ... read what the syncs 10 s
+ * before them read, and each scrape is first read 10 s after it (at 30 s
+ * there is none yet). The scrape came first when its period was the longer
+ * one (scheduled earlier), and the sync then read it at once. */
+static void test_sync_at_scrape_reads_the_one_before(void **state)
+{
+    (void)state;
+    scenario_t *sc = load_as("duration: 300s\nmetrics_server: {resolution: 30s}\nhpa_controller: {sync_period: 10s}\n"
+                             "traffic: {profile: [{at: 0s, rate: 1/s}, {at: 99.999s, rate: 1/s}, {at: 100s, rate: 50/s}]}\n"
+                             "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
+                             "    service_time: {dist: exponential, mean: 10ms}\n"
+                             "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
+                             "tests/k8s/tie.yaml", NULL);
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, NULL);
+    w->autoscaler_log = log.f;
+    run(w);
+    memlog_close(&log);
+    char value[64][32];
+    int n = 0;
+    for (char *line = log.buf; line && *line && n < 64;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        double t;
+        value[n][0] = '\0';
+        if (sscanf(line, "0,%lf,web,%*d,requests_per_second,%31[^,]", &t, value[n]) >= 1) {
+            assert_double_close(t, 10.0 * (n + 1), 1e-9);
+            n++;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    assert_int_equal(n, 30);
+    for (int i = 0; i < 3; i++) /* 10, 20, 30 s: no scrape before them */
+        assert_string_equal(value[i], "");
+    for (int i = 3; i < n; i++) { /* sync i at 10 (i + 1) s */
+        if ((i + 1) % 3 == 0) /* a scrape's instant: the sync before it read the same */
+            assert_string_equal(value[i], value[i - 1]);
+        if ((i + 1) % 3 == 1 && i + 1 > 4) /* 10 s after a scrape: its first reader */
+            assert_true(strcmp(value[i], value[i - 1]) != 0);
+    }
+    printf("  syncs at 110, 120, 130 s read %s, %s, %s (the step at 100 s first seen at 130 s)\n", value[10],
+           value[11], value[12]);
+    assert_true(atof(value[11]) < 2 && atof(value[12]) > 10);
     free(log.buf);
     world_free(w);
     scenario_free(sc);
 }
 
 /* Counts are after warm-up, as every count of the summary: the scaling
- * decisions of test_hpa_service_totals's run at 60 s (2 -> 6) and after it,
- * with a warm-up of 70 s, count those from 70 s on only (events.csv has
+ * decisions of test_hpa_service_totals's run at 75 s (2 -> 6) and after it,
+ * with a warm-up of 80 s, count those from 80 s on only (events.csv has
  * them all). */
 static void test_counts_after_warmup(void **state)
 {
     (void)state;
-    scenario_t *sc = load_as("duration: 600s\nwarmup: 70s\ntraffic: {rate: 40/s}\n"
+    scenario_t *sc = load_as("duration: 600s\nwarmup: 80s\ntraffic: {rate: 40/s}\n"
                              "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
                              "    service_time: {dist: exponential, mean: 10ms}\n"
                              "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
@@ -1705,7 +1758,7 @@ static void test_counts_after_warmup(void **state)
     evrow_t r[32];
     size_t n = parse_events(log.buf, r, 32), before = 0;
     for (size_t i = 0; i < n; i++)
-        before += r[i].t < 70;
+        before += r[i].t < 80;
     metrics_t m;
     metrics_init(&m);
     world_collect(w, &m);
@@ -1872,11 +1925,11 @@ static void test_deployment_recreate(void **state)
 /* The utilization series is busy workers over workers, both integrated
  * over the interval, as the summary's. An HPA that wants 1 pod for the
  * load (External requests_per_second, 1000 a pod, at 150/s) takes 10 pods
- * to 1 at its first sync after the first scrape, 60 s, in mid-interval
- * (rows every 7 s); the load, 3 erlangs, then saturates the one worker.
- * The row at 63 s covers 4 s of 10 pods and 3 s of 1: busy (4 x 3 + 3 x 1)
- * / (4 x 10 + 3 x 1) = 0.35 or so, where dividing by the pods at the
- * sample instant gave 15 / 7 = 2.1. Every row is in [0, 1]. */
+ * to 1 at its first sync after the first scrape (60 s), at 75 s, in
+ * mid-interval (rows every 7 s); the load, 3 erlangs, then saturates the
+ * one worker. The row at 77 s covers 5 s of 10 pods and 2 s of 1: busy
+ * (5 x 3 + 2 x 1) / (5 x 10 + 2 x 1) = 0.33 or so, where dividing by the
+ * pods at the sample instant gave 17 / 7 = 2.4. Every row is in [0, 1]. */
 static void test_utilization_series(void **state)
 {
     (void)state;
@@ -1894,9 +1947,9 @@ static void test_utilization_series(void **state)
     run(w);
     memlog_close(&series);
     memlog_close(&events);
-    assert_non_null(strstr(events.buf, "0,60,web/hpa,10,1,"));
+    assert_non_null(strstr(events.buf, "0,75,web/hpa,10,1,"));
     int rows = 0;
-    double at63 = -1;
+    double at77 = -1;
     for (char *line = series.buf; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl)
@@ -1907,15 +1960,15 @@ static void test_utilization_series(void **state)
             if (!(v >= 0 && v <= 1))
                 printf("  %s\n", line);
             assert_true(v >= 0 && v <= 1);
-            if (strncmp(line, "0,63,", 5) == 0)
-                at63 = v;
+            if (strncmp(line, "0,77,", 5) == 0)
+                at77 = v;
             rows++;
         }
         line = nl ? nl + 1 : NULL;
     }
-    printf("  %d utilization rows, all in [0, 1]; 63 s (the drop at 60 s inside): %.3f\n", rows, at63);
+    printf("  %d utilization rows, all in [0, 1]; 77 s (the drop at 75 s inside): %.3f\n", rows, at77);
     assert_int_equal(rows, 17);
-    assert_true(at63 > 0.25 && at63 < 0.45);
+    assert_true(at77 > 0.23 && at77 < 0.43);
     free(series.buf);
     free(events.buf);
     world_free(w);
@@ -2085,6 +2138,7 @@ int main(void)
         cmocka_unit_test(test_hpa_in_the_loop),
         cmocka_unit_test(test_hpa_service_totals),
         cmocka_unit_test(test_counts_after_warmup),
+        cmocka_unit_test(test_sync_at_scrape_reads_the_one_before),
         cmocka_unit_test(test_deployment_manifest),
         cmocka_unit_test(test_deployment_limits_default_requests),
         cmocka_unit_test(test_deployment_recreate),
