@@ -345,14 +345,15 @@ static void on_failover(void *ctx, void *obj, uint64_t arg)
     int shard = (int)(arg % REDIS_MAX_SHARDS);
     char name[64];
     snprintf(name, sizeof name, "redis.%d", shard);
+    /* failovers of one shard overlap: it has no primary while any lasts */
     if (!promoted) {
-        rd->down[shard]++;
-        world_event(w, name, "redis", "primary", "failed",
+        world_event(w, name, "redis", rd->down[shard]++ ? "failed" : "primary", "failed",
                     rd->cfg->on_failover ? "failover: requests go to the database" : "failover: requests fail");
         if (w->now + rd->cfg->detection <= w->end)
             world_schedule(w, w->now + rd->cfg->detection, on_failover, rd, arg + REDIS_MAX_SHARDS);
+    } else if (--rd->down[shard] > 0) {
+        world_event(w, name, "redis", "failed", "failed", "failover detected; another failover is under way");
     } else {
-        rd->down[shard]--;
         world_event(w, name, "redis", "failed", "replica promoted", "failover detected");
     }
 }

@@ -4,6 +4,7 @@
  *
  * Exit codes (sim/cli.h): 0 success (or every gate passed), 1 a gate failed, 2 the input
  * or the command line is wrong, 3 an internal error. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -285,6 +286,39 @@ static void catch_stop_signals(void)
         sa.sa_flags = SA_RESTART;
         sigaction(sigs[i], &sa, NULL);
     }
+}
+
+/* Whether path names something inside directory dir: by their real
+ * paths when they exist (the path's directory, as the file may not), else
+ * by their text without "./" and trailing slashes. */
+static bool path_inside(const char *path, const char *dir)
+{
+    char *pdir = strdup(path), *rp = NULL, *rd = NULL;
+    bool in = false;
+    if (pdir) {
+        char *slash = strrchr(pdir, '/');
+        if (slash)
+            *slash = '\0';
+        rp = slash ? realpath(pdir, NULL) : realpath(".", NULL);
+        rd = realpath(dir, NULL);
+    }
+    if (rp && rd) {
+        size_t n = strlen(rd);
+        in = strncmp(rp, rd, n) == 0 && (rp[n] == '\0' || rp[n] == '/' || n == 1);
+    } else {
+        while (path[0] == '.' && path[1] == '/')
+            path += 2;
+        while (dir[0] == '.' && dir[1] == '/')
+            dir += 2;
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/')
+            n--;
+        in = strncmp(path, dir, n) == 0 && path[n] == '/';
+    }
+    free(rp);
+    free(rd);
+    free(pdir);
+    return in;
 }
 
 /* A result directory being written (compare's -o): removed if a stop
@@ -790,11 +824,21 @@ static int cmd_compare(int argc, char **argv)
     const char *reports[4] = {junit, markdown, NULL, NULL};
     static const char *const report_opt[4] = {"--junit:", "--markdown:", "-o:", "-o:"};
     for (int i = 0; i < 2; i++)
+        if (reports[i] && co.outdir && path_inside(reports[i], co.outdir)) {
+            fprintf(stderr,
+                    "clustersim compare: %s '%s' is inside -o '%s', which compare replaces whole (an earlier "
+                    "compare's results, nothing else): write the report beside it\n",
+                    report_opt[i], reports[i], co.outdir);
+            rc = EXIT_INPUT;
+            goto done;
+        }
+    for (int i = 0; i < 2; i++)
         if (reports[i] && gate_check_output(reports[i], err, sizeof err) != 0) {
             fprintf(stderr, "clustersim compare: %s %s\n", report_opt[i], err);
             rc = EXIT_INPUT;
             goto done;
         }
+    catch_stop_signals(); /* before -o's temporary directory: a stop removes it */
     if (co.outdir) {
         int orc = run_dir_open(&cdir, co.outdir, RUN_DIR_COMPARE, (int)co.reps, err, sizeof err);
         if (orc != RUN_OK) {
@@ -816,7 +860,6 @@ static int cmd_compare(int argc, char **argv)
         reports[3] = csv;
     }
 
-    catch_stop_signals();
     run_opts_t o = {base_out, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
     rc = run_checked("compare", base, &o, &bres);
     ran_base = true;
@@ -835,9 +878,6 @@ static int cmd_compare(int argc, char **argv)
     rep.cand_label = cand_label ? cand_label : cand_file;
     rep.seed = base->seed;
     compare_print(stdout, &rep, co.quiet);
-    if (co.outdir && !co.quiet)
-        printf("results: %s/compare.json, compare.csv; the runs in %s/base and %s/candidate\n", co.outdir, co.outdir,
-               co.outdir);
     fflush(stdout);
     rc = rep.passed == rep.nlimited ? 0 : EXIT_GATE;
     int (*const writers[4])(const char *, const compare_report_t *, char *, size_t) = {
@@ -856,6 +896,9 @@ static int cmd_compare(int argc, char **argv)
         if (run_dir_commit(d, err, sizeof err) != RUN_OK) {
             fprintf(stderr, "clustersim compare: -o: %s\n", err);
             rc = EXIT_INTERNAL;
+        } else if (!co.quiet) {
+            printf("results: %s/compare.json, compare.csv; the runs in %s/base and %s/candidate\n", co.outdir,
+                   co.outdir, co.outdir);
         }
     }
 

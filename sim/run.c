@@ -109,19 +109,22 @@ static bool named(const char *name, const char *const *names, size_t n)
     return false;
 }
 
-static bool is_result_name(const char *name)
+/* A .NAME.tmp file an older version could leave. */
+static bool is_tmp_name(const char *name)
 {
-    if (named(name, result_files, NRESULT_FILES))
-        return true;
     size_t n = strlen(name);
     return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
 }
 
-/* Whether name is one of a layout's files (is_dir false) or directories. */
+static bool is_result_name(const char *name) { return named(name, result_files, NRESULT_FILES) || is_tmp_name(name); }
+
+/* Whether name is one of a layout's files (is_dir false) or directories (a
+ * run's result files are not a compare's: its runs are in base/ and
+ * candidate/). */
 static bool layout_entry(int layout, const char *name, bool is_dir)
 {
     if (layout == RUN_DIR_COMPARE)
-        return is_dir ? named(name, compare_dirs, 2) : named(name, compare_files, 2) || is_result_name(name);
+        return is_dir ? named(name, compare_dirs, 2) : named(name, compare_files, 2) || is_tmp_name(name);
     return !is_dir && is_result_name(name);
 }
 
@@ -448,8 +451,9 @@ static int sync_dir(const char *dir)
 static void remove_old(const char *old, int layout)
 {
     if (remove_dir(old, layout, true) != 0)
-        fprintf(stderr, "clustersim run: warning: the earlier results were moved to '%s', which holds files "
-                        "clustersim did not write (added during the run?); it was left in place\n", old);
+        fprintf(stderr, "clustersim %s: warning: the earlier results were moved to '%s', which holds files "
+                        "clustersim did not write (added during the run?); it was left in place\n",
+                layout == RUN_DIR_COMPARE ? "compare" : "run", old);
 }
 
 /* Renames the complete temporary directory to the target (replacing an

@@ -893,7 +893,7 @@ int tune_run(tune_t *t, char *err, size_t errlen)
         int have = t->ev[w].replications;
         if (have < t->R) {
             if (t->spent + (t->R - have) > t->budget)
-                break;
+                continue; /* (one topped up already may still be judged) */
             if ((rc = run_round(t, &w, 1, t->R, err, errlen)) != TUNE_OK)
                 break;
             t->spent += t->R - have;
@@ -1215,9 +1215,10 @@ void tune_print(FILE *f, const tune_t *t)
         fprintf(f, " %s=%s", t->g->axes[a].path, value_of(t, t->winner, a));
     char v[40], h[40], m[40], mh[40];
     journal_fmt_num(v, sizeof v, e->objective);
-    snprintf(h, sizeof h, "%.4g", e->objective_half);
+    /* (a half-width is NaN where a value had one replication's sample) */
+    snprintf(h, sizeof h, isnan(e->objective_half) ? "-" : "%.4g", e->objective_half);
     snprintf(m, sizeof m, "%.4g", e->margin);
-    snprintf(mh, sizeof mh, "%.3g", e->margin_half);
+    snprintf(mh, sizeof mh, isnan(e->margin_half) ? "-" : "%.3g", e->margin_half);
     fprintf(f, "\n  %s = %s ± %s (%d replications); tightest gate '%s': margin %s ± %s of its threshold\n",
             t->o->objective, v, h, e->replications, t->sc0->slo[e->margin_gate].name, m, mh);
 }

@@ -214,6 +214,39 @@ static void test_evictions_after_warmup(void **state)
     scenario_free(sc);
 }
 
+/* Overlapping failovers of one shard, at 20 s and 22 s with a 5 s
+ * detection: no primary from 20 s to 27 s, and events.csv says so: the
+ * second failure finds the shard failed already, the first promotion at
+ * 25 s leaves it failed (the second is under way), the second's at 27 s
+ * promotes the replica. */
+static void test_overlapping_failover_events(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 40s\ntraffic:\n  rate: 10/s\n"
+                          "  classes: {s: {share: 1, objects: 100, route: [redis]}}\n"
+                          "redis:\n  failover_detection: 5s\n"
+                          "  patterns: {sessions: {ttl: 24h, classes: [s]}}\n"
+                          "services: {web: {}}\nfaults: [{at: 20s, target: redis.0, fault: failover},\n"
+                          "                          {at: 22s, target: redis.0, fault: failover}]\n");
+    FILE *ev = tmpfile();
+    assert_non_null(ev);
+    world_t *w = world_new(sc, 0, &(world_files_t){NULL, ev, NULL});
+    assert_non_null(w);
+    assert_int_equal(world_run(w), 0);
+    world_free(w);
+    rewind(ev);
+    char buf[2000];
+    size_t n = fread(buf, 1, sizeof buf - 1, ev);
+    buf[n] = '\0';
+    fclose(ev);
+    printf("%s", buf);
+    assert_non_null(strstr(buf, "0,20,redis.0/redis,primary,failed,"));
+    assert_non_null(strstr(buf, "0,22,redis.0/redis,failed,failed,"));
+    assert_non_null(strstr(buf, "0,25,redis.0/redis,failed,failed,failover detected; another failover is under way"));
+    assert_non_null(strstr(buf, "0,27,redis.0/redis,failed,replica promoted,failover detected"));
+    scenario_free(sc);
+}
+
 static void expect_error(const char *yaml, const char *text)
 {
     diag_t d;
@@ -249,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_lru_che),
         cmocka_unit_test(test_failover),
         cmocka_unit_test(test_noeviction),
+        cmocka_unit_test(test_overlapping_failover_events),
         cmocka_unit_test(test_ttl_expiry),
         cmocka_unit_test(test_evictions_after_warmup),
         cmocka_unit_test(test_bad_input),

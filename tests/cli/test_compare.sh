@@ -267,6 +267,22 @@ else
     not_ok "DIR with a foreign file: exit 2" "exit $rc: $(first_err)"
 fi
 rm "$TMP/tx/notes.txt"
+run run "$MM1" -q -o "$TMP/a-run"
+snapshot "$TMP/a-run" >"$TMP/a-run.before"
+run compare "$MM1" "$TMP/slow.yaml" -q -o "$TMP/a-run"
+if [ $rc -eq 2 ] && grep -q "holds 'summary.json', which is not a result file" "$ERR" &&
+    diff -q "$TMP/a-run.before" <(snapshot "$TMP/a-run") >/dev/null; then
+    ok "-o naming an earlier run's results (not a compare's): exit 2, the run's files kept"
+else
+    not_ok "-o naming an earlier run's results: exit 2, kept" "exit $rc: $(first_err)"
+fi
+run compare "$MM1" "$TMP/slow.yaml" -q -o "$TMP/tx" --junit "$TMP/tx/junit.xml"
+if [ $rc -eq 2 ] && grep -q "^clustersim compare: --junit: .* is inside -o .*write the report beside it" "$ERR" &&
+    [ ! -e "$TMP/tx/junit.xml" ] && diff -q "$TMP/tx.before" <(snapshot "$TMP/tx") >/dev/null; then
+    ok "--junit inside -o DIR (which is replaced whole): exit 2 before anything runs"
+else
+    not_ok "--junit inside -o DIR: exit 2" "exit $rc: $(first_err)"
+fi
 FS=$TMP/fs
 mkdir -p "$FS"
 if mount -t tmpfs -o size=2m clustersim-test "$FS" 2>/dev/null; then
