@@ -1633,6 +1633,36 @@ static void test_hpa_in_the_loop(void **state)
     scenario_free(sc);
 }
 
+/* The service web of yaml (named name) run alone: the requests_per_second
+ * cell of each row of autoscaler.csv (its sync times in t[], the value
+ * text in value[]: empty when the metric had none). The count. */
+enum { MAX_SYNCS = 64 };
+static int rps_column(const char *yaml, const char *name, double *t, char (*value)[32])
+{
+    scenario_t *sc = load_as(yaml, name, NULL);
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, NULL);
+    w->autoscaler_log = log.f;
+    run(w);
+    memlog_close(&log);
+    int n = 0;
+    for (char *line = log.buf; line && *line && n < MAX_SYNCS;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        /* replication,time_s,service,current,metric,value,... */
+        value[n][0] = '\0';
+        if (sscanf(line, "0,%lf,web,%*d,requests_per_second,%31[^,]", &t[n], value[n]) >= 1)
+            n++;
+        line = nl ? nl + 1 : NULL;
+    }
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+    return n;
+}
+
 /* Object and External metrics are the service's totals, whatever pods came
  * and went (tests/k8s/rps-external-hpa.yaml: requests_per_second, 5 a
  * pod). At 40 requests/s (Poisson) every sync after the first scrape (60 s,
@@ -1645,45 +1675,28 @@ static void test_hpa_in_the_loop(void **state)
 static void test_hpa_service_totals(void **state)
 {
     (void)state;
-    scenario_t *sc = load_as("duration: 600s\ntraffic: {rate: 40/s}\n"
-                             "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
-                             "    service_time: {dist: exponential, mean: 10ms}\n"
-                             "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
-                             "tests/k8s/external.yaml", NULL);
-    memlog_t log;
-    memlog_open(&log);
-    world_t *w = mkworld(sc, 0, NULL);
-    w->autoscaler_log = log.f;
-    run(w);
-    memlog_close(&log);
-    int rows = 0, empty = 0;
-    for (char *line = log.buf; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        double t;
-        char value[32] = "";
-        /* replication,time_s,service,current,metric,value,... */
-        if (sscanf(line, "0,%lf,web,%*d,requests_per_second,%31[^,]", &t, value) >= 1) {
-            rows++;
-            if (t <= 60) {
-                assert_true(value[0] == '\0' || value[0] == ','); /* no value before the first scrape */
-                empty++;
-            } else {
-                double v = atof(value);
-                if (fabs(v - 40) > 3.6)
-                    printf("  %.0f s: %s\n", t, value);
-                assert_true(fabs(v - 40) <= 3.6);
-            }
+    double t[MAX_SYNCS];
+    char value[MAX_SYNCS][32];
+    int n = rps_column("duration: 600s\ntraffic: {rate: 40/s}\n"
+                       "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
+                       "    service_time: {dist: exponential, mean: 10ms}\n"
+                       "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
+                       "tests/k8s/external.yaml", t, value);
+    int empty = 0;
+    for (int i = 0; i < n; i++) {
+        if (t[i] <= 60) {
+            assert_string_equal(value[i], ""); /* no value up to the first scrape's instant */
+            empty++;
+        } else {
+            double v = atof(value[i]);
+            if (fabs(v - 40) > 3.6)
+                printf("  %.0f s: %s\n", t[i], value[i]);
+            assert_true(fabs(v - 40) <= 3.6);
         }
-        line = nl ? nl + 1 : NULL;
     }
-    printf("  %d syncs, %d up to the first scrape's instant (no value), the rest 40 +- 3.6\n", rows, empty);
-    assert_int_equal(rows, 40);
+    printf("  %d syncs, %d up to the first scrape's instant (no value), the rest 40 +- 3.6\n", n, empty);
+    assert_int_equal(n, 40);
     assert_int_equal(empty, 4);
-    free(log.buf);
-    world_free(w);
-    scenario_free(sc);
 }
 
 /* A sync at the instant of a scrape reads the scrape before it, whichever
@@ -1695,33 +1708,17 @@ static void test_hpa_service_totals(void **state)
 static void test_sync_at_scrape_reads_the_one_before(void **state)
 {
     (void)state;
-    scenario_t *sc = load_as("duration: 300s\nmetrics_server: {resolution: 30s}\nhpa_controller: {sync_period: 10s}\n"
-                             "traffic: {profile: [{at: 0s, rate: 1/s}, {at: 99.999s, rate: 1/s}, {at: 100s, rate: 50/s}]}\n"
-                             "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
-                             "    service_time: {dist: exponential, mean: 10ms}\n"
-                             "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
-                             "tests/k8s/tie.yaml", NULL);
-    memlog_t log;
-    memlog_open(&log);
-    world_t *w = mkworld(sc, 0, NULL);
-    w->autoscaler_log = log.f;
-    run(w);
-    memlog_close(&log);
-    char value[64][32];
-    int n = 0;
-    for (char *line = log.buf; line && *line && n < 64;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        double t;
-        value[n][0] = '\0';
-        if (sscanf(line, "0,%lf,web,%*d,requests_per_second,%31[^,]", &t, value[n]) >= 1) {
-            assert_double_close(t, 10.0 * (n + 1), 1e-9);
-            n++;
-        }
-        line = nl ? nl + 1 : NULL;
-    }
+    double t[MAX_SYNCS];
+    char value[MAX_SYNCS][32];
+    int n = rps_column("duration: 300s\nmetrics_server: {resolution: 30s}\nhpa_controller: {sync_period: 10s}\n"
+                       "traffic: {profile: [{at: 0s, rate: 1/s}, {at: 99.999s, rate: 1/s}, {at: 100s, rate: 50/s}]}\n"
+                       "services:\n  web:\n    replicas: 2\n    concurrency: 100\n"
+                       "    service_time: {dist: exponential, mean: 10ms}\n"
+                       "    autoscaler: {kind: hpa, manifest: rps-external-hpa.yaml}\n",
+                       "tests/k8s/tie.yaml", t, value);
     assert_int_equal(n, 30);
+    for (int i = 0; i < n; i++)
+        assert_double_close(t[i], 10.0 * (i + 1), 1e-9);
     for (int i = 0; i < 3; i++) /* 10, 20, 30 s: no scrape before them */
         assert_string_equal(value[i], "");
     for (int i = 3; i < n; i++) { /* sync i at 10 (i + 1) s */
@@ -1733,9 +1730,6 @@ static void test_sync_at_scrape_reads_the_one_before(void **state)
     printf("  syncs at 110, 120, 130 s read %s, %s, %s (the step at 100 s first seen at 130 s)\n", value[10],
            value[11], value[12]);
     assert_true(atof(value[11]) < 2 && atof(value[12]) > 10);
-    free(log.buf);
-    world_free(w);
-    scenario_free(sc);
 }
 
 /* Counts are after warm-up, as every count of the summary: the scaling

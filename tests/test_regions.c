@@ -72,14 +72,17 @@ static world_t *run_world(const scenario_t *sc, int rep, FILE *series, FILE *eve
     return w;
 }
 
-/* Runs replication rep and collects its metrics into m. */
-static void run_metrics(const scenario_t *sc, int rep, metrics_t *m)
+/* Runs replication rep, its time series to series (NULL: none), and
+ * collects its metrics into m. */
+static void run_metrics_series(const scenario_t *sc, int rep, FILE *series, metrics_t *m)
 {
-    world_t *w = run_world(sc, rep, NULL, NULL);
+    world_t *w = run_world(sc, rep, series, NULL);
     metrics_init(m);
     world_collect(w, m);
     world_free(w);
 }
+
+static void run_metrics(const scenario_t *sc, int rep, metrics_t *m) { run_metrics_series(sc, rep, NULL, m); }
 
 static double metric(const metrics_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static double metric(const metrics_t *m, const char *fmt, ...)
@@ -543,11 +546,8 @@ static void test_warmup_counts(void **state)
     scenario_t *sc = load(yaml);
     FILE *series = tmpfile();
     assert_non_null(series);
-    world_t *w = run_world(sc, 0, series, NULL);
     metrics_t m;
-    metrics_init(&m);
-    world_collect(w, &m);
-    world_free(w);
+    run_metrics_series(sc, 0, series, &m);
     double ev = metric(&m, "cache.cdn.edges.london.evictions"), miss = metric(&m, "cache.cdn.misses");
     double hmiss = (1 - metric(&m, "cache.cdn.classes.h.hit_ratio")) * metric(&m, "classes.h.requests");
     printf("  london edge after warm-up: %.0f evictions, %.0f misses (%.0f of them the HEAD object's)\n", ev, miss,
@@ -855,11 +855,8 @@ static void diurnal_day(int start)
         assert_true(rg->utc_offset[i] == off[i]);
     FILE *series = tmpfile();
     assert_non_null(series);
-    world_t *w = run_world(sc, 0, series, NULL);
     metrics_t m;
-    metrics_init(&m);
-    world_collect(w, &m);
-    world_free(w);
+    run_metrics_series(sc, 0, series, &m);
     double cnt[2][24];
     int seen[2] = {0, 0};
     char line[256];

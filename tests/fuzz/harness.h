@@ -200,8 +200,10 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
 }
 
 /* The scenario loader on the input as YAML text (up to its first NUL: the
- * loader takes a string). */
-static inline int fuzz_scenario_input(const uint8_t *data, size_t size)
+ * loader takes a string), named as a file in scenarios/ (so that the
+ * manifests it names resolve there); then, when it loads, `then` (NULL:
+ * nothing) with the scenario. */
+static inline int fuzz_scenario_with(const uint8_t *data, size_t size, void (*then)(const scenario_t *sc))
 {
     char *text = fuzz_text(data, size);
     diag_t *d = calloc(1, sizeof *d);
@@ -211,49 +213,43 @@ static inline int fuzz_scenario_input(const uint8_t *data, size_t size)
         scenario_t *sc = scenario_load_string(text, name, NULL, 0, d);
         fuzz_names_t nm = {name, NULL, NULL, 0, text};
         rc = fuzz_check(d, sc != NULL, &nm);
+        if (sc && rc == 0 && then)
+            then(sc);
         scenario_free(sc);
     }
     free(d);
     free(text);
     return rc;
 }
+
+static inline int fuzz_scenario_input(const uint8_t *data, size_t size) { return fuzz_scenario_with(data, size, NULL); }
 
 /* Events a run of fuzz_run_input may take: a bound on its cost (about 10
  * ms in the sanitizer build), however long or busy the scenario. */
 #define FUZZ_RUN_EVENTS 20000
 
-/* The scenario loader, as fuzz_scenario_input, then what `run` does with a
- * scenario that loads: its world made, run (FUZZ_RUN_EVENTS events at
- * most) and collected. The run's property: it ends, with no crash, no
- * sanitizer report and no leak; it may fail (world_run's error, such as
- * memory running out in a model), which is not a finding. */
-static inline int fuzz_run_input(const uint8_t *data, size_t size)
+/* What `run` does with a scenario that loads: its world made, run
+ * (FUZZ_RUN_EVENTS events at most) and collected. The property: it ends,
+ * with no crash, no sanitizer report and no leak; it may fail (world_run's
+ * error, such as memory running out in a model), which is not a finding. */
+static inline void fuzz_run_world(const scenario_t *sc)
 {
-    char *text = fuzz_text(data, size);
-    diag_t *d = calloc(1, sizeof *d);
-    int rc = 0;
-    if (text && d) {
-        static const char name[] = "scenarios/fuzz:scenario.yaml";
-        scenario_t *sc = scenario_load_string(text, name, NULL, 0, d);
-        fuzz_names_t nm = {name, NULL, NULL, 0, text};
-        rc = fuzz_check(d, sc != NULL, &nm);
-        world_t *w = sc && rc == 0 ? world_new(sc, 0, NULL) : NULL;
-        if (w) {
-            w->event_limit = FUZZ_RUN_EVENTS;
-            if (world_run(w) == 0) {
-                metrics_t m;
-                metrics_init(&m);
-                world_collect(w, &m);
-                metrics_free(&m);
-            }
-            world_free(w);
-        }
-        scenario_free(sc);
+    world_t *w = world_new(sc, 0, NULL);
+    if (!w)
+        return;
+    w->event_limit = FUZZ_RUN_EVENTS;
+    if (world_run(w) == 0) {
+        metrics_t m;
+        metrics_init(&m);
+        world_collect(w, &m);
+        metrics_free(&m);
     }
-    free(d);
-    free(text);
-    return rc;
+    world_free(w);
 }
+
+/* The scenario loader, as fuzz_scenario_input, then the run of what loads
+ * (fuzz_run_world). */
+static inline int fuzz_run_input(const uint8_t *data, size_t size) { return fuzz_scenario_with(data, size, fuzz_run_world); }
 
 /* The Kubernetes manifest reader on the input (every byte, NULs included),
  * as kubectl's default (unknown fields are warnings) and as --validate=strict. */
