@@ -1011,6 +1011,14 @@ int traffic_check(const traffic_cfg_t *cfg, scenario_t *sc, diag_t *d)
             }
         }
     }
+    if (cfg->timestamps && cfg->nflash) {
+        /* (thinning could only remove requests from a trace, not add them) */
+        diag_error(d, cfg->flash[0].pos,
+                   "traffic.flash_crowds: traffic.replay is a trace of timestamps, which are the arrivals "
+                   "themselves: a flash crowd cannot multiply them (replay a trace of rates, time_s,rate, to "
+                   "add one)");
+        errs++;
+    }
     const regions_cfg_t *rg = cfg->regions;
     for (size_t k = 0; k < cfg->nflash; k++) {
         flash_crowd_t *f = &cfg->flash[k];

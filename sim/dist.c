@@ -110,11 +110,14 @@ int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a,
     size_t cellcap = sizeof small, n = 0;
     double sum = 0;
     int rc = 0;
+    bool first = true; /* the first line that is neither blank nor a comment */
     cur = 0;
     lineno = 0;
     while (rc == 0 && textfile_next_line(f, &cur, &lineno, &l)) {
         if (l.len == 0 || l.s[0] == '#')
             continue;
+        bool header_may = first;
+        first = false;
         const char *p = l.s, *end = l.s + l.len;
         for (int c = 0; c < column && p; c++) {
             const char *q = memchr(p, ',', (size_t)(end - p));
@@ -147,8 +150,10 @@ int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a,
             diag_error(diag, (srcpos_t){f->path, l.lineno, col + (int)strlen(cell)}, "a NUL byte inside a sample");
             rc = -1;
         } else if (units_duration(cell, &t) != NULL || t < 0) {
-            if (n == 0 && l.lineno == 1)
-                continue; /* a header line */
+            /* a header: the first line, when it does not start as a number
+             * does (a sample with a typo there is an error, as anywhere) */
+            if (header_may && !strchr("0123456789.+-", cell[0]))
+                continue;
             diag_error(diag, (srcpos_t){f->path, l.lineno, col}, "expected a non-negative duration, got '%.*s%s'",
                        SHOW(cell, len));
             rc = -1;
@@ -236,7 +241,8 @@ static const dist_kind_t kinds[] = {
     {"pareto", par_pareto, N(par_pareto), p_none, s_pareto, m_pareto, "P(X>x) = (scale/x)^shape for x >= scale"},
     {"uniform", par_uniform, N(par_uniform), p_uniform, s_uniform, m_uniform, "on [min, max]"},
     {"empirical", par_empirical, N(par_empirical), p_empirical, s_empirical, m_empirical,
-     "resamples the values of a CSV column (durations; a header line is skipped)"},
+     "resamples the values of a CSV column (durations; blank and # lines skipped, and the first other line "
+     "when it does not start as a number does: a header)"},
 };
 
 const dist_kind_t *dist_find(const char *name)

@@ -451,6 +451,35 @@ static void test_empirical(void **state)
         assert_true(fabs(x - 0.003) < 1e-15 || fabs(x - 0.007) < 1e-15);
     }
     rng_free(r);
+
+    /* the header is the first line that is neither blank nor a comment */
+    path = write_tmp("c", "# recorded 2026-11-30\n\nlatency\n1ms\n3ms\n");
+    snprintf(yaml, sizeof yaml, "t: {dist: empirical, file: '%s'}\n", path);
+    decode_ok(f, yaml, &d);
+    unlink(path);
+    assert_int_equal(d.nsamples, 2);
+    check_close("dist_mean after a comment and a header", dist_mean(&d), 0.002, 1e-15);
+}
+
+/* A first line that starts as a number does is a sample, and an error when
+ * it is not one (it was taken for a header and dropped: a typo in the
+ * first sample changed the distribution, where the same typo on line 2 is
+ * an error). */
+static void test_empirical_first_sample_typo(void **state)
+{
+    fx_t *f = *state;
+    static const char *const first[] = {"10mss\n2ms\n", "-5ms\n2ms\n4ms\n", ".5x\n1ms\n"};
+    for (int i = 0; i < 3; i++) {
+        const char *path = write_tmp("d", first[i]);
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, "t: {dist: empirical, file: '%s'}\n", path);
+        diag_init(&f->diag);
+        dist_t d;
+        assert_true(decode(f, yaml, "t", &d) > 0);
+        unlink(path);
+        assert_true(f->diag.errors >= 1);
+        assert_non_null(strstr(f->diag.msgs[0].text, ":1:1: expected a non-negative duration"));
+    }
 }
 
 /* ---- decode errors ------------------------------------------------------------ */
@@ -548,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pareto, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uniform, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empirical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empirical_first_sample_typo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,6 +196,24 @@ static void test_shares_within_tolerance(void **state)
     scenario_free(sc);
 }
 
+/* A trace of timestamps is the arrivals themselves: a flash crowd cannot
+ * multiply it (it was dropped without a word), so the pair is an input
+ * error at the flash crowds. */
+static void test_flash_crowd_on_timestamps(void **state)
+{
+    (void)state;
+    diag_t d;
+    diag_init(&d);
+    scenario_t *sc = scenario_load_string("duration: 10s\ntraffic:\n  replay: traces/timestamps.csv\n"
+                                          "  flash_crowds: [{at: 1s, factor: 2, hold: 1s}]\nservices: {web: {}}\n",
+                                          "tests/flash.yaml", NULL, 0, &d);
+    assert_null(sc);
+    assert_true(d.n >= 1);
+    printf("  %s\n", d.msgs[0].text);
+    assert_non_null(strstr(d.msgs[0].text, "tests/flash.yaml:4:18: traffic.flash_crowds: traffic.replay is a trace "
+                                            "of timestamps"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_flash_crowd),
         cmocka_unit_test(test_class_shares),
         cmocka_unit_test(test_shares_within_tolerance),
+        cmocka_unit_test(test_flash_crowd_on_timestamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
