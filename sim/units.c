@@ -178,6 +178,12 @@ const char *units_quantity(const char *s, int scale10, int64_t *out)
         return msg;
     exp10 += qsuffixes[k].exp10 + scale10;
     const u128 limit = (u128)INT64_MAX;
+    /* a fraction's trailing zeros first (1.2500Pi is 125 x 2^50 / 100), so
+     * that they do not overflow the scaling below */
+    while (exp10 < 0 && mant && mant % 10 == 0) {
+        mant /= 10;
+        exp10++;
+    }
     /* value = mant * 2^exp2 * 10^exp10, rounded up */
     for (int e2 = qsuffixes[k].exp2; e2 > 0 && mant; e2--) {
         mant *= 2;

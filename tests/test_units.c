@@ -279,6 +279,11 @@ static void test_memory(void **state)
     check_memory("512Mi", 536870912);         /* 512 * 2^20 */
     check_memory("1Gi", 1073741824);          /* 2^30 */
     check_memory("1.2G", 1200000000);
+    /* a fraction's trailing zeros do not overflow the scaling: 1.25 x 2^50,
+     * 2 x 2^30, 0.5 x 2^60 (Kubernetes takes them all) */
+    check_memory("1.2500Pi", 1407374883553280);
+    check_memory("2.0000000000Gi", 2147483648);
+    check_memory("0.50Ei", 576460752303423488);
     check_memory("800M", 800000000);
     check_memory("64Ki", 65536);
     check_memory("1Ti", 1099511627776LL);     /* 2^40 */
