@@ -24,6 +24,7 @@ message when it fails.
 Only pandas and the standard library are needed (Debian's python3-pandas).
 """
 
+import csv
 import json
 import math
 import os
@@ -200,6 +201,20 @@ def split_series(series):
     return "service", head, metric
 
 
+def _check_rows(p):
+    """Every row of the CSV file p has as many fields as its header (a row
+    cut short, a truncated file, would otherwise read as NaN cells): a
+    ValueError naming the file and the line otherwise."""
+    with open(p, newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows, None)
+        if header is None:
+            raise ValueError(f"{p}: empty (no header)")
+        for row in rows:
+            if len(row) != len(header):
+                raise ValueError(f"{p}:{rows.line_num}: {len(row)} fields where the header has {len(header)}")
+
+
 def load_timeseries(directory):
     """Read DIR/timeseries.csv (`replication,time_s,series,value`) into a tidy
     frame with three more columns from the series name: scope (global,
@@ -207,6 +222,7 @@ def load_timeseries(directory):
     p = Path(directory)
     if p.is_dir():
         p = p / "timeseries.csv"
+    _check_rows(p)
     ts = pd.read_csv(p, dtype={"replication": "int64", "time_s": "float64",
                                "series": "string", "value": "float64"})
     expected = ["replication", "time_s", "series", "value"]
@@ -246,6 +262,7 @@ def load_events(directory):
     p = Path(directory)
     if p.is_dir():
         p = p / "events.csv"
+    _check_rows(p)
     ev = pd.read_csv(p, dtype={"replication": "int64", "time_s": "float64", "object": "string",
                                "from": "string", "to": "string", "reason": "string"},
                      keep_default_na=False)
@@ -364,6 +381,7 @@ def load_autoscaler(directory):
         p = p / "autoscaler.csv"
     if not p.exists():
         return None
+    _check_rows(p)
     df = pd.read_csv(p, keep_default_na=False, na_values=[""])
     for c in ("time_s", "current", "value", "target", "proposal", "raw", "stabilized", "final"):
         if c in df:

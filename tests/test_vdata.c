@@ -205,6 +205,7 @@ static void test_summary(void **state)
     vrun_t r;
     diag_t d;
     const char *text = "{\"schema\": \"clustersim.summary/v1\", \"scenario\": \"s\", \"duration_s\": 600,"
+                       " \"replications\": 1,"
                        " \"warmup_s\": 60, \"services\": {\"web\": {\"cost_usd\": 2, \"pod_hours\": 4}},"
                        " \"cost\": {\"total_usd\": 3, \"cdn_egress_usd\": 0.5},"
                        " \"slo\": [{\"name\": \"p99\", \"metric\": \"latency_ms.p99\", \"op\": \"<\","
@@ -215,6 +216,12 @@ static void test_summary(void **state)
     assert_true(r.ncost == 1 && strcmp(r.cost_service[0], "web") == 0 && r.cost_service_usd[0] == 2 &&
                 r.pod_hours[0] == 4);
     assert_true(r.nslos == 1 && r.slos[0].threshold == 200 && strcmp(r.slos[0].op, "<") == 0);
+    vdata_free(&r);
+    /* a null where a run writes a number is not taken for 0 */
+    text = "{\"schema\": \"clustersim.summary/v1\", \"duration_s\": 600, \"replications\": 1, \"warmup_s\": 60,"
+           " \"cost\": {\"total_usd\": null}}";
+    assert_int_equal(parse(vdata_parse_summary, text, &r, &d), -1);
+    tl_expect_error(&d, "t.csv:1:1: ", "cost.total_usd: expected a number");
     vdata_free(&r);
 }
 
@@ -230,9 +237,48 @@ static void test_load_missing(void **state)
     vdata_free(&r);
 }
 
+/* Each row of events.csv the models write, in the lane as what it is
+ * (the from and to texts of models/cdn.c, database.c, redis.c, service.c
+ * and deployment.c): a database server's recovery was drawn as a fault,
+ * and a primary's or an origin's failure as a rollout step. */
+static void test_event_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *object, *from, *to;
+        vevent_kind_t kind;
+    } rows[] = {
+        {"web/hpa", "3", "6", VEV_SCALE_UP},
+        {"web/threshold", "6", "5", VEV_SCALE_DOWN},
+        {"london/edge", "up", "down", VEV_FAULT},
+        {"london/edge", "down", "up", VEV_RECOVER},
+        {"cdn/origin", "up", "down", VEV_FAULT},
+        {"cdn/origin", "down", "up", VEV_RECOVER},
+        {"database.1/replica", "up", "down", VEV_FAULT},
+        {"database.1/replica", "down", "up", VEV_RECOVER},
+        {"database.1/replica", "down", "down", VEV_OTHER},
+        {"database.0/primary", "up", "down", VEV_FAULT},
+        {"database.1/primary", "replica", "primary", VEV_RECOVER},
+        {"database.0/primary", "down", "up", VEV_RECOVER},
+        {"redis.0/redis", "primary", "failed", VEV_FAULT},
+        {"redis.0/redis", "failed", "failed", VEV_OTHER},
+        {"redis.0/redis", "failed", "replica promoted", VEV_RECOVER},
+        {"web/pod", "Ready", "OOMKilled", VEV_FAULT},
+        {"cdn/purge", "news", "12 entries removed", VEV_FAULT},
+        {"web/deployment", "revision 1", "revision 2", VEV_OTHER},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (vdata_event_kind(rows[i].object, rows[i].from, rows[i].to) != rows[i].kind) {
+            print_error("%s %s -> %s: kind %d, expected %d\n", rows[i].object, rows[i].from, rows[i].to,
+                        (int)vdata_event_kind(rows[i].object, rows[i].from, rows[i].to), (int)rows[i].kind);
+            fail();
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_event_kinds),
         cmocka_unit_test(test_autoscaler_fixture), cmocka_unit_test(test_events_fixture),
         cmocka_unit_test(test_timeseries),         cmocka_unit_test(test_many_series),
         cmocka_unit_test(test_errors),             cmocka_unit_test(test_summary),

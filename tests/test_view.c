@@ -194,6 +194,25 @@ static void test_replica_line(void **state)
     }
 }
 
+/* A series the run does not have draws nothing: the charts of a service
+ * without CPU or latency series (here one that is not in the run) are
+ * empty, where the missing series' -1 was taken for the computed error
+ * line and drew the rejections (hpa-step rejects requests during its
+ * scale-up, so that line is not empty). */
+static void test_missing_series_draws_nothing(void **state)
+{
+    (void)state;
+    diag_t d;
+    diag_init(&d);
+    vrun_t r;
+    assert_int_equal(vdata_load(&r, dir, 0, &d), 0);
+    assert_true(vchart_max(&r, VCH_ERRORS, 0) > 0);
+    assert_true(vchart_max(&r, VCH_CPU, r.nservices) == 0);
+    assert_true(vchart_max(&r, VCH_LATENCY, r.nservices) == 0);
+    assert_true(vchart_max(&r, VCH_CPU, 0) > 0); /* api-gateway has its CPU */
+    vdata_free(&r);
+}
+
 /* The first scale-up of events.csv is a scale-up marker in the lane. */
 static void test_event_marker(void **state)
 {
@@ -443,7 +462,8 @@ static void test_axis(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_axis),          cmocka_unit_test(test_replica_line), cmocka_unit_test(test_event_marker),
+        cmocka_unit_test(test_axis),          cmocka_unit_test(test_replica_line),
+        cmocka_unit_test(test_missing_series_draws_nothing), cmocka_unit_test(test_event_marker),
         cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
         cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_compare_lanes), cmocka_unit_test(test_png),
     };

@@ -226,8 +226,12 @@ static const vslo_t *latency_slo(const vrun_t *r, const char *svc)
     return best;
 }
 
+/* A line's series: an index in the run, or one of these (computed), or -1:
+ * the run has no such series, and the line nothing to draw (NaN). */
+enum { LINE_ERRORS = -100, LINE_COST = -101 };
+
 typedef struct line {
-    int series;             /* index in the run, or -1 (computed: cost, errors) */
+    int series;             /* index in the run, LINE_ERRORS, LINE_COST, or -1 (none) */
     double scale;
     uint32_t color;
     const char *label;
@@ -257,10 +261,10 @@ static int chart_lines(const vrun_t *r, int c, const char *svc, line_t *out)
         out[n++] = (line_t){vdata_find2(r, NULL, svc, "cpu_utilization"), 100, VCOL_CPU, "CPU", "%"};
         break;
     case VCH_ERRORS:
-        out[n++] = (line_t){-1, 1, VCOL_ERRORS, "rejected", "%"};
+        out[n++] = (line_t){LINE_ERRORS, 1, VCOL_ERRORS, "rejected", "%"};
         break;
     case VCH_COST:
-        out[n++] = (line_t){-2, 1, VCOL_COST, "cost so far", "USD"};
+        out[n++] = (line_t){LINE_COST, 1, VCOL_COST, "cost so far", "USD"};
         break;
     }
     return n;
@@ -269,10 +273,12 @@ static int chart_lines(const vrun_t *r, int c, const char *svc, line_t *out)
 /* Line l's value at sample i; derived: derived_series(r) or NULL. */
 static double line_value(const vrun_t *r, const line_t *l, int i, const double *derived)
 {
-    if (l->series == -1)
+    if (l->series == LINE_ERRORS)
         return derived ? derived[r->nt + i] : errors_at(r, i);
-    if (l->series == -2)
+    if (l->series == LINE_COST)
         return derived ? derived[i] : vcost_at(r, i);
+    if (l->series < 0) /* a series the run does not have (a service without it, or the other run's) */
+        return NAN;
     return vdata_value(r, l->series, i) * l->scale;
 }
 

@@ -114,7 +114,8 @@ bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar);
 double vchart_max(const vrun_t *r, int c, int svc);
 /* The cumulative cost in USD at sample i (see README: rebuilt from the
  * replica and edge series and summary.json's costs; at the last sample it
- * is summary.json's cost.total_usd). */
+ * is summary.json's cost.total_usd for one replication, near the mean of
+ * R, the shown replication's pods at the mean prices, for R). */
 double vcost_at(const vrun_t *r, int i);
 
 typedef struct vtext vtext_t;

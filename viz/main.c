@@ -748,9 +748,11 @@ int main(int argc, char **argv)
     if (rc == 0) {
         bool headless_mode = o.snapshot || o.bench;
         v.cursor = o.at_set ? o.at : headless_mode ? vview_tmax(&v) : 0;
-        if (o.at_set && !is_live && o.at > vview_tmax(&v)) {
+        /* (a live run's end is its scenario's duration: nothing has run yet) */
+        double end = is_live ? runs[0].duration_s : vview_tmax(&v);
+        if (o.at_set && o.at > end) {
             char b[32];
-            snprintf(b, sizeof b, "%g", vview_tmax(&v));
+            snprintf(b, sizeof b, "%g", end);
             fprintf(stderr, "--at:1:1: '%s' is after the end of the run (%s s)\n", at_arg(argc, argv), b);
             rc = 2;
         } else if (headless_mode) {

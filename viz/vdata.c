@@ -239,10 +239,19 @@ vevent_kind_t vdata_event_kind(const char *object, const char *from, const char 
         double a = strtod(from, NULL), b = strtod(to, NULL);
         return b > a ? VEV_SCALE_UP : b < a ? VEV_SCALE_DOWN : VEV_OTHER;
     }
-    if (strcmp(kind, "edge") == 0)
-        return strcmp(to, "up") == 0 ? VEV_RECOVER : VEV_FAULT;
-    if (strcmp(kind, "pod") == 0 || strcmp(kind, "purge") == 0 || strcmp(kind, "redis") == 0 ||
-        strcmp(kind, "database") == 0 || strcmp(kind, "replica") == 0 || strcmp(kind, "shard") == 0)
+    /* what goes down and comes back up (an edge, an origin, a database
+     * server in either role): `to` says which; a promotion ends a primary's
+     * failure, and "down, down" (another failure holds it) is neither */
+    if (strcmp(kind, "edge") == 0 || strcmp(kind, "origin") == 0 || strcmp(kind, "replica") == 0 ||
+        strcmp(kind, "primary") == 0) {
+        if (strcmp(to, "up") == 0 || strcmp(to, "primary") == 0)
+            return VEV_RECOVER;
+        return strcmp(to, "down") == 0 && strcmp(from, "down") != 0 ? VEV_FAULT : VEV_OTHER;
+    }
+    if (strcmp(kind, "redis") == 0) /* a failover, then its replica promoted */
+        return strcmp(to, "replica promoted") == 0 ? VEV_RECOVER : strcmp(from, "failed") == 0 ? VEV_OTHER : VEV_FAULT;
+    if (strcmp(kind, "pod") == 0 || strcmp(kind, "purge") == 0 || strcmp(kind, "database") == 0 ||
+        strcmp(kind, "shard") == 0)
         return VEV_FAULT;
     return VEV_OTHER;
 }
@@ -590,6 +599,21 @@ int vdata_parse_summary(vrun_t *r, const char *path, const char *text, size_t le
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scenario");
     if (cJSON_IsString(sc) && !(r->scenario = arena_strdup(r->arena, sc->valuestring)))
         rc = -1;
+    /* what a run always writes, and the window needs: a number each (a
+     * null or a missing one is not taken for 0) */
+    static const char *const need[][2] = {
+        {"duration_s", NULL}, {"warmup_s", NULL}, {"replications", NULL}, {"cost", "total_usd"}};
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, need[i][0]);
+        if (need[i][1])
+            x = cJSON_GetObjectItemCaseSensitive(x, need[i][1]);
+        if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble)) {
+            diag_error(d, (srcpos_t){path, 1, 1}, "%s%s%s: expected a number", need[i][0], need[i][1] ? "." : "",
+                       need[i][1] ? need[i][1] : "");
+            cJSON_Delete(j);
+            return -1;
+        }
+    }
     r->duration_s = json_num(j, "duration_s", NULL);
     r->warmup_s = json_num(j, "warmup_s", NULL);
     double reps = json_num(j, "replications", NULL);

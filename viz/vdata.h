@@ -35,8 +35,8 @@ typedef struct vseries {
 typedef enum vevent_kind {
     VEV_SCALE_UP,           /* an autoscaler raised the replica count */
     VEV_SCALE_DOWN,         /* ... or lowered it */
-    VEV_FAULT,              /* a pod crash or OOM kill, an edge outage, a purge, ... */
-    VEV_RECOVER,            /* an edge back up */
+    VEV_FAULT,              /* a pod crash or OOM kill, an outage, a server down, a failover, a purge */
+    VEV_RECOVER,            /* an edge, origin or database server back up, a promotion, a Redis replica promoted */
     VEV_OTHER               /* a rollout step, anything else */
 } vevent_kind_t;
 

@@ -108,6 +108,15 @@ printf '{"schema": "clustersim.summary/v1",\n "x": ]' >"$TMP/badjson/summary.jso
 bad "$TMP/badjson/summary.json:2:7: " "$TMP/badjson" --snapshot "$TMP/x.png"
 bad "--at:1:1: " "$TMP/run" --snapshot "$TMP/x.png" --at 6x
 bad "--at:1:1: '2h' is after the end" "$TMP/run" --snapshot "$TMP/x.png" --at 2h
+bad "--at:1:1: '100h' is after the end of the run (" scenarios/quickstart.yaml --snapshot "$TMP/x.png" --at 100h
+cp -r "$TMP/run" "$TMP/nullcost"
+python3 - "$TMP/nullcost/summary.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["cost"]["total_usd"] = None
+json.dump(d, open(sys.argv[1], "w"))
+PY
+bad "$TMP/nullcost/summary.json:1:1: cost.total_usd: expected a number" "$TMP/nullcost" --snapshot "$TMP/x.png"
 bad "--size:1:5: " "$TMP/run" --snapshot "$TMP/x.png" --size 1600
 bad "--size:1:6: " "$TMP/run" --snapshot "$TMP/x.png" --size 1600x
 bad "--size:1:1: the size must be" "$TMP/run" --snapshot "$TMP/x.png" --size 10x10

@@ -139,6 +139,18 @@ class Timeseries(unittest.TestCase):
             with self.assertRaises(ValueError):
                 cr.load_timeseries(d)
 
+    def test_truncated(self):
+        # a file cut mid-row reads as a row short of fields, not as NaN
+        # cells under a shortened series name
+        with tempfile.TemporaryDirectory() as d:
+            Path(d, "timeseries.csv").write_text(
+                "replication,time_s,series,value\n0,1,web.utilization,0.5\n0,2,web.utilizati")
+            with self.assertRaisesRegex(ValueError, r"timeseries.csv:3: 3 fields where the header has 4"):
+                cr.load_timeseries(d)
+            Path(d, "events.csv").write_text("replication,time_s,object,from,to,reason\n0,10,web/h")
+            with self.assertRaisesRegex(ValueError, r"events.csv:2: 3 fields where the header has 6"):
+                cr.load_events(d)
+
 
 class Events(unittest.TestCase):
     def test_load(self):
