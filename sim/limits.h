@@ -34,9 +34,9 @@
  *     pod's worker slots are allocated when it is created, 8-16 bytes each
  *     (40 in a pod that a CPU limit can throttle: its processor-sharing heap
  *     of 24-byte entries), so at most about 400 MB.
- *   - 1,000 services: each carries four latency histograms (about 80 KiB)
- *     and 11 time series, so 1,000 services are about 80 MB and 11,000
- *     series.
+ *   - 1,000 services: each carries four latency histograms (about 110 KiB:
+ *     27 KiB each, sim/hist.h) and 11 time series, so 1,000 services are
+ *     about 110 MB and 11,000 series.
  *   - 10,000 service visits per request: calls are synchronous and may fan
  *     out (a service calling the next one twice, 30 deep, makes 2^30 visits
  *     per request), so the visits one request makes, counted through the
