@@ -211,6 +211,8 @@ def _check_rows(p):
         if header is None:
             raise ValueError(f"{p}: empty (no header)")
         for row in rows:
+            if not row:  # a blank line (pandas skips them too)
+                continue
             if len(row) != len(header):
                 raise ValueError(f"{p}:{rows.line_num}: {len(row)} fields where the header has {len(header)}")
 

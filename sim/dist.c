@@ -10,6 +10,10 @@
 
 #include "sim/units.h"
 
+/* The characters of a duration: a number (sign, digits, point, exponent),
+ * its unit (ns us µs ms s m min h d) and blanks. */
+#define DURATION_CHARS "0123456789.+-eEnusmihd \t\xc2\xb5"
+
 #define OFF(f) offsetof(dist_t, f)
 #define MAXDUR 315360000.0 /* 3650 days, as a scenario's duration */
 
@@ -114,7 +118,7 @@ int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a,
     cur = 0;
     lineno = 0;
     while (rc == 0 && textfile_next_line(f, &cur, &lineno, &l)) {
-        if (l.len == 0 || l.s[0] == '#')
+        if (l.len == 0 || l.s[0] == '#' || l.len == strspn(l.s, " \t\r"))
             continue;
         bool header_may = first;
         first = false;
@@ -150,9 +154,12 @@ int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a,
             diag_error(diag, (srcpos_t){f->path, l.lineno, col + (int)strlen(cell)}, "a NUL byte inside a sample");
             rc = -1;
         } else if (units_duration(cell, &t) != NULL || t < 0) {
-            /* a header: the first line, when it does not start as a number
-             * does (a sample with a typo there is an error, as anywhere) */
-            if (header_may && !strchr("0123456789.+-", cell[0]))
+            /* a header: the first line, when its cell has a character that
+             * no duration has ("latency", "1st_latency", ""); a sample with
+             * a typo there ("10mss", "1.5.ms") is an error, as anywhere */
+            if (header_may && cell[strspn(cell, DURATION_CHARS)] != '\0')
+                continue;
+            if (header_may && cell[0] == '\0')
                 continue;
             diag_error(diag, (srcpos_t){f->path, l.lineno, col}, "expected a non-negative duration, got '%.*s%s'",
                        SHOW(cell, len));

@@ -288,36 +288,55 @@ static void catch_stop_signals(void)
     }
 }
 
-/* Whether path names something inside directory dir: by their real
- * paths when they exist (the path's directory, as the file may not), else
- * by their text without "./" and trailing slashes. */
+/* path made absolute and real as far as it exists: the real path of its
+ * longest existing prefix, then the rest of its components as written
+ * (malloc'd; NULL when out of memory). */
+static char *resolved(const char *path)
+{
+    char *whole = realpath(path, NULL);
+    if (whole)
+        return whole;
+    char *copy = strdup(*path ? path : ".");
+    if (!copy)
+        return NULL;
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    char *slash = strrchr(copy, '/'), *out = NULL;
+    const char *last = slash ? slash + 1 : copy;
+    char *parent = slash ? (slash == copy ? strdup("/") : strndup(copy, (size_t)(slash - copy))) : strdup(".");
+    char *rp = parent ? resolved(parent) : NULL;
+    if (rp && (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)) {
+        /* (a component of a part that does not exist: taken as text) */
+        char *up = strrchr(rp, '/');
+        if (last[1] == '.' && up)
+            up == rp ? (void)(rp[1] = '\0') : (void)(*up = '\0');
+        out = rp;
+        rp = NULL;
+    } else if (rp) {
+        size_t m = strlen(rp);
+        out = malloc(m + strlen(last) + 2);
+        if (out)
+            snprintf(out, m + strlen(last) + 2, "%s%s%s", rp, rp[m - 1] == '/' ? "" : "/", last);
+    }
+    free(rp);
+    free(parent);
+    free(copy);
+    return out;
+}
+
+/* Whether path is directory dir or names something inside it, as far as
+ * their existing parts' real paths and the rest of their text tell. */
 static bool path_inside(const char *path, const char *dir)
 {
-    char *pdir = strdup(path), *rp = NULL, *rd = NULL;
+    char *rp = resolved(path), *rd = resolved(dir);
     bool in = false;
-    if (pdir) {
-        char *slash = strrchr(pdir, '/');
-        if (slash)
-            *slash = '\0';
-        rp = slash ? realpath(pdir, NULL) : realpath(".", NULL);
-        rd = realpath(dir, NULL);
-    }
     if (rp && rd) {
         size_t n = strlen(rd);
-        in = strncmp(rp, rd, n) == 0 && (rp[n] == '\0' || rp[n] == '/' || n == 1);
-    } else {
-        while (path[0] == '.' && path[1] == '/')
-            path += 2;
-        while (dir[0] == '.' && dir[1] == '/')
-            dir += 2;
-        size_t n = strlen(dir);
-        while (n > 1 && dir[n - 1] == '/')
-            n--;
-        in = strncmp(path, dir, n) == 0 && path[n] == '/';
+        in = strncmp(rp, rd, n) == 0 && (rp[n] == '\0' || rp[n] == '/' || (n == 1 && rd[0] == '/'));
     }
     free(rp);
     free(rd);
-    free(pdir);
     return in;
 }
 

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,31 +179,30 @@ const char *units_quantity(const char *s, int scale10, int64_t *out)
         return msg;
     exp10 += qsuffixes[k].exp10 + scale10;
     const u128 limit = (u128)INT64_MAX;
-    /* a fraction's trailing zeros first (1.2500Pi is 125 x 2^50 / 100), so
-     * that they do not overflow the scaling below */
-    while (exp10 < 0 && mant && mant % 10 == 0) {
-        mant /= 10;
+    /* value = mant * 2^exp2 * 10^exp10, rounded up. A fraction's 10^-k is
+     * divided out last (exactly, rounding up), so the scaling before it
+     * may reach limit * 10^k (1.1Ei is 11 x 2^60 / 10): the bound each
+     * step checks. A denominator past 10^30 exceeds any mantissa here. */
+    u128 den = 1;
+    while (exp10 < 0 && den <= ((u128)1 << 100)) {
+        den *= 10;
         exp10++;
     }
-    /* value = mant * 2^exp2 * 10^exp10, rounded up */
+    bool tiny = exp10 < 0; /* below 10^-30 of the mantissa: rounds up to 1 */
+    const u128 room = ~(u128)0 / 16;
+    u128 bound = den <= room / limit ? limit * den : room;
     for (int e2 = qsuffixes[k].exp2; e2 > 0 && mant; e2--) {
-        mant *= 2;
-        if (mant > limit)
+        if (mant > bound / 2)
             return "quantity out of range";
+        mant *= 2;
     }
     for (; exp10 > 0 && mant; exp10--) {
-        mant *= 10;
-        if (mant > limit)
+        if (mant > bound / 10)
             return "quantity out of range";
+        mant *= 10;
     }
-    if (exp10 < 0 && mant) {
-        u128 den = 1;
-        while (exp10 < 0 && den <= ((u128)1 << 100)) {
-            den *= 10;
-            exp10++;
-        }
-        /* a denominator past 10^30 exceeds any mantissa here: the value rounds up to 1 */
-        u128 q = exp10 < 0 ? 0 : mant / den, r = exp10 < 0 ? mant : mant % den;
+    if (mant && (den > 1 || tiny)) {
+        u128 q = tiny ? 0 : mant / den, r = tiny ? mant : mant % den;
         mant = q + (r != 0); /* round the magnitude up, as MilliValue does */
     }
     if (mant > limit)

@@ -461,14 +461,15 @@ static void test_empirical(void **state)
     check_close("dist_mean after a comment and a header", dist_mean(&d), 0.002, 1e-15);
 }
 
-/* A first line that starts as a number does is a sample, and an error when
- * it is not one (it was taken for a header and dropped: a typo in the
- * first sample changed the distribution, where the same typo on line 2 is
- * an error). */
+/* A first line made only of what durations are made of is a sample, and
+ * an error when it is not one (it was taken for a header and dropped: a
+ * typo in the first sample changed the distribution, where the same typo
+ * on line 2 is an error). Headers keep their place: "1st_latency", an
+ * empty cell, after a blank line of spaces. */
 static void test_empirical_first_sample_typo(void **state)
 {
     fx_t *f = *state;
-    static const char *const first[] = {"10mss\n2ms\n", "-5ms\n2ms\n4ms\n", ".5x\n1ms\n"};
+    static const char *const first[] = {"10mss\n2ms\n", "-5ms\n2ms\n4ms\n", "1.5.ms\n1ms\n"};
     for (int i = 0; i < 3; i++) {
         const char *path = write_tmp("d", first[i]);
         char yaml[512];
@@ -479,6 +480,18 @@ static void test_empirical_first_sample_typo(void **state)
         unlink(path);
         assert_true(f->diag.errors >= 1);
         assert_non_null(strstr(f->diag.msgs[0].text, ":1:1: expected a non-negative duration"));
+    }
+    static const char *const headers[] = {"1st_latency\n10ms\n30ms\n", "x,\n0,10ms\n1,30ms\n", "   \n+x\n10ms\n30ms\n"};
+    for (int i = 0; i < 3; i++) {
+        const char *path = write_tmp("e", headers[i]);
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, "t: {dist: empirical, file: '%s'%s}\n", path, i == 1 ? ", column: 1" : "");
+        dist_t d;
+        diag_init(&f->diag);
+        decode_ok(f, yaml, &d);
+        unlink(path);
+        assert_int_equal(d.nsamples, 2);
+        check_close("dist_mean after a header", dist_mean(&d), 0.020, 1e-15);
     }
 }
 

@@ -284,6 +284,14 @@ static void test_memory(void **state)
     check_memory("1.2500Pi", 1407374883553280);
     check_memory("2.0000000000Gi", 2147483648);
     check_memory("0.50Ei", 576460752303423488);
+    /* nor does a fraction with no trailing zero: divided out last, rounding
+     * up (ceil(1.3333333333 x 2^30), ceil(1.1 x 2^60), by exact fractions) */
+    check_memory("1.3333333333Gi", 1431655766);
+    check_memory("1.1Ei", 1268213655067531674);
+    {
+        int64_t b;
+        assert_non_null(units_memory("8.0000001Ei", &b)); /* just past 2^63 - 1 */
+    }
     check_memory("800M", 800000000);
     check_memory("64Ki", 65536);
     check_memory("1Ti", 1099511627776LL);     /* 2^40 */

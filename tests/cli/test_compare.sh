@@ -283,6 +283,20 @@ if [ $rc -eq 2 ] && grep -q "^clustersim compare: --junit: .* is inside -o .*wri
 else
     not_ok "--junit inside -o DIR: exit 2" "exit $rc: $(first_err)"
 fi
+# ... however the two are written, DIR absent: an absolute report path beside
+# a relative DIR, the report at DIR itself; a report beside DIR through ..
+(cd "$TMP" && "$CLUSTERSIM" compare "$MM1" "$TMP/slow.yaml" -q -o newdir --junit "$TMP/newdir/a.xml" >/dev/null 2>&1)
+r1=$?
+(cd "$TMP" && "$CLUSTERSIM" compare "$MM1" "$TMP/slow.yaml" -q -o newdir --junit newdir >/dev/null 2>&1)
+r2=$?
+(cd "$TMP" && "$CLUSTERSIM" compare "$MM1" "$TMP/slow.yaml" -q -o newdir --junit newdir/../beside.xml >/dev/null 2>&1)
+r3=$?
+if [ $r1 -eq 2 ] && [ $r2 -eq 2 ] && [ $r3 -eq 0 ] && [ -s "$TMP/beside.xml" ] && [ -d "$TMP/newdir" ] &&
+    [ -z "$(find "$TMP" -maxdepth 1 -name '.newdir.*')" ]; then
+    ok "the report inside DIR by an absolute path, or DIR itself: exit 2; beside it through '..': written"
+else
+    not_ok "reports inside DIR written otherwise" "exit $r1, $r2, $r3"
+fi
 FS=$TMP/fs
 mkdir -p "$FS"
 if mount -t tmpfs -o size=2m clustersim-test "$FS" 2>/dev/null; then

@@ -150,6 +150,9 @@ class Timeseries(unittest.TestCase):
             Path(d, "events.csv").write_text("replication,time_s,object,from,to,reason\n0,10,web/h")
             with self.assertRaisesRegex(ValueError, r"events.csv:2: 3 fields where the header has 6"):
                 cr.load_events(d)
+            # a blank line is no row (pandas skips it too)
+            Path(d, "events.csv").write_text("replication,time_s,object,from,to,reason\n0,10,web/hpa,3,4,x\n\n")
+            self.assertEqual(len(cr.load_events(d)), 1)
 
 
 class Events(unittest.TestCase):
