@@ -154,12 +154,11 @@ int dist_empirical_parse(const textfile_t *f, int column, dist_t *d, arena_t *a,
             diag_error(diag, (srcpos_t){f->path, l.lineno, col + (int)strlen(cell)}, "a NUL byte inside a sample");
             rc = -1;
         } else if (units_duration(cell, &t) != NULL || t < 0) {
-            /* a header: the first line, when its cell has a character that
-             * no duration has ("latency", "1st_latency", ""); a sample with
-             * a typo there ("10mss", "1.5.ms") is an error, as anywhere */
-            if (header_may && cell[strspn(cell, DURATION_CHARS)] != '\0')
-                continue;
-            if (header_may && cell[0] == '\0')
+            /* a header: the first line, unless its cell looks like a sample
+             * with a typo, digits among only what durations are made of
+             * ("10mss", "1.5.ms", "-5ms": an error, as anywhere); so
+             * "latency", "1st_latency", "ms", "" are headers */
+            if (header_may && (!strpbrk(cell, "0123456789") || cell[strspn(cell, DURATION_CHARS)] != '\0'))
                 continue;
             diag_error(diag, (srcpos_t){f->path, l.lineno, col}, "expected a non-negative duration, got '%.*s%s'",
                        SHOW(cell, len));

@@ -465,7 +465,7 @@ static void test_empirical(void **state)
  * an error when it is not one (it was taken for a header and dropped: a
  * typo in the first sample changed the distribution, where the same typo
  * on line 2 is an error). Headers keep their place: "1st_latency", an
- * empty cell, after a blank line of spaces. */
+ * empty cell, after a blank line of spaces, and "ms" (no digit). */
 static void test_empirical_first_sample_typo(void **state)
 {
     fx_t *f = *state;
@@ -481,8 +481,9 @@ static void test_empirical_first_sample_typo(void **state)
         assert_true(f->diag.errors >= 1);
         assert_non_null(strstr(f->diag.msgs[0].text, ":1:1: expected a non-negative duration"));
     }
-    static const char *const headers[] = {"1st_latency\n10ms\n30ms\n", "x,\n0,10ms\n1,30ms\n", "   \n+x\n10ms\n30ms\n"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const headers[] = {"1st_latency\n10ms\n30ms\n", "x,\n0,10ms\n1,30ms\n", "   \n+x\n10ms\n30ms\n",
+                                          "ms\n10ms\n30ms\n"};
+    for (int i = 0; i < 4; i++) {
         const char *path = write_tmp("e", headers[i]);
         char yaml[512];
         snprintf(yaml, sizeof yaml, "t: {dist: empirical, file: '%s'%s}\n", path, i == 1 ? ", column: 1" : "");
