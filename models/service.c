@@ -1228,10 +1228,16 @@ void service_window_start(world_t *w, service_t *s)
 
 void service_scrape(world_t *w, service_t *s)
 {
+    service_totals_t *t = &s->tot;
+    s->tot_prev = *t;
+    t->inflight = t->queued = 0;
     for (uint32_t i = 0; i < s->npods; i++) {
         pod_t *p = s->pods[i];
-        if (!pod_running(p))
+        if (!pod_running(p)) /* (holding no request) */
             continue;
+        /* the service's totals: what its pods hold now */
+        t->inflight += p->lb.active;
+        t->queued += p->core.queued;
         pod_metrics_t *m = &p->m;
         p->m_prev = *m;
         /* a rate needs the container running since the window began */
@@ -1247,19 +1253,11 @@ void service_scrape(world_t *w, service_t *s)
         m->at = w->now;
         m->scrapes++;
     }
-    /* the service's totals: its requests over the window, whichever pods
-     * took them, and what its pods hold now */
-    service_totals_t *t = &s->tot;
-    s->tot_prev = *t;
+    /* and its requests over the window, whichever pods took them */
     t->at = w->now;
     t->has_rate = t->win_open && w->now > t->win_at;
     if (t->has_rate)
         t->rps = (double)(s->submitted - t->win_submitted) / ((double)(w->now - t->win_at) * 1e-9);
-    t->inflight = t->queued = 0;
-    for (uint32_t i = 0; i < s->npods; i++) {
-        t->inflight += s->pods[i]->lb.active;
-        t->queued += s->pods[i]->core.queued;
-    }
     t->scrapes++;
 }
 

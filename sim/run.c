@@ -176,10 +176,20 @@ static int out_split(outdir_t *od, const char *dir, char *err, size_t errlen)
 }
 
 /* The temporary (what "tmp") or aside ("old") directory's mkdtemp template. */
+/* The name of a directory made beside BASE: .BASE.WHAT-PID- and mkdtemp's
+ * six characters. */
+#define TEMP_NAME ".%s.%s-%ld-XXXXXX"
+
 static char *sibling_template(const outdir_t *od, const char *what)
 {
     const char *sep = od->parent[strlen(od->parent) - 1] == '/' ? "" : "/";
-    return run_strprintf("%s%s.%s.%s-%ld-XXXXXX", od->parent, sep, od->base, what, (long)getpid());
+    return run_strprintf("%s%s" TEMP_NAME, od->parent, sep, od->base, what, (long)getpid());
+}
+
+/* The length of that name for base and what. */
+static size_t temp_name_len(const char *base, const char *what)
+{
+    return (size_t)snprintf(NULL, 0, TEMP_NAME, base, what, (long)getpid());
 }
 
 /* Whether every path the run creates fits the system's limits. */
@@ -197,11 +207,11 @@ static int out_check_lengths(const outdir_t *od, int reps, char *err, size_t err
         if (len > longest)
             longest = len;
     }
-    size_t comp = strlen(od->base) + (size_t)snprintf(NULL, 0, "..tmp-%ld-XXXXXX", (long)getpid());
+    size_t comp = temp_name_len(od->base, "tmp");
     /* a compare's runs write theirs two levels down, the longer below
      * candidate/ (its own temporary directory) */
     size_t nested = od->layout == RUN_DIR_COMPARE
-                        ? (size_t)snprintf(NULL, 0, "candidate/.candidate.tmp-%ld-XXXXXX/", (long)getpid())
+                        ? strlen("candidate/") + temp_name_len("candidate", "tmp") + 1
                         : 0;
     size_t need = strlen(tmpl) + 1 + nested + (size_t)longest;
     free(tmpl);
