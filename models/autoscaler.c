@@ -271,7 +271,7 @@ static void tick(void *ctx, void *obj, uint64_t arg)
     service_t *s = obj;
     const autoscaler_kind_t *k = s->cfg->autoscaler.kind;
     k->sync(w, s);
-    simtime_t next = w->now + k->period(w, s);
+    simtime_t next = w->now + k->period(&s->cfg->autoscaler);
     if (next <= w->end)
         world_schedule(w, next, tick, s, 0);
 }
@@ -285,7 +285,7 @@ int autoscaler_start(world_t *w, service_t *s)
     if (a->cfg->kind->init && a->cfg->kind->init(w, s) != 0)
         return -1;
     /* the quiet period that closes a scale-up episode (autoscaler.h) */
-    simtime_t period = a->cfg->kind->period(w, s), span = 0;
+    simtime_t period = a->cfg->kind->period(a->cfg), span = 0;
     if (a->cfg->hpa) {
         const hpa_rules_t *up = &a->cfg->hpa->scale_up;
         if (a->cfg->hpa->has_behavior) {
@@ -298,7 +298,7 @@ int autoscaler_start(world_t *w, service_t *s)
         span = a->cfg->cooldown;
     }
     a->quiet = span + 2 * period;
-    simtime_t first = a->cfg->kind->period(w, s);
+    simtime_t first = a->cfg->kind->period(a->cfg);
     if (first <= w->end)
         world_schedule(w, first, tick, s, 0);
     return w->failed ? -1 : 0;

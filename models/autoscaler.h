@@ -95,8 +95,9 @@ struct autoscaler_kind {
     int (*init)(world_t *w, service_t *s);
     /* One evaluation at w->now. */
     void (*sync)(world_t *w, service_t *s);
-    /* Time between evaluations. */
-    simtime_t (*period)(const world_t *w, const service_t *s);
+    /* Time between evaluations (a property of the configuration: the
+     * loader's limits count the evaluations of a run). */
+    simtime_t (*period)(const autoscaler_cfg_t *c);
     void (*destroy)(service_t *s);
 };
 

@@ -139,11 +139,7 @@ static int hpa_init(world_t *w, service_t *s)
     return hpa_state_init(&a->hpa, spec) == 0 ? 0 : -1;
 }
 
-static simtime_t hpa_period(const world_t *w, const service_t *s)
-{
-    (void)w;
-    return s->cfg->autoscaler.hpa->cfg.sync_period;
-}
+static simtime_t hpa_period(const autoscaler_cfg_t *c) { return c->hpa->cfg.sync_period; }
 
 static void hpa_destroy(service_t *s)
 {

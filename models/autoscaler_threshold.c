@@ -21,11 +21,7 @@
 
 /* ---- kind threshold -------------------------------------------------------- */
 
-static simtime_t th_period(const world_t *w, const service_t *s)
-{
-    (void)w;
-    return s->cfg->autoscaler.period;
-}
+static simtime_t th_period(const autoscaler_cfg_t *c) { return c->period; }
 
 static void th_sync(world_t *w, service_t *s)
 {

@@ -10,6 +10,7 @@
 #include "models/redis.h"
 #include "models/replay.h"
 #include "models/service.h"
+#include "sim/limits.h"
 #include "sim/world.h"
 
 /* ---- the HPA controller's flags: cluster-wide ------------------------------ */
@@ -81,6 +82,20 @@ static int platform_check(scenario_t *sc, cfg_node_t *root, diag_t *d)
         cfg_node_t *tn = cfg_get(root, "traffic");
         cfg_node_t *r = cfg_get(tn, "rate");
         diag_error(d, r ? r->pos : tn ? tn->pos : root->pos, "traffic.rate: must be > 0 (or give a profile)");
+        errs++;
+    }
+    double n = errs ? 0 : traffic_expected_arrivals(t, sc->duration);
+    if (n > LIMIT_ARRIVALS) {
+        /* at the key that sets the level: the rate, else the profile */
+        cfg_node_t *tn = cfg_get(root, "traffic");
+        cfg_node_t *at = cfg_get(tn, t->nprofile ? "profile" : "rate");
+        if (!at && t->nprofile)
+            at = cfg_get(tn, "replay");
+        diag_error(d, at ? at->pos : tn ? tn->pos : root->pos,
+                   "traffic: %.0f arrivals expected in a replication of %.6g s (the rate, with the regions' and flash "
+                   "crowds' largest factor, over the duration), above clustersim's limit of %.0f per replication; "
+                   "lower the rate or shorten the duration",
+                   n, simtime_to_s(sc->duration), LIMIT_ARRIVALS);
         errs++;
     }
     return errs;

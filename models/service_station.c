@@ -205,6 +205,28 @@ static int check_limits(const scenario_t *sc, diag_t *d)
         }
         workers += wk;
     }
+    /* periodic work that visits every pod: metrics-server's windows and
+     * scrapes, the samples of timeseries.csv, and the service's autoscaler */
+    double per_pod = 2.0 * (double)(sc->duration / sc->metrics_resolution) +
+                     (double)(sc->duration / sc->sample_interval),
+           pod_ticks = 0;
+    for (size_t i = 0; i < scenario_nservices(sc) && !errs; i++) {
+        const service_cfg_t *c = svc_cfg(sc, i);
+        const autoscaler_cfg_t *a = &c->autoscaler;
+        double syncs = a->kind && (a->kind != &autoscaler_hpa || a->hpa)
+                           ? (double)(sc->duration / a->kind->period(a))
+                           : 0;
+        pod_ticks += (double)service_most_pods(c) * (per_pod + syncs);
+        if (pod_ticks > LIMIT_POD_TICKS) {
+            diag_error(d, c->pos,
+                       "services.%s: periodic work (metrics scrapes, samples%s) visits pods %.0f times in a "
+                       "replication of %.6g s, above clustersim's limit of %.0f; make their intervals longer or "
+                       "the duration shorter",
+                       c->name, syncs ? ", autoscaler syncs" : "", pod_ticks, simtime_to_s(sc->duration),
+                       LIMIT_POD_TICKS);
+            errs++;
+        }
+    }
     int64_t *memo = calloc(scenario_nservices(sc), sizeof *memo);
     if (!memo) {
         diag_oom(d, (srcpos_t){sc->file, 0, 0});

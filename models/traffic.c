@@ -358,6 +358,42 @@ static void traffic_scrape(world_t *w, void *state, simtime_t window)
     t->scrapes++;
 }
 
+/* The largest the modulation gets: the regions' weight sum at its peak
+ * times every flash crowd's factor (the thinning's bound). */
+static double modulation_bound(const traffic_cfg_t *c)
+{
+    double m = c->regions ? regions_weight_max(c->regions) : 1;
+    for (size_t k = 0; k < c->nflash; k++)
+        m *= c->flash[k].factor;
+    return m;
+}
+
+double traffic_expected_arrivals(const traffic_cfg_t *c, simtime_t duration)
+{
+    if (c->timestamps)
+        return (double)c->ntimestamps;
+    double d = simtime_to_s(duration), lam;
+    if (c->nprofile == 0) {
+        lam = c->rate * d;
+    } else {
+        /* the rate is linear between the points (constant before the first
+         * and after the last): trapezoids between the points inside (0, d) */
+        double t0 = 0, r0 = traffic_rate_at(c, 0);
+        lam = 0;
+        for (size_t k = 0; k < c->nprofile; k++) {
+            const traffic_point_t *p = &c->profile[k];
+            if (p->at <= 0 || p->at >= duration)
+                continue;
+            double t1 = simtime_to_s(p->at);
+            lam += 0.5 * (r0 + p->rate) * (t1 - t0);
+            t0 = t1;
+            r0 = p->rate;
+        }
+        lam += 0.5 * (r0 + traffic_rate_at(c, duration)) * (d - t0);
+    }
+    return lam * modulation_bound(c);
+}
+
 double traffic_rate_at(const traffic_cfg_t *c, simtime_t t)
 {
     size_t k = 0;
@@ -785,9 +821,7 @@ static int traffic_init(world_t *w, void *state)
     if (!t->rng_arrivals)
         return -1;
     const regions_cfg_t *rg = cfg->regions;
-    t->mod_max = rg ? regions_weight_max(rg) : 1;
-    for (size_t k = 0; k < cfg->nflash; k++)
-        t->mod_max *= cfg->flash[k].factor;
+    t->mod_max = modulation_bound(cfg);
     t->modulated = cfg->nflash > 0 || (rg && rg->diurnal);
     t->segmented = rg && rg->diurnal && cfg->nflash == 0 && !cfg->timestamps;
     /* a constant rate times the regions' curves: Poisson arrivals come by the

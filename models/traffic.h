@@ -167,6 +167,11 @@ double traffic_modulation(const traffic_cfg_t *cfg, simtime_t t, double *w);
 int traffic_check(const traffic_cfg_t *cfg, scenario_t *sc, diag_t *d);
 /* The class named `name`, or -1. */
 int traffic_class_index(const traffic_cfg_t *cfg, const char *name);
+/* The arrivals a replication of the given duration draws, expected: the
+ * integral of the rate times the modulation's bound (the thinning's
+ * candidates; an upper bound of the arrivals), or a replayed trace's
+ * timestamps. */
+double traffic_expected_arrivals(const traffic_cfg_t *cfg, simtime_t duration);
 /* The offered rate at time t (per second). */
 double traffic_rate_at(const traffic_cfg_t *cfg, simtime_t t);
 /* The first t' > t with Λ(t') - Λ(t) = e (SIM_NEVER if the rate stays 0);

@@ -44,7 +44,32 @@
  *   - 100,000,000 rows of timeseries.csv per replication (about 3.5 GB at
  *     ~35 bytes a row): the scenario already limits one series to 10
  *     million rows, but 1,000 services have 13,002 series. The default
- *     sample_interval (at most 1,000 rows a series) never reaches it. */
+ *     sample_interval (at most 1,000 rows a series) never reaches it.
+ *   - 10,000,000,000 arrivals per replication, expected (traffic.rate, or
+ *     the profile's integral, times the regions' and flash crowds' largest
+ *     factor, over the duration: the candidates the traffic draws before
+ *     thinning; a replayed trace of timestamps is its own count). This is
+ *     what makes a run's time bounded: each arrival does a bounded amount of
+ *     work (at most LIMIT_VISITS service visits and the stations of one
+ *     route), and 10^10 is 180 times the Azora baseline's day (56 million
+ *     requests), a few hours at the day's pace (README, "Speed").
+ *   - 10^11 pod visits by periodic work per replication: metrics-server's
+ *     windows and scrapes (every metrics.resolution, 1 s at least) and the
+ *     samples of timeseries.csv visit every pod, an autoscaler's sync (every
+ *     sync_period or period, 1 ms at least) its service's pods; counted with
+ *     each service at its most pods, as above. With the arrivals below, this
+ *     bounds the events that do not come from requests. The baseline's day:
+ *     5 x 10^5; 10,000 pods synced every 15 s for a year: 2 x 10^10.
+ *   - 10,000,000 requests in flight at once, and as many visits to stations
+ *     in progress (jobs, queries, Redis commands): the only part of a run's
+ *     memory that its input cannot bound in advance, since an overloaded
+ *     service's queue of queue_capacity (up to 10^7 per pod) x 100,000 pods
+ *     fills at the rate of the overload. A request is 56 bytes and a visit
+ *     at most 88 (a database query), so together at most about 1.5 GB.
+ *     Reaching either stops the run with a message (exit 3, as out of
+ *     memory does), never an out-of-memory failure; no result is written.
+ *     No scenario that a platform keeps up with comes near: the baseline's day peaks at 100 requests in flight
+ *     and 46 visits. */
 #ifndef SIM_LIMITS_H
 #define SIM_LIMITS_H
 
@@ -58,6 +83,9 @@
 #define LIMIT_SERVICES 1000           /* services of a scenario */
 #define LIMIT_VISITS 10000            /* service visits of one request */
 #define LIMIT_SERIES_ROWS 100000000   /* rows of timeseries.csv per replication */
+#define LIMIT_ARRIVALS 1e10           /* expected arrivals per replication */
+#define LIMIT_POD_TICKS 1e11          /* pods visited by periodic work per replication */
+#define LIMIT_INFLIGHT 10000000       /* requests in flight, and visits in progress, at once */
 /* Series per service in timeseries.csv at most (sim/world.c, on_sample),
  * and those of the whole run (offered and arrival rate). */
 #define LIMIT_SERIES_PER_SERVICE 13

@@ -20,6 +20,13 @@ void pool_destroy(pool_t *p)
 
 int pool_add_chunk(pool_t *p)
 {
+    size_t n = p->per_chunk;
+    if (p->max_objects) {
+        if (p->objects >= p->max_objects)
+            return -1;
+        if (n > p->max_objects - p->objects)
+            n = p->max_objects - p->objects;
+    }
     if (p->nchunks == p->cap_chunks) {
         size_t nc = p->cap_chunks ? p->cap_chunks * 2 : 8;
         void **c = realloc(p->chunks, nc * sizeof *c);
@@ -28,12 +35,13 @@ int pool_add_chunk(pool_t *p)
         p->chunks = c;
         p->cap_chunks = nc;
     }
-    char *mem = malloc(p->size * p->per_chunk);
+    char *mem = malloc(p->size * n);
     if (!mem)
         return -1;
     p->chunks[p->nchunks++] = mem;
-    p->bytes += p->size * p->per_chunk;
-    for (size_t i = p->per_chunk; i-- > 0;) {
+    p->bytes += p->size * n;
+    p->objects += n;
+    for (size_t i = n; i-- > 0;) {
         void *obj = mem + i * p->size;
         *(void **)obj = p->free;
         p->free = obj;

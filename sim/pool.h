@@ -18,14 +18,18 @@ typedef struct pool {
     size_t nchunks, cap_chunks;
     size_t live, peak;
     size_t bytes;         /* held in chunks */
+    size_t objects;       /* held in chunks */
+    size_t max_objects;   /* at most this many (0: no bound); pool_get fails past it */
 } pool_t;
 
 void pool_init(pool_t *p, size_t objsize, size_t per_chunk);
 void pool_destroy(pool_t *p);
-/* Adds a chunk to the free list; 0, or -1 when memory ran out. */
+/* Adds a chunk to the free list; 0, or -1 when memory ran out or the pool
+ * holds max_objects already. */
 int pool_add_chunk(pool_t *p);
 
-/* An object (contents undefined), or NULL when memory ran out. Inline: a
+/* An object (contents undefined), or NULL when memory ran out or
+ * max_objects are live (pool_full tells which). Inline: a
  * request and a visit are taken and returned per request. */
 static inline void *pool_get(pool_t *p)
 {
@@ -44,6 +48,9 @@ static inline void pool_put(pool_t *p, void *obj)
     p->free = obj;
     p->live--;
 }
+/* Whether the pool holds max_objects, all of them live. */
+static inline int pool_full(const pool_t *p) { return p->max_objects && p->live >= p->max_objects; }
+
 /* Bytes held by the pool. */
 size_t pool_bytes(const pool_t *p);
 

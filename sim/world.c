@@ -4,11 +4,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/limits.h"
+
 void world_fail(world_t *w, const char *msg)
 {
     if (!w->failed)
         snprintf(w->error, sizeof w->error, "%s", msg);
     w->failed = true;
+}
+
+void world_fail_pool(world_t *w, const pool_t *p, const char *what)
+{
+    char msg[sizeof w->error];
+    if (pool_full(p))
+        snprintf(msg, sizeof msg,
+                 "at %.3f s, %zu %s at once reach clustersim's limit: the load outgrows what the platform "
+                 "serves, and its queues grow without end; lower the load, the queues' capacities or the duration",
+                 simtime_to_s(w->now), p->max_objects, what);
+    else
+        snprintf(msg, sizeof msg, "out of memory (%s)", what);
+    world_fail(w, msg);
 }
 
 void world_request_done(world_t *w, request_t *r, bool ok)
@@ -205,6 +220,8 @@ world_t *world_new(const scenario_t *sc, int rep, const world_files_t *files)
             visit = sc->stations[i].kind->visit_size;
     pool_init(&w->requests, sizeof(request_t), 1024);
     pool_init(&w->visits, visit ? visit : sizeof(void *), 1024);
+    w->requests.max_objects = LIMIT_INFLIGHT;
+    w->visits.max_objects = LIMIT_INFLIGHT;
     if (!w->arena || !w->q)
         goto fail;
     const source_kind_t *src = model_catalog.source;

@@ -64,7 +64,7 @@ struct world {
     /* progress: simulated time reached, read by another thread (may be NULL) */
     _Atomic int64_t *progress;
     bool failed;
-    char error[200];
+    char error[320];
 };
 
 /* The CSV streams a run writes rows to, each NULL for none: timeseries.csv's,
@@ -87,6 +87,9 @@ void world_write_headers(const world_files_t *files);
 
 /* Marks the run failed (first message kept). */
 void world_fail(world_t *w, const char *msg);
+/* The same when pool p (of `what`) gave nothing: memory ran out, or the
+ * pool reached its bound (sim/limits.h, LIMIT_INFLIGHT). */
+void world_fail_pool(world_t *w, const pool_t *p, const char *what);
 
 /* Schedules an event; its handle (0 when memory ran out: the run fails). */
 static inline evq_handle_t world_schedule(world_t *w, simtime_t t, evq_fn fn, void *obj, uint64_t arg)
@@ -121,7 +124,7 @@ static inline void *world_visit_get(world_t *w)
 {
     void *v = pool_get(&w->visits);
     if (!v)
-        world_fail(w, "out of memory (jobs)");
+        world_fail_pool(w, &w->visits, "visits to stations in progress");
     return v;
 }
 
@@ -134,7 +137,7 @@ static inline request_t *world_new_request(world_t *w)
     if (r)
         *r = (request_t){0};
     else
-        world_fail(w, "out of memory (requests)");
+        world_fail_pool(w, &w->requests, "requests in flight");
     return r;
 }
 

@@ -25,9 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/service.h"
 #include "models/catalog.h"
 #include "models/service.h"
+#include "testlib.h"
 #include "sim/world.h"
 
 static const char *yaml_for(int variant)
@@ -211,9 +211,63 @@ static void test_stress_healthy(void **state)
     run_variant(2);
 }
 
+/* The pool's bound: max_objects live at most, then NULL (and pool_full);
+ * one returned makes room for one more. */
+static void test_pool_bound(void **state)
+{
+    (void)state;
+    pool_t p;
+    pool_init(&p, 24, 2); /* chunks of 2, 4, ...: the bound cuts the third */
+    p.max_objects = 5;
+    void *got[5];
+    for (int i = 0; i < 5; i++) {
+        got[i] = pool_get(&p);
+        assert_non_null(got[i]);
+        assert_int_equal(pool_full(&p), i == 4);
+    }
+    assert_null(pool_get(&p));
+    assert_int_equal(p.objects, 5);
+    pool_put(&p, got[2]);
+    assert_false(pool_full(&p));
+    assert_ptr_equal(pool_get(&p), got[2]);
+    assert_null(pool_get(&p));
+    pool_destroy(&p);
+}
+
+/* Requests in flight at once are bounded (sim/limits.h, LIMIT_INFLIGHT):
+ * an overloaded service whose queue may hold a million requests fills it
+ * at the overload's rate, and the run stops with a message saying so and
+ * when, not by running out of memory. The bound is lowered to 1,000 here
+ * (the real one, 10^7, would take 1.5 GB to reach): arrivals are Poisson at
+ * 1000/s and one worker serves 1 per second, so the 1,001st request finds
+ * 1,000 in flight when it arrives, at a time of mean 1001/1000 s and
+ * standard deviation sqrt(1001)/1000 = 0.032 s: 1.001 +- 0.16 (5 sd). */
+static void test_inflight_bound(void **state)
+{
+    (void)state;
+    scenario_t *sc = tl_load("duration: 1h\nwarmup: 0s\ntraffic: {rate: 1000/s}\n"
+                             "services:\n  web: {replicas: 1, concurrency: 1, queue_capacity: 1000000, service_time: 1s}\n",
+                             "inflight");
+    world_t *w = world_new(sc, 0, NULL);
+    assert_non_null(w);
+    w->requests.max_objects = 1000;
+    assert_int_not_equal(world_run(w), 0);
+    printf("  %s\n", w->error);
+    assert_non_null(strstr(w->error, " s, 1000 requests in flight at once reach clustersim's limit"));
+    double at = -1;
+    assert_int_equal(sscanf(w->error, "at %lf s,", &at), 1);
+    assert_true(fabs(at - 1.001) < 5 * sqrt(1001.0) / 1000);
+    /* it stopped there: about 1,001 arrivals and a departure, not an hour */
+    assert_true(w->events < 2000);
+    world_free(w);
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool_bound),
+        cmocka_unit_test(test_inflight_bound),
         cmocka_unit_test(test_stress_oom_during_calls),
         cmocka_unit_test(test_stress_backend_crashloop),
         cmocka_unit_test(test_stress_healthy),

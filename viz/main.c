@@ -218,7 +218,7 @@ typedef struct live {
     atomic_int refs;            /* the window and the thread: the last to let go frees */
     int replication;            /* the one run (its seed: the scenario's + replication) */
     int failed;                 /* the world failed (its message in error) */
-    char error[200];
+    char error[320];
 } live_t;
 
 /* Lets go of l: the last of the window and the run's thread frees it and

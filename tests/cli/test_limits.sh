@@ -226,4 +226,46 @@ refused "132,840,000 rows of timeseries.csv" s-rows.yaml \
 rows 2 >s-rows-ok.yaml
 accepted "90,720,000 rows of timeseries.csv" s-rows-ok.yaml
 
+# --- arrivals per replication -------------------------------------------------------
+# 10^6/s for 10,001 s: 1.0001 x 10^10 expected arrivals (for 10,000 s, 10^10,
+# at the limit); a profile from 0 to 10^6/s over 20,000 s, then flat: the
+# trapezoid's 10^10 plus 1 s at 10^6/s; a flash crowd of factor 2 doubles
+# the bound (the thinning draws candidates at twice the rate), so 5,001 s
+# make 1.0002 x 10^10
+arrivals() {
+    printf 'duration: %s\ntraffic:\n  rate: 1000000/s\n%bservices:\n  web: {}\n' "$1" "$2"
+}
+arrivals 10001s '' >s-arrivals.yaml
+refused "10^6/s for 10,001 s" s-arrivals.yaml \
+    "s-arrivals.yaml:3:9: traffic: 10001000000 arrivals expected in a replication of 10001 s"
+grep -q "above clustersim's limit of 10000000000 per replication" "$ERR" ||
+    not_ok "the arrivals message names the limit" "$(one_line "$ERR")"
+arrivals 10000s '' >s-arrivals-ok.yaml
+accepted "10^6/s for 10,000 s (10^10 arrivals)" s-arrivals-ok.yaml
+arrivals 20001s '  profile: [{at: 0s, rate: 0/s}, {at: 20000s, rate: 1000000/s}]\n' >s-profile.yaml
+refused "a profile rising to 10^6/s over 20,000 s, for 20,001 s" s-profile.yaml \
+    "s-profile.yaml:4:12: traffic: 10001000000 arrivals expected in a replication of 20001 s"
+arrivals 19999s '  profile: [{at: 0s, rate: 0/s}, {at: 20000s, rate: 1000000/s}]\n' >s-profile-ok.yaml
+accepted "the same profile for 19,999 s" s-profile-ok.yaml
+arrivals 5001s '  flash_crowds: [{at: 1h, factor: 2, rise: 5m, hold: 1m, fall: 1m}]\n' >s-flash.yaml
+refused "10^6/s with a flash crowd of factor 2, for 5,001 s" s-flash.yaml \
+    "s-flash.yaml:3:9: traffic: 10002000000 arrivals expected in a replication of 5001 s"
+arrivals 4999s '  flash_crowds: [{at: 1h, factor: 2, rise: 5m, hold: 1m, fall: 1m}]\n' >s-flash-ok.yaml
+accepted "the same flash crowd for 4,999 s" s-flash-ok.yaml
+
+# --- periodic work --------------------------------------------------------------------
+# up to 10,000 pods synced every 1 ms for a day: 86,400,000 syncs, plus
+# 2 x 1,440 metrics windows and scrapes (every 60 s) and 720 samples (the
+# default interval for a day, 2 min), each visiting every pod:
+# 10,000 x 86,403,600 = 864,036,000,000; every 10 ms: 10,000 x 8,643,600
+periodic() {
+    printf 'duration: 1d\ntraffic: {rate: 10/s}\nservices:\n  web:\n    replicas: 2\n'
+    printf '    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: 10000, period: %s}\n' "$1"
+}
+periodic 1ms >s-periodic.yaml
+refused "10,000 pods synced every 1 ms for a day" s-periodic.yaml \
+    "s-periodic.yaml:4:3: services.web: periodic work (metrics scrapes, samples, autoscaler syncs) visits pods 864036000000 times in a replication of 86400 s, above clustersim's limit of 100000000000"
+periodic 10ms >s-periodic-ok.yaml
+accepted "10,000 pods synced every 10 ms for a day (86,436,000,000 visits)" s-periodic-ok.yaml
+
 finish
