@@ -1,5 +1,6 @@
 #include "models/deployment.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -283,8 +284,12 @@ static bool reconcile_once(world_t *w, service_t *s, snap_t *sn)
             unavail = 1;
         if (alive < D + surge && alive_new < D)
             return create(w, s, sn);
-        /* old pods that are not Ready are not available anyway */
-        if (alive > alive_new && delete_first(w, s, sn, Q_OLD_UNREADY))
+        /* old pods that are not Ready are not available anyway, but they
+         * go only as far as availability allows (cleanupUnhealthyReplicas,
+         * maxScaledDown = all pods - minAvailable - new pods not yet
+         * available): new pods still starting keep as many old ones */
+        if (alive > alive_new && alive - (D - unavail) - (alive_new - ready_new) > 0 &&
+            delete_first(w, s, sn, Q_OLD_UNREADY))
             return true;
         if (alive > alive_new && ready - 1 >= D - unavail && delete_first(w, s, sn, Q_OLD))
             return true;
@@ -357,8 +362,114 @@ void deployment_rollout(world_t *w, service_t *s)
     snprintf(to, sizeof to, "revision %d", s->revision);
     s->rolling = true;
     s->rollout_start = w->now;
-    world_event(w, s->cfg->name, "deployment", from, to, "RollingUpdate");
+    world_event(w, s->cfg->name, "deployment", from, to, s->cfg->recreate ? "Recreate" : "RollingUpdate");
     deployment_reconcile(w, s);
+}
+
+/* qsort order of candidates: by revision, then in deletion order. */
+static int by_revision_then_order(const void *pa, const void *pb)
+{
+    const cand_t *a = pa, *b = pb;
+    if (a->pod->revision != b->pod->revision)
+        return a->pod->revision < b->pod->revision ? -1 : 1;
+    return delete_before(&a->key, &b->key) ? -1 : delete_before(&b->key, &a->key) ? 1 : 0;
+}
+
+typedef struct rs_group {
+    int revision;
+    int64_t tie;              /* among sets of one size, the larger first */
+    uint32_t first, n, ready; /* candidates first .. first + n - 1 */
+    int32_t size;             /* the size it is scaled to */
+} rs_group_t;
+
+/* ReplicaSetsBySizeNewer (scaling up) or BySizeOlder (down): larger first,
+ * then the newer (up: tie = revision) or the older (down: -revision). */
+static int by_size(const void *pa, const void *pb)
+{
+    const rs_group_t *a = pa, *b = pb;
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    return a->tie > b->tie ? -1 : a->tie < b->tie;
+}
+
+/* The Deployment controller's scale() when the desired replicas change in
+ * the middle of a RollingUpdate (a scaling event; the rollout's own steps
+ * wait for the next sync): with pods of more than one revision, and the new
+ * one not saturated, the change is spread over the revisions' ReplicaSets in
+ * proportion to their sizes, so that all of them together stay at
+ * desired + maxSurge (GetProportion, getReplicaSetFraction: each set's size
+ * x (D + surge) / (D0 + surge(D0)), the annotation of the size before,
+ * rounded; the leftover to the first in size order, never below 0). Pods of
+ * a revision are deleted in ActivePods order; an old revision scaled up gets
+ * pods of its own revision. A scaling event is rare: this costs
+ * O(pods log pods). */
+static void scale_proportionally(world_t *w, service_t *s, int32_t D0)
+{
+    snap_t sn = {0};
+    if (!take_candidates(w, s, &sn))
+        return;
+    struct deployment_scratch *x = s->ctl;
+    if (x->ncand == 0)
+        return;
+    qsort(x->cand, x->ncand, sizeof *x->cand, by_revision_then_order);
+    uint32_t ngroups = 1;
+    for (uint32_t i = 1; i < x->ncand; i++)
+        ngroups += x->cand[i].pod->revision != x->cand[i - 1].pod->revision;
+    if (ngroups < 2)
+        return; /* FindActiveOrLatest: one active set takes the new size, as a reconcile does */
+    rs_group_t *g = malloc(ngroups * sizeof *g);
+    if (!g) {
+        world_fail(w, "out of memory (Deployment controller)");
+        return;
+    }
+    ngroups = 0;
+    for (uint32_t i = 0; i < x->ncand; i++) {
+        if (i == 0 || x->cand[i].pod->revision != x->cand[i - 1].pod->revision)
+            g[ngroups++] = (rs_group_t){x->cand[i].pod->revision, 0, i, 0, 0, 0};
+        g[ngroups - 1].n++;
+        g[ngroups - 1].ready += x->cand[i].ready;
+    }
+    int32_t D = s->desired, total = (int32_t)x->ncand;
+    const rs_group_t *fresh = &g[ngroups - 1]; /* the highest revision */
+    bool saturated = fresh->revision == s->revision && (int32_t)fresh->n == D && (int32_t)fresh->ready == D;
+    int32_t allowed = D > 0 ? D + k8s_intstr_resolve(s->cfg->max_surge, D, true) : 0;
+    int32_t to_add = allowed - total;
+    if (saturated || to_add == 0) {
+        free(g);
+        return; /* (saturated: the old sets go to 0, as the reconcile deletes them) */
+    }
+    int32_t before = D0 > 0 ? D0 + k8s_intstr_resolve(s->cfg->max_surge, D0, true) : total;
+    for (uint32_t k = 0; k < ngroups; k++)
+        g[k].tie = to_add > 0 ? g[k].revision : -(int64_t)g[k].revision;
+    qsort(g, ngroups, sizeof *g, by_size);
+    int32_t added = 0;
+    for (uint32_t k = 0; k < ngroups; k++) {
+        int32_t n = (int32_t)g[k].n, prop = 0;
+        if (n > 0 && to_add != added) {
+            int32_t frac = D == 0 ? -n : (int32_t)floor((double)n * (double)allowed / (double)before + 0.5) - n;
+            int32_t room = to_add - added;
+            prop = to_add > 0 ? (frac < room ? frac : room) : (frac > room ? frac : room);
+        }
+        g[k].size = n + prop;
+        added += prop;
+    }
+    g[0].size += to_add - added;
+    if (g[0].size < 0)
+        g[0].size = 0;
+    /* nested reconciles (a deleted pod that goes at once) wait for the one after */
+    s->in_reconcile = true;
+    for (uint32_t k = 0; k < ngroups && !w->failed; k++) {
+        for (int32_t i = g[k].size; i < (int32_t)g[k].n; i++) /* the first in deletion order */
+            service_pod_delete(w, x->cand[g[k].first + (uint32_t)(i - g[k].size)].pod);
+        for (int32_t i = (int32_t)g[k].n; i < g[k].size; i++) {
+            pod_t *p = service_pod_new(w, s, false);
+            if (!p)
+                break;
+            p->revision = g[k].revision;
+        }
+    }
+    s->in_reconcile = false;
+    free(g);
 }
 
 void deployment_scale(world_t *w, service_t *s, int32_t desired, const char *who, const char *reason)
@@ -375,9 +486,12 @@ void deployment_scale(world_t *w, service_t *s, int32_t desired, const char *who
     snprintf(from, sizeof from, "%d", s->desired);
     snprintf(to, sizeof to, "%d", desired);
     world_event(w, s->cfg->name, who, from, to, reason);
+    int32_t before = s->desired;
     s->desired = desired;
     if (w->now >= w->warmup)
         s->scaling_events++;
     gauge_set(&s->desired_g, w->now, desired);
+    if (s->rolling && !s->cfg->recreate && !s->in_reconcile)
+        scale_proportionally(w, s, before);
     deployment_reconcile(w, s);
 }

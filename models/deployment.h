@@ -7,7 +7,10 @@
  * restarts first, newer first. A rollout replaces every pod by a new
  * revision: RollingUpdate keeps at most desired + maxSurge pods and at least
  * desired - maxUnavailable Ready ones (terminating pods are not counted, as
- * the ReplicaSets' replicas are not), Recreate deletes every old pod and
+ * the ReplicaSets' replicas are not; old pods that are not Ready go first,
+ * as far as maxScaledDown allows), and a change of desired replicas in the
+ * middle of it is spread over the revisions in proportion to their sizes
+ * (the controller's scale()); Recreate deletes every old pod and
  * starts the new ones when the old ones are gone. A rollout is complete when
  * every active pod is new and Ready. Each pass creates or deletes one pod
  * and passes repeat until nothing changes; the controller is safe to call

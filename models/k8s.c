@@ -179,17 +179,25 @@ static bool get_int32(kctx_t *k, cfg_node_t *n, const char *path, int32_t *out)
     return true;
 }
 
-static bool get_quantity(kctx_t *k, cfg_node_t *n, const char *path, int64_t *milli)
+/* A quantity times 10^scale10 (3: milli-units), rounded up. */
+static bool get_quantity_scaled(kctx_t *k, cfg_node_t *n, const char *path, int scale10, int64_t *out)
 {
     if (!n)
         return false;
-    const char *e = n->kind == CFG_SCALAR ? k8s_quantity_milli(n->str, milli) : "expected a quantity";
+    const char *e = n->kind != CFG_SCALAR                  ? "expected a quantity"
+                    : units_quantity(n->str, scale10, out) ? "expected a quantity such as 500m, 1.5, 2Gi or 100"
+                                                           : NULL;
     if (e) {
         err(k, n->pos, "%s: %s, got %s%s%s", path, e, n->kind == CFG_SCALAR ? "'" : "",
             n->kind == CFG_SCALAR ? n->str : cfg_kind_name(n), n->kind == CFG_SCALAR ? "'" : "");
         return false;
     }
     return true;
+}
+
+static bool get_quantity(kctx_t *k, cfg_node_t *n, const char *path, int64_t *milli)
+{
+    return get_quantity_scaled(k, n, path, 3, milli);
 }
 
 const char *k8s_quantity_milli(const char *s, int64_t *milli)
@@ -420,20 +428,22 @@ static void decode_rules(kctx_t *k, cfg_node_t *n, const char *path, hpa_rules_t
     }
     if ((v = field(k, n, path, "tolerance"))) {
         pf(p, sizeof p, "%s.tolerance", path);
-        int64_t m;
-        if (get_quantity(k, v, p, &m)) {
+        /* AsApproximateFloat64: not rounded to milli-units (0.0005 is
+         * 0.0005); nano-units keep every digit a tolerance needs */
+        int64_t nano;
+        if (get_quantity_scaled(k, v, p, 9, &nano)) {
             r->has_tolerance = true;
-            r->tolerance = (double)m / 1000.0;
+            r->tolerance = (double)nano / 1e9;
         }
     }
-    cfg_node_t *pol = cfg_get(n, "policies");
+    /* policies: null is no policies given (copyHPAScalingRules keeps the
+     * defaults when the list is nil), as any null field is */
+    cfg_node_t *pol = field(k, n, path, "policies");
     if (pol) {
         pf(p, sizeof p, "%s.policies", path);
-        mark(k, p, pol->pos);
         r->has_policies = true;
         if (pol->kind != CFG_SEQ) {
-            if (!cfg_is_null(pol))
-                err(k, pol->pos, "%s: expected a list, got %s", p, cfg_kind_name(pol));
+            err(k, pol->pos, "%s: expected a list, got %s", p, cfg_kind_name(pol));
             return;
         }
         if (pol->n > HPA_MAX_POLICIES) {
@@ -510,11 +520,13 @@ static void decode_hpa(kctx_t *k, cfg_node_t *doc, k8s_hpa_t *h)
             }
         }
     }
-    cfg_node_t *beh = cfg_get(spec, "behavior");
+    /* `behavior: {}` opts into the behavior path; `behavior: null` (or a
+     * bare `behavior:`, its fields commented out) is Spec.Behavior == nil,
+     * the legacy path, as the API decodes it */
+    cfg_node_t *beh = field(k, spec, "spec", "behavior");
     if (beh) {
-        mark(k, "spec.behavior", beh->pos);
-        h->spec.has_behavior = true; /* `behavior: {}` opts into the behavior path */
-        if (!cfg_is_null(beh) && want_map(k, beh, "spec.behavior")) {
+        h->spec.has_behavior = true;
+        if (want_map(k, beh, "spec.behavior")) {
             static const char *const bk[] = {"scaleUp", "scaleDown", NULL};
             unknown_fields(k, beh, "spec.behavior", bk);
             if ((v = field(k, beh, "spec.behavior", "scaleUp")))

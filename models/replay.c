@@ -341,6 +341,17 @@ void replay_cells(const hpa_spec_t *spec, const hpa_decision_t *d, replay_cells_
 int replay_run(const k8s_hpa_t *h, const char *csv_path, int32_t replicas, replay_format_t fmt, FILE *out, diag_t *d)
 {
     const hpa_spec_t *spec = &h->spec;
+    /* a metrics CSV names a metric by its name alone: two of the same name
+     * (cpu as a Resource and a ContainerResource) could not be told apart */
+    for (size_t i = 0; i < spec->n_metrics; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(spec->metrics[i].name, spec->metrics[j].name) == 0) {
+                diag_error(d, h->pos,
+                           "spec.metrics[%zu]: metrics[%zu] has the same name, '%s': a metrics file's rows name a "
+                           "metric only by its name, so hpa replay needs the names to differ",
+                           i, j, spec->metrics[i].name);
+                return -1;
+            }
     rows_t rows = {0};
     if (read_csv(spec, csv_path, &rows, d) != 0) {
         free(rows.v);

@@ -897,17 +897,19 @@ static void complete(world_t *w, job_t *j, bool ok)
         gauge_add(&s->in_system, now, -1);
     }
     count_result(w, s, j, ok);
-    if (p) {
-        /* a draining pod still serves what it has queued, then goes */
-        pull_queue(w, s, p);
-        if (p->phase == POD_TERMINATING && p->lb.active == 0)
-            pod_gone(w, p);
-    }
     job_t *parent = j->parent;
     request_t *req = j->req;
     if (!parent && p) { /* the pod that answered it, for stations after it */
         req->pod_station = (uint16_t)(s->index + 1);
         req->pod_uid = p->lb.uid;
+    }
+    if (p) {
+        /* a draining pod still serves what it has queued, then goes (last:
+         * pod_gone frees p, and the reconcile it runs may hand its memory
+         * to a new pod) */
+        pull_queue(w, s, p);
+        if (p->phase == POD_TERMINATING && p->lb.active == 0)
+            pod_gone(w, p);
     }
     service_job_free(w, j);
     reply(w, parent, req, ok);
@@ -1048,6 +1050,9 @@ static void phase_step(void *ctx, void *obj, uint64_t arg)
         p->cpu_last = w->now;
         p->container_start = w->now;
         phase_after(w, p, POD_UNREADY, &st->readiness);
+        /* an idle working set above the limit: killed as it starts, never Ready */
+        if (p->svc->cfg->mem_limit_b && pod_memory(p) > p->svc->cfg->mem_limit_b)
+            pod_oom(w, p);
         break;
     case POD_UNREADY:
         become_ready(w, p);
@@ -1113,6 +1118,11 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
     if (ready_now) {
         p->started = p->ready_since = p->container_start = w->now;
         p->phase = POD_READY;
+        if (s->cfg->mem_limit_b && pod_memory(p) > s->cfg->mem_limit_b) {
+            /* its container could not have run: killed as it started */
+            p->phase = POD_UNREADY;
+            pod_oom(w, p);
+        }
     } else {
         phase_after(w, p, POD_PENDING, &s->cfg->startup.scheduling);
     }

@@ -245,6 +245,11 @@ static int svc_check(scenario_t *sc, diag_t *d)
     const platform_cfg_t *pf = platform_of(sc);
     for (size_t i = 0; i < n; i++) {
         service_cfg_t *c = svc_cfg(sc, i);
+        if (c->mem_limit_b && c->mem_base_b > c->mem_limit_b)
+            diag_warning(d, c->pos,
+                         "services.%s: memory.base (%lld bytes) is above the memory limit (%lld bytes): every "
+                         "container is OOM-killed as it starts, and no pod becomes Ready",
+                         c->name, (long long)c->mem_base_b, (long long)c->mem_limit_b);
         if (c->nweights > (size_t)c->replicas) {
             diag_error(d, c->weights_pos, "services.%s.weights: %zu weights for %d replicas", c->name, c->nweights,
                        c->replicas);

@@ -13,7 +13,7 @@ void pool_init(pool_t *p, size_t objsize, size_t per_chunk)
 void pool_destroy(pool_t *p)
 {
     for (size_t i = 0; i < p->nchunks; i++)
-        free(p->chunks[i]);
+        free(p->chunks[i]); /* (poisoned objects and all: free resets the shadow) */
     free(p->chunks);
     memset(p, 0, sizeof *p);
 }
@@ -44,6 +44,7 @@ int pool_add_chunk(pool_t *p)
     for (size_t i = n; i-- > 0;) {
         void *obj = mem + i * p->size;
         *(void **)obj = p->free;
+        POOL_POISON(obj, p->size);
         p->free = obj;
     }
     /* Chunks double so that a run that needs many objects asks malloc rarely. */

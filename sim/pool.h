@@ -10,6 +10,26 @@
 
 #include <stddef.h>
 
+/* Under AddressSanitizer a free object is poisoned, as freed memory is:
+ * reading or writing an object after pool_put is reported where it happens
+ * (the free-list link inside it is read only by pool_get, which unpoisons
+ * the object first). */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_ASAN 1
+#endif
+#endif
+#ifdef POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(obj, n) ASAN_POISON_MEMORY_REGION((obj), (n))
+#define POOL_UNPOISON(obj, n) ASAN_UNPOISON_MEMORY_REGION((obj), (n))
+#else
+#define POOL_POISON(obj, n) ((void)(obj), (void)(n))
+#define POOL_UNPOISON(obj, n) ((void)(obj), (void)(n))
+#endif
+
 typedef struct pool {
     size_t size;          /* object size, rounded up to a pointer */
     size_t per_chunk;
@@ -36,6 +56,7 @@ static inline void *pool_get(pool_t *p)
     if (!p->free && pool_add_chunk(p) != 0)
         return NULL;
     void *obj = p->free;
+    POOL_UNPOISON(obj, p->size);
     p->free = *(void **)obj;
     if (++p->live > p->peak)
         p->peak = p->live;
@@ -45,6 +66,7 @@ static inline void *pool_get(pool_t *p)
 static inline void pool_put(pool_t *p, void *obj)
 {
     *(void **)obj = p->free;
+    POOL_POISON(obj, p->size);
     p->free = obj;
     p->live--;
 }

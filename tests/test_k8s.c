@@ -1174,6 +1174,168 @@ static void test_oom_backoff(void **state)
     scenario_free(sc);
 }
 
+/* A working set above the limit before any request (memory.base 300Mi,
+ * limit 200Mi): the container is OOM-killed as it starts, never Ready, and
+ * every arrival is rejected. The initial pod at 0 s (it could not have been
+ * running); back-off 10 s, the container starts at 10 + 3 s and is killed
+ * at once: 13 s; back-off 20 s: 33 + 3 = 36 s; back-off 40 s: 76 s, past the
+ * end. Three OOM kills, NotReady -> CrashLoopBackOff, and no pod ever in the
+ * balancer. Before, the pod was Ready until the first request found it
+ * above the limit. */
+static void test_oom_at_start(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 60s\nwarmup: 0s\n"
+                          "traffic: {rate: 1/s, arrivals: deterministic}\n"
+                          "services:\n  web:\n    concurrency: 20\n    service_time: 100ms\n"
+                          "    memory: {base: 300Mi}\n"
+                          "    resources: {limits: {memory: 200Mi}}\n"
+                          "    startup: {container_start: 3s, readiness: 4s}\n");
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    service_t *s = world_service(w, 0);
+    static const struct {
+        double t;
+        pod_phase_t ph;
+    } steps[] = {{0.5, POD_BACKOFF},   {9.95, POD_BACKOFF},  {10.05, POD_STARTING}, {12.95, POD_STARTING},
+                 {13.05, POD_BACKOFF}, {32.95, POD_BACKOFF}, {33.05, POD_STARTING}, {36.05, POD_BACKOFF},
+                 {59.95, POD_BACKOFF}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        at(w, steps[i].t, ev_expect_pod, s, EXPECT(0, steps[i].ph));
+        at(w, steps[i].t, ev_expect_ready, s, 0);
+    }
+    run(w);
+    memlog_close(&log);
+    assert_int_equal(pod_must(s, 0)->restarts, 3);
+    assert_int_equal(s->oom_kills, 3);
+    assert_int_equal(s->errors, 0);
+    assert_int_equal(s->rejected, 60);
+    evrow_t rows[16];
+    size_t n = parse_events(log.buf, rows, 16);
+    assert_int_equal(n, 3);
+    static const double when[] = {0, 13, 36};
+    for (size_t i = 0; i < 3; i++) {
+        assert_double_close(rows[i].t, when[i], 0);
+        assert_string_equal(rows[i].from, "NotReady");
+        assert_string_equal(rows[i].to, "CrashLoopBackOff");
+        assert_string_equal(rows[i].reason, "OOMKilled");
+    }
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* A rollout with an old pod that is not Ready (crashed at 9 s; back-off
+ * until 19 s): 3 replicas, maxSurge 1, maxUnavailable 0, each start-up step
+ * 1 s (Ready 4 s after creation). Kubernetes' cleanupUnhealthyReplicas
+ * removes unhealthy old pods only up to maxScaledDown = all pods -
+ * minAvailable - new pods not yet available:
+ *  - 10 s: the rollout creates new pod 3 (4 pods); 4 - 3 - 1 = 0, so the
+ *    crashed pod 0 stays while pod 3 starts;
+ *  - 14 s: pod 3 is Ready, 4 - 3 - 0 = 1: pod 0 goes, new pod 4 starts;
+ *  - 18 s: pod 4 Ready, 4 available: one old Ready pod may go (4 - 1 >=
+ *    minAvailable 3; not before, with 3), pod 5 starts;
+ *  - 22 s: pod 5 Ready, the last old pod goes: the rollout completes.
+ * Before, pod 0 went at 10 s and two new pods started at once (complete at
+ * 18 s). */
+static void test_rollout_unhealthy_old(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 40s\nwarmup: 0s\ntraffic: {rate: 0.001/s}\n"
+                          "services:\n  web:\n    replicas: 3\n    concurrency: 1\n    service_time: 10ms\n"
+                          "    startup: {scheduling: 1s, image_pull: 1s, container_start: 1s, readiness: 1s}\n"
+                          "    strategy: {max_surge: 1, max_unavailable: 0}\n    rollouts: [10s]\n"
+                          "faults:\n  - {at: 9s, target: services.web, fault: pod_crash}\n");
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
+    service_t *s = world_service(w, 0);
+    at(w, 10.5, ev_expect_pod, s, EXPECT(0, POD_BACKOFF));
+    at(w, 10.5, ev_expect_pod, s, EXPECT(3, POD_PENDING));
+    at(w, 10.5, ev_expect_pod, s, EXPECT(4, PH_GONE));
+    at(w, 13.5, ev_expect_pod, s, EXPECT(0, POD_BACKOFF));
+    at(w, 14.5, ev_expect_pod, s, EXPECT(0, PH_GONE));
+    at(w, 14.5, ev_expect_pod, s, EXPECT(4, POD_PENDING));
+    at(w, 14.5, ev_expect_ready, s, 3);
+    run(w);
+    memlog_close(&log);
+    evrow_t rows[16];
+    size_t n = parse_events(log.buf, rows, 16);
+    assert_true(n >= 3);
+    assert_string_equal(rows[n - 1].reason, "RolloutComplete");
+    assert_double_close(rows[n - 1].t, 22, 0);
+    free(log.buf);
+    world_free(w);
+    scenario_free(sc);
+}
+
+/* Event: pod arg >> 8 exists and is of revision arg & 0xff. */
+static void ev_expect_rev(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    const pod_t *p = pod_by_uid(obj, (uint32_t)(arg >> 8));
+    if (!p || p->revision != (int)(arg & 0xff))
+        fail_msg("t=%.3f s: pod %u is %s, expected revision %u", simtime_to_s(w->now), (unsigned)(arg >> 8),
+                 p ? "of another revision" : "gone", (unsigned)(arg & 0xff));
+}
+
+/* Event: arg pods are not terminating. */
+static void ev_expect_alive(void *ctx, void *obj, uint64_t arg)
+{
+    world_t *w = ctx;
+    const service_t *s = obj;
+    int alive = (int)s->npods - count_terminating(s);
+    if (alive != (int)arg)
+        fail_msg("t=%.3f s: %d pods not terminating, expected %u", simtime_to_s(w->now), alive, (unsigned)arg);
+}
+
+/* The desired replicas change in the middle of a RollingUpdate (maxSurge
+ * and maxUnavailable 25%, 4 replicas, start-up steps of 1 s, a rollout at
+ * 10 s: new pods 4 and 5 start, old pod 3 goes; 3 old and 2 new pods at
+ * 12 s). Kubernetes' scale() spreads the change over both ReplicaSets in
+ * proportion to their sizes (deployment/sync.go, GetProportion), from the
+ * size before, D0 + surge = 4 + 1 = 5:
+ *  - to 2: at most 2 + ceil(0.5) = 3 pods, 2 to remove. Larger first (old,
+ *    3): round(3 x 3 / 5) - 3 = -1; new (2): round(2 x 3 / 5) - 2 = -1. Old
+ *    pod 2 and new pod 5 go (ActivePods order: the newer among equals).
+ *    Before, all 4 stayed (above D + maxSurge) until new pods were Ready.
+ *  - to 8: at most 8 + 2 = 10 pods, 5 to add. Old (3): round(3 x 10 / 5)
+ *    - 3 = 3 more pods of revision 0 (uids 6, 7, 8); new (2): round(2 x 10
+ *    / 5) - 2 = 2 (uids 9, 10). Before, all 5 were new. */
+static void test_rollout_proportional_scaling(void **state)
+{
+    (void)state;
+    const char *yaml = "duration: 40s\nwarmup: 0s\ntraffic: {rate: 0.001/s}\n"
+                       "services:\n  web:\n    replicas: 4\n    concurrency: 1\n    service_time: 10ms\n"
+                       "    startup: {scheduling: 1s, image_pull: 1s, container_start: 1s, readiness: 1s}\n"
+                       "    rollouts: [10s]\n";
+    scenario_t *sc = load(yaml);
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = world_service(w, 0);
+    at(w, 11.5, ev_expect_alive, s, 5);
+    at(w, 12, ev_scale, s, 2);
+    at(w, 12.001, ev_expect_alive, s, 3);
+    at(w, 12.001, ev_expect_rev, s, 0 << 8 | 0);
+    at(w, 12.001, ev_expect_rev, s, 1 << 8 | 0);
+    at(w, 12.001, ev_expect_pod, s, EXPECT(2, PH_GONE));
+    at(w, 12.001, ev_expect_rev, s, 4 << 8 | 1);
+    at(w, 12.001, ev_expect_pod, s, EXPECT(5, PH_GONE));
+    run(w);
+    world_free(w);
+
+    w = mkworld(sc, 0, NULL);
+    s = world_service(w, 0);
+    at(w, 12, ev_scale, s, 8);
+    at(w, 12.001, ev_expect_alive, s, 10);
+    for (uint32_t uid = 6; uid <= 10; uid++)
+        at(w, 12.001, ev_expect_rev, s, (uint64_t)uid << 8 | (uid <= 8 ? 0 : 1));
+    run(w);
+    assert_int_equal(s->desired, 8);
+    world_free(w);
+    scenario_free(sc);
+}
+
 /* The back-off resets after 10 minutes of running (kubelet). OOM #1 at
  * 1 s (11 requests at once): back-off 10 s, container start at 11 s,
  * running from 14 s, Ready at 18 s. OOM #2 at 700 s, the container having
@@ -1903,13 +2065,23 @@ static void test_deployment_recreate(void **state)
                              "services:\n  web:\n    deployment: recreate-deployment.yaml\n"
                              "    rollouts: [20s]\n" STARTUP,
                              "tests/k8s/scenario.yaml", NULL);
-    world_t *w = mkworld(sc, 0, NULL);
+    memlog_t log;
+    memlog_open(&log);
+    world_t *w = mkworld(sc, 0, log.f);
     service_t *s = world_service(w, 0);
     mixed_revisions = 0;
     at(w, 0.05, ev_watch_mixed, s, 0);
     run(w);
+    memlog_close(&log);
     printf("  Recreate: %d probes (0.1 s apart) saw old and new pods together (expected 0)\n", mixed_revisions);
     uint64_t done = s->rollouts_done;
+    /* the rollout's row says its strategy (it said RollingUpdate) */
+    evrow_t rows[16];
+    size_t n = parse_events(log.buf, rows, 16);
+    assert_true(n >= 1);
+    assert_string_equal(rows[0].object, "web/deployment");
+    assert_string_equal(rows[0].reason, "Recreate");
+    free(log.buf);
     world_free(w);
     scenario_free(sc);
     assert_int_equal(done, 1);
@@ -2123,6 +2295,9 @@ int main(void)
         cmocka_unit_test(test_pod_crash_without_resources),
         cmocka_unit_test(test_intstr_one_parser),
         cmocka_unit_test(test_oom_backoff),
+        cmocka_unit_test(test_oom_at_start),
+        cmocka_unit_test(test_rollout_unhealthy_old),
+        cmocka_unit_test(test_rollout_proportional_scaling),
         cmocka_unit_test(test_oom_backoff_reset),
         cmocka_unit_test(test_rolling_update),
         cmocka_unit_test(test_rollout_not_held_by_draining_pods),

@@ -404,4 +404,72 @@ else
     not_ok "hpa replay c1: exit 0, exactly one line on stderr (the warning)" "exit $rc; stderr: $(tr '\n' '|' <"$TMP/c1.err")"
 fi
 
+# ---- null fields, as the API server decodes them --------------------------------------
+# `behavior:` with its fields commented out is null: Spec.Behavior == nil, the
+# legacy path, so trace (a2)'s manifest with it replays the legacy golden trace
+# (before, it took the behavior path: 2 -> 6 and back to 2).
+{ cat "$TRACES/a2_legacy.hpa.yaml"; printf '  behavior:\n  #  scaleUp: {stabilizationWindowSeconds: 0}\n'; } >"$TMP/bnull.hpa.yaml"
+read_args a2_legacy
+run hpa replay "$TMP/bnull.hpa.yaml" --metrics "$TRACES/a2_legacy.metrics.csv" "${ARGS[@]}" --format csv
+cp "$OUT" "$TMP/bnull.out"
+if [ $rc -eq 0 ]; then
+    compare_cols "behavior: null is the legacy path (trace a2_legacy): $COLS" "$TRACES/a2_legacy.expected.csv" "$TMP/bnull.out" "$COLS"
+else
+    not_ok "behavior: null replays" "exit $rc; stderr: $(first_err)"
+fi
+# `policies: null` keeps the default policies (copyHPAScalingRules replaces
+# only a non-nil list): the same replay as the rules without the key.
+hpa_rules() {
+    sed -n '1,/^  metrics:/p' "$TRACES/a2_legacy.hpa.yaml" | sed '$d'
+    printf '  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target: {type: Utilization, averageUtilization: 50}\n'
+    printf '  behavior:\n    scaleUp:\n      stabilizationWindowSeconds: 0\n%b' "$1"
+}
+hpa_rules '      policies:\n' >"$TMP/pnull.hpa.yaml"
+hpa_rules '' >"$TMP/pnone.hpa.yaml"
+run hpa replay "$TMP/pnull.hpa.yaml" --metrics "$TRACES/a2_legacy.metrics.csv" "${ARGS[@]}" --format csv
+cp "$OUT" "$TMP/pnull.out"
+rc_null=$rc
+run hpa replay "$TMP/pnone.hpa.yaml" --metrics "$TRACES/a2_legacy.metrics.csv" "${ARGS[@]}" --format csv
+if [ $rc_null -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/pnull.out" "$OUT"; then
+    ok "policies: null keeps the default policies (the same replay as no key)"
+else
+    not_ok "policies: null keeps the default policies" "exit $rc_null and $rc; $(one_line "$TMP/pnull.out")"
+fi
+
+# ---- a tolerance finer than a milli-unit ----------------------------------------------
+# A Pods target of 100 at 1000 replicas, observed 100.07: the ratio 1.0007 is
+# above 1 + 0.0005, so ceil(1000 x 1.0007) = 1001 (read as milli-units, 0.0005
+# became 0.001 and the ratio fell inside it: 1000).
+printf '%s\n' 'apiVersion: autoscaling/v2' 'kind: HorizontalPodAutoscaler' 'metadata: {name: t}' 'spec:' \
+    '  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}' '  minReplicas: 1' '  maxReplicas: 2000' \
+    '  metrics:' '  - type: Pods' '    pods:' '      metric: {name: inflight}' \
+    '      target: {type: AverageValue, averageValue: "100"}' '  behavior:' '    scaleUp: {tolerance: 0.0005}' \
+    >"$TMP/tol.hpa.yaml"
+printf 'time,metric,value\n0,inflight,100.07\n' >"$TMP/tol.csv"
+run hpa replay "$TMP/tol.hpa.yaml" --metrics "$TMP/tol.csv" --replicas 1000 --format csv
+final=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "final") c = i; next } { print $c }' "$OUT")
+if [ $rc -eq 0 ] && [ "$final" = 1001 ]; then
+    ok "scaleUp.tolerance 0.0005: 100.07 against 100 at 1000 replicas scales to 1001"
+else
+    not_ok "scaleUp.tolerance 0.0005: expected final 1001" "exit $rc; final '$final'; stderr: $(first_err)"
+fi
+
+# ---- two metrics of one name -------------------------------------------------------
+# A metrics file names a metric by its name only: cpu as a Resource and as a
+# ContainerResource cannot be told apart, an input error (before, the second
+# never got a value and every sync failed to compute it).
+printf '%s\n' 'apiVersion: autoscaling/v2' 'kind: HorizontalPodAutoscaler' 'metadata: {name: dup}' 'spec:' \
+    '  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}' '  minReplicas: 1' '  maxReplicas: 10' \
+    '  metrics:' '  - type: Resource' '    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}' \
+    '  - type: ContainerResource' \
+    '    containerResource: {name: cpu, container: app, target: {type: Utilization, averageUtilization: 50}}' \
+    >"$TMP/dup.hpa.yaml"
+printf 'time,metric,value\n0,cpu,60\n' >"$TMP/dup.csv"
+run hpa replay "$TMP/dup.hpa.yaml" --metrics "$TMP/dup.csv" --replicas 6
+if [ $rc -eq 2 ] && [ ! -s "$OUT" ] && grep -q "dup.hpa.yaml:1:1: spec.metrics\[1\]: metrics\[0\] has the same name, 'cpu'" "$ERR"; then
+    ok "two metrics named cpu: exit 2, $(first_err)"
+else
+    not_ok "two metrics named cpu: exit 2 at the manifest" "exit $rc; stderr: $(first_err)"
+fi
+
 finish
