@@ -205,7 +205,7 @@ static int64_t victim(world_t *w, service_t *s, snap_t *sn, int q)
 static bool create(world_t *w, service_t *s, snap_t *sn)
 {
     s->ctl_visits++;
-    pod_t *p = service_pod_new(w, s, false);
+    pod_t *p = service_pod_new(w, s, false, s->revision);
     if (!p)
         return false;
     sn->alive++;
@@ -462,10 +462,8 @@ static void scale_proportionally(world_t *w, service_t *s, int32_t D0)
         for (int32_t i = g[k].size; i < (int32_t)g[k].n; i++) /* the first in deletion order */
             service_pod_delete(w, x->cand[g[k].first + (uint32_t)(i - g[k].size)].pod);
         for (int32_t i = (int32_t)g[k].n; i < g[k].size; i++) {
-            pod_t *p = service_pod_new(w, s, false);
-            if (!p)
+            if (!service_pod_new(w, s, false, g[k].revision))
                 break;
-            p->revision = g[k].revision;
         }
     }
     s->in_reconcile = false;

@@ -1,7 +1,9 @@
 #include "models/k8s.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,14 +158,15 @@ static bool get_int(kctx_t *k, cfg_node_t *n, const char *path, int64_t lo, int6
         return false;
     const char *s = n->kind == CFG_SCALAR ? n->str : "";
     char *end;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
     if (n->kind != CFG_SCALAR || !n->plain || !*s || *end || !(isdigit((unsigned char)s[0]) || s[0] == '-')) {
         err(k, n->pos, "%s: expected an integer, got %s%s%s", path, n->kind == CFG_SCALAR ? "'" : "",
             n->kind == CFG_SCALAR ? s : cfg_kind_name(n), n->kind == CFG_SCALAR ? "'" : "");
         return false;
     }
-    if (v < lo || v > hi) {
-        err(k, n->pos, "%s: %lld is out of range for its type", path, v);
+    if (v < lo || v > hi || errno == ERANGE) { /* the text, not strtoll's clamp */
+        err(k, n->pos, "%s: %s is out of range for its type", path, s);
         return false;
     }
     *out = v;
@@ -279,6 +282,14 @@ static cfg_node_t *object_spec(kctx_t *k, cfg_node_t *doc, const char *const *sp
 
 /* ---- HorizontalPodAutoscaler ------------------------------------------------ */
 
+/* spec.metrics[i].SOURCE.target, read as the API server and the controller
+ * read it: by which fields are present, not by `type` alone
+ * (validateMetricTarget, validate{Resource,Pods,Object,External}Source),
+ * then resolved to the number the controller computes with
+ * (computeStatusFor*Metric): a Resource's averageValue when set, else its
+ * averageUtilization; a Pods metric's averageValue; an External metric's
+ * averageValue when set, else its value; an Object metric's value for type
+ * Value, its averageValue for type AverageValue. m->source is decoded. */
 static void decode_target(kctx_t *k, cfg_node_t *t, const char *path, hpa_metric_spec_t *m)
 {
     static const char *const known[] = {"type", "value", "averageValue", "averageUtilization", NULL};
@@ -287,22 +298,82 @@ static void decode_target(kctx_t *k, cfg_node_t *t, const char *path, hpa_metric
     pf(p, sizeof p, "%s.type", path);
     cfg_node_t *tn = field(k, t, path, "type");
     const char *type = get_str(k, tn, p);
+    hpa_target_t written = HPA_TARGET_INVALID;
     if (!tn)
         err(k, t->pos, "%s: Required value: must specify a metric target type", p);
-    else if (type && (m->target = hpa_target_parse(type)) == HPA_TARGET_INVALID)
+    else if (type && (written = hpa_target_parse(type)) == HPA_TARGET_INVALID)
         err(k, tn->pos, "%s: Unsupported value: \"%s\": supported values: \"AverageValue\", \"Utilization\", \"Value\"",
             p, type);
-    cfg_node_t *n;
-    if ((n = field(k, t, path, "averageUtilization"))) {
+    cfg_node_t *un = field(k, t, path, "averageUtilization"), *vn = field(k, t, path, "value"),
+               *an = field(k, t, path, "averageValue");
+    int32_t util = 0;
+    int64_t value = 0, average = 0;
+    bool ok = true;
+    if (un) {
         pf(p, sizeof p, "%s.averageUtilization", path);
-        get_int32(k, n, p, &m->average_utilization);
+        if ((ok = get_int32(k, un, p, &util) && ok) && util < 1)
+            err(k, un->pos, "%s: Invalid value: %" PRId32 ": must be greater than 0", p, util), ok = false;
     }
-    if (m->target == HPA_TARGET_VALUE && (n = field(k, t, path, "value"))) {
+    if (vn) {
         pf(p, sizeof p, "%s.value", path);
-        get_quantity(k, n, p, &m->target_milli);
-    } else if (m->target == HPA_TARGET_AVERAGE_VALUE && (n = field(k, t, path, "averageValue"))) {
+        if ((ok = get_quantity(k, vn, p, &value) && ok) && value <= 0)
+            err(k, vn->pos, "%s: Invalid value: \"%s\": must be positive", p, vn->str), ok = false;
+    }
+    if (an) {
         pf(p, sizeof p, "%s.averageValue", path);
-        get_quantity(k, n, p, &m->target_milli);
+        if ((ok = get_quantity(k, an, p, &average) && ok) && average <= 0)
+            err(k, an->pos, "%s: Invalid value: \"%s\": must be positive", p, an->str), ok = false;
+    }
+    if (written == HPA_TARGET_INVALID || !ok)
+        return;
+    switch (m->source) {
+    case HPA_SOURCE_RESOURCE:
+    case HPA_SOURCE_CONTAINER_RESOURCE:
+        if (!un && !an)
+            err(k, t->pos, "%s.averageUtilization: Required value: must set either a target raw value or a target "
+                "utilization", path);
+        else if (un && an)
+            err(k, an->pos, "%s.averageValue: Forbidden: may not set both a target raw value and a target utilization",
+                path);
+        else if (an)
+            m->target = HPA_TARGET_AVERAGE_VALUE, m->target_milli = average;
+        else
+            m->target = HPA_TARGET_UTILIZATION, m->average_utilization = util;
+        break;
+    case HPA_SOURCE_PODS:
+        if (!an)
+            err(k, t->pos, "%s.averageValue: Required value: must specify a positive target averageValue", path);
+        else
+            m->target = HPA_TARGET_AVERAGE_VALUE, m->target_milli = average;
+        break;
+    case HPA_SOURCE_EXTERNAL:
+        if (!vn && !an)
+            err(k, t->pos, "%s.value: Required value: must set either a target value for metric or a per-pod target",
+                path);
+        else if (vn && an)
+            err(k, vn->pos, "%s.value: Forbidden: may not set both a target value for metric and a per-pod target",
+                path);
+        else if (an)
+            m->target = HPA_TARGET_AVERAGE_VALUE, m->target_milli = average;
+        else
+            m->target = HPA_TARGET_VALUE, m->target_milli = value;
+        break;
+    case HPA_SOURCE_OBJECT:
+        if (!vn && !an)
+            err(k, t->pos, "%s.value: Required value: must set either a target value or averageValue", path);
+        else if (written == HPA_TARGET_VALUE && vn)
+            m->target = HPA_TARGET_VALUE, m->target_milli = value;
+        else if (written == HPA_TARGET_AVERAGE_VALUE && an)
+            m->target = HPA_TARGET_AVERAGE_VALUE, m->target_milli = average;
+        else /* accepted by the API server; the controller fails at every sync */
+            err(k, tn->pos,
+                "%s.type: '%s' with %s only: the API server accepts it, but the controller computes an Object "
+                "metric only from value with type Value or averageValue with type AverageValue, so every sync "
+                "would fail to compute this metric",
+                path, type, vn ? "value" : "averageValue");
+        break;
+    default:
+        break;
     }
 }
 

@@ -238,7 +238,8 @@ static const param_t service_params[] = {
     {"load_balancer", P_CUSTOM, 0, "round_robin", 0, 0, 0, NULL, decode_lb, "name",
      "policy spreading requests over ready pods (see below)"},
     {"weights", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_weights, "list of numbers > 0",
-     "per-pod weights for `weighted_round_robin`, in pod order; pods past the list weigh 1"},
+     "per-pod weights for `weighted_round_robin`: the i-th for the i-th pod, and for the pod that replaces it "
+     "(a new pod takes the lowest weight no pod of its revision holds); pods past the list weigh 1"},
     {"calls", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_calls, "list of service names",
      "downstream services a request visits in sequence after its service time; the worker waits for them"},
     {"resources", P_CUSTOM, 0, NULL, 0, 0, 0, NULL, decode_resources, "mapping",
@@ -1066,7 +1067,92 @@ static void phase_step(void *ctx, void *obj, uint64_t arg)
     }
 }
 
-pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
+/* ---- weights: index i of `weights` for the pod that holds it ----------------
+ * Each revision's pods hold indices of their own: initial pods take 0, 1, ...
+ * in order; a pod that goes gives its index back to its revision and the
+ * next pod of that revision takes the lowest free one. So a rollout's new
+ * pods weigh what the pods they replace weighed, whatever the surge, and a
+ * scale-down and up keeps the weights (they used to follow pod uids, and
+ * every pod after a rollout weighed 1). A revision's set goes with its last
+ * pod; O(log weights) per pod, plus the revisions alive at once. */
+
+struct wset {
+    int revision;
+    uint32_t pods;      /* its pods that hold an index */
+    uint32_t nfree;
+    int32_t *free;      /* min-heap */
+};
+
+static struct wset *wset_of(service_t *s, int revision, bool make)
+{
+    for (uint32_t i = 0; i < s->nwsets; i++)
+        if (s->wsets[i].revision == revision)
+            return &s->wsets[i];
+    if (!make)
+        return NULL;
+    struct wset *a = realloc(s->wsets, (s->nwsets + 1) * sizeof *a);
+    if (!a)
+        return NULL;
+    s->wsets = a;
+    struct wset *x = &a[s->nwsets];
+    size_t n = s->cfg->nweights;
+    *x = (struct wset){revision, 0, (uint32_t)n, malloc(n * sizeof *x->free)};
+    if (!x->free)
+        return NULL;
+    for (size_t i = 0; i < n; i++) /* every index free, in order: a sorted array is a min-heap */
+        x->free[i] = (int32_t)i;
+    s->nwsets++;
+    return x;
+}
+
+/* The lowest index the pods of `revision` leave free (-1: none; -2: out of memory). */
+static int32_t wslot_take(service_t *s, int revision)
+{
+    if (!s->cfg->nweights)
+        return -1;
+    struct wset *x = wset_of(s, revision, true);
+    if (!x)
+        return -2;
+    if (x->nfree == 0)
+        return -1;
+    int32_t *h = x->free, top = h[0], last = h[--x->nfree];
+    uint32_t i = 0, n = x->nfree;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (n)
+        h[i] = last;
+    x->pods++;
+    return top;
+}
+
+static void wslot_give(service_t *s, int revision, int32_t slot)
+{
+    struct wset *x = wset_of(s, revision, false);
+    if (!x)
+        return;
+    int32_t *h = x->free;
+    uint32_t i = x->nfree++;
+    while (i > 0 && h[(i - 1) / 2] > slot) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = slot;
+    if (--x->pods == 0 && revision != s->revision) { /* an old revision's last pod: its set goes */
+        free(x->free);
+        *x = s->wsets[--s->nwsets];
+    }
+}
+
+pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now, int revision)
 {
     if (s->npods == s->cap_pods) {
         uint32_t nc = s->cap_pods ? s->cap_pods * 2 : 16;
@@ -1107,8 +1193,17 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
     }
     p->lb.uid = s->next_uid++;
     p->seq = s->next_seq++;
-    p->revision = s->revision;
-    p->lb.weight = p->lb.uid < s->cfg->nweights ? s->cfg->weights[p->lb.uid] : 1.0;
+    p->revision = revision;
+    p->wslot = wslot_take(s, revision);
+    if (p->wslot == -2) {
+        free(p->slots);
+        free(p->working);
+        free(p->ps_heap);
+        pool_put(&s->pod_pool, p);
+        world_fail(w, "out of memory (pods)");
+        return NULL;
+    }
+    p->lb.weight = p->wslot >= 0 ? s->cfg->weights[p->wslot] : 1.0;
     for (size_t i = 0; p->ps_heap && i < ps_heap_slots(s->cfg); i++)
         p->ps_heap[i] = PS_NONE;
     p->created = p->cpu_last = p->ps_last = w->now;
@@ -1132,6 +1227,8 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now)
 static void pod_gone(world_t *w, pod_t *p)
 {
     service_t *s = p->svc;
+    if (p->wslot >= 0)
+        wslot_give(s, p->revision, p->wslot);
     if (p->phase_ev)
         world_cancel(w, p->phase_ev);
     p->phase_ev = 0;
@@ -1322,7 +1419,7 @@ int service_init(world_t *w, service_t *s, const service_cfg_t *cfg, uint32_t in
     s->desired = cfg->replicas;
     gauge_init(&s->desired_g, 0, cfg->replicas);
     for (int i = 0; i < cfg->replicas; i++)
-        if (!service_pod_new(w, s, true))
+        if (!service_pod_new(w, s, true, s->revision))
             return -1;
     rebuild_view(w, s);
     /* the initial pods were there from the start */
@@ -1347,6 +1444,11 @@ void service_destroy(service_t *s)
     free(s->pods);
     free(s->ready);
     free(s->members);
+    for (uint32_t i = 0; i < s->nwsets; i++)
+        free(s->wsets[i].free);
+    free(s->wsets);
+    s->wsets = NULL;
+    s->nwsets = 0;
     s->pods = s->ready = NULL;
     s->members = NULL;
     s->npods = 0;

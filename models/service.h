@@ -87,7 +87,9 @@ typedef struct service_cfg {
     int queue_capacity;
     dist_t service_time;
     const lb_kind_t *lb;
-    double *weights;            /* per pod, nweights <= replicas; the rest 1 */
+    double *weights;            /* nweights <= replicas: the i-th for the pod of a revision that holds index i
+                                   (the lowest its revision's pods left free when it was created); pods beyond
+                                   them weigh 1 */
     size_t nweights;
     srcpos_t weights_pos;
     const char **call_names;    /* as written */
@@ -187,6 +189,7 @@ struct pod {
     service_t *svc;
     uint64_t seq;               /* creation number: orders s->pods, never wraps */
     int revision;
+    int32_t wslot;              /* its weight's index in `weights` (-1: weighs 1) */
     pod_phase_t phase;
     simtime_t created;
     simtime_t started;          /* status.startTime: bound to a node */
@@ -255,6 +258,10 @@ struct service {
     service_t **calls;
     uint32_t ncalls;
     pool_t pod_pool;
+    /* per revision with pods, the weights none of its pods holds: a min-heap
+     * of indices into cfg->weights (service.c, "weights") */
+    struct wset *wsets;
+    uint32_t nwsets;
     uint32_t next_uid;
     uint64_t next_seq;
     bool throttled;             /* pods may be CPU-throttled (processor sharing) */
@@ -324,7 +331,7 @@ void service_submit(world_t *w, service_t *s, job_t *j);
 void service_restart_stats(service_t *s, simtime_t now);
 /* Creates a pod of the current revision (the Deployment controller's
  * use): Ready now, or starting up; NULL when memory ran out. */
-pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now);
+pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now, int revision);
 /* Deletes a pod: gone at once if it holds nothing, else draining within
  * the grace period (the Deployment controller's use). True when it is gone
  * (p is no longer valid). */

@@ -1336,6 +1336,36 @@ static void test_rollout_proportional_scaling(void **state)
     scenario_free(sc);
 }
 
+/* Weights belong to indices a pod holds, not to pod uids: 3 pods weighing
+ * 3, 1 and 2 (weighted_round_robin), a rollout at 10 s replaces all three,
+ * and the new pods weigh 3, 1 and 2 again, each taking the lowest index no
+ * pod holds when it is created. Before, weights followed uids: the new pods
+ * (uids 3, 4, 5, past the list) all weighed 1. */
+static void test_weights_survive_rollout(void **state)
+{
+    (void)state;
+    scenario_t *sc = load("duration: 60s\nwarmup: 0s\ntraffic: {rate: 0.001/s}\n"
+                          "services:\n  web:\n    replicas: 3\n    load_balancer: weighted_round_robin\n"
+                          "    weights: [3, 1, 2]\n    service_time: 10ms\n"
+                          "    startup: {scheduling: 1s, image_pull: 1s, container_start: 1s, readiness: 1s}\n"
+                          "    rollouts: [10s]\n");
+    world_t *w = mkworld(sc, 0, NULL);
+    service_t *s = world_service(w, 0);
+    run(w);
+    assert_int_equal(s->rollouts_done, 1);
+    assert_int_equal(s->npods, 3);
+    double sum = 0, prod = 1;
+    for (uint32_t i = 0; i < s->npods; i++) {
+        assert_true(s->pods[i]->lb.uid >= 3); /* all replaced */
+        sum += s->pods[i]->lb.weight;
+        prod *= s->pods[i]->lb.weight;
+    }
+    assert_double_close(sum, 6, 0); /* {3, 1, 2}: sum 6, product 6 */
+    assert_double_close(prod, 6, 0);
+    world_free(w);
+    scenario_free(sc);
+}
+
 /* The back-off resets after 10 minutes of running (kubelet). OOM #1 at
  * 1 s (11 requests at once): back-off 10 s, container start at 11 s,
  * running from 14 s, Ready at 18 s. OOM #2 at 700 s, the container having
@@ -2298,6 +2328,7 @@ int main(void)
         cmocka_unit_test(test_oom_at_start),
         cmocka_unit_test(test_rollout_unhealthy_old),
         cmocka_unit_test(test_rollout_proportional_scaling),
+        cmocka_unit_test(test_weights_survive_rollout),
         cmocka_unit_test(test_oom_backoff_reset),
         cmocka_unit_test(test_rolling_update),
         cmocka_unit_test(test_rollout_not_held_by_draining_pods),

@@ -472,4 +472,35 @@ else
     not_ok "two metrics named cpu: exit 2 at the manifest" "exit $rc; stderr: $(first_err)"
 fi
 
+# ---- targets read by the fields present ------------------------------------------------
+# The controller computes a Resource metric from averageValue when it is set,
+# whatever target.type says, and a Pods metric from averageValue; the API
+# server accepts those manifests. So `type: Utilization` with only
+# averageValue replays as `type: AverageValue` does (before: exit 2,
+# "averageUtilization: Invalid value: 0"), and a Pods target of type Value
+# with averageValue as one of type AverageValue (before: exit 2).
+target_hpa() {
+    printf '%s\n' 'apiVersion: autoscaling/v2' 'kind: HorizontalPodAutoscaler' 'metadata: {name: t}' 'spec:' \
+        '  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}' '  minReplicas: 1' \
+        '  maxReplicas: 10' '  metrics:' "$1"
+}
+target_hpa '  - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageValue: 100m}}}' >"$TMP/tu.hpa.yaml"
+target_hpa '  - {type: Resource, resource: {name: cpu, target: {type: AverageValue, averageValue: 100m}}}' >"$TMP/ta.hpa.yaml"
+target_hpa '  - {type: Pods, pods: {metric: {name: inflight}, target: {type: Value, averageValue: "10"}}}' >"$TMP/pv.hpa.yaml"
+target_hpa '  - {type: Pods, pods: {metric: {name: inflight}, target: {type: AverageValue, averageValue: "10"}}}' >"$TMP/pa.hpa.yaml"
+printf 'time,metric,value\n0,cpu,0.15\n15,cpu,0.05\n0,inflight,25\n15,inflight,4\n' >"$TMP/t.csv"
+for pair in "tu ta cpu" "pv pa inflight"; do
+    set -- $pair
+    grep -e '^time' -e ",$3," "$TMP/t.csv" >"$TMP/$3.csv"
+    run hpa replay "$TMP/$1.hpa.yaml" --metrics "$TMP/$3.csv" --replicas 2 --format csv
+    cp "$OUT" "$TMP/$1.out"
+    rc1=$rc
+    run hpa replay "$TMP/$2.hpa.yaml" --metrics "$TMP/$3.csv" --replicas 2 --format csv
+    if [ $rc1 -eq 0 ] && [ $rc -eq 0 ] && cmp -s "$TMP/$1.out" "$OUT"; then
+        ok "$3: $(grep -o 'target: {[^}]*}' "$TMP/$1.hpa.yaml") replays as its averageValue"
+    else
+        not_ok "$3: the target read by its fields" "exit $rc1 and $rc; $(one_line "$TMP/$1.out") | $(one_line "$OUT")"
+    fi
+done
+
 finish
