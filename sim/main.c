@@ -6,6 +6,7 @@
  * or the command line is wrong, 3 an internal error. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -989,6 +990,46 @@ static int grid_args(const char *cmd, int argc, char **argv, size_t nvary, const
     return rc ? rc : outdir_given_empty(cmd, co);
 }
 
+#ifdef CLUSTERSIM_MPI
+/* Under mpirun every rank reads the same command line, so an error in it
+ * would be printed once per rank: before MPI starts (ranks_start), ranks
+ * other than 0 write their stderr to /dev/null. The rank comes from the
+ * launcher's environment (Open MPI, PMIx, MPICH's PMI), as MPI_Init would
+ * read it. */
+static int saved_stderr = -1;
+
+static void mute_other_ranks(void)
+{
+    const char *r = getenv("OMPI_COMM_WORLD_RANK");
+    if (!r)
+        r = getenv("PMIX_RANK");
+    if (!r)
+        r = getenv("PMI_RANK");
+    if (!r || atoi(r) <= 0 || saved_stderr >= 0)
+        return;
+    int null = open("/dev/null", O_WRONLY);
+    if (null < 0)
+        return;
+    fflush(stderr);
+    saved_stderr = dup(2);
+    if (saved_stderr >= 0)
+        dup2(null, 2);
+    close(null);
+}
+
+static void unmute(void)
+{
+    if (saved_stderr < 0)
+        return;
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    saved_stderr = -1;
+}
+#else
+static void mute_other_ranks(void) {}
+#endif
+
 /* The start of a command that runs under mpirun too (sweep, tune,
  * capacity): this process's rank of nranks (0 of 1 without MPI). Rank 0
  * speaks for all; the others are quiet, their messages would repeat it.
@@ -998,6 +1039,7 @@ static int ranks_start(const char *cmd, common_opts_t *co, int *rank, int *nrank
     *rank = 0;
     *nranks = 1;
 #ifdef CLUSTERSIM_MPI
+    unmute();
     if (sweep_mpi_init(rank, nranks) != 0) {
         fprintf(stderr, "clustersim %s: MPI could not start\n", cmd);
         return EXIT_INTERNAL;
@@ -1114,6 +1156,7 @@ static int cmd_sweep(int argc, char **argv)
     const char *varies[MAX_VARY];
     size_t nvary = 0;
     int rc = 0, resume = 0, c;
+    mute_other_ranks();
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
@@ -1211,6 +1254,7 @@ static int cmd_tune(int argc, char **argv)
     long initial = 2, budget = 0;
     int rc = 0, resume = 0, maximize = 0, reps_given = 0, c;
     const char *objective = "cost.total_usd";
+    mute_other_ranks();
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {
@@ -1269,8 +1313,17 @@ static int cmd_tune(int argc, char **argv)
     orc = tune_mpi_share(t, orc); /* rank 0's verdict and journaled values, to every rank */
 #endif
     if (orc == TUNE_COMPLETE) {
-        if (!co.quiet)
-            printf("%s: the search is complete already: %s/tune.json, tune.csv, tune.md\n", co.outdir, co.outdir);
+        /* the exit code the search had: 1 when no candidate met every gate */
+        int won = rank == 0 ? tune_finished_winner(co.outdir) : 1;
+        if (won < 0) {
+            fprintf(stderr, "clustersim tune: %s/tune.json: cannot read the finished search's winner\n", co.outdir);
+            rc = EXIT_INTERNAL;
+        } else if (!won) {
+            rc = EXIT_GATE;
+        }
+        if (!co.quiet && rank == 0)
+            printf("%s: the search is complete already%s: %s/tune.json, tune.csv, tune.md\n", co.outdir,
+                   won == 0 ? " (no candidate meets every gate)" : "", co.outdir);
         goto done;
     }
     if (orc != TUNE_OK) {
@@ -1312,6 +1365,7 @@ static int cmd_capacity(int argc, char **argv)
     const char *metric = NULL, *range = NULL, *tolerance = NULL;
     long max_reps = 0, max_probes = 30;
     int rc = 0, resume = 0, c;
+    mute_other_ranks();
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, COMMON_SHORT, opts, NULL)) != -1) {

@@ -219,10 +219,19 @@ static int parse_range(sweep_axis_t *ax, const char *vals, int vcol, int option,
     if (count > SWEEP_MAX_POINTS)
         return grid_err(err, errlen, option, vcol, "the range %s has %.0f values, over the limit of %d", vals, count,
                         SWEEP_MAX_POINTS);
+    char prev[40] = "";
     for (long i = 0; i < (long)count; i++) {
         double v = lo + (double)i * step;
         char num[40];
         snprintf(num, sizeof num, "%.15g", v == 0 ? 0.0 : v);
+        /* a step below what 15 digits tell apart makes equal values, as a
+         * list with a value twice would */
+        if (!strcmp(num, prev))
+            return grid_err(err, errlen, option, vcol + (int)(colon + 1 - vals),
+                            "the range %s gives the value %s twice (values are written with 15 significant "
+                            "digits): make the step larger",
+                            vals, num);
+        snprintf(prev, sizeof prev, "%s", num);
         if (axis_push(ax, run_strprintf("%s%s", num, slo), vcol) != 0)
             return -2;
     }
@@ -252,7 +261,13 @@ int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, siz
     if (!ax.path)
         return -2;
     int rc = 0;
-    if (strstr(vals, "..") && !strchr(vals, ',')) {
+    /* LO..HI:STEP when what comes before ".." is a number: a single value
+     * such as ../hpa.yaml (a relative path) is a list of one */
+    const char *dots = strstr(vals, "..");
+    double lo_val;
+    char lo_unit[32];
+    if (dots && !strchr(vals, ',') &&
+        parse_bound(vals, (size_t)(dots - vals), &lo_val, lo_unit, sizeof lo_unit) == 0) {
         rc = parse_range(&ax, vals, vcol, option, err, errlen);
     } else {
         const char *p = vals;

@@ -550,6 +550,20 @@ int tune_open(tune_t *t, const char *dir, bool resume, char *err, size_t errlen)
     return sweep_journal_open(&j, resume, &t->jfd, err, errlen);
 }
 
+int tune_finished_winner(const char *dir)
+{
+    char *path = run_strprintf("%s/tune.json", dir);
+    size_t n;
+    char *text = path ? journal_read_all(path, &n) : NULL;
+    free(path);
+    if (!text)
+        return -1;
+    const char *at = strstr(text, "\n  \"winner\": ");
+    int rc = !at ? -1 : strncmp(at + 13, "null", 4) != 0;
+    free(text);
+    return rc;
+}
+
 /* ---- running a round ------------------------------------------------------------------- */
 
 /* The first failure's message is kept; the others wake up. Under t->lock. */
@@ -1202,11 +1216,14 @@ void tune_print(FILE *f, const tune_t *t)
             t->npoints, t->spent, t->npoints, t->R, (long)t->npoints * t->R, t->nrounds);
     if (t->winner == SIZE_MAX) {
         int most = 0;
-        for (size_t p = 0; p < t->npoints; p++)
+        bool undecided = false; /* the budget ran out on one (not every candidate surely failed) */
+        for (size_t p = 0; p < t->npoints; p++) {
             if (t->ev[p].replications > most)
                 most = t->ev[p].replications;
+            undecided |= !strcmp(status_of(t, p), "undecided");
+        }
         fprintf(f, "no candidate meets every SLO (whole 95%% intervals, at %d replications at most%s)\n", most,
-                most < t->R ? ": the budget ran out first" : "");
+                undecided ? ": the budget ran out first" : "");
         return;
     }
     const probe_eval_t *e = &t->ev[t->winner];

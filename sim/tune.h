@@ -116,6 +116,9 @@ int tune_finish(tune_t *t, char *err, size_t errlen);
 void tune_print(FILE *f, const tune_t *t);
 /* Whether a candidate meets every gate at R replications (after tune_run). */
 bool tune_has_winner(const tune_t *t);
+/* Whether the finished search in dir (tune_open said TUNE_COMPLETE) has a
+ * winner: 1, 0, or -1 when its tune.json cannot be read. */
+int tune_finished_winner(const char *dir);
 /* Simulations the race read from the journal. */
 long tune_from_journal(const tune_t *t);
 

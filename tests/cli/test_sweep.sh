@@ -346,5 +346,13 @@ bad "an empty value" '^--vary\[1\]:1:16: an empty value' --vary traffic.rate=1,,
 bad "a path varied twice" "^--vary\[2\]:1:1: 'traffic\.rate' is varied already" \
     --vary traffic.rate=1,2 --vary traffic.rate=3
 bad "no --vary" 'nothing to vary'
+# a step below 15 significant digits: 1, 1 + 1e-16 and 1 + 2e-16 all read 1
+# (it gave three equal points)
+bad "a range with equal values" '^--vary\[1\]:1:36: the range .* gives the value 1 twice' \
+    --vary 'traffic.rate=1..1.0000000000000002:1e-16'
+# a single value with ".." that is not a number before it is a value, not a
+# range (a relative path; it was refused as a malformed range): here the
+# key, a number, rejects it where it stands
+bad "a value with '..'" "^--vary\[1\]:1:14: traffic\.rate: .*'\.\./x'" --vary traffic.rate=../x
 
 finish

@@ -103,4 +103,21 @@ else
     not_ok "a bad --vary under mpirun" "exit $rc" "$(one_line "$ERR")"
 fi
 
+# an error found while reading the options, before MPI starts: once too (each
+# rank used to print it)
+mpi 3 sweep "$MMC" --vary services.web.replicas=1,2 -r 0 -o "$TMP/bad-r"
+n=$(grep -c 'replications' "$ERR")
+if [ $rc -eq 2 ] && [ "$n" -eq 1 ]; then
+    ok "-r 0 under mpirun -np 3: exit 2, the message once"
+else
+    not_ok "-r 0 under mpirun -np 3: the message once" "exit $rc, $n times" "$(one_line "$ERR")"
+fi
+mpi 3 capacity "$MMC" -r 1 -o "$TMP/bad-cap"
+n=$(grep -c 'a probe needs at least 2' "$ERR")
+if [ $rc -eq 2 ] && [ "$n" -eq 1 ]; then
+    ok "capacity -r 1 under mpirun -np 3: exit 2, the message once"
+else
+    not_ok "capacity -r 1 under mpirun -np 3: the message once" "exit $rc, $n times" "$(one_line "$ERR")"
+fi
+
 finish

@@ -262,4 +262,24 @@ else
     not_ok "no feasible candidate: exit 1" "exit $rc" "$(one_line "$ERR")"
 fi
 
+# --resume on that finished search gives the exit code it had (it gave 0, a
+# pass in CI for a search with no winner); the finished search with a winner
+# (tune, above) gives 0
+run tune "$MMC" --vary services.web.replicas=1 --vary services.web.concurrency=1,2 -q -o "$TMP/none" --resume
+rc_none=$rc
+run tune "$MMC" "${GRID[@]}" -r 8 -q -o "$TMP/tune" --resume
+if [ $rc_none -eq 1 ] && [ $rc -eq 0 ]; then
+    ok "--resume on a finished search: exit 1 without a winner, 0 with one"
+else
+    not_ok "--resume on a finished search: exit 1 without a winner, 0 with one" "exit $rc_none and $rc"
+fi
+# and its summary does not blame the budget: both candidates were dropped as
+# surely failing in the first round, 4 of 8 simulations spent
+run tune "$MMC" --vary services.web.replicas=1 --vary services.web.concurrency=1,2 -o "$TMP/none2"
+if [ $rc -eq 1 ] && grep -q 'no candidate meets every SLO' "$OUT" && ! grep -q 'budget ran out' "$OUT"; then
+    ok "no winner, every candidate surely failing: no 'the budget ran out first'"
+else
+    not_ok "no winner, every candidate surely failing: the budget not blamed" "exit $rc" "$(one_line "$OUT")"
+fi
+
 finish
