@@ -593,7 +593,18 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
         }
         for (size_t m = 0; *rc != CAPACITY_OK && m < dd->n && d->n < DIAG_MAX; m++)
             if (!dd->msgs[m].warning) {
-                d->msgs[d->n++] = dd->msgs[m];
+                d->msgs[d->n] = dd->msgs[m];
+                /* a value the range's end gives, refused: said of --range,
+                 * at that end, not of the --metric it is written into */
+                const char *t = dd->msgs[m].text, *msg = NULL;
+                if (!strncmp(t, "--metric:", 9) && (msg = strstr(t + 9, ": ")) && end < 2) {
+                    const char *dots = o->range ? strstr(o->range, "..") : NULL;
+                    int col = end == 0 || !dots ? 1 : (int)(dots - o->range) + 3;
+                    snprintf(d->msgs[d->n].text, sizeof d->msgs[d->n].text,
+                             "--range:1:%d: the %srange's %s, %s, gives a value the scenario refuses: %s", col,
+                             o->range ? "" : "default ", end == 0 ? "start" : "end", xtext, msg + 2);
+                }
+                d->n++;
                 d->errors++;
             }
         free(dd);

@@ -164,6 +164,11 @@ else
     not_ok "no journal after a range error" "$(ls "$TMP/bad1" "$TMP/bad2")"
 fi
 expect2 "--metric without --range" "needs a --range" "$DIR/mmc.yaml" --metric services.web.concurrency
+# a range's end that gives a value the key refuses is said of --range, at that
+# end (it was labelled --metric:1:14, a column of the generated override)
+expect2 "a range whose end the key refuses" \
+    "--range:1:4: the range's end, 20000, gives a value the scenario refuses: services.web.replicas: '20000' is out of range" \
+    "$DIR/mmc.yaml" --metric services.web.replicas --range 1..20000 -o "$TMP/bad"
 expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo=[]' -o "$TMP/bad"
 expect2 "one replication" "at least 2" "$DIR/mmc.yaml" -r 1
 
