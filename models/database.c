@@ -192,11 +192,14 @@ typedef struct db_query {
     simtime_t sent, asked;
 } db_query_t;
 
-/* A pod's pool: connections as the workers of a queueing core. The pool
- * of a pod that is gone stays, not counted in the pools' size: a query of a
- * request that pod served may still come, later on its route, and uses it
- * (a pod gone before its first query gets one, gone, for such a query to
- * find). So a run keeps a record per pod that existed while pools are on. */
+/* A pod's pool: connections as the workers of a queueing core, made at its
+ * pod's first query. The pool of a pod that is gone no longer counts in the
+ * pools' size, and goes as soon as no query holds or awaits one of its
+ * connections; a query that comes later, of a request that pod served
+ * before it went, gets a pool of its own again, marked gone (the pod's
+ * existence is asked of its station, world_pod_alive, once per pool made).
+ * So the records are those of the pods that exist, and of gone pods with
+ * queries in flight: they do not grow with the pods a run has made. */
 struct db_pool {
     uint64_t key;               /* (station + 1) << 32 | pod uid, + 1; 0: an empty slot */
     server_t core;
@@ -385,12 +388,42 @@ static db_pool_t *pool_find(world_t *w, database_t *db, uint64_t key, bool make)
     if (!db->pools[j].key) {
         if (!make)
             return NULL;
-        db->pools[j].key = key;
+        db->pools[j] = (db_pool_t){.key = key};
         db->npools++;
-        db->nlive++;
-        gauge_set(&db->conn_cap, w->now, (double)db->nlive * db->cfg->pool_size);
+        /* key - 1 is pod_station << 32 | pod_uid */
+        db->pools[j].gone = !world_pod_alive(w, (uint16_t)((key - 1) >> 32), (uint32_t)(key - 1));
+        if (!db->pools[j].gone) {
+            db->nlive++;
+            gauge_set(&db->conn_cap, w->now, (double)db->nlive * db->cfg->pool_size);
+        }
     }
     return &db->pools[j];
+}
+
+size_t database_pools_kept(const station_t *st) { return ((const database_t *)st->state)->npools; }
+
+/* The pool of a gone pod goes once nothing holds or awaits its connections
+ * (pool is invalid after). Linear probing: the entries after it in its run
+ * move back into the hole when their home slot allows. */
+static void pool_drop_if_done(database_t *db, db_pool_t *pool)
+{
+    if (!pool->gone || pool->core.busy || pool->core.queued)
+        return;
+    size_t mask = db->pool_mask, i = (size_t)(pool - db->pools), j = i;
+    db->pools[i].key = 0;
+    db->npools--;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!db->pools[j].key)
+            return;
+        size_t home = rng_mix64(db->pools[j].key) & mask;
+        /* stays when its home is cyclically in (i, j] */
+        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+            continue;
+        db->pools[i] = db->pools[j];
+        db->pools[j].key = 0;
+        i = j;
+    }
 }
 
 /* A pod is gone: its pool no longer counts in the pools' size. */
@@ -399,11 +432,12 @@ static void db_pod_gone(world_t *w, station_t *st, uint16_t pod_station, uint32_
     database_t *db = st->state;
     if (db->cfg->pool_size == 0)
         return;
-    db_pool_t *pool = pool_find(w, db, (((uint64_t)pod_station << 32) | pod_uid) + 1, true);
+    db_pool_t *pool = pool_find(w, db, (((uint64_t)pod_station << 32) | pod_uid) + 1, false);
     if (pool && !pool->gone) {
         pool->gone = true;
         db->nlive--;
         gauge_set(&db->conn_cap, w->now, (double)db->nlive * db->cfg->pool_size);
+        pool_drop_if_done(db, pool);
     }
 }
 
@@ -468,6 +502,7 @@ static void db_arrive(world_t *w, station_t *st, request_t *r)
             send_query(w, db, q);
         } else { /* refused by the server: the pool's slot is free again */
             server_release(&pool->core);
+            pool_drop_if_done(db, pool);
             q->pool = 0;
             later(w, 0, q, EV_BACK_FAIL);
         }
@@ -486,8 +521,10 @@ static void release(world_t *w, database_t *db, db_query_t *q)
     gauge_add(&db->conn, w->now, -1);
     for (;;) {
         server_item_t *next = server_release(&pool->core);
-        if (!next)
+        if (!next) {
+            pool_drop_if_done(db, pool);
             return;
+        }
         db_query_t *n = (db_query_t *)next;
         if (n->dead) { /* timed out earlier: its request is gone */
             world_visit_put(w, n);

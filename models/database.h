@@ -120,4 +120,9 @@ typedef struct db_cfg {
 
 extern const station_kind_t station_database;
 
+/* The connection pools a database station (its state) keeps now: those of
+ * pods that exist, and of gone pods with queries in flight (for tests: they
+ * do not grow with the pods a run has made). */
+size_t database_pools_kept(const station_t *st);
+
 #endif

@@ -1250,6 +1250,13 @@ static void pod_gone(world_t *w, pod_t *p)
 }
 
 /* Deletes a pod as the ReplicaSet controller does. */
+bool service_pod_exists(const service_t *s, uint32_t uid)
+{
+    /* uids and seqs are both counted from 0 at each pod's creation */
+    uint32_t i = seq_index(s->pods, s->npods, uid);
+    return i < s->npods && s->pods[i]->lb.uid == uid;
+}
+
 bool service_pod_delete(world_t *w, pod_t *p)
 {
     bool was_ready = p->phase == POD_READY;

@@ -336,6 +336,8 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now, int revision);
  * the grace period (the Deployment controller's use). True when it is gone
  * (p is no longer valid). */
 bool service_pod_delete(world_t *w, pod_t *p);
+/* Whether the pod with this uid exists (gone: false). O(log pods). */
+bool service_pod_exists(const service_t *s, uint32_t uid);
 /* Crashes a running pod's container (a fault; reason for events.csv): its
  * requests fail, it restarts after CrashLoopBackOff. 0, or -1 when the pod
  * is not running or its service keeps no job slots (not killable). */

@@ -605,6 +605,12 @@ static void svc_limits(const station_cfg_t *st, double *request_over_limit, doub
     *max_replicas = !a->kind ? -1 : a->hpa ? a->hpa->max_replicas : a->max_replicas;
 }
 
+static bool svc_pod_alive(world_t *w, station_t *st, uint32_t pod_uid)
+{
+    (void)w;
+    return service_pod_exists(st->state, pod_uid);
+}
+
 const station_kind_t station_service = {
     .name = "service",
     .section = "services",
@@ -628,6 +634,7 @@ const station_kind_t station_service = {
     .destroy = svc_destroy,
     .arrive = svc_arrive,
     .restart_stats = svc_restart,
+    .pod_alive = svc_pod_alive,
     .scraped = svc_scraped,
     .window = svc_window,
     .scrape = svc_scrape,

@@ -171,6 +171,10 @@ struct station_kind {
     /* A pod is gone for good (NULL: the kind keeps nothing per pod): the
      * one that request_t.pod_station and pod_uid name (world_pod_gone). */
     void (*pod_gone)(world_t *w, station_t *st, uint16_t pod_station, uint32_t pod_uid);
+    /* Whether this station's pod pod_uid still exists (NULL: the kind has
+     * no pods). For a station that hears of a pod late, in a request that
+     * pod served (world_pod_alive). */
+    bool (*pod_alive)(world_t *w, station_t *st, uint32_t pod_uid);
     /* Pod metrics: true when the metrics-server must scrape this station;
      * `window` opens a scrape's window, `scrape` takes it. */
     bool (*scraped)(const station_cfg_t *c);

@@ -101,6 +101,14 @@ void world_csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+bool world_pod_alive(world_t *w, uint16_t pod_station, uint32_t pod_uid)
+{
+    if (pod_station == 0 || pod_station > w->nstations)
+        return true;
+    station_t *st = &w->stations[pod_station - 1];
+    return st->def->kind->pod_alive ? st->def->kind->pod_alive(w, st, pod_uid) : true;
+}
+
 void world_pod_gone(world_t *w, uint16_t pod_station, uint32_t pod_uid)
 {
     for (size_t i = 0; i < w->nstations; i++) {

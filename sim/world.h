@@ -181,6 +181,9 @@ static inline void world_back(world_t *w, request_t *r, bool ok)
  * something per pod (station_kind_t.pod_gone) hears of it. Not per request:
  * once per pod. */
 void world_pod_gone(world_t *w, uint16_t pod_station, uint32_t pod_uid);
+/* Whether that pod still exists (pod_station 0, no pod: true). O(log pods),
+ * asked once per pod a station hears of, not per request. */
+bool world_pod_alive(world_t *w, uint16_t pod_station, uint32_t pod_uid);
 /* Writes a row of events.csv: `object` is "NAME/KIND" (hpa, threshold,
  * deployment, pod, ...); from, to and reason are free text. */
 void world_event(world_t *w, const char *name, const char *kind, const char *from, const char *to,

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "models/catalog.h"
+#include "models/database.h"
 #include "models/geo.h"
 #include "sim/world.h"
 #include "tests/testlib.h"
@@ -155,6 +156,43 @@ static void test_pool_is_mmc(void **state)
     for (int i = 0; i < TL_R; i++)
         x[i] = tl_metric(sc, i, "database.pool_wait_ms.mean");
     tl_check_mean("connection wait = C(c, a)/(c mu - lambda) [ms]", x, 1e3 * erlang_c(4, 3.2) / 80.0, 0, 0.1);
+    scenario_free(sc);
+}
+
+/* Pools do not pile up with pod churn: 10 pods replaced every 20 s (100
+ * rollouts, 1,000 pods made) at 20 queries/s, each pod's pool made at its
+ * first query. A gone pod's pool goes once no query holds or awaits its
+ * connections, so what is kept at the end is at most the pods that exist
+ * (10, plus a surge of 3 at 25%) and gone pods with a query in flight
+ * (20/s x 5 ms: 0.1 queries in flight on average; 4 allowed).
+ * Before, every pod that ever existed kept its record: about 1,000. */
+static void test_pools_kept_with_churn(void **state)
+{
+    (void)state;
+    char yaml[4096];
+    int n = snprintf(yaml, sizeof yaml,
+                     "duration: 2010s\nwarmup: 0s\n"
+                     "traffic:\n  rate: 20/s\n  classes:\n    q: {share: 1, method: GET, path: /x, route: [web, database]}\n"
+                     "database: {replicas: 1, pool_size: 5, read_time: 5ms}\n"
+                     "services:\n  web:\n    replicas: 10\n    concurrency: 4\n    service_time: 10ms\n"
+                     "    startup: {scheduling: 1s, image_pull: 1s, container_start: 1s, readiness: 1s}\n"
+                     "    termination_grace: 2s\n    rollouts: [");
+    for (int k = 0; k < 100; k++)
+        n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%s%ds", k ? ", " : "", 10 + 20 * k);
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "]\n");
+    scenario_t *sc = load(yaml);
+    world_t *w = world_new(sc, 0, NULL);
+    assert_non_null(w);
+    assert_int_equal(world_run(w), 0);
+    const station_t *db = NULL;
+    for (size_t i = 0; i < w->nstations; i++)
+        if (w->stations[i].def->kind == &station_database)
+            db = &w->stations[i];
+    assert_non_null(db);
+    size_t kept = database_pools_kept(db);
+    printf("  pools kept after 1,000 pods: %zu\n", kept);
+    assert_true(kept <= 13 + 4);
+    world_free(w);
     scenario_free(sc);
 }
 
@@ -582,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_stale_reads),
         cmocka_unit_test(test_pool_is_mmc),
         cmocka_unit_test(test_pool_limits),
+        cmocka_unit_test(test_pools_kept_with_churn),
         cmocka_unit_test(test_query_cache),
         cmocka_unit_test(test_replica_failure),
         cmocka_unit_test(test_nearest),
