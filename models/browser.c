@@ -127,17 +127,17 @@ static void browser_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     (void)w;
     const browser_t *b = st->state;
-    metrics_add(m, metrics_ratio(b->hits, b->misses), "cache.browser.hit_ratio");
+    metrics_add_prop(m, b->hits, b->hits + b->misses, "cache.browser.hit_ratio");
     metrics_add(m, (double)b->hits, "cache.browser.hits");
     metrics_add(m, (double)b->misses, "cache.browser.misses");
     metrics_add(m, (double)b->revalidations, "cache.browser.revalidations");
     metrics_add(m, (double)b->bypass, "cache.browser.bypass");
     for (int i = 0; b->rg && i < b->rg->nusers; i++)
-        metrics_add(m, metrics_ratio(b->r_hits[i], b->r_miss[i]), "cache.browser.regions.%s.hit_ratio",
+        metrics_add_prop(m, b->r_hits[i], b->r_hits[i] + b->r_miss[i], "cache.browser.regions.%s.hit_ratio",
                     geo_location(b->rg->user_loc[i])->name);
     for (size_t k = 0; k < b->tr->nmix; k++)
         if (b->tr->mix[k].max_age > 0)
-            metrics_add(m, metrics_ratio(b->c_hits[k], b->c_miss[k]), "cache.browser.classes.%s.hit_ratio",
+            metrics_add_prop(m, b->c_hits[k], b->c_hits[k] + b->c_miss[k], "cache.browser.classes.%s.hit_ratio",
                         b->tr->mix[k].name);
 }
 

@@ -676,7 +676,7 @@ static void cdn_sample(world_t *w, station_t *st, double t, double secs)
 static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     const cdn_t *c = st->state;
-    metrics_add(m, metrics_ratio(c->hits, c->misses), "cache.cdn.hit_ratio");
+    metrics_add_prop(m, c->hits, c->hits + c->misses, "cache.cdn.hit_ratio");
     metrics_add(m, (double)c->hits, "cache.cdn.hits");
     metrics_add(m, (double)c->misses, "cache.cdn.misses");
     metrics_add(m, (double)c->bypass, "cache.cdn.bypass");
@@ -698,18 +698,18 @@ static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
     for (int e = 0; e < c->cfg->nedges; e++) {
         const char *n = geo_location(c->cfg->edge_loc[e])->name;
         metrics_add(m, (double)c->e_req[e], "cache.cdn.edges.%s.requests", n);
-        metrics_add(m, metrics_ratio(c->e_hits[e], c->e_miss[e]), "cache.cdn.edges.%s.hit_ratio", n);
+        metrics_add_prop(m, c->e_hits[e], c->e_hits[e] + c->e_miss[e], "cache.cdn.edges.%s.hit_ratio", n);
         metrics_add(m, (double)c->e_hits[e], "cache.cdn.edges.%s.hits", n);
         metrics_add(m, (double)c->e_miss[e], "cache.cdn.edges.%s.misses", n);
         metrics_add(m, (double)c->cache[e].stats.evictions, "cache.cdn.edges.%s.evictions", n);
         metrics_add(m, (double)cache_used(&c->cache[e]), "cache.cdn.edges.%s.bytes_used", n);
     }
     for (int i = 0; i < c->rg->nusers; i++)
-        metrics_add(m, metrics_ratio(c->r_hits[i], c->r_miss[i]), "cache.cdn.regions.%s.hit_ratio",
+        metrics_add_prop(m, c->r_hits[i], c->r_hits[i] + c->r_miss[i], "cache.cdn.regions.%s.hit_ratio",
                     geo_location(c->rg->user_loc[i])->name);
     for (size_t k = 0; c->tr->classes && k < c->tr->nmix; k++)
         if (c->cfg->class_ttl[k] > 0)
-            metrics_add(m, metrics_ratio(c->c_hits[k], c->c_miss[k]), "cache.cdn.classes.%s.hit_ratio", c->tr->mix[k].name);
+            metrics_add_prop(m, c->c_hits[k], c->c_hits[k] + c->c_miss[k], "cache.cdn.classes.%s.hit_ratio", c->tr->mix[k].name);
 }
 
 static void cdn_report(FILE *f, const station_report_t *rep)

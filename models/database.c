@@ -916,7 +916,7 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     const db_cfg_t *c = db->cfg;
     metrics_add(m, (double)db->reads, "database.reads");
     metrics_add(m, (double)db->writes, "database.writes");
-    metrics_add(m, db->reads ? (double)db->stale / (double)db->reads : NAN, "database.stale_read_fraction");
+    metrics_add_prop(m, db->stale, db->reads, "database.stale_read_fraction");
     metrics_add(m, (double)db->refused, "database.refused");
     metrics_add(m, (double)db->failed, "database.failed");
     metrics_add(m, (double)db->to_primary, "database.reads_at_primary");

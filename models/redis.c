@@ -409,7 +409,7 @@ static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     const redis_t *rd = st->state;
     const redis_cfg_t *c = rd->cfg;
-    metrics_add(m, metrics_ratio(rd->hits, rd->misses), "cache.redis.hit_ratio");
+    metrics_add_prop(m, rd->hits, rd->hits + rd->misses, "cache.redis.hit_ratio");
     metrics_add(m, (double)rd->hits, "cache.redis.hits");
     metrics_add(m, (double)rd->misses, "cache.redis.misses");
     metrics_add(m, (double)rd->bypass, "cache.redis.bypass");
@@ -429,7 +429,7 @@ static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, hours * c->shards * (1 + c->replicas) * platform_of(w->sc)->cost.redis_node_hour,
                 "cost.redis_usd");
     for (size_t p = 0; p < c->npatterns; p++)
-        metrics_add(m, metrics_ratio(rd->p_hits[p], rd->p_miss[p]), "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
+        metrics_add_prop(m, rd->p_hits[p], rd->p_hits[p] + rd->p_miss[p], "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
 }
 
 static void redis_report(FILE *f, const station_report_t *rep)

@@ -216,14 +216,30 @@ static int check_limits(const scenario_t *sc, diag_t *d)
         double syncs = a->kind && (a->kind != &autoscaler_hpa || a->hpa)
                            ? (double)(sc->duration / a->kind->period(a))
                            : 0;
-        pod_ticks += (double)service_most_pods(c) * (per_pod + syncs);
+        /* a pod that a memory limit can OOM-kill may crash-loop: a restart
+         * every 10 s at most (CrashLoopBackOff's shortest), each a few
+         * events and a reconcile */
+        double restarts = c->mem_limit_b ? (double)(sc->duration / (10 * SIM_S)) : 0;
+        pod_ticks += (double)service_most_pods(c) * (per_pod + syncs + restarts);
+        /* autoscaler.csv: a row per metric per sync (the threshold kind's
+         * three triggers) */
+        double rows = syncs * (a->hpa ? (double)a->hpa->n_metrics : 3);
+        if (rows > LIMIT_SERIES_ROWS) {
+            diag_error(d, a->pos,
+                       "services.%s.autoscaler: %.0f syncs of %.0f rows each make %.0f rows of autoscaler.csv, "
+                       "above clustersim's limit of %d rows per replication; make the sync period longer or the "
+                       "duration shorter",
+                       c->name, syncs, rows / syncs, rows, LIMIT_SERIES_ROWS);
+            errs++;
+            break;
+        }
         if (pod_ticks > LIMIT_POD_TICKS) {
             diag_error(d, c->pos,
-                       "services.%s: periodic work (metrics scrapes, samples%s) visits pods %.0f times in a "
+                       "services.%s: periodic work (metrics scrapes, samples%s%s) visits pods %.0f times in a "
                        "replication of %.6g s, above clustersim's limit of %.0f; make their intervals longer or "
                        "the duration shorter",
-                       c->name, syncs ? ", autoscaler syncs" : "", pod_ticks, simtime_to_s(sc->duration),
-                       LIMIT_POD_TICKS);
+                       c->name, syncs ? ", autoscaler syncs" : "", restarts ? ", crash-loop restarts" : "",
+                       pod_ticks, simtime_to_s(sc->duration), LIMIT_POD_TICKS);
             errs++;
         }
     }

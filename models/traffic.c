@@ -891,7 +891,7 @@ static void traffic_collect(const world_t *w, const void *state, metrics_t *m)
             const char *n = geo_location(c->regions->user_loc[i])->name;
             uint64_t req = t->reg_requests[i], done = t->reg_latency[i].n + t->reg_failed[i];
             metrics_add(m, (double)req, "regions.%s.requests", n);
-            metrics_add(m, done ? (double)t->reg_failed[i] / (double)done : NAN, "regions.%s.error_rate", n);
+            metrics_add_prop(m, t->reg_failed[i], done, "regions.%s.error_rate", n);
             snprintf(p, sizeof p, "regions.%s.latency_ms", n);
             metrics_add_latency(m, &t->reg_latency[i], p, false);
         }
@@ -900,7 +900,7 @@ static void traffic_collect(const world_t *w, const void *state, metrics_t *m)
             const char *n = c->mix[k].name;
             uint64_t done = t->cls_latency[k].n + t->cls_failed[k];
             metrics_add(m, (double)t->cls_requests[k], "classes.%s.requests", n);
-            metrics_add(m, done ? (double)t->cls_failed[k] / (double)done : NAN, "classes.%s.error_rate", n);
+            metrics_add_prop(m, t->cls_failed[k], done, "classes.%s.error_rate", n);
             snprintf(p, sizeof p, "classes.%s.latency_ms", n);
             metrics_add_latency(m, &t->cls_latency[k], p, false);
         }

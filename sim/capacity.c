@@ -192,20 +192,29 @@ static int rec_metrics(const jrec_t *rec, const scenario_t *sc, metrics_t *m)
 {
     if (scenario_metric_paths(sc, m) != 0)
         return -1;
+    size_t n = metrics_numbers(m);
+    double *x = malloc((n ? n : 1) * sizeof *x);
+    if (!x)
+        return -1;
     const char *s = rec->nums;
-    for (size_t i = 0; i < m->n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         char *end;
         while (*s == ' ')
             s++;
         if (!*s)
-            return -1;
-        m->v[i].value = strtod(s, &end);
-        m->v[i].ci95 = NAN;
-        if (end == s)
-            return -1;
-        s = end;
+            rc = -1;
+        else if (x[i] = strtod(s, &end), end == s)
+            rc = -1;
+        else
+            s = end;
     }
-    return *s ? -1 : 0;
+    if (rc == 0 && *s)
+        rc = -1;
+    if (rc == 0)
+        metrics_from_numbers(m, x);
+    free(x);
+    return rc;
 }
 
 /* Appends replication k of probe cp (its metrics m) to the journal. */
@@ -213,16 +222,22 @@ static int journal_rep(capacity_t *c, const cap_probe_t *cp, int k, const metric
 {
     if (c->jfd < 0 || find_rec(c, cp->xtext, k))
         return 0;
-    size_t cap = 64 + strlen(cp->xtext) + m->n * 26;
+    size_t nn = metrics_numbers(m), cap = 64 + strlen(cp->xtext) + nn * 26;
     char *line = malloc(cap);
-    if (!line)
+    double *x = malloc((nn ? nn : 1) * sizeof *x);
+    if (!line || !x) {
+        free(line);
+        free(x);
         return ENOMEM;
+    }
+    metrics_to_numbers(m, x);
     size_t n = (size_t)snprintf(line, cap, "%s\t%d\t", cp->xtext, k);
-    for (size_t i = 0; i < m->n; i++) {
+    for (size_t i = 0; i < nn; i++) {
         char buf[40];
-        fmt_exact(buf, sizeof buf, m->v[i].value);
+        fmt_exact(buf, sizeof buf, x[i]);
         n += (size_t)snprintf(line + n, cap - n, "%s%s", i ? " " : "", buf);
     }
+    free(x);
     int e = journal_append(c->jfd, line, &c->closed);
     free(line);
     return e;
@@ -257,7 +272,7 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
     journaled = flag != 0;
     metrics_t paths;
     metrics_init(&paths);
-    size_t per = scenario_metric_paths(cp->p.sc, &paths) == 0 ? paths.n : 0;
+    size_t per = scenario_metric_paths(cp->p.sc, &paths) == 0 ? metrics_numbers(&paths) : 0;
     double *v = calloc((size_t)n * (per ? per : 1), sizeof *v);
     int *owner = calloc((size_t)(n > nr ? n : nr), sizeof *owner);
     metrics_t *mine = calloc((size_t)n, sizeof *mine);
@@ -267,10 +282,10 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
         for (int k = 0; k < n && o->rank == 0; k++) {
             metrics_t m;
             metrics_init(&m);
-            if (rec_metrics(find_rec(c, cp->xtext, from + k), cp->p.sc, &m) != 0 || m.n != per)
+            if (rec_metrics(find_rec(c, cp->xtext, from + k), cp->p.sc, &m) != 0 || metrics_numbers(&m) != per)
                 status = -4;
-            for (size_t i = 0; status == 0 && i < per; i++)
-                v[(size_t)k * per + i] = m.v[i].value;
+            if (status == 0)
+                metrics_to_numbers(&m, &v[(size_t)k * per]);
             metrics_free(&m);
         }
     } else if (status == 0) {
@@ -287,8 +302,7 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
             goto done;
         }
         for (int k = lo; status == 0 && k < hi; k++)
-            for (size_t i = 0; i < per; i++)
-                v[(size_t)k * per + i] = mine[k - lo].v[i].value;
+            metrics_to_numbers(&mine[k - lo], &v[(size_t)k * per]);
     }
     /* every process's status, then the rows */
     double *st = calloc((size_t)nr, sizeof *st);
@@ -333,14 +347,12 @@ static int batch_shared(capacity_t *c, cap_probe_t *cp, int n, bool journaled, c
     for (int k = 0; k < n && rc == CAPACITY_OK; k++) {
         metrics_t m;
         metrics_init(&m);
-        if (scenario_metric_paths(cp->p.sc, &m) != 0 || m.n != per) {
+        if (scenario_metric_paths(cp->p.sc, &m) != 0 || metrics_numbers(&m) != per) {
             rc = CAPACITY_FAILED;
             snprintf(err, errlen, "out of memory");
         }
-        for (size_t i = 0; rc == CAPACITY_OK && i < per; i++) {
-            m.v[i].value = v[(size_t)k * per + i];
-            m.v[i].ci95 = NAN;
-        }
+        if (rc == CAPACITY_OK)
+            metrics_from_numbers(&m, &v[(size_t)k * per]);
         if (rc == CAPACITY_OK && probe_add(&cp->p, &m) != 0) {
             rc = CAPACITY_FAILED;
             snprintf(err, errlen, "out of memory");
@@ -416,6 +428,10 @@ static int probe_at(capacity_t *c, double x, size_t *out, char *err, size_t errl
         return rc;
     }
     c->nprobes++;
+    /* the looks it may take: R, 2R, 4R, ... up to max_replications */
+    cp->p.looks = 1;
+    for (int n = c->o->replications; n < c->o->max_replications; n = 2 * n < c->o->max_replications ? 2 * n : c->o->max_replications)
+        cp->p.looks++;
     rc = batch(c, cp, c->o->replications, err, errlen);
     while (rc == CAPACITY_OK && cp->p.verdict == PROBE_UNSURE && cp->p.nreps < c->o->max_replications) {
         int more = cp->p.nreps;
@@ -525,6 +541,7 @@ static void make_id(capacity_t *c, const char *text, size_t n)
 {
     const capacity_opts_t *o = c->o;
     uint64_t h = journal_id_start(CAPACITY_SCHEMA, text, n, o->sets, o->nsets);
+    h = journal_fnv_str(h, "proportions' counts"); /* journals before them hold fewer numbers a line */
     char buf[160];
     snprintf(buf, sizeof buf, "metric=%s range=%.17g..%.17g tol=%.17g%s R=%d max=%d probes=%d", c->path, c->lo,
              c->hi, c->tol, c->tol_rel ? "rel" : "abs", o->replications, o->max_replications, o->max_probes);

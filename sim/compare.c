@@ -101,8 +101,7 @@ int compare_paired(const double *b, const double *c, size_t r, double floor, dou
             d[k++] = c[i] - b[i];
     if (k > 0) {
         stats_mean_ci95(d, k, mean, half);
-        if (*half < floor) /* (NaN, for one pair, stays) */
-            *half = floor;
+        *half += floor; /* (NaN, for one pair, stays) */
     }
     if (d != buf)
         free(d);
@@ -199,7 +198,57 @@ static double regression_pct(double x, compare_dir_t dir, double base)
     return 100 * worse / fabs(base);
 }
 
-static void judge(compare_row_t *row, int reps, gate_rule_t rule)
+/* The upper end of the 95% interval of the mean of w_k = s (c_k - b_k) -
+ * pct/100 |b_k| over the pairs with both values, plus floor: at or below 0,
+ * the candidate is worse than the base by at most pct% with 95% confidence
+ * (s = 1 when higher is worse, -1 when lower is). The base's own noise is
+ * in the w_k, which a limit on the mean difference over the mean base left
+ * out: a difference known exactly, as common random numbers make it,
+ * passed or failed on the base mean's luck. NaN when fewer than 2 pairs. */
+static double limit_excess(const double *b, const double *c, size_t r, double s, double floor, double pct,
+                           double *w)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r; i++)
+        if (!isnan(b[i]) && !isnan(c[i]))
+            w[k++] = s * (c[i] - b[i]) - pct / 100 * fabs(b[i]);
+    if (k < 2)
+        return NAN;
+    double mean, half;
+    stats_mean_ci95(w, k, &mean, &half);
+    return mean + half + floor;
+}
+
+/* The smallest regression in % that the limit test passes at (the worse
+ * end of the ratio's interval, Fieller's): limit_excess falls as pct grows
+ * (convex in pct, and going to minus infinity when the base is surely not
+ * 0), so bisection finds it; +infinity when no pct below 10^9 passes. */
+static double regression_bound(const double *b, const double *c, size_t r, double s, double floor, double *w)
+{
+    double hi = 1;
+    while (!(limit_excess(b, c, r, s, floor, hi, w) <= 0)) {
+        hi *= 2;
+        if (hi > 1e9)
+            return (double)INFINITY;
+    }
+    double lo = hi - 1;
+    while (limit_excess(b, c, r, s, floor, lo, w) <= 0) {
+        lo -= 2 * (hi - lo);
+        if (lo < -1e9)
+            return -(double)INFINITY;
+    }
+    for (int i = 0; i < 100 && hi - lo > 1e-12 * fmax(1, fabs(hi)); i++) {
+        double mid = 0.5 * (lo + hi);
+        if (limit_excess(b, c, r, s, floor, mid, w) <= 0)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+static void judge(compare_row_t *row, int reps, gate_rule_t rule, const double *b, const double *c, double floor,
+                  double *w)
 {
     const compare_limit_t *l = row->limit;
     row->regression = row->regression_mean = NAN;
@@ -221,8 +270,16 @@ static void judge(compare_row_t *row, int reps, gate_rule_t rule)
         return;
     } else {
         row->basis = GATE_BY_CI;
-        double worse_end = row->dir == COMPARE_HIGHER_BETTER ? row->diff - row->half : row->diff + row->half;
-        row->regression = regression_pct(worse_end, row->dir, row->base);
+        double s = row->dir == COMPARE_HIGHER_BETTER ? -1 : 1;
+        if (row->base == 0) { /* every base 0: any worsening is infinite */
+            double worse_end = row->dir == COMPARE_HIGHER_BETTER ? row->diff - row->half : row->diff + row->half;
+            row->regression = regression_pct(worse_end, row->dir, row->base);
+        } else {
+            row->regression = regression_bound(b, c, (size_t)reps, s, floor, w);
+            /* the verdict is the test at the limit itself */
+            row->pass = limit_excess(b, c, (size_t)reps, s, floor, l->pct, w) <= 0;
+            return;
+        }
     }
     row->pass = row->regression <= l->pct;
 }
@@ -250,10 +307,12 @@ int compare_evaluate(const run_result_t *base, const run_result_t *cand, const c
     rep->wall_s = base->wall_s + cand->wall_s;
     const metrics_t *bs = &base->summary, *cs = &cand->summary;
     rep->rows = calloc(bs->n ? bs->n : 1, sizeof *rep->rows);
-    double *bv = malloc((size_t)(r > 0 ? r : 1) * sizeof *bv), *cv = malloc((size_t)(r > 0 ? r : 1) * sizeof *cv);
-    if (!rep->rows || !bv || !cv) {
+    double *bv = malloc((size_t)(r > 0 ? r : 1) * sizeof *bv), *cv = malloc((size_t)(r > 0 ? r : 1) * sizeof *cv),
+           *wv = malloc((size_t)(r > 0 ? r : 1) * sizeof *wv);
+    if (!rep->rows || !bv || !cv || !wv) {
         free(bv);
         free(cv);
+        free(wv);
         compare_report_free(rep);
         return -1;
     }
@@ -288,6 +347,7 @@ int compare_evaluate(const run_result_t *base, const run_result_t *cand, const c
         if (row->pairs < 0) {
             free(bv);
             free(cv);
+            free(wv);
             compare_report_free(rep);
             return -1;
         }
@@ -298,7 +358,7 @@ int compare_evaluate(const run_result_t *base, const run_result_t *cand, const c
             if (!strcmp(lim[q].metric, bm->path))
                 row->limit = &lim[q];
         if (row->limit) {
-            judge(row, r, rule);
+            judge(row, r, rule, bv, cv, floor, wv);
             rep->nlimited++;
             rep->passed += row->pass;
         }
@@ -306,6 +366,7 @@ int compare_evaluate(const run_result_t *base, const run_result_t *cand, const c
     rep->only_cand = cs->n - common;
     free(bv);
     free(cv);
+    free(wv);
     return 0;
 }
 

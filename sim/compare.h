@@ -12,8 +12,8 @@
  * is their mean and its 95% interval is Student t on the d_k (pairs - 1
  * degrees of freedom): much narrower than two separate intervals when the
  * runs are correlated, and exactly [0, 0] when the candidate is the base.
- * For a latency percentile the half-width is never under the resolution of
- * the histograms the two values are read from: results_resolution() at the
+ * For a latency percentile the half-width adds the resolution of the
+ * histograms the two values are read from: results_resolution() at the
  * base mean plus the same at the candidate mean (each value may be off by
  * its own half bucket) -- except when every replication of the candidate
  * produced exactly the base's metrics (the same run: `identical`), where
@@ -30,7 +30,11 @@
  * regression, the difference in the worse direction as a percentage of the
  * base mean, is above PCT. GATE_ON_CI (the default): the interval's worse
  * end is judged, so a limit passes only when the whole 95% interval of the
- * difference is within it; GATE_ON_MEAN: the mean difference. With one
+ * ratio is within it, the base's noise included: the test is on the paired
+ * w_k = (worse change)_k - PCT/100 |b_k| (the upper end of their mean's
+ * Student t interval, plus the resolution floor, at or below 0), and the
+ * regression shown is the smallest PCT it passes at (compare.c,
+ * regression_bound); GATE_ON_MEAN: the mean difference. With one
  * replication there is no interval and the difference decides. A base mean
  * of 0 makes any change in the worse direction an infinite regression (it
  * fails every limit) and no change a regression of 0. A metric with no
@@ -70,7 +74,7 @@ bool compare_is_headline(const char *path);
 
 /* The mean of the paired differences c[k] - b[k] over the k < r where both
  * are numbers, in *mean, and the half-width of its 95% interval in *half
- * (Student t with pairs - 1 degrees of freedom), at least floor; *half is
+ * (Student t with pairs - 1 degrees of freedom) plus floor; *half is
  * NaN with fewer than 2 pairs, *mean NaN with none. Returns the pairs. */
 int compare_paired(const double *b, const double *c, size_t r, double floor, double *mean, double *half);
 

@@ -62,7 +62,7 @@ int gate_evaluate(const scenario_t *sc, const run_result_t *res, gate_rule_t rul
                 gv->samples += at < res->reps[k].n && !isnan(res->reps[k].v[at].value);
             gv->value = m->value;
             if (res->replications > 1 && gv->samples >= 2)
-                gv->half = results_ci95(m); /* for a percentile, never under the histogram's resolution */
+                gv->half = results_ci95(m); /* widened for a percentile and a proportion */
         }
         gv->pass_mean = slo_pass(g, gv->value);
         if (isnan(gv->value)) {

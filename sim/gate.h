@@ -8,7 +8,8 @@
  *   for `<` and `<=` its upper end, for `>` and `>=` its lower end, is
  *   compared with the operator. The half-width is the one summary.json holds
  *   (results_ci95: Student t over the replications, and for a percentile
- *   never narrower than the histogram's resolution);
+ *   widened by the histogram's resolution, for a proportion covering the
+ *   binomial interval of its pooled counts);
  * - R >= 2, GATE_ON_MEAN: the mean decides, as `run`'s verdicts do.
  * A gate whose metric has no sample (no request completed: NaN) fails
  * whatever the rule; under the CI rule a gate that has a sample in fewer

@@ -44,7 +44,9 @@
  *   - 100,000,000 rows of timeseries.csv per replication (about 3.5 GB at
  *     ~35 bytes a row): the scenario already limits one series to 10
  *     million rows, but 1,000 services have 13,002 series. The default
- *     sample_interval (at most 1,000 rows a series) never reaches it.
+ *     sample_interval (at most 1,000 rows a series) never reaches it. The
+ *     same bound holds for autoscaler.csv, a row per metric per sync of each
+ *     service's autoscaler (a sync every 1 ms for a day is 86 million).
  *   - 10,000,000,000 arrivals per replication, expected (traffic.rate, or
  *     the profile's integral, times the regions' and flash crowds' largest
  *     factor, over the duration: the candidates the traffic draws before
@@ -56,8 +58,10 @@
  *   - 10^11 pod visits by periodic work per replication: metrics-server's
  *     windows and scrapes (every metrics.resolution, 1 s at least) and the
  *     samples of timeseries.csv visit every pod, an autoscaler's sync (every
- *     sync_period or period, 1 ms at least) its service's pods; counted with
- *     each service at its most pods, as above. With the arrivals below, this
+ *     sync_period or period, 1 ms at least) its service's pods, and a pod
+ *     that a memory limit can OOM-kill may restart every 10 s
+ *     (CrashLoopBackOff's shortest back-off); counted with each service at
+ *     its most pods, as above. With the arrivals below, this
  *     bounds the events that do not come from requests. The baseline's day:
  *     5 x 10^5; 10,000 pods synced every 15 s for a year: 2 x 10^10.
  *   - 10,000,000 requests in flight at once, and as many visits to stations
@@ -68,6 +72,9 @@
  *     at most 88 (a database query), so together at most about 1.5 GB.
  *     Reaching either stops the run with a message (exit 3, as out of
  *     memory does), never an out-of-memory failure; no result is written.
+ *     Commands that judge gates (check, compare, sweep, tune, capacity)
+ *     take the replication as one whose gates all fail instead
+ *     (world_collect_overloaded).
  *     No scenario that a platform keeps up with comes near: the baseline's day peaks at 100 requests in flight
  *     and 46 visits. */
 #ifndef SIM_LIMITS_H

@@ -118,8 +118,8 @@ static const char usage_compare[] =
     "the candidate taking the base's seed: common random numbers), pairs replication k of one\n"
     "with replication k of the other, and prints, for every headline metric, the base and\n"
     "candidate means, the difference (candidate - base, also in % of the base) and the 95%\n"
-    "interval of the paired differences (Student t; for a latency percentile never narrower than\n"
-    "the histograms' resolution). Headline: latency_ms.p50/p95/p99, requests.error_rate,\n"
+    "interval of the paired differences (Student t; for a latency percentile widened by the\n"
+    "histograms' resolution). Headline: latency_ms.p50/p95/p99, requests.error_rate,\n"
     "services.*.latency_ms.p50/p95/p99, services.*.replicas.mean/max, services.*.pod_hours,\n"
     "services.*.scale_up_response_s, regions.*.latency_ms.p50/p95/p99, cache.*.hit_ratio,\n"
     "cost.total_usd. Exit 0 when no limit is exceeded, 1 when one is, 2 on bad input.\n"
@@ -610,6 +610,16 @@ static int cmd_run(int argc, char **argv)
     return finish(rc);
 }
 
+/* Says that replications of what stopped at the limit of requests in
+ * flight, and what that means for its gates. */
+static void overload_note(const char *cmd, const char *what, const run_result_t *res)
+{
+    fprintf(stderr,
+            "clustersim %s: %s: %d of %d replications reached clustersim's limit of requests in flight (the load "
+            "outgrows what the platform serves): they have no results, and every gate or limit on them fails\n",
+            cmd, what, res->overloaded, res->replications);
+}
+
 static int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -665,10 +675,13 @@ static int cmd_check(int argc, char **argv)
             return EXIT_INPUT;
         }
     catch_stop_signals();
-    run_opts_t o = {co.outdir, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
+    run_opts_t o = {co.outdir, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal,
+                    true};
     run_result_t res;
     gate_report_t rep = {0};
     rc = run_checked("check", sc, &o, &res);
+    if (rc == 0 && res.overloaded)
+        overload_note("check", sc->file, &res);
     if (rc == 0 && !atomic_load(&stop_signal) && gate_evaluate(sc, &res, rule, &rep) != 0) {
         rc = out_of_memory("check");
     } else if (rc == 0 && !atomic_load(&stop_signal)) {
@@ -880,16 +893,21 @@ static int cmd_compare(int argc, char **argv)
         reports[3] = csv;
     }
 
-    run_opts_t o = {base_out, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal};
+    run_opts_t o = {base_out, (int)co.reps, (int)co.threads, !co.quiet && isatty(STDERR_FILENO), &stop_signal,
+                    true};
     rc = run_checked("compare", base, &o, &bres);
     ran_base = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
+    if (bres.overloaded)
+        overload_note("compare", base_file, &bres);
     o.outdir = cand_out;
     rc = run_checked("compare", cand, &o, &cres);
     ran_cand = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
+    if (cres.overloaded)
+        overload_note("compare", cand_label ? cand_label : cand_file, &cres);
     if (compare_evaluate(&bres, &cres, limits, nlimits, rule, &rep) != 0) {
         rc = out_of_memory("compare");
         goto done;

@@ -17,25 +17,83 @@ void metrics_free(metrics_t *m)
     memset(m, 0, sizeof *m);
 }
 
-void metrics_add(metrics_t *m, double value, const char *fmt, ...)
+/* The next slot, or NULL when memory ran out. */
+static metric_t *next_slot(metrics_t *m)
 {
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 64;
         metric_t *g = realloc(m->v, nc * sizeof *g);
         if (!g) {
             m->oom = 1;
-            return;
+            return NULL;
         }
         m->v = g;
         m->cap = nc;
     }
     metric_t *x = &m->v[m->n++];
+    x->ci95 = NAN;
+    x->trials = -1;
+    x->successes = 0;
+    return x;
+}
+
+void metrics_add(metrics_t *m, double value, const char *fmt, ...)
+{
+    metric_t *x = next_slot(m);
+    if (!x)
+        return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(x->path, sizeof x->path, fmt, ap);
     va_end(ap);
     x->value = value;
-    x->ci95 = NAN;
+}
+
+void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const char *fmt, ...)
+{
+    metric_t *x = next_slot(m);
+    if (!x)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->path, sizeof x->path, fmt, ap);
+    va_end(ap);
+    x->value = trials ? (double)successes / (double)trials : (double)NAN;
+    x->trials = (double)trials;
+    x->successes = (double)successes;
+}
+
+size_t metrics_numbers(const metrics_t *m)
+{
+    size_t n = m->n;
+    for (size_t i = 0; i < m->n; i++)
+        n += m->v[i].trials >= 0 ? 2 : 0;
+    return n;
+}
+
+void metrics_to_numbers(const metrics_t *m, double *out)
+{
+    size_t j = m->n;
+    for (size_t i = 0; i < m->n; i++) {
+        out[i] = m->v[i].value;
+        if (m->v[i].trials >= 0) {
+            out[j++] = m->v[i].trials;
+            out[j++] = m->v[i].successes;
+        }
+    }
+}
+
+void metrics_from_numbers(metrics_t *m, const double *in)
+{
+    size_t j = m->n;
+    for (size_t i = 0; i < m->n; i++) {
+        m->v[i].value = in[i];
+        m->v[i].ci95 = NAN;
+        if (m->v[i].trials >= 0) {
+            m->v[i].trials = in[j++];
+            m->v[i].successes = in[j++];
+        }
+    }
 }
 
 const metric_t *metrics_find(const metrics_t *m, const char *path)
@@ -107,8 +165,19 @@ int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r)
         double mean, half;
         stats_mean_ci95(x, r, &mean, &half);
         metrics_add(out, mean, "%s", runs[0].v[i].path);
-        if (r > 1 && !out->oom)
-            out->v[out->n - 1].ci95 = half;
+        if (out->oom)
+            break;
+        metric_t *o = &out->v[out->n - 1];
+        if (r > 1)
+            o->ci95 = half;
+        if (runs[0].v[i].trials >= 0) { /* a proportion: its counts, pooled */
+            o->trials = 0;
+            for (size_t k = 0; k < r; k++)
+                if (runs[k].v[i].trials > 0) {
+                    o->trials += runs[k].v[i].trials;
+                    o->successes += runs[k].v[i].successes;
+                }
+        }
     }
     free(x);
     return out->oom ? -1 : 0;

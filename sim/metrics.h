@@ -19,6 +19,10 @@ typedef struct metric {
     char path[120];
     double value;
     double ci95;          /* half-width over replications (NaN: single run) */
+    /* a proportion (metrics_add_prop): the count it is a fraction of, and
+     * the count of successes (over every replication, once aggregated);
+     * trials < 0: not a proportion */
+    double trials, successes;
 } metric_t;
 
 typedef struct metrics {
@@ -36,18 +40,31 @@ void metrics_add(metrics_t *m, double value, const char *fmt, ...) __attribute__
 void metrics_add_latency(metrics_t *m, const hist_t *h, const char *prefix, bool with_max);
 /* The value of the metric at path, NaN when there is none. */
 double metrics_value(const metrics_t *m, const char *path);
+/* Appends the proportion successes / trials (NaN when trials is 0), which
+ * aggregation also bounds by its pooled counts (results_ci95). */
+void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* hits / (hits + misses): NaN when both are 0 (no lookup). */
 static inline double metrics_ratio(uint64_t hits, uint64_t misses)
 {
     return hits + misses ? (double)hits / (double)(hits + misses) : (double)NAN;
 }
+/* A replication's metrics as plain numbers (for journals and for sharing
+ * between processes), whole: each value in order, then each proportion's
+ * trials and successes. metrics_numbers says how many. */
+size_t metrics_numbers(const metrics_t *m);
+void metrics_to_numbers(const metrics_t *m, double *out);
+/* The reverse, into m, which holds the same paths already (values and
+ * counts are overwritten). */
+void metrics_from_numbers(metrics_t *m, const double *in);
 /* The metric at path, or NULL. */
 const metric_t *metrics_find(const metrics_t *m, const char *path);
 /* The three paths of m nearest to path by edit distance, nearest first, in
  * near[] ("-" where m has fewer), for "did you mean" messages. */
 void metrics_nearest(const metrics_t *m, const char *path, const char *near[3]);
-/* out = mean of runs[0..r) per path, with ci95 when r > 1. -1 when the runs
- * do not have the same paths (an internal error) or memory ran out. */
+/* out = mean of runs[0..r) per path, with ci95 when r > 1 (a proportion's
+ * counts summed over the replications with a value). -1 when the runs do
+ * not have the same paths (an internal error) or memory ran out. */
 int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "sim/results.h"
 #include "sim/run.h"
+#include "sim/stats.h"
 
 int probe_open(probe_t *p, const char *file, const char *const *sets, size_t nsets, const scenario_opts_t *so,
                diag_t *d)
@@ -129,6 +130,7 @@ static int judge(probe_t *p)
         judge_summary(p->sc, NULL, &p->summary, p->reps, p->nreps, &ev) != 0)
         return -1;
     bool any_fail = false, all_pass = true;
+    int looks = p->looks > 1 ? p->looks : 1, ngates = (int)ev.gates.n;
     for (size_t i = 0; i < ev.gates.n; i++) {
         const gate_verdict_t *gv = &ev.gates.v[i];
         probe_gate_t *pg = &p->gates[i];
@@ -137,6 +139,16 @@ static int judge(probe_t *p)
         pg->half = gv->half;
         pg->margin = probe_margin(gv, &half);
         pg->verdict = probe_gate_verdict(gv);
+        if ((looks > 1 || ngates > 1) && !isnan(gv->half) && gv->samples >= 2) {
+            /* the error split between the looks and, failing, the gates */
+            double dof = gv->samples - 1, t95 = stats_t_quantile(0.975, dof);
+            gate_verdict_t side = *gv;
+            side.half = gv->half * stats_t_quantile(1 - 0.025 / looks, dof) / t95;
+            bool below = gv->slo->op == SLO_LT || gv->slo->op == SLO_LE;
+            bool pass = slo_pass(gv->slo, below ? gv->value + side.half : gv->value - side.half);
+            side.half = gv->half * stats_t_quantile(1 - 0.025 / (looks * ngates), dof) / t95;
+            pg->verdict = pass ? PROBE_PASS : probe_fails_surely(&side) ? PROBE_FAIL : PROBE_UNSURE;
+        }
         any_fail |= pg->verdict == PROBE_FAIL;
         all_pass &= pg->verdict == PROBE_PASS;
     }
@@ -184,7 +196,7 @@ int probe_simulate(probe_t *p, int first, int n, int threads, const atomic_int *
      * starts at seed + first */
     uint64_t seed = p->sc->seed;
     p->sc->seed = seed + (uint64_t)first;
-    run_opts_t o = {NULL, n, threads, false, stop};
+    run_opts_t o = {NULL, n, threads, false, stop, true};
     run_result_t res;
     int rc = run_scenario(p->sc, &o, &res, err, errlen);
     if (rc == RUN_STOPPED)

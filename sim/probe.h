@@ -20,6 +20,17 @@
  * probe_run adds them (the next seeds) to those already there, and
  * probe_add takes replications computed elsewhere (a journal).
  *
+ * Judged again as replications come, a probe would stop at the first look
+ * that decides, and each look is a chance to be wrong: at 3 looks of 95%
+ * intervals a gate at its threshold passed 5.5% of the time, not 2.5%, and
+ * more looks kept raising it. So with `looks` L > 1 the error is split
+ * between them (Bonferroni): each side of each look is judged at
+ * 2.5% / L, its interval's half-width scaled by the ratio of Student t
+ * quantiles t(1 - 0.025/L) / t(0.975) at the same degrees of freedom; and
+ * since any one of G gates failing fails the probe, the failing side is
+ * judged at 2.5% / (L G). Passing needs every gate, which needs no split.
+ * The gates' half-widths kept in probe_gate_t are the plain 95% ones.
+ *
  * The margin of a gate is how far its value is on the passing side of the
  * threshold, as a fraction of |threshold| (threshold - value for `<`/`<=`,
  * value - threshold for `>`/`>=`; the plain difference when the threshold
@@ -58,6 +69,9 @@ typedef struct probe {
     metrics_t summary;      /* mean over reps, with ci95 when nreps > 1 */
     probe_gate_t *gates;    /* one per sc->slo */
     probe_verdict_t verdict;
+    /* the most times the probe will be judged as replications are added
+     * (set by its user before the first; 0 or 1: once): see below */
+    int looks;
 } probe_t;
 
 /* Loads the scenario at this setting (file with sets[0..nsets), as

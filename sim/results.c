@@ -1,5 +1,6 @@
 #include "sim/results.h"
 
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -59,12 +60,50 @@ double results_resolution(const char *path, double value)
     return hist_resolution(value * 1e6) / 1e6;
 }
 
+/* A 95% interval of a proportion of x successes in n trials: none or all
+ * successes, the exact (Clopper-Pearson) one in closed form (0 in n: up to
+ * 1 - 0.025^(1/n), the rule of three's 3.7/n); otherwise Wilson's score
+ * interval, whose coverage is close to 95% even for few successes and which
+ * needs no iterative inverse (GSL's inverse beta does not converge for the
+ * counts of a long run). */
+static void binomial_ci95(double x, double n, double *lo, double *hi)
+{
+    if (x <= 0) {
+        *lo = 0;
+        *hi = 1 - pow(0.025, 1 / n);
+    } else if (x >= n) {
+        *lo = pow(0.025, 1 / n);
+        *hi = 1;
+    } else {
+        const double z = 1.959963984540054, z2 = z * z;
+        double p = x / n, c = (p + z2 / (2 * n)) / (1 + z2 / n);
+        double h = z / (1 + z2 / n) * sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+        *lo = c - h;
+        *hi = c + h;
+    }
+}
+
 double results_ci95(const metric_t *m)
 {
     if (isnan(m->ci95) || isnan(m->value))
         return m->ci95;
-    double floor_ms = results_resolution(m->path, m->value);
-    return m->ci95 > floor_ms ? m->ci95 : floor_ms;
+    double half = m->ci95;
+    /* A percentile read from a histogram is off by up to its resolution, a
+     * bias of the reading, not noise: it adds to the t half-width. */
+    half += results_resolution(m->path, m->value);
+    /* A proportion is also a count of trials: its replications may all
+     * agree (no error in any: a t half-width of 0), which says little when
+     * the trials are few. The interval covers the exact binomial one of the
+     * pooled counts, too (binomial_ci95: 0 errors in 1,000 requests, up to
+     * 0.37%). */
+    if (m->trials > 0) {
+        double x = floor(m->successes + 0.5), lo, hi;
+        binomial_ci95(x, floor(m->trials + 0.5), &lo, &hi);
+        double b = fmax(m->value - lo, hi - m->value);
+        if (b > half)
+            half = b;
+    }
+    return half;
 }
 
 static int add_number(cJSON *obj, const char *key, double v)

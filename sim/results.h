@@ -8,12 +8,16 @@
  * is a 64-bit integer written with all its digits (a double would round
  * seeds above 2^53).
  *
- * A percentile's interval is never narrower than the histogram it comes
- * from can tell apart: its NAME_ci95 is the larger of the replications'
- * Student-t half-width and hist_resolution() at its value (half a bucket,
- * 0.39% to 0.78% of the value), so ten replications landing in one bucket
- * report that bucket's half-width, not 0. results_ci95() is that number,
- * for every reader of a run's intervals (summary.json, check's gates). */
+ * A percentile's interval allows for what the histogram it comes from can
+ * tell apart: its NAME_ci95 is the replications' Student-t half-width plus
+ * hist_resolution() at its value (half a bucket, 0.39% to 0.78% of the
+ * value, a bias of the reading that averaging does not shrink), so ten
+ * replications landing in one bucket report that bucket's half-width, not
+ * 0. A proportion's (metrics_add_prop) also covers the binomial 95%
+ * interval of its counts pooled over the replications, so that
+ * replications that all saw no error in few requests do not report 0 +- 0.
+ * results_ci95() is that number, for every reader of a run's intervals
+ * (summary.json, check's gates, sweep, tune and capacity). */
 #ifndef SIM_RESULTS_H
 #define SIM_RESULTS_H
 

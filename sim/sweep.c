@@ -261,13 +261,14 @@ int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, siz
     if (!ax.path)
         return -2;
     int rc = 0;
-    /* LO..HI:STEP when what comes before ".." is a number: a single value
-     * such as ../hpa.yaml (a relative path) is a list of one */
+    /* LO..HI:STEP when it has that shape (a ':' after the "..") or what
+     * comes before ".." is a number: a single value such as ../hpa.yaml (a
+     * relative path) is a list of one */
     const char *dots = strstr(vals, "..");
     double lo_val;
     char lo_unit[32];
     if (dots && !strchr(vals, ',') &&
-        parse_bound(vals, (size_t)(dots - vals), &lo_val, lo_unit, sizeof lo_unit) == 0) {
+        (strchr(dots + 2, ':') || parse_bound(vals, (size_t)(dots - vals), &lo_val, lo_unit, sizeof lo_unit) == 0)) {
         rc = parse_range(&ax, vals, vcol, option, err, errlen);
     } else {
         const char *p = vals;
@@ -1167,11 +1168,13 @@ static void *worker(void *arg)
             w->progress = prog;
             if (world_run(w) == 0)
                 world_collect(w, &pt->reps[k]);
+            else if (w->overloaded) /* a point past what the platform serves: its gates fail */
+                world_collect_overloaded(w, &pt->reps[k]);
         }
         pthread_mutex_lock(&s->lock);
         if (!w)
             set_error(s, "out of memory setting up point %zu", p);
-        else if (w->failed)
+        else if (w->failed && !w->overloaded)
             set_error(s, "point %zu, replication %d: %s", p, k, w->error);
         else if (pt->reps[k].oom)
             set_error(s, "out of memory collecting results");

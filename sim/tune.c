@@ -57,7 +57,10 @@ struct tune {
     char *name;
     char id[17];
     scenario_t *sc0;          /* point 0: the gates every point has */
-    size_t nvals;             /* per replication: the objective, then each gate's metric */
+    size_t nvals;             /* per replication: the objective, then each gate's metric (npaths), then
+                                 for each of them that is a proportion its trials and successes */
+    size_t npaths;
+    int *count_at;            /* per path: where its trials are in a replication's values (-1: none) */
     const char **paths;
     double *vals;
     bool *have;
@@ -322,6 +325,7 @@ static void make_id(tune_t *t)
              t->budget);
     h = journal_fnv_str(h, buf);
     h = journal_fnv_str(h, o->objective);
+    h = journal_fnv_str(h, "proportions' counts"); /* journals before them hold fewer numbers a line */
     snprintf(t->id, sizeof t->id, "%016" PRIx64, h);
 }
 
@@ -399,16 +403,40 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
         tune_free(t);
         return NULL;
     }
-    t->nvals = 1 + t->sc0->nslo;
-    if (t->nvals > TUNE_MAX_VALS) {
+    t->npaths = 1 + t->sc0->nslo;
+    if (t->npaths > TUNE_MAX_GATES + 1) {
         diag_error(d, (srcpos_t){o->so.file, 1, 1}, "%zu slo: gates are over tune's limit of %d", t->sc0->nslo,
-                   TUNE_MAX_VALS - 1);
+                   TUNE_MAX_GATES);
         *rc = TUNE_BAD_INPUT;
         tune_free(t);
         return NULL;
     }
     size_t cells = t->npoints * (size_t)t->R;
-    t->paths = calloc(t->nvals, sizeof *t->paths);
+    t->paths = calloc(t->npaths, sizeof *t->paths);
+    t->count_at = calloc(t->npaths, sizeof *t->count_at);
+    if (!t->paths || !t->count_at) {
+        tune_free(t);
+        return NULL;
+    }
+    t->paths[0] = o->objective;
+    for (size_t i = 0; i < t->sc0->nslo; i++)
+        t->paths[1 + i] = t->sc0->slo[i].metric;
+    /* a proportion (an error rate, a hit ratio) keeps its counts, which
+     * bound its interval as they do in check's (results_ci95) */
+    metrics_t mp;
+    metrics_init(&mp);
+    if (scenario_metric_paths(t->sc0, &mp) != 0) {
+        metrics_free(&mp);
+        tune_free(t);
+        return NULL;
+    }
+    t->nvals = t->npaths;
+    for (size_t i = 0; i < t->npaths; i++) {
+        const metric_t *x = metrics_find(&mp, t->paths[i]);
+        t->count_at[i] = x && x->trials >= 0 ? (int)t->nvals : -1;
+        t->nvals += x && x->trials >= 0 ? 2 : 0;
+    }
+    metrics_free(&mp);
     t->vals = calloc(cells * t->nvals, sizeof *t->vals);
     t->have = calloc(cells, sizeof *t->have);
     t->state = calloc(t->npoints, sizeof *t->state);
@@ -420,14 +448,11 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     t->jobs = calloc(cells, sizeof *t->jobs);
     t->pending = calloc(cells, sizeof *t->pending);
     t->name = run_strprintf("%s", t->sc0->name);
-    if (!t->paths || !t->vals || !t->have || !t->state || !t->dropped_at || !t->by || !t->ev || !t->pareto ||
-        !t->sc || !t->jobs || !t->pending || !t->name) {
+    if (!t->vals || !t->have || !t->state || !t->dropped_at || !t->by || !t->ev || !t->pareto || !t->sc ||
+        !t->jobs || !t->pending || !t->name) {
         tune_free(t);
         return NULL;
     }
-    t->paths[0] = o->objective;
-    for (size_t i = 0; i < t->sc0->nslo; i++)
-        t->paths[1 + i] = t->sc0->slo[i].metric;
     make_id(t);
     *rc = TUNE_OK;
     return t;
@@ -443,6 +468,7 @@ void tune_free(tune_t *t)
         scenario_free(t->sc[p]);
     scenario_free(t->sc0);
     free(t->paths);
+    free(t->count_at);
     free(t->vals);
     free(t->have);
     free(t->state);
@@ -620,17 +646,25 @@ static void *worker(void *arg)
         world_t *w = world_new(t->sc[p], k, NULL);
         if (w && world_run(w) == 0)
             world_collect(w, &m);
+        else if (w && w->overloaded) /* past what the platform serves: its gates fail */
+            world_collect_overloaded(w, &m);
         char msg[512];
         pthread_mutex_lock(&t->lock);
         if (!w || m.oom)
             fail(t, "out of memory running a replication");
-        else if (w->failed) {
+        else if (w->failed && !w->overloaded) {
             snprintf(msg, sizeof msg, "point %zu, replication %d: %s", p, k, w->error);
             fail(t, msg);
         } else if (!t->closed) {
             double v[TUNE_MAX_VALS];
-            for (size_t i = 0; i < t->nvals; i++)
-                v[i] = metrics_value(&m, t->paths[i]);
+            for (size_t i = 0; i < t->npaths; i++) {
+                const metric_t *x = metrics_find(&m, t->paths[i]);
+                v[i] = x ? x->value : NAN;
+                if (t->count_at[i] >= 0) {
+                    v[t->count_at[i]] = x ? x->trials : 0;
+                    v[t->count_at[i] + 1] = x ? x->successes : 0;
+                }
+            }
             int e = store_cell(t, cell, v);
             if (e) {
                 snprintf(msg, sizeof msg, "writing to '%s' failed: %s", t->journal, strerror(e));
@@ -748,8 +782,13 @@ static int judge(tune_t *t, size_t p, int r)
     for (int k = 0; k < r; k++) {
         metrics_init(&reps[k]);
         const double *v = &t->vals[(p * (size_t)t->R + (size_t)k) * t->nvals];
-        for (size_t i = 0; i < t->nvals; i++)
+        for (size_t i = 0; i < t->npaths; i++) {
             metrics_add(&reps[k], v[i], "%s", t->paths[i]);
+            if (t->count_at[i] >= 0 && !reps[k].oom) {
+                reps[k].v[reps[k].n - 1].trials = v[t->count_at[i]];
+                reps[k].v[reps[k].n - 1].successes = v[t->count_at[i] + 1];
+            }
+        }
         oom |= reps[k].oom;
     }
     probe_eval_free(&t->ev[p]);

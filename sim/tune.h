@@ -69,7 +69,9 @@
 
 #define TUNE_SCHEMA "clustersim.tune/v1"
 #define TUNE_MAX_JOBS 10000000 /* points x R: the race's table of values */
-#define TUNE_MAX_VALS 1025     /* values per replication: the objective and up to 1024 gates */
+#define TUNE_MAX_GATES 1024    /* slo: gates a tuned scenario may have */
+#define TUNE_MAX_VALS (3 * (TUNE_MAX_GATES + 1)) /* values per replication: the objective and the gates,
+                                                     and the counts of those that are proportions */
 
 typedef struct tune tune_t;
 

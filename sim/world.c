@@ -16,14 +16,27 @@ void world_fail(world_t *w, const char *msg)
 void world_fail_pool(world_t *w, const pool_t *p, const char *what)
 {
     char msg[sizeof w->error];
-    if (pool_full(p))
+    if (pool_full(p)) {
+        if (!w->failed)
+            w->overloaded = true;
         snprintf(msg, sizeof msg,
                  "at %.3f s, %zu %s at once reach clustersim's limit: the load outgrows what the platform "
                  "serves, and its queues grow without end; lower the load, the queues' capacities or the duration",
                  simtime_to_s(w->now), p->max_objects, what);
-    else
+    } else {
         snprintf(msg, sizeof msg, "out of memory (%s)", what);
+    }
     world_fail(w, msg);
+}
+
+void world_collect_overloaded(const world_t *w, metrics_t *m)
+{
+    world_collect(w, m);
+    for (size_t i = 0; i < m->n; i++) {
+        m->v[i].value = NAN;
+        if (m->v[i].trials >= 0)
+            m->v[i].trials = m->v[i].successes = 0;
+    }
 }
 
 void world_request_done(world_t *w, request_t *r, bool ok)
@@ -341,7 +354,7 @@ void world_collect(const world_t *w, metrics_t *m)
     metrics_add(m, (double)w->requests_rejected, "requests.rejected");
     /* none finished: no rate (null), so that a gate on it fails for want of
      * a sample rather than passing on nothing */
-    metrics_add(m, finished ? (double)w->requests_failed / (double)finished : NAN, "requests.error_rate");
+    metrics_add_prop(m, w->requests_failed, finished, "requests.error_rate");
     metrics_add(m, (double)w->requests_completed / window, "requests.throughput_rps");
     metrics_add_latency(m, &w->latency, "latency_ms", true);
     if (model_catalog.source->collect)

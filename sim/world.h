@@ -64,6 +64,7 @@ struct world {
     /* progress: simulated time reached, read by another thread (may be NULL) */
     _Atomic int64_t *progress;
     bool failed;
+    bool overloaded;            /* failed at the limit of requests in flight (world_fail_pool) */
     char error[320];
 };
 
@@ -85,6 +86,12 @@ void world_collect(const world_t *w, metrics_t *m);
  * autoscaler log (each may be NULL). */
 void world_write_headers(const world_files_t *files);
 
+/* The metrics of a replication that stopped at the limit of requests in
+ * flight (w->overloaded), for commands that judge gates (check, compare,
+ * sweep, tune, capacity): every value NaN, no sample, so that every gate on
+ * it fails, as the run's latencies and errors would have; the run is not
+ * an error there. Into m (empty). */
+void world_collect_overloaded(const world_t *w, metrics_t *m);
 /* Marks the run failed (first message kept). */
 void world_fail(world_t *w, const char *msg);
 /* The same when pool p (of `what`) gave nothing: memory ran out, or the

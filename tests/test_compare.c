@@ -49,6 +49,9 @@ static void test_paired_by_hand(void **state)
     assert_true(mean == 1 && half == 0);
     compare_paired(b, c3, 4, 0.25, &mean, &half);
     assert_true(mean == 1 && half == 0.25);
+    /* the floor adds to the Student-t half-width (a reading's bias, not noise) */
+    compare_paired(b, c, 4, 0.25, &mean, &half);
+    assert_float_equal(half, 2.0542603 + 0.25, 1e-6);
     /* one pair: no interval; none: no difference */
     assert_int_equal(compare_paired(b, c, 1, 0, &mean, &half), 1);
     assert_true(mean == 1 && isnan(half));
@@ -160,7 +163,9 @@ static void test_limits(void **state)
 {
     (void)state;
     /* p99: base 100, candidate 108, 110, 112: +10% on the mean, the
-     * interval's worse end 10 + 4.968 = +14.97%; hit ratio 0.5 -> 0.45:
+     * interval's worse end 10 + 4.968 + 1.049 (the two values' resolution)
+     * = +16.02% (a base that does not vary: the bound on the ratio is the
+     * bound on the difference over 100); hit ratio 0.5 -> 0.45:
      * -10%, a 10% regression (higher is better); error rate 0 -> 0.01: an
      * infinite regression */
     static const double bv[3][4] = {{50, 100, 0.5, 0}, {50, 100, 0.5, 0}, {50, 100, 0.5, 0}};
@@ -180,12 +185,12 @@ static void test_limits(void **state)
     compare_report_t rep;
     assert_int_equal(compare_evaluate(&base, &cand, lim, n, GATE_ON_CI, &rep), 0);
     const compare_row_t *p99 = row_of(&rep, "latency_ms.p99");
-    double half = T975_2 * 2 / sqrt(3.0);
+    double half = T975_2 * 2 / sqrt(3.0) + 2 * RES_100MS;
     assert_float_equal(p99->diff, 10, 1e-9);
     assert_float_equal(p99->half, half, 1e-6);
     assert_float_equal(p99->pct, 10, 1e-9);
     assert_float_equal(p99->regression, 10 + half, 1e-6);
-    assert_false(p99->pass); /* the mean's 10% is within 12%, the interval's 14.97% is not */
+    assert_false(p99->pass); /* the mean's 10% is within 12%, the interval's 16.02% is not */
     assert_int_equal(p99->basis, GATE_BY_CI);
     const compare_row_t *hr = row_of(&rep, "cache.cdn.hit_ratio");
     assert_float_equal(hr->regression, 10, 1e-9);
@@ -216,6 +221,48 @@ static void test_limits(void **state)
     assert_int_equal(compare_parse_limits("a=1,", 1, lim, 4, &n, err, sizeof err), -1);
 }
 
+/* A limit is judged with the base's noise in it. Base means 480 and 520 in
+ * turn over 10 replications (mean 500, s = 21.0819), the candidate exactly
+ * 10 above each: the difference is known exactly (an interval [10, 10]),
+ * the ratio is not. The test at p% is on w_k = (c_k - b_k) - p/100 b_k:
+ * mean 10 - 5p, s = 0.210819 p, so its upper end is
+ * 10 - 5p + t_{0.975,9} 0.210819 p / sqrt(10) = 10 - 4.849189 p, at or below
+ * 0 from p = 2.062200 (by hand, t_{0.975,9} = 2.2621571627982). A limit of
+ * 2% passed before (10 / 500 = 2.000%, the difference's interval having no
+ * width), and fails now; 2.07% passes. */
+static void test_limit_with_noisy_base(void **state)
+{
+    (void)state;
+    static const char *const one[] = {"latency_ms.mean"};
+    double bv[10][4] = {{0}}, cv[10][4] = {{0}};
+    for (int k = 0; k < 10; k++) {
+        bv[k][0] = k % 2 ? 520 : 480;
+        cv[k][0] = bv[k][0] + 10;
+    }
+    run_result_t base, cand;
+    make(&base, 10, one, 1, bv);
+    make(&cand, 10, one, 1, cv);
+    compare_limit_t lim[2];
+    size_t n = 0;
+    char err[256];
+    assert_int_equal(compare_parse_limits("latency_ms.mean=2", 1, lim, 2, &n, err, sizeof err), 0);
+    size_t n2 = 0;
+    assert_int_equal(compare_parse_limits("latency_ms.mean=2.07", 2, lim + 1, 1, &n2, err, sizeof err), 0);
+    compare_report_t rep;
+    assert_int_equal(compare_evaluate(&base, &cand, lim, 1, GATE_ON_CI, &rep), 0);
+    const compare_row_t *row = row_of(&rep, "latency_ms.mean");
+    assert_float_equal(row->diff, 10, 1e-9);
+    assert_true(row->half < 1e-9);
+    assert_float_equal(row->regression, 2.0622002818, 1e-6);
+    assert_false(row->pass);
+    compare_report_free(&rep);
+    assert_int_equal(compare_evaluate(&base, &cand, lim + 1, 1, GATE_ON_CI, &rep), 0);
+    assert_true(row_of(&rep, "latency_ms.mean")->pass);
+    compare_report_free(&rep);
+    unmake(&base);
+    unmake(&cand);
+}
+
 static void test_check_limit(void **state)
 {
     (void)state;
@@ -244,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_directions_and_headline),
         cmocka_unit_test(test_percentile_floor),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_limit_with_noisy_base),
         cmocka_unit_test(test_check_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -522,10 +522,12 @@ static void test_pool_utilization_counts_live_pods(void **state)
         double x[TL_R];
         for (int i = 0; i < TL_R; i++)
             x[i] = tl_metric(sc, i, "database.pool_utilization");
-        /* allowance: a rollout's surge pod serves, with its pool, for a few
-         * seconds beside the two (0.3% more pods on average, measured from
-         * the replicas gauge: 2.006) */
-        tl_check_mean(roll ? "pool utilisation, three rollouts" : "pool utilisation", x, 0.05, 0.0005, 0.001);
+        /* allowance, with rollouts only: a rollout's surge pod serves, with
+         * its pool, for a few seconds beside the two (0.3% more pods on
+         * average, measured from the replicas gauge: 2.006), 0.3% of 0.05.
+         * Power: se about 1e-4 (measured); a bound 3 times that */
+        tl_check_mean(roll ? "pool utilisation, three rollouts" : "pool utilisation", x, 0.05, roll ? 0.00015 : 0,
+                      0.0003);
         scenario_free(sc);
     }
 }

@@ -109,16 +109,52 @@ static void verdicts(void **state)
     assert_int_equal(p.nreps, 3);
     assert_near(p.gates[0].value, 2, 1e-12);
     assert_near(p.gates[0].half, HALF, 1e-9);
-    static const probe_verdict_t want[] = {PROBE_PASS, PROBE_UNSURE, PROBE_FAIL,
-                                           PROBE_PASS, PROBE_UNSURE, PROBE_FAIL};
+    /* any one of the 6 gates failing fails the probe, so failing is judged
+     * at 2.5% / 6: t_{1-0.025/6,2} = (2p - 1) / sqrt(2p(1 - p)) at
+     * p = 0.9958333 (Student t with 2 degrees of freedom in closed form),
+     * 10.8859, widens the half-width to 2.4841 x 10.8859 / 4.3027 = 6.2849:
+     * `<` -1 and `>` 5 are no longer sure fails (-4.28 and 8.28 cross them);
+     * passing needs every gate, and is judged at 95% */
+    static const probe_verdict_t want[] = {PROBE_PASS, PROBE_UNSURE, PROBE_UNSURE,
+                                           PROBE_PASS, PROBE_UNSURE, PROBE_UNSURE};
     for (size_t i = 0; i < 6; i++)
         assert_int_equal(p.gates[i].verdict, want[i]);
-    assert_int_equal(p.verdict, PROBE_FAIL);
+    assert_int_equal(p.verdict, PROBE_UNSURE);
     /* margins: (5 - 2) / 5 for `<` 5, (2 - 5) / 5 for `>` 5 */
     assert_near(p.gates[0].margin, 0.6, 1e-12);
     assert_near(p.gates[5].margin, -0.6, 1e-12);
-    assert_string_equal(probe_verdict_name(p.verdict), "fail");
+    assert_string_equal(probe_verdict_name(p.verdict), "unsure");
     probe_free(&p);
+    /* one gate: failing at 95% again */
+    open_probe(&p, "services: {web: {}}\n"
+                   "slo: [{name: ltm1, metric: requests.error_rate, op: \"<\", threshold: -1}]\n");
+    add(&p, 1);
+    add(&p, 2);
+    add(&p, 3);
+    assert_int_equal(p.verdict, PROBE_FAIL);
+    probe_free(&p);
+}
+
+/* Looks: the same 1, 2, 3 against `<` 4.6 pass at 95% (upper end 4.484); a
+ * probe that may be judged 3 times splits 2.5% between them:
+ * t_{1-0.025/3,2} = 7.6488 (closed form above, p = 0.9916667) widens the
+ * half-width to 2.4841 x 7.6488 / 4.3027 = 4.4160, upper end 6.416: unsure. */
+static void looks_split_the_error(void **state)
+{
+    (void)state;
+    static const char one[] = "services: {web: {}}\n"
+                              "slo: [{name: lt46, metric: requests.error_rate, op: \"<\", threshold: 4.6}]\n";
+    for (int looks = 1; looks <= 3; looks += 2) {
+        probe_t p;
+        open_probe(&p, one);
+        p.looks = looks;
+        add(&p, 1);
+        add(&p, 2);
+        add(&p, 3);
+        assert_int_equal(p.verdict, looks == 1 ? PROBE_PASS : PROBE_UNSURE);
+        assert_near(p.gates[0].half, HALF, 1e-9); /* the plain 95% one, for the tables */
+        probe_free(&p);
+    }
 }
 
 static void whole_pass_and_no_sample(void **state)
@@ -257,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(verdicts),
         cmocka_unit_test(whole_pass_and_no_sample),
+        cmocka_unit_test(looks_split_the_error),
         cmocka_unit_test(test_undecided),
         cmocka_unit_test(test_surely_fails_and_passes),
         cmocka_unit_test(test_greater_than),

@@ -113,7 +113,14 @@ static void test_lru_che(void **state)
     double x[TL_R];
     for (int i = 0; i < TL_R; i++)
         x[i] = tl_metric(sc, i, "cache.redis.hit_ratio");
-    tl_check_mean("allkeys-lru hit ratio vs Che per shard", x, exact, 0.005, 0.003);
+    /* allowance: Che's approximation, 0.002 absolute as in test_cache.c
+     * (a hundred times |Che - exact LRU| measured there at a smaller cache,
+     * C = 100, N = 10^4; here C = 200 per shard). Power: about 480,000 GETs
+     * a replication at h = 0.385 give a binomial se of the mean of 2.2e-4
+     * over 10; LRU hits correlate (1.1 to 1.25 times binomial, test_cache.c),
+     * so the bound is three times binomial. A cache 4% smaller (192 values a
+     * shard) moves h by about 0.006, past the tolerance (about 0.0033). */
+    tl_check_mean("allkeys-lru hit ratio vs Che per shard", x, exact, 0.002, 0.0007);
     scenario_free(sc);
 }
 

@@ -218,6 +218,27 @@ static void test_rate(void **state)
         }
 }
 
+/* Kubernetes' decimal suffixes n (10^-9) and u (10^-6), as any quantity
+ * field reads them (an HPA's averageValue, a tolerance): scaled exactly,
+ * rounded up as MilliValue() rounds. They were refused. */
+static void test_quantity_small_suffixes(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_null(units_quantity("1n", 3, &v));
+    assert_int_equal(v, 1);           /* 10^-6 milli, rounded up */
+    assert_null(units_quantity("50u", 9, &v));
+    assert_int_equal(v, 50000);       /* 5 10^-5 in nano-units */
+    assert_null(units_quantity("500u", 3, &v));
+    assert_int_equal(v, 1);           /* 0.5 milli, rounded up */
+    assert_null(units_quantity("2500n", 9, &v));
+    assert_int_equal(v, 2500);
+    assert_null(units_quantity("1500000u", 0, &v));
+    assert_int_equal(v, 2);           /* 1.5, rounded up */
+    assert_non_null(units_quantity("1nn", 3, &v));
+    assert_non_null(units_quantity("1U", 3, &v));
+}
+
 static void test_cpu(void **state)
 {
     (void)state;
@@ -426,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_duration_units),
         cmocka_unit_test(test_duration_decimals_exact),
         cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_quantity_small_suffixes),
         cmocka_unit_test(test_cpu),
         cmocka_unit_test(test_cpu_decimals_exact),
         cmocka_unit_test(test_memory),

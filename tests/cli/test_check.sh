@@ -308,4 +308,19 @@ if [ "$h1" = "usage: clustersim check SCENARIO.yaml [options]" ] && grep -q '^  
 else
     not_ok "check --help, and clustersim --help lists check" "$h1"
 fi
+
+# ---- a load past what the platform serves ------------------------------------------------------
+# 10^7 requests/s at one worker of 1 s and a queue of 10^7: the queue holds
+# 10^7 after about 1 s, clustersim's limit of requests in flight. A gate on
+# that run fails (exit 1, no sample, and a note saying why): it was exit 3,
+# an error, which a CI job cannot tell from a crash. (`run` stops with exit
+# 3: it has no result to write; tests/test_invariants.c.)
+printf 'name: ov\nseed: 1\nduration: 100s\nwarmup: 0s\ntraffic: {rate: 10000000/s}\nservices:\n  web: {replicas: 1, concurrency: 1, queue_capacity: 10000000, service_time: 1s}\nslo:\n  - {name: p99, metric: latency_ms.p99, op: "<", threshold: 1000}\n' >"$TMP/ov.yaml"
+run check "$TMP/ov.yaml" -r 2 -j 1
+if [ $rc -eq 1 ] && grep -q 'FAIL (no sample)' "$OUT" &&
+    grep -q "2 of 2 replications reached clustersim's limit of requests in flight" "$ERR"; then
+    ok "an overloaded run: its gates fail (exit 1), and stderr says why"
+else
+    not_ok "an overloaded run: its gates fail (exit 1)" "exit $rc" "$(one_line "$OUT") | $(one_line "$ERR")"
+fi
 finish

@@ -254,18 +254,40 @@ arrivals 4999s '  flash_crowds: [{at: 1h, factor: 2, rise: 5m, hold: 1m, fall: 1
 accepted "the same flash crowd for 4,999 s" s-flash-ok.yaml
 
 # --- periodic work --------------------------------------------------------------------
-# up to 10,000 pods synced every 1 ms for a day: 86,400,000 syncs, plus
+# up to 10,000 pods synced every 3 ms for a day: 28,800,000 syncs, plus
 # 2 x 1,440 metrics windows and scrapes (every 60 s) and 720 samples (the
 # default interval for a day, 2 min), each visiting every pod:
-# 10,000 x 86,403,600 = 864,036,000,000; every 10 ms: 10,000 x 8,643,600
+# 10,000 x 28,803,600 = 288,036,000,000; every 10 ms: 10,000 x 8,643,600
 periodic() {
     printf 'duration: 1d\ntraffic: {rate: 10/s}\nservices:\n  web:\n    replicas: 2\n'
     printf '    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: 10000, period: %s}\n' "$1"
 }
-periodic 1ms >s-periodic.yaml
-refused "10,000 pods synced every 1 ms for a day" s-periodic.yaml \
-    "s-periodic.yaml:4:3: services.web: periodic work (metrics scrapes, samples, autoscaler syncs) visits pods 864036000000 times in a replication of 86400 s, above clustersim's limit of 100000000000"
+periodic 3ms >s-periodic.yaml
+refused "10,000 pods synced every 3 ms for a day" s-periodic.yaml \
+    "s-periodic.yaml:4:3: services.web: periodic work (metrics scrapes, samples, autoscaler syncs) visits pods 288036000000 times in a replication of 86400 s, above clustersim's limit of 100000000000"
 periodic 10ms >s-periodic-ok.yaml
 accepted "10,000 pods synced every 10 ms for a day (86,436,000,000 visits)" s-periodic-ok.yaml
+
+# a memory limit lets a pod crash-loop, a restart every 10 s at most: 10,000
+# such pods for 4 years (1460 d: 12,614,400 restarts and 4,204,800 scrapes
+# and windows a pod) pass 10^11; for 2 years half of that does not
+printf 'duration: 1460d\ntraffic: {rate: 1/s}\nservices:\n  web:\n    replicas: 10000\n    resources: {limits: {memory: 1Gi}}\n' >s-crash.yaml
+refused "10,000 pods that may crash-loop for 4 years" s-crash.yaml \
+    "s-crash.yaml:4:3: services.web: periodic work (metrics scrapes, samples, crash-loop restarts) visits pods"
+sed 's/1460d/730d/' s-crash.yaml >s-crash-ok.yaml
+accepted "the same for 2 years" s-crash-ok.yaml
+
+# --- rows of autoscaler.csv ----------------------------------------------------------
+# the threshold autoscaler writes a row per trigger (3) per sync: every 2 ms
+# for a day, 43,200,000 syncs make 129,600,000 rows; every 3 ms, 86,400,000
+autoscaler_rows() {
+    printf 'duration: 1d\ntraffic: {rate: 1/s}\nservices:\n  web:\n    replicas: 1\n'
+    printf '    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: 2, period: %s}\n' "$1"
+}
+autoscaler_rows 2ms >s-asrows.yaml
+refused "a sync every 2 ms for a day" s-asrows.yaml \
+    "s-asrows.yaml:6:17: services.web.autoscaler: 43200000 syncs of 3 rows each make 129600000 rows of autoscaler.csv, above clustersim's limit of 100000000 rows per replication"
+autoscaler_rows 3ms >s-asrows-ok.yaml
+accepted "a sync every 3 ms for a day (86,400,000 rows)" s-asrows-ok.yaml
 
 finish

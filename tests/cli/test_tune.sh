@@ -242,11 +242,17 @@ else
 fi
 # ... and a candidate dropped as dominated by one that then fails at R races
 # on: one pod of 10 workers and no queue at 3/s (Erlang B(10, 3) = 0.0008,
-# against < 0.1% errors) shows no error in 2 replications, dominates the
-# dearer 2 pods, then fails at 4 (3 rejections); 2 pods, no error, win
-printf 'name: tr\nseed: 1\nduration: 200s\nwarmup: 0s\ntraffic: {rate: 3/s, arrivals: poisson}\nservices:\n  web: {replicas: 1, concurrency: 10, queue_capacity: 0, service_time: {dist: exponential, mean: 1s}}\nslo:\n  - {name: errors, metric: requests.error_rate, op: "<", threshold: 0.001}\n' >"$TMP/tr.yaml"
-run tune "$TMP/tr.yaml" --seed 7 --vary services.web.replicas=1,2 -r 4 -q -o "$TMP/revive"
-run sweep "$TMP/tr.yaml" --seed 7 --vary services.web.replicas=1,2 -r 4 -q -o "$TMP/revive-sweep"
+# against < 0.1% errors) shows no error in 2 replications of 640 s (about
+# 3,800 requests: an error rate's interval holds the exact binomial one, up
+# to 0.0975%, below 0.1%), dominates the dearer 2 pods, then fails at 4; 2
+# pods, no error in about 7,700 requests (up to 0.048%), win. (With 200 s, as
+# this case had when a rate's replications that all agreed had an interval
+# of [0, 0], 2 pods with no error would not show they are below 0.1%.)
+printf 'name: tr\nseed: 1\nduration: 640s\nwarmup: 0s\ntraffic: {rate: 3/s, arrivals: poisson}\nservices:\n  web: {replicas: 1, concurrency: 10, queue_capacity: 0, service_time: {dist: exponential, mean: 1s}}\nslo:\n  - {name: errors, metric: requests.error_rate, op: "<", threshold: 0.001}\n' >"$TMP/tr.yaml"
+run tune "$TMP/tr.yaml" --seed 31 --vary services.web.replicas=1,2 -r 4 -q -o "$TMP/revive"
+grep -q '{"replications": 2, "candidates": 2, "simulations": 4, "dropped": 1}' "$TMP/revive/tune.json" ||
+    not_ok "the revival case: 2 pods dropped in the first round" "$(grep -A3 rounds "$TMP/revive/tune.json")"
+run sweep "$TMP/tr.yaml" --seed 31 --vary services.web.replicas=1,2 -r 4 -q -o "$TMP/revive-sweep"
 if grep -q '^0,1,fails,,4,' "$TMP/revive/tune.csv" && grep -q '^1,2,winner,,4,' "$TMP/revive/tune.csv" &&
     [ "$(awk -F, 'NR > 1 && $0 ~ /true/ {print $1; exit}' "$TMP/revive-sweep/sweep.csv")" = 1 ]; then
     ok "a candidate whose dominator fails at R races on and wins (the sweep's cheapest feasible point)"
