@@ -61,6 +61,7 @@ int gate_evaluate(const scenario_t *sc, const run_result_t *res, gate_rule_t rul
             for (int k = 0; k < res->replications && res->reps; k++)
                 gv->samples += at < res->reps[k].n && !isnan(res->reps[k].v[at].value);
             gv->value = m->value;
+            gv->proportion = m->trials >= 0;
             if (res->replications > 1 && gv->samples >= 2)
                 gv->half = results_ci95(m); /* widened for a percentile and a proportion */
         }
@@ -114,13 +115,28 @@ static const char *num(double v, char *buf, size_t size)
     return buf;
 }
 
+/* The interval's ends as shown: a proportion's stay in [0, 1] (the
+ * verdict reads one end, which this does not move across a threshold in
+ * [0, 1]). */
+static void shown_ends(const gate_verdict_t *gv, double *lo, double *hi)
+{
+    *lo = gv->value - gv->half;
+    *hi = gv->value + gv->half;
+    if (gv->proportion) {
+        *lo = fmax(*lo, 0);
+        *hi = fmin(*hi, 1);
+    }
+}
+
 /* The interval as "[lo, hi]", or "-" when there is none. */
 static const char *interval(const gate_verdict_t *gv, char *buf, size_t size)
 {
+    double lo, hi;
+    shown_ends(gv, &lo, &hi);
     if (isnan(gv->value) || isnan(gv->half))
         snprintf(buf, size, "-");
     else
-        snprintf(buf, size, "[%.6g, %.6g]", gv->value - gv->half, gv->value + gv->half);
+        snprintf(buf, size, "[%.6g, %.6g]", lo, hi);
     return buf;
 }
 
@@ -172,10 +188,13 @@ static void sentence(const gate_report_t *rep, const gate_verdict_t *gv, char *b
         snprintf(buf, size, "%s = %s (%d replication%s, no interval), threshold %s %s: %s, decided by %s",
                  g->metric, v, rep->replications, rep->replications == 1 ? "" : "s", slo_ops[g->op], t,
                  gv->pass ? "pass" : "fail", by);
-    else
+    else {
+        double l, h;
+        shown_ends(gv, &l, &h);
         snprintf(buf, size, "%s = %s, 95%% CI [%s, %s] (%d replications), threshold %s %s: %s, decided by %s",
-                 g->metric, v, num(gv->value - gv->half, lo, sizeof lo), num(gv->value + gv->half, hi, sizeof hi),
-                 rep->replications, slo_ops[g->op], t, gv->pass ? "pass" : "fail", by);
+                 g->metric, v, num(l, lo, sizeof lo), num(h, hi, sizeof hi), rep->replications, slo_ops[g->op], t,
+                 gv->pass ? "pass" : "fail", by);
+    }
 }
 
 /* The cells of a gate's line in the terminal summary. */

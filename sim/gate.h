@@ -51,6 +51,7 @@ typedef struct gate_verdict {
     int samples;       /* replications with a sample */
     bool pass;         /* the verdict under the rule */
     bool pass_mean;    /* the mean alone would pass (the value with R = 1) */
+    bool proportion;   /* its metric is a proportion: the interval shown stays in [0, 1] */
     gate_basis_t basis;
 } gate_verdict_t;
 

@@ -323,4 +323,15 @@ if [ $rc -eq 1 ] && grep -q 'FAIL (no sample)' "$OUT" &&
 else
     not_ok "an overloaded run: its gates fail (exit 1)" "exit $rc" "$(one_line "$OUT") | $(one_line "$ERR")"
 fi
+
+# ---- a proportion's interval -----------------------------------------------------------------
+# no error in any replication: the interval is the binomial one of the pooled
+# requests, shown within [0, 1] (it was [0, 0], which says more than 3
+# replications of no error can)
+run check scenarios/quickstart.yaml -r 3 --duration 5m --set warmup=1m --set 'slo=[{name: e, metric: requests.error_rate, op: "<", threshold: 0.5}]'
+if [ $rc -eq 0 ] && grep -Eq '^e +requests\.error_rate +0 +\[0, [0-9.e-]+\] ' "$OUT" && ! grep -q '\[0, 0\]' "$OUT"; then
+    ok "no error in 3 replications: $(grep '^e ' "$OUT" | tr -s ' ' | cut -d' ' -f3-5)"
+else
+    not_ok "a proportion with no event: a binomial interval in [0, 1]" "exit $rc" "$(one_line "$OUT")"
+fi
 finish
