@@ -26,7 +26,8 @@ static const param_t controller_params[] = {
      "--horizontal-pod-autoscaler-sync-period"},
     {"tolerance", P_DOUBLE, FOFF(tolerance), "0.1", 0, 10, 0, NULL, NULL, NULL, "--horizontal-pod-autoscaler-tolerance"},
     {"downscale_stabilization", P_DURATION, FOFF(downscale), "5m", 0, 86400, 0, NULL, NULL, NULL,
-     "--horizontal-pod-autoscaler-downscale-stabilization (used when a manifest's behavior leaves it unset)"},
+     "--horizontal-pod-autoscaler-downscale-stabilization (used when a manifest's behavior leaves it unset; whole "
+     "seconds)"},
     {"cpu_initialization_period", P_DURATION, FOFF(cpu_init), "5m", 0, 86400, 0, NULL, NULL, NULL,
      "--horizontal-pod-autoscaler-cpu-initialization-period"},
     {"initial_readiness_delay", P_DURATION, FOFF(readiness_delay), "30s", 0, 86400, 0, NULL, NULL, NULL,
@@ -45,6 +46,16 @@ static int decode_controller(const param_t *p, cfg_node_t *node, void *obj, pctx
     c->sync_period = f.sync_period;
     c->tolerance = f.tolerance;
     c->downscale_window_s = (int32_t)(f.downscale / SIM_S);
+    if (!errs && f.downscale % SIM_S) {
+        /* the window is kept in whole seconds, as a manifest's
+         * stabilizationWindowSeconds is: a fraction would be cut */
+        cfg_node_t *v = cfg_get(node, "downscale_stabilization");
+        diag_error(ctx->diag, v ? v->pos : node->pos,
+                   "%s%sdownscale_stabilization: must be whole seconds (clustersim keeps the window in seconds, as "
+                   "stabilizationWindowSeconds), got %.9g s",
+                   path, *path ? "." : "", simtime_to_s(f.downscale));
+        errs++;
+    }
     c->cpu_init_period = f.cpu_init;
     c->initial_readiness_delay = f.readiness_delay;
     return errs;
