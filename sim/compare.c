@@ -219,10 +219,27 @@ static double limit_excess(const double *b, const double *c, size_t r, double s,
     return mean + half + floor;
 }
 
+/* Whether the base is surely away from 0: the 95% interval of the mean of
+ * |b_k| excludes 0. Then limit_excess, convex in pct, goes to minus infinity
+ * as pct grows, so it falls everywhere and the limits that pass are
+ * [p*, infinity); otherwise no relative regression can be bounded. */
+static bool base_away_from_zero(const double *b, const double *c, size_t r, double *w)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r; i++)
+        if (!isnan(b[i]) && !isnan(c[i]))
+            w[k++] = fabs(b[i]);
+    if (k < 2)
+        return false;
+    double mean, half;
+    stats_mean_ci95(w, k, &mean, &half);
+    return mean - half > 0;
+}
+
 /* The smallest regression in % that the limit test passes at (the worse
- * end of the ratio's interval, Fieller's): limit_excess falls as pct grows
- * (convex in pct, and going to minus infinity when the base is surely not
- * 0), so bisection finds it; +infinity when no pct below 10^9 passes. */
+ * end of the ratio's interval, Fieller's), for a base surely away from 0
+ * (base_away_from_zero): bisection on limit_excess, which falls as pct
+ * grows; +infinity when no pct below 10^9 passes. */
 static double regression_bound(const double *b, const double *c, size_t r, double s, double floor, double *w)
 {
     double hi = 1;
@@ -248,10 +265,15 @@ static double regression_bound(const double *b, const double *c, size_t r, doubl
 }
 
 static void judge(compare_row_t *row, int reps, gate_rule_t rule, const double *b, const double *c, double floor,
-                  double *w)
+                  double *w, int overloaded)
 {
     const compare_limit_t *l = row->limit;
     row->regression = row->regression_mean = NAN;
+    if (overloaded) { /* a replication of either outgrew the platform: the others leave out the worst */
+        row->basis = GATE_OVERLOADED;
+        row->pass = false;
+        return;
+    }
     if (row->pairs == 0 || isnan(row->base) || isnan(row->diff)) {
         row->basis = GATE_NO_SAMPLE;
         row->pass = false;
@@ -271,15 +293,21 @@ static void judge(compare_row_t *row, int reps, gate_rule_t rule, const double *
     } else {
         row->basis = GATE_BY_CI;
         double s = row->dir == COMPARE_HIGHER_BETTER ? -1 : 1;
-        if (row->base == 0) { /* every base 0: any worsening is infinite */
-            double worse_end = row->dir == COMPARE_HIGHER_BETTER ? row->diff - row->half : row->diff + row->half;
-            row->regression = regression_pct(worse_end, row->dir, row->base);
-        } else {
+        if (row->base != 0 && base_away_from_zero(b, c, (size_t)reps, w)) {
             row->regression = regression_bound(b, c, (size_t)reps, s, floor, w);
-            /* the verdict is the test at the limit itself */
+            /* the verdict is the test at the limit itself (the same, as
+             * the excess falls) */
             row->pass = limit_excess(b, c, (size_t)reps, s, floor, l->pct, w) <= 0;
             return;
         }
+        /* a base that may be 0 (a rare error rate): no ratio can be bounded.
+         * A difference whose interval is not worse anywhere is no
+         * regression (the same run gives exactly 0); one that may be worse
+         * is an infinite regression, as over a base of 0 */
+        double worse_end = row->dir == COMPARE_HIGHER_BETTER ? row->diff - row->half : row->diff + row->half;
+        row->regression = s * worse_end <= 0 && row->base != 0 ? regression_pct(worse_end, row->dir, row->base)
+                          : s * worse_end <= 0                  ? 0.0
+                                                                : (double)INFINITY;
     }
     row->pass = row->regression <= l->pct;
 }
@@ -358,7 +386,7 @@ int compare_evaluate(const run_result_t *base, const run_result_t *cand, const c
             if (!strcmp(lim[q].metric, bm->path))
                 row->limit = &lim[q];
         if (row->limit) {
-            judge(row, r, rule, bv, cv, floor, wv);
+            judge(row, r, rule, bv, cv, floor, wv, bs->overloaded + cs->overloaded);
             rep->nlimited++;
             rep->passed += row->pass;
         }
@@ -455,6 +483,7 @@ static const char *verdict(const compare_row_t *row, char *buf, size_t size)
     }
     switch (row->basis) {
     case GATE_NO_SAMPLE: snprintf(buf, size, "FAIL (no sample)"); break;
+    case GATE_OVERLOADED: snprintf(buf, size, "FAIL (replications overloaded)"); break;
     case GATE_NO_INTERVAL: snprintf(buf, size, "FAIL (no interval: %d pair%s)", row->pairs, row->pairs == 1 ? "" : "s"); break;
     case GATE_BY_CI:
         if (row->pass)

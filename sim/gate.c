@@ -41,6 +41,7 @@ int gate_evaluate(const scenario_t *sc, const run_result_t *res, gate_rule_t rul
     rep->scenario = sc->name;
     rep->seed = sc->seed;
     rep->replications = res->replications;
+    rep->overloaded = res->summary.overloaded;
     rep->rule = rule;
     rep->wall_s = res->wall_s;
     rep->n = sc->nslo;
@@ -66,7 +67,11 @@ int gate_evaluate(const scenario_t *sc, const run_result_t *res, gate_rule_t rul
                 gv->half = results_ci95(m); /* widened for a percentile and a proportion */
         }
         gv->pass_mean = slo_pass(g, gv->value);
-        if (isnan(gv->value)) {
+        if (res->summary.overloaded > 0) {
+            /* the others' values leave out the worst: it outgrew the platform */
+            gv->basis = GATE_OVERLOADED;
+            gv->pass = false;
+        } else if (isnan(gv->value)) {
             gv->basis = GATE_NO_SAMPLE;
             gv->pass = false;
         } else if (res->replications < 2) {
@@ -146,6 +151,9 @@ static const char *verdict(const gate_report_t *rep, const gate_verdict_t *gv, c
     bool has_ci = !isnan(gv->half);
     switch (gv->basis) {
     case GATE_NO_SAMPLE: snprintf(buf, size, "FAIL (no sample)"); break;
+    case GATE_OVERLOADED:
+        snprintf(buf, size, "FAIL (%d of %d replications overloaded)", rep->overloaded, rep->replications);
+        break;
     case GATE_NO_INTERVAL:
         snprintf(buf, size, "FAIL (no interval: a sample in %d of %d replications)", gv->samples, rep->replications);
         break;
@@ -176,6 +184,13 @@ static void sentence(const gate_report_t *rep, const gate_verdict_t *gv, char *b
     if (gv->basis == GATE_NO_SAMPLE) {
         snprintf(buf, size, "%s: no sample (nothing was measured), threshold %s %s: fail", g->metric,
                  slo_ops[g->op], t);
+        return;
+    }
+    if (gv->basis == GATE_OVERLOADED) {
+        snprintf(buf, size,
+                 "%s: %d of %d replications reached clustersim's limit of requests in flight (the load outgrows "
+                 "the platform), threshold %s %s: fail",
+                 g->metric, rep->overloaded, rep->replications, slo_ops[g->op], t);
         return;
     }
     num(gv->value, v, sizeof v);

@@ -12,7 +12,9 @@
  *   binomial interval of its pooled counts);
  * - R >= 2, GATE_ON_MEAN: the mean decides, as `run`'s verdicts do.
  * A gate whose metric has no sample (no request completed: NaN) fails
- * whatever the rule; under the CI rule a gate that has a sample in fewer
+ * whatever the rule, and so does every gate when a replication stopped at
+ * the limit of requests in flight (metrics_t.overloaded: the others alone
+ * would leave out the worst); under the CI rule a gate that has a sample in fewer
  * than two replications has no interval and fails too.
  *
  * The writers put a whole file in place or none: the text goes to a
@@ -42,6 +44,7 @@ typedef enum gate_basis {
     GATE_BY_MEAN,      /* the mean */
     GATE_NO_SAMPLE,    /* no value at all: fails */
     GATE_NO_INTERVAL,  /* CI rule, a sample in fewer than 2 replications: fails */
+    GATE_OVERLOADED,   /* a replication stopped at the limit of requests in flight: fails */
 } gate_basis_t;
 
 typedef struct gate_verdict {
@@ -59,6 +62,7 @@ typedef struct gate_report {
     const char *scenario; /* borrowed from the scenario */
     uint64_t seed;
     int replications;
+    int overloaded;       /* of them, stopped at the limit of requests in flight: every gate fails */
     gate_rule_t rule;
     double wall_s;
     gate_verdict_t *v;    /* one per gate, in the scenario's order */

@@ -616,7 +616,8 @@ static void overload_note(const char *cmd, const char *what, const run_result_t 
 {
     fprintf(stderr,
             "clustersim %s: %s: %d of %d replications reached clustersim's limit of requests in flight (the load "
-            "outgrows what the platform serves): they have no results, and every gate or limit on them fails\n",
+            "outgrows what the platform serves): they have no results, and every gate or limit fails (the others "
+            "alone would leave out the worst)\n",
             cmd, what, res->overloaded, res->replications);
 }
 

@@ -65,7 +65,7 @@ void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const c
 
 size_t metrics_numbers(const metrics_t *m)
 {
-    size_t n = m->n;
+    size_t n = m->n + 1;
     for (size_t i = 0; i < m->n; i++)
         n += m->v[i].trials >= 0 ? 2 : 0;
     return n;
@@ -81,6 +81,7 @@ void metrics_to_numbers(const metrics_t *m, double *out)
             out[j++] = m->v[i].successes;
         }
     }
+    out[j] = m->overloaded;
 }
 
 void metrics_from_numbers(metrics_t *m, const double *in)
@@ -94,6 +95,7 @@ void metrics_from_numbers(metrics_t *m, const double *in)
             m->v[i].successes = in[j++];
         }
     }
+    m->overloaded = in[j] != 0;
 }
 
 const metric_t *metrics_find(const metrics_t *m, const char *path)
@@ -151,6 +153,8 @@ int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r)
     metrics_init(out);
     if (r == 0)
         return 0;
+    for (size_t k = 0; k < r; k++)
+        out->overloaded += runs[k].overloaded;
     double *x = malloc(r * sizeof *x);
     if (!x)
         return -1;

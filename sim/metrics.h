@@ -29,6 +29,10 @@ typedef struct metrics {
     metric_t *v;
     size_t n, cap;
     int oom;              /* an add failed */
+    /* replications that stopped at the limit of requests in flight (0 or 1
+     * for one replication's metrics, the sum once aggregated): every gate
+     * and limit on them fails, whatever the others measured */
+    int overloaded;
 } metrics_t;
 
 void metrics_init(metrics_t *m);
@@ -51,7 +55,8 @@ static inline double metrics_ratio(uint64_t hits, uint64_t misses)
 }
 /* A replication's metrics as plain numbers (for journals and for sharing
  * between processes), whole: each value in order, then each proportion's
- * trials and successes. metrics_numbers says how many. */
+ * trials and successes, then whether it overloaded. metrics_numbers says
+ * how many. */
 size_t metrics_numbers(const metrics_t *m);
 void metrics_to_numbers(const metrics_t *m, double *out);
 /* The reverse, into m, which holds the same paths already (values and

@@ -65,7 +65,7 @@ bool probe_fails_surely(const gate_verdict_t *v)
 
 probe_verdict_t probe_gate_verdict(const gate_verdict_t *v)
 {
-    if (v->basis == GATE_NO_SAMPLE)
+    if (v->basis == GATE_NO_SAMPLE || v->basis == GATE_OVERLOADED)
         return PROBE_FAIL;
     if (isnan(v->half)) /* one replication, or one with a sample: no interval */
         return PROBE_UNSURE;
@@ -91,7 +91,8 @@ static int judge_summary(const scenario_t *sc, const char *objective, const metr
     bool nosample = false;
     for (size_t i = 0; i < out->gates.n; i++) {
         const gate_verdict_t *v = &out->gates.v[i];
-        out->infeasible |= probe_fails_surely(v);
+        /* an overloaded replication fails every gate, whatever more bring */
+        out->infeasible |= probe_fails_surely(v) || v->basis == GATE_OVERLOADED;
         double half, mg = probe_margin(v, &half);
         if (nosample)
             continue;
@@ -139,7 +140,7 @@ static int judge(probe_t *p)
         pg->half = gv->half;
         pg->margin = probe_margin(gv, &half);
         pg->verdict = probe_gate_verdict(gv);
-        if ((looks > 1 || ngates > 1) && !isnan(gv->half) && gv->samples >= 2) {
+        if ((looks > 1 || ngates > 1) && gv->basis == GATE_BY_CI && gv->samples >= 2) {
             /* the error split between the looks and, failing, the gates */
             double dof = gv->samples - 1, t95 = stats_t_quantile(0.975, dof);
             gate_verdict_t side = *gv;

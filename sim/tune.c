@@ -58,7 +58,8 @@ struct tune {
     char id[17];
     scenario_t *sc0;          /* point 0: the gates every point has */
     size_t nvals;             /* per replication: the objective, then each gate's metric (npaths), then
-                                 for each of them that is a proportion its trials and successes */
+                                 for each of them that is a proportion its trials and successes, then
+                                 whether it overloaded (metrics_t.overloaded) */
     size_t npaths;
     int *count_at;            /* per path: where its trials are in a replication's values (-1: none) */
     const char **paths;
@@ -436,6 +437,7 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
         t->count_at[i] = x && x->trials >= 0 ? (int)t->nvals : -1;
         t->nvals += x && x->trials >= 0 ? 2 : 0;
     }
+    t->nvals++; /* the last: whether the replication overloaded */
     metrics_free(&mp);
     t->vals = calloc(cells * t->nvals, sizeof *t->vals);
     t->have = calloc(cells, sizeof *t->have);
@@ -665,6 +667,7 @@ static void *worker(void *arg)
                     v[t->count_at[i] + 1] = x ? x->successes : 0;
                 }
             }
+            v[t->nvals - 1] = m.overloaded;
             int e = store_cell(t, cell, v);
             if (e) {
                 snprintf(msg, sizeof msg, "writing to '%s' failed: %s", t->journal, strerror(e));
@@ -789,6 +792,7 @@ static int judge(tune_t *t, size_t p, int r)
                 reps[k].v[reps[k].n - 1].successes = v[t->count_at[i] + 1];
             }
         }
+        reps[k].overloaded = v[t->nvals - 1] != 0;
         oom |= reps[k].oom;
     }
     probe_eval_free(&t->ev[p]);

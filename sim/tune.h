@@ -70,8 +70,9 @@
 #define TUNE_SCHEMA "clustersim.tune/v1"
 #define TUNE_MAX_JOBS 10000000 /* points x R: the race's table of values */
 #define TUNE_MAX_GATES 1024    /* slo: gates a tuned scenario may have */
-#define TUNE_MAX_VALS (3 * (TUNE_MAX_GATES + 1)) /* values per replication: the objective and the gates,
-                                                     and the counts of those that are proportions */
+#define TUNE_MAX_VALS (3 * (TUNE_MAX_GATES + 1) + 1) /* values per replication: the objective and the gates,
+                                                         the counts of those that are proportions, and
+                                                         whether it overloaded */
 
 typedef struct tune tune_t;
 

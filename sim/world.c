@@ -32,6 +32,7 @@ void world_fail_pool(world_t *w, const pool_t *p, const char *what)
 void world_collect_overloaded(const world_t *w, metrics_t *m)
 {
     world_collect(w, m);
+    m->overloaded = 1;
     for (size_t i = 0; i < m->n; i++) {
         m->v[i].value = NAN;
         if (m->v[i].trials >= 0)

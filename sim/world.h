@@ -88,9 +88,9 @@ void world_write_headers(const world_files_t *files);
 
 /* The metrics of a replication that stopped at the limit of requests in
  * flight (w->overloaded), for commands that judge gates (check, compare,
- * sweep, tune, capacity): every value NaN, no sample, so that every gate on
- * it fails, as the run's latencies and errors would have; the run is not
- * an error there. Into m (empty). */
+ * sweep, tune, capacity): every value NaN, and metrics_t.overloaded set, so
+ * that every gate and limit of the run fails (gate.h); the run is not an
+ * error there. Into m (empty). */
 void world_collect_overloaded(const world_t *w, metrics_t *m);
 /* Marks the run failed (first message kept). */
 void world_fail(world_t *w, const char *msg);

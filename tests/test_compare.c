@@ -259,8 +259,62 @@ static void test_limit_with_noisy_base(void **state)
     assert_int_equal(compare_evaluate(&base, &cand, lim + 1, 1, GATE_ON_CI, &rep), 0);
     assert_true(row_of(&rep, "latency_ms.mean")->pass);
     compare_report_free(&rep);
+    /* a candidate replication that stopped at the limit of requests in
+     * flight: the limit fails, whatever the others show */
+    cand.summary.overloaded = 1;
+    assert_int_equal(compare_evaluate(&base, &cand, lim + 1, 1, GATE_ON_CI, &rep), 0);
+    assert_false(row_of(&rep, "latency_ms.mean")->pass);
+    assert_int_equal(row_of(&rep, "latency_ms.mean")->basis, GATE_OVERLOADED);
+    compare_report_free(&rep);
     unmake(&base);
     unmake(&cand);
+}
+
+/* A base that may be 0: error rates 0, 0.001, 0, 0.002, 0 (mean 0.0006,
+ * s = 0.000894, t_{0.975,4} 2.776: the interval of the mean reaches below
+ * 0). No ratio can be bounded then (Fieller's interval is unbounded): the
+ * same run passes any limit (its differences are exactly 0; the ratio test
+ * failed it with an infinite regression), a candidate whose difference may
+ * be worse is an infinite regression, one surely not worse passes. */
+static void test_limit_with_base_near_zero(void **state)
+{
+    (void)state;
+    static const char *const er[] = {"requests.error_rate"};
+    static const double b0[5] = {0, 0.001, 0, 0.002, 0};
+    double bv[5][4] = {{0}}, worse[5][4] = {{0}}, better[5][4] = {{0}};
+    for (int k = 0; k < 5; k++) {
+        bv[k][0] = b0[k];
+        worse[k][0] = b0[k] + 0.001;
+        better[k][0] = b0[k] / 2;
+    }
+    run_result_t base, same, cw, cb;
+    make(&base, 5, er, 1, bv);
+    make(&same, 5, er, 1, bv);
+    make(&cw, 5, er, 1, worse);
+    make(&cb, 5, er, 1, better);
+    compare_limit_t lim[1];
+    size_t n = 0;
+    char err[256];
+    assert_int_equal(compare_parse_limits("requests.error_rate=5", 1, lim, 1, &n, err, sizeof err), 0);
+    compare_report_t rep;
+    assert_int_equal(compare_evaluate(&base, &same, lim, 1, GATE_ON_CI, &rep), 0);
+    assert_true(rep.identical);
+    assert_true(row_of(&rep, "requests.error_rate")->regression == 0 && row_of(&rep, "requests.error_rate")->pass);
+    compare_report_free(&rep);
+    assert_int_equal(compare_evaluate(&base, &cw, lim, 1, GATE_ON_CI, &rep), 0);
+    assert_true(isinf(row_of(&rep, "requests.error_rate")->regression));
+    assert_false(row_of(&rep, "requests.error_rate")->pass);
+    compare_report_free(&rep);
+    /* halved in every replication: differences 0, -0.0005, 0, -0.001, 0,
+     * whose interval's worse end is mean + half = -0.0003 + 0.000556 > 0:
+     * may be worse, so it fails too (a rate that may be 0 bounds nothing) */
+    assert_int_equal(compare_evaluate(&base, &cb, lim, 1, GATE_ON_CI, &rep), 0);
+    assert_false(row_of(&rep, "requests.error_rate")->pass);
+    compare_report_free(&rep);
+    unmake(&base);
+    unmake(&same);
+    unmake(&cw);
+    unmake(&cb);
 }
 
 static void test_check_limit(void **state)
@@ -292,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_percentile_floor),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_limit_with_noisy_base),
+        cmocka_unit_test(test_limit_with_base_near_zero),
         cmocka_unit_test(test_check_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

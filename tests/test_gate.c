@@ -253,8 +253,10 @@ static void test_proportion_interval(void **state)
         metrics_add_prop(&runs[k], (uint64_t)(100 + 50 * k), 1000000, "cache.redis.hit_ratio");
         metrics_add(&runs[k], 0, "services.web.rejected");
     }
+    runs[3].overloaded = 1; /* summed by the aggregation */
     metrics_t agg;
     assert_int_equal(metrics_aggregate(&agg, runs, 5), 0);
+    assert_int_equal(agg.overloaded, 1);
     const metric_t *er = metrics_find(&agg, "requests.error_rate"), *hr = metrics_find(&agg, "cache.cdn.hit_ratio");
     assert_true(er->value == 0 && er->ci95 == 0);
     assert_true(er->trials == 1000 && er->successes == 0);
@@ -321,6 +323,21 @@ static void test_rules(void **state)
     }
     assert_int_equal(rep.passed, 3);
     gate_report_free(&rep);
+    /* one of the 5 replications stopped at the limit of requests in flight
+     * (its metrics NaN, left out of the mean): every gate fails, under
+     * either rule, as the replication left out is the worst */
+    res.summary.overloaded = 1;
+    for (int rule = 0; rule < 2; rule++) {
+        assert_int_equal(gate_evaluate(sc, &res, rule ? GATE_ON_MEAN : GATE_ON_CI, &rep), 0);
+        for (size_t i = 0; i < sc->nslo; i++) {
+            assert_false(rep.v[i].pass);
+            assert_int_equal(rep.v[i].basis, GATE_OVERLOADED);
+        }
+        assert_int_equal(rep.passed, 0);
+        assert_int_equal(rep.overloaded, 1);
+        gate_report_free(&rep);
+    }
+    res.summary.overloaded = 0;
     assert_int_equal(gate_evaluate(sc, &res, GATE_ON_MEAN, &rep), 0);
     for (size_t i = 0; i < sc->nslo; i++) {
         assert_int_equal(rep.v[i].pass, by_mean[i]);

@@ -317,7 +317,7 @@ fi
 # 3: it has no result to write; tests/test_invariants.c.)
 printf 'name: ov\nseed: 1\nduration: 100s\nwarmup: 0s\ntraffic: {rate: 10000000/s}\nservices:\n  web: {replicas: 1, concurrency: 1, queue_capacity: 10000000, service_time: 1s}\nslo:\n  - {name: p99, metric: latency_ms.p99, op: "<", threshold: 1000}\n' >"$TMP/ov.yaml"
 run check "$TMP/ov.yaml" -r 2 -j 1
-if [ $rc -eq 1 ] && grep -q 'FAIL (no sample)' "$OUT" &&
+if [ $rc -eq 1 ] && grep -q 'FAIL (2 of 2 replications overloaded)' "$OUT" &&
     grep -q "2 of 2 replications reached clustersim's limit of requests in flight" "$ERR"; then
     ok "an overloaded run: its gates fail (exit 1), and stderr says why"
 else
