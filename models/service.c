@@ -1183,26 +1183,14 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now, int revision)
     p->slots = s->tracked ? malloc((size_t)s->cfg->concurrency * sizeof *p->slots) : NULL;
     p->working = s->throttled ? malloc((size_t)s->cfg->concurrency * sizeof *p->working) : NULL;
     p->ps_heap = s->throttled ? malloc(ps_heap_slots(s->cfg) * sizeof *p->ps_heap) : NULL;
-    if ((s->tracked && !p->slots) || (s->throttled && (!p->working || !p->ps_heap))) {
-        free(p->slots);
-        free(p->working);
-        free(p->ps_heap);
-        pool_put(&s->pod_pool, p);
-        world_fail(w, "out of memory (pods)");
-        return NULL;
-    }
+    if ((s->tracked && !p->slots) || (s->throttled && (!p->working || !p->ps_heap)))
+        goto oom;
     p->lb.uid = s->next_uid++;
     p->seq = s->next_seq++;
     p->revision = revision;
     p->wslot = wslot_take(s, revision);
-    if (p->wslot == -2) {
-        free(p->slots);
-        free(p->working);
-        free(p->ps_heap);
-        pool_put(&s->pod_pool, p);
-        world_fail(w, "out of memory (pods)");
-        return NULL;
-    }
+    if (p->wslot == -2)
+        goto oom;
     p->lb.weight = p->wslot >= 0 ? s->cfg->weights[p->wslot] : 1.0;
     for (size_t i = 0; p->ps_heap && i < ps_heap_slots(s->cfg); i++)
         p->ps_heap[i] = PS_NONE;
@@ -1222,6 +1210,13 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now, int revision)
         phase_after(w, p, POD_PENDING, &s->cfg->startup.scheduling);
     }
     return p;
+oom:
+    free(p->slots);
+    free(p->working);
+    free(p->ps_heap);
+    pool_put(&s->pod_pool, p);
+    world_fail(w, "out of memory (pods)");
+    return NULL;
 }
 
 static void pod_gone(world_t *w, pod_t *p)

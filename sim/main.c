@@ -1045,8 +1045,14 @@ static void unmute(void)
     close(saved_stderr);
     saved_stderr = -1;
 }
+/* The exit code of a rank that stopped before MPI started (an error in the
+ * options): a muted rank exits 0, so that mpirun does not abort the job,
+ * rank 0 with it, before rank 0 has said what is wrong; rank 0 exits with
+ * the code, and mpirun with it. */
+static int pre_mpi_rc(int rc) { return saved_stderr >= 0 ? 0 : rc; }
 #else
 static void mute_other_ranks(void) {}
+static int pre_mpi_rc(int rc) { return rc; }
 #endif
 
 /* The start of a command that runs under mpirun too (sweep, tune,
@@ -1528,13 +1534,19 @@ static int cmd_describe(int argc, char **argv)
     return 0;
 }
 
+/* The commands that run under mpirun, with the exit code of a rank that
+ * stopped before MPI started (pre_mpi_rc). */
+static int cmd_sweep_ranks(int argc, char **argv) { return pre_mpi_rc(cmd_sweep(argc, argv)); }
+static int cmd_capacity_ranks(int argc, char **argv) { return pre_mpi_rc(cmd_capacity(argc, argv)); }
+static int cmd_tune_ranks(int argc, char **argv) { return pre_mpi_rc(cmd_tune(argc, argv)); }
+
 static const cli_command_t commands[] = {
     {"run", cmd_run},
     {"check", cmd_check},
     {"compare", cmd_compare},
-    {"sweep", cmd_sweep},
-    {"capacity", cmd_capacity},
-    {"tune", cmd_tune},
+    {"sweep", cmd_sweep_ranks},
+    {"capacity", cmd_capacity_ranks},
+    {"tune", cmd_tune_ranks},
     {"validate", cmd_validate},
     {"describe", cmd_describe},
 };

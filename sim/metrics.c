@@ -37,27 +37,33 @@ static metric_t *next_slot(metrics_t *m)
     return x;
 }
 
-void metrics_add(metrics_t *m, double value, const char *fmt, ...)
+/* The next slot with its path formatted, or NULL when memory ran out. */
+static metric_t *vadd(metrics_t *m, const char *fmt, va_list ap)
 {
     metric_t *x = next_slot(m);
-    if (!x)
-        return;
+    if (x)
+        vsnprintf(x->path, sizeof x->path, fmt, ap);
+    return x;
+}
+
+void metrics_add(metrics_t *m, double value, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->path, sizeof x->path, fmt, ap);
+    metric_t *x = vadd(m, fmt, ap);
     va_end(ap);
-    x->value = value;
+    if (x)
+        x->value = value;
 }
 
 void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const char *fmt, ...)
 {
-    metric_t *x = next_slot(m);
-    if (!x)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->path, sizeof x->path, fmt, ap);
+    metric_t *x = vadd(m, fmt, ap);
     va_end(ap);
+    if (!x)
+        return;
     x->value = trials ? (double)successes / (double)trials : (double)NAN;
     x->trials = (double)trials;
     x->successes = (double)successes;
