@@ -681,12 +681,12 @@ static void cdn_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)c->misses, "cache.cdn.misses");
     metrics_add(m, (double)c->bypass, "cache.cdn.bypass");
     metrics_add(m, (double)(c->misses + c->bypass), "cache.cdn.origin_requests");
-    metrics_add(m, (double)c->dead, "cache.cdn.dead_edge_failures");
-    metrics_add(m, (double)c->unreachable, "cache.cdn.unreachable");
+    metrics_add_count(m, c->dead, "cache.cdn.dead_edge_failures");
+    metrics_add_count(m, c->unreachable, "cache.cdn.unreachable");
     metrics_add(m, (double)c->purged, "cache.cdn.purged");
     /* only with origin outages: every other scenario's summary.json stays as it was */
     if (c->cfg->norigin_outages)
-        metrics_add(m, (double)c->origin_errors, "cache.cdn.origin_errors");
+        metrics_add_count(m, c->origin_errors, "cache.cdn.origin_errors");
     const cost_cfg_t *price = &platform_of(w->sc)->cost;
     double egress = 0, gib = 0;
     for (int e = 0; e < c->cfg->nedges; e++) {

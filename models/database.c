@@ -917,8 +917,8 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)db->reads, "database.reads");
     metrics_add(m, (double)db->writes, "database.writes");
     metrics_add_prop(m, db->stale, db->reads, "database.stale_read_fraction");
-    metrics_add(m, (double)db->refused, "database.refused");
-    metrics_add(m, (double)db->failed, "database.failed");
+    metrics_add_count(m, db->refused, "database.refused");
+    metrics_add_count(m, db->failed, "database.failed");
     metrics_add(m, (double)db->to_primary, "database.reads_at_primary");
     metrics_add_latency(m, &db->latency, "database.latency_ms", false);
     metrics_add(m, gauge_mean(&db->busy[0], w->end) / c->cores, "database.primary.utilization");
@@ -934,8 +934,8 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
         double cap = gauge_area(&db->conn_cap, w->end);
         metrics_add(m, cap > 0 ? gauge_area(&db->conn, w->end) / cap : NAN, "database.pool_utilization");
         metrics_add_latency(m, &db->pool_wait, "database.pool_wait_ms", false);
-        metrics_add(m, (double)db->timeouts, "database.pool_timeouts");
-        metrics_add(m, (double)db->too_many, "database.too_many_connections");
+        metrics_add_count(m, db->timeouts, "database.pool_timeouts");
+        metrics_add_count(m, db->too_many, "database.too_many_connections");
         metrics_add(m, db->conn.max, "database.connections_max");
     }
     for (int i = 1; i <= c->replicas; i++)
@@ -945,7 +945,7 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     if (c->nprimary_failures) {
         simtime_t nowrite = db->nowrite + (db->nowrite_from >= 0 ? w->end - db->nowrite_from : 0);
         metrics_add(m, (double)db->failovers, "database.primary_failovers");
-        metrics_add(m, (double)db->writes_failed, "database.writes_failed");
+        metrics_add_count(m, db->writes_failed, "database.writes_failed");
         metrics_add(m, simtime_to_s(nowrite), "database.primary_unavailable_s");
     }
 }

@@ -413,8 +413,8 @@ static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)rd->hits, "cache.redis.hits");
     metrics_add(m, (double)rd->misses, "cache.redis.misses");
     metrics_add(m, (double)rd->bypass, "cache.redis.bypass");
-    metrics_add(m, (double)rd->failed, "cache.redis.failed");
-    metrics_add(m, (double)rd->refused_sets, "cache.redis.refused_sets");
+    metrics_add_count(m, rd->failed, "cache.redis.failed");
+    metrics_add_count(m, rd->refused_sets, "cache.redis.refused_sets");
     metrics_add_latency(m, &rd->latency, "cache.redis.latency_ms", false);
     double used = 0, ev = 0, util = 0;
     for (int s = 0; s < c->shards; s++) {

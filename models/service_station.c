@@ -474,8 +474,8 @@ static void svc_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add_latency(m, &s->latency, lat, true);
     metrics_add_latency(m, &s->wait, wait, false);
     metrics_add(m, workers_area > 0 ? gauge_area(&s->busy, w->end) / workers_area : 0.0, "%s.utilization", p);
-    metrics_add(m, (double)s->rejected, "%s.rejected", p);
-    metrics_add(m, (double)s->errors, "%s.errors", p);
+    metrics_add_count(m, s->rejected, "%s.rejected", p);
+    metrics_add_count(m, s->errors, "%s.errors", p);
     metrics_add(m, s->replicas.min, "%s.replicas.min", p);
     metrics_add(m, s->replicas.max, "%s.replicas.max", p);
     metrics_add(m, gauge_mean(&s->replicas, w->end), "%s.replicas.mean", p);
@@ -505,12 +505,12 @@ static void svc_collect(const world_t *w, const station_t *st, metrics_t *m)
         metrics_add(m, (double)a->episodes, "%s.scale_up_episodes", p);
     }
     if (s->cfg->mem_limit_b)
-        metrics_add(m, (double)s->oom_kills, "%s.oom_kills", p);
+        metrics_add_count(m, s->oom_kills, "%s.oom_kills", p);
     if (s->cfg->nrollouts) {
         metrics_add(m, (double)s->rollouts_done, "%s.rollouts", p);
         metrics_add(m, s->rollouts_done ? s->rollout_seconds / (double)s->rollouts_done : NAN,
                     "%s.rollout_duration_s", p);
-        metrics_add(m, (double)s->rollout_errors, "%s.rollout_errors", p);
+        metrics_add_count(m, s->rollout_errors, "%s.rollout_errors", p);
         char rl[220];
         snprintf(rl, sizeof rl, "%s.rollout_latency_ms", p);
         metrics_add_latency(m, &s->rollout_latency, rl, true);

@@ -62,7 +62,8 @@ int gate_evaluate(const scenario_t *sc, const run_result_t *res, gate_rule_t rul
             for (int k = 0; k < res->replications && res->reps; k++)
                 gv->samples += at < res->reps[k].n && !isnan(res->reps[k].v[at].value);
             gv->value = m->value;
-            gv->proportion = m->trials >= 0;
+            gv->proportion = m->trials >= 0 && !m->count;
+            gv->count = m->count;
             if (res->replications > 1 && gv->samples >= 2)
                 gv->half = results_ci95(m); /* widened for a percentile and a proportion */
         }
@@ -127,10 +128,10 @@ static void shown_ends(const gate_verdict_t *gv, double *lo, double *hi)
 {
     *lo = gv->value - gv->half;
     *hi = gv->value + gv->half;
-    if (gv->proportion) {
+    if (gv->proportion || gv->count)
         *lo = fmax(*lo, 0);
+    if (gv->proportion)
         *hi = fmin(*hi, 1);
-    }
 }
 
 /* The interval as "[lo, hi]", or "-" when there is none. */

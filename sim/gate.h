@@ -55,6 +55,7 @@ typedef struct gate_verdict {
     bool pass;         /* the verdict under the rule */
     bool pass_mean;    /* the mean alone would pass (the value with R = 1) */
     bool proportion;   /* its metric is a proportion: the interval shown stays in [0, 1] */
+    bool count;        /* a count of events: the interval shown stays at or above 0 */
     gate_basis_t basis;
 } gate_verdict_t;
 

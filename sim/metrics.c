@@ -34,6 +34,7 @@ static metric_t *next_slot(metrics_t *m)
     x->ci95 = NAN;
     x->trials = -1;
     x->successes = 0;
+    x->count = false;
     return x;
 }
 
@@ -54,6 +55,18 @@ void metrics_add(metrics_t *m, double value, const char *fmt, ...)
     va_end(ap);
     if (x)
         x->value = value;
+}
+
+void metrics_add_count(metrics_t *m, uint64_t events, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    metric_t *x = vadd(m, fmt, ap);
+    va_end(ap);
+    if (!x)
+        return;
+    x->value = (double)events;
+    x->count = true;
 }
 
 void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const char *fmt, ...)
@@ -180,7 +193,15 @@ int metrics_aggregate(metrics_t *out, const metrics_t *runs, size_t r)
         metric_t *o = &out->v[out->n - 1];
         if (r > 1)
             o->ci95 = half;
-        if (runs[0].v[i].trials >= 0) { /* a proportion: its counts, pooled */
+        if (runs[0].v[i].count) { /* a count: its total over the replications with one */
+            o->count = true;
+            o->trials = 0;
+            for (size_t k = 0; k < r; k++)
+                if (!isnan(runs[k].v[i].value)) {
+                    o->trials++;
+                    o->successes += runs[k].v[i].value;
+                }
+        } else if (runs[0].v[i].trials >= 0) { /* a proportion: its counts, pooled */
             o->trials = 0;
             for (size_t k = 0; k < r; k++)
                 if (runs[k].v[i].trials > 0) {

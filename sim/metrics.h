@@ -21,8 +21,11 @@ typedef struct metric {
     double ci95;          /* half-width over replications (NaN: single run) */
     /* a proportion (metrics_add_prop): the count it is a fraction of, and
      * the count of successes (over every replication, once aggregated);
-     * trials < 0: not a proportion */
+     * trials < 0: not a proportion. A count of events (metrics_add_count):
+     * once aggregated, trials is the replications with a value and
+     * successes their total */
     double trials, successes;
+    bool count;
 } metric_t;
 
 typedef struct metrics {
@@ -48,6 +51,10 @@ double metrics_value(const metrics_t *m, const char *path);
  * aggregation also bounds by its pooled counts (results_ci95). */
 void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Appends a count of events (failures, rejections, OOM kills), which
+ * aggregation also bounds by a Poisson interval of its total over the
+ * replications (results_ci95). */
+void metrics_add_count(metrics_t *m, uint64_t events, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* hits / (hits + misses): NaN when both are 0 (no lookup). */
 static inline double metrics_ratio(uint64_t hits, uint64_t misses)
 {

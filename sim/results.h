@@ -15,7 +15,8 @@
  * replications landing in one bucket report that bucket's half-width, not
  * 0. A proportion's (metrics_add_prop) also covers the binomial 95%
  * interval of its counts pooled over the replications, so that
- * replications that all saw no error in few requests do not report 0 +- 0.
+ * replications that all saw no error in few requests do not report 0 +- 0;
+ * a count of events' (metrics_add_count) the Poisson interval of its total.
  * results_ci95() is that number, for every reader of a run's intervals
  * (summary.json, check's gates, sweep, tune and capacity). */
 #ifndef SIM_RESULTS_H

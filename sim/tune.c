@@ -62,6 +62,7 @@ struct tune {
                                  whether it overloaded (metrics_t.overloaded) */
     size_t npaths;
     int *count_at;            /* per path: where its trials are in a replication's values (-1: none) */
+    bool *is_count;           /* per path: a count of events (metric_t.count) */
     const char **paths;
     double *vals;
     bool *have;
@@ -415,7 +416,8 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     size_t cells = t->npoints * (size_t)t->R;
     t->paths = calloc(t->npaths, sizeof *t->paths);
     t->count_at = calloc(t->npaths, sizeof *t->count_at);
-    if (!t->paths || !t->count_at) {
+    t->is_count = calloc(t->npaths, sizeof *t->is_count);
+    if (!t->paths || !t->count_at || !t->is_count) {
         tune_free(t);
         return NULL;
     }
@@ -435,6 +437,7 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     for (size_t i = 0; i < t->npaths; i++) {
         const metric_t *x = metrics_find(&mp, t->paths[i]);
         t->count_at[i] = x && x->trials >= 0 ? (int)t->nvals : -1;
+        t->is_count[i] = x && x->count;
         t->nvals += x && x->trials >= 0 ? 2 : 0;
     }
     t->nvals++; /* the last: whether the replication overloaded */
@@ -471,6 +474,7 @@ void tune_free(tune_t *t)
     scenario_free(t->sc0);
     free(t->paths);
     free(t->count_at);
+    free(t->is_count);
     free(t->vals);
     free(t->have);
     free(t->state);
@@ -787,6 +791,8 @@ static int judge(tune_t *t, size_t p, int r)
         const double *v = &t->vals[(p * (size_t)t->R + (size_t)k) * t->nvals];
         for (size_t i = 0; i < t->npaths; i++) {
             metrics_add(&reps[k], v[i], "%s", t->paths[i]);
+            if (!reps[k].oom)
+                reps[k].v[reps[k].n - 1].count = t->is_count[i];
             if (t->count_at[i] >= 0 && !reps[k].oom) {
                 reps[k].v[reps[k].n - 1].trials = v[t->count_at[i]];
                 reps[k].v[reps[k].n - 1].successes = v[t->count_at[i] + 1];

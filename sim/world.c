@@ -351,8 +351,8 @@ void world_collect(const world_t *w, metrics_t *m)
     metrics_add(m, (double)w->events, "events");
     metrics_add(m, (double)w->requests_total, "requests.total");
     metrics_add(m, (double)w->requests_completed, "requests.completed");
-    metrics_add(m, (double)w->requests_failed, "requests.failed");
-    metrics_add(m, (double)w->requests_rejected, "requests.rejected");
+    metrics_add_count(m, w->requests_failed, "requests.failed");
+    metrics_add_count(m, w->requests_rejected, "requests.rejected");
     /* none finished: no rate (null), so that a gate on it fails for want of
      * a sample rather than passing on nothing */
     metrics_add_prop(m, w->requests_failed, finished, "requests.error_rate");

@@ -252,6 +252,8 @@ static void test_proportion_interval(void **state)
         metrics_add_prop(&runs[k], 200, 200, "cache.cdn.hit_ratio");
         metrics_add_prop(&runs[k], (uint64_t)(100 + 50 * k), 1000000, "cache.redis.hit_ratio");
         metrics_add(&runs[k], 0, "services.web.rejected");
+        metrics_add_count(&runs[k], 0, "requests.rejected");
+        metrics_add_count(&runs[k], (uint64_t)(k == 2 ? 4 : 0), "requests.failed");
     }
     runs[3].overloaded = 1; /* summed by the aggregation */
     metrics_t agg;
@@ -268,9 +270,20 @@ static void test_proportion_interval(void **state)
     const metric_t *rh = metrics_find(&agg, "cache.redis.hit_ratio");
     assert_true(results_ci95(rh) == rh->ci95);
     assert_float_equal(rh->ci95, 2.7764451052 * sqrt(2.5e-9 * 2.5) / sqrt(5.0), 1e-9);
-    /* a metric that is not a proportion is as it was */
+    /* a metric that is neither a proportion nor a count is as it was */
     const metric_t *rj = metrics_find(&agg, "services.web.rejected");
     assert_true(rj->trials < 0 && results_ci95(rj) == 0);
+    /* a count of events: none in 5 replications, the exact Poisson bound
+     * -ln(0.025) / 5 = 0.73778 a replication, not 0 +- 0 */
+    const metric_t *rq = metrics_find(&agg, "requests.rejected");
+    assert_true(rq->count && rq->trials == 5 && rq->successes == 0 && rq->ci95 == 0);
+    assert_float_equal(results_ci95(rq), -log(0.025) / 5, 1e-12);
+    /* 4 in one of 5: mean 0.8, s = 1.7889, t-half 2.7764 x 1.7889 / sqrt(5)
+     * = 2.2212, wider than the score interval's (4 + 1.92 +- 1.96 sqrt(4.96))
+     * / 5 = [0.3107, 2.0569]: the t half-width stays */
+    const metric_t *rf = metrics_find(&agg, "requests.failed");
+    assert_true(rf->successes == 4 && results_ci95(rf) == rf->ci95);
+    assert_float_equal(rf->ci95, 2.7764451052 * sqrt(3.2) / sqrt(5.0), 1e-6);
     metrics_free(&agg);
     for (int k = 0; k < 5; k++)
         metrics_free(&runs[k]);
