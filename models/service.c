@@ -325,6 +325,12 @@ int64_t pod_memory(const pod_t *p)
     return c->mem_base_b + c->mem_per_request_b * (int64_t)p->lb.active;
 }
 
+/* Whether the pod's working set is above its memory limit (an OOM kill). */
+static bool over_memory(const pod_t *p)
+{
+    return p->svc->cfg->mem_limit_b && pod_memory(p) > p->svc->cfg->mem_limit_b;
+}
+
 bool pod_running(const pod_t *p)
 {
     return p->phase == POD_UNREADY || p->phase == POD_READY || p->phase == POD_TERMINATING;
@@ -934,7 +940,7 @@ void service_submit(world_t *w, service_t *s, job_t *j)
                 j->state = JOB_QUEUED;
                 gauge_add(&s->queue, w->now, 1);
             }
-            if (s->cfg->mem_limit_b && pod_memory(p) > s->cfg->mem_limit_b)
+            if (over_memory(p))
                 pod_oom(w, p);
             return;
         }
@@ -1052,7 +1058,7 @@ static void phase_step(void *ctx, void *obj, uint64_t arg)
         p->container_start = w->now;
         phase_after(w, p, POD_UNREADY, &st->readiness);
         /* an idle working set above the limit: killed as it starts, never Ready */
-        if (p->svc->cfg->mem_limit_b && pod_memory(p) > p->svc->cfg->mem_limit_b)
+        if (over_memory(p))
             pod_oom(w, p);
         break;
     case POD_UNREADY:
@@ -1201,7 +1207,7 @@ pod_t *service_pod_new(world_t *w, service_t *s, bool ready_now, int revision)
     if (ready_now) {
         p->started = p->ready_since = p->container_start = w->now;
         p->phase = POD_READY;
-        if (s->cfg->mem_limit_b && pod_memory(p) > s->cfg->mem_limit_b) {
+        if (over_memory(p)) {
             /* its container could not have run: killed as it started */
             p->phase = POD_UNREADY;
             pod_oom(w, p);

@@ -220,20 +220,14 @@ static double limit_excess(const double *b, const double *c, size_t r, double s,
 }
 
 /* Whether the base is surely away from 0: the 95% interval of the mean of
- * |b_k| excludes 0. Then limit_excess, convex in pct, goes to minus infinity
- * as pct grows, so it falls everywhere and the limits that pass are
- * [p*, infinity); otherwise no relative regression can be bounded. */
+ * |b_k| excludes 0 (limit_excess with s = 0 and pct = 100 is the upper end
+ * of the interval of -|b_k|). Then limit_excess, convex in pct, goes to
+ * minus infinity as pct grows, so it falls everywhere and the limits that
+ * pass are [p*, infinity); otherwise no relative regression can be
+ * bounded. */
 static bool base_away_from_zero(const double *b, const double *c, size_t r, double *w)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < r; i++)
-        if (!isnan(b[i]) && !isnan(c[i]))
-            w[k++] = fabs(b[i]);
-    if (k < 2)
-        return false;
-    double mean, half;
-    stats_mean_ci95(w, k, &mean, &half);
-    return mean - half > 0;
+    return limit_excess(b, c, r, 0, 0, 100, w) < 0;
 }
 
 /* The smallest regression in % that the limit test passes at (the worse

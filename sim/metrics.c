@@ -17,69 +17,51 @@ void metrics_free(metrics_t *m)
     memset(m, 0, sizeof *m);
 }
 
-/* The next slot, or NULL when memory ran out. */
-static metric_t *next_slot(metrics_t *m)
+/* Appends x (its value, ci95 NaN, and what kind of number it is) under
+ * the path fmt formats; sets m->oom when memory ran out. */
+static void vadd(metrics_t *m, metric_t x, const char *fmt, va_list ap)
 {
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 64;
         metric_t *g = realloc(m->v, nc * sizeof *g);
         if (!g) {
             m->oom = 1;
-            return NULL;
+            return;
         }
         m->v = g;
         m->cap = nc;
     }
-    metric_t *x = &m->v[m->n++];
-    x->ci95 = NAN;
-    x->trials = -1;
-    x->successes = 0;
-    x->count = false;
-    return x;
-}
-
-/* The next slot with its path formatted, or NULL when memory ran out. */
-static metric_t *vadd(metrics_t *m, const char *fmt, va_list ap)
-{
-    metric_t *x = next_slot(m);
-    if (x)
-        vsnprintf(x->path, sizeof x->path, fmt, ap);
-    return x;
+    x.ci95 = NAN;
+    vsnprintf(x.path, sizeof x.path, fmt, ap);
+    m->v[m->n++] = x;
 }
 
 void metrics_add(metrics_t *m, double value, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    metric_t *x = vadd(m, fmt, ap);
+    vadd(m, (metric_t){.value = value, .trials = -1}, fmt, ap);
     va_end(ap);
-    if (x)
-        x->value = value;
 }
 
 void metrics_add_count(metrics_t *m, uint64_t events, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    metric_t *x = vadd(m, fmt, ap);
+    vadd(m, (metric_t){.value = (double)events, .trials = -1, .count = true}, fmt, ap);
     va_end(ap);
-    if (!x)
-        return;
-    x->value = (double)events;
-    x->count = true;
 }
 
 void metrics_add_prop(metrics_t *m, uint64_t successes, uint64_t trials, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    metric_t *x = vadd(m, fmt, ap);
+    vadd(m,
+         (metric_t){.value = trials ? (double)successes / (double)trials : (double)NAN,
+                    .trials = (double)trials,
+                    .successes = (double)successes},
+         fmt, ap);
     va_end(ap);
-    if (!x)
-        return;
-    x->value = trials ? (double)successes / (double)trials : (double)NAN;
-    x->trials = (double)trials;
-    x->successes = (double)successes;
 }
 
 size_t metrics_numbers(const metrics_t *m)
