@@ -74,9 +74,26 @@ probe_verdict_t probe_gate_verdict(const gate_verdict_t *v)
     return probe_fails_surely(v) ? PROBE_FAIL : PROBE_UNSURE;
 }
 
+double probe_split(double half, double dof, int k)
+{
+    if (k <= 1 || !(dof >= 1) || isnan(half))
+        return half;
+    return half * stats_t_quantile(1 - 0.025 / k, dof) / stats_t_quantile(0.975, dof);
+}
+
+/* Whether gate v fails surely at a one-sided error of 2.5% / k. */
+static bool fails_surely_split(const gate_verdict_t *v, int k)
+{
+    if (k <= 1 || v->basis != GATE_BY_CI || v->samples < 2)
+        return probe_fails_surely(v);
+    gate_verdict_t side = *v;
+    side.half = probe_split(v->half, v->samples - 1, k);
+    return probe_fails_surely(&side);
+}
+
 /* probe_judge on replications already aggregated into summary. */
 static int judge_summary(const scenario_t *sc, const char *objective, const metrics_t *summary,
-                         const metrics_t *reps, int r, probe_eval_t *out)
+                         const metrics_t *reps, int r, int looks, probe_eval_t *out)
 {
     memset(out, 0, sizeof *out);
     out->replications = r;
@@ -92,7 +109,7 @@ static int judge_summary(const scenario_t *sc, const char *objective, const metr
     for (size_t i = 0; i < out->gates.n; i++) {
         const gate_verdict_t *v = &out->gates.v[i];
         /* an overloaded replication fails every gate, whatever more bring */
-        out->infeasible |= probe_fails_surely(v) || v->basis == GATE_OVERLOADED;
+        out->infeasible |= fails_surely_split(v, looks * (int)out->gates.n) || v->basis == GATE_OVERLOADED;
         double half, mg = probe_margin(v, &half);
         if (nosample)
             continue;
@@ -109,13 +126,14 @@ static int judge_summary(const scenario_t *sc, const char *objective, const metr
     return 0;
 }
 
-int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, probe_eval_t *out)
+int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, int looks,
+                probe_eval_t *out)
 {
     memset(out, 0, sizeof *out); /* probe_eval_free-able whatever happens */
     metrics_t summary;
     metrics_init(&summary);
     int rc = metrics_aggregate(&summary, reps, (size_t)r) != 0 ? -1
-             : judge_summary(sc, objective, &summary, reps, r, out);
+             : judge_summary(sc, objective, &summary, reps, r, looks, out);
     metrics_free(&summary);
     return rc;
 }
@@ -128,7 +146,7 @@ static int judge(probe_t *p)
     metrics_free(&p->summary);
     probe_eval_t ev;
     if (metrics_aggregate(&p->summary, p->reps, (size_t)p->nreps) != 0 ||
-        judge_summary(p->sc, NULL, &p->summary, p->reps, p->nreps, &ev) != 0)
+        judge_summary(p->sc, NULL, &p->summary, p->reps, p->nreps, 1, &ev) != 0)
         return -1;
     bool any_fail = false, all_pass = true;
     int looks = p->looks > 1 ? p->looks : 1, ngates = (int)ev.gates.n;
@@ -142,13 +160,10 @@ static int judge(probe_t *p)
         pg->verdict = probe_gate_verdict(gv);
         if ((looks > 1 || ngates > 1) && gv->basis == GATE_BY_CI && gv->samples >= 2) {
             /* the error split between the looks and, failing, the gates */
-            double dof = gv->samples - 1, t95 = stats_t_quantile(0.975, dof);
-            gate_verdict_t side = *gv;
-            side.half = gv->half * stats_t_quantile(1 - 0.025 / looks, dof) / t95;
+            double side = probe_split(gv->half, gv->samples - 1, looks);
             bool below = gv->slo->op == SLO_LT || gv->slo->op == SLO_LE;
-            bool pass = slo_pass(gv->slo, below ? gv->value + side.half : gv->value - side.half);
-            side.half = gv->half * stats_t_quantile(1 - 0.025 / (looks * ngates), dof) / t95;
-            pg->verdict = pass ? PROBE_PASS : probe_fails_surely(&side) ? PROBE_FAIL : PROBE_UNSURE;
+            bool pass = slo_pass(gv->slo, below ? gv->value + side : gv->value - side);
+            pg->verdict = pass ? PROBE_PASS : fails_surely_split(gv, looks * ngates) ? PROBE_FAIL : PROBE_UNSURE;
         }
         any_fail |= pg->verdict == PROBE_FAIL;
         all_pass &= pg->verdict == PROBE_PASS;

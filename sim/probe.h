@@ -117,8 +117,17 @@ typedef struct probe_eval {
  * paths in the same order) on sc's gates and on the metric at objective
  * (any summary.json path; NULL: none, objective NaN). 0, or -1 when out of
  * memory. sc must outlive out (its gates are borrowed): probe_eval_free
- * before scenario_free. */
-int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, probe_eval_t *out);
+ * before scenario_free. looks is the most times the candidate is judged
+ * (a search's rounds): `infeasible`, which drops it, is decided as a
+ * probe's failing side is, at 2.5% / (looks x gates) (its gates' intervals
+ * widened by probe_split); `feasible`, the gates' verdicts and the margin
+ * stay those of the plain 95% intervals. */
+int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *reps, int r, int looks,
+                probe_eval_t *out);
+/* A 95% t half-width at dof degrees of freedom widened to a one-sided
+ * error of 2.5% / k (Bonferroni over k looks or tests): scaled by
+ * t(1 - 0.025/k, dof) / t(0.975, dof); itself when k <= 1 or dof < 1. */
+double probe_split(double half, double dof, int k);
 void probe_eval_free(probe_eval_t *e);
 /* Gate v's margin on the scale above, and its half-width in *half. */
 double probe_margin(const gate_verdict_t *v, double *half);

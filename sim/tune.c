@@ -53,6 +53,7 @@ struct tune {
     const sweep_grid_t *g;
     size_t npoints;
     int R, r0;
+    int looks;                /* the race's rounds: r0, 2 r0, ... up to R (each a look at every candidate) */
     long budget;
     char *name;
     char id[17];
@@ -190,6 +191,7 @@ static int find_spots(tune_t *t, diag_t *d)
         const sweep_axis_t *ax = &t->g->axes[i];
         cfg_node_t *n = root;
         const char *p = ax->path;
+        size_t missing = 0; /* the length of the path up to the first key the file lacks (0: none) */
         while (n && *p) {
             size_t len = strcspn(p, ".");
             char key[256];
@@ -203,6 +205,8 @@ static int find_spots(tune_t *t, diag_t *d)
                 n = *key && !*end && k < n->n ? n->items[k] : NULL;
             } else
                 n = NULL;
+            if (!n)
+                missing = (size_t)(p - ax->path) + len;
             p += len + (p[len] == '.');
         }
         size_t at = n && n->kind == CFG_SCALAR && n->pos.line > 0
@@ -211,10 +215,14 @@ static int find_spots(tune_t *t, diag_t *d)
         char label[32];
         snprintf(label, sizeof label, "--vary[%d]", ax->option);
         if (at == SIZE_MAX || cfg_is_null(n)) {
+            char lacks[320] = "";
+            if (missing > 0 && missing < strlen(ax->path))
+                snprintf(lacks, sizeof lacks, " (the file has no '%.*s'; check the spelling)", (int)missing,
+                         ax->path);
             diag_error(d, (srcpos_t){label, 1, 1},
-                       "'%s' is not a value written in %s: tune writes the winner (winner.yaml) by replacing "
+                       "'%s' is not a value written in %s%s: tune writes the winner (winner.yaml) by replacing "
                        "each varied value in the file's text, so the key must be there; add it with its current "
-                       "value", ax->path, file);
+                       "value", ax->path, file, lacks);
             rc = -1;
             break;
         }
@@ -342,6 +350,9 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     t->npoints = t->g->npoints ? t->g->npoints : 1;
     t->R = o->so.replications;
     t->r0 = o->initial;
+    t->looks = 1;
+    for (int r = t->r0; r < t->R; r = r * 2 < t->R ? r * 2 : t->R)
+        t->looks++;
     t->winner = SIZE_MAX;
     t->jfd = -1;
     pthread_mutex_init(&t->lock, NULL);
@@ -802,7 +813,7 @@ static int judge(tune_t *t, size_t p, int r)
         oom |= reps[k].oom;
     }
     probe_eval_free(&t->ev[p]);
-    int rc = oom ? -1 : probe_judge(t->sc0, t->o->objective, reps, r, &t->ev[p]);
+    int rc = oom ? -1 : probe_judge(t->sc0, t->o->objective, reps, r, t->looks, &t->ev[p]);
     for (int k = 0; k < r; k++)
         metrics_free(&reps[k]);
     free(reps);
@@ -812,8 +823,10 @@ static int judge(tune_t *t, size_t p, int r)
 /* The objective of point p as a cost (lower is better). */
 static double cost_of(const tune_t *t, size_t p) { return t->o->maximize ? -t->ev[p].objective : t->ev[p].objective; }
 
-/* Whether q beats p with confidence on the objective: the 95% interval of
- * the paired differences p - q (as costs) over [0, r) is above 0. */
+/* Whether q beats p with confidence on the objective: the interval of the
+ * paired differences p - q (as costs) over [0, r) is above 0, one-sided at
+ * 2.5% / looks (the race judges p once a round: probe_split), the
+ * resolution floor added as it is. */
 static bool beats(const tune_t *t, size_t q, size_t p, int r)
 {
     double b[64], c[64];
@@ -827,7 +840,8 @@ static bool beats(const tune_t *t, size_t q, size_t p, int r)
         double floor = results_resolution(t->o->objective, t->ev[p].objective) +
                        results_resolution(t->o->objective, t->ev[q].objective);
         double mean, half;
-        compare_paired(bv, cv, (size_t)r, floor, &mean, &half);
+        int pairs = compare_paired(bv, cv, (size_t)r, 0, &mean, &half);
+        half = probe_split(half, pairs - 1, t->looks) + floor;
         if (t->o->maximize)
             mean = -mean;
         yes = !isnan(half) && mean - half > 0;
@@ -1287,4 +1301,6 @@ void tune_print(FILE *f, const tune_t *t)
     snprintf(mh, sizeof mh, isnan(e->margin_half) ? "-" : "%.3g", e->margin_half);
     fprintf(f, "\n  %s = %s ± %s (%d replications); tightest gate '%s': margin %s ± %s of its threshold\n",
             t->o->objective, v, h, e->replications, t->sc0->slo[e->margin_gate].name, m, mh);
+    fprintf(f, "  %s/winner.yaml: %s with these values, to commit in its place (relative paths in it are "
+               "that file's directory's)\n", t->dir, t->o->so.file);
 }

@@ -21,6 +21,10 @@
  *   - it is dominated: some candidate that meets every gate (whole
  *     intervals) has a lower objective with confidence, the 95% interval of
  *     the paired differences (compare.h) entirely above 0.
+ * A candidate is judged once a round (L rounds in all: r0, 2 r0, ..., R),
+ * so the drops split their error over the looks (Bonferroni, probe_split):
+ * a gate's failing side at 2.5% / (L x gates), as capacity's probes are
+ * judged, a domination at 2.5% / L. Feasibility is the plain 95% rule.
  * The survivors' replications then double (capped at R, the full fidelity),
  * until the survivors have R, or one is left, or the next round would not
  * fit the budget. The winner is the survivor that meets every gate with the

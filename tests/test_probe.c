@@ -205,7 +205,8 @@ static scenario_t *load(void)
 }
 
 /* A candidate: r replications of (cost.total_usd, latency_ms.mean). */
-static void judge(const scenario_t *sc, const double *cost, const double *lat, int r, probe_eval_t *e)
+static void judge_looks(const scenario_t *sc, const double *cost, const double *lat, int r, int looks,
+                        probe_eval_t *e)
 {
     metrics_t reps[4];
     for (int k = 0; k < r; k++) {
@@ -213,9 +214,14 @@ static void judge(const scenario_t *sc, const double *cost, const double *lat, i
         metrics_add(&reps[k], cost[k], "cost.total_usd");
         metrics_add(&reps[k], lat[k], "latency_ms.mean");
     }
-    assert_int_equal(probe_judge(sc, "cost.total_usd", reps, r, e), 0);
+    assert_int_equal(probe_judge(sc, "cost.total_usd", reps, r, looks, e), 0);
     for (int k = 0; k < r; k++)
         metrics_free(&reps[k]);
+}
+
+static void judge(const scenario_t *sc, const double *cost, const double *lat, int r, probe_eval_t *e)
+{
+    judge_looks(sc, cost, lat, r, 1, e);
 }
 
 static void test_undecided(void **state)
@@ -264,6 +270,37 @@ static void test_surely_fails_and_passes(void **state)
     scenario_free(sc);
 }
 
+/* A race judges a candidate once a round, so its drop for a gate failing
+ * surely is split over the looks (and gates). Latencies 11, 12, 13, 14:
+ * mean 12.5, standard error sqrt(5/3)/2 = 0.6455. Against `< 10` the
+ * lower end is 12.5 - q 0.6455, below 10 iff q > 3.873. At one look
+ * q = t(0.975, 3) = 3.182 (tables): fails surely, dropped. At 3 looks
+ * q = t(1 - 0.025/3, 3) > t(0.99, 3) = 4.541: not sure, kept; feasible,
+ * the verdicts and the margin are the plain 95% ones either way. */
+static void test_looks_split_the_drop(void **state)
+{
+    (void)state;
+    scenario_t *sc = load();
+    const double cost[] = {1, 1, 1, 1}, lat[] = {11, 12, 13, 14};
+    probe_eval_t e1, e3;
+    judge_looks(sc, cost, lat, 4, 1, &e1);
+    judge_looks(sc, cost, lat, 4, 3, &e3);
+    assert_true(e1.infeasible);
+    assert_false(e3.infeasible);
+    assert_false(e1.feasible);
+    assert_false(e3.feasible);
+    assert_near(e1.gates.v[0].half, e3.gates.v[0].half, 0);
+    assert_near(e1.margin, e3.margin, 0);
+    probe_eval_free(&e1);
+    probe_eval_free(&e3);
+    /* probe_split: the ratio of the two quantiles, t(1 - 0.025/3, 2) =
+     * 7.6488 (closed form, as above) over t(0.975, 2) = 4.3027 */
+    assert_near(probe_split(1, 2, 3), 7.6488 / 4.3027, 1e-4);
+    assert_near(probe_split(2.5, 2, 1), 2.5, 0);
+    assert_near(probe_split(2.5, 0, 3), 2.5, 0);
+    scenario_free(sc);
+}
+
 static void test_greater_than(void **state)
 {
     (void)state;
@@ -296,6 +333,7 @@ int main(void)
         cmocka_unit_test(looks_split_the_error),
         cmocka_unit_test(test_undecided),
         cmocka_unit_test(test_surely_fails_and_passes),
+        cmocka_unit_test(test_looks_split_the_drop),
         cmocka_unit_test(test_greater_than),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

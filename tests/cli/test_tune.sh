@@ -230,6 +230,30 @@ else
     not_ok "an anchored value in winner.yaml" "exit $rc" "$(grep -n 'replicas' "$TMP/anchor/winner.yaml" 2>&1 | head -2)"
 fi
 
+# A manifest's field, varied through the autoscaler's patch written in the
+# file: winner.yaml holds the winner's minReplicas in the patch, runs where
+# the scenario is (its manifest is relative to it), and its results are
+# those of the scenario with the same value given by --set.
+cp tests/autoscaler/orders-hpa.yaml "$TMP/orders-hpa.yaml"
+sed -e 's/manifest: orders-hpa.yaml}/manifest: orders-hpa.yaml, patch: {spec: {minReplicas: 4}}}/' \
+    tests/autoscaler/orders.yaml >"$TMP/orders.yaml"
+printf 'slo:\n  - {name: errors, metric: requests.error_rate, op: "<", threshold: 0.5}\n' >>"$TMP/orders.yaml"
+run tune "$TMP/orders.yaml" --vary services.web.autoscaler.patch.spec.minReplicas=4,2 --duration 5m -r 2 -q \
+    -o "$TMP/patch"
+won=$(sed -n 's/.*patch: {spec: {minReplicas: \([0-9]*\)}}}$/\1/p' "$TMP/patch/winner.yaml" 2>/dev/null)
+cp "$TMP/patch/winner.yaml" "$TMP/orders-won.yaml" 2>/dev/null
+"$CLUSTERSIM" run "$TMP/orders-won.yaml" --duration 5m -q -o "$TMP/patch-won" >/dev/null 2>&1
+"$CLUSTERSIM" run "$TMP/orders.yaml" --duration 5m --set "services.web.autoscaler.patch.spec.minReplicas=$won" -q \
+    -o "$TMP/patch-set" >/dev/null 2>&1
+if [ $rc -eq 0 ] && [ -n "$won" ] && grep -q "\"winner\": {\"point\"" "$TMP/patch/tune.json" &&
+    [ -s "$TMP/patch-won/timeseries.csv" ] && cmp -s "$TMP/patch-won/timeseries.csv" "$TMP/patch-set/timeseries.csv" &&
+    cmp -s "$TMP/patch-won/events.csv" "$TMP/patch-set/events.csv"; then
+    ok "a manifest field varied through patch: winner.yaml runs beside the scenario, as --set of the winner's value"
+else
+    not_ok "a manifest field varied through patch" "exit $rc, minReplicas '$won'" \
+        "$(grep -n 'patch' "$TMP/patch/winner.yaml" 2>&1 | head -2)"
+fi
+
 # The winner is judged at R replications, whatever the race left:
 # a lone survivor still undecided (concurrency 8 of one pod: p99 4.6 s
 # against < 5.5 s, wide at 2 replications) is topped up and wins, where
