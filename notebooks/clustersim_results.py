@@ -13,12 +13,15 @@ simulates. Every function reads one of the public result formats (README.md,
   load_compare(dir)      compare.json        -> frame of paired differences
   load_autoscaler(dir)   autoscaler.csv      -> frame, or None when the run has none
   pareto_front(df, objectives, constraints)  the non-dominated feasible rows
+  indistinguishable(df, columns)             rows whose 95% intervals overlap in every column
   check_figure(fig), save_figure(fig, path)  a plot has titles, labelled axes with
                                              units and legends, or an error says what lacks
 
 and a few helpers the notebooks share: where the binary and the results are
-(environment variables CLUSTERSIM, CLUSTERSIM_RESULTS, CLUSTERSIM_NB_QUICK)
-and run_clustersim(), which runs the command line and raises with its
+(environment variables CLUSTERSIM, CLUSTERSIM_RESULTS, CLUSTERSIM_NB_QUICK;
+env_path() for CLUSTERSIM_RUN_DIR and CLUSTERSIM_SWEEP_CSV, every relative
+path from the repository root), axis_unit() and axis_label() for a varied
+scenario key, and run_clustersim(), which runs the command line and raises with its
 message when it fails.
 
 Only pandas and the standard library are needed (Debian's python3-pandas).
@@ -34,11 +37,11 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = [
-    "REPO", "binary", "results_root", "quick", "run_clustersim",
+    "REPO", "binary", "results_root", "env_path", "quick", "run_clustersim",
     "Summary", "load_summary", "flatten",
     "load_timeseries", "split_series", "wide",
-    "load_events", "load_sweep", "sweep_axes", "meets_slos",
-    "load_compare", "load_autoscaler", "pareto_front",
+    "load_events", "load_sweep", "sweep_axes", "meets_slos", "axis_unit", "axis_label",
+    "load_compare", "load_autoscaler", "pareto_front", "indistinguishable",
     "check_figure", "save_figure",
 ]
 
@@ -68,6 +71,17 @@ def results_root(notebook):
     d = base / notebook
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+def env_path(name):
+    """The path in the environment variable NAME (CLUSTERSIM_RUN_DIR,
+    CLUSTERSIM_SWEEP_CSV), relative to the repository when relative, as
+    CLUSTERSIM and CLUSTERSIM_RESULTS are; None when it is unset or empty."""
+    value = os.environ.get(name, "")
+    if not value:
+        return None
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else REPO / p
 
 
 def quick():
@@ -258,7 +272,10 @@ def wide(ts, metric, scope=None, replication=None):
 
 def load_events(directory):
     """Read DIR/events.csv (`replication,time_s,object,from,to,reason`), plus
-    name and kind: `web/hpa` -> web, hpa. from and to are kept as text (a
+    name and kind: `web/hpa` -> web, hpa. clustersim writes the object as
+    NAME/KIND (world_event in sim/world.c), KIND a fixed word without a slash
+    (hpa, threshold, pod, edge, purge, ...), so the split is at the last
+    slash: a name holding one (`a/b/hpa`) stays whole (a/b, hpa). from and to are kept as text (a
     replica count for scaling rows, a state such as `up`/`down` for others);
     from_n and to_n are their numbers where they are numbers."""
     p = Path(directory)
@@ -326,6 +343,54 @@ def _axes_of(df, p):
     if "requests.error_rate" not in cols:
         raise ValueError(f"{p}: no requests.error_rate column: cannot tell the varied columns")
     return cols[1:cols.index("requests.error_rate")], Path(p).resolve().parent.name
+
+
+# The unit of a scenario key a sweep varies, by its last path component
+# (scenarios/README.md, "Reference"). A value written with a unit suffix
+# (`30s`, `40/s`, `512Mi`) names its own unit instead (axis_unit).
+AXIS_UNITS = {
+    "cpu_up": "% of CPU request", "cpu_down": "% of CPU request",
+    "memory_up": "% of memory request", "memory_down": "% of memory request",
+    "averageUtilization": "% of request", "queue_up": "requests queued",
+    "step": "pods", "replicas": "pods", "min_replicas": "pods", "max_replicas": "pods",
+    "minReplicas": "pods", "maxReplicas": "pods",
+    "concurrency": "workers per pod", "queue_capacity": "requests per pod",
+    "tolerance": "fraction", "rate": "requests/s",
+    "period": "s", "cooldown": "s", "sync_period": "s", "downscale_stabilization": "s",
+    "cpu_initialization_period": "s", "initial_readiness_delay": "s", "termination_grace": "s",
+    "stabilizationWindowSeconds": "s", "warmup": "s", "duration": "s", "edge_cache_ttl": "s",
+    "cpu": "cores", "memory": "bytes", "capacity": "bytes", "capacity_per_client": "bytes",
+    "base": "bytes", "per_request": "bytes",
+}
+_SUFFIX_UNITS = {"ms": "ms", "s": "s", "m": "min", "h": "h", "d": "d", "/s": "requests/s",
+                 "/m": "requests/min", "/h": "requests/h", "Ki": "KiB", "Mi": "MiB", "Gi": "GiB",
+                 "Ti": "TiB", "K": "kB", "M": "MB", "G": "GB", "k": "kB", "%": "%"}
+
+
+def axis_unit(path, values=()):
+    """The unit of a varied scenario key: the unit suffix all its values share
+    when written with one (`30s`, `45s` -> s; `40/s` -> requests/s; `512Mi`
+    -> MiB; `500m` of a cpu key -> millicores), else AXIS_UNITS by the key's
+    last component, else "as written"."""
+    key = str(path).rsplit(".", 1)[-1]
+    suffixes = set()
+    for v in values:
+        text = str(v).strip()
+        i = len(text)
+        while i and not (text[i - 1].isdigit() or text[i - 1] == "."):
+            i -= 1
+        suffixes.add(text[i:])
+    if len(suffixes) == 1 and (suffix := suffixes.pop()):
+        if suffix == "m" and key == "cpu":
+            return "millicores"
+        return _SUFFIX_UNITS.get(suffix, suffix)
+    return AXIS_UNITS.get(key, "as written")
+
+
+def axis_label(path, values=()):
+    """An axis label for a varied key: its last component and its unit,
+    `cpu_up (% of CPU request)`; the full path belongs in a title or note."""
+    return f"{str(path).rsplit('.', 1)[-1]} ({axis_unit(path, values)})"
 
 
 def sweep_axes(df):
@@ -436,6 +501,24 @@ def pareto_front(df, objectives, constraints=None):
     return df.loc[keep].sort_values(first, ascending=objectives[first] == "min", kind="stable")
 
 
+def indistinguishable(df, columns):
+    """For each row of df, the index labels of the other rows that its 95%
+    intervals overlap in every one of `columns`: value ± the `COLUMN_ci95`
+    sibling (no sibling, or NaN with one replication: the value alone). Two
+    such rows cannot be told apart by the replications on any of the columns.
+    A Series of lists, aligned with df."""
+    def bounds(c):
+        v = df[c].astype(float)
+        ci = df[c + "_ci95"].astype(float).fillna(0) if c + "_ci95" in df else 0 * v
+        return v - ci, v + ci
+    b = {c: bounds(c) for c in columns}
+    out = {}
+    for i in df.index:
+        out[i] = [j for j in df.index if j != i and all(
+            b[c][0][i] <= b[c][1][j] and b[c][0][j] <= b[c][1][i] for c in columns)]
+    return pd.Series(out, index=df.index, dtype=object)
+
+
 # ---- figures ------------------------------------------------------------------------------
 
 def _numeric_ticks(labels):
@@ -454,7 +537,30 @@ def _numeric_ticks(labels):
     return True
 
 
-def check_figure(fig):
+def _unit(label):
+    """What the last parentheses of a label hold ('' when none)."""
+    label = label.rstrip()
+    if not label.endswith(")") or "(" not in label:
+        return ""
+    return label[label.rindex("(") + 1:-1].strip()
+
+
+def _not_a_unit(unit, columns=()):
+    """Why a label's bracketed text is no unit, or '' when it may be one: a
+    dotted path (a '.' and no space: `services.web.cpu_up`), an identifier
+    with an underscore (`latency_ms`), or one of the frame's column names."""
+    if not unit:
+        return "is empty"
+    if unit in columns:
+        return "is a column name"
+    if " " not in unit and "." in unit.strip("."):
+        return "is a path"
+    if " " not in unit and "_" in unit:
+        return "is a name"
+    return ""
+
+
+def check_figure(fig, columns=()):
     """The problems of a figure, as a list of sentences (empty: none).
 
     Every axes that shows data (colour bars aside) needs a title (its own, the
@@ -462,7 +568,11 @@ def check_figure(fig):
     each numeric axis, with its unit in parentheses (`latency (ms)`), unless an
     axes sharing that axis carries it (stacked panels, twins); and a legend
     when it draws more than one labelled line or set of points. An axis whose
-    tick labels are names (services, regions) needs no label."""
+    tick labels are names (services, regions) needs no label. What the
+    parentheses hold must look like a unit: not a dotted path
+    (`(services.web.autoscaler.cpu_up)`), not an identifier (`(cpu_up)`), not
+    one of `columns` (a frame's column names, when given)."""
+    columns = {str(c) for c in columns}
     fig.canvas.draw()
     problems = []
     suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
@@ -489,6 +599,8 @@ def check_figure(fig):
                     problems.append(f"{name}: no {axis} label")
             elif not ("(" in label and label.rstrip().endswith(")")):
                 problems.append(f"{name}: {axis} label {label!r} has no unit in parentheses")
+            elif why := _not_a_unit(_unit(label), columns):
+                problems.append(f"{name}: {axis} label {label!r}: its unit {why}")
         labelled = [a for a in list(ax.lines) + list(ax.collections) + list(ax.containers)
                     if a.get_label() and not a.get_label().startswith("_")]
         if len(labelled) > 1 and ax.get_legend() is None and not fig.legends:
@@ -496,10 +608,11 @@ def check_figure(fig):
     return problems
 
 
-def save_figure(fig, path, **kwargs):
-    """Check the figure (check_figure) and save it; a figure that lacks a
-    title, an axis label, a unit or a legend raises ValueError instead."""
-    problems = check_figure(fig)
+def save_figure(fig, path, columns=(), **kwargs):
+    """Check the figure (check_figure, with `columns`) and save it; a figure
+    that lacks a title, an axis label, a unit or a legend raises ValueError
+    instead."""
+    problems = check_figure(fig, columns)
     if problems:
         raise ValueError("figure not saved: " + "; ".join(problems))
     kwargs.setdefault("dpi", 110)

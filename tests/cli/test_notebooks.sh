@@ -17,11 +17,15 @@
 # 6. 03-sweep on a hand-written sweep.csv (CLUSTERSIM_SWEEP_CSV): its Pareto
 #    front is the one worked out by hand in tests/notebooks/test_clustersim_results.py;
 #    01-quickstart with a binary that does not exist fails, naming it.
+# 7. Every image README.md and notebooks/README.md show (![..](PATH), <img src="PATH">)
+#    exists in the repository.
 set -u
 . "$(dirname "$0")/lib.sh"
 cli_init notebooks
 
 NB_PYTHON=${NB_PYTHON:-/usr/bin/python3}
+# nbconvert's tracebacks are coloured: the escape codes would garble a failure message
+strip_ansi() { sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g'; }
 NOTEBOOKS="01-quickstart 02-compare-policies 03-sweep"
 
 # ---- 1. the interpreter ------------------------------------------------------------------
@@ -36,7 +40,7 @@ fi
 if "$NB_PYTHON" -m unittest discover -s tests/notebooks -p 'test_*.py' >"$OUT" 2>&1; then
     ok "loader unit tests: $(grep -E '^Ran ' "$OUT")"
 else
-    not_ok "loader unit tests" "$(grep -E '^(FAIL|ERROR|Ran)' "$OUT" | tr '\n' '|')"
+    not_ok "loader unit tests" "$(strip_ansi <"$OUT" | grep -E '^(FAIL|ERROR|Ran)' | tr '\n' '|')"
 fi
 
 # ---- 3. committed without outputs ----------------------------------------------------------
@@ -97,7 +101,7 @@ if execute "$TMP/probe.ipynb" "$TMP/probe"; then
     [ "$got" = "$want" ] && ok "the kernel nbconvert starts runs $want" \
         || not_ok "the kernel runs '$got', not $want"
 else
-    not_ok "a one-cell notebook does not run under nbconvert" "$(tail -n 3 "$ERR" | tr '\n' '|')"
+    not_ok "a one-cell notebook does not run under nbconvert" "$(strip_ansi <"$ERR" | tail -n 3 | tr '\n' '|')"
 fi
 
 # ---- 5. every notebook, top to bottom ------------------------------------------------------
@@ -121,7 +125,7 @@ for nb in $NOTEBOOKS; do
             not_ok "$nb draws $n figures, expected at least $(min_png "$nb")"
         fi
     else
-        not_ok "$nb fails" "$(grep -E 'Error|error' "$ERR" | tail -n 4 | tr '\n' '|')"
+        not_ok "$nb fails" "$(strip_ansi <"$ERR" | grep -E 'Error|error' | tail -n 4 | tr '\n' '|')"
     fi
 done
 for f in 01-quickstart/figures/quickstart.png 01-quickstart/run/summary.json \
@@ -146,14 +150,32 @@ if CLUSTERSIM=$TMP/no-such-binary CLUSTERSIM_SWEEP_CSV=$TMP/given/sweep.csv \
             "$(grep -o '[0-9]* of [0-9]* passing points[^"]*' "$TMP/given-out/03-sweep.ipynb")"
     fi
 else
-    not_ok "03-sweep on a given sweep.csv fails" "$(grep -E 'Error' "$ERR" | tail -n 2 | tr '\n' '|')"
+    not_ok "03-sweep on a given sweep.csv fails" "$(strip_ansi <"$ERR" | grep -E 'Error' | tail -n 2 | tr '\n' '|')"
 fi
 if CLUSTERSIM=$TMP/no-such-binary execute notebooks/01-quickstart.ipynb "$TMP/fail-out"; then
     not_ok "01-quickstart with a missing binary should fail"
 elif grep -q 'no-such-binary: no clustersim binary' "$ERR"; then
     ok "01-quickstart with a missing binary fails, naming it"
 else
-    not_ok "01-quickstart with a missing binary: unexpected failure" "$(tail -n 2 "$ERR" | tr '\n' '|')"
+    not_ok "01-quickstart with a missing binary: unexpected failure" "$(strip_ansi <"$ERR" | tail -n 2 | tr '\n' '|')"
 fi
+
+# ---- 7. the images the READMEs show exist ---------------------------------------------------
+images() {   # MARKDOWN: each image it references, relative to the repository root (URLs left out)
+    local dir; dir=$(dirname "$1")
+    { grep -oE '!\[[^]]*\]\([^)[:space:]]+' "$1" | sed -E 's/.*\(//'
+      grep -oE '<img[^>]*src="[^"]+"' "$1" | sed -E 's/.*src="//; s/"$//'; } |
+        grep -vE '^[a-z]+://' | while read -r img; do
+            case $img in /*) echo "${img#/}" ;; *) echo "$dir/$img" ;; esac
+        done
+}
+for md in README.md notebooks/README.md; do
+    missing= n=0
+    for img in $(images "$md"); do
+        n=$((n + 1))
+        [ -f "$img" ] || missing="$missing $img"
+    done
+    [ -z "$missing" ] && ok "$md: its $n images exist" || not_ok "$md shows images that do not exist:$missing"
+done
 
 finish

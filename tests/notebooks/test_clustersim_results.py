@@ -165,6 +165,15 @@ class Events(unittest.TestCase):
         self.assertEqual(ev["to"].iloc[1], "down")
         self.assertEqual(ev["reason"].iloc[2], "cpu 85% > 70%")
 
+    def test_object_split_at_the_last_slash(self):
+        # clustersim writes NAME/KIND (world_event, sim/world.c), KIND one word
+        # without a slash: a name with a slash in it stays whole
+        ev = cr.load_events(FIX / "events-slash")
+        self.assertEqual(list(ev["name"]), ["team/web", "cdn"])
+        self.assertEqual(list(ev["kind"]), ["hpa", "purge"])
+        self.assertEqual(ev["from"].iloc[1], "/img/*")           # from is not split
+        self.assertEqual(ev["to_n"].iloc[0], 5)
+
     def test_empty(self):
         ev = cr.load_events(FIX / "r2")
         self.assertEqual(len(ev), 0)
@@ -234,6 +243,19 @@ class Pareto(unittest.TestCase):
         # a boolean Series as the constraint
         front = cr.pareto_front(df, ["cost", "p99"], constraints=df["cost"] >= 2)
         self.assertEqual(list(front.index), [1, 2])
+
+    def test_indistinguishable(self):
+        # a: cost 1 +- 0.1, p99 100 +- 10; b: 1.15 +- 0.1, 105 +- 5 (overlaps a in both);
+        # c: 1.05 +- 0.1, 200 +- 10 (overlaps a and b in cost only); d: 3, 300, no ci95 (NaN)
+        df = pd.DataFrame({"cost": [1.0, 1.15, 1.05, 3.0], "cost_ci95": [0.1, 0.1, 0.1, math.nan],
+                           "p99": [100.0, 105.0, 200.0, 300.0], "p99_ci95": [10.0, 5.0, 10.0, math.nan]},
+                          index=["a", "b", "c", "d"])
+        same = cr.indistinguishable(df, ["cost", "p99"])
+        self.assertEqual(same.to_dict(), {"a": ["b"], "b": ["a"], "c": [], "d": []})
+        self.assertEqual(cr.indistinguishable(df, ["cost"])["c"], ["a", "b"])
+        # touching ends overlap; without a _ci95 column the value alone
+        self.assertEqual(cr.indistinguishable(pd.DataFrame({"x": [1.0, 1.0, 2.0]}), ["x"]).tolist(),
+                         [[1], [0], []])
 
     def test_bad_objective(self):
         df = pd.DataFrame({"a": [1]})
@@ -322,6 +344,36 @@ class Figures(unittest.TestCase):
             ax.set_xlabel("x (s)")
         self.assertEqual(cr.check_figure(fig), [])
 
+    def test_a_path_or_a_name_is_no_unit(self):
+        fig, ax = self.good()
+        ax.set_xlabel("cpu_up (services.api-gateway.autoscaler.cpu_up)")
+        self.assertEqual(cr.check_figure(fig), [
+            "latency: x label 'cpu_up (services.api-gateway.autoscaler.cpu_up)': its unit is a path"])
+        ax.set_xlabel("threshold (cpu_up)")
+        self.assertEqual(cr.check_figure(fig), ["latency: x label 'threshold (cpu_up)': its unit is a name"])
+        ax.set_xlabel("threshold (step)")
+        self.assertEqual(cr.check_figure(fig), [])
+        self.assertEqual(cr.check_figure(fig, columns=["point", "step"]),
+                         ["latency: x label 'threshold (step)': its unit is a column name"])
+        for ok in ("cpu_up (% of CPU request)", "pod-hours (pod·h)", "load (requests/s)",
+                   "size (MiB)", "share (0.1 %)", "time (s)"):
+            ax.set_xlabel(ok)
+            self.assertEqual(cr.check_figure(fig, columns=["point", "step"]), [], ok)
+
+    def test_axis_units(self):
+        self.assertEqual(cr.axis_unit("services.api-gateway.autoscaler.cpu_up", ["30", "40"]),
+                         "% of CPU request")
+        self.assertEqual(cr.axis_label("services.api-gateway.autoscaler.step", ["1", "2"]), "step (pods)")
+        self.assertEqual(cr.axis_unit("services.web.autoscaler.cooldown", ["30s", "90s"]), "s")
+        self.assertEqual(cr.axis_unit("services.web.autoscaler.cooldown", ["30s", "2m"]), "s")   # the table's
+        self.assertEqual(cr.axis_unit("traffic.rate", ["40/s", "80/s"]), "requests/s")
+        self.assertEqual(cr.axis_unit("services.web.resources.requests.cpu", ["250m", "500m"]), "millicores")
+        self.assertEqual(cr.axis_unit("services.web.resources.requests.memory", ["256Mi", "1Gi"]), "bytes")
+        self.assertEqual(cr.axis_unit("services.web.memory.base", ["256Mi", "512Mi"]), "MiB")
+        self.assertEqual(cr.axis_unit("services.web.no_such_key", ["1"]), "as written")
+        for path in cr.AXIS_UNITS:      # every label the table makes passes check_figure
+            self.assertEqual(cr._not_a_unit(cr.axis_unit(path)), "", path)
+
     def test_save_refuses_an_unlabelled_figure(self):
         with tempfile.TemporaryDirectory() as d:
             fig, ax = self.good()
@@ -336,7 +388,8 @@ class Figures(unittest.TestCase):
 
 class Environment(unittest.TestCase):
     def setUp(self):
-        self.saved = {k: os.environ.get(k) for k in ("CLUSTERSIM", "CLUSTERSIM_RESULTS", "CLUSTERSIM_NB_QUICK")}
+        self.saved = {k: os.environ.get(k) for k in ("CLUSTERSIM", "CLUSTERSIM_RESULTS", "CLUSTERSIM_NB_QUICK",
+                                                     "CLUSTERSIM_RUN_DIR", "CLUSTERSIM_SWEEP_CSV")}
 
     def tearDown(self):
         for k, v in self.saved.items():
@@ -362,6 +415,30 @@ class Environment(unittest.TestCase):
             self.assertTrue(cr.quick())
             os.environ["CLUSTERSIM_NB_QUICK"] = "0"
             self.assertFalse(cr.quick())
+
+    def test_run_dir_and_sweep_csv_from_the_repository(self):
+        # relative: from the repository root, as CLUSTERSIM and CLUSTERSIM_RESULTS
+        # (not from notebooks/, where Jupyter starts the kernel)
+        for k in ("CLUSTERSIM_RUN_DIR", "CLUSTERSIM_SWEEP_CSV"):
+            os.environ.pop(k, None)
+            self.assertIsNone(cr.env_path(k))
+            os.environ[k] = ""
+            self.assertIsNone(cr.env_path(k))
+        os.environ["CLUSTERSIM_RUN_DIR"] = "results/run"
+        os.environ["CLUSTERSIM_SWEEP_CSV"] = "tests/notebooks/fixtures/sweep-grid/sweep.csv"
+        self.assertEqual(cr.env_path("CLUSTERSIM_RUN_DIR"), REPO / "results" / "run")
+        csv = cr.env_path("CLUSTERSIM_SWEEP_CSV")
+        self.assertEqual(csv, FIX / "sweep-grid" / "sweep.csv")
+        self.assertEqual(len(cr.load_sweep(csv)), 2)
+        cwd = os.getcwd()
+        try:
+            os.chdir(REPO / "notebooks")                     # where a notebook's kernel runs
+            self.assertEqual(cr.env_path("CLUSTERSIM_SWEEP_CSV"), FIX / "sweep-grid" / "sweep.csv")
+        finally:
+            os.chdir(cwd)
+        with tempfile.TemporaryDirectory() as d:
+            os.environ["CLUSTERSIM_RUN_DIR"] = d             # absolute: as it is
+            self.assertEqual(cr.env_path("CLUSTERSIM_RUN_DIR"), Path(d))
 
     def test_run_failure_names_the_command(self):
         with tempfile.TemporaryDirectory() as d:
