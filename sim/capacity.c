@@ -549,6 +549,23 @@ static void make_id(capacity_t *c, const char *text, size_t n)
     snprintf(c->id, sizeof c->id, "%016" PRIx64, h);
 }
 
+/* Whether the loader's message t ("--metric:1:COL: ...", from the
+ * override PATH=VALUE) is about the value rather than the path: it points
+ * at the value (the column after PATH and '='), and does not say that the
+ * path names a mapping or a list (a value there is refused whatever it is). */
+static bool about_value(const capacity_t *c, const char *t)
+{
+    char *end;
+    long col = strtol(t + strlen("--metric:1:"), &end, 10);
+    if (strncmp(t, "--metric:1:", strlen("--metric:1:")) != 0 || *end != ':')
+        return false;
+    size_t vcol = strlen(c->path) + 2;
+    if (col < (long)vcol)
+        return false;
+    return !strstr(end, ": expected a mapping") && !strstr(end, ": expected a list") &&
+           !strstr(end, ": expected a non-empty list");
+}
+
 capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t errlen, int *rc)
 {
     err[0] = '\0';
@@ -614,7 +631,7 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
                 /* a value the range's end gives, refused: said of --range,
                  * at that end, not of the --metric it is written into */
                 const char *t = dd->msgs[m].text, *msg = NULL;
-                if (!strncmp(t, "--metric:", 9) && (msg = strstr(t + 9, ": ")) && end < 2) {
+                if (!strncmp(t, "--metric:", 9) && (msg = strstr(t + 9, ": ")) && end < 2 && about_value(c, t)) {
                     const char *dots = o->range ? strstr(o->range, "..") : NULL;
                     int col = end == 0 || !dots ? 1 : (int)(dots - o->range) + 3;
                     snprintf(d->msgs[d->n].text, sizeof d->msgs[d->n].text,

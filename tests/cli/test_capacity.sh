@@ -151,8 +151,16 @@ expect2() { # DESCRIPTION PATTERN ARGS...
         not_ok "$what: exit 2" "exit $rc" "$(one_line "$ERR")"
     fi
 }
-expect2 "an unknown --metric key" "services.web: unknown key 'nope'" "$DIR/mmc.yaml" --metric services.web.nope \
+# a path that is not a numeric key is said of --metric, at the path's column
+# (it was said of --range, as if the range's start were refused)
+expect2 "an unknown --metric key" "^--metric:1:14: services.web: unknown key 'nope'" "$DIR/mmc.yaml" \
+    --metric services.web.nope --range 1..2 -o "$TMP/bad"
+expect2 "an unknown --metric key of traffic" "^--metric:1:9: traffic: unknown key 'nope'" "$DIR/mmc.yaml" \
+    --metric traffic.nope --range 1..2 -o "$TMP/bad"
+expect2 "an unknown top-level --metric key" "^--metric:1:1: unknown key 'foo'" "$DIR/mmc.yaml" --metric foo.bar \
     --range 1..2 -o "$TMP/bad"
+expect2 "a --metric path naming a mapping" "^--metric:1:14: services.web: expected a mapping" "$DIR/mmc.yaml" \
+    --metric services.web --range 1..2 -o "$TMP/bad"
 expect2 "a --metric path naming no component" "not a key of" "$DIR/mmc.yaml" --metric services.wbe.replicas \
     --range 1..2 -o "$TMP/bad"
 expect2 "an empty range" "--range:1:1: the range 4..1 is empty" "$DIR/mmc.yaml" --range 4..1 -o "$TMP/bad"
@@ -167,7 +175,7 @@ expect2 "--metric without --range" "needs a --range" "$DIR/mmc.yaml" --metric se
 # a range's end that gives a value the key refuses is said of --range, at that
 # end (it was labelled --metric:1:14, a column of the generated override)
 expect2 "a range whose end the key refuses" \
-    "--range:1:4: the range's end, 20000, gives a value the scenario refuses: services.web.replicas: '20000' is out of range" \
+    "^--range:1:4: the range's end, 20000, gives a value the scenario refuses: services.web.replicas: '20000' is out of range" \
     "$DIR/mmc.yaml" --metric services.web.replicas --range 1..20000 -o "$TMP/bad"
 expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo=[]' -o "$TMP/bad"
 expect2 "one replication" "at least 2" "$DIR/mmc.yaml" -r 1
