@@ -37,7 +37,6 @@
 #define JOURNAL "capacity.journal"
 #define JOURNAL_MAGIC "# clustersim capacity journal v1 id="
 #define MAX_PROBES_HARD 200
-#define MAX_PROFILE_SETS 64
 
 typedef struct cap_probe {
     double x;
@@ -60,10 +59,11 @@ struct capacity {
     const char *path;           /* --metric PATH */
     double rate;                /* the base traffic.rate (multiple) */
     /* the keys of the offered load (the source's load_keys: the first is
-     * the base rate) and their values in the scenario */
+     * the base rate) and their values in the scenario, as many as the
+     * source has (a profile's points given as rates: any number) */
     size_t nkeys;
-    char keys[1 + MAX_PROFILE_SETS][SOURCE_KEY_LEN];
-    double key_val[1 + MAX_PROFILE_SETS];
+    char (*keys)[SOURCE_KEY_LEN];
+    double *key_val;
     double lo, hi;
     bool integer;               /* PATH takes integers */
     double tol;                 /* absolute, or relative when tol_rel */
@@ -94,7 +94,7 @@ static void fmt_exact(char *buf, size_t size, double v)
 }
 
 /* The overrides of value x after the user's: sets and labels (room for
- * nsets + 1 + MAX_PROFILE_SETS), their texts malloc'd in owned[]. The count,
+ * nsets + value_nsets(c)), their texts malloc'd in owned[]. The count,
  * or -1 when out of memory. */
 static int value_sets(const capacity_t *c, double x, const char *xtext, const char **sets, const char **labels,
                       bool *whole, char **owned, size_t *nowned)
@@ -127,6 +127,9 @@ static int value_sets(const capacity_t *c, double x, const char *xtext, const ch
     return (int)n;
 }
 
+/* How many overrides a value makes: one per load key, or the one PATH. */
+static size_t value_nsets(const capacity_t *c) { return c->multiple ? c->nkeys : 1; }
+
 /* The station names of sc, joined (for messages), into buf. */
 static void station_names(const scenario_t *sc, char *buf, size_t size)
 {
@@ -142,13 +145,13 @@ static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p,
 {
     const capacity_opts_t *o = c->o;
     memset(p, 0, sizeof *p);
-    size_t cap = o->nsets + 1 + MAX_PROFILE_SETS;
+    size_t cap = o->nsets + value_nsets(c);
     const char **sets = calloc(cap, sizeof *sets);
     const char **labels = calloc(cap, sizeof *labels);
     bool *whole = calloc(cap, sizeof *whole);
-    char *owned[1 + MAX_PROFILE_SETS] = {0};
+    char **owned = calloc(value_nsets(c), sizeof *owned);
     size_t nowned = 0;
-    int n = sets && labels && whole ? value_sets(c, x, xtext, sets, labels, whole, owned, &nowned) : -1;
+    int n = sets && labels && whole && owned ? value_sets(c, x, xtext, sets, labels, whole, owned, &nowned) : -1;
     int rc = CAPACITY_OK;
     if (n < 0) {
         snprintf(err, errlen, "out of memory");
@@ -172,6 +175,7 @@ static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p,
     }
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);
+    free(owned);
     free(sets);
     free(labels);
     free(whole);
@@ -522,15 +526,23 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
 }
 
 /* The traffic multiple: the keys of the offered load, from the model of
- * the source (the engine knows no model: catalog_t in sim/station.h). */
+ * the source (the engine knows no model: catalog_t in sim/station.h),
+ * counted first, then read into arrays of that size. */
 static int traffic_base(capacity_t *c, char *err, size_t errlen)
 {
     char msg[1024];
-    int n = model_catalog.source->load_keys
-                ? model_catalog.source->load_keys(c->base, c->o->file, c->keys, c->key_val, 1 + MAX_PROFILE_SETS,
-                                                  msg, sizeof msg)
-                : (snprintf(msg, sizeof msg, "the traffic has no rate to multiply"), -1);
+    const source_kind_t *src = model_catalog.source;
+    int n = src->load_keys ? src->load_keys(c->base, c->o->file, NULL, NULL, 0, msg, sizeof msg)
+                           : (snprintf(msg, sizeof msg, "the traffic has no rate to multiply"), -1);
     if (n < 1)
+        return opt_err(err, errlen, "--metric", 1, "%s", msg);
+    c->keys = calloc((size_t)n, sizeof *c->keys);
+    c->key_val = calloc((size_t)n, sizeof *c->key_val);
+    if (!c->keys || !c->key_val) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    if (src->load_keys(c->base, c->o->file, c->keys, c->key_val, (size_t)n, msg, sizeof msg) != n)
         return opt_err(err, errlen, "--metric", 1, "%s", msg);
     c->nkeys = (size_t)n;
     c->rate = c->key_val[0];
@@ -676,6 +688,8 @@ void capacity_free(capacity_t *c)
         close(c->jfd);
     free(c->dir);
     free(c->journal);
+    free(c->keys);
+    free(c->key_val);
     scenario_free(c->base);
     free(c);
 }

@@ -75,6 +75,41 @@ else
     not_ok "output independent of -j" "exit $rc" "$(diff "$TMP/mmc/capacity.json" "$TMP/mmc-j1/capacity.json" | head -3)"
 fi
 
+# ---- the same queue with its rate given as a profile of 100 points ----------------------------------
+# 100 points of 100/s each (a profile longer than 64 points given as rates, which the traffic
+# multiple once refused): the rate is the constant 100/s, so the breaking multiple is the same m*
+{
+    sed -n '1,/^  arrivals:/p' "$DIR/mmc.yaml" | sed -e 's/^name: mmc$/name: mmc-profile/' -e '/^  rate:/d'
+    echo "  profile:"
+    for i in $(seq 0 99); do echo "    - {at: $((i * 9))s, rate: 100/s}"; done
+    sed -n '/^services:/,$p' "$DIR/mmc.yaml"
+} >"$TMP/mmc-profile.yaml"
+run capacity "$TMP/mmc-profile.yaml" -o "$TMP/prof" -j 2 -q
+verdict=$(python3 - "$TMP/prof/capacity.json" <<'PY'
+import json, math, sys
+c, mu, W = 4, 100.0, 0.005
+def wq(l):
+    a = l / mu
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c * mu - l)
+lo, hi = 1.0, c * mu * (1 - 1e-12)
+for _ in range(200):
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if wq(mid) <= W else (lo, mid)
+m_star = lo / 100.0
+r = json.load(open(sys.argv[1]))["result"]
+lp, ff = r["holds_up_to"], r["fails_by"]
+ok = ff is not None and lp <= m_star <= ff and (ff - lp) <= 0.05 * m_star
+print("ok" if ok else "bad", "m*=%.4f" % m_star, "interval [%s, %s]" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "a 100-point profile of 100/s: the Erlang C breaking multiple lies in the reported interval ($verdict)"
+else
+    not_ok "the traffic multiple of a 100-point profile" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
 # ---- --metric PATH: the same queue at 100/s, searching the mean service time ------------------------
 # Wq at lambda = 100/s as a function of the mean service time s (mu = 1/s); the breaking s* solves
 # Wq = 5 ms (about 25 ms), computed from the same formula
