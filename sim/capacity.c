@@ -78,7 +78,13 @@ struct capacity {
     /* the search */
     cap_probe_t *probes;
     size_t nprobes;
-    int lp, ff;                 /* indices of the largest pass, the smallest fail (-1: none) */
+    /* the direction (its sense), found from the range's ends: +1 when the gates hold
+     * below the answer (more traffic breaks them; the answer is the
+     * largest passing value), -1 when they hold above it (more replicas
+     * help; the answer is the smallest passing value). The search works on
+     * y = sense x, in which the gates always hold below the answer. */
+    int sense;
+    int lp, ff;                 /* indices of the pass and the fail nearest the answer (-1: none) */
     bool converged;
     bool unbracketed;           /* the search ended: its range does not bracket the answer */
 };
@@ -590,6 +596,7 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
     c->o = o;
     c->jfd = -1;
     c->lp = c->ff = -1;
+    c->sense = 1;
     c->probes = calloc((size_t)o->max_probes, sizeof *c->probes);
     if (!c->probes) {
         *rc = CAPACITY_FAILED;
@@ -802,32 +809,66 @@ static double midpoint(const capacity_t *c, double a, double b)
     return c->integer ? floor(m) : m;
 }
 
-/* The smallest and largest unsure values above the largest pass and below
- * the smallest fail (NaN: none). */
-static void unsure_band(const capacity_t *c, double *lo, double *hi)
+/* Probe i's value in the search's direction: y = sense x. */
+static double yof(const capacity_t *c, size_t i) { return c->sense * c->probes[i].x; }
+
+/* The unsure values between the pass and the fail nearest the answer: the
+ * one nearest the pass in *lo, the one nearest the fail in *hi, both as y
+ * (NaN: none). */
+static void unsure_y(const capacity_t *c, double *lo, double *hi)
 {
     *lo = *hi = NAN;
-    double lp = c->lp >= 0 ? c->probes[c->lp].x : -INFINITY;
-    double ff = c->ff >= 0 ? c->probes[c->ff].x : INFINITY;
+    double lp = c->lp >= 0 ? yof(c, (size_t)c->lp) : -INFINITY;
+    double ff = c->ff >= 0 ? yof(c, (size_t)c->ff) : INFINITY;
     for (size_t i = 0; i < c->nprobes; i++) {
-        const cap_probe_t *cp = &c->probes[i];
-        if (cp->p.verdict != PROBE_UNSURE || cp->x <= lp || cp->x >= ff)
+        double y = yof(c, i);
+        if (c->probes[i].p.verdict != PROBE_UNSURE || y <= lp || y >= ff)
             continue;
-        if (isnan(*lo) || cp->x < *lo)
-            *lo = cp->x;
-        if (isnan(*hi) || cp->x > *hi)
-            *hi = cp->x;
+        if (isnan(*lo) || y < *lo)
+            *lo = y;
+        if (isnan(*hi) || y > *hi)
+            *hi = y;
     }
+}
+
+/* The band of unsure values as values, *lo <= *hi (NaN: none). */
+static void unsure_band(const capacity_t *c, double *lo, double *hi)
+{
+    double a, b;
+    unsure_y(c, &a, &b);
+    *lo = c->sense > 0 ? a : -b;
+    *hi = c->sense > 0 ? b : -a;
 }
 
 /* Takes probe i's verdict into the bracket. */
 static void take(capacity_t *c, size_t i)
 {
     const cap_probe_t *cp = &c->probes[i];
-    if (cp->p.verdict == PROBE_PASS && (c->lp < 0 || cp->x > c->probes[c->lp].x))
+    if (cp->p.verdict == PROBE_PASS && (c->lp < 0 || yof(c, i) > yof(c, (size_t)c->lp)))
         c->lp = (int)i;
-    if (cp->p.verdict == PROBE_FAIL && (c->ff < 0 || cp->x < c->probes[c->ff].x))
+    if (cp->p.verdict == PROBE_FAIL && (c->ff < 0 || yof(c, i) < yof(c, (size_t)c->ff)))
         c->ff = (int)i;
+}
+
+/* What probe i at an end of the range (which: "LO", "HI") found, when it
+ * did not pass, into buf. */
+static void end_state(const capacity_t *c, size_t i, const char *which, char *buf, size_t size)
+{
+    const cap_probe_t *cp = &c->probes[i];
+    const char *empty = NULL; /* a gate with nothing measured */
+    for (size_t g = 0; g < c->base->nslo && !empty; g++)
+        if (isnan(cp->p.gates[g].value))
+            empty = c->base->slo[g].name;
+    if (cp->p.summary.overloaded > 0)
+        snprintf(buf, size, "overloaded at %s = %s: %d of %d replications outgrew the platform (their queues grow "
+                            "without end)", which, cp->xtext, cp->p.summary.overloaded, cp->p.nreps);
+    else if (empty)
+        snprintf(buf, size, "overloaded: nothing completed at %s = %s (gate '%s' has no sample in %d replications)",
+                 which, cp->xtext, empty, cp->p.nreps);
+    else
+        snprintf(buf, size, "the slo: gates %s at %s = %s (%d replications)",
+                 cp->p.verdict == PROBE_FAIL ? "fail already" : "cannot be shown to hold", which, cp->xtext,
+                 cp->p.nreps);
 }
 
 int capacity_search(capacity_t *c, char *err, size_t errlen)
@@ -835,29 +876,33 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
     char lo_t[40], hi_t[40];
     fmt_exact(lo_t, sizeof lo_t, c->lo);
     fmt_exact(hi_t, sizeof hi_t, c->hi);
-    size_t i;
+    size_t i, ihi;
     int rc = probe_at(c, c->lo, &i, err, errlen);
     if (rc != CAPACITY_OK)
         return rc > 0 ? CAPACITY_BAD_INPUT : rc;
+    double x = c->lo, ulo, uhi;
     if (c->probes[i].p.verdict != PROBE_PASS) {
-        const char *empty = NULL; /* a gate with nothing measured */
+        /* the gates may hold above the answer (a key whose growth helps):
+         * then HI passes, and the answer is the smallest passing value */
+        if ((rc = probe_at(c, c->hi, &ihi, err, errlen)) != CAPACITY_OK)
+            return rc > 0 ? CAPACITY_BAD_INPUT : rc;
+        if (c->probes[ihi].p.verdict == PROBE_PASS) {
+            c->sense = -1;
+            take(c, i);
+            take(c, ihi);
+            goto bisect;
+        }
+        char at_lo[512], at_hi[512];
+        end_state(c, i, "LO", at_lo, sizeof at_lo);
+        end_state(c, ihi, "HI", at_hi, sizeof at_hi);
         c->unbracketed = true;
-        for (size_t g = 0; g < c->base->nslo && !empty; g++)
-            if (isnan(c->probes[i].p.gates[g].value))
-                empty = c->base->slo[g].name;
-        if (empty)
-            snprintf(err, errlen, "--range:1:1: nothing was measured at LO = %s (%d replications): gate '%s' has no "
-                                  "sample there; give a higher LO", lo_t, c->probes[i].p.nreps, empty);
-        else
-            snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: the slo: gates %s already "
-                                  "at LO = %s (%d replications); give a lower LO",
-                     c->probes[i].p.verdict == PROBE_FAIL ? "fail" : "cannot be shown to hold", lo_t,
-                     c->probes[i].p.nreps);
+        snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: %s, and %s; give a lower LO "
+                              "(if the gates hold below the answer) or a higher HI (if they hold above it)",
+                 at_lo, at_hi);
         return CAPACITY_BAD_INPUT;
     }
     take(c, i);
     /* bracketing: doubling from LO, capped at HI */
-    double x = c->lo, ulo, uhi;
     while (c->ff < 0) {
         double nx = c->lo > 0 && 2 * x < c->hi ? 2 * x : c->hi;
         if ((rc = probe_at(c, nx, &i, err, errlen)) < 0)
@@ -880,31 +925,32 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
     unsure_band(c, &ulo, &uhi);
     if (c->ff < 0 && isnan(ulo)) {
         c->unbracketed = true;
-        snprintf(err, errlen, "--range:1:%zu: the range does not bracket the answer: every slo: gate still holds "
-                              "at HI = %s; give a higher HI",
-                 strlen(lo_t) + 3, hi_t);
+        snprintf(err, errlen, "--range:1:%zu: the range does not bracket the answer: every slo: gate holds at LO = "
+                              "%s and still holds at HI = %s; give a higher HI (if the gates hold below the answer) "
+                              "or a lower LO (if they hold above it: the smallest value at which they hold)",
+                 strlen(lo_t) + 3, lo_t, hi_t);
         return CAPACITY_BAD_INPUT;
     }
-    /* bisection */
+    /* bisection, on y = sense x (the gates hold below the answer in y) */
+bisect:
     for (;;) {
-        unsure_band(c, &ulo, &uhi);
+        unsure_y(c, &ulo, &uhi);
         if (c->ff < 0 && isnan(ulo)) { /* noise passed a value above every unsure one: nothing left to narrow */
             c->converged = true;
             return CAPACITY_OK;
         }
-        double lp = c->probes[c->lp].x;
+        double lp = yof(c, (size_t)c->lp), ff = c->ff >= 0 ? yof(c, (size_t)c->ff) : NAN;
         double next;
-        double top = !isnan(ulo) ? ulo : c->probes[c->ff].x;
+        double top = !isnan(ulo) ? ulo : ff;
         if (!narrow(c, lp, top) && midpoint(c, lp, top) > lp)
             next = midpoint(c, lp, top);
-        else if (!isnan(uhi) && c->ff >= 0 && !narrow(c, uhi, c->probes[c->ff].x) &&
-                 midpoint(c, uhi, c->probes[c->ff].x) > uhi)
-            next = midpoint(c, uhi, c->probes[c->ff].x);
+        else if (!isnan(uhi) && c->ff >= 0 && !narrow(c, uhi, ff) && midpoint(c, uhi, ff) > uhi)
+            next = midpoint(c, uhi, ff);
         else {
             c->converged = true;
             return CAPACITY_OK;
         }
-        if ((rc = probe_at(c, next, &i, err, errlen)) != CAPACITY_OK)
+        if ((rc = probe_at(c, c->sense * next, &i, err, errlen)) != CAPACITY_OK)
             return rc > 0 ? CAPACITY_OK : rc;
         take(c, i);
     }
@@ -1042,7 +1088,7 @@ static int build_report(const capacity_t *c, report_t *r)
             const cap_probe_t *cp = &c->probes[i];
             if (cp->p.gates[g].verdict != PROBE_FAIL)
                 continue;
-            bool better = r->first_gate < 0 || cp->x < r->first_gate_x ||
+            bool better = r->first_gate < 0 || c->sense * cp->x < c->sense * r->first_gate_x ||
                           (cp->x == r->first_gate_x && r->brk &&
                            r->brk->p.gates[g].margin < r->brk->p.gates[r->first_gate].margin);
             if (better) {
@@ -1149,11 +1195,21 @@ static void answer(FILE *f, const capacity_t *c)
 {
     double ulo, uhi;
     unsure_band(c, &ulo, &uhi);
-    fprintf(f, "every gate holds up to %s", c->probes[c->lp].xtext);
-    if (c->ff >= 0)
-        fprintf(f, "; fails by %s: the breaking point lies in [%s, %s]", c->probes[c->ff].xtext,
-                c->probes[c->lp].xtext, c->probes[c->ff].xtext);
-    else
+    const char *lp = c->probes[c->lp].xtext, *ff = c->ff >= 0 ? c->probes[c->ff].xtext : NULL;
+    if (c->sense > 0) {
+        fprintf(f, "every gate holds up to %s", lp);
+        if (ff)
+            fprintf(f, "; fails by %s: the breaking point lies in [%s, %s]", ff, lp, ff);
+    } else {
+        fprintf(f, "every gate holds down to %s (the smallest value at which every SLO holds", lp);
+        if (ff && c->integer && c->probes[c->lp].x - c->probes[c->ff].x <= 1)
+            fprintf(f, ": %s); fails at %s", lp, ff);
+        else if (ff)
+            fprintf(f, " lies in [%s, %s]); fails at %s", ff, lp, ff);
+        else
+            fputc(')', f);
+    }
+    if (!ff)
         fprintf(f, "; no value in the range fails with confidence");
     if (!isnan(ulo) && ulo == uhi)
         fprintf(f, " (undecided at %.6g with %d replications)", ulo, c->o->max_replications);
@@ -1252,7 +1308,8 @@ static void emit_json(FILE *f, const void *ctx)
                "  \"max_replications\": %d,\n  \"max_probes\": %d,\n",
             c->tol_rel ? "true" : "false", c->base->seed, c->o->replications, c->o->max_replications,
             c->o->max_probes);
-    fputs("  \"result\": {\"holds_up_to\": ", f);
+    fprintf(f, "  \"result\": {\"bound\": \"%s\", \"%s\": ", c->sense > 0 ? "largest_passing" : "smallest_passing",
+            c->sense > 0 ? "holds_up_to" : "holds_down_to");
     journal_put_num(f, c->probes[c->lp].x, "null");
     fputs(", \"fails_by\": ", f);
     journal_put_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN, "null");

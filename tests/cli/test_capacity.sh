@@ -139,6 +139,37 @@ else
     not_ok "--metric PATH search" "exit $rc" "$verdict" "$(one_line "$ERR")"
 fi
 
+# ---- a key whose growth helps: the smallest concurrency c that meets the gate ----------------------
+# At lambda = 350/s the M/M/c mean wait (Erlang C, as above, mu = 100/s) is unbounded for c <= 3,
+# about 14.8 ms at c = 4 and 2.5 ms at c = 5: the gate (<= 5 ms) fails at LO = 1 and holds at HI = 16,
+# so the answer is the smallest passing c, c* computed here; concurrency takes integers, so the
+# interval must be exact: c* - 1 fails, c* passes.
+run capacity "$DIR/mmc.yaml" --metric services.web.concurrency --range 1..16 --set traffic.rate=350/s \
+    -o "$TMP/conc" -j 2
+verdict=$(python3 - "$TMP/conc/capacity.json" <<'PY'
+import json, math, sys
+lam, mu, W = 350.0, 100.0, 0.005
+def wq(c):
+    a = lam / mu
+    if a >= c:
+        return math.inf
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c * mu - lam)
+c_star = min(c for c in range(1, 17) if wq(c) <= W)
+d = json.load(open(sys.argv[1]))
+r = d["result"]
+ok = (d["metric"]["kind"] == "integer" and r.get("bound") == "smallest_passing" and
+      r.get("holds_down_to") == c_star and r.get("fails_by") == c_star - 1)
+print("ok" if ok else "bad", "c*=%d" % c_star, "result %s" % r)
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ] && grep -q "the smallest value at which every SLO holds: " "$OUT"; then
+    ok "--metric services.web.concurrency at 350/s: the smallest c meeting the gate is Erlang C's ($verdict)"
+else
+    not_ok "the smallest passing concurrency" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
 # ---- the bottleneck: the undersized tier of two ---------------------------------------------------
 run capacity "$DIR/two-tier.yaml" -o "$TMP/two" -j 2
 first=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bottlenecks"]["components"]; print(b[0]["component"], b[0]["lead"])' \
@@ -206,6 +237,12 @@ if [ ! -e "$TMP/bad1/capacity.journal" ] && [ ! -e "$TMP/bad2/capacity.journal" 
 else
     not_ok "no journal after a range error" "$(ls "$TMP/bad1" "$TMP/bad2")"
 fi
+# a service time of 1 s or 2 s at 100/s on 4 workers: nothing completes at either end
+expect2 "a range overloaded at both ends" \
+    "overloaded: nothing completed at LO = 1 (gate 'mean wait' has no sample in 5 replications)" \
+    "$DIR/mmc.yaml" --metric services.web.service_time --range 1..2 -o "$TMP/bad3"
+expect2 "a key whose growth helps, holding at both ends" "give a higher HI (if the gates hold below the answer) or a lower LO" \
+    "$DIR/mmc.yaml" --metric services.web.concurrency --range 2..64 -o "$TMP/bad4"
 expect2 "--metric without --range" "needs a --range" "$DIR/mmc.yaml" --metric services.web.concurrency
 # a range's end that gives a value the key refuses is said of --range, at that
 # end (it was labelled --metric:1:14, a column of the generated override)
