@@ -66,6 +66,7 @@ struct capacity {
     double *key_val;
     double lo, hi;
     bool integer;               /* PATH takes integers */
+    char unit[16];              /* the range's unit ("ms", "/min", "Mi"; "": a bare number) */
     double tol;                 /* absolute, or relative when tol_rel */
     bool tol_rel;
     char id[17];
@@ -120,7 +121,7 @@ static int value_sets(const capacity_t *c, double x, const char *xtext, const ch
             owned[(*nowned)++] = run_strprintf("%s=%s", c->keys[i], buf);
         }
     } else {
-        owned[(*nowned)++] = run_strprintf("%s=%s", c->path, xtext);
+        owned[(*nowned)++] = run_strprintf("%s=%s%s", c->path, xtext, c->unit);
     }
     for (size_t i = 0; i < *nowned; i++) {
         if (!owned[i])
@@ -488,6 +489,28 @@ static int parse_number(const char *s, size_t n, double *v)
     return *end || !isfinite(*v) ? -1 : 0;
 }
 
+/* A number with an optional unit ("2ms", "200/min", "1.5Gi", "3": letters,
+ * '/' and '%' after it, as sweep's and tune's --vary ranges write them):
+ * the number in *v, the unit in unit. 0, or -1. */
+static int parse_bound(const char *s, size_t n, double *v, char *unit, size_t size)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    *v = strtod(buf, &end);
+    if (end == buf || errno || !isfinite(*v) || strlen(end) >= size)
+        return -1;
+    for (const char *p = end; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '/' || *p == '%'))
+            return -1;
+    strcpy(unit, end);
+    return 0;
+}
+
 static int parse_options(capacity_t *c, char *err, size_t errlen)
 {
     const capacity_opts_t *o = c->o;
@@ -502,12 +525,19 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
         const char *dots = strstr(o->range, "..");
         if (!dots)
             return opt_err(err, errlen, "--range", 1, "expected LO..HI (e.g. 0.5..8), got '%s'", o->range);
-        if (parse_number(o->range, (size_t)(dots - o->range), &c->lo) != 0)
-            return opt_err(err, errlen, "--range", 1, "LO: expected a number, got '%.*s'",
+        char uhi[sizeof c->unit];
+        if (parse_bound(o->range, (size_t)(dots - o->range), &c->lo, c->unit, sizeof c->unit) != 0)
+            return opt_err(err, errlen, "--range", 1, "LO: expected a number with an optional unit, got '%.*s'",
                            (int)(dots - o->range), o->range);
-        if (parse_number(dots + 2, strlen(dots + 2), &c->hi) != 0)
-            return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number, got '%s'",
-                           dots + 2);
+        if (parse_bound(dots + 2, strlen(dots + 2), &c->hi, uhi, sizeof uhi) != 0)
+            return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number with an "
+                           "optional unit, got '%s'", dots + 2);
+        if (strcmp(c->unit, uhi) != 0)
+            return opt_err(err, errlen, "--range", 1, "LO and HI must have the same unit (or none), got '%s' and "
+                           "'%s'", c->unit, uhi);
+        if (c->multiple && c->unit[0])
+            return opt_err(err, errlen, "--range", 1, "a traffic multiple is a bare number, got the unit '%s'",
+                           c->unit);
         if (!(c->lo < c->hi))
             return opt_err(err, errlen, "--range", 1, "the range %s is empty: LO must be below HI", o->range);
         if (c->multiple && c->lo <= 0)
@@ -564,6 +594,8 @@ static void make_id(capacity_t *c, const char *text, size_t n)
     snprintf(buf, sizeof buf, "metric=%s range=%.17g..%.17g tol=%.17g%s R=%d max=%d probes=%d", c->path, c->lo,
              c->hi, c->tol, c->tol_rel ? "rel" : "abs", o->replications, o->max_replications, o->max_probes);
     h = journal_fnv_str(h, buf);
+    if (c->unit[0]) /* (only then: a bare range keeps the ids it had) */
+        h = journal_fnv_str(h, c->unit);
     snprintf(c->id, sizeof c->id, "%016" PRIx64, h);
 }
 
@@ -1186,7 +1218,7 @@ static const char *metric_label(const capacity_t *c, char *buf, size_t size)
         snprintf(buf, size, "traffic multiple m (traffic.rate %.6g/s x m%s)", c->rate,
                  c->nkeys > 1 ? ", and the profile's rates" : "");
     else
-        snprintf(buf, size, "%s%s", c->path, c->integer ? " (integers)" : "");
+        snprintf(buf, size, "%s%s%s%s", c->path, c->integer ? " (integers)" : "", c->unit[0] ? " in " : "", c->unit);
     return buf;
 }
 
@@ -1296,6 +1328,10 @@ static void emit_json(FILE *f, const void *ctx)
     fprintf(f, ",\n  \"id\": \"%s\",\n  \"metric\": {\"kind\": \"%s\", \"path\": ", c->id,
             c->multiple ? "traffic_multiple" : c->integer ? "integer" : "number");
     gate_json_put(f, c->path);
+    if (c->unit[0]) {
+        fputs(", \"unit\": ", f);
+        gate_json_put(f, c->unit);
+    }
     fputs(", \"base_rate\": ", f);
     journal_put_num(f, c->multiple ? c->rate : NAN, "null");
     fputs("},\n  \"range\": [", f);

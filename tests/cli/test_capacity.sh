@@ -139,6 +139,24 @@ else
     not_ok "--metric PATH search" "exit $rc" "$verdict" "$(one_line "$ERR")"
 fi
 
+# the same search with the range in the key's unit (as --vary takes it): 2ms..39ms, values in ms
+run capacity "$DIR/mmc.yaml" --metric services.web.service_time.mean --range 2ms..39ms -o "$TMP/svc-ms" -j 2 -q
+verdict=$(python3 - "$TMP/svc/capacity.json" "$TMP/svc-ms/capacity.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+lp, ff = b["result"]["holds_up_to"], b["result"]["fails_by"]
+# the bare-number search above found s* (Erlang C) in its interval; in ms the interval is 1000 times it
+ok = b["metric"].get("unit") == "ms" and ff is not None and \
+     abs(lp - 1000 * a["result"]["holds_up_to"]) < 1e-9 and abs(ff - 1000 * a["result"]["fails_by"]) < 1e-9
+print("ok" if ok else "bad", "interval [%s, %s] ms" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "--range 2ms..39ms: the interval of the bare-number search, in ms ($verdict)"
+else
+    not_ok "--range with units" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
 # ---- a key whose growth helps: the smallest concurrency c that meets the gate ----------------------
 # At lambda = 350/s the M/M/c mean wait (Erlang C, as above, mu = 100/s) is unbounded for c <= 3,
 # about 14.8 ms at c = 4 and 2.5 ms at c = 5: the gate (<= 5 ms) fails at LO = 1 and holds at HI = 16,
@@ -250,7 +268,11 @@ expect2 "a range whose end the key refuses" \
     "^--range:1:4: the range's end, 20000, gives a value the scenario refuses: services.web.replicas: '20000' is out of range" \
     "$DIR/mmc.yaml" --metric services.web.replicas --range 1..20000 -o "$TMP/bad"
 expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo=[]' -o "$TMP/bad"
-expect2 "one replication" "at least 2" "$DIR/mmc.yaml" -r 1
+# the message states the true minimum (it said "from 1 to 10000", then refused 1)
+expect2 "one replication" "--replications: expected an integer from 2 to 10000" "$DIR/mmc.yaml" -r 1
+expect2 "no replications" "--replications: expected an integer from 2 to 10000" "$DIR/mmc.yaml" -r 0
+expect2 "a range with two units" "^--range:1:1: LO and HI must have the same unit" "$DIR/mmc.yaml" \
+    --metric services.web.service_time.mean --range 2ms..1s
 
 # ---- interrupted, then --resume --------------------------------------------------------------------
 SLOW=(capacity "$DIR/mmc.yaml" -j 1 -q)
