@@ -990,22 +990,23 @@ bisect:
 
 /* ---- the bottleneck report ------------------------------------------------------------ */
 
-enum { SIG_SAT, SIG_CPU, SIG_OVERFLOW, SIG_PINNED, SIG_INFO };
+enum { SIG_SAT, SIG_CPU, SIG_OVERFLOW, SIG_PINNED, SIG_GROWTH, SIG_GROWTH1 };
 
 typedef struct signal {
     char path[120];
     const char *what;       /* "utilization", ... */
     int kind;
     double v, ci, v0, ci0;  /* at the break, at the last pass */
-    double score;
+    double score, lo;       /* its score, and the score at the low end of the 95% intervals */
 } signal_t;
 
 typedef struct component {
     char name[120];
     signal_t sig[8];
     size_t nsig;
-    double score;
+    double score, lo;       /* its leading signal's */
     size_t lead;            /* its leading signal */
+    int second;             /* the signal after it (-1: none) */
 } component_t;
 
 typedef struct report {
@@ -1086,17 +1087,73 @@ static const struct {
     {"services.", ".cpu_utilization", "services.", "cpu_utilization (CPU used / requested)", SIG_CPU},
     {"services.", ".rejected", "services.", "rejected (queue full)", SIG_OVERFLOW},
     {"services.", ".oom_kills", "services.", "oom_kills (memory limit)", SIG_OVERFLOW},
-    {"services.", ".queue_length_mean", "services.", "queue_length_mean", SIG_INFO},
+    {"services.", ".queue_length_mean", "services.", "queue_length_mean (growth)", SIG_GROWTH1},
     {"services.", ".replicas.max", "services.", "replicas.max (autoscaler's max)", SIG_PINNED},
     {"database.primary.utilization", "", "database.primary", "utilization", SIG_SAT},
     {"database.replicas.", ".utilization", "database.replicas.", "utilization", SIG_SAT},
     {"database.pool_utilization", "", "database.pool", "pool_utilization", SIG_SAT},
     {"database.pool_timeouts", "", "database.pool", "pool_timeouts", SIG_OVERFLOW},
     {"database.too_many_connections", "", "database.pool", "too_many_connections", SIG_OVERFLOW},
-    {"database.pool_wait_ms", "", "database.pool", "pool_wait_ms", SIG_INFO},
+    {"database.pool_wait_ms", "", "database.pool", "pool_wait_ms (growth)", SIG_GROWTH1},
     {"cache.redis.utilization", "", "cache.redis", "utilization", SIG_SAT},
-    {"cache.cdn.origin_requests", "", "cache.cdn", "origin_requests (misses to origin)", SIG_INFO},
+    {"cache.cdn.origin_requests", "", "cache.cdn", "origin_requests (misses to origin, growth)", SIG_GROWTH},
 };
+
+double capacity_growth(double brk, double last, double add)
+{
+    if (isnan(brk) || isnan(last) || !(brk > last) || !(last + add >= 0) || !(brk + add > 0))
+        return 0;
+    return 1 - (last + add) / (brk + add);
+}
+
+void capacity_rank(size_t n, const double *score, const double *lo, size_t *order)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* insertion sort: stable, so a tie keeps the given order */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            size_t a = order[j - 1], b = order[j];
+            if (!(lo[b] > lo[a] || (lo[b] == lo[a] && score[b] > score[a])))
+                break;
+            order[j - 1] = b;
+            order[j] = a;
+        }
+}
+
+/* sg's score and the score at the low end of its intervals (1 means
+ * saturated): a utilisation is its own score (CPU: its share of the
+ * limit, where throttling starts); requests turned away score 1 plus
+ * their share of all requests; an autoscaler at its maximum scores 1; a
+ * growth signal (queue length, pool wait, misses to origin) scores how
+ * much it grew from the last pass to the break, capacity_growth. The low
+ * end takes each value at the end of its 95% interval nearest to "not
+ * saturated" (the break's low end, the last pass's high end). */
+static void score_signal(signal_t *sg, double scale, double limit, double total)
+{
+    double ci = isnan(sg->ci) ? 0 : sg->ci, ci0 = isnan(sg->ci0) ? 0 : sg->ci0, vl = sg->v - ci;
+    switch (sg->kind) {
+    case SIG_SAT:
+    case SIG_CPU:
+        sg->score = isnan(sg->v) ? 0 : sg->v * scale;
+        sg->lo = isnan(sg->v) ? 0 : vl * scale;
+        break;
+    case SIG_OVERFLOW:
+        sg->score = sg->v > 0 ? 1 + (total > 0 ? sg->v / total : 0) : 0;
+        sg->lo = vl > 0 ? 1 + (total > 0 ? vl / total : 0) : 0;
+        break;
+    case SIG_PINNED:
+        sg->score = sg->v >= limit ? 1 : 0;
+        sg->lo = vl >= limit ? 1 : 0;
+        break;
+    default: {
+        double add = sg->kind == SIG_GROWTH1 ? 1 : 0;
+        sg->score = capacity_growth(sg->v, sg->v0, add);
+        sg->lo = capacity_growth(vl, sg->v0 + ci0, add);
+        break;
+    }
+    }
+}
 
 static int build_report(const capacity_t *c, report_t *r)
 {
@@ -1159,46 +1216,49 @@ static int build_report(const capacity_t *c, report_t *r)
             const metric_t *m0 = r->pass ? metrics_find(&r->pass->p.summary, mt->path) : NULL;
             sg->v0 = m0 ? m0->value : NAN;
             sg->ci0 = m0 ? m0->ci95 : NAN;
-            /* 1 means saturated: a utilisation is its own score (CPU: its
-             * share of the limit, where throttling starts); requests
-             * turned away score 1 plus their share of all requests; an
-             * autoscaler at its maximum scores 1; context scores nothing */
-            switch (sg->kind) {
-            case SIG_SAT: sg->score = isnan(sg->v) ? 0 : sg->v; break;
-            case SIG_CPU: sg->score = isnan(sg->v) ? 0 : sg->v * cpu_scale(r->brk->p.sc, mid); break;
-            case SIG_OVERFLOW: sg->score = sg->v > 0 ? 1 + (total > 0 ? sg->v / total : 0) : 0; break;
-            case SIG_PINNED: sg->score = sg->v >= limit ? 1 : 0; break;
-            default: sg->score = -1; break;
-            }
-            if (cp->nsig == 1 || sg->score > cp->sig[cp->lead].score) {
-                cp->lead = cp->nsig - 1;
-                cp->score = sg->score;
-            }
+            score_signal(sg, sg->kind == SIG_CPU ? cpu_scale(r->brk->p.sc, mid) : 1, limit, total);
         }
     }
-    /* ranked by score, highest first; a tie keeps summary.json's order */
-    for (size_t i = 1; i < r->ncomp; i++)
-        for (size_t j = i; j > 0 && r->comp[j].score > r->comp[j - 1].score; j--) {
-            component_t t = r->comp[j];
-            r->comp[j] = r->comp[j - 1];
-            r->comp[j - 1] = t;
+    /* a component's signals in the ranking's order: the first leads */
+    double sc[8], lo[8];
+    size_t order[8];
+    for (size_t i = 0; i < r->ncomp; i++) {
+        component_t *cp = &r->comp[i];
+        for (size_t s = 0; s < cp->nsig; s++) {
+            sc[s] = cp->sig[s].score;
+            lo[s] = cp->sig[s].lo;
         }
-    return 0;
+        capacity_rank(cp->nsig, sc, lo, order);
+        cp->lead = order[0];
+        cp->second = cp->nsig > 1 ? (int)order[1] : -1;
+        cp->score = cp->sig[cp->lead].score;
+        cp->lo = cp->sig[cp->lead].lo;
+    }
+    /* the components, by the low end of their scores, then the scores; a
+     * tie keeps summary.json's order */
+    double *csc = malloc((r->ncomp ? r->ncomp : 1) * sizeof *csc);
+    double *clo = malloc((r->ncomp ? r->ncomp : 1) * sizeof *clo);
+    size_t *cord = malloc((r->ncomp ? r->ncomp : 1) * sizeof *cord);
+    component_t *sorted = malloc((r->ncomp ? r->ncomp : 1) * sizeof *sorted);
+    int rc = csc && clo && cord && sorted ? 0 : -1;
+    if (rc == 0) {
+        for (size_t i = 0; i < r->ncomp; i++) {
+            csc[i] = r->comp[i].score;
+            clo[i] = r->comp[i].lo;
+        }
+        capacity_rank(r->ncomp, csc, clo, cord);
+        for (size_t i = 0; i < r->ncomp; i++)
+            sorted[i] = r->comp[cord[i]];
+        memcpy(r->comp, sorted, r->ncomp * sizeof *sorted);
+    }
+    free(csc);
+    free(clo);
+    free(cord);
+    free(sorted);
+    return rc;
 }
 
 /* ---- the outputs ---------------------------------------------------------------------- */
-
-/* The next component from *i on that has a score (context scores -1 and
- * is not ranked), *i moved past it; NULL after the last. */
-static const component_t *next_ranked(const report_t *r, size_t *i)
-{
-    while (*i < r->ncomp) {
-        const component_t *cp = &r->comp[(*i)++];
-        if (!(cp->score < 0))
-            return cp;
-    }
-    return NULL;
-}
 
 /* "v ± ci" (or "v", or "-") into buf. */
 static const char *pm(char *buf, size_t size, double v, double ci)
@@ -1294,12 +1354,18 @@ void capacity_print(FILE *f, const capacity_t *c)
     if (r.brk) {
         fprintf(f, "bottlenecks at %s (ranked; 1 = saturated), beside %s:\n", r.brk->xtext,
                 r.pass ? r.pass->xtext : "-");
-        fprintf(f, "rank  %-28s %-40s %6s  %-22s %s\n", "component", "signal", "score", "at break", "at last pass");
-        size_t rank = 0, i = 0;
-        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
+        fprintf(f, "rank  %-28s %-44s %6s %6s  %-22s %s\n", "component", "signal (second below)", "score", "low",
+                "at break", "at last pass");
+        for (size_t i = 0; i < r.ncomp; i++) {
+            const component_t *cp = &r.comp[i];
             const signal_t *s = &cp->sig[cp->lead];
-            fprintf(f, "%4zu  %-28s %-40s %6.3f  %-22s %s\n", ++rank, cp->name, s->what, cp->score,
+            fprintf(f, "%4zu  %-28s %-44s %6.3f %6.3f  %-22s %s\n", i + 1, cp->name, s->what, s->score, s->lo,
                     pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+            if (cp->second >= 0) {
+                s = &cp->sig[cp->second];
+                fprintf(f, "      %-28s %-44s %6.3f %6.3f  %-22s %s\n", "", s->what, s->score, s->lo,
+                        pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+            }
         }
     }
     free(r.comp);
@@ -1400,9 +1466,16 @@ static void emit_json(FILE *f, const void *ctx)
         fprintf(f, "%s\n    {\"component\": ", i ? "," : "");
         gate_json_put(f, cp->name);
         fputs(", \"score\": ", f);
-        journal_put_num(f, cp->score < 0 ? NAN : cp->score, "null");
+        journal_put_num(f, cp->score, "null");
+        fputs(", \"score_low\": ", f);
+        journal_put_num(f, cp->lo, "null");
         fputs(", \"lead\": ", f);
         gate_json_put(f, cp->sig[cp->lead].path);
+        fputs(", \"second\": ", f);
+        if (cp->second >= 0)
+            gate_json_put(f, cp->sig[cp->second].path);
+        else
+            fputs("null", f);
         fputs(", \"signals\": [", f);
         for (size_t s = 0; s < cp->nsig; s++) {
             const signal_t *sg = &cp->sig[s];
@@ -1412,6 +1485,10 @@ static void emit_json(FILE *f, const void *ctx)
             json_vc(f, "at", sg->v, sg->ci);
             fputs(", ", f);
             json_vc(f, "last_pass", sg->v0, sg->ci0);
+            fputs(", \"score\": ", f);
+            journal_put_num(f, sg->score, "null");
+            fputs(", \"score_low\": ", f);
+            journal_put_num(f, sg->lo, "null");
             fputc('}', f);
         }
         fputs("]}", f);
@@ -1444,17 +1521,27 @@ static void emit_md(FILE *f, const void *ctx)
         fprintf(f, "** (from %.6g).\n", r.first_gate_x);
     }
     if (r.brk && !oom) {
-        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | score | at %s | at %s |\n"
-                   "|---:|---|---|---:|---:|---:|\n",
+        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\nRanked by the low end of the score's 95%% interval "
+                   "(1 = saturated); each component's second signal below it.\n\n"
+                   "| rank | component | signal | score | low | at %s | at %s |\n"
+                   "|---:|---|---|---:|---:|---:|---:|\n",
                 r.brk->xtext, r.pass ? r.pass->xtext : "-", r.brk->xtext, r.pass ? r.pass->xtext : "-");
-        size_t rank = 0, i = 0;
-        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
-            const signal_t *s = &cp->sig[cp->lead];
-            fprintf(f, "| %zu | ", ++rank);
-            gate_md_put(f, cp->name);
-            fputs(" | ", f);
-            gate_md_put(f, s->what);
-            fprintf(f, " | %.3f | %s | %s |\n", cp->score, pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+        for (size_t i = 0; i < r.ncomp; i++) {
+            const component_t *cp = &r.comp[i];
+            for (int k = 0; k < 2; k++) {
+                if (k == 1 && cp->second < 0)
+                    break;
+                const signal_t *s = &cp->sig[k == 0 ? cp->lead : (size_t)cp->second];
+                if (k == 0) {
+                    fprintf(f, "| %zu | ", i + 1);
+                    gate_md_put(f, cp->name);
+                } else
+                    fputs("| | ", f);
+                fputs(" | ", f);
+                gate_md_put(f, s->what);
+                fprintf(f, " | %.3f | %.3f | %s | %s |\n", s->score, s->lo, pm(b1, sizeof b1, s->v, s->ci),
+                        pm(b2, sizeof b2, s->v0, s->ci0));
+            }
         }
     }
     free(r.comp);

@@ -126,4 +126,16 @@ void capacity_abandon(capacity_t *c);
 /* Writes dir/capacity.json and dir/capacity.md whole, removes the journal. */
 int capacity_finish(capacity_t *c, char *err, size_t errlen);
 
+/* The bottleneck report's ranking (exposed for its tests). A saturation
+ * score has a low end: the score at the end of its values' 95% intervals
+ * nearest to "not saturated". capacity_rank puts 0..n-1 into order, by the
+ * low end (highest first), then the score, a tie keeping the given order:
+ * a score whose interval reaches down to nothing (one bad replication of
+ * three) does not outrank one that is surely high. */
+void capacity_rank(size_t n, const double *score, const double *lo, size_t *order);
+/* How much a signal grew from the last pass (last) to the break (brk), as a
+ * score in [0, 1): 1 - (last + add) / (brk + add), 0 when it did not grow
+ * (add smooths a value near 0: 1 for a queue's length, a wait in ms). */
+double capacity_growth(double brk, double last, double add);
+
 #endif
