@@ -1,5 +1,6 @@
 #include "models/traffic.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -955,17 +956,23 @@ static int traffic_load_keys(const scenario_t *sc, const char *file, char (*path
         return -1;
     }
     size_t n = 0;
-    snprintf(paths[n], SOURCE_KEY_LEN, "traffic.rate");
-    values[n++] = t->rate;
+    if (n < max) {
+        snprintf(paths[n], SOURCE_KEY_LEN, "traffic.rate");
+        values[n] = t->rate;
+    }
+    n++;
     for (size_t i = 0; i < t->nprofile; i++) {
         if (!isnan(t->profile[i].factor))
             continue;
-        if (n == max) {
-            snprintf(err, errlen, "more than %zu traffic.profile points given as rates", max - 1);
-            return -1;
+        if (n < max) {
+            snprintf(paths[n], SOURCE_KEY_LEN, "traffic.profile.%zu.rate", i);
+            values[n] = t->profile[i].rate;
         }
-        snprintf(paths[n], SOURCE_KEY_LEN, "traffic.profile.%zu.rate", i);
-        values[n++] = t->profile[i].rate;
+        n++;
+    }
+    if (n > INT_MAX) {
+        snprintf(err, errlen, "%s: too many traffic.profile points", file);
+        return -1;
     }
     return (int)n;
 }

@@ -37,7 +37,6 @@
 #define JOURNAL "capacity.journal"
 #define JOURNAL_MAGIC "# clustersim capacity journal v1 id="
 #define MAX_PROBES_HARD 200
-#define MAX_PROFILE_SETS 64
 
 typedef struct cap_probe {
     double x;
@@ -60,12 +59,14 @@ struct capacity {
     const char *path;           /* --metric PATH */
     double rate;                /* the base traffic.rate (multiple) */
     /* the keys of the offered load (the source's load_keys: the first is
-     * the base rate) and their values in the scenario */
+     * the base rate) and their values in the scenario, as many as the
+     * source has (a profile's points given as rates: any number) */
     size_t nkeys;
-    char keys[1 + MAX_PROFILE_SETS][SOURCE_KEY_LEN];
-    double key_val[1 + MAX_PROFILE_SETS];
+    char (*keys)[SOURCE_KEY_LEN];
+    double *key_val;
     double lo, hi;
     bool integer;               /* PATH takes integers */
+    char unit[16];              /* the range's unit ("ms", "/min", "Mi"; "": a bare number) */
     double tol;                 /* absolute, or relative when tol_rel */
     bool tol_rel;
     char id[17];
@@ -78,7 +79,13 @@ struct capacity {
     /* the search */
     cap_probe_t *probes;
     size_t nprobes;
-    int lp, ff;                 /* indices of the largest pass, the smallest fail (-1: none) */
+    /* the direction (its sense), found from the range's ends: +1 when the gates hold
+     * below the answer (more traffic breaks them; the answer is the
+     * largest passing value), -1 when they hold above it (more replicas
+     * help; the answer is the smallest passing value). The search works on
+     * y = sense x, in which the gates always hold below the answer. */
+    int sense;
+    int lp, ff;                 /* indices of the pass and the fail nearest the answer (-1: none) */
     bool converged;
     bool unbracketed;           /* the search ended: its range does not bracket the answer */
 };
@@ -94,7 +101,7 @@ static void fmt_exact(char *buf, size_t size, double v)
 }
 
 /* The overrides of value x after the user's: sets and labels (room for
- * nsets + 1 + MAX_PROFILE_SETS), their texts malloc'd in owned[]. The count,
+ * nsets + value_nsets(c)), their texts malloc'd in owned[]. The count,
  * or -1 when out of memory. */
 static int value_sets(const capacity_t *c, double x, const char *xtext, const char **sets, const char **labels,
                       bool *whole, char **owned, size_t *nowned)
@@ -114,7 +121,7 @@ static int value_sets(const capacity_t *c, double x, const char *xtext, const ch
             owned[(*nowned)++] = run_strprintf("%s=%s", c->keys[i], buf);
         }
     } else {
-        owned[(*nowned)++] = run_strprintf("%s=%s", c->path, xtext);
+        owned[(*nowned)++] = run_strprintf("%s=%s%s", c->path, xtext, c->unit);
     }
     for (size_t i = 0; i < *nowned; i++) {
         if (!owned[i])
@@ -126,6 +133,9 @@ static int value_sets(const capacity_t *c, double x, const char *xtext, const ch
     }
     return (int)n;
 }
+
+/* How many overrides a value makes: one per load key, or the one PATH. */
+static size_t value_nsets(const capacity_t *c) { return c->multiple ? c->nkeys : 1; }
 
 /* The station names of sc, joined (for messages), into buf. */
 static void station_names(const scenario_t *sc, char *buf, size_t size)
@@ -142,13 +152,13 @@ static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p,
 {
     const capacity_opts_t *o = c->o;
     memset(p, 0, sizeof *p);
-    size_t cap = o->nsets + 1 + MAX_PROFILE_SETS;
+    size_t cap = o->nsets + value_nsets(c);
     const char **sets = calloc(cap, sizeof *sets);
     const char **labels = calloc(cap, sizeof *labels);
     bool *whole = calloc(cap, sizeof *whole);
-    char *owned[1 + MAX_PROFILE_SETS] = {0};
+    char **owned = calloc(value_nsets(c), sizeof *owned);
     size_t nowned = 0;
-    int n = sets && labels && whole ? value_sets(c, x, xtext, sets, labels, whole, owned, &nowned) : -1;
+    int n = sets && labels && whole && owned ? value_sets(c, x, xtext, sets, labels, whole, owned, &nowned) : -1;
     int rc = CAPACITY_OK;
     if (n < 0) {
         snprintf(err, errlen, "out of memory");
@@ -172,6 +182,7 @@ static int load_at(const capacity_t *c, double x, const char *xtext, probe_t *p,
     }
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);
+    free(owned);
     free(sets);
     free(labels);
     free(whole);
@@ -478,6 +489,28 @@ static int parse_number(const char *s, size_t n, double *v)
     return *end || !isfinite(*v) ? -1 : 0;
 }
 
+/* A number with an optional unit ("2ms", "200/min", "1.5Gi", "3": letters,
+ * '/' and '%' after it, as sweep's and tune's --vary ranges write them):
+ * the number in *v, the unit in unit. 0, or -1. */
+static int parse_bound(const char *s, size_t n, double *v, char *unit, size_t size)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    *v = strtod(buf, &end);
+    if (end == buf || errno || !isfinite(*v) || strlen(end) >= size)
+        return -1;
+    for (const char *p = end; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '/' || *p == '%'))
+            return -1;
+    strcpy(unit, end);
+    return 0;
+}
+
 static int parse_options(capacity_t *c, char *err, size_t errlen)
 {
     const capacity_opts_t *o = c->o;
@@ -492,12 +525,19 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
         const char *dots = strstr(o->range, "..");
         if (!dots)
             return opt_err(err, errlen, "--range", 1, "expected LO..HI (e.g. 0.5..8), got '%s'", o->range);
-        if (parse_number(o->range, (size_t)(dots - o->range), &c->lo) != 0)
-            return opt_err(err, errlen, "--range", 1, "LO: expected a number, got '%.*s'",
+        char uhi[sizeof c->unit];
+        if (parse_bound(o->range, (size_t)(dots - o->range), &c->lo, c->unit, sizeof c->unit) != 0)
+            return opt_err(err, errlen, "--range", 1, "LO: expected a number with an optional unit, got '%.*s'",
                            (int)(dots - o->range), o->range);
-        if (parse_number(dots + 2, strlen(dots + 2), &c->hi) != 0)
-            return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number, got '%s'",
-                           dots + 2);
+        if (parse_bound(dots + 2, strlen(dots + 2), &c->hi, uhi, sizeof uhi) != 0)
+            return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number with an "
+                           "optional unit, got '%s'", dots + 2);
+        if (strcmp(c->unit, uhi) != 0)
+            return opt_err(err, errlen, "--range", 1, "LO and HI must have the same unit (or none), got '%s' and "
+                           "'%s'", c->unit, uhi);
+        if (c->multiple && c->unit[0])
+            return opt_err(err, errlen, "--range", 1, "a traffic multiple is a bare number, got the unit '%s'",
+                           c->unit);
         if (!(c->lo < c->hi))
             return opt_err(err, errlen, "--range", 1, "the range %s is empty: LO must be below HI", o->range);
         if (c->multiple && c->lo <= 0)
@@ -522,15 +562,23 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
 }
 
 /* The traffic multiple: the keys of the offered load, from the model of
- * the source (the engine knows no model: catalog_t in sim/station.h). */
+ * the source (the engine knows no model: catalog_t in sim/station.h),
+ * counted first, then read into arrays of that size. */
 static int traffic_base(capacity_t *c, char *err, size_t errlen)
 {
     char msg[1024];
-    int n = model_catalog.source->load_keys
-                ? model_catalog.source->load_keys(c->base, c->o->file, c->keys, c->key_val, 1 + MAX_PROFILE_SETS,
-                                                  msg, sizeof msg)
-                : (snprintf(msg, sizeof msg, "the traffic has no rate to multiply"), -1);
+    const source_kind_t *src = model_catalog.source;
+    int n = src->load_keys ? src->load_keys(c->base, c->o->file, NULL, NULL, 0, msg, sizeof msg)
+                           : (snprintf(msg, sizeof msg, "the traffic has no rate to multiply"), -1);
     if (n < 1)
+        return opt_err(err, errlen, "--metric", 1, "%s", msg);
+    c->keys = calloc((size_t)n, sizeof *c->keys);
+    c->key_val = calloc((size_t)n, sizeof *c->key_val);
+    if (!c->keys || !c->key_val) {
+        snprintf(err, errlen, "out of memory");
+        return CAPACITY_FAILED;
+    }
+    if (src->load_keys(c->base, c->o->file, c->keys, c->key_val, (size_t)n, msg, sizeof msg) != n)
         return opt_err(err, errlen, "--metric", 1, "%s", msg);
     c->nkeys = (size_t)n;
     c->rate = c->key_val[0];
@@ -546,7 +594,26 @@ static void make_id(capacity_t *c, const char *text, size_t n)
     snprintf(buf, sizeof buf, "metric=%s range=%.17g..%.17g tol=%.17g%s R=%d max=%d probes=%d", c->path, c->lo,
              c->hi, c->tol, c->tol_rel ? "rel" : "abs", o->replications, o->max_replications, o->max_probes);
     h = journal_fnv_str(h, buf);
+    if (c->unit[0]) /* (only then: a bare range keeps the ids it had) */
+        h = journal_fnv_str(h, c->unit);
     snprintf(c->id, sizeof c->id, "%016" PRIx64, h);
+}
+
+/* Whether the loader's message t ("--metric:1:COL: ...", from the
+ * override PATH=VALUE) is about the value rather than the path: it points
+ * at the value (the column after PATH and '='), and does not say that the
+ * path names a mapping or a list (a value there is refused whatever it is). */
+static bool about_value(const capacity_t *c, const char *t)
+{
+    char *end;
+    long col = strtol(t + strlen("--metric:1:"), &end, 10);
+    if (strncmp(t, "--metric:1:", strlen("--metric:1:")) != 0 || *end != ':')
+        return false;
+    size_t vcol = strlen(c->path) + 2;
+    if (col < (long)vcol)
+        return false;
+    return !strstr(end, ": expected a mapping") && !strstr(end, ": expected a list") &&
+           !strstr(end, ": expected a non-empty list");
 }
 
 capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t errlen, int *rc)
@@ -561,6 +628,7 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
     c->o = o;
     c->jfd = -1;
     c->lp = c->ff = -1;
+    c->sense = 1;
     c->probes = calloc((size_t)o->max_probes, sizeof *c->probes);
     if (!c->probes) {
         *rc = CAPACITY_FAILED;
@@ -614,7 +682,7 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
                 /* a value the range's end gives, refused: said of --range,
                  * at that end, not of the --metric it is written into */
                 const char *t = dd->msgs[m].text, *msg = NULL;
-                if (!strncmp(t, "--metric:", 9) && (msg = strstr(t + 9, ": ")) && end < 2) {
+                if (!strncmp(t, "--metric:", 9) && (msg = strstr(t + 9, ": ")) && end < 2 && about_value(c, t)) {
                     const char *dots = o->range ? strstr(o->range, "..") : NULL;
                     int col = end == 0 || !dots ? 1 : (int)(dots - o->range) + 3;
                     snprintf(d->msgs[d->n].text, sizeof d->msgs[d->n].text,
@@ -659,6 +727,8 @@ void capacity_free(capacity_t *c)
         close(c->jfd);
     free(c->dir);
     free(c->journal);
+    free(c->keys);
+    free(c->key_val);
     scenario_free(c->base);
     free(c);
 }
@@ -771,32 +841,66 @@ static double midpoint(const capacity_t *c, double a, double b)
     return c->integer ? floor(m) : m;
 }
 
-/* The smallest and largest unsure values above the largest pass and below
- * the smallest fail (NaN: none). */
-static void unsure_band(const capacity_t *c, double *lo, double *hi)
+/* Probe i's value in the search's direction: y = sense x. */
+static double yof(const capacity_t *c, size_t i) { return c->sense * c->probes[i].x; }
+
+/* The unsure values between the pass and the fail nearest the answer: the
+ * one nearest the pass in *lo, the one nearest the fail in *hi, both as y
+ * (NaN: none). */
+static void unsure_y(const capacity_t *c, double *lo, double *hi)
 {
     *lo = *hi = NAN;
-    double lp = c->lp >= 0 ? c->probes[c->lp].x : -INFINITY;
-    double ff = c->ff >= 0 ? c->probes[c->ff].x : INFINITY;
+    double lp = c->lp >= 0 ? yof(c, (size_t)c->lp) : -INFINITY;
+    double ff = c->ff >= 0 ? yof(c, (size_t)c->ff) : INFINITY;
     for (size_t i = 0; i < c->nprobes; i++) {
-        const cap_probe_t *cp = &c->probes[i];
-        if (cp->p.verdict != PROBE_UNSURE || cp->x <= lp || cp->x >= ff)
+        double y = yof(c, i);
+        if (c->probes[i].p.verdict != PROBE_UNSURE || y <= lp || y >= ff)
             continue;
-        if (isnan(*lo) || cp->x < *lo)
-            *lo = cp->x;
-        if (isnan(*hi) || cp->x > *hi)
-            *hi = cp->x;
+        if (isnan(*lo) || y < *lo)
+            *lo = y;
+        if (isnan(*hi) || y > *hi)
+            *hi = y;
     }
+}
+
+/* The band of unsure values as values, *lo <= *hi (NaN: none). */
+static void unsure_band(const capacity_t *c, double *lo, double *hi)
+{
+    double a, b;
+    unsure_y(c, &a, &b);
+    *lo = c->sense > 0 ? a : -b;
+    *hi = c->sense > 0 ? b : -a;
 }
 
 /* Takes probe i's verdict into the bracket. */
 static void take(capacity_t *c, size_t i)
 {
     const cap_probe_t *cp = &c->probes[i];
-    if (cp->p.verdict == PROBE_PASS && (c->lp < 0 || cp->x > c->probes[c->lp].x))
+    if (cp->p.verdict == PROBE_PASS && (c->lp < 0 || yof(c, i) > yof(c, (size_t)c->lp)))
         c->lp = (int)i;
-    if (cp->p.verdict == PROBE_FAIL && (c->ff < 0 || cp->x < c->probes[c->ff].x))
+    if (cp->p.verdict == PROBE_FAIL && (c->ff < 0 || yof(c, i) < yof(c, (size_t)c->ff)))
         c->ff = (int)i;
+}
+
+/* What probe i at an end of the range (which: "LO", "HI") found, when it
+ * did not pass, into buf. */
+static void end_state(const capacity_t *c, size_t i, const char *which, char *buf, size_t size)
+{
+    const cap_probe_t *cp = &c->probes[i];
+    const char *empty = NULL; /* a gate with nothing measured */
+    for (size_t g = 0; g < c->base->nslo && !empty; g++)
+        if (isnan(cp->p.gates[g].value))
+            empty = c->base->slo[g].name;
+    if (cp->p.summary.overloaded > 0)
+        snprintf(buf, size, "overloaded at %s = %s: %d of %d replications outgrew the platform (their queues grow "
+                            "without end)", which, cp->xtext, cp->p.summary.overloaded, cp->p.nreps);
+    else if (empty)
+        snprintf(buf, size, "overloaded: nothing completed at %s = %s (gate '%s' has no sample in %d replications)",
+                 which, cp->xtext, empty, cp->p.nreps);
+    else
+        snprintf(buf, size, "the slo: gates %s at %s = %s (%d replications)",
+                 cp->p.verdict == PROBE_FAIL ? "fail already" : "cannot be shown to hold", which, cp->xtext,
+                 cp->p.nreps);
 }
 
 int capacity_search(capacity_t *c, char *err, size_t errlen)
@@ -804,29 +908,33 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
     char lo_t[40], hi_t[40];
     fmt_exact(lo_t, sizeof lo_t, c->lo);
     fmt_exact(hi_t, sizeof hi_t, c->hi);
-    size_t i;
+    size_t i, ihi;
     int rc = probe_at(c, c->lo, &i, err, errlen);
     if (rc != CAPACITY_OK)
         return rc > 0 ? CAPACITY_BAD_INPUT : rc;
+    double x = c->lo, ulo, uhi;
     if (c->probes[i].p.verdict != PROBE_PASS) {
-        const char *empty = NULL; /* a gate with nothing measured */
+        /* the gates may hold above the answer (a key whose growth helps):
+         * then HI passes, and the answer is the smallest passing value */
+        if ((rc = probe_at(c, c->hi, &ihi, err, errlen)) != CAPACITY_OK)
+            return rc > 0 ? CAPACITY_BAD_INPUT : rc;
+        if (c->probes[ihi].p.verdict == PROBE_PASS) {
+            c->sense = -1;
+            take(c, i);
+            take(c, ihi);
+            goto bisect;
+        }
+        char at_lo[512], at_hi[512];
+        end_state(c, i, "LO", at_lo, sizeof at_lo);
+        end_state(c, ihi, "HI", at_hi, sizeof at_hi);
         c->unbracketed = true;
-        for (size_t g = 0; g < c->base->nslo && !empty; g++)
-            if (isnan(c->probes[i].p.gates[g].value))
-                empty = c->base->slo[g].name;
-        if (empty)
-            snprintf(err, errlen, "--range:1:1: nothing was measured at LO = %s (%d replications): gate '%s' has no "
-                                  "sample there; give a higher LO", lo_t, c->probes[i].p.nreps, empty);
-        else
-            snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: the slo: gates %s already "
-                                  "at LO = %s (%d replications); give a lower LO",
-                     c->probes[i].p.verdict == PROBE_FAIL ? "fail" : "cannot be shown to hold", lo_t,
-                     c->probes[i].p.nreps);
+        snprintf(err, errlen, "--range:1:1: the range does not bracket the answer: %s, and %s; give a lower LO "
+                              "(if the gates hold below the answer) or a higher HI (if they hold above it)",
+                 at_lo, at_hi);
         return CAPACITY_BAD_INPUT;
     }
     take(c, i);
     /* bracketing: doubling from LO, capped at HI */
-    double x = c->lo, ulo, uhi;
     while (c->ff < 0) {
         double nx = c->lo > 0 && 2 * x < c->hi ? 2 * x : c->hi;
         if ((rc = probe_at(c, nx, &i, err, errlen)) < 0)
@@ -849,31 +957,32 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
     unsure_band(c, &ulo, &uhi);
     if (c->ff < 0 && isnan(ulo)) {
         c->unbracketed = true;
-        snprintf(err, errlen, "--range:1:%zu: the range does not bracket the answer: every slo: gate still holds "
-                              "at HI = %s; give a higher HI",
-                 strlen(lo_t) + 3, hi_t);
+        snprintf(err, errlen, "--range:1:%zu: the range does not bracket the answer: every slo: gate holds at LO = "
+                              "%s and still holds at HI = %s; give a higher HI (if the gates hold below the answer) "
+                              "or a lower LO (if they hold above it: the smallest value at which they hold)",
+                 strlen(lo_t) + 3, lo_t, hi_t);
         return CAPACITY_BAD_INPUT;
     }
-    /* bisection */
+    /* bisection, on y = sense x (the gates hold below the answer in y) */
+bisect:
     for (;;) {
-        unsure_band(c, &ulo, &uhi);
+        unsure_y(c, &ulo, &uhi);
         if (c->ff < 0 && isnan(ulo)) { /* noise passed a value above every unsure one: nothing left to narrow */
             c->converged = true;
             return CAPACITY_OK;
         }
-        double lp = c->probes[c->lp].x;
+        double lp = yof(c, (size_t)c->lp), ff = c->ff >= 0 ? yof(c, (size_t)c->ff) : NAN;
         double next;
-        double top = !isnan(ulo) ? ulo : c->probes[c->ff].x;
+        double top = !isnan(ulo) ? ulo : ff;
         if (!narrow(c, lp, top) && midpoint(c, lp, top) > lp)
             next = midpoint(c, lp, top);
-        else if (!isnan(uhi) && c->ff >= 0 && !narrow(c, uhi, c->probes[c->ff].x) &&
-                 midpoint(c, uhi, c->probes[c->ff].x) > uhi)
-            next = midpoint(c, uhi, c->probes[c->ff].x);
+        else if (!isnan(uhi) && c->ff >= 0 && !narrow(c, uhi, ff) && midpoint(c, uhi, ff) > uhi)
+            next = midpoint(c, uhi, ff);
         else {
             c->converged = true;
             return CAPACITY_OK;
         }
-        if ((rc = probe_at(c, next, &i, err, errlen)) != CAPACITY_OK)
+        if ((rc = probe_at(c, c->sense * next, &i, err, errlen)) != CAPACITY_OK)
             return rc > 0 ? CAPACITY_OK : rc;
         take(c, i);
     }
@@ -881,22 +990,23 @@ int capacity_search(capacity_t *c, char *err, size_t errlen)
 
 /* ---- the bottleneck report ------------------------------------------------------------ */
 
-enum { SIG_SAT, SIG_CPU, SIG_OVERFLOW, SIG_PINNED, SIG_INFO };
+enum { SIG_SAT, SIG_CPU, SIG_OVERFLOW, SIG_PINNED, SIG_GROWTH, SIG_GROWTH1 };
 
 typedef struct signal {
     char path[120];
     const char *what;       /* "utilization", ... */
     int kind;
     double v, ci, v0, ci0;  /* at the break, at the last pass */
-    double score;
+    double score, lo;       /* its score, and the score at the low end of the 95% intervals */
 } signal_t;
 
 typedef struct component {
     char name[120];
     signal_t sig[8];
     size_t nsig;
-    double score;
+    double score, lo;       /* its leading signal's */
     size_t lead;            /* its leading signal */
+    int second;             /* the signal after it (-1: none) */
 } component_t;
 
 typedef struct report {
@@ -977,17 +1087,73 @@ static const struct {
     {"services.", ".cpu_utilization", "services.", "cpu_utilization (CPU used / requested)", SIG_CPU},
     {"services.", ".rejected", "services.", "rejected (queue full)", SIG_OVERFLOW},
     {"services.", ".oom_kills", "services.", "oom_kills (memory limit)", SIG_OVERFLOW},
-    {"services.", ".queue_length_mean", "services.", "queue_length_mean", SIG_INFO},
+    {"services.", ".queue_length_mean", "services.", "queue_length_mean (growth)", SIG_GROWTH1},
     {"services.", ".replicas.max", "services.", "replicas.max (autoscaler's max)", SIG_PINNED},
     {"database.primary.utilization", "", "database.primary", "utilization", SIG_SAT},
     {"database.replicas.", ".utilization", "database.replicas.", "utilization", SIG_SAT},
     {"database.pool_utilization", "", "database.pool", "pool_utilization", SIG_SAT},
     {"database.pool_timeouts", "", "database.pool", "pool_timeouts", SIG_OVERFLOW},
     {"database.too_many_connections", "", "database.pool", "too_many_connections", SIG_OVERFLOW},
-    {"database.pool_wait_ms", "", "database.pool", "pool_wait_ms", SIG_INFO},
+    {"database.pool_wait_ms", "", "database.pool", "pool_wait_ms (growth)", SIG_GROWTH1},
     {"cache.redis.utilization", "", "cache.redis", "utilization", SIG_SAT},
-    {"cache.cdn.origin_requests", "", "cache.cdn", "origin_requests (misses to origin)", SIG_INFO},
+    {"cache.cdn.origin_requests", "", "cache.cdn", "origin_requests (misses to origin, growth)", SIG_GROWTH},
 };
+
+double capacity_growth(double brk, double last, double add)
+{
+    if (isnan(brk) || isnan(last) || !(brk > last) || !(last + add >= 0) || !(brk + add > 0))
+        return 0;
+    return 1 - (last + add) / (brk + add);
+}
+
+void capacity_rank(size_t n, const double *score, const double *lo, size_t *order)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* insertion sort: stable, so a tie keeps the given order */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            size_t a = order[j - 1], b = order[j];
+            if (!(lo[b] > lo[a] || (lo[b] == lo[a] && score[b] > score[a])))
+                break;
+            order[j - 1] = b;
+            order[j] = a;
+        }
+}
+
+/* sg's score and the score at the low end of its intervals (1 means
+ * saturated): a utilisation is its own score (CPU: its share of the
+ * limit, where throttling starts); requests turned away score 1 plus
+ * their share of all requests; an autoscaler at its maximum scores 1; a
+ * growth signal (queue length, pool wait, misses to origin) scores how
+ * much it grew from the last pass to the break, capacity_growth. The low
+ * end takes each value at the end of its 95% interval nearest to "not
+ * saturated" (the break's low end, the last pass's high end). */
+static void score_signal(signal_t *sg, double scale, double limit, double total)
+{
+    double ci = isnan(sg->ci) ? 0 : sg->ci, ci0 = isnan(sg->ci0) ? 0 : sg->ci0, vl = sg->v - ci;
+    switch (sg->kind) {
+    case SIG_SAT:
+    case SIG_CPU:
+        sg->score = isnan(sg->v) ? 0 : sg->v * scale;
+        sg->lo = isnan(sg->v) ? 0 : vl * scale;
+        break;
+    case SIG_OVERFLOW:
+        sg->score = sg->v > 0 ? 1 + (total > 0 ? sg->v / total : 0) : 0;
+        sg->lo = vl > 0 ? 1 + (total > 0 ? vl / total : 0) : 0;
+        break;
+    case SIG_PINNED:
+        sg->score = sg->v >= limit ? 1 : 0;
+        sg->lo = vl >= limit ? 1 : 0;
+        break;
+    default: {
+        double add = sg->kind == SIG_GROWTH1 ? 1 : 0;
+        sg->score = capacity_growth(sg->v, sg->v0, add);
+        sg->lo = capacity_growth(vl, sg->v0 + ci0, add);
+        break;
+    }
+    }
+}
 
 static int build_report(const capacity_t *c, report_t *r)
 {
@@ -1011,7 +1177,7 @@ static int build_report(const capacity_t *c, report_t *r)
             const cap_probe_t *cp = &c->probes[i];
             if (cp->p.gates[g].verdict != PROBE_FAIL)
                 continue;
-            bool better = r->first_gate < 0 || cp->x < r->first_gate_x ||
+            bool better = r->first_gate < 0 || c->sense * cp->x < c->sense * r->first_gate_x ||
                           (cp->x == r->first_gate_x && r->brk &&
                            r->brk->p.gates[g].margin < r->brk->p.gates[r->first_gate].margin);
             if (better) {
@@ -1050,46 +1216,49 @@ static int build_report(const capacity_t *c, report_t *r)
             const metric_t *m0 = r->pass ? metrics_find(&r->pass->p.summary, mt->path) : NULL;
             sg->v0 = m0 ? m0->value : NAN;
             sg->ci0 = m0 ? m0->ci95 : NAN;
-            /* 1 means saturated: a utilisation is its own score (CPU: its
-             * share of the limit, where throttling starts); requests
-             * turned away score 1 plus their share of all requests; an
-             * autoscaler at its maximum scores 1; context scores nothing */
-            switch (sg->kind) {
-            case SIG_SAT: sg->score = isnan(sg->v) ? 0 : sg->v; break;
-            case SIG_CPU: sg->score = isnan(sg->v) ? 0 : sg->v * cpu_scale(r->brk->p.sc, mid); break;
-            case SIG_OVERFLOW: sg->score = sg->v > 0 ? 1 + (total > 0 ? sg->v / total : 0) : 0; break;
-            case SIG_PINNED: sg->score = sg->v >= limit ? 1 : 0; break;
-            default: sg->score = -1; break;
-            }
-            if (cp->nsig == 1 || sg->score > cp->sig[cp->lead].score) {
-                cp->lead = cp->nsig - 1;
-                cp->score = sg->score;
-            }
+            score_signal(sg, sg->kind == SIG_CPU ? cpu_scale(r->brk->p.sc, mid) : 1, limit, total);
         }
     }
-    /* ranked by score, highest first; a tie keeps summary.json's order */
-    for (size_t i = 1; i < r->ncomp; i++)
-        for (size_t j = i; j > 0 && r->comp[j].score > r->comp[j - 1].score; j--) {
-            component_t t = r->comp[j];
-            r->comp[j] = r->comp[j - 1];
-            r->comp[j - 1] = t;
+    /* a component's signals in the ranking's order: the first leads */
+    double sc[8], lo[8];
+    size_t order[8];
+    for (size_t i = 0; i < r->ncomp; i++) {
+        component_t *cp = &r->comp[i];
+        for (size_t s = 0; s < cp->nsig; s++) {
+            sc[s] = cp->sig[s].score;
+            lo[s] = cp->sig[s].lo;
         }
-    return 0;
+        capacity_rank(cp->nsig, sc, lo, order);
+        cp->lead = order[0];
+        cp->second = cp->nsig > 1 ? (int)order[1] : -1;
+        cp->score = cp->sig[cp->lead].score;
+        cp->lo = cp->sig[cp->lead].lo;
+    }
+    /* the components, by the low end of their scores, then the scores; a
+     * tie keeps summary.json's order */
+    double *csc = malloc((r->ncomp ? r->ncomp : 1) * sizeof *csc);
+    double *clo = malloc((r->ncomp ? r->ncomp : 1) * sizeof *clo);
+    size_t *cord = malloc((r->ncomp ? r->ncomp : 1) * sizeof *cord);
+    component_t *sorted = malloc((r->ncomp ? r->ncomp : 1) * sizeof *sorted);
+    int rc = csc && clo && cord && sorted ? 0 : -1;
+    if (rc == 0) {
+        for (size_t i = 0; i < r->ncomp; i++) {
+            csc[i] = r->comp[i].score;
+            clo[i] = r->comp[i].lo;
+        }
+        capacity_rank(r->ncomp, csc, clo, cord);
+        for (size_t i = 0; i < r->ncomp; i++)
+            sorted[i] = r->comp[cord[i]];
+        memcpy(r->comp, sorted, r->ncomp * sizeof *sorted);
+    }
+    free(csc);
+    free(clo);
+    free(cord);
+    free(sorted);
+    return rc;
 }
 
 /* ---- the outputs ---------------------------------------------------------------------- */
-
-/* The next component from *i on that has a score (context scores -1 and
- * is not ranked), *i moved past it; NULL after the last. */
-static const component_t *next_ranked(const report_t *r, size_t *i)
-{
-    while (*i < r->ncomp) {
-        const component_t *cp = &r->comp[(*i)++];
-        if (!(cp->score < 0))
-            return cp;
-    }
-    return NULL;
-}
 
 /* "v ± ci" (or "v", or "-") into buf. */
 static const char *pm(char *buf, size_t size, double v, double ci)
@@ -1109,7 +1278,7 @@ static const char *metric_label(const capacity_t *c, char *buf, size_t size)
         snprintf(buf, size, "traffic multiple m (traffic.rate %.6g/s x m%s)", c->rate,
                  c->nkeys > 1 ? ", and the profile's rates" : "");
     else
-        snprintf(buf, size, "%s%s", c->path, c->integer ? " (integers)" : "");
+        snprintf(buf, size, "%s%s%s%s", c->path, c->integer ? " (integers)" : "", c->unit[0] ? " in " : "", c->unit);
     return buf;
 }
 
@@ -1118,11 +1287,21 @@ static void answer(FILE *f, const capacity_t *c)
 {
     double ulo, uhi;
     unsure_band(c, &ulo, &uhi);
-    fprintf(f, "every gate holds up to %s", c->probes[c->lp].xtext);
-    if (c->ff >= 0)
-        fprintf(f, "; fails by %s: the breaking point lies in [%s, %s]", c->probes[c->ff].xtext,
-                c->probes[c->lp].xtext, c->probes[c->ff].xtext);
-    else
+    const char *lp = c->probes[c->lp].xtext, *ff = c->ff >= 0 ? c->probes[c->ff].xtext : NULL;
+    if (c->sense > 0) {
+        fprintf(f, "every gate holds up to %s", lp);
+        if (ff)
+            fprintf(f, "; fails by %s: the breaking point lies in [%s, %s]", ff, lp, ff);
+    } else {
+        fprintf(f, "every gate holds down to %s (the smallest value at which every SLO holds", lp);
+        if (ff && c->integer && c->probes[c->lp].x - c->probes[c->ff].x <= 1)
+            fprintf(f, ": %s); fails at %s", lp, ff);
+        else if (ff)
+            fprintf(f, " lies in [%s, %s]); fails at %s", ff, lp, ff);
+        else
+            fputc(')', f);
+    }
+    if (!ff)
         fprintf(f, "; no value in the range fails with confidence");
     if (!isnan(ulo) && ulo == uhi)
         fprintf(f, " (undecided at %.6g with %d replications)", ulo, c->o->max_replications);
@@ -1175,12 +1354,18 @@ void capacity_print(FILE *f, const capacity_t *c)
     if (r.brk) {
         fprintf(f, "bottlenecks at %s (ranked; 1 = saturated), beside %s:\n", r.brk->xtext,
                 r.pass ? r.pass->xtext : "-");
-        fprintf(f, "rank  %-28s %-40s %6s  %-22s %s\n", "component", "signal", "score", "at break", "at last pass");
-        size_t rank = 0, i = 0;
-        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
+        fprintf(f, "rank  %-28s %-44s %6s %6s  %-22s %s\n", "component", "signal (second below)", "score", "low",
+                "at break", "at last pass");
+        for (size_t i = 0; i < r.ncomp; i++) {
+            const component_t *cp = &r.comp[i];
             const signal_t *s = &cp->sig[cp->lead];
-            fprintf(f, "%4zu  %-28s %-40s %6.3f  %-22s %s\n", ++rank, cp->name, s->what, cp->score,
+            fprintf(f, "%4zu  %-28s %-44s %6.3f %6.3f  %-22s %s\n", i + 1, cp->name, s->what, s->score, s->lo,
                     pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+            if (cp->second >= 0) {
+                s = &cp->sig[cp->second];
+                fprintf(f, "      %-28s %-44s %6.3f %6.3f  %-22s %s\n", "", s->what, s->score, s->lo,
+                        pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+            }
         }
     }
     free(r.comp);
@@ -1209,6 +1394,10 @@ static void emit_json(FILE *f, const void *ctx)
     fprintf(f, ",\n  \"id\": \"%s\",\n  \"metric\": {\"kind\": \"%s\", \"path\": ", c->id,
             c->multiple ? "traffic_multiple" : c->integer ? "integer" : "number");
     gate_json_put(f, c->path);
+    if (c->unit[0]) {
+        fputs(", \"unit\": ", f);
+        gate_json_put(f, c->unit);
+    }
     fputs(", \"base_rate\": ", f);
     journal_put_num(f, c->multiple ? c->rate : NAN, "null");
     fputs("},\n  \"range\": [", f);
@@ -1221,7 +1410,8 @@ static void emit_json(FILE *f, const void *ctx)
                "  \"max_replications\": %d,\n  \"max_probes\": %d,\n",
             c->tol_rel ? "true" : "false", c->base->seed, c->o->replications, c->o->max_replications,
             c->o->max_probes);
-    fputs("  \"result\": {\"holds_up_to\": ", f);
+    fprintf(f, "  \"result\": {\"bound\": \"%s\", \"%s\": ", c->sense > 0 ? "largest_passing" : "smallest_passing",
+            c->sense > 0 ? "holds_up_to" : "holds_down_to");
     journal_put_num(f, c->probes[c->lp].x, "null");
     fputs(", \"fails_by\": ", f);
     journal_put_num(f, c->ff >= 0 ? c->probes[c->ff].x : NAN, "null");
@@ -1276,9 +1466,16 @@ static void emit_json(FILE *f, const void *ctx)
         fprintf(f, "%s\n    {\"component\": ", i ? "," : "");
         gate_json_put(f, cp->name);
         fputs(", \"score\": ", f);
-        journal_put_num(f, cp->score < 0 ? NAN : cp->score, "null");
+        journal_put_num(f, cp->score, "null");
+        fputs(", \"score_low\": ", f);
+        journal_put_num(f, cp->lo, "null");
         fputs(", \"lead\": ", f);
         gate_json_put(f, cp->sig[cp->lead].path);
+        fputs(", \"second\": ", f);
+        if (cp->second >= 0)
+            gate_json_put(f, cp->sig[cp->second].path);
+        else
+            fputs("null", f);
         fputs(", \"signals\": [", f);
         for (size_t s = 0; s < cp->nsig; s++) {
             const signal_t *sg = &cp->sig[s];
@@ -1288,6 +1485,10 @@ static void emit_json(FILE *f, const void *ctx)
             json_vc(f, "at", sg->v, sg->ci);
             fputs(", ", f);
             json_vc(f, "last_pass", sg->v0, sg->ci0);
+            fputs(", \"score\": ", f);
+            journal_put_num(f, sg->score, "null");
+            fputs(", \"score_low\": ", f);
+            journal_put_num(f, sg->lo, "null");
             fputc('}', f);
         }
         fputs("]}", f);
@@ -1320,17 +1521,27 @@ static void emit_md(FILE *f, const void *ctx)
         fprintf(f, "** (from %.6g).\n", r.first_gate_x);
     }
     if (r.brk && !oom) {
-        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\n| rank | component | signal | score | at %s | at %s |\n"
-                   "|---:|---|---|---:|---:|---:|\n",
+        fprintf(f, "\n### Bottlenecks at %s (beside %s)\n\nRanked by the low end of the score's 95%% interval "
+                   "(1 = saturated); each component's second signal below it.\n\n"
+                   "| rank | component | signal | score | low | at %s | at %s |\n"
+                   "|---:|---|---|---:|---:|---:|---:|\n",
                 r.brk->xtext, r.pass ? r.pass->xtext : "-", r.brk->xtext, r.pass ? r.pass->xtext : "-");
-        size_t rank = 0, i = 0;
-        for (const component_t *cp; (cp = next_ranked(&r, &i));) {
-            const signal_t *s = &cp->sig[cp->lead];
-            fprintf(f, "| %zu | ", ++rank);
-            gate_md_put(f, cp->name);
-            fputs(" | ", f);
-            gate_md_put(f, s->what);
-            fprintf(f, " | %.3f | %s | %s |\n", cp->score, pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
+        for (size_t i = 0; i < r.ncomp; i++) {
+            const component_t *cp = &r.comp[i];
+            for (int k = 0; k < 2; k++) {
+                if (k == 1 && cp->second < 0)
+                    break;
+                const signal_t *s = &cp->sig[k == 0 ? cp->lead : (size_t)cp->second];
+                if (k == 0) {
+                    fprintf(f, "| %zu | ", i + 1);
+                    gate_md_put(f, cp->name);
+                } else
+                    fputs("| | ", f);
+                fputs(" | ", f);
+                gate_md_put(f, s->what);
+                fprintf(f, " | %.3f | %.3f | %s | %s |\n", s->score, s->lo, pm(b1, sizeof b1, s->v, s->ci),
+                        pm(b2, sizeof b2, s->v0, s->ci0));
+            }
         }
     }
     free(r.comp);

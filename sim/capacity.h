@@ -10,10 +10,13 @@
  * a replayed trace (traffic.replay) has no rate to multiply: --metric PATH
  * then. With --metric PATH the value is any numeric key, applied as
  * --set PATH=VALUE (bare numbers: per second, seconds, cores, bytes); a key
- * that takes integers is searched over integers. The search assumes that
- * the gates hold below the answer and fail above it (more traffic, longer
- * service times); a key whose growth helps (replicas) is refused when the
- * range shows it (the gates fail at LO).
+ * that takes integers is searched over integers; --range may carry the
+ * key's unit (2ms..30ms), written after each value. The direction comes
+ * from the range's ends: when LO passes, the gates hold below the answer
+ * (more traffic, longer service times) and the answer is the largest
+ * passing value; when LO does not pass and HI does, they hold above it (a
+ * key whose growth helps: replicas, concurrency) and the answer is the
+ * smallest passing value, found by bisection between the ends.
  *
  * A probe is the scenario at one value, judged by sim/probe.h: R
  * replications with seeds S..S+R-1 (the same at every value: common random
@@ -23,7 +26,9 @@
  * --max-replications; if it is still unsure the boundary lies in an
  * uncertain band and the probe says so.
  *
- * The search. LO must pass (else bad input: lower the range). Bracketing:
+ * The search (as the gates hold below the answer; the other direction is
+ * the same on -x). LO must pass (else, unless HI passes, bad input: the
+ * range brackets nothing, and each end's state is said). Bracketing:
  * from LO the value doubles (LO > 0; else it goes to HI at once), capped at
  * HI, until a probe fails; if HI passes the range does not bracket the
  * answer (bad input: raise HI). Then bisection: the gap between the largest
@@ -125,5 +130,17 @@ void capacity_print(FILE *f, const capacity_t *c);
 void capacity_abandon(capacity_t *c);
 /* Writes dir/capacity.json and dir/capacity.md whole, removes the journal. */
 int capacity_finish(capacity_t *c, char *err, size_t errlen);
+
+/* The bottleneck report's ranking (exposed for its tests). A saturation
+ * score has a low end: the score at the end of its values' 95% intervals
+ * nearest to "not saturated". capacity_rank puts 0..n-1 into order, by the
+ * low end (highest first), then the score, a tie keeping the given order:
+ * a score whose interval reaches down to nothing (one bad replication of
+ * three) does not outrank one that is surely high. */
+void capacity_rank(size_t n, const double *score, const double *lo, size_t *order);
+/* How much a signal grew from the last pass (last) to the break (brk), as a
+ * score in [0, 1): 1 - (last + add) / (brk + add), 0 when it did not grow
+ * (add smooths a value near 0: 1 for a queue's length, a wait in ms). */
+double capacity_growth(double brk, double last, double add);
 
 #endif

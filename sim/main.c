@@ -220,7 +220,8 @@ static const char usage_capacity[] =
     "value (common random numbers); it passes when every gate's whole 95% interval passes, fails\n"
     "when one gate's whole interval fails, and is given more replications (doubling, up to\n"
     "--max-replications) while it can tell neither. The search doubles the value from LO until a\n"
-    "probe fails, then bisects to --tolerance. Beside the answer: the gate that fails first and\n"
+    "probe fails, then bisects to --tolerance; when LO fails and HI holds (a key whose growth\n"
+    "helps: replicas, concurrency), it bisects for the smallest value that holds. Beside the answer: the gate that fails first and\n"
     "the components ranked by saturation at the breaking point (utilisation, rejections,\n"
     "autoscalers at their maximum, database pool and servers, Redis), against the last passing\n"
     "probe. Prints the report; writes DIR/capacity.json and DIR/capacity.md. Exit 0 when the\n"
@@ -228,7 +229,8 @@ static const char usage_capacity[] =
     "or does not bracket the answer), 3 on an internal error.\n"
     "\n"
     "      --metric PATH       the key to search (default: the traffic multiple; traffic.rate is the same)\n"
-    "      --range LO..HI      where to search (default 0.5..8 for the multiple; required with --metric)\n"
+    "      --range LO..HI      where to search (default 0.5..8 for the multiple; required with --metric;\n"
+    "                          the key's units allowed, the same at both ends: 2ms..30ms)\n"
     "      --tolerance T       stop when the interval is this narrow: a number in the key's unit, or\n"
     "                          a percentage of the answer (default 2%)\n"
     "  -r, --replications R    per probe, at least 2 (default 5)\n"
@@ -1407,6 +1409,11 @@ static int cmd_capacity(int argc, char **argv)
                 return cli_usage_error("capacity", "--max-probes: expected an integer from 2 to 200, got", optarg);
             break;
         case 'R': resume = 1; break;
+        case 'r': /* a verdict needs an interval: 2 at least, said as such */
+            if (cli_parse_count(optarg, 2, 10000, &co.reps) != 0)
+                return cli_usage_error("capacity", "--replications: expected an integer from 2 to 10000 (a verdict "
+                                                   "needs an interval), got", optarg);
+            break;
         case 'h': fputs(usage_capacity, stdout); return 0;
         default:
             if ((rc = other_option("capacity", c, argv, &co)) != 0)

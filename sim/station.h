@@ -213,8 +213,10 @@ typedef struct source_kind {
     void (*report)(FILE *f, const station_report_t *rep);
     /* The keys whose values are sc's offered load, as --set paths, with
      * their values (a traffic multiple m sets each to m times its value;
-     * `clustersim capacity`): how many (at most max), or -1 with a message
-     * in err when the load has no rate to multiply (file: sc's, for it). */
+     * `clustersim capacity`): how many there are, of which the first max
+     * are written (as snprintf: call with max 0 to count them), or -1 with a
+     * message in err when the load has no rate to multiply (file: sc's, for
+     * it). */
     int (*load_keys)(const scenario_t *sc, const char *file, char (*paths)[SOURCE_KEY_LEN], double *values,
                      size_t max, char *err, size_t errlen);
 } source_kind_t;

@@ -75,6 +75,41 @@ else
     not_ok "output independent of -j" "exit $rc" "$(diff "$TMP/mmc/capacity.json" "$TMP/mmc-j1/capacity.json" | head -3)"
 fi
 
+# ---- the same queue with its rate given as a profile of 100 points ----------------------------------
+# 100 points of 100/s each (a profile longer than 64 points given as rates, which the traffic
+# multiple once refused): the rate is the constant 100/s, so the breaking multiple is the same m*
+{
+    sed -n '1,/^  arrivals:/p' "$DIR/mmc.yaml" | sed -e 's/^name: mmc$/name: mmc-profile/' -e '/^  rate:/d'
+    echo "  profile:"
+    for i in $(seq 0 99); do echo "    - {at: $((i * 9))s, rate: 100/s}"; done
+    sed -n '/^services:/,$p' "$DIR/mmc.yaml"
+} >"$TMP/mmc-profile.yaml"
+run capacity "$TMP/mmc-profile.yaml" -o "$TMP/prof" -j 2 -q
+verdict=$(python3 - "$TMP/prof/capacity.json" <<'PY'
+import json, math, sys
+c, mu, W = 4, 100.0, 0.005
+def wq(l):
+    a = l / mu
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c * mu - l)
+lo, hi = 1.0, c * mu * (1 - 1e-12)
+for _ in range(200):
+    mid = (lo + hi) / 2
+    lo, hi = (mid, hi) if wq(mid) <= W else (lo, mid)
+m_star = lo / 100.0
+r = json.load(open(sys.argv[1]))["result"]
+lp, ff = r["holds_up_to"], r["fails_by"]
+ok = ff is not None and lp <= m_star <= ff and (ff - lp) <= 0.05 * m_star
+print("ok" if ok else "bad", "m*=%.4f" % m_star, "interval [%s, %s]" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "a 100-point profile of 100/s: the Erlang C breaking multiple lies in the reported interval ($verdict)"
+else
+    not_ok "the traffic multiple of a 100-point profile" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
 # ---- --metric PATH: the same queue at 100/s, searching the mean service time ------------------------
 # Wq at lambda = 100/s as a function of the mean service time s (mu = 1/s); the breaking s* solves
 # Wq = 5 ms (about 25 ms), computed from the same formula
@@ -102,6 +137,55 @@ if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
     ok "--metric services.web.service_time.mean: the Erlang C breaking service time lies in the interval ($verdict)"
 else
     not_ok "--metric PATH search" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
+# the same search with the range in the key's unit (as --vary takes it): 2ms..39ms, values in ms
+run capacity "$DIR/mmc.yaml" --metric services.web.service_time.mean --range 2ms..39ms -o "$TMP/svc-ms" -j 2 -q
+verdict=$(python3 - "$TMP/svc/capacity.json" "$TMP/svc-ms/capacity.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+lp, ff = b["result"]["holds_up_to"], b["result"]["fails_by"]
+# the bare-number search above found s* (Erlang C) in its interval; in ms the interval is 1000 times it
+ok = b["metric"].get("unit") == "ms" and ff is not None and \
+     abs(lp - 1000 * a["result"]["holds_up_to"]) < 1e-9 and abs(ff - 1000 * a["result"]["fails_by"]) < 1e-9
+print("ok" if ok else "bad", "interval [%s, %s] ms" % (lp, ff))
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
+    ok "--range 2ms..39ms: the interval of the bare-number search, in ms ($verdict)"
+else
+    not_ok "--range with units" "exit $rc" "$verdict" "$(one_line "$ERR")"
+fi
+
+# ---- a key whose growth helps: the smallest concurrency c that meets the gate ----------------------
+# At lambda = 350/s the M/M/c mean wait (Erlang C, as above, mu = 100/s) is unbounded for c <= 3,
+# about 14.8 ms at c = 4 and 2.5 ms at c = 5: the gate (<= 5 ms) fails at LO = 1 and holds at HI = 16,
+# so the answer is the smallest passing c, c* computed here; concurrency takes integers, so the
+# interval must be exact: c* - 1 fails, c* passes.
+run capacity "$DIR/mmc.yaml" --metric services.web.concurrency --range 1..16 --set traffic.rate=350/s \
+    -o "$TMP/conc" -j 2
+verdict=$(python3 - "$TMP/conc/capacity.json" <<'PY'
+import json, math, sys
+lam, mu, W = 350.0, 100.0, 0.005
+def wq(c):
+    a = lam / mu
+    if a >= c:
+        return math.inf
+    top = a**c / math.factorial(c) * c / (c - a)
+    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return C / (c * mu - lam)
+c_star = min(c for c in range(1, 17) if wq(c) <= W)
+d = json.load(open(sys.argv[1]))
+r = d["result"]
+ok = (d["metric"]["kind"] == "integer" and r.get("bound") == "smallest_passing" and
+      r.get("holds_down_to") == c_star and r.get("fails_by") == c_star - 1)
+print("ok" if ok else "bad", "c*=%d" % c_star, "result %s" % r)
+PY
+)
+if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ] && grep -q "the smallest value at which every SLO holds: " "$OUT"; then
+    ok "--metric services.web.concurrency at 350/s: the smallest c meeting the gate is Erlang C's ($verdict)"
+else
+    not_ok "the smallest passing concurrency" "exit $rc" "$verdict" "$(one_line "$ERR")"
 fi
 
 # ---- the bottleneck: the undersized tier of two ---------------------------------------------------
@@ -151,8 +235,16 @@ expect2() { # DESCRIPTION PATTERN ARGS...
         not_ok "$what: exit 2" "exit $rc" "$(one_line "$ERR")"
     fi
 }
-expect2 "an unknown --metric key" "services.web: unknown key 'nope'" "$DIR/mmc.yaml" --metric services.web.nope \
+# a path that is not a numeric key is said of --metric, at the path's column
+# (it was said of --range, as if the range's start were refused)
+expect2 "an unknown --metric key" "^--metric:1:14: services.web: unknown key 'nope'" "$DIR/mmc.yaml" \
+    --metric services.web.nope --range 1..2 -o "$TMP/bad"
+expect2 "an unknown --metric key of traffic" "^--metric:1:9: traffic: unknown key 'nope'" "$DIR/mmc.yaml" \
+    --metric traffic.nope --range 1..2 -o "$TMP/bad"
+expect2 "an unknown top-level --metric key" "^--metric:1:1: unknown key 'foo'" "$DIR/mmc.yaml" --metric foo.bar \
     --range 1..2 -o "$TMP/bad"
+expect2 "a --metric path naming a mapping" "^--metric:1:14: services.web: expected a mapping" "$DIR/mmc.yaml" \
+    --metric services.web --range 1..2 -o "$TMP/bad"
 expect2 "a --metric path naming no component" "not a key of" "$DIR/mmc.yaml" --metric services.wbe.replicas \
     --range 1..2 -o "$TMP/bad"
 expect2 "an empty range" "--range:1:1: the range 4..1 is empty" "$DIR/mmc.yaml" --range 4..1 -o "$TMP/bad"
@@ -163,14 +255,24 @@ if [ ! -e "$TMP/bad1/capacity.journal" ] && [ ! -e "$TMP/bad2/capacity.journal" 
 else
     not_ok "no journal after a range error" "$(ls "$TMP/bad1" "$TMP/bad2")"
 fi
+# a service time of 1 s or 2 s at 100/s on 4 workers: nothing completes at either end
+expect2 "a range overloaded at both ends" \
+    "overloaded: nothing completed at LO = 1 (gate 'mean wait' has no sample in 5 replications)" \
+    "$DIR/mmc.yaml" --metric services.web.service_time --range 1..2 -o "$TMP/bad3"
+expect2 "a key whose growth helps, holding at both ends" "give a higher HI (if the gates hold below the answer) or a lower LO" \
+    "$DIR/mmc.yaml" --metric services.web.concurrency --range 2..64 -o "$TMP/bad4"
 expect2 "--metric without --range" "needs a --range" "$DIR/mmc.yaml" --metric services.web.concurrency
 # a range's end that gives a value the key refuses is said of --range, at that
 # end (it was labelled --metric:1:14, a column of the generated override)
 expect2 "a range whose end the key refuses" \
-    "--range:1:4: the range's end, 20000, gives a value the scenario refuses: services.web.replicas: '20000' is out of range" \
+    "^--range:1:4: the range's end, 20000, gives a value the scenario refuses: services.web.replicas: '20000' is out of range" \
     "$DIR/mmc.yaml" --metric services.web.replicas --range 1..20000 -o "$TMP/bad"
 expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo=[]' -o "$TMP/bad"
-expect2 "one replication" "at least 2" "$DIR/mmc.yaml" -r 1
+# the message states the true minimum (it said "from 1 to 10000", then refused 1)
+expect2 "one replication" "--replications: expected an integer from 2 to 10000" "$DIR/mmc.yaml" -r 1
+expect2 "no replications" "--replications: expected an integer from 2 to 10000" "$DIR/mmc.yaml" -r 0
+expect2 "a range with two units" "^--range:1:1: LO and HI must have the same unit" "$DIR/mmc.yaml" \
+    --metric services.web.service_time.mean --range 2ms..1s
 
 # ---- interrupted, then --resume --------------------------------------------------------------------
 SLOW=(capacity "$DIR/mmc.yaml" -j 1 -q)
