@@ -199,6 +199,41 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Whether --snapshot's file can be written: not a directory, in a directory
+ * that exists and takes new files (an existing file: one we may write).
+ * Checked before anything is loaded or run, as clustersim's -o is: a bad
+ * path is bad input (2, after a message), not a failure at the end of a
+ * whole live run. A write that still fails later is exit 3. */
+static int check_snapshot(const char *path)
+{
+    struct stat st;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return bad_option("--snapshot", 1, "is a directory, not a file name", path);
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return bad_option("--snapshot", 1, "the path is too long", path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "--snapshot:1:1: no directory '%s' to write '%s' into\n", dir, path);
+        return 2;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "--snapshot:1:1: cannot write '%s' in '%s': %s\n", path, dir, strerror(errno));
+        return 2;
+    }
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+        fprintf(stderr, "--snapshot:1:1: cannot write '%s': %s\n", path, strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
 /* ---- live mode ------------------------------------------------------------ */
 
 enum { LIVE_SERIES, LIVE_EVENTS, LIVE_AUTOSCALER, LIVE_PIPES };
@@ -700,6 +735,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (o.snapshot && !o.bench && (rc = check_snapshot(o.snapshot)) != 0)
+        return rc;
     signal(SIGPIPE, SIG_IGN);
     vrun_t runs[2];
     memset(runs, 0, sizeof runs);

@@ -26,7 +26,9 @@ fi
 # those libraries only, so the viewer's own allocations stay leak-checked.
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/tests/view/lsan.supp"
 
-view() { "$VIEW" "$@" >"$OUT" 2>"$ERR"; rc=$?; }
+# (at most VIEW_TIMEOUT seconds: a check that must fail before anything runs
+# says so with a short one; timeout's 124 is then the failure)
+view() { timeout "${VIEW_TIMEOUT:-600}" "$VIEW" "$@" >"$OUT" 2>"$ERR"; rc=$?; }
 
 # the PNG's width and height from its IHDR chunk
 png_size() { python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(24); print("%dx%d" % struct.unpack(">II", b[16:24]) if b[:8]==b"\x89PNG\r\n\x1a\n" else "not a png")' "$1"; }
@@ -128,6 +130,20 @@ bad "--replication:1:1: $TMP/run holds one replication (0), not 1" "$TMP/run" --
 bad "$TMP/run/missing.yaml: cannot open" "$TMP/run/missing.yaml"
 bad "--set[1]:1:23: services.web.replicas" scenarios/quickstart.yaml --snapshot "$TMP/x.png" --set services.web.replicas=x
 [ ! -e "$TMP/x.png" ] && ok "no PNG is written on bad input" || not_ok "a PNG was written on bad input"
+# a --snapshot that cannot be written is bad input found before anything is
+# loaded or run (as clustersim run -o): a live scenario of a simulated year
+# would take minutes to run before a write could fail
+bad "--snapshot:1:1: no directory '$TMP/nodir'" "$TMP/run" --snapshot "$TMP/nodir/x.png"
+bad "--snapshot:1:1: is a directory" "$TMP/run" --snapshot "$TMP/empty"
+VIEW_TIMEOUT=20
+bad "--snapshot:1:1: no directory '$TMP/nodir'" scenarios/quickstart.yaml --snapshot "$TMP/nodir/x.png" --set duration=365d
+bad "--snapshot:1:1: is a directory" scenarios/quickstart.yaml --snapshot "$TMP/empty" --set duration=365d
+unset VIEW_TIMEOUT
+if [ "$(id -u)" != 0 ]; then # root writes anywhere
+    mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
+    bad "--snapshot:1:1: cannot write '$TMP/ro/x.png' in '$TMP/ro'" "$TMP/run" --snapshot "$TMP/ro/x.png"
+    chmod 755 "$TMP/ro"
+fi
 
 # ---- the window, under Xvfb ---------------------------------------------------
 if ! command -v xvfb-run >/dev/null; then
