@@ -195,6 +195,16 @@ static double sync_cpu(const vsync_t *s, const char *svc)
     return NAN;
 }
 
+/* Whether autoscaler.csv has a sync of svc (a service without an
+ * autoscaler has none). */
+static bool has_syncs(const vrun_t *r, const char *svc)
+{
+    for (int i = 0; i < r->nsyncs; i++)
+        if (strcmp(r->syncs[i].service, svc) == 0)
+            return true;
+    return false;
+}
+
 /* The HPA's CPU target (%) for svc from autoscaler.csv, or NAN. */
 static double cpu_target(const vrun_t *r, const char *svc)
 {
@@ -906,7 +916,8 @@ static void draw_sync(vview_t *v)
         if (isfinite(mt->target))
             fill(v, (vrect_t){tx - 1, bar.y - 3, 3, bar.h + 6}, VCOL_SLO);
         if (isfinite(mt->proposal))
-            textf(v, v->small, VCOL_TEXT, bx + bw + 6, bar.y - 1, 0, "\xe2\x86\x92 %g pods", mt->proposal);
+            textf(v, v->small, VCOL_TEXT, bx + bw + 6, bar.y - 1, 0, "\xe2\x86\x92 %g %s", mt->proposal,
+                  mt->proposal == 1 ? "pod" : "pods");
         else
             text(v, v->small, VCOL_DIM, bx + bw + 6, bar.y - 1, 0, "no proposal");
     }
@@ -1060,7 +1071,9 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
         label(v, VCOL_SLO, pl.x + pl.w - 4, targets_y - 15 < pl.y ? targets_y + 2 : targets_y - 15, 2, target_txt);
     if (c == VCH_CPU && !isfinite(cpu_target(v->run[0], svc)))
         snprintf(note, sizeof note, "%s",
-                 v->run[0]->has_autoscaler ? "no CPU metric in its HPA" : "HPA target: no autoscaler.csv");
+                 !v->run[0]->has_autoscaler   ? "HPA target: no autoscaler.csv"
+                 : has_syncs(v->run[0], svc) ? "no CPU metric in its HPA"
+                                             : "no autoscaler");
     if (c == VCH_COST && !v->run[0]->has_summary)
         snprintf(note, sizeof note, "prices are known when the run ends (summary.json)");
     if (c == VCH_COST && v->run[0]->has_summary)
