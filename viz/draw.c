@@ -174,7 +174,9 @@ static double *derived_series(const vrun_t *r)
                 if (isfinite(v))
                     acc += r->cdn_egress_usd * v * dt / egress_total;
             }
-            if (fixed > 0 && span > 0)
+            if (r->live_prices)
+                acc += r->fixed_usd_hour * dt / 3600;
+            else if (fixed > 0 && span > 0)
                 acc += fixed * dt / span;
         }
         c[j] = acc;
@@ -1306,7 +1308,10 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
                  : has_syncs(v->run[0], svc) ? "no CPU metric in its HPA"
                                              : "no autoscaler");
     if (c == VCH_COST && !v->run[0]->has_summary)
-        snprintf(note, sizeof note, "prices are known when the run ends (summary.json)");
+        snprintf(note, sizeof note, "%s",
+                 !v->run[0]->live_prices ? "cost: known at the run's end (summary.json)"
+                 : v->run[0]->nedges     ? "at the scenario's prices; CDN egress known at the run's end"
+                                         : "at the scenario's prices");
     if (c == VCH_COST && v->run[0]->has_summary)
         snprintf(note, sizeof note, "summary: %.2f USD after warm-up", v->run[0]->cost_total_usd);
     /* the note at the right, where it clears the legend */

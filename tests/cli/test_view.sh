@@ -57,8 +57,7 @@ view "$TMP/run" "$TMP/run" --snapshot "$TMP/c.png"
 # layout at 1600x900: the right column starts at 2/5 of the width (640); the
 # charts start 2 px under the 30 px header, each (900 - 30 - 70 - 22 - 4) / 6
 # = 129 px high, so the first five (rate, replicas, latency, CPU, errors)
-# cover rows 32 to 677. (The sixth, cost, needs summary.json's prices, which
-# a live run has only at its end.)
+# cover rows 32 to 677.
 cat >"$TMP/pngcmp.py" <<'EOF'
 import struct, sys, zlib
 def rows(path):
@@ -80,6 +79,14 @@ view "$TMP/run" --snapshot "$TMP/replay.png"
 d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 640 32 1600 677 2>&1)
 [ "$d" = 0 ] && ok "live --snapshot: the five charts are the replay's, pixel for pixel" ||
     not_ok "live snapshot against replay" "$d pixels differ; rc $rc $(first_err)"
+# The sixth, cost: live, from the scenario's prices (summary.json comes at
+# the end); hpa-step bills pods alone, so the line and its axis are the
+# replay's (rebuilt from summary.json's price per pod-hour): its plot area
+# and y labels, rows 695 (18 px under the chart's top, 677) to 804, pixel
+# for pixel (the note in its title line says where the prices come from).
+d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 640 695 1600 804 2>&1)
+[ "$d" = 0 ] && ok "live --snapshot: the cost chart is the replay's, from the scenario's prices" ||
+    not_ok "live cost chart against replay" "$d pixels differ"
 # and the two differ where they should, or the comparison proves nothing
 d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 0 0 640 30 2>&1)
 [ "$d" != 0 ] && ok "live --snapshot: the header says live, not replay" || not_ok "the headers are the same" "$d"
