@@ -22,7 +22,7 @@ PKGS     := gsl yaml-0.1 libcjson
 TESTPKGS := cmocka
 DEB_PKGS := make gcc pkg-config libgsl-dev libyaml-dev libcjson-dev libcmocka-dev python3 \
             libopenmpi-dev openmpi-bin \
-            libsdl2-dev libsdl2-ttf-dev zlib1g-dev fonts-dejavu-core xvfb xauth $(NB_PKGS)
+            libsdl2-dev libsdl2-ttf-dev zlib1g-dev fonts-dejavu-core xvfb xauth libxtst6 $(NB_PKGS)
 # The notebooks (notebooks/, run by tests/cli/test_notebooks.sh) use Debian's
 # python3 and these packages, never an interpreter found first on PATH (a
 # pyenv or virtualenv python3 would not have them): NB_PYTHON is passed to the

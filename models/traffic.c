@@ -920,7 +920,13 @@ static void traffic_destroy(world_t *w, void *state)
 static void traffic_sample(world_t *w, void *state, double t, double secs)
 {
     traffic_t *tr = state;
-    world_series(w, t, NULL, "offered_rate", traffic_rate_at(tr->cfg, w->now));
+    /* the rate arrivals are drawn at now: the base rate (profile) times the
+     * regions' daily curves and the flash crowds where they modulate it
+     * (per sample, off the arrivals' path; unmodulated, the base rate) */
+    double offered = traffic_rate_at(tr->cfg, w->now);
+    if (tr->modulated && !tr->cfg->timestamps)
+        offered *= traffic_modulation(tr->cfg, w->now, NULL);
+    world_series(w, t, NULL, "offered_rate", offered);
     world_series(w, t, NULL, "arrival_rate", (double)tr->iv_arrivals / secs);
     tr->iv_arrivals = 0;
     const regions_cfg_t *rg = tr->cfg->regions;

@@ -21,22 +21,24 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "models/geo.h"
 #include "viz/draw.h"
 #include "viz/png.h"
 
 /* under build/, which every build has (tests run from the repository root) */
 static char tmpdir[] = "build/test-view-XXXXXX";
 static char dir[64]; /* tmpdir/run: the results */
+static char jnb[64]; /* tmpdir/jnb: johannesburg-outage, shortened (setup) */
 
 /* hpa-step's duration (30 min): its last sample, the right end of the time axis */
 #define RUN_END 1800.0
 
 /* Series name in DIR/timeseries.csv (replication 0): its value at time t
  * (-1 without a row there) and its largest value (0 without rows). */
-static void csv_series(const char *name, double t, double *at, double *max)
+static void csv_series_in(const char *d, const char *name, double t, double *at, double *max)
 {
     char path[256], line[512];
-    snprintf(path, sizeof path, "%s/timeseries.csv", dir);
+    snprintf(path, sizeof path, "%s/timeseries.csv", d);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     *at = -1;
@@ -53,6 +55,11 @@ static void csv_series(const char *name, double t, double *at, double *max)
         }
     }
     fclose(f);
+}
+
+static void csv_series(const char *name, double t, double *at, double *max)
+{
+    csv_series_in(dir, name, t, at, max);
 }
 
 /* The value of series name at time t (replication 0); it must have one. */
@@ -112,6 +119,17 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "%s/run", tmpdir);
     if (run_hpa_step("", dir) != 0)
         return -1;
+    /* the outage scenario, its Johannesburg edge down from 10 to 20 min of 30 */
+    const char *exe = getenv("CLUSTERSIM") ? getenv("CLUSTERSIM") : "bin/clustersim";
+    char cmd[1024];
+    snprintf(jnb, sizeof jnb, "%s/jnb", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "%s run scenarios/johannesburg-outage.yaml --duration 30m --set warmup=0s "
+             "--set 'faults=[{at: 10m, target: cdn.johannesburg, fault: region_outage, duration: 10m}]' "
+             "-q -o %s >/dev/null 2>&1",
+             exe, jnb);
+    if (system(cmd) != 0)
+        return -1;
     return TTF_Init();
 }
 
@@ -137,11 +155,11 @@ typedef struct frame {
     vrun_t r;
 } frame_t;
 
-static void draw(frame_t *f, int w, int h, double cursor)
+static void draw_dir(frame_t *f, const char *d_, int w, int h, double cursor)
 {
     diag_t d;
     diag_init(&d);
-    assert_int_equal(vdata_load(&f->r, dir, 0, &d), 0);
+    assert_int_equal(vdata_load(&f->r, d_, 0, &d), 0);
     f->s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
     assert_non_null(f->s);
     f->ren = SDL_CreateSoftwareRenderer(f->s);
@@ -154,6 +172,11 @@ static void draw(frame_t *f, int w, int h, double cursor)
     f->v.mode = "replay";
     f->v.cursor = cursor;
     vview_draw(&f->v, w, h);
+}
+
+static void draw(frame_t *f, int w, int h, double cursor)
+{
+    draw_dir(f, dir, w, h, cursor);
 }
 
 static void undraw(frame_t *f)
@@ -190,8 +213,96 @@ static void test_replica_line(void **state)
             assert_int_not_equal(pixel(f.s, x, vmap_y(pl, ready + 1, ymax)), VCOL_READY);
             assert_int_not_equal(pixel(f.s, x, vmap_y(pl, ready - 1, ymax)), VCOL_READY);
         }
+        /* a sample in the scale-up where fewer pods are Ready than desired,
+         * the same at the samples before and after it (so no line's
+         * segment towards a neighbour crosses its column): each line at
+         * its own value, which a line drawing another series would miss */
+        double t = -1, want = 0, ready = 0;
+        for (double s = 10; s + 5 <= RUN_END && t < 0; s += 5) {
+            want = csv_value("api-gateway.replicas_desired", s);
+            ready = csv_value("api-gateway.replicas_ready", s);
+            bool steady = true;
+            for (double ds = -5; ds <= 5; ds += 10)
+                steady = steady && csv_value("api-gateway.replicas_desired", s + ds) == want &&
+                         csv_value("api-gateway.replicas_ready", s + ds) == ready;
+            if (steady && ready + 2 <= want)
+                t = s;
+        }
+        assert_true(t > 0);
+        int x = vmap_x(pl, t, RUN_END), yr = vmap_y(pl, ready, ymax), yd = vmap_y(pl, want, ymax);
+        if (pixel(f.s, x, yr) != VCOL_READY || pixel(f.s, x, yd) != VCOL_DESIRED) {
+            print_error("size %dx%d, t %g: ready %g at (%d, %d) is %06x; desired %g at (%d, %d) is %06x\n",
+                        sizes[k][0], sizes[k][1], t, ready, x, yr, (unsigned)pixel(f.s, x, yr), want, x, yd,
+                        (unsigned)pixel(f.s, x, yd));
+            fail();
+        }
         undraw(&f);
     }
+}
+
+/* The map: Johannesburg's mark where its coordinates put it (vmap_geo),
+ * green (its users' p95 under 100 ms), with no cross while its edge is up
+ * and the red cross of DOWN over its corners while it is down; a frame at
+ * the minimum size labels every location it marks. */
+static void test_map(void **state)
+{
+    (void)state;
+    const geo_location_t *loc = geo_location(geo_find("johannesburg"));
+    assert_non_null(loc);
+    static const double at[] = {300, 900}; /* up, then down (10 to 20 min) */
+    for (int k = 0; k < 2; k++) {
+        double rate, p95, up, max;
+        csv_series_in(jnb, "edge.johannesburg.requests_rps", at[k], &rate, &max);
+        csv_series_in(jnb, "region.johannesburg.latency_p95_ms", at[k], &p95, &max);
+        csv_series_in(jnb, "edge.johannesburg.up", at[k], &up, &max);
+        assert_true(rate >= 0 && p95 > 0 && p95 < 100 && up == (k == 0));
+        frame_t f;
+        draw_dir(&f, jnb, 1600, 900, at[k]);
+        int x, y, rad = 4 + (int)lround(sqrt(rate) / 2);
+        rad = rad > 18 ? 18 : rad;
+        vmap_geo(&f.v.L.map, loc->lat, loc->lon, &x, &y);
+        /* the mark, one pixel in from its edge left and right (its centre
+         * is under the cross when down) */
+        assert_int_equal(pixel(f.s, x + rad - 1, y), VCOL_READY);
+        assert_int_equal(pixel(f.s, x - rad + 1, y), VCOL_READY);
+        /* the cross's ends: (x -+ (rad + 3), y - (rad + 3)) */
+        uint32_t c1 = pixel(f.s, x - rad - 3, y - rad - 3), c2 = pixel(f.s, x + rad + 3, y - rad - 3);
+        if (k == 0)
+            assert_true(c1 != VCOL_EV_FAULT && c2 != VCOL_EV_FAULT);
+        else
+            assert_true(c1 == VCOL_EV_FAULT && c2 == VCOL_EV_FAULT);
+        undraw(&f);
+    }
+}
+
+/* No two time-axis labels overlap, whatever the width and the run's
+ * length: labels w px wide, the first left-aligned at its tick, the others
+ * centred, the last right-aligned (the worst case), at least 4 px apart. */
+static void test_time_ticks(void **state)
+{
+    (void)state;
+    static const double tmax[] = {600, 1800, 3600, 4 * 3600, 6 * 3600, 86400, 2 * 86400, 7 * 86400, 30 * 86400};
+    static const int label_w[] = {33, 40, 75};
+    for (size_t a = 0; a < sizeof tmax / sizeof tmax[0]; a++)
+        for (int width = 200; width <= 3000; width += 17)
+            for (size_t b = 0; b < sizeof label_w / sizeof label_w[0]; b++) {
+                int lw = label_w[b];
+                double step = vaxis_time_step(tmax[a], width, lw);
+                vrect_t ax = {0, 0, width, 20};
+                int n = (int)floor(tmax[a] / step + 1e-9) + 1, prev_right = -1000;
+                assert_true(n <= 9);
+                for (int k = 0; k < n; k++) {
+                    int x = vmap_x(&ax, k * step, tmax[a]);
+                    int left = k == 0 ? x : k == n - 1 ? x - lw : x - lw / 2;
+                    if (left < prev_right + 4) {
+                        print_error("tmax %g, width %d, label %d px: step %g puts label %d at %d, the one before "
+                                    "ends at %d\n",
+                                    tmax[a], width, lw, step, k, left, prev_right);
+                        fail();
+                    }
+                    prev_right = left + lw;
+                }
+            }
 }
 
 /* A series the run does not have draws nothing: the charts of a service
@@ -270,10 +381,10 @@ static int csv_sync(double t, double *value, double *target)
 /* The bar of metric m is drawn as the sync panel's rules say (vsync_bar):
  * the target's tick at target / scale, the value's bar (amber over its
  * target, green under) ending at value / scale. */
-static void check_bar(const frame_t *f, int m, double value, double target)
+static void check_bar(const frame_t *f, int m, int nm, double value, double target)
 {
     vrect_t bar;
-    assert_true(vsync_bar(&f->v.L, m, &bar));
+    assert_true(vsync_bar(&f->v.L, m, nm, &bar));
     double scale = vaxis_nice(value > target ? value : target);
     int tx = bar.x + (int)lround(target / scale * bar.w), vx = bar.x + (int)lround(value / scale * bar.w);
     int y = bar.y + bar.h / 2;
@@ -299,7 +410,7 @@ static void test_sync_panel(void **state)
     frame_t f;
     draw(&f, 1600, 900, 605);
     for (int m = 0; m < n; m++)
-        check_bar(&f, m, value[m], target[m]);
+        check_bar(&f, m, n, value[m], target[m]);
     undraw(&f);
     snprintf(path, sizeof path, "%s/autoscaler.csv", dir);
     snprintf(keep, sizeof keep, "%s/autoscaler.kept", tmpdir);
@@ -307,7 +418,7 @@ static void test_sync_panel(void **state)
     draw(&f, 1600, 900, 410);
     assert_false(f.r.has_autoscaler);
     vrect_t bar;
-    assert_true(vsync_bar(&f.v.L, 0, &bar));
+    assert_true(vsync_bar(&f.v.L, 0, 2, &bar));
     int tick_x = bar.x + (int)lround(70.0 / vaxis_nice(85) * bar.w);
     assert_int_not_equal(pixel(f.s, tick_x, bar.y + bar.h / 2), VCOL_SLO);
     undraw(&f);
@@ -315,8 +426,8 @@ static void test_sync_panel(void **state)
     assert_int_equal(system(cmd), 0);
     draw(&f, 1600, 900, 410);
     assert_true(f.r.has_autoscaler);
-    check_bar(&f, 0, 85, 70);
-    check_bar(&f, 1, 250, 100);
+    check_bar(&f, 0, 2, 85, 70);
+    check_bar(&f, 1, 2, 250, 100);
     /* the CPU chart's HPA target line at 70%, and a dot for what the sync
      * at 405 s saw (85%); the axis covers the series (a fraction, shown in
      * %) and the fixture's values */
@@ -408,6 +519,63 @@ static void test_compare_lanes(void **state)
     vdata_free(&c);
 }
 
+/* Pixels of colour col in the header (row 0 to 29). */
+static int header_pixels(const frame_t *f, uint32_t col)
+{
+    int n = 0;
+    for (int y = 0; y < 30; y++)
+        for (int x = 0; x < f->s->w; x++)
+            n += pixel(f->s, x, y) == col;
+    return n;
+}
+
+/* Compare, past the shorter run's end: its legend values are a dash, not
+ * its last sample's; the longer run's are its own. And the header says, in
+ * amber, when the two runs are of different scenarios. */
+static void test_compare_past_end(void **state)
+{
+    (void)state;
+    char longer[128], txt[160], want[160];
+    snprintf(longer, sizeof longer, "%s/long", tmpdir);
+    assert_int_equal(run_hpa_step("--duration 1h ", longer), 0);
+    frame_t f;
+    vrun_t c;
+    diag_t d;
+    diag_init(&d);
+    assert_int_equal(vdata_load(&c, longer, 0, &d), 0);
+    draw(&f, 1600, 900, 2700);
+    f.v.run[1] = &c;
+    f.v.nruns = 2;
+    f.v.mode = "compare";
+    vview_draw(&f.v, 1600, 900);
+    double pods, max;
+    csv_series_in(longer, "api-gateway.replicas", 2700, &pods, &max);
+    assert_true(pods >= 1);
+    assert_true(vlegend_text(&f.v, VCH_REPLICAS, 0, true, txt, sizeof txt));
+    snprintf(want, sizeof want, "pods \xe2\x80\x93 / %g pods", pods);
+    assert_string_equal(txt, want);
+    /* within both runs: both values */
+    f.v.cursor = 600;
+    assert_true(vlegend_text(&f.v, VCH_REPLICAS, 0, false, txt, sizeof txt));
+    csv_series_in(longer, "api-gateway.replicas", 600, &pods, &max);
+    snprintf(want, sizeof want, "pods %g / %g", csv_value("api-gateway.replicas", 600), pods);
+    assert_string_equal(txt, want);
+    int same = header_pixels(&f, VCOL_DESIRED);
+    undraw(&f);
+    vdata_free(&c);
+    /* the same against the outage scenario's run */
+    assert_int_equal(vdata_load(&c, jnb, 0, &d), 0);
+    draw(&f, 1600, 900, 600);
+    f.v.run[1] = &c;
+    f.v.nruns = 2;
+    f.v.mode = "compare";
+    vview_draw(&f.v, 1600, 900);
+    int other = header_pixels(&f, VCOL_DESIRED);
+    assert_true(same > 0 && other > same + 100);
+    undraw(&f);
+    vdata_free(&c);
+}
+
 /* A PNG the writer makes reads back: signature, size, pixels. */
 static void test_png(void **state)
 {
@@ -466,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_missing_series_draws_nothing), cmocka_unit_test(test_event_marker),
         cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
         cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_compare_lanes), cmocka_unit_test(test_png),
+        cmocka_unit_test(test_map),           cmocka_unit_test(test_time_ticks), cmocka_unit_test(test_compare_past_end),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

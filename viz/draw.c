@@ -2,6 +2,7 @@
 #include "viz/draw.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,33 @@ int vmap_y(const vrect_t *plot, double v, double ymax)
     return plot->y + plot->h - 1 - (int)lround(f * (plot->h - 1));
 }
 
-bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar)
+bool vsync_bar(const vlayout_t *L, int m, int nm, vrect_t *bar)
 {
     const vrect_t *p = &L->sync;
-    *bar = (vrect_t){p->x + 6, p->y + 64 + 32 * m, p->w - 12 - 90, 12};
-    return bar->y + bar->h + 6 <= p->y + p->h;
+    int pitch = 32, h = 12, room = p->h - 64 - 6; /* from the first bar's top to the panel's bottom margin */
+    if (nm > 1 && (nm - 1) * pitch + h > room) {
+        /* closer rows, thinner bars: at least 24 px a row (the text's 16 and an 8 px bar) */
+        pitch = (room - 8) / (nm - 1);
+        pitch = pitch < 24 ? 24 : pitch > 32 ? 32 : pitch;
+        h = pitch - 16 > 12 ? 12 : pitch - 16;
+        h = room - (nm - 1) * pitch < h ? room - (nm - 1) * pitch : h;
+    }
+    *bar = (vrect_t){p->x + 6, p->y + 64 + pitch * m, p->w - 12 - 90, h};
+    return m >= 0 && m < nm && bar->y + bar->h + 6 <= p->y + p->h;
+}
+
+double vaxis_time_step(double tmax, int width, int label_w)
+{
+    static const double steps[] = {60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
+    size_t n = sizeof steps / sizeof steps[0];
+    double need = 2.0 * label_w + 8; /* px between ticks: see draw.h */
+    for (size_t k = 0; k < n; k++)
+        if (tmax / steps[k] <= 8 && (!(tmax > 0) || steps[k] / tmax * (width - 1) >= need))
+            return steps[k];
+    double step = steps[n - 1];
+    while (tmax / step > 8 || step / tmax * (width - 1) < need)
+        step *= 2;
+    return step;
 }
 
 /* The height of a service's row in the pods panel. */
@@ -151,7 +174,9 @@ static double *derived_series(const vrun_t *r)
                 if (isfinite(v))
                     acc += r->cdn_egress_usd * v * dt / egress_total;
             }
-            if (fixed > 0 && span > 0)
+            if (r->live_prices)
+                acc += r->fixed_usd_hour * dt / 3600;
+            else if (fixed > 0 && span > 0)
                 acc += fixed * dt / span;
         }
         c[j] = acc;
@@ -193,6 +218,16 @@ static double sync_cpu(const vsync_t *s, const char *svc)
         if (strstr(s->m[m].metric, "cpu"))
             return s->m[m].value;
     return NAN;
+}
+
+/* Whether autoscaler.csv has a sync of svc (a service without an
+ * autoscaler has none). */
+static bool has_syncs(const vrun_t *r, const char *svc)
+{
+    for (int i = 0; i < r->nsyncs; i++)
+        if (strcmp(r->syncs[i].service, svc) == 0)
+            return true;
+    return false;
 }
 
 /* The HPA's CPU target (%) for svc from autoscaler.csv, or NAN. */
@@ -420,6 +455,32 @@ static int textf(vview_t *v, TTF_Font *f, uint32_t col, int x, int y, int align,
     return text(v, f, col, x, y, align, buf);
 }
 
+/* The width of s in font f, in px (0 when it cannot be measured). */
+static int text_w(TTF_Font *f, const char *s)
+{
+    int w = 0, h = 0;
+    return s[0] && TTF_SizeUTF8(f, s, &w, &h) == 0 ? w : 0;
+}
+
+/* s into out (n bytes), cut at a character and ended with "\xe2\x80\xa6" so
+ * that it is at most maxw px wide in font f; "" when not even that fits. */
+static void elide(TTF_Font *f, const char *s, int maxw, char *out, size_t n)
+{
+    snprintf(out, n, "%s", s);
+    if (text_w(f, out) <= maxw)
+        return;
+    size_t len = strlen(out);
+    while (len > 0) {
+        do
+            len--;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80);
+        snprintf(out, n, "%.*s\xe2\x80\xa6", (int)len, s);
+        if (text_w(f, out) <= maxw)
+            return;
+    }
+    out[0] = '\0';
+}
+
 /* ---- primitives ---------------------------------------------------------- */
 
 /* Opaque drawing copies pixels; blending (slower in the software
@@ -579,6 +640,32 @@ static const char *svc_name(const vview_t *v)
     return v->service >= 0 && v->service < r->nservices ? r->services[v->service] : "";
 }
 
+typedef struct hitem {
+    TTF_Font *f;
+    uint32_t col;
+    char s[600];
+    int gap, w;
+    bool on;
+} hitem_t;
+
+static void hitem(hitem_t *h, TTF_Font *f, uint32_t col, int gap, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void hitem(hitem_t *h, TTF_Font *f, uint32_t col, int gap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->s, sizeof h->s, fmt, ap);
+    va_end(ap);
+    h->f = f;
+    h->col = col;
+    h->gap = gap;
+    h->on = h->s[0] != '\0';
+}
+
+/* The header's items, left to right. Where they do not all fit, the least
+ * needed go first (the keys, the program's name, the speed, the service,
+ * the replication), then the run's description is cut: the cursor's time
+ * always shows. In a compare view of two scenarios of different names the
+ * header says so, in amber. */
 static void draw_header(vview_t *v)
 {
     const vrun_t *r = v->run[0];
@@ -586,18 +673,43 @@ static void draw_header(vview_t *v)
     char now[32], end[32];
     fmt_hms(now, sizeof now, v->cursor);
     fmt_hms(end, sizeof end, vview_tmax(v));
-    int x = 8;
-    x += text(v, v->bold, VCOL_TEXT, x, 7, 0, "clustersim-view") + 12;
+    enum { H_NAME, H_RUN, H_DIFF, H_REP, H_TIME, H_STATUS, H_SVC, H_N };
+    hitem_t it[H_N];
+    memset(it, 0, sizeof it);
+    static const int drop[] = {H_NAME, H_STATUS, H_SVC, H_REP, H_DIFF}; /* first dropped first */
+    hitem(&it[H_NAME], v->bold, VCOL_TEXT, 12, "clustersim-view");
     if (v->nruns == 2)
-        x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "compare: %s (solid) vs %s (dashed)", r->dir,
-                   v->run[1]->dir) + 16;
+        hitem(&it[H_RUN], v->font, VCOL_TEXT, 16, "compare: %s (solid) vs %s (dashed)", r->dir, v->run[1]->dir);
     else
-        x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "%s: %s", v->mode, r->scenario) + 16;
+        hitem(&it[H_RUN], v->font, VCOL_TEXT, 16, "%s: %s", v->mode, r->scenario);
+    const char *n0 = r->scenario ? r->scenario : "?", *n1 = v->nruns == 2 && v->run[1]->scenario ? v->run[1]->scenario : "?";
+    if (v->nruns == 2 && strcmp(n0, n1) != 0)
+        hitem(&it[H_DIFF], v->font, VCOL_DESIRED, 16, "different scenarios: %s, %s", n0, n1);
     if (r->replication > 0 || r->replications > 1)
-        x += textf(v, v->font, VCOL_TEXT, x, 7, 0, "replication %d", r->replication) + 16;
-    x += textf(v, v->bold, VCOL_TEXT, x, 7, 0, "t = %s / %s", now, end) + 12;
-    x += textf(v, v->font, VCOL_DIM, x, 7, 0, "%s", v->status) + 16;
-    x += textf(v, v->font, VCOL_DESIRED, x, 7, 0, "service %d: %s", v->service + 1, svc_name(v)) + 16;
+        hitem(&it[H_REP], v->font, VCOL_TEXT, 16, "replication %d", r->replication);
+    hitem(&it[H_TIME], v->bold, VCOL_TEXT, 12, "t = %s / %s", now, end);
+    hitem(&it[H_STATUS], v->font, VCOL_DIM, 16, "%s", v->status);
+    hitem(&it[H_SVC], v->font, VCOL_DESIRED, 16, "service %d: %s", v->service + 1, svc_name(v));
+    int room = v->L.w - 8 - 8, total = 0;
+    for (int k = 0; k < H_N; k++)
+        if (it[k].on)
+            total += (it[k].w = text_w(it[k].f, it[k].s)) + it[k].gap;
+    for (size_t d = 0; d < sizeof drop / sizeof drop[0] && total > room; d++)
+        if (it[drop[d]].on) {
+            total -= it[drop[d]].w + it[drop[d]].gap;
+            it[drop[d]].on = false;
+        }
+    if (total > room) { /* cut the run's description */
+        char cut[600];
+        int left = it[H_RUN].w - (total - room);
+        elide(it[H_RUN].f, it[H_RUN].s, left > 0 ? left : 0, cut, sizeof cut);
+        snprintf(it[H_RUN].s, sizeof it[H_RUN].s, "%s", cut);
+        total -= it[H_RUN].w - text_w(it[H_RUN].f, cut);
+    }
+    int x = 8;
+    for (int k = 0; k < H_N; k++)
+        if (it[k].on)
+            x += text(v, it[k].f, it[k].col, x, 7, 0, it[k].s) + it[k].gap;
     static const char keys[] =
         "space pause  \xe2\x86\x90\xe2\x86\x92 step  [ ] sync  +/- speed  1-9 service  c run  s screenshot  q quit";
     vtext_slot_t *ks = text_get(v, v->small, VCOL_DIM, keys);
@@ -612,7 +724,7 @@ static void draw_header(vview_t *v)
 #define MAP_N 60.0
 #define MAP_S (-50.0)
 
-static void map_xy(const vrect_t *m, double lat, double lon, int *x, int *y)
+void vmap_geo(const vrect_t *m, double lat, double lon, int *x, int *y)
 {
     *x = m->x + 8 + (int)lround((lon - MAP_W) / (MAP_E - MAP_W) * (m->w - 16));
     *y = m->y + 22 + (int)lround((MAP_N - lat) / (MAP_N - MAP_S) * (m->h - 30));
@@ -682,6 +794,33 @@ static void panel_head(vview_t *v, vrect_t p, const char *title, int legend_x, c
     }
 }
 
+/* A place for a lw x lh label of the mark at (x, y) of radius rad in the
+ * map m: right of it, left, below, above, then the corners round it, where
+ * it stays inside the map (under its title line) and overlaps none of the
+ * n rectangles in obst but obst[skip] (zero-width ones are none). */
+static bool map_label_at(const vrect_t *m, int x, int y, int rad, int lw, int lh, const vrect_t *obst, int n,
+                         int skip, vrect_t *out)
+{
+    vrect_t cand[12] = {{x + rad + 4, y - lh / 2, lw, lh},   {x - rad - 4 - lw, y - lh / 2, lw, lh},
+                        {x - lw / 2, y + rad + 2, lw, lh},     {x - lw / 2, y - rad - 2 - lh, lw, lh},
+                        {x + rad + 4, y - lh + 4, lw, lh},     {x - rad - 4 - lw, y - lh + 4, lw, lh},
+                        {x + rad + 4, y - 4, lw, lh},          {x - rad - 4 - lw, y - 4, lw, lh},
+                        {x + rad + 2, y + rad + 1, lw, lh},    {x - rad - 2 - lw, y + rad + 1, lw, lh},
+                        {x + rad + 2, y - rad - 1 - lh, lw, lh}, {x - rad - 2 - lw, y - rad - 1 - lh, lw, lh}};
+    for (int c = 0; c < 12; c++) {
+        vrect_t q = cand[c];
+        bool ok = q.x >= m->x && q.x + q.w <= m->x + m->w && q.y >= m->y + 18 && q.y + q.h <= m->y + m->h;
+        for (int j = 0; j < n && ok; j++)
+            ok = j == skip || obst[j].w == 0 || q.x >= obst[j].x + obst[j].w || q.x + q.w <= obst[j].x ||
+                 q.y >= obst[j].y + obst[j].h || q.y + q.h <= obst[j].y;
+        if (ok) {
+            *out = q;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void draw_map(vview_t *v, int i)
 {
     const vrun_t *r = v->run[v->show];
@@ -693,14 +832,14 @@ static void draw_map(vview_t *v, int i)
     color(v, VCOL_GRID, 255);
     for (int lon = -90; lon <= 160; lon += 30) {
         int x0, y0, x1, y1;
-        map_xy(&m, MAP_N, lon, &x0, &y0);
-        map_xy(&m, MAP_S, lon, &x1, &y1);
+        vmap_geo(&m, MAP_N, lon, &x0, &y0);
+        vmap_geo(&m, MAP_S, lon, &x1, &y1);
         SDL_RenderDrawLine(v->ren, x0, y0, x1, y1);
     }
     for (int lat = -40; lat <= 60; lat += 20) {
         int x0, y0, x1, y1;
-        map_xy(&m, lat, MAP_W, &x0, &y0);
-        map_xy(&m, lat, MAP_E, &x1, &y1);
+        vmap_geo(&m, lat, MAP_W, &x0, &y0);
+        vmap_geo(&m, lat, MAP_E, &x1, &y1);
         SDL_RenderDrawLine(v->ren, x0, y0, x1, y1);
     }
     color(v, 0x4a5568, 255);
@@ -708,7 +847,7 @@ static void draw_map(vview_t *v, int i)
         SDL_Point pts[64];
         size_t n = coasts[c].n < 64 ? coasts[c].n : 64;
         for (size_t k = 0; k < n; k++)
-            map_xy(&m, coasts[c].p[2 * k], coasts[c].p[2 * k + 1], &pts[k].x, &pts[k].y);
+            vmap_geo(&m, coasts[c].p[2 * k], coasts[c].p[2 * k + 1], &pts[k].x, &pts[k].y);
         SDL_RenderDrawLines(v->ren, pts, (int)n);
     }
     /* one mark per location named by an edge or a user region */
@@ -725,23 +864,26 @@ static void draw_map(vview_t *v, int i)
     }
     if (nn == 0)
         text(v, v->font, VCOL_DIM, m.x + m.w / 2, m.y + m.h / 2, 1, "no regions in this scenario");
-    vrect_t placed[32]; /* labels drawn, and the marks themselves */
-    int nplaced = 0;
-    for (int k = 0; k < nn && nplaced < 16; k++) {
+    /* the marks first, then the labels: each location gets the richest
+     * label that fits among the marks and the labels placed (two lines;
+     * the name and rate; the name; its first three letters), every one a
+     * name before any gets more */
+    enum { TIERS = 4 };
+    struct {
+        int x, y, rad, tier;
+        bool down;
+        char l1[TIERS][96], l2[96];
+        vrect_t at;
+    } loc[32];
+    vrect_t obst[65];
+    int nloc = 0;
+    for (int k = 0; k < nn && nloc < 32; k++) {
         int g = geo_find(names[k]);
         if (g < 0)
             continue;
+        const geo_location_t *gl = geo_location(g);
         int x, y;
-        map_xy(&m, geo_location(g)->lat, geo_location(g)->lon, &x, &y);
-        placed[nplaced++] = (vrect_t){x - 8, y - 8, 16, 16};
-    }
-    for (int k = 0; k < nn; k++) {
-        int g = geo_find(names[k]);
-        if (g < 0)
-            continue;
-        const geo_location_t *loc = geo_location(g);
-        int x, y;
-        map_xy(&m, loc->lat, loc->lon, &x, &y);
+        vmap_geo(&m, gl->lat, gl->lon, &x, &y);
         double rate = vdata_value(r, vdata_find2(r, "edge", names[k], "requests_rps"), i);
         if (!isfinite(rate))
             rate = vdata_value(r, vdata_find2(r, "region", names[k], "arrival_rate"), i);
@@ -751,53 +893,65 @@ static void draw_map(vview_t *v, int i)
         int rad = 4 + (isfinite(rate) ? (int)lround(sqrt(rate) / 2) : 0);
         rad = rad > 18 ? 18 : rad;
         disc(v, x, y, rad, latency_color(p95));
-        if (isfinite(up) && up == 0) {
+        bool down = isfinite(up) && up == 0;
+        if (down) {
             color(v, VCOL_EV_FAULT, 255);
             for (int d = -1; d <= 1; d++) {
                 SDL_RenderDrawLine(v->ren, x - rad - 3 + d, y - rad - 3, x + rad + 3 + d, y + rad + 3);
                 SDL_RenderDrawLine(v->ren, x - rad - 3 + d, y + rad + 3, x + rad + 3 + d, y - rad - 3);
             }
         }
-        /* the label: right of the point, else left, below or above,
-         * wherever it overlaps no label placed before and stays inside */
-        char l1[96], l2[96], a[16], b[16];
+        char a[16], b[16];
         fmt_num(a, sizeof a, rate);
         fmt_num(b, sizeof b, p95);
-        snprintf(l1, sizeof l1, "%s%s", names[k], isfinite(up) && up == 0 ? " DOWN" : "");
+        const char *dn = down ? " DOWN" : "";
+        snprintf(loc[nloc].l1[0], 96, "%s%s", names[k], dn);
         if (isfinite(hit))
-            snprintf(l2, sizeof l2, "%s/s  %s ms  %.0f%%", a, b, hit * 100);
+            snprintf(loc[nloc].l2, 96, "%s/s  %s ms  %.0f%%", a, b, hit * 100);
         else
-            snprintf(l2, sizeof l2, "%s/s  %s ms", a, b);
-        /* two lines where they fit; else the name and rate on one; else none */
-        for (int lines = 2; lines >= 1; lines--) {
-            if (lines == 1)
-                snprintf(l1, sizeof l1, "%s %s/s%s", names[k], a, isfinite(up) && up == 0 ? " DOWN" : "");
-            vtext_slot_t *s1 = text_get(v, v->small, VCOL_TEXT, l1), *s2 = text_get(v, v->small, VCOL_DIM, l2);
-            int lw = s1 && s2 ? (lines == 2 && s2->w > s1->w ? s2->w : s1->w) : 120, lh = 14 * lines;
-            vrect_t cand[8] = {{x + rad + 4, y - lh / 2, lw, lh},  {x - rad - 4 - lw, y - lh / 2, lw, lh},
-                               {x - lw / 2, y + rad + 2, lw, lh},    {x - lw / 2, y - rad - 2 - lh, lw, lh},
-                               {x + rad + 4, y - lh + 4, lw, lh},    {x - rad - 4 - lw, y - lh + 4, lw, lh},
-                               {x + rad + 4, y - 4, lw, lh},         {x - rad - 4 - lw, y - 4, lw, lh}};
-            int found = -1;
-            for (int c = 0; c < 8 && found < 0; c++) {
-                vrect_t q = cand[c];
-                bool ok = q.x >= m.x && q.x + q.w <= m.x + m.w && q.y >= m.y + 18 && q.y + q.h <= m.y + m.h;
-                for (int j = 0; j < nplaced && ok; j++)
-                    ok = q.x >= placed[j].x + placed[j].w || q.x + q.w <= placed[j].x ||
-                         q.y >= placed[j].y + placed[j].h || q.y + q.h <= placed[j].y;
-                if (ok)
-                    found = c;
+            snprintf(loc[nloc].l2, 96, "%s/s  %s ms", a, b);
+        snprintf(loc[nloc].l1[1], 96, "%s %s/s%s", names[k], a, dn);
+        snprintf(loc[nloc].l1[2], 96, "%s%s", names[k], dn);
+        snprintf(loc[nloc].l1[3], 96, "%.3s%s", names[k], dn);
+        loc[nloc].x = x;
+        loc[nloc].y = y;
+        loc[nloc].rad = rad;
+        loc[nloc].down = down;
+        loc[nloc].tier = TIERS; /* none */
+        obst[nloc] = (vrect_t){x - rad, y - rad, 2 * rad + 1, 2 * rad + 1};
+        nloc++;
+    }
+    /* obst: [0, nloc) the marks, [nloc + j] location j's label (w 0: none) */
+    for (int j = 0; j < nloc; j++)
+        obst[nloc + j] = (vrect_t){0, 0, 0, 0};
+    vrect_t tag = {m.x + m.w - 160, m.y + m.h - 18, 160, 18}; /* shown_run's corner, in a compare view */
+    int nobst = 2 * nloc;
+    if (v->nruns == 2)
+        obst[nobst++] = tag;
+    for (int pass = 0; pass < 2; pass++)
+        for (int j = 0; j < nloc; j++) {
+            /* pass 0: the name, else its first letters; pass 1: the richest that fits */
+            int from = pass == 0 ? TIERS - 1 : 0, to = pass == 0 ? 2 : loc[j].tier - 1;
+            for (int tier = from; pass == 0 ? tier >= to : tier <= to; tier += pass == 0 ? -1 : 1) {
+                int lw = text_w(v->small, loc[j].l1[tier]), lh = tier == 0 ? 28 : 14;
+                if (tier == 0 && text_w(v->small, loc[j].l2) > lw)
+                    lw = text_w(v->small, loc[j].l2);
+                vrect_t at;
+                if (!map_label_at(&m, loc[j].x, loc[j].y, loc[j].rad, lw, lh, obst, nobst, nloc + j, &at))
+                    continue;
+                loc[j].tier = tier;
+                loc[j].at = at;
+                obst[nloc + j] = at;
+                if (pass == 1)
+                    break; /* the richest that fits */
             }
-            if (found < 0)
-                continue;
-            vrect_t at = cand[found];
-            if (nplaced < 32)
-                placed[nplaced++] = at;
-            text(v, v->small, VCOL_TEXT, at.x, at.y, 0, l1);
-            if (lines == 2)
-                text(v, v->small, VCOL_DIM, at.x, at.y + 14, 0, l2);
-            break;
         }
+    for (int j = 0; j < nloc; j++) {
+        if (loc[j].tier == TIERS)
+            continue;
+        text(v, v->small, VCOL_TEXT, loc[j].at.x, loc[j].at.y, 0, loc[j].l1[loc[j].tier]);
+        if (loc[j].tier == 0)
+            text(v, v->small, VCOL_DIM, loc[j].at.x, loc[j].at.y + 14, 0, loc[j].l2);
     }
 }
 
@@ -872,8 +1026,21 @@ static void draw_sync(vview_t *v)
     char raw[16], stab[16];
     fmt_num(raw, sizeof raw, s->raw);
     fmt_num(stab, sizeof stab, s->stabilized);
-    textf(v, v->font, VCOL_TEXT, p.x + 6, y, 0, "sync at %s: %g pods; raw %s, stabilized %s \xe2\x86\x92 %g %s", at,
-          s->current, raw, stab, s->final, s->reason);
+    /* the sync's line, shorter where the panel is narrow */
+    char line[3][300];
+    snprintf(line[0], sizeof line[0], "sync at %s: %g pods; raw %s, stabilized %s \xe2\x86\x92 %g %s", at, s->current,
+             raw, stab, s->final, s->reason);
+    snprintf(line[1], sizeof line[1], "%s: %g pods; raw %s, stab. %s \xe2\x86\x92 %g %s", at, s->current, raw, stab,
+             s->final, s->reason);
+    int room = p.w - 12;
+    if (text_w(v->font, line[0]) <= room)
+        text(v, v->font, VCOL_TEXT, p.x + 6, y, 0, line[0]);
+    else if (text_w(v->font, line[1]) <= room)
+        text(v, v->font, VCOL_TEXT, p.x + 6, y, 0, line[1]);
+    else {
+        elide(v->small, line[1], room, line[2], sizeof line[2]);
+        text(v, v->small, VCOL_TEXT, p.x + 6, y + 1, 0, line[2]);
+    }
     if (v->cursor - s->t > 0.5) { /* where it clears the title */
         char note[96];
         snprintf(note, sizeof note, "the last sync, %.0f s before the cursor ([ ] step syncs)", v->cursor - s->t);
@@ -884,8 +1051,10 @@ static void draw_sync(vview_t *v)
     y += 22;
     for (int m = 0; m < s->nm; m++) {
         vrect_t bar;
-        if (!vsync_bar(&v->L, m, &bar))
+        if (!vsync_bar(&v->L, m, s->nm, &bar)) {
+            textf(v, v->small, VCOL_DIM, p.x + 6, p.y + p.h - 16, 0, "+%d more metric%s", s->nm - m, s->nm - m == 1 ? "" : "s");
             break;
+        }
         const vmetric_t *mt = &s->m[m];
         int bx = bar.x, bw = bar.w;
         y = bar.y - 3;
@@ -906,7 +1075,8 @@ static void draw_sync(vview_t *v)
         if (isfinite(mt->target))
             fill(v, (vrect_t){tx - 1, bar.y - 3, 3, bar.h + 6}, VCOL_SLO);
         if (isfinite(mt->proposal))
-            textf(v, v->small, VCOL_TEXT, bx + bw + 6, bar.y - 1, 0, "\xe2\x86\x92 %g pods", mt->proposal);
+            textf(v, v->small, VCOL_TEXT, bx + bw + 6, bar.y - 1, 0, "\xe2\x86\x92 %g %s", mt->proposal,
+                  mt->proposal == 1 ? "pod" : "pods");
         else
             text(v, v->small, VCOL_DIM, bx + bw + 6, bar.y - 1, 0, "no proposal");
     }
@@ -941,6 +1111,84 @@ static void draw_series(vview_t *v, const vrun_t *r, const line_t *l, const vrec
     }
 }
 
+/* One item of a chart's legend: in full, and without its unit. */
+typedef struct legend {
+    uint32_t col;
+    char full[80], brief[80];
+} legend_t;
+
+/* A legend's value of line l of run r at the cursor: "\xe2\x80\x93" (no value)
+ * past the run's end, where its last sample would be stale (a compare of
+ * runs of different lengths). */
+static void legend_value(char *b, size_t n, const vrun_t *r, const line_t *l, double cursor, const double *derived)
+{
+    double end = r->nt ? fmax(r->t[r->nt - 1], r->duration_s) : 0;
+    if (!r->nt || cursor > end + 1e-6)
+        snprintf(b, n, "\xe2\x80\x93");
+    else
+        fmt_num(b, n, line_value(r, l, vdata_sample_at(r, cursor), derived));
+}
+
+static void chart_title(char *b, size_t n, int c, const char *svc);
+
+bool vlegend_text(const vview_t *v, int c, int l, bool unit, char *out, size_t n)
+{
+    const char *svc = svc_name(v);
+    line_t lines[4], l2[4];
+    const vrun_t *r = v->run[0];
+    if (l < 0 || l >= chart_lines(r, c, svc, lines)) {
+        out[0] = '\0';
+        return false;
+    }
+    char b[16], b2[16] = "";
+    legend_value(b, sizeof b, r, &lines[l], v->cursor, v->cost[0]);
+    if (v->nruns == 2) {
+        const vrun_t *c2 = v->run[1];
+        if (l < chart_lines(c2, c, svc, l2))
+            legend_value(b2, sizeof b2, c2, &l2[l], v->cursor, v->cost[1]);
+        else
+            fmt_num(b2, sizeof b2, NAN);
+    }
+    snprintf(out, n, "%s %s%s%s%s%s", lines[l].label, b, b2[0] ? " / " : "", b2, unit ? " " : "",
+             unit ? lines[l].unit : "");
+    return true;
+}
+
+/* A chart's short title, for narrow charts. */
+static const char *chart_title_short(int c)
+{
+    static const char *const t[VCH_N] = {"Rate (req/s)", "Replicas (pods)", "Latency (ms)", "CPU (%)", "Errors (%)",
+                                         "Cost (USD)"};
+    return c >= 0 && c < VCH_N ? t[c] : "";
+}
+
+/* Draws chart c's title and legend in its box's top line, the fullest that
+ * fits: the title and every item with its unit; without units; the short
+ * title; then the items cut (the last ones first). Returns the x after it. */
+static int draw_legend(vview_t *v, int c, const char *svc, vrect_t box, const legend_t *lg, int n)
+{
+    char title[160];
+    chart_title(title, sizeof title, c, svc);
+    int right = box.x + box.w - 4;
+    for (int tier = 0; tier < 4; tier++) {
+        const char *t = tier < 2 ? title : chart_title_short(c);
+        int w = 6 + text_w(v->bold, t) + 14;
+        for (int k = 0; k < n; k++)
+            w += text_w(v->small, tier == 0 ? lg[k].full : lg[k].brief) + 12;
+        if (box.x + w - 12 > right && tier < 3)
+            continue;
+        int x = box.x + 6 + text(v, v->bold, VCOL_TEXT, box.x + 6, box.y + 1, 0, t) + 14;
+        for (int k = 0; k < n; k++) {
+            char cut[80];
+            elide(v->small, tier == 0 ? lg[k].full : lg[k].brief, right - x, cut, sizeof cut);
+            if (cut[0])
+                x += text(v, v->small, lg[k].col, x, box.y + 3, 0, cut) + 12;
+        }
+        return x;
+    }
+    return box.x;
+}
+
 /* A chart's title: what it shows and its unit. */
 static void chart_title(char *b, size_t n, int c, const char *svc)
 {
@@ -960,8 +1208,10 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
     const char *svc = svc_name(v);
     fill(v, box, VCOL_PANEL);
     char title[160];
-    chart_title(title, sizeof title, c, svc);
-    int x = box.x + 6 + text(v, v->bold, VCOL_TEXT, box.x + 6, box.y + 1, 0, title) + 14;
+    /* the legend: the title, then each line's value at the cursor (base /
+     * candidate), laid out after the lines are drawn */
+    legend_t lg[6];
+    int nlg = 0;
     /* y scale over every run shown */
     double max = 0;
     for (int k = 0; k < v->nruns; k++) {
@@ -993,7 +1243,7 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
         text(v, v->small, VCOL_DIM, pl.x - 4, y - (g == 2 ? 0 : g == 0 ? 13 : 7), 2, b);
     }
     line_t lines[4];
-    int idx = vdata_sample_at(v->run[0], v->cursor), targets_y = -1;
+    int targets_y = -1;
     char target_txt[200] = "", note[200] = "";
     uint32_t note_col = VCOL_DIM;
     for (int k = 0; k < v->nruns; k++) {
@@ -1038,31 +1288,30 @@ static void draw_chart(vview_t *v, int c, double tmax, double *const cost[2])
                 last_x = dx;
                 seen++;
             }
-            if (seen)
-                x += text(v, v->small, VCOL_SEEN, x, box.y + 3, 0, "\xe2\x97\x8f what the HPA saw") + 12;
+            if (seen && nlg < 6)
+                lg[nlg++] = (legend_t){VCOL_SEEN, "\xe2\x97\x8f what the HPA saw", "\xe2\x97\x8f HPA saw"};
         }
-        if (k == 0) /* the legend: each line's value at the cursor (base / candidate) */
-            for (int l = 0; l < n; l++) {
-                char b[16], b2[16] = "";
-                double val = r->nt ? line_value(r, &lines[l], idx, cost[k]) : NAN;
-                fmt_num(b, sizeof b, val);
-                if (v->nruns == 2) {
-                    const vrun_t *c2 = v->run[1];
-                    line_t l2[4];
-                    int n2 = chart_lines(c2, c, svc, l2), i2 = vdata_sample_at(c2, v->cursor);
-                    fmt_num(b2, sizeof b2, l < n2 && i2 >= 0 ? line_value(c2, &l2[l], i2, cost[1]) : NAN);
-                }
-                x += textf(v, v->small, lines[l].color, x, box.y + 3, 0, "%s %s%s%s %s", lines[l].label, b,
-                           b2[0] ? " / " : "", b2, lines[l].unit) + 12;
+        if (k == 0) /* each line's value at the cursor (base / candidate) */
+            for (int l = 0; l < n && nlg < 6; l++) {
+                legend_t *e = &lg[nlg++];
+                e->col = lines[l].color;
+                vlegend_text(v, c, l, true, e->full, sizeof e->full);
+                vlegend_text(v, c, l, false, e->brief, sizeof e->brief);
             }
     }
+    int x = draw_legend(v, c, svc, box, lg, nlg);
     if (targets_y >= 0) /* over the lines, on the panel's colour */
         label(v, VCOL_SLO, pl.x + pl.w - 4, targets_y - 15 < pl.y ? targets_y + 2 : targets_y - 15, 2, target_txt);
     if (c == VCH_CPU && !isfinite(cpu_target(v->run[0], svc)))
         snprintf(note, sizeof note, "%s",
-                 v->run[0]->has_autoscaler ? "no CPU metric in its HPA" : "HPA target: no autoscaler.csv");
+                 !v->run[0]->has_autoscaler   ? "HPA target: no autoscaler.csv"
+                 : has_syncs(v->run[0], svc) ? "no CPU metric in its HPA"
+                                             : "no autoscaler");
     if (c == VCH_COST && !v->run[0]->has_summary)
-        snprintf(note, sizeof note, "prices are known when the run ends (summary.json)");
+        snprintf(note, sizeof note, "%s",
+                 !v->run[0]->live_prices ? "cost: known at the run's end (summary.json)"
+                 : v->run[0]->nedges     ? "at the scenario's prices; CDN egress known at the run's end"
+                                         : "at the scenario's prices");
     if (c == VCH_COST && v->run[0]->has_summary)
         snprintf(note, sizeof note, "summary: %.2f USD after warm-up", v->run[0]->cost_total_usd);
     /* the note at the right, where it clears the legend */
@@ -1129,25 +1378,30 @@ static void draw_lane(vview_t *v, double tmax)
     }
 }
 
+/* A time axis label: h:min under a day, else days and h:min:s. */
+static void axis_label(char *b, size_t n, double t)
+{
+    fmt_hms(b, n, t);
+    if (t < 86400)
+        b[5] = '\0'; /* hh:mm */
+}
+
 static void draw_axis(vview_t *v, double tmax)
 {
     vrect_t a = v->L.axis;
-    static const double steps[] = {60, 300, 600, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
-    double step = steps[0];
-    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
-        step = steps[k];
-        if (tmax / step <= 8)
-            break;
-    }
+    char b[32];
+    axis_label(b, sizeof b, tmax); /* the widest label (times grow) */
+    int lw = text_w(v->small, b);
+    axis_label(b, sizeof b, 0);
+    lw = text_w(v->small, b) > lw ? text_w(v->small, b) : lw;
+    double step = vaxis_time_step(tmax, a.w, lw);
     for (double t = 0; t <= tmax + 1e-9; t += step) {
         int x = vmap_x(&a, t, tmax);
         color(v, VCOL_DIM, 255);
         SDL_RenderDrawLine(v->ren, x, a.y, x, a.y + 4);
-        char b[32];
-        fmt_hms(b, sizeof b, t);
-        if (t < 86400 && step >= 60)
-            b[5] = '\0'; /* hh:mm */
-        text(v, v->small, VCOL_DIM, x, a.y + 5, t == 0 ? 0 : 1, b);
+        axis_label(b, sizeof b, t);
+        int align = t == 0 ? 0 : x + text_w(v->small, b) / 2 > v->L.w - 2 ? 2 : 1;
+        text(v, v->small, VCOL_DIM, x, a.y + 5, align, b);
     }
     text(v, v->small, VCOL_DIM, a.x - 8, a.y + 5, 2, "h:min");
 }
@@ -1175,7 +1429,7 @@ static void draw_hover(vview_t *v, double tmax, double *const cost[2])
             int nl = chart_lines(r, c, svc_name(v), ls);
             for (int l = 0; l < nl && n < 8 && i >= 0; l++) {
                 char b[16];
-                fmt_num(b, sizeof b, line_value(r, &ls[l], i, cost[k]));
+                legend_value(b, sizeof b, r, &ls[l], t, cost[k]);
                 snprintf(lines_txt[n++], 96, "%s%s: %s %s", v->nruns == 2 ? (k ? "cand. " : "base ") : "",
                          ls[l].label, b, ls[l].unit);
             }

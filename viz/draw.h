@@ -88,6 +88,11 @@ double vaxis_nice(double max);
 int vmap_x(const vrect_t *plot, double t, double tmax);
 /* The pixel row of value v in a plot over [0, ymax] (clamped to the plot). */
 int vmap_y(const vrect_t *plot, double v, double ymax);
+/* The pixel of latitude lat, longitude lon (degrees) in the map panel m:
+ * equirectangular over 110 W to 170 E and 60 N to 50 S, from 8 px inside
+ * m's left and right edges and 22 px under its top to 8 px above its
+ * bottom. A location's mark is a disc centred there. */
+void vmap_geo(const vrect_t *m, double lat, double lon, int *x, int *y);
 /* The x pixel of an event marker's centre and the y of its row (row 0: the
  * base's events, 1: the candidate's) in the lane. */
 int vlane_y(const vlayout_t *L, int row, int nrows);
@@ -100,13 +105,22 @@ int vlane_y(const vlayout_t *L, int row, int nrows);
  * then terminating. False when box k does not fit. */
 bool vpod_box(const vlayout_t *L, int nservices, int svc, int k, vrect_t *b);
 
-/* The bar of metric row m (0-based) of the sync panel, 12 px high: rows
- * 32 px apart from 64 px under the panel's top (the metric's name, value
- * and target above the bar), from 6 px after its left edge to 96 px before
- * its right (the proposal after it); the bar spans 0 to
- * vaxis_nice(max(value, target)) and the target is a 3 px tick centred on
- * its column. False when row m does not fit in the panel. */
-bool vsync_bar(const vlayout_t *L, int m, vrect_t *bar);
+/* The bar of metric row m (0-based) of nm rows in the sync panel: 12 px
+ * high, rows 32 px apart from 64 px under the panel's top (the metric's
+ * name, value and target above the bar), from 6 px after its left edge to
+ * 96 px before its right (the proposal after it); where nm rows do not fit
+ * so, they come closer (at least 24 px apart) and the bars thinner (the
+ * pitch less 16 px). The bar spans 0 to vaxis_nice(max(value, target)) and
+ * the target is a 3 px tick centred on its column. False when row m does
+ * not fit in the panel (the panel then says how many more there are). */
+bool vsync_bar(const vlayout_t *L, int m, int nm, vrect_t *bar);
+/* The time axis's tick step (s) for a run of tmax s drawn over width px
+ * with labels at most label_w px wide: the first of 1, 5, 10, 15, 30 min,
+ * 1, 2, 3, 6, 12 h, 1, 2, 7 days (then doubling) with at most 8 steps in
+ * tmax and ticks at least 2 label_w + 8 px apart, so that no two labels
+ * overlap: the first is drawn left-aligned at its tick, the others centred,
+ * the last right-aligned where centred would pass the axis's end. */
+double vaxis_time_step(double tmax, int width, int label_w);
 
 /* The largest value over the whole run of what chart c shows for run r and
  * service index svc (the tests recompute axes from it): every series drawn,
@@ -119,8 +133,9 @@ double vchart_max(const vrun_t *r, int c, int svc);
 double vcost_at(const vrun_t *r, int i);
 
 typedef struct vtext vtext_t;
+typedef struct vview vview_t;
 
-typedef struct vview {
+struct vview {
     SDL_Renderer *ren;
     TTF_Font *font, *small, *bold;
     vtext_t *cache;
@@ -135,7 +150,7 @@ typedef struct vview {
     vlayout_t L;
     double *cost[2];        /* each run's computed series: cost, then errors */
     int cost_nt[2];         /* samples when it was computed */
-} vview_t;
+};
 
 /* The first font found: $CLUSTERSIM_FONT, then the DejaVu paths of Debian
  * (fonts-dejavu-core) and other systems; NULL when none is readable. */
@@ -145,6 +160,11 @@ int vview_init(vview_t *v, SDL_Renderer *ren, char *err, size_t errlen);
 void vview_free(vview_t *v);
 /* The end of the longest run (s). */
 double vview_tmax(const vview_t *v);
+/* The legend of line l of chart c (its label and value at the cursor,
+ * "base / candidate" in a compare view, then its unit when asked): a run's
+ * value is "\xe2\x80\x93" once the cursor is past the run's end (its last sample
+ * and its duration), not its last value. False when c has no line l. */
+bool vlegend_text(const vview_t *v, int c, int l, bool unit, char *out, size_t n);
 /* Draws one w x h frame (does not present it). */
 void vview_draw(vview_t *v, int w, int h);
 

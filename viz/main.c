@@ -32,6 +32,11 @@
 #include <SDL.h>
 #include <SDL_ttf.h>
 
+#include "models/catalog.h"
+#include "models/cost.h"
+#include "models/database.h"
+#include "models/redis.h"
+#include "models/service.h"
 #include "sim/diag.h"
 #include "sim/scenario.h"
 #include "sim/units.h"
@@ -199,6 +204,41 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Whether --snapshot's file can be written: not a directory, in a directory
+ * that exists and takes new files (an existing file: one we may write).
+ * Checked before anything is loaded or run, as clustersim's -o is: a bad
+ * path is bad input (2, after a message), not a failure at the end of a
+ * whole live run. A write that still fails later is exit 3. */
+static int check_snapshot(const char *path)
+{
+    struct stat st;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return bad_option("--snapshot", 1, "is a directory, not a file name", path);
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return bad_option("--snapshot", 1, "the path is too long", path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "--snapshot:1:1: no directory '%s' to write '%s' into\n", dir, path);
+        return 2;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "--snapshot:1:1: cannot write '%s' in '%s': %s\n", path, dir, strerror(errno));
+        return 2;
+    }
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+        fprintf(stderr, "--snapshot:1:1: cannot write '%s': %s\n", path, strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
 /* ---- live mode ------------------------------------------------------------ */
 
 enum { LIVE_SERIES, LIVE_EVENTS, LIVE_AUTOSCALER, LIVE_PIPES };
@@ -256,6 +296,42 @@ static void *live_main(void *arg)
     return NULL;
 }
 
+/* The scenario's prices, for the cost chart of a live run (summary.json,
+ * where a replay finds them, comes at the end): each service's price per
+ * pod-hour (cost_compute of one pod-hour, as the run bills its pods) and
+ * what Redis's and the database's nodes cost an hour. False when out of
+ * memory. */
+static bool live_prices(vrun_t *r, const scenario_t *sc)
+{
+    const cost_cfg_t *cost = &platform_of(sc)->cost;
+    size_t n;
+    station_cfg_t *st = scenario_stations_of(sc, &station_service, &n);
+    r->cost_service = arena_alloc(r->arena, (n + 1) * sizeof *r->cost_service);
+    r->cost_service_usd = arena_alloc(r->arena, (n + 1) * sizeof *r->cost_service_usd);
+    r->pod_hours = arena_alloc(r->arena, (n + 1) * sizeof *r->pod_hours);
+    if (!r->cost_service || !r->cost_service_usd || !r->pod_hours)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        const service_cfg_t *c = st[k].cfg;
+        r->cost_service[k] = st[k].name;
+        r->cost_service_usd[k] = cost_compute(cost, 1.0, c->cpu_request_m, c->mem_request_b);
+        r->pod_hours[k] = 1;
+    }
+    r->ncost = (int)n;
+    st = scenario_stations_of(sc, &station_redis, &n);
+    for (size_t k = 0; k < n; k++) {
+        const redis_cfg_t *c = st[k].cfg;
+        r->fixed_usd_hour += c->shards * (1 + c->replicas) * cost->redis_node_hour;
+    }
+    st = scenario_stations_of(sc, &station_database, &n);
+    for (size_t k = 0; k < n; k++) {
+        const db_cfg_t *c = st[k].cfg;
+        r->fixed_usd_hour += (1 + c->replicas) * cost->db_node_hour;
+    }
+    r->live_prices = true;
+    return true;
+}
+
 static int live_start(live_t *l, const opts_t *o, vrun_t *r)
 {
     diag_t d;
@@ -278,6 +354,10 @@ static int live_start(live_t *l, const opts_t *o, vrun_t *r)
         slos[r->nslos++] = (vslo_t){l->sc->slo[i].name, l->sc->slo[i].metric, slo_ops[l->sc->slo[i].op],
                                     l->sc->slo[i].threshold};
     r->slos = slos;
+    if (!slos || !live_prices(r, l->sc)) {
+        fprintf(stderr, "out of memory\n");
+        return 3;
+    }
     r->has_autoscaler = true; /* its rows come through a pipe */
     for (int k = 0; k < LIVE_PIPES; k++) {
         int p[2];
@@ -700,6 +780,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (o.snapshot && !o.bench && (rc = check_snapshot(o.snapshot)) != 0)
+        return rc;
     signal(SIGPIPE, SIG_IGN);
     vrun_t runs[2];
     memset(runs, 0, sizeof runs);

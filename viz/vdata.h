@@ -103,6 +103,12 @@ typedef struct vrun {
     double *cost_service_usd, *pod_hours;
     int ncost;
     bool has_summary;
+    /* live (no summary.json yet): cost_service_usd holds each service's
+     * price per pod-hour (pod_hours 1) from the scenario's `cost:`, and
+     * fixed_usd_hour what Redis and the database cost an hour; CDN egress
+     * is known only at the run's end. 0 / false from a results directory. */
+    double fixed_usd_hour;
+    bool live_prices;
 } vrun_t;
 
 /* An empty run (live mode fills it); false when out of memory. */

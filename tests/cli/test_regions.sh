@@ -321,4 +321,54 @@ else
     not_ok "overlapping outages: the run succeeds"
 fi
 
+# offered_rate is the rate arrivals are drawn at: with the regions' daily
+# curves, the base rate times the sum of shares x curves. Over a run of the
+# baseline (diurnal regions), the offered rate integrated over the samples
+# must be the N arrivals within z = 4 Poisson standard deviations, sqrt(N);
+# and at every sample the arrived rate must be the offered one within
+# z = 5 standard deviations of its count (sqrt(offered x interval) / interval;
+# z = 5 over some 700 samples: a false alarm once in thousands of runs).
+# The offered rate of the base rate alone (650/s for the baseline) is several
+# times what arrives at night and fails both.
+run run scenarios/azora-baseline.yaml --duration 3h -q -o "$TMP/offered"
+if [ $rc -ne 0 ]; then
+    not_ok "azora-baseline for offered_rate" "$(first_err)"
+else
+    msg=$(python3 - "$TMP/offered/timeseries.csv" <<'PY'
+import csv, math, sys
+off, arr = {}, {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["replication"] != "0":
+        continue
+    t = float(r["time_s"])
+    if r["series"] == "offered_rate":
+        off[t] = float(r["value"])
+    elif r["series"] == "arrival_rate":
+        arr[t] = float(r["value"])
+ts = sorted(arr)
+lam = n = 0.0
+worst = (0, None)
+for i, t in enumerate(ts):
+    dt = t - (ts[i - 1] if i else 0)
+    lam += off[t] * dt
+    n += arr[t] * dt
+    z = abs(arr[t] - off[t]) * dt / math.sqrt(max(off[t] * dt, 1))
+    if z > worst[0]:
+        worst = (z, t)
+z = abs(n - lam) / math.sqrt(n)
+if z > 4:
+    print("FAIL %.0f arrivals against %.0f offered over the run: z %.1f > 4" % (n, lam, z))
+elif worst[0] > 5:
+    t = worst[1]
+    print("FAIL at %g s: offered %.1f/s, arrived %.1f/s: z %.1f > 5" % (t, off[t], arr[t], worst[0]))
+else:
+    print("%.0f arrivals, %.0f offered (z %.2f); largest sample z %.2f" % (n, lam, z, worst[0]))
+PY
+)
+    case $msg in
+    FAIL*) not_ok "offered_rate with diurnal regions" "$msg" ;;
+    *) ok "offered_rate with diurnal regions is the rate arrivals come at: $msg" ;;
+    esac
+fi
+
 finish

@@ -26,7 +26,9 @@ fi
 # those libraries only, so the viewer's own allocations stay leak-checked.
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$PWD/tests/view/lsan.supp"
 
-view() { "$VIEW" "$@" >"$OUT" 2>"$ERR"; rc=$?; }
+# (at most VIEW_TIMEOUT seconds: a check that must fail before anything runs
+# says so with a short one; timeout's 124 is then the failure)
+view() { timeout "${VIEW_TIMEOUT:-600}" "$VIEW" "$@" >"$OUT" 2>"$ERR"; rc=$?; }
 
 # the PNG's width and height from its IHDR chunk
 png_size() { python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(24); print("%dx%d" % struct.unpack(">II", b[16:24]) if b[:8]==b"\x89PNG\r\n\x1a\n" else "not a png")' "$1"; }
@@ -55,8 +57,7 @@ view "$TMP/run" "$TMP/run" --snapshot "$TMP/c.png"
 # layout at 1600x900: the right column starts at 2/5 of the width (640); the
 # charts start 2 px under the 30 px header, each (900 - 30 - 70 - 22 - 4) / 6
 # = 129 px high, so the first five (rate, replicas, latency, CPU, errors)
-# cover rows 32 to 677. (The sixth, cost, needs summary.json's prices, which
-# a live run has only at its end.)
+# cover rows 32 to 677.
 cat >"$TMP/pngcmp.py" <<'EOF'
 import struct, sys, zlib
 def rows(path):
@@ -78,6 +79,14 @@ view "$TMP/run" --snapshot "$TMP/replay.png"
 d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 640 32 1600 677 2>&1)
 [ "$d" = 0 ] && ok "live --snapshot: the five charts are the replay's, pixel for pixel" ||
     not_ok "live snapshot against replay" "$d pixels differ; rc $rc $(first_err)"
+# The sixth, cost: live, from the scenario's prices (summary.json comes at
+# the end); hpa-step bills pods alone, so the line and its axis are the
+# replay's (rebuilt from summary.json's price per pod-hour): its plot area
+# and y labels, rows 695 (18 px under the chart's top, 677) to 804, pixel
+# for pixel (the note in its title line says where the prices come from).
+d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 640 695 1600 804 2>&1)
+[ "$d" = 0 ] && ok "live --snapshot: the cost chart is the replay's, from the scenario's prices" ||
+    not_ok "live cost chart against replay" "$d pixels differ"
 # and the two differ where they should, or the comparison proves nothing
 d=$(python3 "$TMP/pngcmp.py" "$TMP/live.png" "$TMP/replay.png" 0 0 640 30 2>&1)
 [ "$d" != 0 ] && ok "live --snapshot: the header says live, not replay" || not_ok "the headers are the same" "$d"
@@ -128,6 +137,20 @@ bad "--replication:1:1: $TMP/run holds one replication (0), not 1" "$TMP/run" --
 bad "$TMP/run/missing.yaml: cannot open" "$TMP/run/missing.yaml"
 bad "--set[1]:1:23: services.web.replicas" scenarios/quickstart.yaml --snapshot "$TMP/x.png" --set services.web.replicas=x
 [ ! -e "$TMP/x.png" ] && ok "no PNG is written on bad input" || not_ok "a PNG was written on bad input"
+# a --snapshot that cannot be written is bad input found before anything is
+# loaded or run (as clustersim run -o): a live scenario of a simulated year
+# would take minutes to run before a write could fail
+bad "--snapshot:1:1: no directory '$TMP/nodir'" "$TMP/run" --snapshot "$TMP/nodir/x.png"
+bad "--snapshot:1:1: is a directory" "$TMP/run" --snapshot "$TMP/empty"
+VIEW_TIMEOUT=20
+bad "--snapshot:1:1: no directory '$TMP/nodir'" scenarios/quickstart.yaml --snapshot "$TMP/nodir/x.png" --set duration=365d
+bad "--snapshot:1:1: is a directory" scenarios/quickstart.yaml --snapshot "$TMP/empty" --set duration=365d
+unset VIEW_TIMEOUT
+if [ "$(id -u)" != 0 ]; then # root writes anywhere
+    mkdir -p "$TMP/ro" && chmod 555 "$TMP/ro"
+    bad "--snapshot:1:1: cannot write '$TMP/ro/x.png' in '$TMP/ro'" "$TMP/run" --snapshot "$TMP/ro/x.png"
+    chmod 755 "$TMP/ro"
+fi
 
 # ---- the window, under Xvfb ---------------------------------------------------
 if ! command -v xvfb-run >/dev/null; then
