@@ -33,6 +33,7 @@
 #include "sim/probe.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
+#include "sim/sweep.h"
 
 #define JOURNAL "capacity.journal"
 #define JOURNAL_MAGIC "# clustersim capacity journal v1 id="
@@ -476,39 +477,11 @@ static int opt_err(char *err, size_t errlen, const char *opt, int col, const cha
     return CAPACITY_BAD_INPUT;
 }
 
-/* A plain number (no unit), the whole of s. */
+/* A plain number (no unit), the whole of the n bytes at s. */
 static int parse_number(const char *s, size_t n, double *v)
 {
-    char buf[64];
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *end;
-    *v = strtod(buf, &end);
-    return *end || !isfinite(*v) ? -1 : 0;
-}
-
-/* A number with an optional unit ("2ms", "200/min", "1.5Gi", "3": letters,
- * '/' and '%' after it, as sweep's and tune's --vary ranges write them):
- * the number in *v, the unit in unit. 0, or -1. */
-static int parse_bound(const char *s, size_t n, double *v, char *unit, size_t size)
-{
-    char buf[64];
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    *v = strtod(buf, &end);
-    if (end == buf || errno || !isfinite(*v) || strlen(end) >= size)
-        return -1;
-    for (const char *p = end; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '/' || *p == '%'))
-            return -1;
-    strcpy(unit, end);
-    return 0;
+    char none[1];
+    return sweep_parse_bound(s, n, v, none, sizeof none);
 }
 
 static int parse_options(capacity_t *c, char *err, size_t errlen)
@@ -526,10 +499,10 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
         if (!dots)
             return opt_err(err, errlen, "--range", 1, "expected LO..HI (e.g. 0.5..8), got '%s'", o->range);
         char uhi[sizeof c->unit];
-        if (parse_bound(o->range, (size_t)(dots - o->range), &c->lo, c->unit, sizeof c->unit) != 0)
+        if (sweep_parse_bound(o->range, (size_t)(dots - o->range), &c->lo, c->unit, sizeof c->unit) != 0)
             return opt_err(err, errlen, "--range", 1, "LO: expected a number with an optional unit, got '%.*s'",
                            (int)(dots - o->range), o->range);
-        if (parse_bound(dots + 2, strlen(dots + 2), &c->hi, uhi, sizeof uhi) != 0)
+        if (sweep_parse_bound(dots + 2, strlen(dots + 2), &c->hi, uhi, sizeof uhi) != 0)
             return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number with an "
                            "optional unit, got '%s'", dots + 2);
         if (strcmp(c->unit, uhi) != 0)

@@ -221,12 +221,13 @@ static const char usage_capacity[] =
     "when one gate's whole interval fails, and is given more replications (doubling, up to\n"
     "--max-replications) while it can tell neither. The search doubles the value from LO until a\n"
     "probe fails, then bisects to --tolerance; when LO fails and HI holds (a key whose growth\n"
-    "helps: replicas, concurrency), it bisects for the smallest value that holds. Beside the answer: the gate that fails first and\n"
-    "the components ranked by saturation at the breaking point (utilisation, rejections,\n"
-    "autoscalers at their maximum, database pool and servers, Redis), against the last passing\n"
-    "probe. Prints the report; writes DIR/capacity.json and DIR/capacity.md. Exit 0 when the\n"
-    "search ends, 2 on bad input (a scenario without slo:, an unknown key, a range that is empty\n"
-    "or does not bracket the answer), 3 on an internal error.\n"
+    "helps: replicas, concurrency), it bisects for the smallest value that holds. Beside the\n"
+    "answer: the gate that fails first and the components ranked by saturation at the breaking\n"
+    "point (utilisation, rejections, queue growth, autoscalers at their maximum, database pool and\n"
+    "servers, Redis), against the last passing probe. Prints the report; writes\n"
+    "DIR/capacity.json and DIR/capacity.md. Exit 0 when the search ends, 2 on bad input (a\n"
+    "scenario without slo:, an unknown key, a range that is empty or does not bracket the\n"
+    "answer), 3 on an internal error.\n"
     "\n"
     "      --metric PATH       the key to search (default: the traffic multiple; traffic.rate is the same)\n"
     "      --range LO..HI      where to search (default 0.5..8 for the multiple; required with --metric;\n"
@@ -1425,9 +1426,6 @@ static int cmd_capacity(int argc, char **argv)
         return rc;
     if ((rc = outdir_given_empty("capacity", &co)) != 0)
         return rc;
-    if (co.reps < 2)
-        return cli_usage_error("capacity", "--replications: a probe needs at least 2 (a verdict needs an interval), got",
-                           "1");
     if (max_reps == 0)
         max_reps = 4 * co.reps > 10000 ? 10000 : 4 * co.reps;
     if (max_reps < co.reps)

@@ -139,9 +139,7 @@ static int grid_err(char *err, size_t errlen, int option, int col, const char *f
     return -1;
 }
 
-/* A number with an optional unit suffix ("100ms", "2.5", "-1"): the number
- * in *v, the suffix (letters, '/', '%') in suf. 0 or -1. */
-static int parse_bound(const char *s, size_t n, double *v, char *suf, size_t sufsize)
+int sweep_parse_bound(const char *s, size_t n, double *v, char *suf, size_t sufsize)
 {
     char buf[128];
     if (n == 0 || n >= sizeof buf)
@@ -197,14 +195,14 @@ static int parse_range(sweep_axis_t *ax, const char *vals, int vcol, int option,
                                                    "got '%s'", vals);
     double lo, hi, step;
     char slo[32], shi[32], sst[32];
-    if (parse_bound(vals, (size_t)(dots - vals), &lo, slo, sizeof slo) != 0)
+    if (sweep_parse_bound(vals, (size_t)(dots - vals), &lo, slo, sizeof slo) != 0)
         return grid_err(err, errlen, option, vcol, "the range's start '%.*s' is not a number (with an optional unit)",
                         (int)(dots - vals), vals);
-    if (parse_bound(dots + 2, (size_t)(colon - dots - 2), &hi, shi, sizeof shi) != 0)
+    if (sweep_parse_bound(dots + 2, (size_t)(colon - dots - 2), &hi, shi, sizeof shi) != 0)
         return grid_err(err, errlen, option, vcol + (int)(dots + 2 - vals),
                         "the range's end '%.*s' is not a number (with an optional unit)", (int)(colon - dots - 2),
                         dots + 2);
-    if (parse_bound(colon + 1, strlen(colon + 1), &step, sst, sizeof sst) != 0)
+    if (sweep_parse_bound(colon + 1, strlen(colon + 1), &step, sst, sizeof sst) != 0)
         return grid_err(err, errlen, option, vcol + (int)(colon + 1 - vals),
                         "the range's step '%s' is not a number (with an optional unit)", colon + 1);
     if (strcmp(slo, shi) != 0 || (sst[0] && strcmp(sst, slo) != 0))
@@ -268,7 +266,8 @@ int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, siz
     double lo_val;
     char lo_unit[32];
     if (dots && !strchr(vals, ',') &&
-        (strchr(dots + 2, ':') || parse_bound(vals, (size_t)(dots - vals), &lo_val, lo_unit, sizeof lo_unit) == 0)) {
+        (strchr(dots + 2, ':') ||
+         sweep_parse_bound(vals, (size_t)(dots - vals), &lo_val, lo_unit, sizeof lo_unit) == 0)) {
         rc = parse_range(&ax, vals, vcol, option, err, errlen);
     } else {
         const char *p = vals;

@@ -73,6 +73,12 @@ typedef struct sweep_grid {
  * (option: its number, 1-based). 0; -1 bad input, with a message in err
  * starting "--vary[option]:1:COL: "; -2 out of memory. */
 int sweep_grid_add(sweep_grid_t *g, const char *spec, int option, char *err, size_t errlen);
+/* The first n bytes of s as a number with an optional unit suffix
+ * ("100ms", "2.5", "-1", "200/min"): the number in *v, the suffix
+ * (letters, '/', '%'; shorter than sufsize, so sufsize 1 takes a bare
+ * number only) in suf. 0, or -1. (The ranges of --vary and of capacity's
+ * --range.) */
+int sweep_parse_bound(const char *s, size_t n, double *v, char *suf, size_t sufsize);
 void sweep_grid_free(sweep_grid_t *g);
 /* The index into axis a's values of point p. */
 size_t sweep_grid_index(const sweep_grid_t *g, size_t p, size_t a);

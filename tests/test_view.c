@@ -489,6 +489,20 @@ static void test_pod_boxes(void **state)
     undraw(&f);
 }
 
+/* Draws the test run (at `at`) in compare mode against the run in cand,
+ * loaded into c (vdata_free it after undraw). */
+static void draw_compare(frame_t *f, vrun_t *c, const char *cand, double at)
+{
+    diag_t d;
+    diag_init(&d);
+    assert_int_equal(vdata_load(c, cand, 0, &d), 0);
+    draw(f, 1600, 900, at);
+    f->v.run[1] = c;
+    f->v.nruns = 2;
+    f->v.mode = "compare";
+    vview_draw(&f->v, 1600, 900);
+}
+
 /* Compare: the candidate (another seed, so other events) has its events in
  * the lane's second row, the base in the first; each run's first scale-up
  * marker is where its own events.csv puts it. */
@@ -500,14 +514,7 @@ static void test_compare_lanes(void **state)
     assert_int_equal(run_hpa_step("--seed 9 ", cand), 0);
     frame_t f;
     vrun_t c;
-    diag_t d;
-    diag_init(&d);
-    assert_int_equal(vdata_load(&c, cand, 0, &d), 0);
-    draw(&f, 1600, 900, 0);
-    f.v.run[1] = &c;
-    f.v.nruns = 2;
-    f.v.mode = "compare";
-    vview_draw(&f.v, 1600, 900);
+    draw_compare(&f, &c, cand, 0);
     double tb, tc, down;
     first_changes(dir, &tb, &down);
     first_changes(cand, &tc, &down);
@@ -540,14 +547,7 @@ static void test_compare_past_end(void **state)
     assert_int_equal(run_hpa_step("--duration 1h ", longer), 0);
     frame_t f;
     vrun_t c;
-    diag_t d;
-    diag_init(&d);
-    assert_int_equal(vdata_load(&c, longer, 0, &d), 0);
-    draw(&f, 1600, 900, 2700);
-    f.v.run[1] = &c;
-    f.v.nruns = 2;
-    f.v.mode = "compare";
-    vview_draw(&f.v, 1600, 900);
+    draw_compare(&f, &c, longer, 2700);
     double pods, max;
     csv_series_in(longer, "api-gateway.replicas", 2700, &pods, &max);
     assert_true(pods >= 1);
@@ -564,12 +564,7 @@ static void test_compare_past_end(void **state)
     undraw(&f);
     vdata_free(&c);
     /* the same against the outage scenario's run */
-    assert_int_equal(vdata_load(&c, jnb, 0, &d), 0);
-    draw(&f, 1600, 900, 600);
-    f.v.run[1] = &c;
-    f.v.nruns = 2;
-    f.v.mode = "compare";
-    vview_draw(&f.v, 1600, 900);
+    draw_compare(&f, &c, jnb, 600);
     int other = header_pixels(&f, VCOL_DESIRED);
     assert_true(same > 0 && other > same + 100);
     undraw(&f);

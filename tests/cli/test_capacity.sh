@@ -35,9 +35,12 @@ else
     not_ok "capacity --help" "exit $rc"
 fi
 
-# ---- the M/M/4 breaking rate (Erlang C) ------------------------------------------------------------
-run capacity "$DIR/mmc.yaml" -o "$TMP/mmc" -j 2
-verdict=$(python3 - "$TMP/mmc/capacity.json" <<'PY'
+# Whether capacity.json ($1) holds the M/M/4 breaking multiple: Erlang C's
+# mean wait Wq(lambda) for 4 workers of 100/s reaches the gate's 5 ms at
+# lambda* (bisection), m* = lambda*/100, within the reported interval, which
+# is at most 5% of m* wide. Prints "ok ..." or "bad ...".
+erlang_verdict() {
+    python3 - "$1" <<'PY'
 import json, math, sys
 c, mu, W = 4, 100.0, 0.005
 def wq(l):
@@ -55,7 +58,11 @@ lp, ff = r["holds_up_to"], r["fails_by"]
 ok = ff is not None and lp <= m_star <= ff and (ff - lp) <= 0.05 * m_star
 print("ok" if ok else "bad", "m*=%.4f" % m_star, "interval [%s, %s]" % (lp, ff))
 PY
-)
+}
+
+# ---- the M/M/4 breaking rate (Erlang C) ------------------------------------------------------------
+run capacity "$DIR/mmc.yaml" -o "$TMP/mmc" -j 2
+verdict=$(erlang_verdict "$TMP/mmc/capacity.json")
 if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
     ok "M/M/4, mean wait <= 5 ms: the Erlang C breaking multiple lies in the reported interval ($verdict)"
 else
@@ -85,25 +92,7 @@ fi
     sed -n '/^services:/,$p' "$DIR/mmc.yaml"
 } >"$TMP/mmc-profile.yaml"
 run capacity "$TMP/mmc-profile.yaml" -o "$TMP/prof" -j 2 -q
-verdict=$(python3 - "$TMP/prof/capacity.json" <<'PY'
-import json, math, sys
-c, mu, W = 4, 100.0, 0.005
-def wq(l):
-    a = l / mu
-    top = a**c / math.factorial(c) * c / (c - a)
-    C = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
-    return C / (c * mu - l)
-lo, hi = 1.0, c * mu * (1 - 1e-12)
-for _ in range(200):
-    mid = (lo + hi) / 2
-    lo, hi = (mid, hi) if wq(mid) <= W else (lo, mid)
-m_star = lo / 100.0
-r = json.load(open(sys.argv[1]))["result"]
-lp, ff = r["holds_up_to"], r["fails_by"]
-ok = ff is not None and lp <= m_star <= ff and (ff - lp) <= 0.05 * m_star
-print("ok" if ok else "bad", "m*=%.4f" % m_star, "interval [%s, %s]" % (lp, ff))
-PY
-)
+verdict=$(erlang_verdict "$TMP/prof/capacity.json")
 if [ $rc -eq 0 ] && [ "${verdict%% *}" = ok ]; then
     ok "a 100-point profile of 100/s: the Erlang C breaking multiple lies in the reported interval ($verdict)"
 else

@@ -113,7 +113,7 @@ else
     not_ok "-r 0 under mpirun -np 3: the message once" "exit $rc, $n times" "$(one_line "$ERR")"
 fi
 mpi 3 capacity "$MMC" -r 1 -o "$TMP/bad-cap"
-n=$(grep -c 'a probe needs at least 2' "$ERR")
+n=$(grep -c 'expected an integer from 2 to 10000' "$ERR")
 if [ $rc -eq 2 ] && [ "$n" -eq 1 ]; then
     ok "capacity -r 1 under mpirun -np 3: exit 2, the message once"
 else
