@@ -504,8 +504,10 @@ def pareto_front(df, objectives, constraints=None):
 def indistinguishable(df, columns):
     """For each row of df, the index labels of the other rows that its 95%
     intervals overlap in every one of `columns`: value ± the `COLUMN_ci95`
-    sibling (no sibling, or NaN with one replication: the value alone). Two
-    such rows cannot be told apart by the replications on any of the columns.
+    sibling (no sibling, or NaN with one replication: the value alone). A
+    conservative screen, not a test: separate intervals that overlap may
+    still hide a difference that the paired replications (a sweep's points
+    share their seeds) would show; `clustersim compare` makes that test.
     A Series of lists, aligned with df."""
     def bounds(c):
         v = df[c].astype(float)

@@ -506,8 +506,8 @@ static int parse_options(capacity_t *c, char *err, size_t errlen)
             return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "HI: expected a number with an "
                            "optional unit, got '%s'", dots + 2);
         if (strcmp(c->unit, uhi) != 0)
-            return opt_err(err, errlen, "--range", 1, "LO and HI must have the same unit (or none), got '%s' and "
-                           "'%s'", c->unit, uhi);
+            return opt_err(err, errlen, "--range", (int)(dots - o->range) + 3, "LO and HI must have the same unit "
+                           "(or none), got '%s' and '%s'", c->unit, uhi);
         if (c->multiple && c->unit[0])
             return opt_err(err, errlen, "--range", 1, "a traffic multiple is a bare number, got the unit '%s'",
                            c->unit);
@@ -659,8 +659,8 @@ capacity_t *capacity_new(const capacity_opts_t *o, diag_t *d, char *err, size_t 
                     const char *dots = o->range ? strstr(o->range, "..") : NULL;
                     int col = end == 0 || !dots ? 1 : (int)(dots - o->range) + 3;
                     snprintf(d->msgs[d->n].text, sizeof d->msgs[d->n].text,
-                             "--range:1:%d: the %srange's %s, %s, gives a value the scenario refuses: %s", col,
-                             o->range ? "" : "default ", end == 0 ? "start" : "end", xtext, msg + 2);
+                             "--range:1:%d: the %srange's %s, %s%s, gives a value the scenario refuses: %s", col,
+                             o->range ? "" : "default ", end == 0 ? "start" : "end", xtext, c->unit, msg + 2);
                 }
                 d->n++;
                 d->errors++;
@@ -1136,15 +1136,16 @@ static int build_report(const capacity_t *c, report_t *r)
         r->pass = &c->probes[c->lp];
     if (c->ff >= 0)
         r->brk = &c->probes[c->ff];
-    else {
-        double ulo, uhi;
-        unsure_band(c, &ulo, &uhi);
+    else { /* no sure fail: the unsure value nearest the failing side (in the search's direction) */
+        double ylo, yhi;
+        unsure_y(c, &ylo, &yhi);
         for (size_t i = 0; i < c->nprobes; i++)
-            if (c->probes[i].x == uhi)
+            if (yof(c, i) == yhi)
                 r->brk = &c->probes[i];
     }
-    /* the gate that fails first as the value grows: the smallest value at
-     * which it fails; a tie goes to the smaller margin at the break */
+    /* the gate that fails first as the value moves towards failing: the
+     * first value (in the search's direction) at which it fails; a tie goes
+     * to the smaller margin at the break */
     for (size_t g = 0; g < c->base->nslo; g++)
         for (size_t i = 0; i < c->nprobes; i++) {
             const cap_probe_t *cp = &c->probes[i];

@@ -303,6 +303,37 @@ static void test_time_ticks(void **state)
                     prev_right = left + lw;
                 }
             }
+    /* no room, or no run: one finite step, at once (a width of 0 once
+     * doubled the step for ever) */
+    assert_true(isfinite(vaxis_time_step(7200, 0, 50)) && vaxis_time_step(7200, 0, 50) >= 7200);
+    assert_true(isfinite(vaxis_time_step(7200, 1, 50)));
+    assert_true(vaxis_time_step(0, 800, 50) > 0);
+}
+
+/* The sync panel's bars stay inside it, above its 18 px bottom line (the
+ * "+N more" note, the compare tag), whatever the count: rows that do not
+ * fit at the closest pitch (24 px) are refused, never squeezed to a
+ * negative height (a panel 135 px tall, 800x500's, and 200 px). */
+static void test_sync_bars_fit(void **state)
+{
+    (void)state;
+    static const int heights[] = {135, 200, 400};
+    for (size_t i = 0; i < sizeof heights / sizeof heights[0]; i++)
+        for (int nm = 1; nm <= 12; nm++) {
+            vlayout_t L = {.sync = {0, 100, 400, heights[i]}};
+            int fit = 0;
+            for (int m = 0; m < nm; m++) {
+                vrect_t bar;
+                if (!vsync_bar(&L, m, nm, &bar))
+                    break;
+                fit++;
+                assert_true(bar.h >= 8);
+                assert_true(bar.y - 16 >= L.sync.y && bar.y + bar.h + 18 <= L.sync.y + L.sync.h);
+            }
+            /* as many as fit: from y + 64, a row every 24 px at least */
+            int most = 1 + (heights[i] - 64 - 18 - 8) / 24;
+            assert_int_equal(fit, nm < most ? nm : most);
+        }
 }
 
 /* A series the run does not have draws nothing: the charts of a service
@@ -629,7 +660,7 @@ int main(void)
         cmocka_unit_test(test_missing_series_draws_nothing), cmocka_unit_test(test_event_marker),
         cmocka_unit_test(test_cursor),        cmocka_unit_test(test_sync_panel),   cmocka_unit_test(test_hover),
         cmocka_unit_test(test_pod_boxes),     cmocka_unit_test(test_compare_lanes), cmocka_unit_test(test_png),
-        cmocka_unit_test(test_map),           cmocka_unit_test(test_time_ticks), cmocka_unit_test(test_compare_past_end),
+        cmocka_unit_test(test_map),           cmocka_unit_test(test_time_ticks), cmocka_unit_test(test_sync_bars_fit), cmocka_unit_test(test_compare_past_end),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -61,19 +61,26 @@ int vmap_y(const vrect_t *plot, double v, double ymax)
     return plot->y + plot->h - 1 - (int)lround(f * (plot->h - 1));
 }
 
+enum { SYNC_FOOT = 18 };
+
 bool vsync_bar(const vlayout_t *L, int m, int nm, vrect_t *bar)
 {
     const vrect_t *p = &L->sync;
-    int pitch = 32, h = 12, room = p->h - 64 - 6; /* from the first bar's top to the panel's bottom margin */
+    /* from the first bar's top to the bottom line (18 px: "+N more", the
+     * compare view's tag), which no bar enters */
+    int pitch = 32, h = 12, room = p->h - 64 - SYNC_FOOT;
     if (nm > 1 && (nm - 1) * pitch + h > room) {
         /* closer rows, thinner bars: at least 24 px a row (the text's 16 and an 8 px bar) */
         pitch = (room - 8) / (nm - 1);
         pitch = pitch < 24 ? 24 : pitch > 32 ? 32 : pitch;
         h = pitch - 16 > 12 ? 12 : pitch - 16;
+        /* the last bar ends at the bottom line when they all fit; never below 8 px (then the last rows do
+         * not fit, and are refused) */
         h = room - (nm - 1) * pitch < h ? room - (nm - 1) * pitch : h;
+        h = h < 8 ? 8 : h;
     }
     *bar = (vrect_t){p->x + 6, p->y + 64 + pitch * m, p->w - 12 - 90, h};
-    return m >= 0 && m < nm && bar->y + bar->h + 6 <= p->y + p->h;
+    return m >= 0 && m < nm && bar->y + bar->h + SYNC_FOOT <= p->y + p->h;
 }
 
 double vaxis_time_step(double tmax, int width, int label_w)
@@ -81,11 +88,13 @@ double vaxis_time_step(double tmax, int width, int label_w)
     static const double steps[] = {60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
     size_t n = sizeof steps / sizeof steps[0];
     double need = 2.0 * label_w + 8; /* px between ticks: see draw.h */
+    if (!(tmax > 0) || width <= 1 || !isfinite(tmax))
+        return steps[0] > tmax || !isfinite(tmax) ? steps[0] : tmax; /* no axis to fit (one tick) */
     for (size_t k = 0; k < n; k++)
-        if (tmax / steps[k] <= 8 && (!(tmax > 0) || steps[k] / tmax * (width - 1) >= need))
+        if (tmax / steps[k] <= 8 && steps[k] / tmax * (width - 1) >= need)
             return steps[k];
     double step = steps[n - 1];
-    while (tmax / step > 8 || step / tmax * (width - 1) < need)
+    while (step < tmax && (tmax / step > 8 || step / tmax * (width - 1) < need))
         step *= 2;
     return step;
 }
@@ -464,19 +473,44 @@ static int text_w(TTF_Font *f, const char *s)
 
 /* s into out (n bytes), cut at a character and ended with "\xe2\x80\xa6" so
  * that it is at most maxw px wide in font f; "" when not even that fits. */
+/* Cuts a UTF-8 sequence left incomplete at the end of s (by a truncating
+ * snprintf), so that only whole characters reach the font. */
+static void utf8_trim(char *s)
+{
+    size_t len = strlen(s), j = len;
+    while (j > 0 && ((unsigned char)s[j - 1] & 0xc0) == 0x80)
+        j--;
+    if (j == 0)
+        return;
+    unsigned char lead = (unsigned char)s[j - 1];
+    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (len - (j - 1) < need)
+        s[j - 1] = '\0';
+}
+
 static void elide(TTF_Font *f, const char *s, int maxw, char *out, size_t n)
 {
+    size_t whole = strlen(s);
     snprintf(out, n, "%s", s);
-    if (text_w(f, out) <= maxw)
+    if (whole < n && text_w(f, out) <= maxw)
         return;
-    size_t len = strlen(out);
-    while (len > 0) {
-        do
-            len--;
-        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80);
+    if (n < 4) { /* (no room for the ellipsis) */
+        out[0] = '\0';
+        return;
+    }
+    /* s's first len bytes, whole characters, and the ellipsis: within n */
+    size_t len = whole < n - 4 ? whole : n - 4;
+    while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+        len--;
+    for (;;) {
         snprintf(out, n, "%.*s\xe2\x80\xa6", (int)len, s);
         if (text_w(f, out) <= maxw)
             return;
+        if (len == 0)
+            break;
+        do
+            len--;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80);
     }
     out[0] = '\0';
 }
@@ -655,6 +689,7 @@ static void hitem(hitem_t *h, TTF_Font *f, uint32_t col, int gap, const char *fm
     va_start(ap, fmt);
     vsnprintf(h->s, sizeof h->s, fmt, ap);
     va_end(ap);
+    utf8_trim(h->s);
     h->f = f;
     h->col = col;
     h->gap = gap;
@@ -1032,6 +1067,8 @@ static void draw_sync(vview_t *v)
              raw, stab, s->final, s->reason);
     snprintf(line[1], sizeof line[1], "%s: %g pods; raw %s, stab. %s \xe2\x86\x92 %g %s", at, s->current, raw, stab,
              s->final, s->reason);
+    utf8_trim(line[0]);
+    utf8_trim(line[1]);
     int room = p.w - 12;
     if (text_w(v->font, line[0]) <= room)
         text(v, v->font, VCOL_TEXT, p.x + 6, y, 0, line[0]);
@@ -1151,6 +1188,7 @@ bool vlegend_text(const vview_t *v, int c, int l, bool unit, char *out, size_t n
     }
     snprintf(out, n, "%s %s%s%s%s%s", lines[l].label, b, b2[0] ? " / " : "", b2, unit ? " " : "",
              unit ? lines[l].unit : "");
+    utf8_trim(out);
     return true;
 }
 

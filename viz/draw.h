@@ -112,14 +112,16 @@ bool vpod_box(const vlayout_t *L, int nservices, int svc, int k, vrect_t *b);
  * so, they come closer (at least 24 px apart) and the bars thinner (the
  * pitch less 16 px). The bar spans 0 to vaxis_nice(max(value, target)) and
  * the target is a 3 px tick centred on its column. False when row m does
- * not fit in the panel (the panel then says how many more there are). */
+ * not fit in the panel above its bottom 18 px (where the panel then says
+ * how many more there are, and a compare view names the runs). */
 bool vsync_bar(const vlayout_t *L, int m, int nm, vrect_t *bar);
 /* The time axis's tick step (s) for a run of tmax s drawn over width px
  * with labels at most label_w px wide: the first of 1, 5, 10, 15, 30 min,
  * 1, 2, 3, 6, 12 h, 1, 2, 7 days (then doubling) with at most 8 steps in
  * tmax and ticks at least 2 label_w + 8 px apart, so that no two labels
  * overlap: the first is drawn left-aligned at its tick, the others centred,
- * the last right-aligned where centred would pass the axis's end. */
+ * the last right-aligned where centred would pass the axis's end. With no
+ * run (tmax <= 0) or no width (<= 1 px): one step, the run's length or 1 min. */
 double vaxis_time_step(double tmax, int width, int label_w);
 
 /* The largest value over the whole run of what chart c shows for run r and

@@ -177,6 +177,21 @@ else
     not_ok "the smallest passing concurrency" "exit $rc" "$verdict" "$(one_line "$ERR")"
 fi
 
+# Downward with no value failing surely (the gate's own threshold, whose lower values the noise of
+# 600 s cannot tell from the mean wait): the bottlenecks are read at the undecided value nearest the
+# failing side, the band's lower end, not the one beside the pass (which it once took)
+run capacity "$DIR/mmc.yaml" --metric slo.0.threshold --range 14.5..40 --set traffic.rate=350/s --duration 600s \
+    -o "$TMP/down-unsure" -j 2 -q
+at=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["result"]; b=d["bottlenecks"]
+print("ok" if r["bound"] == "smallest_passing" and r["fails_by"] is None and r["unsure"] and
+      b["at"] == min(r["unsure"]) and b["last_pass"] == r["holds_down_to"] else "bad", r, b["at"])' \
+    "$TMP/down-unsure/capacity.json" 2>&1)
+if [ $rc -eq 0 ] && [ "${at%% *}" = ok ]; then
+    ok "downward, nothing failing surely: the bottlenecks at the undecided end nearest failing"
+else
+    not_ok "downward bottlenecks without a sure fail" "exit $rc" "$at"
+fi
+
 # ---- the bottleneck: the undersized tier of two ---------------------------------------------------
 run capacity "$DIR/two-tier.yaml" -o "$TMP/two" -j 2
 first=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bottlenecks"]["components"]; print(b[0]["component"], b[0]["lead"])' \
@@ -260,7 +275,10 @@ expect2 "a scenario without slo:" "no \`slo:\` gates" "$DIR/mmc.yaml" --set 'slo
 # the message states the true minimum (it said "from 1 to 10000", then refused 1)
 expect2 "one replication" "--replications: expected an integer from 2 to 10000" "$DIR/mmc.yaml" -r 1
 expect2 "no replications" "--replications: expected an integer from 2 to 10000" "$DIR/mmc.yaml" -r 0
-expect2 "a range with two units" "^--range:1:1: LO and HI must have the same unit" "$DIR/mmc.yaml" \
+expect2 "a unit the key refuses: the message quotes the range's start as written" \
+    "^--range:1:1: the range's start, 1x, gives a value the scenario refuses" "$DIR/mmc.yaml" \
+    --metric services.web.concurrency --range 1x..8x
+expect2 "a range with two units, said at HI" "^--range:1:6: LO and HI must have the same unit" "$DIR/mmc.yaml" \
     --metric services.web.service_time.mean --range 2ms..1s
 
 # ---- interrupted, then --resume --------------------------------------------------------------------
