@@ -175,7 +175,7 @@ for md in README.md notebooks/README.md; do
         n=$((n + 1))
         [ -f "$img" ] || missing="$missing $img"
     done
-    [ -z "$missing" ] && ok "$md: its $n images exist" || not_ok "$md shows images that do not exist:$missing"
+    [ -z "$missing" ] && ok "$md: every image it shows exists ($n)" || not_ok "$md shows images that do not exist:$missing"
 done
 
 finish
