@@ -1094,6 +1094,20 @@ void capacity_rank(size_t n, const double *score, const double *lo, size_t *orde
         }
 }
 
+bool capacity_lead_apart(size_t n, const double *score, const double *lo)
+{
+    return n < 2 || lo[0] >= score[1] || (isnan(score[1]) && !isnan(lo[0]));
+}
+
+/* Components 0 and 1 of a ranked report, whether told apart. */
+static bool lead_apart(const report_t *r)
+{
+    if (r->ncomp < 2)
+        return true;
+    double score[2] = {r->comp[0].score, r->comp[1].score}, lo[2] = {r->comp[0].lo, r->comp[1].lo};
+    return capacity_lead_apart(2, score, lo);
+}
+
 /* sg's score and the score at the low end of its intervals (1 means
  * saturated): a utilisation is its own score (CPU: its share of the
  * limit, where throttling starts); requests turned away score 1 plus
@@ -1341,6 +1355,9 @@ void capacity_print(FILE *f, const capacity_t *c)
                         pm(b1, sizeof b1, s->v, s->ci), pm(b2, sizeof b2, s->v0, s->ci0));
             }
         }
+        if (!lead_apart(&r))
+            fprintf(f, "(1 and 2 are not told apart: 1's low end, %.3f, is below 2's score, %.3f; more "
+                       "replications may order them)\n", r.comp[0].lo, r.comp[1].score);
     }
     free(r.comp);
 }
@@ -1434,6 +1451,7 @@ static void emit_json(FILE *f, const void *ctx)
     journal_put_num(f, r.brk ? r.brk->x : NAN, "null");
     fputs(", \"last_pass\": ", f);
     journal_put_num(f, r.pass ? r.pass->x : NAN, "null");
+    fprintf(f, ", \"lead_apart\": %s", r.ncomp ? (lead_apart(&r) ? "true" : "false") : "null");
     fputs(", \"components\": [", f);
     for (size_t i = 0; !oom && i < r.ncomp; i++) {
         const component_t *cp = &r.comp[i];
@@ -1517,6 +1535,9 @@ static void emit_md(FILE *f, const void *ctx)
                         pm(b2, sizeof b2, s->v0, s->ci0));
             }
         }
+        if (!lead_apart(&r))
+            fprintf(f, "\n1 and 2 are not told apart: 1's low end, %.3f, is below 2's score, %.3f; more "
+                       "replications may order them.\n", r.comp[0].lo, r.comp[1].score);
     }
     free(r.comp);
 }

@@ -138,6 +138,11 @@ int capacity_finish(capacity_t *c, char *err, size_t errlen);
  * a score whose interval reaches down to nothing (one bad replication of
  * three) does not outrank one that is surely high. */
 void capacity_rank(size_t n, const double *score, const double *lo, size_t *order);
+/* Whether the first of n components in a ranking (score[], lo[] in rank
+ * order) leads surely: its score's low end is at or above the second's
+ * score (true for fewer than two; false when its low end is NaN). When
+ * not, the report says the two are not told apart. */
+bool capacity_lead_apart(size_t n, const double *score, const double *lo);
 /* How much a signal grew from the last pass (last) to the break (brk), as a
  * score in [0, 1): 1 - (last + add) / (brk + add), 0 when it did not grow
  * (add smooths a value near 0: 1 for a queue's length, a wait in ms). */

@@ -60,9 +60,25 @@ static void growth(void **state)
     assert_true(capacity_growth(5, NAN, 1) == 0);
 }
 
+/* The lead is told apart when its low end is at or above the second's
+ * score: Azora's 0.687 (queue growth, low end) against a second at 0.72
+ * is not; a back tier at 0.857 with low end 0.80 against a front at 0.389
+ * is; one component always leads; a NaN low end never leads surely. */
+static void lead_told_apart(void **state)
+{
+    (void)state;
+    assert_false(capacity_lead_apart(2, (double[]){0.851, 0.72}, (double[]){0.687, 0.5}));
+    assert_true(capacity_lead_apart(2, (double[]){0.857, 0.389}, (double[]){0.80, 0.35}));
+    assert_true(capacity_lead_apart(2, (double[]){0.7, 0.7}, (double[]){0.7, 0.6}));
+    assert_true(capacity_lead_apart(1, (double[]){0.1}, (double[]){0}));
+    assert_true(capacity_lead_apart(0, NULL, NULL));
+    assert_false(capacity_lead_apart(2, (double[]){0.9, 0.5}, (double[]){NAN, 0.4}));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lead_told_apart),
         cmocka_unit_test(low_end_outranks_mean),
         cmocka_unit_test(ties_go_to_the_score_then_the_order),
         cmocka_unit_test(growth),

@@ -194,9 +194,9 @@ fi
 
 # ---- the bottleneck: the undersized tier of two ---------------------------------------------------
 run capacity "$DIR/two-tier.yaml" -o "$TMP/two" -j 2
-first=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bottlenecks"]["components"]; print(b[0]["component"], b[0]["lead"])' \
+first=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["bottlenecks"]; c=b["components"]; print(c[0]["component"], c[0]["lead"], b["lead_apart"])' \
     "$TMP/two/capacity.json" 2>&1)
-if [ $rc -eq 0 ] && [ "$first" = "services.back services.back.utilization" ]; then
+if [ $rc -eq 0 ] && [ "$first" = "services.back services.back.utilization True" ]; then
     ok "two tiers, the back one undersized: the first bottleneck is services.back (its utilisation)"
 else
     not_ok "the bottleneck report names the undersized tier" "exit $rc" "$first" "$(one_line "$ERR")"
