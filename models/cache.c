@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "sim/linprobe.h"
 #include "sim/prefetch.h"
 #include "sim/rng.h"
 
@@ -117,16 +118,15 @@ static void move_slot(cache_t *c, size_t from, size_t to)
         c->lru = p;
 }
 
-/* Empties slot `hole` by backward shift: each later entry of the run whose
- * home is not cyclically in (hole, j] moves back into the hole, so every
- * key stays reachable from its home without tombstones. */
+/* Empties slot `hole` by backward shift (sim/linprobe.h), so every key
+ * stays reachable from its home without tombstones. */
 static void unslot(cache_t *c, size_t hole)
 {
     for (size_t j = (hole + 1) & c->mask;; j = (j + 1) & c->mask) {
         const cache_entry_t *e = &c->slots[j];
         if (!e->size1)
             break;
-        if (((j - home_of(c, e->key)) & c->mask) >= ((j - hole) & c->mask)) {
+        if (linprobe_moves_back(home_of(c, e->key), hole, j, c->mask)) {
             move_slot(c, j, hole);
             hole = j;
         }

@@ -13,6 +13,7 @@
 #include "models/redis.h"
 #include "models/server.h"
 #include "sim/gauge.h"
+#include "sim/linprobe.h"
 #include "sim/prefetch.h"
 #include "sim/world.h"
 
@@ -403,8 +404,7 @@ static db_pool_t *pool_find(world_t *w, database_t *db, uint64_t key, bool make)
 size_t database_pools_kept(const station_t *st) { return ((const database_t *)st->state)->npools; }
 
 /* The pool of a gone pod goes once nothing holds or awaits its connections
- * (pool is invalid after). Linear probing: the entries after it in its run
- * move back into the hole when their home slot allows. */
+ * (pool is invalid after), by backward shift (sim/linprobe.h). */
 static void pool_drop_if_done(database_t *db, db_pool_t *pool)
 {
     if (!pool->gone || pool->core.busy || pool->core.queued)
@@ -416,9 +416,7 @@ static void pool_drop_if_done(database_t *db, db_pool_t *pool)
         j = (j + 1) & mask;
         if (!db->pools[j].key)
             return;
-        size_t home = rng_mix64(db->pools[j].key) & mask;
-        /* stays when its home is cyclically in (i, j] */
-        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+        if (!linprobe_moves_back(rng_mix64(db->pools[j].key) & mask, i, j, mask))
             continue;
         db->pools[i] = db->pools[j];
         db->pools[j].key = 0;
@@ -910,6 +908,11 @@ static void db_restart(world_t *w, station_t *st)
         db->nowrite_from = w->now;
 }
 
+double database_cost_usd(const db_cfg_t *c, const cost_cfg_t *price, double hours)
+{
+    return hours * (1 + c->replicas) * price->db_node_hour;
+}
+
 static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     const database_t *db = st->state;
@@ -922,7 +925,7 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, (double)db->to_primary, "database.reads_at_primary");
     metrics_add_latency(m, &db->latency, "database.latency_ms", false);
     metrics_add(m, gauge_mean(&db->busy[0], w->end) / c->cores, "database.primary.utilization");
-    metrics_add(m, simtime_to_s(w->end - w->warmup) / 3600.0 * (1 + c->replicas) * platform_of(w->sc)->cost.db_node_hour,
+    metrics_add(m, database_cost_usd(c, &platform_of(w->sc)->cost, simtime_to_s(w->end - w->warmup) / 3600.0),
                 "cost.database_usd");
     if (c->query_cache_ttl > 0) {
         metrics_add(m, db->qc_hits + db->qc_misses ? (double)db->qc_hits / (double)(db->qc_hits + db->qc_misses) : NAN,

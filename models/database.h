@@ -88,6 +88,7 @@
 #define MODELS_DATABASE_H
 
 #include "models/lb.h"
+#include "models/cost.h"
 #include "sim/dist.h"
 #include "sim/station.h"
 
@@ -124,5 +125,9 @@ extern const station_kind_t station_database;
  * pods that exist, and of gone pods with queries in flight (for tests: they
  * do not grow with the pods a run has made). */
 size_t database_pools_kept(const station_t *st);
+/* What the servers cost for `hours`: the primary and each replica, a node
+ * each at price->db_node_hour (cost.database_usd: the measured hours; the
+ * viewer's live cost: 1 h). */
+double database_cost_usd(const db_cfg_t *c, const cost_cfg_t *price, double hours);
 
 #endif

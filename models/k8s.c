@@ -282,6 +282,17 @@ static cfg_node_t *object_spec(kctx_t *k, cfg_node_t *doc, const char *const *sp
 
 /* ---- HorizontalPodAutoscaler ------------------------------------------------ */
 
+/* The quantity at path.name (node n), in milli units into *milli; *ok
+ * turns false when it is not a quantity, or, the target being valid so
+ * far (*ok), when it is not positive. */
+static void positive_quantity(kctx_t *k, cfg_node_t *n, const char *path, const char *name, int64_t *milli, bool *ok)
+{
+    char p[160];
+    pf(p, sizeof p, "%s.%s", path, name);
+    if ((*ok = get_quantity(k, n, p, milli) && *ok) && *milli <= 0)
+        err(k, n->pos, "%s: Invalid value: \"%s\": must be positive", p, n->str), *ok = false;
+}
+
 /* spec.metrics[i].SOURCE.target, read as the API server and the controller
  * read it: by which fields are present, not by `type` alone
  * (validateMetricTarget, validate{Resource,Pods,Object,External}Source),
@@ -314,16 +325,10 @@ static void decode_target(kctx_t *k, cfg_node_t *t, const char *path, hpa_metric
         if ((ok = get_int32(k, un, p, &util) && ok) && util < 1)
             err(k, un->pos, "%s: Invalid value: %" PRId32 ": must be greater than 0", p, util), ok = false;
     }
-    if (vn) {
-        pf(p, sizeof p, "%s.value", path);
-        if ((ok = get_quantity(k, vn, p, &value) && ok) && value <= 0)
-            err(k, vn->pos, "%s: Invalid value: \"%s\": must be positive", p, vn->str), ok = false;
-    }
-    if (an) {
-        pf(p, sizeof p, "%s.averageValue", path);
-        if ((ok = get_quantity(k, an, p, &average) && ok) && average <= 0)
-            err(k, an->pos, "%s: Invalid value: \"%s\": must be positive", p, an->str), ok = false;
-    }
+    if (vn)
+        positive_quantity(k, vn, path, "value", &value, &ok);
+    if (an)
+        positive_quantity(k, an, path, "averageValue", &average, &ok);
     if (written == HPA_TARGET_INVALID || !ok)
         return;
     switch (m->source) {

@@ -405,6 +405,11 @@ static void redis_restart(world_t *w, station_t *st)
 
 /* ---- results -------------------------------------------------------------------- */
 
+double redis_cost_usd(const redis_cfg_t *c, const cost_cfg_t *price, double hours)
+{
+    return hours * c->shards * (1 + c->replicas) * price->redis_node_hour;
+}
+
 static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
 {
     const redis_t *rd = st->state;
@@ -426,8 +431,7 @@ static void redis_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, ev, "cache.redis.evictions");
     metrics_add(m, util / c->shards, "cache.redis.utilization");
     double hours = simtime_to_s(w->end - w->warmup) / 3600.0;
-    metrics_add(m, hours * c->shards * (1 + c->replicas) * platform_of(w->sc)->cost.redis_node_hour,
-                "cost.redis_usd");
+    metrics_add(m, redis_cost_usd(c, &platform_of(w->sc)->cost, hours), "cost.redis_usd");
     for (size_t p = 0; p < c->npatterns; p++)
         metrics_add_prop(m, rd->p_hits[p], rd->p_hits[p] + rd->p_miss[p], "cache.redis.patterns.%s.hit_ratio", c->patterns[p].name);
 }

@@ -33,6 +33,7 @@
 
 #include "models/cache.h"
 #include "models/traffic.h"
+#include "models/cost.h"
 #include "sim/dist.h"
 #include "sim/station.h"
 
@@ -72,5 +73,10 @@ typedef struct redis_cfg {
 } redis_cfg_t;
 
 extern const station_kind_t station_redis;
+
+/* What the tier costs for `hours`: every shard's primary and replicas, a
+ * node each at price->redis_node_hour (cost.redis_usd: the measured hours;
+ * the viewer's live cost: 1 h). */
+double redis_cost_usd(const redis_cfg_t *c, const cost_cfg_t *price, double hours);
 
 #endif

@@ -1250,7 +1250,6 @@ static void pod_gone(world_t *w, pod_t *p)
     deployment_reconcile(w, s);
 }
 
-/* Deletes a pod as the ReplicaSet controller does. */
 bool service_pod_exists(const service_t *s, uint32_t uid)
 {
     /* uids and seqs are both counted from 0 at each pod's creation */
@@ -1258,6 +1257,7 @@ bool service_pod_exists(const service_t *s, uint32_t uid)
     return i < s->npods && s->pods[i]->lb.uid == uid;
 }
 
+/* Deletes a pod as the ReplicaSet controller does. */
 bool service_pod_delete(world_t *w, pod_t *p)
 {
     bool was_ready = p->phase == POD_READY;

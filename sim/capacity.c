@@ -441,9 +441,7 @@ static int probe_at(capacity_t *c, double x, size_t *out, char *err, size_t errl
     }
     c->nprobes++;
     /* the looks it may take: R, 2R, 4R, ... up to max_replications */
-    cp->p.looks = 1;
-    for (int n = c->o->replications; n < c->o->max_replications; n = 2 * n < c->o->max_replications ? 2 * n : c->o->max_replications)
-        cp->p.looks++;
+    cp->p.looks = probe_looks(c->o->replications, c->o->max_replications);
     rc = batch(c, cp, c->o->replications, err, errlen);
     while (rc == CAPACITY_OK && cp->p.verdict == PROBE_UNSURE && cp->p.nreps < c->o->max_replications) {
         int more = cp->p.nreps;

@@ -621,7 +621,7 @@ static void overload_note(const char *cmd, const char *what, const run_result_t 
             "clustersim %s: %s: %d of %d replications reached clustersim's limit of requests in flight (the load "
             "outgrows what the platform serves): they have no results, and every gate or limit fails (the others "
             "alone would leave out the worst)\n",
-            cmd, what, res->overloaded, res->replications);
+            cmd, what, res->summary.overloaded, res->replications);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -684,7 +684,7 @@ static int cmd_check(int argc, char **argv)
     run_result_t res;
     gate_report_t rep = {0};
     rc = run_checked("check", sc, &o, &res);
-    if (rc == 0 && res.overloaded)
+    if (rc == 0 && res.summary.overloaded)
         overload_note("check", sc->file, &res);
     if (rc == 0 && !atomic_load(&stop_signal) && gate_evaluate(sc, &res, rule, &rep) != 0) {
         rc = out_of_memory("check");
@@ -903,14 +903,14 @@ static int cmd_compare(int argc, char **argv)
     ran_base = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
-    if (bres.overloaded)
+    if (bres.summary.overloaded)
         overload_note("compare", base_file, &bres);
     o.outdir = cand_out;
     rc = run_checked("compare", cand, &o, &cres);
     ran_cand = true;
     if (rc || atomic_load(&stop_signal))
         goto done;
-    if (cres.overloaded)
+    if (cres.summary.overloaded)
         overload_note("compare", cand_label ? cand_label : cand_file, &cres);
     if (compare_evaluate(&bres, &cres, limits, nlimits, rule, &rep) != 0) {
         rc = out_of_memory("compare");

@@ -99,6 +99,22 @@ void metrics_from_numbers(metrics_t *m, const double *in)
     m->overloaded = in[j] != 0;
 }
 
+int metrics_select(metrics_t *out, const metrics_t *from, const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n && !out->oom; i++) {
+        const metric_t *x = metrics_find(from, paths[i]);
+        metrics_add(out, x ? x->value : NAN, "%s", paths[i]);
+        if (x && !out->oom) {
+            metric_t *y = &out->v[out->n - 1];
+            y->trials = x->trials;
+            y->successes = x->successes;
+            y->count = x->count;
+        }
+    }
+    out->overloaded = from->overloaded;
+    return out->oom ? -1 : 0;
+}
+
 const metric_t *metrics_find(const metrics_t *m, const char *path)
 {
     for (size_t i = 0; i < m->n; i++)

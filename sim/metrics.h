@@ -69,6 +69,11 @@ void metrics_to_numbers(const metrics_t *m, double *out);
 /* The reverse, into m, which holds the same paths already (values and
  * counts are overwritten). */
 void metrics_from_numbers(metrics_t *m, const double *in);
+/* out (empty) = from's metrics at paths[0..n), in that order (a copy of
+ * each: value, and a proportion's or a count's fields; NaN where from has
+ * no such path), and from's overloaded: a selection to pass through
+ * metrics_to_numbers. 0, or -1 when memory ran out. */
+int metrics_select(metrics_t *out, const metrics_t *from, const char *const *paths, size_t n);
 /* The metric at path, or NULL. */
 const metric_t *metrics_find(const metrics_t *m, const char *path);
 /* The three paths of m nearest to path by edit distance, nearest first, in

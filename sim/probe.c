@@ -81,6 +81,14 @@ double probe_split(double half, double dof, int k)
     return half * stats_t_quantile(1 - 0.025 / k, dof) / stats_t_quantile(0.975, dof);
 }
 
+int probe_looks(int first, int most)
+{
+    int looks = 1;
+    for (int n = first; n > 0 && n < most; n = 2 * n < most ? 2 * n : most)
+        looks++;
+    return looks;
+}
+
 /* Whether gate v fails surely at a one-sided error of 2.5% / k. */
 static bool fails_surely_split(const gate_verdict_t *v, int k)
 {

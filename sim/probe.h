@@ -128,6 +128,10 @@ int probe_judge(const scenario_t *sc, const char *objective, const metrics_t *re
  * error of 2.5% / k (Bonferroni over k looks or tests): scaled by
  * t(1 - 0.025/k, dof) / t(0.975, dof); itself when k <= 1 or dof < 1. */
 double probe_split(double half, double dof, int k);
+/* The looks of a doubling schedule, first, 2 first, 4 first, ... capped
+ * at most: how many times a search judges a setting whose replications
+ * double from first to most (capacity's probes, tune's rounds). */
+int probe_looks(int first, int most);
 void probe_eval_free(probe_eval_t *e);
 /* Gate v's margin on the scale above, and its half-width in *half. */
 double probe_margin(const gate_verdict_t *v, double *half);

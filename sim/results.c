@@ -1,6 +1,5 @@
 #include "sim/results.h"
 
-
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +65,8 @@ double results_resolution(const char *path, double value)
  * interval, whose coverage is close to 95% even for few successes and which
  * needs no iterative inverse (GSL's inverse beta does not converge for the
  * counts of a long run). */
+static const double Z975 = 1.959963984540054; /* the standard normal's 97.5% quantile */
+
 static void binomial_ci95(double x, double n, double *lo, double *hi)
 {
     if (x <= 0) {
@@ -75,7 +76,7 @@ static void binomial_ci95(double x, double n, double *lo, double *hi)
         *lo = pow(0.025, 1 / n);
         *hi = 1;
     } else {
-        const double z = 1.959963984540054, z2 = z * z;
+        const double z = Z975, z2 = z * z;
         double p = x / n, c = (p + z2 / (2 * n)) / (1 + z2 / n);
         double h = z / (1 + z2 / n) * sqrt(p * (1 - p) / n + z2 / (4 * n * n));
         *lo = c - h;
@@ -88,7 +89,7 @@ static void binomial_ci95(double x, double n, double *lo, double *hi)
  * -ln(0.025) = 3.69 events in all), the score interval otherwise. */
 static void poisson_ci95(double x, double n, double *lo, double *hi)
 {
-    const double z = 1.959963984540054, z2 = z * z;
+    const double z = Z975, z2 = z * z;
     if (x <= 0) {
         *lo = 0;
         *hi = -log(0.025) / n;
@@ -112,20 +113,15 @@ double results_ci95(const metric_t *m)
      * the trials are few. The interval covers the exact binomial one of the
      * pooled counts, too (binomial_ci95: 0 errors in 1,000 requests, up to
      * 0.37%). */
-    if (m->count && m->trials > 0) {
-        /* a count of events, the same: no rejection in 5 replications says
-         * up to 0.74 a replication, not 0 */
-        double lo, hi;
-        poisson_ci95(floor(m->successes + 0.5), m->trials, &lo, &hi);
-        double b = fmax(m->value - lo, hi - m->value);
-        if (b > half)
-            half = b;
-    } else if (m->trials > 0) {
+    if (m->trials > 0) {
+        /* a count of events, the same with Poisson's: no rejection in 5
+         * replications says up to 0.74 a replication, not 0 */
         double x = floor(m->successes + 0.5), lo, hi;
-        binomial_ci95(x, floor(m->trials + 0.5), &lo, &hi);
-        double b = fmax(m->value - lo, hi - m->value);
-        if (b > half)
-            half = b;
+        if (m->count)
+            poisson_ci95(x, m->trials, &lo, &hi);
+        else
+            binomial_ci95(x, floor(m->trials + 0.5), &lo, &hi);
+        half = fmax(half, fmax(m->value - lo, hi - m->value));
     }
     return half;
 }

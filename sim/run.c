@@ -606,7 +606,6 @@ typedef struct shared {
     _Atomic int next;
     _Atomic int done;
     _Atomic int failed;
-    _Atomic int overloaded;   /* replications stopped at the limit of requests in flight */
     pthread_mutex_t lock;     /* file creation, err, and the condition below */
     pthread_cond_t changed;   /* signalled when a replication ends */
     char err[PATH_MAX + 512];
@@ -666,7 +665,6 @@ static void run_one(shared_t *sh, int rep)
         world_collect(w, &sh->reps[rep]);
     } else if (w->overloaded && sh->o->overload_fails_gates) {
         world_collect_overloaded(w, &sh->reps[rep]);
-        atomic_fetch_add(&sh->overloaded, 1);
     } else {
         set_error(sh, "%s", w->error);
     }
@@ -892,7 +890,6 @@ int run_scenario(const scenario_t *sc, const run_opts_t *o, run_result_t *res, c
     free(th);
     res->wall_s = run_clock_s() - t0;
     res->reps = reps;
-    res->overloaded = atomic_load(&sh->overloaded);
     int rc = RUN_OK;
     if (atomic_load(&sh->failed)) {
         snprintf(err, errlen, "%s", sh->err);

@@ -40,7 +40,8 @@ typedef struct run_opts {
     const atomic_int *stop; /* polled every 100 ms; nonzero stops the run (NULL: never) */
     /* a replication that reaches the limit of requests in flight has every
      * metric NaN (world_collect_overloaded: its gates fail) and counts in
-     * run_result_t.overloaded, instead of failing the run (check, compare) */
+     * the summary's metrics_t.overloaded, instead of failing the run (check,
+     * compare) */
     bool overload_fails_gates;
 } run_opts_t;
 
@@ -49,7 +50,6 @@ typedef struct run_result {
     metrics_t *reps;        /* per replication */
     int replications;
     double wall_s;
-    int overloaded;         /* replications stopped at the limit of requests in flight */
 } run_result_t;
 
 /* What run_scenario returned. */

@@ -58,13 +58,11 @@ struct tune {
     char *name;
     char id[17];
     scenario_t *sc0;          /* point 0: the gates every point has */
-    size_t nvals;             /* per replication: the objective, then each gate's metric (npaths), then
-                                 for each of them that is a proportion its trials and successes, then
-                                 whether it overloaded (metrics_t.overloaded) */
     size_t npaths;
-    int *count_at;            /* per path: where its trials are in a replication's values (-1: none) */
-    bool *is_count;           /* per path: a count of events (metric_t.count) */
-    const char **paths;
+    const char **paths;       /* the objective, then each gate's metric */
+    metrics_t layout;         /* those paths' metrics, of their kinds (a proportion keeps its counts) */
+    size_t nvals;             /* per replication: metrics_numbers(layout), the paths' values, then each
+                                 proportion's trials and successes, then whether it overloaded */
     double *vals;
     bool *have;
     /* per point */
@@ -350,9 +348,7 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     t->npoints = t->g->npoints ? t->g->npoints : 1;
     t->R = o->so.replications;
     t->r0 = o->initial;
-    t->looks = 1;
-    for (int r = t->r0; r < t->R; r = r * 2 < t->R ? r * 2 : t->R)
-        t->looks++;
+    t->looks = probe_looks(t->r0, t->R);
     t->winner = SIZE_MAX;
     t->jfd = -1;
     pthread_mutex_init(&t->lock, NULL);
@@ -426,9 +422,7 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
     }
     size_t cells = t->npoints * (size_t)t->R;
     t->paths = calloc(t->npaths, sizeof *t->paths);
-    t->count_at = calloc(t->npaths, sizeof *t->count_at);
-    t->is_count = calloc(t->npaths, sizeof *t->is_count);
-    if (!t->paths || !t->count_at || !t->is_count) {
+    if (!t->paths) {
         tune_free(t);
         return NULL;
     }
@@ -439,20 +433,13 @@ tune_t *tune_new(const tune_opts_t *o, diag_t *d, int *rc)
      * bound its interval as they do in check's (results_ci95) */
     metrics_t mp;
     metrics_init(&mp);
-    if (scenario_metric_paths(t->sc0, &mp) != 0) {
-        metrics_free(&mp);
+    int lrc = scenario_metric_paths(t->sc0, &mp) != 0 ? -1 : metrics_select(&t->layout, &mp, t->paths, t->npaths);
+    metrics_free(&mp);
+    if (lrc != 0) {
         tune_free(t);
         return NULL;
     }
-    t->nvals = t->npaths;
-    for (size_t i = 0; i < t->npaths; i++) {
-        const metric_t *x = metrics_find(&mp, t->paths[i]);
-        t->count_at[i] = x && x->trials >= 0 ? (int)t->nvals : -1;
-        t->is_count[i] = x && x->count;
-        t->nvals += x && x->trials >= 0 ? 2 : 0;
-    }
-    t->nvals++; /* the last: whether the replication overloaded */
-    metrics_free(&mp);
+    t->nvals = metrics_numbers(&t->layout);
     t->vals = calloc(cells * t->nvals, sizeof *t->vals);
     t->have = calloc(cells, sizeof *t->have);
     t->state = calloc(t->npoints, sizeof *t->state);
@@ -484,8 +471,7 @@ void tune_free(tune_t *t)
         scenario_free(t->sc[p]);
     scenario_free(t->sc0);
     free(t->paths);
-    free(t->count_at);
-    free(t->is_count);
+    metrics_free(&t->layout);
     free(t->vals);
     free(t->have);
     free(t->state);
@@ -674,16 +660,16 @@ static void *worker(void *arg)
             fail(t, msg);
         } else if (!t->closed) {
             double v[TUNE_MAX_VALS];
-            for (size_t i = 0; i < t->npaths; i++) {
-                const metric_t *x = metrics_find(&m, t->paths[i]);
-                v[i] = x ? x->value : NAN;
-                if (t->count_at[i] >= 0) {
-                    v[t->count_at[i]] = x ? x->trials : 0;
-                    v[t->count_at[i] + 1] = x ? x->successes : 0;
-                }
+            metrics_t sel;
+            metrics_init(&sel);
+            int e = 0;
+            if (metrics_select(&sel, &m, t->paths, t->npaths) != 0 || metrics_numbers(&sel) != t->nvals)
+                fail(t, "out of memory running a replication"); /* (its paths are the scenario's: no other) */
+            else {
+                metrics_to_numbers(&sel, v);
+                e = store_cell(t, cell, v);
             }
-            v[t->nvals - 1] = m.overloaded;
-            int e = store_cell(t, cell, v);
+            metrics_free(&sel);
             if (e) {
                 snprintf(msg, sizeof msg, "writing to '%s' failed: %s", t->journal, strerror(e));
                 fail(t, msg);
@@ -799,17 +785,8 @@ static int judge(tune_t *t, size_t p, int r)
     bool oom = false;
     for (int k = 0; k < r; k++) {
         metrics_init(&reps[k]);
-        const double *v = &t->vals[(p * (size_t)t->R + (size_t)k) * t->nvals];
-        for (size_t i = 0; i < t->npaths; i++) {
-            metrics_add(&reps[k], v[i], "%s", t->paths[i]);
-            if (!reps[k].oom)
-                reps[k].v[reps[k].n - 1].count = t->is_count[i];
-            if (t->count_at[i] >= 0 && !reps[k].oom) {
-                reps[k].v[reps[k].n - 1].trials = v[t->count_at[i]];
-                reps[k].v[reps[k].n - 1].successes = v[t->count_at[i] + 1];
-            }
-        }
-        reps[k].overloaded = v[t->nvals - 1] != 0;
+        if (metrics_select(&reps[k], &t->layout, t->paths, t->npaths) == 0)
+            metrics_from_numbers(&reps[k], &t->vals[(p * (size_t)t->R + (size_t)k) * t->nvals]);
         oom |= reps[k].oom;
     }
     probe_eval_free(&t->ev[p]);

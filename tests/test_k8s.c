@@ -1092,6 +1092,21 @@ static void test_intstr_one_parser(void **state)
     "    resources: {limits: {memory: 200Mi}}\n"                                                                 \
     "    startup: {container_start: 3s, readiness: 4s}\n"
 
+/* A pod's phase at a time, and whether it is in the balancer (Ready). */
+typedef struct phase_at {
+    double t;
+    pod_phase_t ph;
+} phase_at_t;
+
+/* Expects pod 0 of s in each phase at its time, in the balancer only when Ready. */
+static void expect_phases(world_t *w, service_t *s, const phase_at_t *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        at(w, steps[i].t, ev_expect_pod, s, EXPECT(0, steps[i].ph));
+        at(w, steps[i].t, ev_expect_ready, s, steps[i].ph == POD_READY ? 1 : 0);
+    }
+}
+
 static void test_oom_backoff(void **state)
 {
     (void)state;
@@ -1100,17 +1115,12 @@ static void test_oom_backoff(void **state)
     memlog_open(&log);
     world_t *w = mkworld(sc, 0, log.f);
     service_t *s = world_service(w, 0);
-    static const struct {
-        double t;
-        pod_phase_t ph;
-    } steps[] = {{10.95, POD_READY},    {11.05, POD_BACKOFF},  {20.95, POD_BACKOFF}, {21.05, POD_STARTING},
-                 {23.95, POD_STARTING}, {24.05, POD_UNREADY},  {27.95, POD_UNREADY}, {28.05, POD_READY},
-                 {37.95, POD_READY},    {38.05, POD_BACKOFF},  {57.95, POD_BACKOFF}, {58.05, POD_STARTING},
-                 {60.95, POD_STARTING}, {61.05, POD_UNREADY},  {64.95, POD_UNREADY}, {65.05, POD_READY}};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        at(w, steps[i].t, ev_expect_pod, s, EXPECT(0, steps[i].ph));
-        at(w, steps[i].t, ev_expect_ready, s, steps[i].ph == POD_READY ? 1 : 0);
-    }
+    static const phase_at_t steps[] = {
+        {10.95, POD_READY},    {11.05, POD_BACKOFF}, {20.95, POD_BACKOFF}, {21.05, POD_STARTING},
+        {23.95, POD_STARTING}, {24.05, POD_UNREADY}, {27.95, POD_UNREADY}, {28.05, POD_READY},
+        {37.95, POD_READY},    {38.05, POD_BACKOFF}, {57.95, POD_BACKOFF}, {58.05, POD_STARTING},
+        {60.95, POD_STARTING}, {61.05, POD_UNREADY}, {64.95, POD_UNREADY}, {65.05, POD_READY}};
+    expect_phases(w, s, steps, sizeof steps / sizeof steps[0]);
     run(w);
     memlog_close(&log);
     const pod_t *p = pod_must(s, 0);
@@ -1195,16 +1205,10 @@ static void test_oom_at_start(void **state)
     memlog_open(&log);
     world_t *w = mkworld(sc, 0, log.f);
     service_t *s = world_service(w, 0);
-    static const struct {
-        double t;
-        pod_phase_t ph;
-    } steps[] = {{0.5, POD_BACKOFF},   {9.95, POD_BACKOFF},  {10.05, POD_STARTING}, {12.95, POD_STARTING},
-                 {13.05, POD_BACKOFF}, {32.95, POD_BACKOFF}, {33.05, POD_STARTING}, {36.05, POD_BACKOFF},
-                 {59.95, POD_BACKOFF}};
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        at(w, steps[i].t, ev_expect_pod, s, EXPECT(0, steps[i].ph));
-        at(w, steps[i].t, ev_expect_ready, s, 0);
-    }
+    static const phase_at_t steps[] = {{0.5, POD_BACKOFF},   {9.95, POD_BACKOFF},  {10.05, POD_STARTING},
+                                       {12.95, POD_STARTING}, {13.05, POD_BACKOFF}, {32.95, POD_BACKOFF},
+                                       {33.05, POD_STARTING}, {36.05, POD_BACKOFF}, {59.95, POD_BACKOFF}};
+    expect_phases(w, s, steps, sizeof steps / sizeof steps[0]); /* never Ready: never in the balancer */
     run(w);
     memlog_close(&log);
     assert_int_equal(pod_must(s, 0)->restarts, 3);

@@ -94,6 +94,14 @@ static void add(probe_t *p, double v)
     assert_int_equal(probe_add(p, &m), 0);
 }
 
+/* Three replications of error rates 1, 2, 3 (mean 2, the half-width HALF). */
+static void add_123(probe_t *p)
+{
+    add(p, 1);
+    add(p, 2);
+    add(p, 3);
+}
+
 static void verdicts(void **state)
 {
     (void)state;
@@ -128,9 +136,7 @@ static void verdicts(void **state)
     /* one gate: failing at 95% again */
     open_probe(&p, "services: {web: {}}\n"
                    "slo: [{name: ltm1, metric: requests.error_rate, op: \"<\", threshold: -1}]\n");
-    add(&p, 1);
-    add(&p, 2);
-    add(&p, 3);
+    add_123(&p);
     assert_int_equal(p.verdict, PROBE_FAIL);
     probe_free(&p);
 }
@@ -148,9 +154,7 @@ static void looks_split_the_error(void **state)
         probe_t p;
         open_probe(&p, one);
         p.looks = looks;
-        add(&p, 1);
-        add(&p, 2);
-        add(&p, 3);
+        add_123(&p);
         assert_int_equal(p.verdict, looks == 1 ? PROBE_PASS : PROBE_UNSURE);
         assert_near(p.gates[0].half, HALF, 1e-9); /* the plain 95% one, for the tables */
         probe_free(&p);
@@ -163,9 +167,7 @@ static void whole_pass_and_no_sample(void **state)
     probe_t p;
     open_probe(&p, "services: {web: {}}\n"
                    "slo: [{name: lt5, metric: requests.error_rate, op: \"<\", threshold: 5}]\n");
-    add(&p, 1);
-    add(&p, 2);
-    add(&p, 3);
+    add_123(&p);
     assert_int_equal(p.verdict, PROBE_PASS);
     probe_free(&p);
 
@@ -298,6 +300,11 @@ static void test_looks_split_the_drop(void **state)
     assert_near(probe_split(1, 2, 3), 7.6488 / 4.3027, 1e-4);
     assert_near(probe_split(2.5, 2, 1), 2.5, 0);
     assert_near(probe_split(2.5, 0, 3), 2.5, 0);
+    /* doubling schedules: 2, 4, 8; 3, 6; 5; 3, 6, 10 (capped) */
+    assert_int_equal(probe_looks(2, 8), 3);
+    assert_int_equal(probe_looks(3, 6), 2);
+    assert_int_equal(probe_looks(5, 5), 1);
+    assert_int_equal(probe_looks(3, 10), 3);
     scenario_free(sc);
 }
 

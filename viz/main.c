@@ -320,13 +320,11 @@ static bool live_prices(vrun_t *r, const scenario_t *sc)
     r->ncost = (int)n;
     st = scenario_stations_of(sc, &station_redis, &n);
     for (size_t k = 0; k < n; k++) {
-        const redis_cfg_t *c = st[k].cfg;
-        r->fixed_usd_hour += c->shards * (1 + c->replicas) * cost->redis_node_hour;
+        r->fixed_usd_hour += redis_cost_usd(st[k].cfg, cost, 1);
     }
     st = scenario_stations_of(sc, &station_database, &n);
     for (size_t k = 0; k < n; k++) {
-        const db_cfg_t *c = st[k].cfg;
-        r->fixed_usd_hour += (1 + c->replicas) * cost->db_node_hour;
+        r->fixed_usd_hour += database_cost_usd(st[k].cfg, cost, 1);
     }
     r->live_prices = true;
     return true;

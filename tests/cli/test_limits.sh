@@ -258,10 +258,12 @@ accepted "the same flash crowd for 4,999 s" s-flash-ok.yaml
 # 2 x 1,440 metrics windows and scrapes (every 60 s) and 720 samples (the
 # default interval for a day, 2 min), each visiting every pod:
 # 10,000 x 28,803,600 = 288,036,000,000; every 10 ms: 10,000 x 8,643,600
-periodic() {
-    printf 'duration: 1d\ntraffic: {rate: 10/s}\nservices:\n  web:\n    replicas: 2\n'
-    printf '    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: 10000, period: %s}\n' "$1"
+# a day of one service under a threshold autoscaler: RATE REPLICAS MAX PERIOD
+threshold_day() {
+    printf 'duration: 1d\ntraffic: {rate: %s}\nservices:\n  web:\n    replicas: %s\n' "$1" "$2"
+    printf '    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: %s, period: %s}\n' "$3" "$4"
 }
+periodic() { threshold_day 10/s 2 10000 "$1"; }
 periodic 3ms >s-periodic.yaml
 refused "10,000 pods synced every 3 ms for a day" s-periodic.yaml \
     "s-periodic.yaml:4:3: services.web: periodic work (metrics scrapes, samples, autoscaler syncs) visits pods 288036000000 times in a replication of 86400 s, above clustersim's limit of 100000000000"
@@ -280,10 +282,7 @@ accepted "the same for 2 years" s-crash-ok.yaml
 # --- rows of autoscaler.csv ----------------------------------------------------------
 # the threshold autoscaler writes a row per trigger (3) per sync: every 2 ms
 # for a day, 43,200,000 syncs make 129,600,000 rows; every 3 ms, 86,400,000
-autoscaler_rows() {
-    printf 'duration: 1d\ntraffic: {rate: 1/s}\nservices:\n  web:\n    replicas: 1\n'
-    printf '    autoscaler: {kind: threshold, min_replicas: 1, max_replicas: 2, period: %s}\n' "$1"
-}
+autoscaler_rows() { threshold_day 1/s 1 2 "$1"; }
 autoscaler_rows 2ms >s-asrows.yaml
 refused "a sync every 2 ms for a day" s-asrows.yaml \
     "s-asrows.yaml:6:17: services.web.autoscaler: 43200000 syncs of 3 rows each make 129600000 rows of autoscaler.csv, above clustersim's limit of 100000000 rows per replication"
