@@ -928,8 +928,7 @@ static void db_collect(const world_t *w, const station_t *st, metrics_t *m)
     metrics_add(m, database_cost_usd(c, &platform_of(w->sc)->cost, simtime_to_s(w->end - w->warmup) / 3600.0),
                 "cost.database_usd");
     if (c->query_cache_ttl > 0) {
-        metrics_add(m, db->qc_hits + db->qc_misses ? (double)db->qc_hits / (double)(db->qc_hits + db->qc_misses) : NAN,
-                    "cache.db_query.hit_ratio");
+        metrics_add_prop(m, db->qc_hits, db->qc_hits + db->qc_misses, "cache.db_query.hit_ratio");
         metrics_add(m, (double)db->qc_hits, "cache.db_query.hits");
         metrics_add(m, (double)db->qc_misses, "cache.db_query.misses");
     }

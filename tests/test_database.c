@@ -243,6 +243,22 @@ static void test_query_cache(void **state)
     double with_writes = tl_metric(sc, 0, "cache.db_query.hit_ratio");
     printf("  with as many writes as reads: hit ratio %.4f (< 0.5)\n", with_writes);
     assert_true(with_writes < 0.45);
+    /* a proportion like every other hit ratio: it keeps its counts (hits of
+     * lookups), which bound its interval over replications (results_ci95) */
+    world_t *w = world_new(sc, 0, NULL);
+    assert_non_null(w);
+    assert_int_equal(world_run(w), 0);
+    metrics_t m;
+    metrics_init(&m);
+    world_collect(w, &m);
+    const metric_t *r = metrics_find(&m, "cache.db_query.hit_ratio");
+    double hits = metrics_value(&m, "cache.db_query.hits"), misses = metrics_value(&m, "cache.db_query.misses");
+    assert_non_null(r);
+    assert_true(hits > 0 && misses > 0);
+    assert_true(r->trials == hits + misses && r->successes == hits && !r->count);
+    assert_true(r->value == hits / (hits + misses));
+    metrics_free(&m);
+    world_free(w);
     scenario_free(sc);
 }
 
